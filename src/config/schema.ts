@@ -1,0 +1,343 @@
+/**
+ * The zod schemas of the three config files and the typed `Config` they produce.
+ *
+ * Keys are snake_case, exactly as written in YAML. Every object is strict: an unknown key is a
+ * typo and is reported, never ignored. Defaults describe the Palmer penguins species task.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/** Column types understood by the loader's overrides and the validator. */
+export const DTYPES = ["string", "float", "int", "bool", "date", "datetime"] as const;
+/** A column type name. */
+export type Dtype = (typeof DTYPES)[number];
+
+/** File formats the loader reads. */
+export const DATA_FORMATS = ["csv", "tsv", "parquet", "json", "ndjson", "arrow"] as const;
+/** A data file format name. */
+export type DataFormat = (typeof DATA_FORMATS)[number];
+
+const positiveInt = z.int().positive();
+const nonNegativeInt = z.int().nonnegative();
+const fraction = z.number().gt(0).lt(1);
+const columnName = z.string().min(1);
+
+// ---------------------------------------------------------------- project and data
+
+/** `project`: the name shown in runs and a default seed. */
+export const ProjectConfigSchema = z.strictObject({
+  name: z.string().min(1).default("penguins"),
+  seed: nonNegativeInt.default(42),
+});
+
+/** `data`: where the dataset is and what to predict. */
+export const DataConfigSchema = z.strictObject({
+  /** Path of the input file, relative to the project root. */
+  path: z.string().min(1).default("data/raw/penguins.csv"),
+  /** Format; `auto` picks it from the file extension. */
+  format: z.enum(["auto", ...DATA_FORMATS]).default("auto"),
+  /** Columns to keep; `null` keeps all. */
+  columns: z.array(columnName).nullable().default(null),
+  /** Per-column type overrides applied while reading. */
+  dtypes: z.record(columnName, z.enum(DTYPES)).default({}),
+  /** The column to predict. */
+  target: columnName.default("Species"),
+  /** Whether the target is a class or a number. */
+  task: z.enum(["classification", "regression"]).default("classification"),
+  /** Columns that identify rows; carried through prediction, never used as features. */
+  id_columns: z.array(columnName).default([]),
+});
+
+// ---------------------------------------------------------------- validation
+
+/** Rules for one column. */
+export const ColumnRulesSchema = z.strictObject({
+  dtype: z.enum(DTYPES).optional(),
+  nullable: z.boolean().default(true),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  allowed: z.array(z.union([z.string(), z.number(), z.boolean()])).optional(),
+  unique: z.boolean().default(false),
+});
+
+/** `validation`: the data schema the raw input is checked against. */
+export const ValidationConfigSchema = z.strictObject({
+  /** When true, `deno task validate` fails on any violation and cleaned data must pass. */
+  strict: z.boolean().default(true),
+  /** Fewest rows the table may have. */
+  min_rows: nonNegativeInt.default(1),
+  /** Per-column rules; columns not listed are not checked. */
+  columns: z.record(columnName, ColumnRulesSchema).default({}),
+});
+
+// ---------------------------------------------------------------- cleaning
+
+/** How to handle nulls in one column. */
+export const NullStrategySchema = z.discriminatedUnion("strategy", [
+  z.strictObject({ strategy: z.literal("drop") }),
+  z.strictObject({ strategy: z.literal("mean") }),
+  z.strictObject({ strategy: z.literal("median") }),
+  z.strictObject({ strategy: z.literal("mode") }),
+  z.strictObject({
+    strategy: z.literal("constant"),
+    value: z.union([z.string(), z.number(), z.boolean()]),
+  }),
+]);
+
+/** `cleaning`: row and value fixes applied before the split. */
+export const CleaningConfigSchema = z.strictObject({
+  /** Drop exact duplicate rows (`true`), or rows duplicated on `subset`. */
+  drop_duplicates: z.union([z.boolean(), z.strictObject({ subset: z.array(columnName).min(1) })])
+    .default(true),
+  /** Strip leading and trailing white space from every string column. */
+  trim_strings: z.boolean().default(true),
+  /** Per-column case normalisation of strings. */
+  normalize_case: z.record(columnName, z.enum(["lower", "upper"])).default({}),
+  /** Per-column values that mean "missing" and become null. */
+  na_values: z.record(columnName, z.array(z.union([z.string(), z.number()]))).default({}),
+  /** Per-column null handling. */
+  nulls: z.record(columnName, NullStrategySchema).default({}),
+  /** Per-column quantile clipping, e.g. `{ lower: 0.01, upper: 0.99 }`. */
+  clip: z.record(
+    columnName,
+    z.strictObject({ lower: z.number().min(0).max(1).default(0), upper: z.number().min(0).max(1).default(1) }),
+  ).default({}),
+});
+
+// ---------------------------------------------------------------- split
+
+/** `split`: how rows are divided into train, validation and test. */
+export const SplitConfigSchema = z.strictObject({
+  /** `random`, `stratified` (by target), `group` (no group in two splits) or `time` (ordered). */
+  method: z.enum(["random", "stratified", "group", "time"]).default("stratified"),
+  ratios: z.strictObject({
+    train: fraction.default(0.7),
+    val: z.number().min(0).lt(1).default(0.15),
+    test: fraction.default(0.15),
+  }).default({ train: 0.7, val: 0.15, test: 0.15 }),
+  seed: nonNegativeInt.default(42),
+  /** Column to stratify on; defaults to `data.target`. */
+  stratify_by: columnName.nullable().default(null),
+  /** Column holding the group key, for `group`. */
+  group_column: columnName.nullable().default(null),
+  /** Column to order by, for `time`. */
+  time_column: columnName.nullable().default(null),
+  /** Folds for cross-validation. */
+  folds: z.int().min(2).default(5),
+});
+
+// ---------------------------------------------------------------- features
+
+/** A derived feature built from existing columns as a polars expression. */
+export const DerivedFeatureSchema = z.discriminatedUnion("kind", [
+  z.strictObject({
+    name: columnName,
+    kind: z.enum(["ratio", "product", "difference", "sum"]),
+    columns: z.tuple([columnName, columnName]),
+  }),
+  z.strictObject({
+    name: columnName,
+    kind: z.literal("date_part"),
+    column: columnName,
+    part: z.enum(["year", "month", "day", "weekday", "hour", "minute"]),
+  }),
+  z.strictObject({
+    name: columnName,
+    kind: z.literal("bucket"),
+    column: columnName,
+    boundaries: z.array(z.number()).min(1),
+  }),
+]);
+
+/** One transformer in a feature step: a registry kind and its parameters. */
+export const TransformerSpecSchema = z.strictObject({
+  kind: z.string().min(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** A named group of columns and the transformers applied to them in order. */
+export const FeatureStepSchema = z.strictObject({
+  name: z.string().min(1),
+  columns: z.array(columnName).min(1),
+  transformers: z.array(TransformerSpecSchema).min(1),
+});
+
+/** A feature selector applied after the transformers. */
+export const SelectorSpecSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("variance_threshold"), threshold: z.number().min(0).default(0) }),
+  z.strictObject({ kind: z.literal("correlation"), threshold: z.number().gt(0).max(1).default(0.95) }),
+  z.strictObject({
+    kind: z.literal("top_k"),
+    k: positiveInt,
+    score: z.enum(["anova_f", "mutual_info", "f_regression"]),
+  }),
+]);
+
+/** `features`: derived columns, the feature pipeline and selection. */
+export const FeaturesConfigSchema = z.strictObject({
+  derived: z.array(DerivedFeatureSchema).default([]),
+  steps: z.array(FeatureStepSchema).default([]),
+  selection: z.array(SelectorSpecSchema).default([]),
+});
+
+// ---------------------------------------------------------------- training
+
+/** `training`: the optimisation loop. */
+export const TrainingConfigSchema = z.strictObject({
+  epochs: positiveInt.default(200),
+  batch_size: positiveInt.default(32),
+  learning_rate: z.number().positive().default(0.01),
+  optimizer: z.enum(["adam", "sgd", "rmsprop"]).default("adam"),
+  seed: nonNegativeInt.default(42),
+  early_stopping: z.strictObject({
+    enabled: z.boolean().default(true),
+    patience: positiveInt.default(20),
+    min_delta: z.number().min(0).default(0),
+    restore_best: z.boolean().default(true),
+  }).default({ enabled: true, patience: 20, min_delta: 0, restore_best: true }),
+  /** `none`, `balanced`, or an explicit weight per class label. */
+  class_weights: z.union([z.enum(["none", "balanced"]), z.record(z.string(), z.number().positive())])
+    .default("none"),
+  /** tfjs backend; `wasm` falls back to `cpu` with one log line when WebAssembly cannot start. */
+  backend: z.enum(["wasm", "cpu"]).default("wasm"),
+});
+
+// ---------------------------------------------------------------- registry and serve
+
+/** `registry`: where runs live and the promotion gate. */
+export const RegistryConfigSchema = z.strictObject({
+  experiments_dir: z.string().min(1).default("models/experiments"),
+  production_dir: z.string().min(1).default("models/production"),
+  /** Metric the gate compares; higher is better except for error metrics. */
+  primary_metric: z.string().min(1).default("f1_macro"),
+  /** Smallest improvement over production that the gate accepts. */
+  min_improvement: z.number().min(0).default(0),
+});
+
+/** `serve`: the HTTP prediction service. */
+export const ServeConfigSchema = z.strictObject({
+  host: z.string().min(1).default("127.0.0.1"),
+  port: z.int().min(0).max(65535).default(8000),
+  max_body_bytes: positiveInt.default(10 * 1024 * 1024),
+  max_rows: positiveInt.default(10_000),
+});
+
+/** The whole of `config/config.yaml`. */
+export const MainConfigSchema = z.strictObject({
+  project: ProjectConfigSchema.prefault({}),
+  data: DataConfigSchema.prefault({}),
+  validation: ValidationConfigSchema.prefault({}),
+  cleaning: CleaningConfigSchema.prefault({}),
+  split: SplitConfigSchema.prefault({}),
+  features: FeaturesConfigSchema.prefault({}),
+  training: TrainingConfigSchema.prefault({}),
+  registry: RegistryConfigSchema.prefault({}),
+  serve: ServeConfigSchema.prefault({}),
+});
+
+// ---------------------------------------------------------------- model_config.yaml
+
+/** Activations the MLP accepts (names as tfjs spells them). */
+export const ACTIVATIONS = ["relu", "elu", "selu", "tanh", "sigmoid", "softplus", "swish"] as const;
+
+/** `model`: which family and its hyperparameters. */
+export const ModelConfigSchema = z.discriminatedUnion("family", [
+  z.strictObject({
+    family: z.literal("mlp"),
+    params: z.strictObject({
+      hidden_units: z.array(positiveInt).min(1).default([32, 16]),
+      activation: z.enum(ACTIVATIONS).default("relu"),
+      dropout: z.number().min(0).lt(1).default(0),
+      l2: z.number().min(0).default(0),
+    }).prefault({}),
+  }),
+  z.strictObject({
+    family: z.literal("linear"),
+    params: z.strictObject({ l2: z.number().min(0).default(0) }).prefault({}),
+  }),
+  z.strictObject({
+    family: z.literal("baseline"),
+    params: z.strictObject({}).prefault({}),
+  }),
+]);
+
+/** One hyperparameter's search space: a list of values, or a numeric range. */
+export const SearchSpaceSchema = z.union([
+  z.array(z.unknown()).min(1),
+  z.strictObject({
+    low: z.number(),
+    high: z.number(),
+    scale: z.enum(["linear", "log"]).default("linear"),
+    integer: z.boolean().default(false),
+  }),
+]);
+
+/** The whole of `config/model_config.yaml`. */
+export const ModelFileSchema = z.strictObject({
+  model: ModelConfigSchema.default({
+    family: "mlp",
+    params: { hidden_units: [32, 16], activation: "relu", dropout: 0, l2: 0 },
+  }),
+  /** Search spaces keyed by dotted config path, e.g. `training.learning_rate`. */
+  search: z.record(z.string(), SearchSpaceSchema).default({}),
+});
+
+// ---------------------------------------------------------------- logging_config.yaml
+
+const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
+
+/** The whole of `config/logging_config.yaml`. */
+export const LoggingFileSchema = z.strictObject({
+  logging: z.strictObject({
+    /** Lowest level logged for categories not listed in `categories`. */
+    level: z.enum(LOG_LEVELS).default("info"),
+    /** `auto`: readable text on a terminal, JSON lines otherwise (files, CI). */
+    format: z.enum(["auto", "text", "json"]).default("auto"),
+    /** Also write JSON lines to this file (relative to the project root); `null` for none. */
+    file: z.string().min(1).nullable().default(null),
+    /** Lowest level per category, e.g. `{ data: debug }`. */
+    categories: z.record(z.string(), z.enum(LOG_LEVELS)).default({}),
+  }).prefault({}),
+});
+
+/** The typed, validated, fully resolved configuration. */
+export type Config =
+  & z.infer<typeof MainConfigSchema>
+  & z.infer<typeof ModelFileSchema>
+  & z.infer<typeof LoggingFileSchema>;
+
+/** `config.project`. */
+export type ProjectConfig = Config["project"];
+/** `config.data`. */
+export type DataConfig = Config["data"];
+/** `config.validation`. */
+export type ValidationConfig = Config["validation"];
+/** Rules for one column in `config.validation.columns`. */
+export type ColumnRules = z.infer<typeof ColumnRulesSchema>;
+/** `config.cleaning`. */
+export type CleaningConfig = Config["cleaning"];
+/** One null strategy in `config.cleaning.nulls`. */
+export type NullStrategy = z.infer<typeof NullStrategySchema>;
+/** `config.split`. */
+export type SplitConfig = Config["split"];
+/** `config.features`. */
+export type FeaturesConfig = Config["features"];
+/** One entry of `config.features.derived`. */
+export type DerivedFeature = z.infer<typeof DerivedFeatureSchema>;
+/** One entry of `config.features.steps`. */
+export type FeatureStep = z.infer<typeof FeatureStepSchema>;
+/** One entry of `config.features.selection`. */
+export type SelectorSpec = z.infer<typeof SelectorSpecSchema>;
+/** `config.training`. */
+export type TrainingConfig = Config["training"];
+/** `config.model`. */
+export type ModelConfig = Config["model"];
+/** `config.search`. */
+export type SearchConfig = Config["search"];
+/** `config.registry`. */
+export type RegistryConfig = Config["registry"];
+/** `config.serve`. */
+export type ServeConfig = Config["serve"];
+/** `config.logging`. */
+export type LoggingConfig = Config["logging"];

@@ -1,0 +1,8 @@
+/**
+ * Shared utilities: seeded randomness, hashing and fingerprints, logging and metrics.
+ *
+ * @module
+ */
+export { Random } from "./random.ts";
+export { canonicalJson, fingerprintFile, fingerprintFrame, hashJson, sha256Hex } from "./hash.ts";
+export type { FileFingerprint } from "./hash.ts";

@@ -6,3 +6,6 @@
  */
 // -- loader and validator (exports added below this line)
 // -- cleaner and splitter (exports added below this line)
+// -- datasets
+export { pullDatasets, readManifest } from "./datasets.ts";
+export type { DatasetManifest, ManifestEntry, PullOptions, PullResult } from "./datasets.ts";

@@ -1,0 +1,173 @@
+/**
+ * Copies the datasets the project uses from the pinned `vega-datasets` npm package into
+ * `data/raw/`, checking each against the sha256 manifest committed in `data/manifest.json`.
+ *
+ * @module
+ */
+import { ArtifactError } from "../errors.ts";
+import { sha256Hex } from "../utils/mod.ts";
+
+/** One file of the manifest. */
+export interface ManifestEntry {
+  /** File name inside the package's `data/` folder and inside `data/raw/`. */
+  name: string;
+  /** Expected lowercase hex sha256. */
+  sha256: string;
+  /** Expected size in bytes. */
+  bytes: number;
+}
+
+/** The committed manifest: the package pinned and the files taken from it. */
+export interface DatasetManifest {
+  /** npm package name. */
+  package: string;
+  /** Exact version. */
+  version: string;
+  /** Files copied by `deno task data:pull`. */
+  files: ManifestEntry[];
+  /** Files committed in `data/raw/`, checked but never copied. */
+  shipped: ManifestEntry[];
+}
+
+/** What happened to one file. */
+export interface PullResult {
+  /** File name. */
+  name: string;
+  /** `copied`, or `present` when the target already held the exact bytes. */
+  status: "copied" | "present" | "verified";
+  /** Size in bytes. */
+  bytes: number;
+}
+
+/** Options for {@link pullDatasets}. */
+export interface PullOptions {
+  /** The package's `data/` folder to copy from. */
+  sourceDir: string;
+  /** The folder to copy into, usually `data/raw/`. */
+  targetDir: string;
+  /** The manifest to check against. */
+  manifest: DatasetManifest;
+}
+
+/**
+ * Reads and checks the shape of a manifest file.
+ *
+ * @param path the manifest, usually `data/manifest.json`
+ * @returns the manifest
+ * @throws {ArtifactError} when the file is missing or malformed
+ * @example
+ * ```ts
+ * const manifest = await readManifest("data/manifest.json");
+ * ```
+ */
+export async function readManifest(path: string): Promise<DatasetManifest> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await Deno.readTextFile(path));
+  } catch (cause) {
+    throw new ArtifactError(`Cannot read dataset manifest "${path}": ${errorText(cause)}`, {
+      cause,
+    });
+  }
+  const manifest = raw as Partial<DatasetManifest>;
+  const entries = [...(manifest.files ?? []), ...(manifest.shipped ?? [])];
+  const shapeOk = typeof manifest.package === "string" && typeof manifest.version === "string" &&
+    Array.isArray(manifest.files) && Array.isArray(manifest.shipped) &&
+    entries.every((e) =>
+      typeof e?.name === "string" && /^[0-9a-f]{64}$/.test(e.sha256 ?? "") &&
+      Number.isInteger(e.bytes) && !e.name.includes("/") && !e.name.includes("\\")
+    );
+  if (!shapeOk) {
+    throw new ArtifactError(
+      `Cannot read dataset manifest "${path}": expected { package, version, files: [{ name, sha256, bytes }], shipped: [...] } with plain file names and hex sha256 values`,
+    );
+  }
+  return manifest as DatasetManifest;
+}
+
+/**
+ * Copies every manifest file from the package into `targetDir` and checks its sha256, then
+ * checks the shipped files already in `targetDir`.
+ *
+ * A file is first copied to a temporary name and renamed only once its hash matches, so a
+ * mismatch or a crash never leaves a wrong file under its real name. A target that already
+ * holds the exact bytes is left alone.
+ *
+ * @param options source, target and manifest
+ * @returns one result per file, manifest order, shipped files last
+ * @throws {ArtifactError} on a missing source, a size or hash mismatch, or a write failure
+ * @example
+ * ```ts
+ * await pullDatasets({ sourceDir, targetDir: "data/raw", manifest });
+ * ```
+ */
+export async function pullDatasets(options: PullOptions): Promise<PullResult[]> {
+  const { sourceDir, targetDir, manifest } = options;
+  const results: PullResult[] = [];
+  await Deno.mkdir(targetDir, { recursive: true });
+  for (const entry of manifest.files) {
+    const target = `${targetDir}/${entry.name}`;
+    if (await matches(target, entry)) {
+      results.push({ name: entry.name, status: "present", bytes: entry.bytes });
+      continue;
+    }
+    const source = `${sourceDir}/${entry.name}`;
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(source);
+    } catch (cause) {
+      throw new ArtifactError(
+        `Cannot pull "${entry.name}": "${source}" cannot be read; run \`deno install\` so ${manifest.package}@${manifest.version} is in node_modules`,
+        { cause },
+      );
+    }
+    await checkBytes(bytes, entry, `${manifest.package}@${manifest.version}/data/${entry.name}`);
+    const temporary = `${target}.partial-${crypto.randomUUID()}`;
+    try {
+      await Deno.writeFile(temporary, bytes);
+      await Deno.rename(temporary, target);
+    } catch (cause) {
+      await Deno.remove(temporary).catch(() => {});
+      throw new ArtifactError(`Cannot write "${target}": ${errorText(cause)}`, { cause });
+    }
+    results.push({ name: entry.name, status: "copied", bytes: entry.bytes });
+  }
+  for (const entry of manifest.shipped) {
+    const target = `${targetDir}/${entry.name}`;
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(target);
+    } catch (cause) {
+      throw new ArtifactError(
+        `Cannot verify "${target}": the file is missing; restore it with \`git checkout -- ${entry.name}\` in data/raw`,
+        { cause },
+      );
+    }
+    await checkBytes(bytes, entry, target);
+    results.push({ name: entry.name, status: "verified", bytes: entry.bytes });
+  }
+  return results;
+}
+
+async function matches(path: string, entry: ManifestEntry): Promise<boolean> {
+  try {
+    const bytes = await Deno.readFile(path);
+    return bytes.byteLength === entry.bytes && (await sha256Hex(bytes)) === entry.sha256;
+  } catch (cause) {
+    if (cause instanceof Deno.errors.NotFound) return false;
+    throw new ArtifactError(`Cannot read "${path}": ${errorText(cause)}`, { cause });
+  }
+}
+
+async function checkBytes(bytes: Uint8Array, entry: ManifestEntry, where: string): Promise<void> {
+  const digest = await sha256Hex(bytes);
+  if (bytes.byteLength !== entry.bytes || digest !== entry.sha256) {
+    throw new ArtifactError(
+      `Cannot accept "${where}": sha256 ${digest} (${bytes.byteLength} bytes) does not match the manifest's ${entry.sha256} (${entry.bytes} bytes); the package or file changed, so restore the pinned version instead of editing data/manifest.json`,
+    );
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -8,3 +8,34 @@ export { canonicalJson, fingerprintFile, fingerprintFrame, hashJson, sha256Hex }
 export type { FileFingerprint } from "./hash.ts";
 export { frameToMatrix, takeRows } from "./matrix.ts";
 export type { Matrix } from "./matrix.ts";
+export {
+  accuracy,
+  balancedAccuracy,
+  classificationReport,
+  confusionMatrix,
+  isBetter,
+  logLoss,
+  meanAbsoluteError,
+  meanAbsolutePercentageError,
+  METRIC_DIRECTIONS,
+  precisionRecallF1,
+  r2Score,
+  regressionReport,
+  rocAuc,
+  rocCurve,
+  rootMeanSquaredError,
+} from "./metrics.ts";
+export type {
+  ClassificationMetricName,
+  ClassificationMetrics,
+  ClassScores,
+  LabelArray,
+  MetricDirection,
+  MetricName,
+  NumericArray,
+  PrecisionRecallF1,
+  ProbabilityArray,
+  RegressionMetricName,
+  RegressionMetrics,
+  RocCurve,
+} from "./metrics.ts";

@@ -39,3 +39,23 @@ export type {
   RegressionMetrics,
   RocCurve,
 } from "./metrics.ts";
+export {
+  captureLogs,
+  DEFAULT_LOGGING_OPTIONS,
+  formatJsonLine,
+  getProjectLogger,
+  LOG_LEVELS,
+  resetLogging,
+  resolveLogFormat,
+  ROOT_CATEGORY,
+  setupLogging,
+} from "./logger.ts";
+export type {
+  LogCapture,
+  Logger,
+  LoggingOptions,
+  LogLevel,
+  LogRecord,
+  Sink,
+  TerminalInfo,
+} from "./logger.ts";

@@ -1,0 +1,71 @@
+/**
+ * The project config: zod schemas of `config/config.yaml`, `config/model_config.yaml` and
+ * `config/logging_config.yaml`, the typed `Config` they produce, and the loader that reads the
+ * files, merges a profile, applies environment and `--set` overrides and reports every problem
+ * with its file, line and column.
+ *
+ * Notebooks and tasks call `loadConfig()` once and pass each step only the slice it needs
+ * (`config.split`, `config.training`, ...).
+ *
+ * @module
+ */
+export {
+  configToYaml,
+  DEFAULT_LOAD_CONFIG_OPTIONS,
+  ENV_PREFIX,
+  findProjectRoot,
+  loadConfig,
+  MAX_ALIAS_COUNT,
+  MAX_CONFIG_DEPTH,
+  parseConfig,
+  REPLACE_TAG,
+  resolveProjectPath,
+} from "./load_config.ts";
+export type { LoadConfigOptions, LoadedConfig } from "./load_config.ts";
+export {
+  ACTIVATIONS,
+  CleaningConfigSchema,
+  ColumnRulesSchema,
+  DATA_FORMATS,
+  DataConfigSchema,
+  DerivedFeatureSchema,
+  DTYPES,
+  FeaturesConfigSchema,
+  FeatureStepSchema,
+  LoggingFileSchema,
+  MainConfigSchema,
+  ModelConfigSchema,
+  ModelFileSchema,
+  NullStrategySchema,
+  ProjectConfigSchema,
+  RegistryConfigSchema,
+  SearchSpaceSchema,
+  SelectorSpecSchema,
+  ServeConfigSchema,
+  SplitConfigSchema,
+  TrainingConfigSchema,
+  TransformerSpecSchema,
+  ValidationConfigSchema,
+} from "./schema.ts";
+export type {
+  CleaningConfig,
+  ColumnRules,
+  Config,
+  DataConfig,
+  DataFormat,
+  DerivedFeature,
+  Dtype,
+  FeaturesConfig,
+  FeatureStep,
+  LoggingConfig,
+  ModelConfig,
+  NullStrategy,
+  ProjectConfig,
+  RegistryConfig,
+  SearchConfig,
+  SelectorSpec,
+  ServeConfig,
+  SplitConfig,
+  TrainingConfig,
+  ValidationConfig,
+} from "./schema.ts";

@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pl from "nodejs-polars";
+import { type ColumnRules, findProjectRoot, loadConfig } from "../../src/config/mod.ts";
+
+const ROOT = findProjectRoot(fileURLToPath(new URL(".", import.meta.url)));
+const MEASUREMENTS = [
+  "Beak Length (mm)",
+  "Beak Depth (mm)",
+  "Flipper Length (mm)",
+  "Body Mass (g)",
+];
+const CARS_SOURCE = join(ROOT, "node_modules", "vega-datasets", "data", "cars.json");
+
+/** Counts the rows breaking each rule, as `column rule: rows`, skipping rules with none. */
+function violations(df: pl.DataFrame, columns: Record<string, ColumnRules>): string[] {
+  const found: string[] = [];
+  for (const [name, rules] of Object.entries(columns)) {
+    const values = df.getColumn(name).toArray() as unknown[];
+    const present = values.filter((v) => v !== null && v !== undefined);
+    const counts: [string, number][] = [
+      ["nullable", rules.nullable ? 0 : values.length - present.length],
+      ["min", rules.min === undefined ? 0 : present.filter((v) => Number(v) < rules.min!).length],
+      ["max", rules.max === undefined ? 0 : present.filter((v) => Number(v) > rules.max!).length],
+      [
+        "allowed",
+        rules.allowed === undefined
+          ? 0
+          : present.filter((v) => !rules.allowed!.includes(v as string | number | boolean)).length,
+      ],
+    ];
+    for (const [rule, count] of counts) if (count > 0) found.push(`${name} ${rule}: ${count}`);
+  }
+  return found;
+}
+
+Deno.test("config/*.yaml load as the penguins species task", async () => {
+  const { config, root, sources } = await loadConfig({ root: ROOT });
+  assert.equal(root, ROOT);
+  assert.deepEqual(sources, [
+    "config/config.yaml",
+    "config/model_config.yaml",
+    "config/logging_config.yaml",
+  ]);
+  assert.deepEqual(config.project, { name: "penguins", seed: 42 });
+  assert.equal(config.data.path, join(ROOT, "data", "raw", "penguins.csv"));
+  assert.equal(config.data.target, "Species");
+  assert.equal(config.data.task, "classification");
+  assert.equal(config.validation.strict, true);
+  assert.equal(config.validation.min_rows, 100);
+  assert.deepEqual(Object.keys(config.validation.columns), [
+    "Species",
+    "Island",
+    ...MEASUREMENTS,
+    "Sex",
+  ]);
+  assert.deepEqual(config.cleaning.na_values, { Sex: ["."] });
+  assert.deepEqual(Object.keys(config.cleaning.nulls), [...MEASUREMENTS, "Sex"]);
+  assert.deepEqual(config.split.ratios, { train: 0.7, val: 0.15, test: 0.15 });
+  assert.equal(config.split.method, "stratified");
+  assert.deepEqual(config.features.steps.map((s) => [s.name, s.columns, s.transformers[0]!.kind]), [
+    ["numeric", MEASUREMENTS, "StandardScaler"],
+    ["categorical", ["Island", "Sex"], "OneHotEncoder"],
+  ]);
+  assert.deepEqual(
+    [config.training.epochs, config.training.batch_size, config.training.learning_rate],
+    [200, 32, 0.01],
+  );
+  assert.deepEqual(config.training.early_stopping, {
+    enabled: true,
+    patience: 20,
+    min_delta: 0,
+    restore_best: true,
+  });
+  assert.equal(config.registry.primary_metric, "f1_macro");
+  assert.deepEqual([config.serve.host, config.serve.port], ["127.0.0.1", 8000]);
+  assert.deepEqual(config.model, {
+    family: "mlp",
+    params: { hidden_units: [32, 16], activation: "relu", dropout: 0.1, l2: 0.0001 },
+  });
+  assert.deepEqual(Object.keys(config.search), [
+    "model.params.hidden_units",
+    "training.learning_rate",
+    "model.params.dropout",
+  ]);
+  assert.deepEqual(config.logging, { level: "info", format: "auto", file: null, categories: {} });
+});
+
+Deno.test("the penguins validation schema flags exactly the known problems of the raw file", async () => {
+  const { config } = await loadConfig({ root: ROOT });
+  const df = pl.readCSV(config.data.path);
+  assert.equal(df.height, 344);
+  assert.deepEqual(violations(df, config.validation.columns), [
+    "Beak Length (mm) nullable: 2",
+    "Beak Depth (mm) nullable: 2",
+    "Flipper Length (mm) nullable: 2",
+    "Body Mass (g) nullable: 2",
+    "Sex nullable: 10",
+    "Sex allowed: 1",
+  ]);
+});
+
+Deno.test("the cars profile replaces the penguins data maps instead of merging them", async () => {
+  const { config, sources } = await loadConfig({
+    root: ROOT,
+    profile: "config/profiles/cars.yaml",
+  });
+  assert.equal(sources.at(-1), "config/profiles/cars.yaml");
+  assert.equal(config.data.path, join(ROOT, "data", "raw", "cars.json"));
+  assert.equal(config.data.target, "Miles_per_Gallon");
+  assert.equal(config.data.task, "regression");
+  assert.deepEqual(config.data.id_columns, ["Name"]);
+  assert.equal(config.data.dtypes["Year"], "date");
+  assert.equal(config.data.dtypes["Beak Length (mm)"], undefined);
+  assert.ok(!("Species" in config.validation.columns));
+  assert.deepEqual(config.cleaning.na_values, {});
+  assert.deepEqual(config.cleaning.nulls, {
+    Miles_per_Gallon: { strategy: "drop" },
+    Horsepower: { strategy: "median" },
+  });
+  assert.equal(config.split.method, "random");
+  assert.deepEqual(config.features.derived, [
+    { name: "year", kind: "date_part", column: "Year", part: "year" },
+  ]);
+  assert.deepEqual(config.features.steps.map((s) => s.columns), [
+    ["Cylinders", "Displacement", "Horsepower", "Weight_in_lbs", "Acceleration", "year"],
+    ["Origin"],
+  ]);
+  assert.equal(config.registry.primary_metric, "rmse");
+  assert.deepEqual(config.model.family === "mlp" && config.model.params.hidden_units, [32, 16]);
+});
+
+Deno.test({
+  name: "the cars validation schema holds on the cars data",
+  ignore: !(await Deno.stat(CARS_SOURCE).then(() => true, () => false)),
+  fn: async () => {
+    const { config } = await loadConfig({ root: ROOT, profile: "cars" });
+    const rows = JSON.parse(await Deno.readTextFile(CARS_SOURCE)) as Record<string, unknown>[];
+    const df = pl.DataFrame(rows);
+    assert.ok(df.height >= config.validation.min_rows);
+    assert.deepEqual(violations(df, config.validation.columns), []);
+  },
+});

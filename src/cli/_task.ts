@@ -4,7 +4,13 @@
  *
  * @module
  */
-import { ArtifactError, ConfigError, DataValidationError, NotFittedError, SchemaMismatchError } from "../errors.ts";
+import {
+  ArtifactError,
+  ConfigError,
+  DataValidationError,
+  NotFittedError,
+  SchemaMismatchError,
+} from "../errors.ts";
 
 /** Exit status for a failed task. */
 export const EXIT_FAILURE = 1;

@@ -101,7 +101,10 @@ export const CleaningConfigSchema = z.strictObject({
   /** Per-column quantile clipping, e.g. `{ lower: 0.01, upper: 0.99 }`. */
   clip: z.record(
     columnName,
-    z.strictObject({ lower: z.number().min(0).max(1).default(0), upper: z.number().min(0).max(1).default(1) }),
+    z.strictObject({
+      lower: z.number().min(0).max(1).default(0),
+      upper: z.number().min(0).max(1).default(1),
+    }),
   ).default({}),
 });
 
@@ -165,8 +168,14 @@ export const FeatureStepSchema = z.strictObject({
 
 /** A feature selector applied after the transformers. */
 export const SelectorSpecSchema = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("variance_threshold"), threshold: z.number().min(0).default(0) }),
-  z.strictObject({ kind: z.literal("correlation"), threshold: z.number().gt(0).max(1).default(0.95) }),
+  z.strictObject({
+    kind: z.literal("variance_threshold"),
+    threshold: z.number().min(0).default(0),
+  }),
+  z.strictObject({
+    kind: z.literal("correlation"),
+    threshold: z.number().gt(0).max(1).default(0.95),
+  }),
   z.strictObject({
     kind: z.literal("top_k"),
     k: positiveInt,
@@ -197,7 +206,10 @@ export const TrainingConfigSchema = z.strictObject({
     restore_best: z.boolean().default(true),
   }).default({ enabled: true, patience: 20, min_delta: 0, restore_best: true }),
   /** `none`, `balanced`, or an explicit weight per class label. */
-  class_weights: z.union([z.enum(["none", "balanced"]), z.record(z.string(), z.number().positive())])
+  class_weights: z.union([
+    z.enum(["none", "balanced"]),
+    z.record(z.string(), z.number().positive()),
+  ])
     .default("none"),
   /** tfjs backend; `wasm` falls back to `cpu` with one log line when WebAssembly cannot start. */
   backend: z.enum(["wasm", "cpu"]).default("wasm"),

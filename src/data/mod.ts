@@ -5,7 +5,66 @@
  * @module
  */
 // -- loader and validator (exports added below this line)
+export {
+  DEFAULT_LOAD_OPTIONS,
+  detectFormat,
+  FORMAT_BY_EXTENSION,
+  loadDataset,
+  scanDataset,
+} from "./loader.ts";
+export type { LoadOptions } from "./loader.ts";
+export {
+  DEFAULT_INFER_SCHEMA_OPTIONS,
+  DEFAULT_VALIDATE_OPTIONS,
+  formatValidationReport,
+  inferSchema,
+  schemaToYaml,
+  validate,
+} from "./validator.ts";
+export type { InferSchemaOptions, ValidateOptions, ValidationReport } from "./validator.ts";
 // -- cleaner and splitter (exports added below this line)
+export {
+  applyCleaning,
+  cleanFrame,
+  DEFAULT_APPLY_CLEANING_OPTIONS,
+  DEFAULT_CLEAN_FRAME_OPTIONS,
+  fitCleaning,
+  formatCleaningReport,
+} from "./cleaner.ts";
+export type {
+  ApplyCleaningOptions,
+  CleanFrameOptions,
+  CleanFrameResult,
+  CleaningReport,
+  CleaningResult,
+  CleaningState,
+  CleaningStep,
+  CleaningStepName,
+  ClipState,
+  FillState,
+  FillValue,
+} from "./cleaner.ts";
+export {
+  DEFAULT_SPLIT_OPTIONS,
+  kFold,
+  splitFrame,
+  splitIndices,
+  stratifiedKFold,
+} from "./splitter.ts";
+export type { Fold, Label, SplitFrames, SplitIndices, SplitOptions } from "./splitter.ts";
 // -- datasets
 export { pullDatasets, readManifest } from "./datasets.ts";
 export type { DatasetManifest, ManifestEntry, PullOptions, PullResult } from "./datasets.ts";
+export {
+  DEFAULT_PROFILE_OPTIONS,
+  inputSignature,
+  PROFILE_VERSION,
+  profileFrame,
+} from "./profile.ts";
+export type {
+  ColumnProfile,
+  ColumnSignature,
+  DataProfile,
+  InputSignature,
+  ProfileOptions,
+} from "./profile.ts";

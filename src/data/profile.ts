@@ -274,9 +274,9 @@ function requireColumns(df: DataFrame, columns: readonly string[], action: strin
   for (const name of columns) {
     if (!df.columns.includes(name)) {
       throw new SchemaMismatchError(
-        `Cannot ${action}: missing column "${name}"${
-          didYouMean(name, df.columns)
-        } (found ${JSON.stringify(df.columns)})`,
+        `Cannot ${action}: missing column "${name}"${didYouMean(name, df.columns)} (found ${
+          JSON.stringify(df.columns)
+        })`,
       );
     }
   }

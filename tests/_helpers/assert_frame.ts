@@ -36,7 +36,12 @@ export function assertFrameEqual(actual: DataFrame, expected: DataFrame, message
  * @param tolerance the largest allowed absolute difference
  * @param message optional context for the failure
  */
-export function assertClose(actual: number, expected: number, tolerance = 1e-9, message = ""): void {
+export function assertClose(
+  actual: number,
+  expected: number,
+  tolerance = 1e-9,
+  message = "",
+): void {
   if (!(Math.abs(actual - expected) <= tolerance)) {
     assert.fail(`${message} expected ${expected} ± ${tolerance}, got ${actual}`);
   }

@@ -5,7 +5,9 @@ import { sha256Hex } from "../../src/utils/mod.ts";
 
 async function makeSource(files: Record<string, string>): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "pull-source-" });
-  for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(`${dir}/${name}`, text);
+  for (const [name, text] of Object.entries(files)) {
+    await Deno.writeTextFile(`${dir}/${name}`, text);
+  }
   return dir;
 }
 

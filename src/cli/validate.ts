@@ -1,0 +1,102 @@
+/**
+ * `deno task validate [--config F] [--set k=v ...] [--json] [--infer] [--after-clean]`: loads
+ * `data.path` with the `data` options and checks it against `validation`, printing a table of
+ * every broken rule (or JSON). Exits 1 when strict validation fails, 0 otherwise, 2 on a usage
+ * mistake. `--infer` prints a proposed `validation:` block instead; `--after-clean` cleans the
+ * data with `cleaning` first, as training does.
+ *
+ * @module
+ */
+import { relative } from "node:path";
+import { loadConfig } from "../config/mod.ts";
+import {
+  cleanFrame,
+  formatCleaningReport,
+  formatValidationReport,
+  inferSchema,
+  loadDataset,
+  schemaToYaml,
+  validate,
+} from "../data/mod.ts";
+import type { CleaningReport } from "../data/mod.ts";
+import { ConfigError } from "../errors.ts";
+import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
+import type { ParsedArgs } from "./_args.ts";
+import { runTask, UsageError } from "./_task.ts";
+
+const SPEC = {
+  ...CONFIG_ARG_SPEC,
+  flags: ["json", "infer", "after-clean"],
+  descriptions: {
+    ...CONFIG_ARG_SPEC.descriptions,
+    json: "print the report (or the proposed schema) as JSON",
+    infer: "print validation rules proposed from the data, ready to paste into config.yaml",
+    "after-clean": "clean the data with the cleaning config before validating",
+  },
+};
+
+const DESCRIPTION = "Check data.path against the validation schema in config/config.yaml. " +
+  "Exits 1 when strict validation fails.";
+
+await runTask("validate", async () => {
+  let args: ParsedArgs;
+  try {
+    args = parseTaskArgs(Deno.args, SPEC);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  if (args.flags["help"]) {
+    console.log(formatUsage("validate", SPEC, DESCRIPTION));
+    return 0;
+  }
+  const json = args.flags["json"] === true;
+  const afterClean = args.flags["after-clean"] === true;
+
+  const { config, root } = await loadConfig({
+    ...configOptionsFromArgs(args),
+    env: Deno.env.toObject(),
+  });
+  const path = relative(root, config.data.path);
+  let frame = loadDataset(config.data.path, config.data);
+  let cleaning: CleaningReport | null = null;
+  if (afterClean) {
+    const cleaned = cleanFrame(frame, config.cleaning);
+    frame = cleaned.frame;
+    cleaning = cleaned.report;
+  }
+
+  if (args.flags["infer"]) {
+    const proposed = inferSchema(frame, { strict: config.validation.strict });
+    console.log(
+      json ? JSON.stringify({ path, afterClean, validation: proposed }, null, 2) : (
+        `# Proposed from ${path}${afterClean ? " after cleaning" : ""}; review before use.\n` +
+        schemaToYaml(proposed).trimEnd()
+      ),
+    );
+    return 0;
+  }
+
+  const target = config.data.target;
+  const strict = config.validation.strict;
+  const report = validate(frame, config.validation, { target, strict: false });
+  if (json) {
+    console.log(JSON.stringify({ path, afterClean, strict, ...report }, jsonValue, 2));
+  } else {
+    if (cleaning !== null) console.log(`Cleaning:\n${formatCleaningReport(cleaning)}\n`);
+    console.log(`Validating ${path}${afterClean ? " after cleaning" : ""}`);
+    console.log(formatValidationReport(report));
+  }
+  if (!report.ok && strict) {
+    // Throws the DataValidationError, whose message runTask prints before exiting with 1.
+    validate(frame, config.validation, { target, strict: true });
+  }
+  return 0;
+});
+
+/** Keeps NaN and infinities visible in JSON (plain JSON would write them as null). */
+function jsonValue(_key: string, value: unknown): unknown {
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  if (typeof value === "bigint") return Number(value);
+  return value;
+}

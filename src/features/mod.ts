@@ -1,0 +1,92 @@
+/**
+ * The feature layer: stateful transformers (scalers, encoders, imputers, binners) and the
+ * `FeaturePipeline` that applies the configured steps, fitted on the training split only and
+ * saved as JSON for inference; plus stateless engineered features and feature selection.
+ *
+ * @module
+ */
+export {
+  createTransformer,
+  DEFAULT_LOG1P_TRANSFORMER_OPTIONS,
+  DEFAULT_MIN_MAX_SCALER_OPTIONS,
+  DEFAULT_ONE_HOT_ENCODER_OPTIONS,
+  DEFAULT_ORDINAL_ENCODER_OPTIONS,
+  DEFAULT_QUANTILE_BINNER_OPTIONS,
+  DEFAULT_ROBUST_SCALER_OPTIONS,
+  DEFAULT_SIMPLE_IMPUTER_OPTIONS,
+  DEFAULT_STANDARD_SCALER_OPTIONS,
+  IMPUTE_STRATEGIES,
+  Log1pTransformer,
+  MinMaxScaler,
+  OneHotEncoder,
+  OrdinalEncoder,
+  QuantileBinner,
+  RobustScaler,
+  SimpleImputer,
+  StandardScaler,
+  TRANSFORMER_KINDS,
+  transformerFromJson,
+} from "./transformers/mod.ts";
+export type {
+  ImputeStrategy,
+  JsonObject,
+  JsonValue,
+  Log1pTransformerOptions,
+  Log1pTransformerState,
+  MinMaxScalerOptions,
+  MinMaxScalerState,
+  OneHotEncoderOptions,
+  OneHotEncoderReport,
+  OneHotEncoderState,
+  OrdinalEncoderOptions,
+  OrdinalEncoderState,
+  QuantileBinnerOptions,
+  QuantileBinnerState,
+  RobustScalerOptions,
+  RobustScalerState,
+  SimpleImputerOptions,
+  SimpleImputerState,
+  StandardScalerOptions,
+  StandardScalerState,
+  Transformer,
+  TransformerFromJson,
+  TransformerSpec,
+  TransformerState,
+} from "./transformers/mod.ts";
+export {
+  DEFAULT_FEATURE_PIPELINE_OPTIONS,
+  FEATURE_PIPELINE_VERSION,
+  FeaturePipeline,
+} from "./pipeline.ts";
+export type {
+  FeaturePipelineConfigOptions,
+  FeaturePipelineOptions,
+  FeaturePipelineState,
+  FeaturePipelineStep,
+} from "./pipeline.ts";
+// -- engineer and selector (exports added below this line)
+export { addDerivedFeatures, derivedFeatureExpr } from "./engineer.ts";
+export {
+  anovaF,
+  DEFAULT_FEATURE_SELECTOR_OPTIONS,
+  DEFAULT_MUTUAL_INFO_OPTIONS,
+  fDistributionSurvival,
+  FEATURE_SELECTOR_VERSION,
+  FeatureSelector,
+  fRegression,
+  mutualInfoClassif,
+  regularizedIncompleteBeta,
+} from "./selector.ts";
+export type {
+  BetaShape,
+  DroppedFeature,
+  FDegrees,
+  FeatureSelectorOptions,
+  FeatureSelectorState,
+  FTestResult,
+  JsonNumber,
+  MutualInfoOptions,
+  SelectionReport,
+  SelectionStep,
+  SelectionStepJson,
+} from "./selector.ts";

@@ -1,0 +1,526 @@
+/**
+ * `FeaturePipeline`: the configured feature steps, fitted on the training split and applied to
+ * every split, at inference too, from its JSON state.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import type { DataFrame } from "nodejs-polars";
+import { z } from "zod";
+import {
+  ArtifactError,
+  ConfigError,
+  DataValidationError,
+  NotFittedError,
+  SchemaMismatchError,
+} from "../errors.ts";
+import type { ConfigIssue, ValidationIssue } from "../errors.ts";
+import type { FeaturesConfig } from "../config/mod.ts";
+import { frameToMatrix } from "../utils/mod.ts";
+import type { Matrix } from "../utils/mod.ts";
+import { createTransformer, requireColumns, transformerFromJson } from "./transformers/mod.ts";
+import type { Transformer, TransformerState } from "./transformers/mod.ts";
+
+/** Format version of `FeaturePipeline.toJSON()`; loading refuses other versions. */
+export const FEATURE_PIPELINE_VERSION = 1;
+
+/** One step: a name, the input columns it owns, and the transformers applied to them in order. */
+export interface FeaturePipelineStep {
+  /** Unique step name, e.g. `"numeric"`. */
+  name: string;
+  /** The input columns this step reads; no column may feed two steps. */
+  columns: string[];
+  /** Applied in order to the step's columns; each sees the previous one's output. */
+  transformers: Transformer[];
+}
+
+/** Options of `new FeaturePipeline(...)`. */
+export interface FeaturePipelineOptions {
+  /** The steps, in output order. */
+  steps: FeaturePipelineStep[];
+  /**
+   * The target column; listing it in a step is refused (target leakage).
+   *
+   * @default undefined (not checked)
+   */
+  target?: string;
+  /**
+   * Row identifier columns; listing one in a step is refused.
+   *
+   * @default []
+   */
+  idColumns?: string[];
+}
+
+/** The defaults merged under `FeaturePipelineOptions`. */
+export const DEFAULT_FEATURE_PIPELINE_OPTIONS: Pick<FeaturePipelineOptions, "idColumns"> = {
+  idColumns: [],
+};
+
+/** Options of `FeaturePipeline.fromConfig`: what the features must not include. */
+export interface FeaturePipelineConfigOptions {
+  /** The target column (`data.target`). */
+  target: string;
+  /**
+   * Row identifier columns (`data.id_columns`).
+   *
+   * @default []
+   */
+  idColumns?: string[];
+}
+
+/** The serialised pipeline, as written to `features.json`. */
+export type FeaturePipelineState = {
+  /** `FEATURE_PIPELINE_VERSION` when written. */
+  version: number;
+  /** Each step with its fitted transformers' states. */
+  steps: { name: string; columns: string[]; transformers: TransformerState[] }[];
+};
+
+const STATE_SCHEMA = z.strictObject({
+  version: z.number(),
+  steps: z.array(
+    z.strictObject({
+      name: z.string().min(1),
+      columns: z.array(z.string().min(1)).min(1),
+      transformers: z.array(z.unknown()).min(1),
+    }),
+  ).min(1),
+});
+
+/**
+ * Turns raw columns into the model's numeric features, like scikit-learn's `ColumnTransformer`
+ * with `remainder="drop"`: each step applies its transformers in order to its own columns, and
+ * the output is the steps' output columns side by side, in step order, all Float64. Nothing
+ * else comes through: the target and id columns never do.
+ *
+ * `fit` learns from the training split only; `transform` applies what was learned to any split
+ * and never changes the pipeline. `toJSON` / `fromJSON` carry the fitted state to inference.
+ *
+ * @example
+ * ```ts
+ * const pipeline = FeaturePipeline.fromConfig(config.features, { target: config.data.target });
+ * const xTrain = pipeline.fit(train).transformToMatrix(train);
+ * const xVal = pipeline.transformToMatrix(val);
+ * ```
+ */
+export class FeaturePipeline {
+  #options: FeaturePipelineOptions;
+  #featureNames: string[][] | null = null;
+
+  /**
+   * @param options the steps and the columns they must not use; stored unchanged and checked by
+   *   `fit`
+   */
+  constructor(options: FeaturePipelineOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Builds an unfitted pipeline from the `features` config, checking every step and
+   * transformer spec with its key path.
+   *
+   * @param features the `features` config slice (only `steps` is used here)
+   * @param options the target and id columns, which must not be features
+   * @returns the pipeline, not fitted
+   * @throws {ConfigError} listing every problem: no steps, a repeated step name, a column in two
+   *   steps, the target or an id column as a feature, an unknown transformer kind or bad params
+   * @example
+   * ```ts
+   * FeaturePipeline.fromConfig(config.features, { target: "Species" });
+   * ```
+   */
+  static fromConfig(
+    features: Pick<FeaturesConfig, "steps">,
+    options: FeaturePipelineConfigOptions,
+  ): FeaturePipeline {
+    const idColumns = options.idColumns ?? DEFAULT_FEATURE_PIPELINE_OPTIONS.idColumns ?? [];
+    const issues = stepIssues(features.steps, options.target, idColumns, "features.steps");
+    const steps: FeaturePipelineStep[] = [];
+    features.steps.forEach((step, i) => {
+      const transformers: Transformer[] = [];
+      step.transformers.forEach((spec, j) => {
+        try {
+          transformers.push(createTransformer(spec, `features.steps[${i}].transformers[${j}]`));
+        } catch (error) {
+          if (!(error instanceof ConfigError)) throw error;
+          issues.push(...error.issues);
+        }
+      });
+      steps.push({ name: step.name, columns: [...step.columns], transformers });
+    });
+    throwIssues(issues);
+    return new FeaturePipeline({ steps, target: options.target, idColumns });
+  }
+
+  /**
+   * Rebuilds a fitted pipeline from `toJSON()` output, transformers included.
+   *
+   * @param json the parsed `features.json`
+   * @returns a fitted pipeline
+   * @throws {ArtifactError} when the shape or version is wrong, a transformer kind is unknown,
+   *   or a transformer state is invalid
+   * @example
+   * ```ts
+   * const pipeline = FeaturePipeline.fromJSON(JSON.parse(await Deno.readTextFile(path)));
+   * ```
+   */
+  static fromJSON(json: unknown): FeaturePipeline {
+    const action = "Cannot load feature pipeline from JSON";
+    const version = typeof json === "object" && json !== null
+      ? (json as Record<string, unknown>).version
+      : undefined;
+    if (version !== undefined && version !== FEATURE_PIPELINE_VERSION) {
+      throw new ArtifactError(
+        `${action}: unsupported version ${
+          JSON.stringify(version)
+        }, expected ${FEATURE_PIPELINE_VERSION}; refit the pipeline with this version of deno-mlops`,
+      );
+    }
+    const parsed = STATE_SCHEMA.safeParse(json);
+    if (!parsed.success) {
+      const detail = parsed.error.issues
+        .map((issue) => `${issue.path.join(".") || "root"}: ${issue.message}`)
+        .join("; ");
+      throw new ArtifactError(
+        `${action}: expected { version, steps: [{ name, columns, transformers }] }: ${detail}`,
+      );
+    }
+    const steps = parsed.data.steps.map((step) => ({
+      name: step.name,
+      columns: step.columns,
+      transformers: step.transformers.map((state) => transformerFromJson(state)),
+    }));
+    const issues = stepIssues(steps, undefined, [], "steps");
+    if (issues.length > 0) {
+      throw new ArtifactError(
+        `${action}: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ")}`,
+      );
+    }
+    const featureNames = steps.map((step) => step.transformers.at(-1)!.featureNamesOut());
+    const repeated = findRepeated(featureNames.flat());
+    if (repeated !== undefined) {
+      throw new ArtifactError(`${action}: output column "${repeated}" is produced twice`);
+    }
+    const pipeline = new FeaturePipeline({ steps });
+    pipeline.#featureNames = featureNames;
+    return pipeline;
+  }
+
+  /** Whether `fit` or `fromJSON` has fitted every step. */
+  get isFitted(): boolean {
+    return this.#featureNames !== null;
+  }
+
+  /**
+   * The columns a row must contain: every step's input columns, in step order. Known before
+   * `fit`.
+   *
+   * @returns the input column names
+   * @example
+   * ```ts
+   * pipeline.inputColumns(); // ["Beak Length (mm)", ..., "Island"]
+   * ```
+   */
+  inputColumns(): string[] {
+    return this.#options.steps.flatMap((step) => step.columns);
+  }
+
+  /**
+   * Fits every step's transformers, in order, on the training split; replaces any earlier state.
+   *
+   * @param df the TRAIN split only; it may hold other columns (the target, ids), which are ignored
+   * @returns this pipeline, fitted
+   * @throws {ConfigError} when the steps are invalid (see `fromConfig`) or a step outputs a
+   *   non-numeric column
+   * @throws {SchemaMismatchError} when an input column is missing
+   * @throws {DataValidationError} when the frame has no rows or an input column is all null
+   * @example
+   * ```ts
+   * pipeline.fit(train);
+   * ```
+   */
+  fit(df: DataFrame): this {
+    this.#fit(df);
+    return this;
+  }
+
+  /**
+   * Fits on `df` and returns its features, computing the training output only once.
+   *
+   * @param df the TRAIN split
+   * @returns the feature frame (all Float64)
+   * @throws {ConfigError} as `fit`
+   * @throws {SchemaMismatchError} as `fit`
+   * @throws {DataValidationError} as `fit`
+   * @example
+   * ```ts
+   * const features = pipeline.fitTransform(train);
+   * ```
+   */
+  fitTransform(df: DataFrame): DataFrame {
+    return this.#fit(df);
+  }
+
+  /**
+   * Returns the features of `df` using the fitted state; the pipeline does not change.
+   *
+   * @param df any split, or new rows; extra columns are ignored
+   * @returns the feature frame: the steps' outputs in order, all Float64, nothing else
+   * @throws {NotFittedError} before `fit`
+   * @throws {SchemaMismatchError} when an input column is missing or has the wrong type
+   * @throws {DataValidationError} when a transformer refuses a value (unknown category, null)
+   * @example
+   * ```ts
+   * const valFeatures = pipeline.transform(val);
+   * ```
+   */
+  transform(df: DataFrame): DataFrame {
+    const featureNames = this.#requireFitted("transform with");
+    requireColumns(df, this.inputColumns(), "Cannot transform with feature pipeline");
+    const frames = this.#options.steps.map((step, i) => {
+      const output = runStep(step, df, (transformer, frame) => transformer.transform(frame));
+      const expected = featureNames[i]!;
+      if (JSON.stringify(output.columns) !== JSON.stringify(expected)) {
+        throw new SchemaMismatchError(
+          `Cannot transform with feature pipeline: step "${step.name}" produced ${
+            JSON.stringify(output.columns)
+          }, expected ${JSON.stringify(expected)}; a column was renamed or reordered since fit`,
+        );
+      }
+      return toFloat64(output, step.name, "Cannot transform with feature pipeline");
+    });
+    return hstack(frames);
+  }
+
+  /**
+   * Returns the features of `df` as a dense row-major Float32 matrix, columns in
+   * `featureNamesOut()` order.
+   *
+   * @param df any split
+   * @returns the matrix
+   * @throws {NotFittedError} before `fit`
+   * @throws {SchemaMismatchError} as `transform`, or when a feature holds nulls
+   * @throws {DataValidationError} as `transform`
+   * @example
+   * ```ts
+   * const x = pipeline.transformToMatrix(val); // { data: Float32Array, rows, cols }
+   * ```
+   */
+  transformToMatrix(df: DataFrame): Matrix {
+    return frameToMatrix(this.transform(df));
+  }
+
+  /**
+   * The output feature names, in output order.
+   *
+   * @returns the names
+   * @throws {NotFittedError} before `fit`
+   * @example
+   * ```ts
+   * pipeline.featureNamesOut(); // ["Beak Length (mm)", ..., "Island_Biscoe", ...]
+   * ```
+   */
+  featureNamesOut(): string[] {
+    return this.#requireFitted("list the features of").flat();
+  }
+
+  /**
+   * Returns the fitted state as JSON-ready data.
+   *
+   * @returns `{ version, steps: [{ name, columns, transformers }] }`
+   * @throws {NotFittedError} before `fit`
+   * @example
+   * ```ts
+   * await Deno.writeTextFile("features.json", JSON.stringify(pipeline.toJSON()));
+   * ```
+   */
+  toJSON(): FeaturePipelineState {
+    this.#requireFitted("serialise");
+    return {
+      version: FEATURE_PIPELINE_VERSION,
+      steps: this.#options.steps.map((step) => ({
+        name: step.name,
+        columns: [...step.columns],
+        transformers: step.transformers.map((transformer) => transformer.toJSON()),
+      })),
+    };
+  }
+
+  #fit(df: DataFrame): DataFrame {
+    const options = { ...DEFAULT_FEATURE_PIPELINE_OPTIONS, ...this.#options };
+    throwIssues(stepIssues(options.steps, options.target, options.idColumns ?? [], "steps"));
+    const action = "Cannot fit feature pipeline";
+    requireColumns(df, this.inputColumns(), action);
+    requireObservedInputs(df, options.steps);
+    const frames = options.steps.map((step) =>
+      toFloat64(
+        runStep(step, df, (transformer, frame) => transformer.fitTransform(frame)),
+        step.name,
+        action,
+      )
+    );
+    const featureNames = frames.map((frame) => frame.columns);
+    const repeated = findRepeated(featureNames.flat());
+    if (repeated !== undefined) {
+      const owners = options.steps.filter((_, i) => featureNames[i]!.includes(repeated));
+      throw new ConfigError(
+        `${action}: output column "${repeated}" is produced by steps ${
+          owners.map((step) => `"${step.name}"`).join(" and ")
+        }; rename a column so every feature name is unique`,
+      );
+    }
+    this.#featureNames = featureNames;
+    return hstack(frames);
+  }
+
+  #requireFitted(action: string): string[][] {
+    if (this.#featureNames === null) {
+      throw new NotFittedError(
+        `Cannot ${action} feature pipeline: it is not fitted, call fit() on the training split first`,
+      );
+    }
+    return this.#featureNames;
+  }
+}
+
+function runStep(
+  step: FeaturePipelineStep,
+  df: DataFrame,
+  apply: (transformer: Transformer, frame: DataFrame) => DataFrame,
+): DataFrame {
+  let frame = df.select(...step.columns);
+  for (const transformer of step.transformers) frame = apply(transformer, frame);
+  return frame;
+}
+
+function toFloat64(frame: DataFrame, stepName: string, action: string): DataFrame {
+  const bad = frame.columns.filter((name) => {
+    const dtype = (frame.schema[name] as unknown as { variant: string }).variant;
+    return !/^(Int|UInt|Float)\d+$/.test(dtype) && dtype !== "Bool";
+  });
+  if (bad.length > 0) {
+    const described = bad.map((name) =>
+      `"${name}" (${(frame.schema[name] as unknown as { variant: string }).variant})`
+    ).join(", ");
+    throw new ConfigError(
+      `${action}: step "${stepName}" outputs non-numeric ${
+        bad.length === 1 ? "column" : "columns"
+      } ${described}, expected numbers; add a OneHotEncoder or OrdinalEncoder to the step`,
+    );
+  }
+  return frame.select(...frame.columns.map((name) => pl.col(name).cast(pl.Float64)));
+}
+
+function hstack(frames: DataFrame[]): DataFrame {
+  return frames.length === 1 ? frames[0]! : pl.concat(frames, { how: "horizontal" });
+}
+
+function requireObservedInputs(df: DataFrame, steps: readonly FeaturePipelineStep[]): void {
+  if (df.height === 0) {
+    throw new DataValidationError(
+      "Cannot fit feature pipeline: the training frame has no rows, expected at least one; check the split ratios and the cleaning rules",
+      [{ column: null, rule: "min_rows", count: 0, message: "0 rows", examples: [], rows: [] }],
+    );
+  }
+  const columns = steps.flatMap((step) => step.columns.map((column) => ({ step, column })));
+  const counts = df.select(
+    ...columns.map(({ column }, i) => {
+      const dtype = (df.schema[column] as unknown as { variant: string }).variant;
+      const values = dtype.startsWith("Float") ? pl.col(column).fillNan(null) : pl.col(column);
+      return values.count().alias(`c${i}`);
+    }),
+  ).row(0) as unknown[];
+  const empty = columns.filter((_, i) => Number(counts[i]) === 0);
+  if (empty.length === 0) return;
+  const issues: ValidationIssue[] = empty.map(({ step, column }) => ({
+    column,
+    rule: "nullable",
+    count: df.height,
+    message:
+      `column "${column}" (step "${step.name}") is entirely null or NaN in ${df.height} rows`,
+    examples: [],
+    rows: [],
+  }));
+  throw new DataValidationError(
+    `Cannot fit feature pipeline: ${
+      issues.map((issue) => issue.message).join(", ")
+    }, expected observed values; impute it in cleaning or drop it from features.steps`,
+    issues,
+  );
+}
+
+function stepIssues(
+  steps: readonly { name: string; columns: readonly string[]; transformers: readonly unknown[] }[],
+  target: string | undefined,
+  idColumns: readonly string[],
+  prefix: string,
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  function issue(path: string, message: string): void {
+    // Steps no longer know their file and line: "" and 0 mean unknown.
+    issues.push({ file: "", line: 0, column: 0, path, message });
+  }
+  if (steps.length === 0) issue(prefix, "expected at least one feature step, got none");
+  const names = new Map<string, number>();
+  const owners = new Map<string, string>();
+  const ids = new Set(idColumns);
+  steps.forEach((step, i) => {
+    const at = `${prefix}[${i}]`;
+    const earlier = names.get(step.name);
+    if (earlier !== undefined) {
+      issue(
+        `${at}.name`,
+        `step name "${step.name}" is already used by ${prefix}[${earlier}]; names must be unique`,
+      );
+    }
+    names.set(step.name, i);
+    if (step.columns.length === 0) issue(`${at}.columns`, "expected at least one column, got none");
+    if (step.transformers.length === 0) {
+      issue(`${at}.transformers`, "expected at least one transformer, got none");
+    }
+    step.columns.forEach((column, k) => {
+      const path = `${at}.columns[${k}]`;
+      const owner = owners.get(column);
+      if (owner !== undefined) {
+        issue(
+          path,
+          `column "${column}" is already used by ${owner}; a column may feed only one step`,
+        );
+      }
+      owners.set(column, path);
+      if (column === target) {
+        issue(
+          path,
+          `column "${column}" is the target; using it as a feature leaks the answer into the model, remove it`,
+        );
+      }
+      if (ids.has(column)) {
+        issue(
+          path,
+          `column "${column}" is an id column; ids identify rows and are never features, remove it`,
+        );
+      }
+    });
+  });
+  return issues;
+}
+
+function throwIssues(issues: ConfigIssue[]): void {
+  if (issues.length === 0) return;
+  throw new ConfigError(
+    `Cannot build feature pipeline: ${
+      issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ")
+    }`,
+    issues,
+  );
+}
+
+function findRepeated(names: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
+}

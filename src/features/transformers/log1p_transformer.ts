@@ -1,0 +1,257 @@
+/**
+ * `Log1pTransformer`: replaces numeric columns by `ln(1 + x)`, which tames right-skewed
+ * measurements such as body mass or income.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import type { DataFrame, Expr } from "nodejs-polars";
+import { z } from "zod";
+import { DataValidationError } from "../../errors.ts";
+import type { ValidationIssue } from "../../errors.ts";
+import {
+  COLUMNS_PARAM,
+  INPUT_COLUMNS_STATE,
+  jsonParams,
+  namesOut,
+  notFitted,
+  offendingRows,
+  parseOptions,
+  readState,
+  replaceColumns,
+  requireColumnArrays,
+  requireColumns,
+  requireNumeric,
+  resolveColumns,
+} from "./_base.ts";
+import type { Transformer, TransformerState } from "./_base.ts";
+
+const KIND = "Log1pTransformer";
+const VERSION = 1;
+
+/** Options of `Log1pTransformer` (snake_case, as written under `params:` in config). */
+export interface Log1pTransformerOptions {
+  /**
+   * Columns to transform; all must be numeric.
+   *
+   * @default every column of the frame given to `fit`
+   */
+  columns?: string[];
+}
+
+/** The defaults merged under the options given to `Log1pTransformer`. */
+export const DEFAULT_LOG1P_TRANSFORMER_OPTIONS: Log1pTransformerOptions = {};
+
+/** The strict schema of `Log1pTransformer` params, used by `fit` and by config validation. */
+export const LOG1P_TRANSFORMER_PARAMS = z.strictObject({ columns: COLUMNS_PARAM });
+
+/** What `Log1pTransformer.fit` records: only which columns it applies to. */
+export type Log1pTransformerState = {
+  /** Columns of the frame given to `fit`, in order. */
+  input_columns: string[];
+  /** The transformed columns. */
+  columns: string[];
+};
+
+const STATE_SCHEMA = z.strictObject({
+  input_columns: INPUT_COLUMNS_STATE,
+  columns: z.array(z.string()),
+});
+
+/**
+ * Replaces numeric columns by `ln(1 + x)` as Float64 (polars' `log1p`, accurate near zero).
+ *
+ * `fit` learns nothing from the values; it fixes the columns and checks their domain. Values
+ * below -1 have no logarithm: `fit` and `transform` reject them with a `DataValidationError`
+ * naming the column and the first bad value. -1 gives -Infinity. Null stays null and NaN stays
+ * NaN.
+ *
+ * @example
+ * ```ts
+ * const log = new Log1pTransformer({ columns: ["Body Mass (g)"] }).fit(train);
+ * const logged = log.transform(val);
+ * ```
+ */
+export class Log1pTransformer implements Transformer<Log1pTransformerState> {
+  /** Registry key. */
+  readonly kind = KIND;
+  #options: Log1pTransformerOptions;
+  #params: z.output<typeof LOG1P_TRANSFORMER_PARAMS> | null = null;
+  #state: Log1pTransformerState | null = null;
+
+  /**
+   * @param options which columns to transform; stored unchanged and validated by `fit`
+   */
+  constructor(options: Log1pTransformerOptions = {}) {
+    this.#options = options;
+  }
+
+  /** Whether `fit` or `fromJSON` has fixed the columns. */
+  get isFitted(): boolean {
+    return this.#state !== null;
+  }
+
+  /**
+   * Fixes the columns and checks that no value is below -1; replaces any earlier state.
+   *
+   * @param df the training split
+   * @returns this transformer, fitted
+   * @throws {TypeError} when an option has the wrong type
+   * @throws {RangeError} when an option is out of range
+   * @throws {SchemaMismatchError} when a column is missing or not numeric
+   * @throws {DataValidationError} when a value is below -1
+   * @example
+   * ```ts
+   * new Log1pTransformer().fit(pl.DataFrame({ a: [0, 9] }));
+   * ```
+   */
+  fit(df: DataFrame): this {
+    const action = `Cannot fit "${KIND}"`;
+    const params = parseOptions(
+      LOG1P_TRANSFORMER_PARAMS,
+      { ...DEFAULT_LOG1P_TRANSFORMER_OPTIONS, ...this.#options },
+      KIND,
+    );
+    const columns = resolveColumns(df, params.columns, action);
+    requireNumeric(df, columns, action);
+    requireDomain(df, columns, action);
+    this.#params = params;
+    this.#state = { input_columns: df.columns, columns };
+    return this;
+  }
+
+  /**
+   * Returns a new frame with each fitted column replaced by `ln(1 + x)` as Float64.
+   *
+   * @param df a frame with the fitted columns (others pass through unchanged)
+   * @returns the transformed frame
+   * @throws {NotFittedError} before `fit`
+   * @throws {SchemaMismatchError} when a fitted column is missing or not numeric
+   * @throws {DataValidationError} when a value is below -1
+   * @example
+   * ```ts
+   * log.transform(pl.DataFrame({ a: [0] })); // a: [0]
+   * ```
+   */
+  transform(df: DataFrame): DataFrame {
+    const state = this.#requireState("transform with");
+    const action = `Cannot transform with "${KIND}"`;
+    requireColumns(df, state.columns, action);
+    requireNumeric(df, state.columns, action);
+    requireDomain(df, state.columns, action);
+    const outputs = new Map<string, Expr[]>(
+      state.columns.map((name) => [name, [pl.col(name).cast(pl.Float64).log1p().alias(name)]]),
+    );
+    return replaceColumns(df, outputs);
+  }
+
+  /**
+   * Fits on `df` and returns `df` transformed.
+   *
+   * @param df the training split
+   * @returns the transformed frame
+   * @throws {SchemaMismatchError} when a column is missing or not numeric
+   * @throws {DataValidationError} when a value is below -1
+   * @example
+   * ```ts
+   * new Log1pTransformer().fitTransform(pl.DataFrame({ a: [0] })); // a: [0]
+   * ```
+   */
+  fitTransform(df: DataFrame): DataFrame {
+    return this.fit(df).transform(df);
+  }
+
+  /**
+   * Returns the output column names for a frame laid out like the one given to `fit`.
+   *
+   * @returns the names; the transform keeps every name
+   * @throws {NotFittedError} before `fit`
+   * @example
+   * ```ts
+   * new Log1pTransformer().fit(pl.DataFrame({ a: [1] })).featureNamesOut(); // ["a"]
+   * ```
+   */
+  featureNamesOut(): string[] {
+    const state = this.#requireState("list the features of");
+    return namesOut(state.input_columns, new Map());
+  }
+
+  /**
+   * Returns the fitted state as JSON-ready data.
+   *
+   * @returns `{ kind, version, params, state }`
+   * @throws {NotFittedError} before `fit`
+   * @example
+   * ```ts
+   * JSON.stringify(log.toJSON());
+   * ```
+   */
+  toJSON(): TransformerState<Log1pTransformerState> {
+    const state = this.#requireState("serialise");
+    return {
+      kind: KIND,
+      version: VERSION,
+      params: jsonParams(this.#params ?? {}),
+      state: structuredClone(state),
+    };
+  }
+
+  /**
+   * Rebuilds a fitted transformer from `toJSON()` output.
+   *
+   * @param json the serialised transformer
+   * @returns a fitted transformer
+   * @throws {ArtifactError} when the kind, version, params or state are wrong
+   * @example
+   * ```ts
+   * const copy = Log1pTransformer.fromJSON(JSON.parse(JSON.stringify(log)));
+   * ```
+   */
+  static fromJSON(json: TransformerState): Log1pTransformer {
+    const { params, state } = readState(
+      json,
+      KIND,
+      VERSION,
+      LOG1P_TRANSFORMER_PARAMS,
+      STATE_SCHEMA,
+    );
+    requireColumnArrays(KIND, state, {});
+    const transformer = new Log1pTransformer(params as Log1pTransformerOptions);
+    transformer.#params = params;
+    transformer.#state = state;
+    return transformer;
+  }
+
+  #requireState(action: string): Log1pTransformerState {
+    if (this.#state === null) throw notFitted(KIND, action);
+    return this.#state;
+  }
+}
+
+// One pass counts the bad values of every column; only a failing frame pays for the examples.
+function requireDomain(df: DataFrame, columns: readonly string[], action: string): void {
+  const counts = df.select(
+    ...columns.map((name, i) => pl.col(name).cast(pl.Float64).lt(-1).sum().alias(`bad${i}`)),
+  ).row(0) as number[];
+  const bad = columns.filter((_, i) => Number(counts[i]) > 0);
+  if (bad.length === 0) return;
+  const issues: ValidationIssue[] = bad.map((name) => {
+    const count = Number(counts[columns.indexOf(name)]);
+    const { examples, rows } = offendingRows(df, name, pl.col(name).cast(pl.Float64).lt(-1));
+    return {
+      column: name,
+      rule: "min",
+      count,
+      message: `column "${name}" has ${count} ${count === 1 ? "value" : "values"} below -1 (first ${
+        examples[0]
+      } at row ${rows[0]})`,
+      examples,
+      rows,
+    };
+  });
+  const described = issues.map((issue) => issue.message).join(", ");
+  throw new DataValidationError(
+    `${action}: ${described}, expected values >= -1; shift or clip the column before taking the log`,
+    issues,
+  );
+}

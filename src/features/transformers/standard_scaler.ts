@@ -1,0 +1,267 @@
+/**
+ * `StandardScaler`: centres numeric columns on the training mean and divides by the training
+ * standard deviation.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import type { DataFrame, Expr } from "nodejs-polars";
+import { z } from "zod";
+import {
+  COLUMNS_PARAM,
+  INPUT_COLUMNS_STATE,
+  jsonParams,
+  namesOut,
+  notFitted,
+  observedValues,
+  parseOptions,
+  readState,
+  replaceColumns,
+  requireColumnArrays,
+  requireColumns,
+  requireFiniteStats,
+  requireNumeric,
+  requireObserved,
+  resolveColumns,
+} from "./_base.ts";
+import type { Transformer, TransformerState } from "./_base.ts";
+
+const KIND = "StandardScaler";
+const VERSION = 1;
+
+/** Options of `StandardScaler` (snake_case, as written under `params:` in config). */
+export interface StandardScalerOptions {
+  /**
+   * Columns to scale; all must be numeric.
+   *
+   * @default every column of the frame given to `fit`
+   */
+  columns?: string[];
+}
+
+/** The defaults merged under the options given to `StandardScaler`. */
+export const DEFAULT_STANDARD_SCALER_OPTIONS: StandardScalerOptions = {};
+
+/** The strict schema of `StandardScaler` params, used by `fit` and by config validation. */
+export const STANDARD_SCALER_PARAMS = z.strictObject({ columns: COLUMNS_PARAM });
+
+/** What `StandardScaler.fit` learns, per scaled column. */
+export type StandardScalerState = {
+  /** Columns of the frame given to `fit`, in order. */
+  input_columns: string[];
+  /** The scaled columns. */
+  columns: string[];
+  /** Training mean per column. */
+  mean: number[];
+  /** Divisor per column: the population standard deviation, or 1 for a constant column. */
+  scale: number[];
+  /** Observed (non-null, non-NaN) training values per column. */
+  n_samples: number[];
+};
+
+const STATE_SCHEMA = z.strictObject({
+  input_columns: INPUT_COLUMNS_STATE,
+  columns: z.array(z.string()),
+  mean: z.array(z.number()),
+  scale: z.array(z.number().positive()),
+  n_samples: z.array(z.int().nonnegative()),
+});
+
+/**
+ * Standardises numeric columns: `(x - mean) / std`, with the mean and the population standard
+ * deviation (ddof = 0) learned on the training split, as scikit-learn's `StandardScaler`.
+ *
+ * A constant column (zero variance, allowing for rounding) is divided by 1, so it becomes 0.
+ * Nulls and NaN are ignored when learning and kept by `transform` (null stays null, NaN stays
+ * NaN). Output columns are Float64, in place of the input columns.
+ *
+ * @example
+ * ```ts
+ * const scaler = new StandardScaler({ columns: ["Body Mass (g)"] }).fit(train);
+ * const scaled = scaler.transform(val);
+ * ```
+ */
+export class StandardScaler implements Transformer<StandardScalerState> {
+  /** Registry key. */
+  readonly kind = KIND;
+  #options: StandardScalerOptions;
+  #params: z.output<typeof STANDARD_SCALER_PARAMS> | null = null;
+  #state: StandardScalerState | null = null;
+
+  /**
+   * @param options which columns to scale; stored unchanged and validated by `fit`
+   */
+  constructor(options: StandardScalerOptions = {}) {
+    this.#options = options;
+  }
+
+  /** Whether `fit` or `fromJSON` has given this scaler its statistics. */
+  get isFitted(): boolean {
+    return this.#state !== null;
+  }
+
+  /**
+   * Learns the mean and standard deviation of each column; replaces any earlier state.
+   *
+   * @param df the training split
+   * @returns this scaler, fitted
+   * @throws {TypeError} when an option has the wrong type
+   * @throws {RangeError} when an option is out of range
+   * @throws {SchemaMismatchError} when a column is missing or not numeric
+   * @throws {DataValidationError} when a column has no observed value or infinite values
+   * @example
+   * ```ts
+   * new StandardScaler().fit(pl.DataFrame({ a: [1, 2, 3] }));
+   * ```
+   */
+  fit(df: DataFrame): this {
+    const action = `Cannot fit "${KIND}"`;
+    const params = parseOptions(
+      STANDARD_SCALER_PARAMS,
+      { ...DEFAULT_STANDARD_SCALER_OPTIONS, ...this.#options },
+      KIND,
+    );
+    const columns = resolveColumns(df, params.columns, action);
+    requireNumeric(df, columns, action);
+    requireObserved(df, columns, action);
+    const row = df.select(
+      ...columns.flatMap((name, i) => {
+        const x = observedValues(name);
+        return [
+          x.mean().alias(`mean${i}`),
+          x.sub(x.mean()).pow(2).mean().alias(`var${i}`),
+          x.count().alias(`n${i}`),
+        ];
+      }),
+    ).row(0) as number[];
+    const mean = columns.map((_, i) => Number(row[3 * i]));
+    const variance = columns.map((_, i) => Number(row[3 * i + 1]));
+    const nSamples = columns.map((_, i) => Number(row[3 * i + 2]));
+    requireFiniteStats(
+      KIND,
+      Object.fromEntries(columns.map((name, i) => [name, [mean[i]!, variance[i]!]])),
+    );
+    const scale = columns.map((_, i) =>
+      isConstant(variance[i]!, mean[i]!, nSamples[i]!) ? 1 : Math.sqrt(variance[i]!)
+    );
+    this.#params = params;
+    this.#state = { input_columns: df.columns, columns, mean, scale, n_samples: nSamples };
+    return this;
+  }
+
+  /**
+   * Returns a new frame with each fitted column replaced by `(x - mean) / scale` as Float64.
+   *
+   * @param df a frame with the fitted columns (others pass through unchanged)
+   * @returns the scaled frame
+   * @throws {NotFittedError} before `fit`
+   * @throws {SchemaMismatchError} when a fitted column is missing or not numeric
+   * @example
+   * ```ts
+   * scaler.transform(pl.DataFrame({ a: [2] })); // a: [0] when the training mean was 2
+   * ```
+   */
+  transform(df: DataFrame): DataFrame {
+    const state = this.#requireState("transform with");
+    const action = `Cannot transform with "${KIND}"`;
+    requireColumns(df, state.columns, action);
+    requireNumeric(df, state.columns, action);
+    const outputs = new Map<string, Expr[]>(
+      state.columns.map((name, i) => [
+        name,
+        [
+          pl.col(name).cast(pl.Float64).sub(pl.lit(state.mean[i]!)).div(pl.lit(state.scale[i]!))
+            .alias(name),
+        ],
+      ]),
+    );
+    return replaceColumns(df, outputs);
+  }
+
+  /**
+   * Fits on `df` and returns `df` transformed.
+   *
+   * @param df the training split
+   * @returns the scaled frame
+   * @throws {SchemaMismatchError} when a column is missing or not numeric
+   * @throws {DataValidationError} when a column has no observed value
+   * @example
+   * ```ts
+   * new StandardScaler().fitTransform(pl.DataFrame({ a: [1, 3] })); // a: [-1, 1]
+   * ```
+   */
+  fitTransform(df: DataFrame): DataFrame {
+    return this.fit(df).transform(df);
+  }
+
+  /**
+   * Returns the output column names for a frame laid out like the one given to `fit`.
+   *
+   * @returns the names; scaling keeps every name
+   * @throws {NotFittedError} before `fit`
+   * @example
+   * ```ts
+   * new StandardScaler().fit(pl.DataFrame({ a: [1, 3] })).featureNamesOut(); // ["a"]
+   * ```
+   */
+  featureNamesOut(): string[] {
+    const state = this.#requireState("list the features of");
+    return namesOut(state.input_columns, new Map());
+  }
+
+  /**
+   * Returns the fitted state as JSON-ready data.
+   *
+   * @returns `{ kind, version, params, state }`
+   * @throws {NotFittedError} before `fit`
+   * @example
+   * ```ts
+   * JSON.stringify(scaler.toJSON());
+   * ```
+   */
+  toJSON(): TransformerState<StandardScalerState> {
+    const state = this.#requireState("serialise");
+    return {
+      kind: KIND,
+      version: VERSION,
+      params: jsonParams(this.#params ?? {}),
+      state: structuredClone(state),
+    };
+  }
+
+  /**
+   * Rebuilds a fitted scaler from `toJSON()` output.
+   *
+   * @param json the serialised scaler
+   * @returns a fitted scaler
+   * @throws {ArtifactError} when the kind, version, params or state are wrong
+   * @example
+   * ```ts
+   * const copy = StandardScaler.fromJSON(JSON.parse(JSON.stringify(scaler)));
+   * ```
+   */
+  static fromJSON(json: TransformerState): StandardScaler {
+    const { params, state } = readState(json, KIND, VERSION, STANDARD_SCALER_PARAMS, STATE_SCHEMA);
+    requireColumnArrays(KIND, state, {
+      mean: state.mean,
+      scale: state.scale,
+      n_samples: state.n_samples,
+    });
+    const scaler = new StandardScaler(params as StandardScalerOptions);
+    scaler.#params = params;
+    scaler.#state = state;
+    return scaler;
+  }
+
+  #requireState(action: string): StandardScalerState {
+    if (this.#state === null) throw notFitted(KIND, action);
+    return this.#state;
+  }
+}
+
+// scikit-learn's test for a constant feature: the variance is within the rounding error of
+// computing it, so a column of 0.1s is not divided by 1e-17.
+function isConstant(variance: number, mean: number, n: number): boolean {
+  const eps = Number.EPSILON;
+  return variance <= n * eps * variance + (n * mean * eps) ** 2;
+}

@@ -1,0 +1,691 @@
+/**
+ * The multilayer perceptron family, and the dense-network base it shares with the linear
+ * family: tfjs Dense layers with seeded weights, trained by the project's own loop.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { type Matrix, Random } from "../utils/mod.ts";
+import { ArtifactError, DataValidationError } from "../errors.ts";
+import { ACTIVATIONS, type ModelConfig } from "../config/schema.ts";
+import {
+  BaseModel,
+  checkMatrix,
+  checkModelSpec,
+  checkTargets,
+  checkTwoClassesPresent,
+  DEFAULT_PREDICT_OPTIONS,
+  type ModelFamily,
+  type ModelTask,
+  type PredictOptions,
+  requireFitted,
+  type Targets,
+} from "./base_model.ts";
+import { ensureBackend } from "./backend.ts";
+import {
+  type FitOptions,
+  type TrainableNetwork,
+  type TrainingHistory,
+  trainNetwork,
+} from "./train.ts";
+import {
+  fileSystemHandler,
+  MODEL_ARTIFACT_VERSION,
+  MODEL_FILES,
+  type ModelParams,
+  readModelParams,
+  writeModelParams,
+} from "./storage.ts";
+
+/** The hidden-layer activations, as tfjs names them. */
+export type Activation = (typeof ACTIVATIONS)[number];
+
+/** Everything a dense network is built from. */
+export interface DenseNetworkSpec {
+  /** Classification or regression. */
+  task: ModelTask;
+  /** Number of feature columns. */
+  inputDim: number;
+  /** Class names in label order; empty for regression. */
+  classes: readonly string[];
+  /** Seed of the initial weights. */
+  seed: number;
+  /** Units of each hidden layer; empty for a linear model. */
+  hiddenUnits: readonly number[];
+  /** Activation of the hidden layers. */
+  activation: Activation;
+  /** Dropout rate after each hidden layer, in [0, 1). */
+  dropout: number;
+  /** L2 penalty on every kernel: `l2 · Σ w²` is added to the loss. */
+  l2: number;
+}
+
+/**
+ * A feed-forward network of tfjs Dense layers: the shared base of `MlpModel` and `LinearModel`.
+ *
+ * Weights are Glorot-uniform draws from `Random(seed)` (biases 0), written into the layers, so
+ * the numbers are ours and stable across tfjs versions. Classifiers end in a linear Dense layer
+ * of one unit per class followed by softmax, also for two classes, so `predict` always gives
+ * `rows × classes` probabilities; regressors end in one linear unit. Dropout runs in the
+ * training loop with masks drawn from the fit seed, and is not part of the saved model.
+ */
+export abstract class DenseNetworkModel extends BaseModel {
+  #spec: DenseNetworkSpec;
+  #model: tf.LayersModel | null = null;
+  #dense: tf.layers.Layer[] = [];
+  #fitted = false;
+
+  /**
+   * @param family the subclass's family, for messages
+   * @param spec the network's shape and seed
+   * @throws {TypeError} for an unknown task or activation, or bad classes
+   * @throws {RangeError} for a non-positive input width or units, or an out-of-range rate
+   * @throws {DataValidationError} when a classifier has fewer than two classes
+   */
+  constructor(family: ModelFamily, spec: DenseNetworkSpec) {
+    super();
+    checkModelSpec(family, spec);
+    checkNetworkSpec(family, spec);
+    this.#spec = { ...spec, classes: [...spec.classes], hiddenUnits: [...spec.hiddenUnits] };
+  }
+
+  /** Classification or regression. */
+  get task(): ModelTask {
+    return this.#spec.task;
+  }
+
+  /** Number of feature columns. */
+  get inputDim(): number {
+    return this.#spec.inputDim;
+  }
+
+  /** Class names in label order; empty for regression. */
+  get classes(): readonly string[] {
+    return this.#spec.classes;
+  }
+
+  /** Whether the network has trained or loaded weights. */
+  get isFitted(): boolean {
+    return this.#fitted;
+  }
+
+  /** The seed of the initial weights. */
+  get seed(): number {
+    return this.#spec.seed;
+  }
+
+  /** The network's shape and seed, for subclasses. */
+  protected get spec(): Readonly<DenseNetworkSpec> {
+    return this.#spec;
+  }
+
+  /**
+   * Returns the `model` config that rebuilds this network.
+   *
+   * @returns the config written to `params.json`
+   */
+  abstract toConfig(): ModelConfig;
+
+  /**
+   * Trains the network from freshly seeded weights with the project's training loop.
+   *
+   * @param x training features, `inputDim` finite columns
+   * @param y training targets of the model's task and classes
+   * @param options the loop settings (see `FitOptions`)
+   * @returns the per-epoch history
+   * @throws {SchemaMismatchError} when the column count or the classes differ from the model's
+   * @throws {DataValidationError} on empty, non-finite or single-class training data
+   * @throws {TrainingDivergedError} when the loss becomes NaN; the model is then not fitted
+   * @example
+   * ```ts
+   * const history = await model.fit(x, y, { epochs: 50, batchSize: 32, validation: { x: xVal, y: yVal } });
+   * ```
+   */
+  async fit(x: Matrix, y: Targets, options: FitOptions = {}): Promise<TrainingHistory> {
+    const action = `fit "${this.family}"`;
+    const { inputDim, task, classes } = this;
+    checkMatrix(x, { inputDim, action });
+    checkTargets(y, { rows: x.rows, task, classes, action });
+    if (x.rows === 0) throw emptyTrainingError(this.family);
+    if (y.kind === "classification") checkTwoClassesPresent(this.family, y);
+    if (options.validation !== undefined) {
+      const { x: vx, y: vy } = options.validation;
+      const inValidation = `${action} (validation set)`;
+      checkMatrix(vx, { inputDim, action: inValidation });
+      checkTargets(vy, { rows: vx.rows, task, classes, action: inValidation });
+    }
+    await ensureBackend();
+    this.#release();
+    this.#build();
+    this.#initialiseWeights();
+    try {
+      const history = await trainNetwork(this.#network(), { x, y }, options);
+      this.#fitted = true;
+      return history;
+    } catch (error) {
+      this.#release();
+      throw error;
+    }
+  }
+
+  /**
+   * Predicts probabilities (`rows × classes`, row-major) or values (`rows`), chunk by chunk.
+   *
+   * @param x features, `inputDim` finite columns
+   * @param options rows per tensor
+   * @returns the predictions
+   * @throws {NotFittedError} before `fit` or `load`
+   * @throws {SchemaMismatchError} when the column count differs from `inputDim`
+   * @throws {DataValidationError} when a feature is NaN or infinite
+   * @example
+   * ```ts
+   * const p = model.predict(x); // p[i * 3 + c] = P(class c | row i)
+   * ```
+   */
+  predict(x: Matrix, options: PredictOptions = {}): Float32Array {
+    const { chunkRows } = { ...DEFAULT_PREDICT_OPTIONS, ...options };
+    requireFitted(this, "predict");
+    checkMatrix(x, { inputDim: this.inputDim, action: `predict with "${this.family}"` });
+    if (!Number.isSafeInteger(chunkRows) || chunkRows < 1) {
+      throw new RangeError(
+        `Cannot predict with "${this.family}": chunkRows is ${chunkRows}, expected a positive integer`,
+      );
+    }
+    const model = this.#model!;
+    const width = this.#outputUnits();
+    const d = x.cols;
+    const out = new Float32Array(x.rows * width);
+    // One tensor per chunk, predicted as one batch: tfjs slices the input once per batch, which
+    // costs a full copy of it on wasm, so small batches over a big tensor are quadratic.
+    for (let start = 0; start < x.rows; start += chunkRows) {
+      const m = Math.min(x.rows, start + chunkRows) - start;
+      tf.tidy(() => {
+        const input = tf.tensor2d(x.data.subarray(start * d, (start + m) * d), [m, d]);
+        const result = model.predict(input, { batchSize: m }) as tf.Tensor;
+        out.set(result.dataSync(), start * width);
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Writes `model.json`, `weights.bin` and `params.json` into `dir` (created when missing).
+   *
+   * @param dir the model folder
+   * @returns when all files are written
+   * @throws {NotFittedError} before `fit` or `load`
+   * @throws {ArtifactError} when a file cannot be written
+   * @example
+   * ```ts
+   * await model.save(`${runDir}/model`);
+   * ```
+   */
+  async save(dir: string): Promise<void> {
+    requireFitted(this, "save");
+    try {
+      await this.#model!.save(fileSystemHandler(dir));
+    } catch (cause) {
+      if (cause instanceof ArtifactError) throw cause;
+      throw new ArtifactError(`Cannot save model to "${dir}": tfjs failed to serialise it`, {
+        cause,
+      });
+    }
+    await writeModelParams(dir, this.#params());
+  }
+
+  /**
+   * Returns a copy of the weights, layer by layer (kernel then bias).
+   *
+   * @returns one row-major array per weight
+   * @throws {NotFittedError} before `fit` or `load`
+   * @example
+   * ```ts
+   * const [kernel, bias] = model.getWeights(); // first layer
+   * ```
+   */
+  getWeights(): Float32Array[] {
+    requireFitted(this, "read the weights");
+    return this.#variables().map((v) => v.dataSync().slice() as Float32Array);
+  }
+
+  /**
+   * Describes the layers, their activations and parameter counts.
+   *
+   * @returns a multi-line text
+   * @example
+   * ```ts
+   * console.log(model.summary());
+   * ```
+   */
+  summary(): string {
+    const { task, inputDim, classes, hiddenUnits, activation, dropout, l2 } = this.#spec;
+    const target = task === "classification"
+      ? `classification of ${classes.length} classes ${JSON.stringify(classes)}`
+      : "regression";
+    const lines = [
+      `${this.constructor.name} (${this.family}): ${target}, ${inputDim} inputs, ` +
+      `${this.#fitted ? "fitted" : "not fitted"}`,
+      `${"layer".padEnd(12)}${"units".padStart(8)}  ${"activation".padEnd(12)}${
+        "params".padStart(10)
+      }`,
+    ];
+    let fanIn = inputDim;
+    let total = 0;
+    const layers = [
+      ...hiddenUnits.map((units, i) => ({ name: `hidden_${i + 1}`, units, activation })),
+      {
+        name: "output",
+        units: this.#outputUnits(),
+        activation: task === "classification" ? "softmax" : "linear",
+      },
+    ];
+    for (const layer of layers) {
+      const params = fanIn * layer.units + layer.units;
+      total += params;
+      lines.push(
+        `${layer.name.padEnd(12)}${String(layer.units).padStart(8)}  ${
+          layer.activation.padEnd(12)
+        }${String(params).padStart(10)}`,
+      );
+      fanIn = layer.units;
+    }
+    lines.push(`total params: ${total}; dropout ${dropout}; l2 ${l2}; seed ${this.#spec.seed}`);
+    return lines.join("\n");
+  }
+
+  /**
+   * Frees the network's tensors; the model is no longer fitted afterwards.
+   *
+   * @example
+   * ```ts
+   * model.dispose();
+   * ```
+   */
+  dispose(): void {
+    this.#release();
+  }
+
+  /**
+   * Reads the tfjs files of `dir` into this (unfitted) model; used by each family's `load`.
+   *
+   * @param dir the model folder
+   * @returns when the weights are loaded
+   * @throws {ArtifactError} when a file is missing or corrupt, or does not match the spec
+   */
+  protected async restore(dir: string): Promise<void> {
+    await ensureBackend();
+    let model: tf.LayersModel;
+    try {
+      model = await tf.loadLayersModel(fileSystemHandler(dir), { strict: true });
+    } catch (cause) {
+      if (cause instanceof ArtifactError) throw cause;
+      throw new ArtifactError(
+        `Cannot load model from "${dir}": tfjs could not rebuild it from "${dir}/${MODEL_FILES.topology}" ` +
+          `(${(cause as Error).message}); re-save the model`,
+        { cause },
+      );
+    }
+    const dense = model.layers.filter((layer) => layer.getClassName() === "Dense");
+    const expectedUnits = [...this.#spec.hiddenUnits, this.#outputUnits()];
+    const foundUnits = dense.map((layer) => (layer.getConfig()["units"] as number));
+    const inputShape = model.inputs[0]?.shape;
+    if (
+      inputShape?.[1] !== this.inputDim || foundUnits.length !== expectedUnits.length ||
+      foundUnits.some((units, i) => units !== expectedUnits[i])
+    ) {
+      model.dispose();
+      throw new ArtifactError(
+        `Cannot load model from "${dir}": "${MODEL_FILES.topology}" has ${
+          inputShape?.[1]
+        } inputs and ` +
+          `Dense units ${JSON.stringify(foundUnits)}, but "${MODEL_FILES.params}" describes ` +
+          `${this.inputDim} inputs and units ${JSON.stringify(expectedUnits)}; re-save the model`,
+      );
+    }
+    this.#release();
+    this.#model = model;
+    this.#dense = dense;
+    this.#fitted = true;
+  }
+
+  #outputUnits(): number {
+    return this.#spec.task === "classification" ? this.#spec.classes.length : 1;
+  }
+
+  #build(): void {
+    const { inputDim, hiddenUnits, activation, l2, task } = this.#spec;
+    const layers: tf.layers.Layer[] = [];
+    const regularizer = l2 > 0 ? { kernelRegularizer: tf.regularizers.l2({ l2 }) } : {};
+    hiddenUnits.forEach((units, i) => {
+      layers.push(tf.layers.dense({
+        units,
+        activation,
+        name: `hidden_${i + 1}`,
+        kernelInitializer: "zeros",
+        ...(i === 0 ? { inputShape: [inputDim] } : {}),
+        ...regularizer,
+      }));
+    });
+    layers.push(tf.layers.dense({
+      units: this.#outputUnits(),
+      activation: "linear",
+      name: "output",
+      kernelInitializer: "zeros",
+      ...(hiddenUnits.length === 0 ? { inputShape: [inputDim] } : {}),
+      ...regularizer,
+    }));
+    const dense = [...layers];
+    if (task === "classification") {
+      layers.push(tf.layers.activation({ activation: "softmax", name: "probabilities" }));
+    }
+    this.#model = tf.sequential({ layers, name: this.family });
+    this.#dense = dense;
+  }
+
+  #initialiseWeights(): void {
+    const rng = new Random(new Random(this.#spec.seed).derive("weights"));
+    let fanIn = this.#spec.inputDim;
+    for (const layer of this.#dense) {
+      const units = layer.getConfig()["units"] as number;
+      const limit = Math.sqrt(6 / (fanIn + units));
+      const kernel = new Float32Array(fanIn * units);
+      for (let i = 0; i < kernel.length; i++) kernel[i] = (2 * rng.next() - 1) * limit;
+      const values = [tf.tensor2d(kernel, [fanIn, units]), tf.zeros([units])];
+      layer.setWeights(values);
+      tf.dispose(values);
+      fanIn = units;
+    }
+  }
+
+  #variables(): tf.Variable[] {
+    return this.#dense.flatMap((layer) =>
+      layer.trainableWeights.map((weight) => weight.read() as tf.Variable)
+    );
+  }
+
+  #network(): TrainableNetwork {
+    const { task, dropout, l2 } = this.#spec;
+    const dense = this.#dense;
+    const hidden = dense.slice(0, -1);
+    const output = dense[dense.length - 1]!;
+    const kernels = dense.map((layer) => layer.trainableWeights[0]!.read() as tf.Variable);
+    return {
+      task,
+      variables: this.#variables(),
+      forward(x: tf.Tensor2D, rng: Random | null): tf.Tensor2D {
+        let h = x;
+        for (const layer of hidden) {
+          h = layer.apply(h) as tf.Tensor2D;
+          if (rng !== null && dropout > 0) h = tf.mul(h, dropoutMask(rng, h.shape, dropout));
+        }
+        return output.apply(h) as tf.Tensor2D;
+      },
+      penalty(): tf.Scalar | null {
+        if (l2 === 0) return null;
+        // Read the kernels each call: the optimiser replaces their values every step.
+        const sums = kernels.map((kernel) => tf.sum(tf.square(kernel)));
+        return tf.mul(l2, tf.addN(sums)) as tf.Scalar;
+      },
+    };
+  }
+
+  #params(): ModelParams {
+    return {
+      format: "deno-mlops-model",
+      version: MODEL_ARTIFACT_VERSION,
+      family: this.family,
+      task: this.task,
+      inputDim: this.inputDim,
+      classes: [...this.classes],
+      seed: this.#spec.seed,
+      config: this.toConfig(),
+      state: null,
+      tfjsVersion: tf.version.tfjs,
+    };
+  }
+
+  #release(): void {
+    this.#model?.dispose();
+    this.#model = null;
+    this.#dense = [];
+    this.#fitted = false;
+  }
+}
+
+/** Options of `MlpModel`. */
+export interface MlpOptions {
+  /** Classification or regression. */
+  task: ModelTask;
+  /** Number of feature columns. */
+  inputDim: number;
+  /**
+   * Class names in label order (classification).
+   * @default []
+   */
+  classes?: readonly string[];
+  /**
+   * Seed of the initial weights.
+   * @default 42
+   */
+  seed?: number;
+  /**
+   * Units of each hidden layer.
+   * @default [32, 16]
+   */
+  hiddenUnits?: readonly number[];
+  /**
+   * Activation of the hidden layers.
+   * @default "relu"
+   */
+  activation?: Activation;
+  /**
+   * Dropout rate after each hidden layer (training only).
+   * @default 0
+   */
+  dropout?: number;
+  /**
+   * L2 penalty on every kernel.
+   * @default 0
+   */
+  l2?: number;
+}
+
+/** Defaults of `MlpOptions`, equal to the `model_config.yaml` defaults. */
+export const DEFAULT_MLP_OPTIONS = {
+  classes: [] as readonly string[],
+  seed: 42,
+  hiddenUnits: [32, 16] as readonly number[],
+  activation: "relu" as Activation,
+  dropout: 0,
+  l2: 0,
+};
+
+/**
+ * A multilayer perceptron: Dense hidden layers with an activation, dropout and L2, then a
+ * softmax (classification) or linear (regression) output.
+ *
+ * @example
+ * ```ts
+ * const model = new MlpModel({ task: "classification", inputDim: 4, classes: ["a", "b", "c"], hiddenUnits: [16] });
+ * await model.fit(x, y, { epochs: 20 });
+ * ```
+ */
+export class MlpModel extends DenseNetworkModel {
+  /**
+   * @param options the network's shape, regularisation and seed
+   * @throws {TypeError} for an unknown task or activation, or bad classes
+   * @throws {RangeError} for a non-positive input width or units, or an out-of-range rate
+   * @throws {DataValidationError} when a classifier has fewer than two classes
+   */
+  constructor(options: MlpOptions) {
+    super("mlp", { ...DEFAULT_MLP_OPTIONS, ...options });
+  }
+
+  /** Always `"mlp"`. */
+  get family(): "mlp" {
+    return "mlp";
+  }
+
+  /**
+   * Returns the `model` config that rebuilds this network.
+   *
+   * @returns `{ family: "mlp", params: { hidden_units, activation, dropout, l2 } }`
+   * @example
+   * ```ts
+   * model.toConfig(); // { family: "mlp", params: { hidden_units: [32, 16], ... } }
+   * ```
+   */
+  toConfig(): ModelConfig {
+    const spec = this.spec;
+    return {
+      family: "mlp",
+      params: {
+        hidden_units: [...spec.hiddenUnits],
+        activation: spec.activation,
+        dropout: spec.dropout,
+        l2: spec.l2,
+      },
+    };
+  }
+
+  /**
+   * Loads an MLP saved with `save`.
+   *
+   * @param dir the model folder
+   * @returns the fitted model, predicting exactly what the saved one did
+   * @throws {ArtifactError} when a file is missing or corrupt, or the folder holds another family
+   * @example
+   * ```ts
+   * const model = await MlpModel.load("models/production/model");
+   * ```
+   */
+  static async load(dir: string): Promise<MlpModel> {
+    const params = await readModelParams(dir, "mlp");
+    const config = params.config;
+    if (config.family !== "mlp") {
+      throw familyMismatch(dir, { expected: "mlp", found: config.family });
+    }
+    const p = config.params;
+    const model = modelFromParams(dir, () =>
+      new MlpModel({
+        task: params.task,
+        inputDim: params.inputDim,
+        classes: params.classes,
+        seed: params.seed,
+        hiddenUnits: p.hidden_units,
+        activation: p.activation,
+        dropout: p.dropout,
+        l2: p.l2,
+      }));
+    await model.restore(dir);
+    return model;
+  }
+}
+/**
+ * Builds a model from a checked `params.json`, turning a spec error into an `ArtifactError`.
+ *
+ * @param dir the model folder, for messages
+ * @param make builds the model
+ * @returns the model
+ * @throws {ArtifactError} when the saved parameters do not make a valid model
+ * @example
+ * ```ts
+ * const model = modelFromParams(dir, () => new LinearModel({ task, inputDim, classes }));
+ * ```
+ */
+export function modelFromParams<T>(dir: string, make: () => T): T {
+  try {
+    return make();
+  } catch (cause) {
+    throw new ArtifactError(
+      `Cannot load model from "${dir}": "${MODEL_FILES.params}" does not describe a valid model ` +
+        `(${(cause as Error).message}); re-save the model`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * Returns the error for a `params.json` whose config names another family.
+ *
+ * @param dir the model folder
+ * @param families the family being loaded and the one the config names
+ * @returns the error to throw
+ * @example
+ * ```ts
+ * if (config.family !== "mlp") throw familyMismatch(dir, { expected: "mlp", found: config.family });
+ * ```
+ */
+export function familyMismatch(
+  dir: string,
+  families: { expected: string; found: string },
+): ArtifactError {
+  const { expected, found } = families;
+  return new ArtifactError(
+    `Cannot load model from "${dir}" as "${expected}": "${MODEL_FILES.params}" holds a "${found}" model; ` +
+      `use loadModel() to pick the family automatically`,
+  );
+}
+
+/**
+ * Returns the dropout mask of one batch: `0` with probability `rate`, else `1 / (1 - rate)`.
+ *
+ * @param rng the fit's dropout stream
+ * @param shape `[rows, units]`
+ * @param rate the dropout rate
+ * @returns a mask tensor (owned by the caller's `tf.tidy`)
+ */
+function dropoutMask(rng: Random, shape: number[], rate: number): tf.Tensor2D {
+  const [rows, units] = shape as [number, number];
+  const keep = 1 / (1 - rate);
+  const mask = new Float32Array(rows * units);
+  for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < rate ? 0 : keep;
+  return tf.tensor2d(mask, [rows, units]);
+}
+
+function checkNetworkSpec(family: ModelFamily, spec: DenseNetworkSpec): void {
+  if (!Number.isSafeInteger(spec.seed)) {
+    throw new RangeError(
+      `Cannot create "${family}" model: seed is ${spec.seed}, expected an integer; set training.seed`,
+    );
+  }
+  spec.hiddenUnits.forEach((units, i) => {
+    if (!Number.isSafeInteger(units) || units < 1) {
+      throw new RangeError(
+        `Cannot create "${family}" model: hidden_units[${i}] is ${units}, expected a positive integer; ` +
+          `set model.params.hidden_units`,
+      );
+    }
+  });
+  if (!ACTIVATIONS.includes(spec.activation)) {
+    throw new TypeError(
+      `Cannot create "${family}" model: unknown activation "${spec.activation}", expected one of ` +
+        `${JSON.stringify(ACTIVATIONS)}; set model.params.activation`,
+    );
+  }
+  if (!(spec.dropout >= 0 && spec.dropout < 1)) {
+    throw new RangeError(
+      `Cannot create "${family}" model: dropout is ${spec.dropout}, expected a rate in [0, 1); ` +
+        `set model.params.dropout`,
+    );
+  }
+  if (!(spec.l2 >= 0) || !Number.isFinite(spec.l2)) {
+    throw new RangeError(
+      `Cannot create "${family}" model: l2 is ${spec.l2}, expected a number >= 0; set model.params.l2`,
+    );
+  }
+}
+
+function emptyTrainingError(family: string): DataValidationError {
+  return new DataValidationError(
+    `Cannot fit "${family}": the training split has no rows; check the data and split.ratios`,
+    [{
+      column: null,
+      rule: "min_rows",
+      count: 0,
+      message: "expected at least 1 training row",
+      examples: [],
+      rows: [],
+    }],
+  );
+}

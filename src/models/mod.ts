@@ -1,0 +1,78 @@
+/**
+ * Models: the tfjs backend (wasm with a faster BatchMatMul, cpu fallback), the model families
+ * (`mlp`, `linear`, `baseline`) behind one `BaseModel` interface, the project's own seeded
+ * training loop with early stopping and class weights, progress reporting, and model files.
+ *
+ * @module
+ */
+export {
+  BACKEND_NAMES,
+  DEFAULT_INIT_BACKEND_OPTIONS,
+  ensureBackend,
+  findWasmDirectory,
+  initBackend,
+  installBatchMatMulPatch,
+  isBatchMatMulPatched,
+  removeBatchMatMulPatch,
+} from "./backend.ts";
+export type { BackendName, InitBackendOptions } from "./backend.ts";
+export { argmaxRows, BaseModel, DEFAULT_PREDICT_OPTIONS, MODEL_TASKS } from "./base_model.ts";
+export type { ModelFamily, ModelTask, PredictOptions, Targets } from "./base_model.ts";
+export { DEFAULT_MLP_OPTIONS, DenseNetworkModel, MlpModel } from "./mlp.ts";
+export type { Activation, DenseNetworkSpec, MlpOptions } from "./mlp.ts";
+export { DEFAULT_LINEAR_OPTIONS, LinearModel } from "./linear.ts";
+export type { LinearOptions } from "./linear.ts";
+export { BaselineModel, DEFAULT_BASELINE_OPTIONS } from "./baseline.ts";
+export type { BaselineOptions } from "./baseline.ts";
+export { createModel, DEFAULT_CREATE_MODEL_OPTIONS, loadModel } from "./factory.ts";
+export type { CreateModelOptions } from "./factory.ts";
+export {
+  balancedClassWeights,
+  classWeightsFromConfig,
+  DEFAULT_FIT_OPTIONS,
+  evaluateNetwork,
+  fitOptionsFromConfig,
+  OPTIMIZER_NAMES,
+  TrainingDivergedError,
+  trainNetwork,
+} from "./train.ts";
+export type {
+  BatchLogs,
+  EarlyStoppingOptions,
+  EpochLogs,
+  FitOptions,
+  MetricName,
+  OptimizerName,
+  TrainableNetwork,
+  TrainBeginInfo,
+  TrainingCallbacks,
+  TrainingHistory,
+} from "./train.ts";
+export {
+  createProgressReporter,
+  DEFAULT_PROGRESS_REPORTER_OPTIONS,
+  formatDuration,
+} from "./progress.ts";
+export type { ProgressReporterOptions } from "./progress.ts";
+export {
+  fileSystemHandler,
+  MODEL_ARTIFACT_VERSION,
+  MODEL_FILES,
+  readModelParams,
+  writeModelParams,
+} from "./storage.ts";
+export type { ModelParams } from "./storage.ts";
+// -- evaluate, predict and registry (exports added below this line)
+export { evaluateModel, metricValue } from "./evaluate.ts";
+export type { SplitMetrics } from "./evaluate.ts";
+export {
+  assertRunId,
+  createRunId,
+  listRunIds,
+  openRun,
+  PARTIAL_PREFIX,
+  RUN_FORMAT_VERSION,
+  verifyArtifacts,
+  writeRunFolder,
+} from "./registry.ts";
+export type { RunRecord } from "./registry.ts";

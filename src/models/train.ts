@@ -1,0 +1,702 @@
+/**
+ * The project's own training loop for tfjs networks: seeded shuffling and dropout, early
+ * stopping with best-weight restore, class weights, callbacks, and divergence detection.
+ *
+ * It is about twice as fast as `LayersModel.fit` on the wasm backend: each batch is gathered
+ * straight from the row-major `Matrix` into one tensor and trained with
+ * `optimizer.minimize` inside `tf.tidy`, with no per-row JavaScript objects.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { type Matrix, Random } from "../utils/mod.ts";
+import { ConfigError, didYouMean } from "../errors.ts";
+import type { TrainingConfig } from "../config/schema.ts";
+import type { ModelTask, Targets } from "./base_model.ts";
+
+/** The optimisers the loop can use (tfjs defaults apart from the learning rate). */
+export type OptimizerName = "adam" | "sgd" | "rmsprop";
+
+/** The optimiser names, in config order. */
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = ["adam", "sgd", "rmsprop"];
+
+/** The metric reported next to the loss: `accuracy` for classifiers, `mae` for regressors. */
+export type MetricName = "accuracy" | "mae";
+
+/** Early stopping on the validation loss (the training loss when there is no validation set). */
+export interface EarlyStoppingOptions {
+  /** Stop when the monitored loss stops improving. */
+  enabled: boolean;
+  /** Epochs without improvement before stopping. */
+  patience: number;
+  /** Smallest decrease that counts as an improvement. */
+  minDelta: number;
+  /** Put back the weights of the best epoch when training ends. */
+  restoreBest: boolean;
+}
+
+/** What one epoch measured. Epochs are numbered from 0, as in tfjs callbacks. */
+export interface EpochLogs {
+  /** Epoch index, from 0. */
+  epoch: number;
+  /** Mean training loss over the epoch's batches (class-weighted, plus the L2 penalty). */
+  loss: number;
+  /** Validation loss (unweighted, plus the L2 penalty), when a validation set was given. */
+  val_loss?: number;
+  /** Training accuracy (classification) or mean absolute error (regression), dropout on. */
+  metric: number;
+  /** The same metric on the validation set, when given. */
+  val_metric?: number;
+  /** Wall-clock seconds the epoch took, validation included. */
+  seconds: number;
+}
+
+/** What one batch measured. */
+export interface BatchLogs {
+  /** The batch's loss. */
+  loss: number;
+  /** Rows in the batch. */
+  size: number;
+}
+
+/** What `onTrainBegin` is told. */
+export interface TrainBeginInfo {
+  /** Epochs planned (early stopping may end sooner). */
+  epochs: number;
+  /** Batches in each epoch. */
+  batchesPerEpoch: number;
+  /** Training rows. */
+  samples: number;
+  /** Name of `EpochLogs.metric`. */
+  metric: MetricName;
+  /** Whether validation loss and metric are computed each epoch. */
+  hasValidation: boolean;
+}
+
+/** Training lifecycle hooks, named as in tfjs. Each may return a promise, which is awaited. */
+export interface TrainingCallbacks {
+  /** Before the first epoch. */
+  onTrainBegin?: (info: TrainBeginInfo) => void | Promise<void>;
+  /** Before each epoch. */
+  onEpochBegin?: (epoch: number) => void | Promise<void>;
+  /** After each batch. */
+  onBatchEnd?: (batch: number, logs: BatchLogs) => void | Promise<void>;
+  /** After each epoch, validation included. */
+  onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
+  /** After the last epoch and any weight restore. */
+  onTrainEnd?: (history: TrainingHistory) => void | Promise<void>;
+}
+
+/** Options of the training loop (`BaseModel.fit`). */
+export interface FitOptions {
+  /**
+   * Passes over the training rows.
+   * @default 200
+   */
+  epochs?: number;
+  /**
+   * Rows per gradient step; the last batch of an epoch may be smaller.
+   * @default 32
+   */
+  batchSize?: number;
+  /**
+   * Optimiser step size.
+   * @default 0.01
+   */
+  learningRate?: number;
+  /**
+   * The optimiser.
+   * @default "adam"
+   */
+  optimizer?: OptimizerName;
+  /**
+   * Seed of the per-epoch shuffles and the dropout masks (weights come from the model's seed).
+   * @default 42
+   */
+  seed?: number;
+  /**
+   * Rows to compute `val_loss` and `val_metric` on after each epoch.
+   * @default undefined (no validation)
+   */
+  validation?: { x: Matrix; y: Targets };
+  /**
+   * Early stopping; disabled when left out.
+   * @default undefined
+   */
+  earlyStopping?: EarlyStoppingOptions;
+  /**
+   * Loss weight of each class (classification only), e.g. from `balancedClassWeights`.
+   * @default null (every class weighs 1)
+   */
+  classWeights?: Float32Array | null;
+  /**
+   * Lifecycle hooks, e.g. from `createProgressReporter`.
+   * @default {}
+   */
+  callbacks?: TrainingCallbacks;
+  /**
+   * Aborts training between batches; the promise then rejects with `signal.reason`.
+   * @default undefined
+   */
+  signal?: AbortSignal;
+}
+
+/** Defaults of `FitOptions`, equal to the `training` config defaults. */
+export const DEFAULT_FIT_OPTIONS = {
+  epochs: 200,
+  batchSize: 32,
+  learningRate: 0.01,
+  optimizer: "adam" as OptimizerName,
+  seed: 42,
+  classWeights: null as Float32Array | null,
+  callbacks: {} as TrainingCallbacks,
+};
+
+/** The record of one training run. */
+export interface TrainingHistory {
+  /** One entry per epoch run. */
+  epochs: EpochLogs[];
+  /** Epoch with the lowest monitored loss. */
+  bestEpoch: number;
+  /** Whether early stopping ended training before `epochs`. */
+  stoppedEarly: boolean;
+  /** Whether the best epoch's weights were put back at the end. */
+  restoredBest: boolean;
+  /** The loss early stopping watched. */
+  monitor: "val_loss" | "loss";
+  /** Name of `EpochLogs.metric`. */
+  metric: MetricName;
+  /** Wall-clock seconds of the whole run. */
+  seconds: number;
+}
+
+/**
+ * Training diverged: the loss became NaN or infinite.
+ *
+ * @example
+ * ```ts
+ * try { await model.fit(x, y, options); } catch (e) { if (e instanceof TrainingDivergedError) trial.fail(e.message); }
+ * ```
+ */
+export class TrainingDivergedError extends Error {
+  /** Epoch (from 0) in which the loss went bad. */
+  readonly epoch: number;
+  /** Batch (from 0) in which the loss went bad, or -1 for the validation loss. */
+  readonly batch: number;
+
+  /**
+   * @param message what failed and how to fix it
+   * @param where the epoch and batch
+   * @param options the wrapped cause
+   */
+  constructor(
+    message: string,
+    where: { epoch: number; batch: number },
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options);
+    this.name = "TrainingDivergedError";
+    this.epoch = where.epoch;
+    this.batch = where.batch;
+  }
+}
+
+/**
+ * What the loop needs from a network: its variables, a forward pass and its penalty.
+ *
+ * `forward` returns logits (`rows × classes`) for classification and predictions (`rows × 1`)
+ * for regression. With a `Random` it runs in training mode and draws its dropout masks from it.
+ */
+export interface TrainableNetwork {
+  /** What the network predicts. */
+  readonly task: ModelTask;
+  /** The variables the optimiser updates. */
+  readonly variables: readonly tf.Variable[];
+  /**
+   * Runs the network on a batch.
+   *
+   * @param x the batch, `rows × inputDim`
+   * @param dropout the dropout stream in training mode, `null` for inference
+   * @returns logits or predictions
+   */
+  forward(x: tf.Tensor2D, dropout: Random | null): tf.Tensor2D;
+  /**
+   * Returns the regularisation penalty added to the loss, or `null` for none.
+   *
+   * @returns a scalar tensor or `null`
+   */
+  penalty(): tf.Scalar | null;
+}
+
+/**
+ * Returns sklearn's "balanced" class weights: `n / (k · count_c)` per class.
+ *
+ * @param labels class index of each training row
+ * @param k the number of classes
+ * @returns one weight per class; a class with no rows gets weight 0
+ * @throws {RangeError} when `k` is not a positive integer or a label is outside `[0, k)`
+ * @example
+ * ```ts
+ * balancedClassWeights(new Int32Array([0, 0, 0, 1]), 2); // Float32Array [0.6667, 2]
+ * ```
+ */
+export function balancedClassWeights(labels: Int32Array, k: number): Float32Array {
+  if (!Number.isInteger(k) || k < 1) {
+    throw new RangeError(`Cannot compute class weights: k is ${k}, expected a positive integer`);
+  }
+  const counts = new Float64Array(k);
+  for (const label of labels) {
+    if (label < 0 || label >= k) {
+      throw new RangeError(`Cannot compute class weights: label ${label} is outside [0, ${k})`);
+    }
+    counts[label]! += 1;
+  }
+  const weights = new Float32Array(k);
+  for (let c = 0; c < k; c++) {
+    weights[c] = counts[c]! === 0 ? 0 : labels.length / (k * counts[c]!);
+  }
+  return weights;
+}
+
+/**
+ * Turns `training.class_weights` (`none`, `balanced`, or a weight per class name) into weights.
+ *
+ * @param spec the config value
+ * @param y the training targets
+ * @returns one weight per class, or `null` for `none` and for regression with `none`
+ * @throws {ConfigError} when weights are given for regression, or name an unknown class
+ * @example
+ * ```ts
+ * classWeightsFromConfig({ Chinstrap: 2 }, yTrain); // Float32Array [1, 2, 1]
+ * ```
+ */
+export function classWeightsFromConfig(
+  spec: TrainingConfig["class_weights"],
+  y: Targets,
+): Float32Array | null {
+  if (spec === "none") return null;
+  if (y.kind !== "classification") {
+    throw new ConfigError(
+      `Cannot read config "training.class_weights": class weights apply to classification, ` +
+        `the task is regression; set it to "none"`,
+    );
+  }
+  if (spec === "balanced") return balancedClassWeights(y.labels, y.classes.length);
+  const weights = new Float32Array(y.classes.length).fill(1);
+  for (const [name, weight] of Object.entries(spec)) {
+    const index = y.classes.indexOf(name);
+    if (index < 0) {
+      throw new ConfigError(
+        `Cannot read config "training.class_weights": unknown class "${name}"` +
+          `${didYouMean(name, y.classes)} (classes are ${JSON.stringify(y.classes)})`,
+      );
+    }
+    weights[index] = weight;
+  }
+  return weights;
+}
+
+/**
+ * Builds `FitOptions` from the `training` config slice.
+ *
+ * @param training `config.training`
+ * @param y the training targets (for class weights)
+ * @returns options for `BaseModel.fit`; add `validation`, `callbacks` and `signal` as needed
+ * @throws {ConfigError} when `class_weights` does not fit the targets
+ * @example
+ * ```ts
+ * await model.fit(x, y, { ...fitOptionsFromConfig(config.training, y), validation: { x: xVal, y: yVal } });
+ * ```
+ */
+export function fitOptionsFromConfig(training: TrainingConfig, y: Targets): FitOptions {
+  const es = training.early_stopping;
+  return {
+    epochs: training.epochs,
+    batchSize: training.batch_size,
+    learningRate: training.learning_rate,
+    optimizer: training.optimizer,
+    seed: training.seed,
+    earlyStopping: {
+      enabled: es.enabled,
+      patience: es.patience,
+      minDelta: es.min_delta,
+      restoreBest: es.restore_best,
+    },
+    classWeights: classWeightsFromConfig(training.class_weights, y),
+  };
+}
+
+/** Rows per tensor when evaluating the validation set. */
+const EVAL_CHUNK_ROWS = 8192;
+
+/**
+ * Trains `network` on `x` and `y`: the loop behind `fit` of the tfjs model families.
+ *
+ * Each epoch shuffles the rows with `Random(seed)`, gathers each batch into one tensor,
+ * takes one optimiser step, then evaluates the validation set. The loss is the softmax
+ * cross-entropy of the integer labels (weighted by `classWeights`) or the mean squared
+ * error, plus the network's penalty. Tensors are disposed as it goes: `tf.memory()` holds the
+ * same number of tensors before and after.
+ *
+ * @param network the network to train (its variables are updated in place)
+ * @param data training features `x` and targets `y`, already checked against the network
+ * @param options the loop settings
+ * @returns the history
+ * @throws {RangeError} when an option is out of range (named after its config key)
+ * @throws {TrainingDivergedError} when the loss becomes NaN or infinite
+ * @throws when `options.signal` aborts: its `reason`
+ * @example
+ * ```ts
+ * const history = await trainNetwork(network, { x, y }, { epochs: 5, batchSize: 32 });
+ * ```
+ */
+export async function trainNetwork(
+  network: TrainableNetwork,
+  data: { x: Matrix; y: Targets },
+  options: FitOptions = {},
+): Promise<TrainingHistory> {
+  const { x, y } = data;
+  const opts = { ...DEFAULT_FIT_OPTIONS, ...options };
+  const { epochs, learningRate, seed, callbacks, signal } = opts;
+  checkFitOptions(opts, y);
+  const started = performance.now();
+  const n = x.rows;
+  const d = x.cols;
+  const batchSize = Math.min(opts.batchSize, n);
+  const batches = Math.ceil(n / batchSize);
+  const classification = y.kind === "classification";
+  const k = classification ? y.classes.length : 1;
+  const metric: MetricName = classification ? "accuracy" : "mae";
+  const validation = opts.validation;
+  const monitor = validation === undefined ? "loss" : "val_loss";
+  const earlyStopping = opts.earlyStopping;
+  const seeds = new Random(seed);
+  const shuffleRng = new Random(seeds.derive("shuffle"));
+  const dropoutRng = new Random(seeds.derive("dropout"));
+  const classWeights = opts.classWeights;
+  const variables = [...network.variables];
+
+  // One buffer of each kind, reused by every batch: no per-row or per-batch allocations.
+  const xBuffer = new Float32Array(batchSize * d);
+  const targetBuffer = new Float32Array(batchSize * k);
+  const labelBuffer = new Int32Array(classification ? batchSize : 0);
+
+  const history: TrainingHistory = {
+    epochs: [],
+    bestEpoch: 0,
+    stoppedEarly: false,
+    restoredBest: false,
+    monitor,
+    metric,
+    seconds: 0,
+  };
+  const optimizer = makeOptimizer(opts.optimizer, learningRate);
+  let best = Infinity;
+  let bestWeights: Float32Array[] | null = null;
+  let wait = 0;
+  try {
+    await callbacks.onTrainBegin?.({
+      epochs,
+      batchesPerEpoch: batches,
+      samples: n,
+      metric,
+      hasValidation: validation !== undefined,
+    });
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      // Let timers and abort signals run between epochs.
+      if (signal !== undefined) await new Promise((resolve) => setTimeout(resolve, 0));
+      signal?.throwIfAborted();
+      const epochStarted = performance.now();
+      await callbacks.onEpochBegin?.(epoch);
+      const order = shuffleRng.permutation(n);
+      let lossSum = 0;
+      let metricSum = 0;
+      for (let batch = 0; batch < batches; batch++) {
+        signal?.throwIfAborted();
+        const start = batch * batchSize;
+        const m = Math.min(n, start + batchSize) - start;
+        gatherBatch(x, y, order, start, m, classWeights, xBuffer, targetBuffer, labelBuffer);
+        let lossValue = NaN;
+        let metricValue = NaN;
+        tf.tidy(() => {
+          const xs = tf.tensor2d(xBuffer.subarray(0, m * d), [m, d]);
+          const targets = tf.tensor2d(targetBuffer.subarray(0, m * k), [m, k]);
+          const labels = classification ? tf.tensor1d(labelBuffer.subarray(0, m), "int32") : null;
+          let metricTensor: tf.Scalar | null = null;
+          const cost = optimizer.minimize(
+            () => {
+              const out = network.forward(xs, dropoutRng);
+              const terms = batchLoss(out, targets, labels);
+              metricTensor = tf.keep(terms.metricSum);
+              const loss = tf.div(terms.lossSum, m) as tf.Scalar;
+              const penalty = network.penalty();
+              return penalty === null ? loss : tf.add(loss, penalty);
+            },
+            true,
+            variables,
+          );
+          lossValue = cost!.dataSync()[0]!;
+          metricValue = (metricTensor as tf.Scalar | null)!.dataSync()[0]!;
+          tf.dispose(metricTensor!);
+        });
+        if (!Number.isFinite(lossValue)) {
+          throw new TrainingDivergedError(
+            `Cannot train the model: the loss became ${lossValue} at epoch ${epoch} ` +
+              `(batch ${batch} of ${batches}) with learning rate ${learningRate}; ` +
+              `lower training.learning_rate (try ${learningRate / 10}) or scale the features`,
+            { epoch, batch },
+          );
+        }
+        lossSum += lossValue * m;
+        metricSum += metricValue;
+        await callbacks.onBatchEnd?.(batch, { loss: lossValue, size: m });
+      }
+      const logs: EpochLogs = { epoch, loss: lossSum / n, metric: metricSum / n, seconds: 0 };
+      if (validation !== undefined) {
+        const scores = evaluateNetwork(network, validation);
+        if (!Number.isFinite(scores.loss)) {
+          throw new TrainingDivergedError(
+            `Cannot train the model: the validation loss became ${scores.loss} at epoch ${epoch} ` +
+              `with learning rate ${learningRate}; lower training.learning_rate or scale the features`,
+            { epoch, batch: -1 },
+          );
+        }
+        logs.val_loss = scores.loss;
+        logs.val_metric = scores.metric;
+      }
+      logs.seconds = (performance.now() - epochStarted) / 1000;
+      history.epochs.push(logs);
+
+      const monitored = validation === undefined ? logs.loss : logs.val_loss!;
+      let stop = false;
+      if (monitored < best - (earlyStopping?.enabled ? earlyStopping.minDelta : 0)) {
+        best = monitored;
+        history.bestEpoch = epoch;
+        wait = 0;
+        if (earlyStopping?.enabled && earlyStopping.restoreBest) {
+          bestWeights = variables.map((v) => v.dataSync().slice() as Float32Array);
+        }
+      } else {
+        wait++;
+        if (earlyStopping?.enabled && wait >= earlyStopping.patience) stop = true;
+      }
+      await callbacks.onEpochEnd?.(epoch, logs);
+      if (stop) {
+        history.stoppedEarly = epoch < epochs - 1;
+        break;
+      }
+    }
+    const lastEpoch = history.epochs.length - 1;
+    if (bestWeights !== null && history.bestEpoch !== lastEpoch) {
+      assignWeights(variables, bestWeights);
+      history.restoredBest = true;
+    }
+    history.seconds = (performance.now() - started) / 1000;
+    await callbacks.onTrainEnd?.(history);
+    return history;
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+/**
+ * Computes the loss (unweighted, plus the penalty) and the metric of `network` on `x`, `y`.
+ *
+ * @param network the network, in inference mode (no dropout)
+ * @param data the features `x` and targets `y`
+ * @returns the mean loss and the accuracy or mean absolute error
+ * @example
+ * ```ts
+ * const { loss, metric } = evaluateNetwork(network, { x: xVal, y: yVal });
+ * ```
+ */
+export function evaluateNetwork(
+  network: TrainableNetwork,
+  data: { x: Matrix; y: Targets },
+): { loss: number; metric: number } {
+  const { x, y } = data;
+  const n = x.rows;
+  const d = x.cols;
+  const classification = y.kind === "classification";
+  const k = classification ? y.classes.length : 1;
+  let lossSum = 0;
+  let metricSum = 0;
+  for (let start = 0; start < n; start += EVAL_CHUNK_ROWS) {
+    const m = Math.min(n, start + EVAL_CHUNK_ROWS) - start;
+    const targetValues = new Float32Array(m * k);
+    let labelValues: Int32Array | null = null;
+    if (y.kind === "classification") {
+      labelValues = y.labels.subarray(start, start + m);
+      for (let i = 0; i < m; i++) targetValues[i * k + labelValues[i]!] = 1;
+    } else {
+      targetValues.set(y.values.subarray(start, start + m));
+    }
+    tf.tidy(() => {
+      const xs = tf.tensor2d(x.data.subarray(start * d, (start + m) * d), [m, d]);
+      const targets = tf.tensor2d(targetValues, [m, k]);
+      const labels = labelValues === null ? null : tf.tensor1d(labelValues, "int32");
+      const terms = batchLoss(network.forward(xs, null), targets, labels);
+      lossSum += terms.lossSum.dataSync()[0]!;
+      metricSum += terms.metricSum.dataSync()[0]!;
+    });
+  }
+  const penalty = tf.tidy(() => network.penalty()?.dataSync()[0] ?? 0);
+  return { loss: n === 0 ? NaN : lossSum / n + penalty, metric: n === 0 ? NaN : metricSum / n };
+}
+
+/**
+ * Copies `values` into `variables`, in order.
+ *
+ * @param variables the variables to overwrite
+ * @param values one array per variable, of its size
+ * @throws {RangeError} when the counts or sizes differ
+ * @example
+ * ```ts
+ * assignWeights(network.variables, snapshot);
+ * ```
+ */
+export function assignWeights(
+  variables: readonly tf.Variable[],
+  values: readonly Float32Array[],
+): void {
+  if (variables.length !== values.length) {
+    throw new RangeError(
+      `Cannot assign weights: ${values.length} arrays for ${variables.length} variables`,
+    );
+  }
+  variables.forEach((variable, i) => {
+    const value = values[i]!;
+    if (value.length !== variable.size) {
+      throw new RangeError(
+        `Cannot assign weights to "${variable.name}": ${value.length} values for shape [${variable.shape}]`,
+      );
+    }
+    const tensor = tf.tensor(value, variable.shape, "float32");
+    variable.assign(tensor);
+    tensor.dispose();
+  });
+}
+
+// ---------------------------------------------------------------- internals
+
+/** Summed loss and metric of one batch; the caller divides. */
+function batchLoss(
+  out: tf.Tensor2D,
+  targets: tf.Tensor2D,
+  labels: tf.Tensor1D | null,
+): { lossSum: tf.Scalar; metricSum: tf.Scalar } {
+  if (labels !== null) {
+    // Cross-entropy from integer labels: `targets` holds the class weight at each row's label
+    // and 0 elsewhere, so the product picks the weighted log-probability of the true class.
+    const logProbabilities = tf.logSoftmax(out);
+    const lossSum = tf.neg(tf.sum(tf.mul(targets, logProbabilities))) as tf.Scalar;
+    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), labels), "float32")) as tf.Scalar;
+    return { lossSum, metricSum: correct };
+  }
+  const diff = tf.sub(out, targets);
+  return {
+    lossSum: tf.sum(tf.square(diff)) as tf.Scalar,
+    metricSum: tf.sum(tf.abs(diff)) as tf.Scalar,
+  };
+}
+
+function gatherBatch(
+  x: Matrix,
+  y: Targets,
+  order: Uint32Array,
+  start: number,
+  m: number,
+  classWeights: Float32Array | null,
+  xBuffer: Float32Array,
+  targetBuffer: Float32Array,
+  labelBuffer: Int32Array,
+): void {
+  const { data, cols } = x;
+  for (let i = 0; i < m; i++) {
+    const source = order[start + i]! * cols;
+    const target = i * cols;
+    for (let j = 0; j < cols; j++) xBuffer[target + j] = data[source + j]!;
+  }
+  if (y.kind === "classification") {
+    const k = y.classes.length;
+    targetBuffer.fill(0, 0, m * k);
+    for (let i = 0; i < m; i++) {
+      const label = y.labels[order[start + i]!]!;
+      labelBuffer[i] = label;
+      targetBuffer[i * k + label] = classWeights === null ? 1 : classWeights[label]!;
+    }
+  } else {
+    for (let i = 0; i < m; i++) targetBuffer[i] = y.values[order[start + i]!]!;
+  }
+}
+
+function makeOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
+  switch (name) {
+    case "adam":
+      return tf.train.adam(learningRate);
+    case "sgd":
+      return tf.train.sgd(learningRate);
+    case "rmsprop":
+      return tf.train.rmsprop(learningRate);
+  }
+}
+
+function checkFitOptions(opts: typeof DEFAULT_FIT_OPTIONS & FitOptions, y: Targets): void {
+  requirePositiveInteger(opts.epochs, { name: "epochs", key: "training.epochs" });
+  requirePositiveInteger(opts.batchSize, { name: "batchSize", key: "training.batch_size" });
+  if (!(opts.learningRate > 0) || !Number.isFinite(opts.learningRate)) {
+    throw new RangeError(
+      `Cannot train: learningRate is ${opts.learningRate}, expected a positive number; set training.learning_rate`,
+    );
+  }
+  if (!OPTIMIZER_NAMES.includes(opts.optimizer)) {
+    throw new RangeError(
+      `Cannot train: unknown optimizer "${opts.optimizer}"${
+        didYouMean(opts.optimizer, OPTIMIZER_NAMES)
+      }; expected one of ${JSON.stringify(OPTIMIZER_NAMES)} (training.optimizer)`,
+    );
+  }
+  if (!Number.isSafeInteger(opts.seed)) {
+    throw new RangeError(
+      `Cannot train: seed is ${opts.seed}, expected an integer; set training.seed`,
+    );
+  }
+  const es = opts.earlyStopping;
+  if (es !== undefined) {
+    requirePositiveInteger(es.patience, {
+      name: "earlyStopping.patience",
+      key: "training.early_stopping.patience",
+    });
+    if (!(es.minDelta >= 0) || !Number.isFinite(es.minDelta)) {
+      throw new RangeError(
+        `Cannot train: earlyStopping.minDelta is ${es.minDelta}, expected a number >= 0; ` +
+          `set training.early_stopping.min_delta`,
+      );
+    }
+  }
+  const weights = opts.classWeights;
+  if (weights !== null) {
+    if (y.kind !== "classification") {
+      throw new TypeError(`Cannot train: class weights apply to classification, not regression`);
+    }
+    if (weights.length !== y.classes.length || weights.some((w) => !(w >= 0) || w === Infinity)) {
+      throw new RangeError(
+        `Cannot train: expected ${y.classes.length} finite non-negative class weights, ` +
+          `found [${Array.from(weights).join(", ")}]; set training.class_weights`,
+      );
+    }
+  }
+  if (opts.validation !== undefined && opts.validation.x.rows === 0) {
+    throw new RangeError(
+      `Cannot train: the validation set is empty; give it rows or leave validation out (split.ratios.val)`,
+    );
+  }
+}
+
+function requirePositiveInteger(value: number, where: { name: string; key: string }): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(
+      `Cannot train: ${where.name} is ${value}, expected a positive integer; set ${where.key}`,
+    );
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Opens a recorded run: its config snapshot, cleaning state, fitted features and model, all
+ * verified against the checksums in `run.json`. Evaluation, reproduction and inference start
+ * here, so they never refit anything.
+ *
+ * @module
+ */
+import type { DataFrame } from "nodejs-polars";
+import pl from "nodejs-polars";
+import { loadConfig } from "../config/mod.ts";
+import type { LoadedConfig } from "../config/mod.ts";
+import { applyCleaning } from "../data/mod.ts";
+import type { CleaningState, InputSignature } from "../data/mod.ts";
+import { addDerivedFeatures, FeaturePipeline, FeatureSelector } from "../features/mod.ts";
+import { loadModel, openRun } from "../models/mod.ts";
+import type { BaseModel, RunRecord, Targets } from "../models/mod.ts";
+import { ArtifactError, DataValidationError } from "../errors.ts";
+import { frameToMatrix } from "../utils/mod.ts";
+import type { Matrix } from "../utils/mod.ts";
+
+/** Everything a recorded run needs to transform and score new rows. */
+export interface RunArtifacts {
+  /** The run id. */
+  id: string;
+  /** The run folder. */
+  dir: string;
+  /** `run.json`. */
+  record: RunRecord;
+  /** The run's config snapshot, loaded as the run saw it. */
+  loaded: LoadedConfig;
+  /** Fill values and clip bounds learned from the run's training split. */
+  cleaningState: CleaningState;
+  /** The fitted feature pipeline. */
+  pipeline: FeaturePipeline;
+  /** The fitted selector, or `null`. */
+  selector: FeatureSelector | null;
+  /** The model's input columns, in matrix order. */
+  names: string[];
+  /** The input signature (`schema.json`). */
+  signature: InputSignature;
+  /** The fitted model. */
+  model: BaseModel;
+}
+
+/**
+ * Opens run `id` of the experiments folder and loads its artifacts after checking every sha256.
+ *
+ * @param experimentsDir the experiments folder
+ * @param id the run id
+ * @param root the project root, against which the snapshot's relative paths resolve
+ * @returns the loaded run
+ * @throws {ArtifactError} when the run does not exist or an artifact is missing or altered
+ * @example
+ * ```ts
+ * const run = await openRunArtifacts("models/experiments", id, root);
+ * run.model.predict(matrix);
+ * ```
+ */
+export async function openRunArtifacts(
+  experimentsDir: string,
+  id: string,
+  root: string,
+): Promise<RunArtifacts> {
+  const { dir, record } = await openRun(experimentsDir, id);
+  const loaded = await loadConfig({ root, snapshot: `${dir}/config.yaml` });
+  const readJson = async (name: string) => {
+    try {
+      return JSON.parse(await Deno.readTextFile(`${dir}/${name}`));
+    } catch (cause) {
+      throw new ArtifactError(`Cannot load "${dir}/${name}": the file is not valid JSON`, {
+        cause,
+      });
+    }
+  };
+  const features = await readJson("features.json");
+  const cleaning = await readJson("cleaning.json");
+  return {
+    id: record.id,
+    dir,
+    record,
+    loaded,
+    cleaningState: cleaning.state as CleaningState,
+    pipeline: FeaturePipeline.fromJSON(features.pipeline),
+    selector: features.selector === null ? null : FeatureSelector.fromJSON(features.selector),
+    names: features.names as string[],
+    signature: (await readJson("schema.json")) as InputSignature,
+    model: await loadModel(`${dir}/model`),
+  };
+}
+
+/**
+ * Applies a run's saved cleaning, derived features, feature pipeline and selector to labelled or
+ * unlabelled rows, without refitting anything.
+ *
+ * Rows the training cleaning would drop (duplicates are kept) are dropped here too.
+ *
+ * @param run the opened run
+ * @param df the rows, with the run's input columns
+ * @returns the cleaned frame (for the target and ids) and the model's input matrix
+ * @throws {SchemaMismatchError} when an input column is missing
+ * @example
+ * ```ts
+ * const { frame, x } = transformForRun(run, loadDataset("data/raw/penguins.csv", config.data));
+ * ```
+ */
+export function transformForRun(run: RunArtifacts, df: DataFrame): { frame: DataFrame; x: Matrix } {
+  const { config } = run.loaded;
+  const cleaning = { ...config.cleaning, drop_duplicates: false as const };
+  let frame = applyCleaning(df, cleaning, run.cleaningState, { dropRows: true }).frame;
+  if (config.features.derived.length > 0) {
+    frame = addDerivedFeatures(frame, config.features.derived);
+  }
+  return { frame, x: featureMatrixForRun(run, frame) };
+}
+
+/**
+ * Turns rows that are already cleaned and hold the derived features (a split from
+ * `prepareData`) into the model's input matrix with the run's fitted features.
+ *
+ * @param run the opened run
+ * @param frame cleaned rows with derived features
+ * @returns the model's input matrix
+ * @throws {SchemaMismatchError} when an input column is missing
+ * @example
+ * ```ts
+ * const x = featureMatrixForRun(run, (await prepareData(run.loaded.config)).test);
+ * ```
+ */
+export function featureMatrixForRun(run: RunArtifacts, frame: DataFrame): Matrix {
+  let features = run.pipeline.transform(frame);
+  if (run.selector) features = run.selector.transform(features);
+  return frameToMatrix(features, run.names);
+}
+
+/**
+ * Builds targets for labelled rows with the run's classes.
+ *
+ * @param run the opened run
+ * @param frame rows holding the target column (nulls are not allowed)
+ * @returns the targets
+ * @throws {DataValidationError} when a label is null or a class the run never saw
+ * @example
+ * ```ts
+ * const y = targetsForRun(run, frame);
+ * ```
+ */
+export function targetsForRun(run: RunArtifacts, frame: DataFrame): Targets {
+  const { target, task } = run.loaded.config.data;
+  const column = frame.getColumn(target);
+  if (column.nullCount() > 0) {
+    throw new DataValidationError(
+      `Cannot evaluate: ${column.nullCount()} row(s) have no "${target}" label; drop them or fill the labels`,
+    );
+  }
+  if (task === "regression") {
+    return {
+      kind: "regression",
+      values: Float32Array.from(column.cast(pl.Float64).toArray() as number[]),
+    };
+  }
+  const classes = [...run.model.classes];
+  const index = new Map(classes.map((c, i) => [c, i]));
+  const labels = column.cast(pl.Utf8).toArray() as string[];
+  const out = new Int32Array(labels.length);
+  const unknown = new Set<string>();
+  labels.forEach((label, i) => {
+    const k = index.get(label);
+    if (k === undefined) unknown.add(label);
+    else out[i] = k;
+  });
+  if (unknown.size > 0) {
+    throw new DataValidationError(
+      `Cannot evaluate: label(s) ${
+        JSON.stringify([...unknown])
+      } of "${target}" were never seen by run "${run.id}" (classes ${JSON.stringify(classes)})`,
+    );
+  }
+  return { kind: "classification", labels: out, classes };
+}

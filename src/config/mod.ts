@@ -66,6 +66,7 @@ export type {
   SelectorSpec,
   ServeConfig,
   SplitConfig,
+  TargetRule,
   TrainingConfig,
   ValidationConfig,
 } from "./schema.ts";

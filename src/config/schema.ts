@@ -47,6 +47,15 @@ export const DataConfigSchema = z.strictObject({
   task: z.enum(["classification", "regression"]).default("classification"),
   /** Columns that identify rows; carried through prediction, never used as features. */
   id_columns: z.array(columnName).default([]),
+  /**
+   * Builds the target from a numeric source column when the data has no label column:
+   * `labels[1]` where `source > greater_than`, else `labels[0]` (null stays null).
+   */
+  derive_target: z.strictObject({
+    source: columnName,
+    greater_than: z.number(),
+    labels: z.tuple([z.string().min(1), z.string().min(1)]).default(["no", "yes"]),
+  }).nullable().default(null),
 });
 
 // ---------------------------------------------------------------- validation
@@ -323,6 +332,8 @@ export type Config =
 export type ProjectConfig = Config["project"];
 /** `config.data`. */
 export type DataConfig = Config["data"];
+/** `config.data.derive_target` when set. */
+export type TargetRule = NonNullable<DataConfig["derive_target"]>;
 /** `config.validation`. */
 export type ValidationConfig = Config["validation"];
 /** Rules for one column in `config.validation.columns`. */

@@ -68,3 +68,4 @@ export type {
   InputSignature,
   ProfileOptions,
 } from "./profile.ts";
+export { deriveTarget } from "./target.ts";

@@ -348,6 +348,9 @@ export class FeaturePipeline {
   }
 
   #fit(df: DataFrame): DataFrame {
+    // A refit that fails half way has refitted some transformers: the pipeline is then unfitted,
+    // never a mix of old and new state.
+    this.#featureNames = null;
     const options = { ...DEFAULT_FEATURE_PIPELINE_OPTIONS, ...this.#options };
     throwIssues(stepIssues(options.steps, options.target, options.idColumns ?? [], "steps"));
     const action = "Cannot fit feature pipeline";
@@ -396,13 +399,11 @@ function runStep(
 
 function toFloat64(frame: DataFrame, stepName: string, action: string): DataFrame {
   const bad = frame.columns.filter((name) => {
-    const dtype = (frame.schema[name] as unknown as { variant: string }).variant;
+    const dtype = dtypeOf(frame, name);
     return !/^(Int|UInt|Float)\d+$/.test(dtype) && dtype !== "Bool";
   });
   if (bad.length > 0) {
-    const described = bad.map((name) =>
-      `"${name}" (${(frame.schema[name] as unknown as { variant: string }).variant})`
-    ).join(", ");
+    const described = bad.map((name) => `"${name}" (${dtypeOf(frame, name)})`).join(", ");
     throw new ConfigError(
       `${action}: step "${stepName}" outputs non-numeric ${
         bad.length === 1 ? "column" : "columns"
@@ -410,6 +411,11 @@ function toFloat64(frame: DataFrame, stepName: string, action: string): DataFram
     );
   }
   return frame.select(...frame.columns.map((name) => pl.col(name).cast(pl.Float64)));
+}
+
+// The polars dtype name, e.g. "Float64"; the typings do not expose `variant`.
+function dtypeOf(frame: DataFrame, name: string): string {
+  return (frame.schema[name] as unknown as { variant: string }).variant;
 }
 
 function hstack(frames: DataFrame[]): DataFrame {
@@ -426,8 +432,9 @@ function requireObservedInputs(df: DataFrame, steps: readonly FeaturePipelineSte
   const columns = steps.flatMap((step) => step.columns.map((column) => ({ step, column })));
   const counts = df.select(
     ...columns.map(({ column }, i) => {
-      const dtype = (df.schema[column] as unknown as { variant: string }).variant;
-      const values = dtype.startsWith("Float") ? pl.col(column).fillNan(null) : pl.col(column);
+      const values = dtypeOf(df, column).startsWith("Float")
+        ? pl.col(column).fillNan(null)
+        : pl.col(column);
       return values.count().alias(`c${i}`);
     }),
   ).row(0) as unknown[];

@@ -9,7 +9,7 @@ import type { DataFrame } from "nodejs-polars";
 import pl from "nodejs-polars";
 import { loadConfig } from "../config/mod.ts";
 import type { LoadedConfig } from "../config/mod.ts";
-import { applyCleaning } from "../data/mod.ts";
+import { applyCleaning, deriveTarget } from "../data/mod.ts";
 import type { CleaningState, InputSignature } from "../data/mod.ts";
 import { addDerivedFeatures, FeaturePipeline, FeatureSelector } from "../features/mod.ts";
 import { loadModel, openRun } from "../models/mod.ts";
@@ -106,7 +106,12 @@ export async function openRunArtifacts(
 export function transformForRun(run: RunArtifacts, df: DataFrame): { frame: DataFrame; x: Matrix } {
   const { config } = run.loaded;
   const cleaning = { ...config.cleaning, drop_duplicates: false as const };
-  let frame = applyCleaning(df, cleaning, run.cleaningState, { dropRows: true }).frame;
+  const rule = config.data.derive_target;
+  const labelled =
+    rule && df.columns.includes(rule.source) && !df.columns.includes(config.data.target)
+      ? deriveTarget(df, rule, config.data.target)
+      : df;
+  let frame = applyCleaning(labelled, cleaning, run.cleaningState, { dropRows: true }).frame;
   if (config.features.derived.length > 0) {
     frame = addDerivedFeatures(frame, config.features.derived);
   }

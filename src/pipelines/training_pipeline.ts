@@ -14,6 +14,7 @@ import type { CleaningConfig, Config, LoadedConfig } from "../config/mod.ts";
 import { configToYaml } from "../config/mod.ts";
 import {
   applyCleaning,
+  deriveTarget,
   fitCleaning,
   inputSignature,
   loadDataset,
@@ -158,7 +159,11 @@ export async function prepareData(
   };
   const { target, task } = config.data;
 
-  const raw = timed("load", () => loadDataset(config.data.path, config.data));
+  const raw = timed("load", () => {
+    const loaded = loadDataset(config.data.path, config.data);
+    const rule = config.data.derive_target;
+    return rule ? deriveTarget(loaded, rule, target) : loaded;
+  });
   const file = await fingerprintFile(config.data.path);
   logger.info("Loaded {rows} rows × {cols} columns from {path}", {
     rows: raw.height,

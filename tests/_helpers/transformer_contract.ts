@@ -55,7 +55,10 @@ export function assertTransformerContract(
 
   const unfitted = make();
   assert.equal(unfitted.isFitted, false, "a new transformer is not fitted");
-  assert.throws(() => unfitted.transform(sample), { name: "NotFittedError", message: /not fitted/ });
+  assert.throws(() => unfitted.transform(sample), {
+    name: "NotFittedError",
+    message: /not fitted/,
+  });
   assert.throws(() => unfitted.toJSON(), { name: "NotFittedError", message: /not fitted/ });
   assert.throws(() => unfitted.featureNamesOut(), { name: "NotFittedError" });
 
@@ -64,12 +67,20 @@ export function assertTransformerContract(
   assert.equal(transformer.isFitted, true, "fit() sets isFitted");
   const expected = transformer.transform(sample);
   assertFrameEqual(sample, before, "the input frame is unchanged:");
-  assert.deepEqual(expected.columns, transformer.featureNamesOut(), "featureNamesOut() names the output");
+  assert.deepEqual(
+    expected.columns,
+    transformer.featureNamesOut(),
+    "featureNamesOut() names the output",
+  );
 
   const refitted = make().fit(other).fit(sample);
   assert.deepEqual(refitted.toJSON(), transformer.toJSON(), "refit state equals a single fit");
   assertFrameEqual(refitted.transform(sample), expected, "refit output equals a single fit:");
-  assertFrameEqual(make().fitTransform(sample), expected, "fitTransform() equals fit().transform():");
+  assertFrameEqual(
+    make().fitTransform(sample),
+    expected,
+    "fitTransform() equals fit().transform():",
+  );
 
   const json = JSON.parse(JSON.stringify(transformer.toJSON())) as TransformerState;
   assert.equal(json.kind, transformer.kind);
@@ -79,7 +90,11 @@ export function assertTransformerContract(
   assert.equal(typeof fromJson, "function", "the class has a static fromJSON()");
   const restored = fromJson(json);
   assert.equal(restored.isFitted, true);
-  assertFrameEqual(restored.transform(sample), expected, "fromJSON(toJSON()) transforms identically:");
+  assertFrameEqual(
+    restored.transform(sample),
+    expected,
+    "fromJSON(toJSON()) transforms identically:",
+  );
   assert.deepEqual(restored.toJSON(), transformer.toJSON(), "fromJSON(toJSON()) keeps the state");
   assertFrameEqual(
     transformerFromJson(json).transform(sample),

@@ -51,7 +51,8 @@ Deno.test("Log1pTransformer throws DataValidationError for values below -1, nami
   const fitted = new Log1pTransformer().fit(pl.DataFrame([floats("debt", [0, 1])]));
   assert.throws(() => fitted.transform(pl.DataFrame([floats("debt", [1, 2, -1.5])])), {
     name: "DataValidationError",
-    message: /Cannot transform with "Log1pTransformer": column "debt" has 1 value below -1 \(first -1.5 at row 3\)/,
+    message:
+      /Cannot transform with "Log1pTransformer": column "debt" has 1 value below -1 \(first -1.5 at row 3\)/,
   });
 });
 

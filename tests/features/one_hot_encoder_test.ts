@@ -183,7 +183,8 @@ Deno.test("OneHotEncoder reads boolean and categorical columns as text", () => {
 Deno.test("OneHotEncoder.fit() throws SchemaMismatchError for a float column", () => {
   assert.throws(() => new OneHotEncoder().fit(sample()), {
     name: "SchemaMismatchError",
-    message: /column "x" is Float64, expected text, boolean or integer categories; bin numbers with QuantileBinner/,
+    message:
+      /column "x" is Float64, expected text, boolean or integer categories; bin numbers with QuantileBinner/,
   });
 });
 
@@ -201,8 +202,12 @@ Deno.test("OneHotEncoder.fit() throws RangeError for top_n 0 and TypeError for a
     message: /option top_n: expected a positive integer, got 0/,
   });
   assert.throws(
-    () => new OneHotEncoder({ handle_unknwn: "error" } as unknown as { top_n: number }).fit(sample()),
-    { name: "TypeError", message: /option handle_unknwn: unknown parameter: did you mean "handle_unknown"/ },
+    () =>
+      new OneHotEncoder({ handle_unknwn: "error" } as unknown as { top_n: number }).fit(sample()),
+    {
+      name: "TypeError",
+      message: /option handle_unknwn: unknown parameter: did you mean "handle_unknown"/,
+    },
   );
 });
 

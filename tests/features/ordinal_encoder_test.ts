@@ -63,17 +63,21 @@ Deno.test("OrdinalEncoder with unknown_value encodes unknown categories with it"
 });
 
 Deno.test("OrdinalEncoder.fit() throws RangeError when unknown_value is a category code", () => {
-  assert.throws(() => new OrdinalEncoder({ columns: ["species"], unknown_value: 1 }).fit(sample()), {
-    name: "RangeError",
-    message: /unknown_value 1 is also the code of category "Chinstrap" in column "species"/,
-  });
+  assert.throws(
+    () => new OrdinalEncoder({ columns: ["species"], unknown_value: 1 }).fit(sample()),
+    {
+      name: "RangeError",
+      message: /unknown_value 1 is also the code of category "Chinstrap" in column "species"/,
+    },
+  );
 });
 
 Deno.test("OrdinalEncoder throws on nulls by default and keeps them with handle_null keep", () => {
   const df = pl.DataFrame({ s: ["b", null, "a"] });
   assert.throws(() => new OrdinalEncoder().fit(df), {
     name: "DataValidationError",
-    message: /column "s" has 1 null value \(row 2\), expected none; impute them in cleaning, or set handle_null: "keep"/,
+    message:
+      /column "s" has 1 null value \(row 2\), expected none; impute them in cleaning, or set handle_null: "keep"/,
   });
   assertFrameEqual(
     new OrdinalEncoder({ handle_null: "keep" }).fitTransform(df),
@@ -91,8 +95,10 @@ Deno.test("OrdinalEncoder.fit() throws SchemaMismatchError for a float column", 
 Deno.test("OrdinalEncoder.fromJSON() throws ArtifactError for unsorted categories", () => {
   const json = new OrdinalEncoder({ columns: ["species"] }).fit(sample()).toJSON();
   assert.throws(
-    () =>
-      OrdinalEncoder.fromJSON({ ...json, state: { ...json.state, categories: [["b", "a"]] } }),
-    { name: "ArtifactError", message: /categories of column "species" are not sorted and distinct/ },
+    () => OrdinalEncoder.fromJSON({ ...json, state: { ...json.state, categories: [["b", "a"]] } }),
+    {
+      name: "ArtifactError",
+      message: /categories of column "species" are not sorted and distinct/,
+    },
   );
 });

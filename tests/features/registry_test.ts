@@ -24,7 +24,10 @@ Deno.test("TRANSFORMER_KINDS lists every transformer", () => {
 
 Deno.test("createTransformer() builds an unfitted transformer of each kind from a config spec", () => {
   for (const kind of TRANSFORMER_KINDS) {
-    const transformer = createTransformer({ kind, params: {} }, "features.steps[0].transformers[0]");
+    const transformer = createTransformer(
+      { kind, params: {} },
+      "features.steps[0].transformers[0]",
+    );
     assert.equal(transformer.kind, kind);
     assert.equal(transformer.isFitted, false);
   }
@@ -80,8 +83,14 @@ Deno.test("createTransformer() reports every bad param, with close matches for m
         "features.steps[0].transformers[2].params.columns",
         "features.steps[0].transformers[2].params.feature_rang",
       ]);
-      assert.match(error.message, /params\.feature_rang: unknown parameter: did you mean "feature_range"/);
-      assert.match(error.message, /params\.columns: expected a non-empty list of column names, got "a"/);
+      assert.match(
+        error.message,
+        /params\.feature_rang: unknown parameter: did you mean "feature_range"/,
+      );
+      assert.match(
+        error.message,
+        /params\.columns: expected a non-empty list of column names, got "a"/,
+      );
       return true;
     },
   );

@@ -53,7 +53,8 @@ Deno.test("RobustScaler.fit() throws RangeError for a quantile_range outside 0..
   for (const range of [[75, 25], [-1, 50], [50, 101]] as [number, number][]) {
     assert.throws(() => new RobustScaler({ quantile_range: range }).fit(sample()), {
       name: "RangeError",
-      message: /option quantile_range: expected \[low, high\], two percentiles with 0 <= low < high <= 100/,
+      message:
+        /option quantile_range: expected \[low, high\], two percentiles with 0 <= low < high <= 100/,
     });
   }
 });
@@ -62,6 +63,7 @@ Deno.test("RobustScaler.transform() throws SchemaMismatchError for a missing col
   const scaler = new RobustScaler({ columns: ["a"] }).fit(sample());
   assert.throws(() => scaler.transform(pl.DataFrame({ weight: [1] })), {
     name: "SchemaMismatchError",
-    message: /Cannot transform with "RobustScaler": missing column "a" \(expected \["a"\], found \["weight"\]\)/,
+    message:
+      /Cannot transform with "RobustScaler": missing column "a" \(expected \["a"\], found \["weight"\]\)/,
   });
 });

@@ -18,7 +18,10 @@ function sample() {
 
 Deno.test("SimpleImputer passes the transformer contract for each strategy", () => {
   assertTransformerContract(() => new SimpleImputer({ columns: ["a", "n"] }), sample());
-  assertTransformerContract(() => new SimpleImputer({ strategy: "median", columns: ["a"] }), sample());
+  assertTransformerContract(
+    () => new SimpleImputer({ strategy: "median", columns: ["a"] }),
+    sample(),
+  );
   assertTransformerContract(() => new SimpleImputer({ strategy: "most_frequent" }), sample());
   assertTransformerContract(
     () => new SimpleImputer({ strategy: "constant", fill_value: "missing", columns: ["sex"] }),
@@ -76,7 +79,8 @@ Deno.test("SimpleImputer.transform() uses the training statistic on another spli
 Deno.test("SimpleImputer.fit() throws SchemaMismatchError for mean on text and for a fill_value of the wrong type", () => {
   assert.throws(() => new SimpleImputer().fit(sample()), {
     name: "SchemaMismatchError",
-    message: /column "sex" is String, strategy "mean" needs a numeric column; use "most_frequent" or "constant"/,
+    message:
+      /column "sex" is String, strategy "mean" needs a numeric column; use "most_frequent" or "constant"/,
   });
   assert.throws(() => new SimpleImputer({ strategy: "constant", fill_value: 0 }).fit(sample()), {
     name: "SchemaMismatchError",

@@ -167,3 +167,10 @@ Deno.test("StandardScaler.fromJSON() throws ArtifactError for another kind, vers
     message: /invalid state: scale\[0\]/,
   });
 });
+
+Deno.test("StandardScaler is left unfitted when a refit fails", () => {
+  const scaler = new StandardScaler({ columns: ["a"] }).fit(sample());
+  assert.throws(() => scaler.fit(pl.DataFrame({ b: [1] })), { name: "SchemaMismatchError" });
+  assert.equal(scaler.isFitted, false);
+  assert.throws(() => scaler.transform(sample()), { name: "NotFittedError" });
+});

@@ -425,3 +425,27 @@ Deno.test("fit() rejects bad options and mismatched validation data with the con
   );
   assert.equal(model.isFitted, false);
 });
+
+Deno.test("training also runs on the cpu backend, deterministically", async () => {
+  const { x, y } = blobs({ rows: 60 });
+  await initBackend("cpu");
+  try {
+    const runs = [];
+    for (let run = 0; run < 2; run++) {
+      const model = new MlpModel({
+        task: "classification",
+        inputDim: 4,
+        classes: y.classes,
+        hiddenUnits: [6],
+        dropout: 0.2,
+      });
+      const history = await model.fit(x, y, { epochs: 2, batchSize: 16, validation: { x, y } });
+      runs.push({ weights: weightBytes(model), history: withoutSeconds(history) });
+      model.dispose();
+    }
+    assert.equal(tf.getBackend(), "cpu");
+    assert.deepEqual(runs[0], runs[1]);
+  } finally {
+    await initBackend("wasm");
+  }
+});

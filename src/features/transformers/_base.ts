@@ -67,6 +67,8 @@ export interface Transformer<S extends JsonValue = JsonValue> {
   toJSON(): TransformerState<S>;
 }
 
+const CORRUPTED = "the file is corrupted or was edited, refit the pipeline";
+
 const COLUMNS_MESSAGE = "expected a non-empty list of column names";
 
 /** The `columns` param every transformer accepts: which columns to transform (default: all). */
@@ -380,6 +382,7 @@ export interface ParamIssue {
  * @param issues the zod issues
  * @param input the value that was parsed
  * @param knownKeys the parameter names the schema accepts, for unknown-key suggestions
+ * @param noun what a key is called in messages
  * @returns one issue per problem (one per unknown key)
  * @example
  * ```ts
@@ -390,19 +393,19 @@ export function paramIssues(
   issues: readonly z.core.$ZodIssue[],
   input: unknown,
   knownKeys: readonly string[],
+  noun = "parameter",
 ): ParamIssue[] {
   return issues.flatMap((issue): ParamIssue[] => {
     const path = formatPath(issue.path);
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => ({
         path: path === "" ? key : `${path}.${key}`,
-        message: `unknown parameter${didYouMean(key, knownKeys)} (known: ${listNames(knownKeys)})`,
+        message: `unknown ${noun}${didYouMean(key, knownKeys)} (known: ${listNames(knownKeys)})`,
       }));
     }
     const value = valueAt(input, issue.path);
-    const detail = issue.message.startsWith("expected")
-      ? issue.message
-      : `expected ${issue.message}`;
+    // Our schemas word their messages "expected ..."; zod's own start with a capital.
+    const detail = issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
     return [{ path, message: `${detail}, got ${formatValue(value)}` }];
   });
 }
@@ -494,16 +497,16 @@ export function readState<P, S>(
     throw new ArtifactError(
       `${action}: invalid params: ${
         issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ")
-      }`,
+      }; ${CORRUPTED}`,
     );
   }
   const state = stateSchema.safeParse(record.state);
   if (!state.success) {
-    const issues = paramIssues(state.error.issues, record.state, objectKeys(stateSchema));
+    const issues = paramIssues(state.error.issues, record.state, objectKeys(stateSchema), "field");
     throw new ArtifactError(
       `${action}: invalid state: ${
         issues.map((issue) => `${issue.path || "state"}: ${issue.message}`).join("; ")
-      }`,
+      }; ${CORRUPTED}`,
     );
   }
   return { params: params.data, state: state.data };
@@ -626,7 +629,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 export function requireConsistentState(ok: boolean, kind: string, detail: string): void {
   if (!ok) {
     throw new ArtifactError(
-      `Cannot load "${kind}" from JSON: invalid state: ${detail}; the file is corrupted or was edited, refit the pipeline`,
+      `Cannot load "${kind}" from JSON: invalid state: ${detail}; ${CORRUPTED}`,
     );
   }
 }

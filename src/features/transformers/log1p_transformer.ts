@@ -106,6 +106,8 @@ export class Log1pTransformer implements Transformer<Log1pTransformerState> {
    * ```
    */
   fit(df: DataFrame): this {
+    // A failed fit leaves the transformer unfitted, never with the previous split's state.
+    this.#state = null;
     const action = `Cannot fit "${KIND}"`;
     const params = parseOptions(
       LOG1P_TRANSFORMER_PARAMS,

@@ -134,6 +134,8 @@ export class MinMaxScaler implements Transformer<MinMaxScalerState> {
    * ```
    */
   fit(df: DataFrame): this {
+    // A failed fit leaves the transformer unfitted, never with the previous split's state.
+    this.#state = null;
     const action = `Cannot fit "${KIND}"`;
     const params = parseOptions(
       MIN_MAX_SCALER_PARAMS,

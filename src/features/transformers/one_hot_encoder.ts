@@ -181,6 +181,8 @@ export class OneHotEncoder implements Transformer<OneHotEncoderState> {
    * ```
    */
   fit(df: DataFrame): this {
+    // A failed fit leaves the transformer unfitted, never with the previous split's state.
+    this.#state = null;
     const action = `Cannot fit "${KIND}"`;
     const params = parseOptions(
       ONE_HOT_ENCODER_PARAMS,

@@ -138,6 +138,8 @@ export class OrdinalEncoder implements Transformer<OrdinalEncoderState> {
    * ```
    */
   fit(df: DataFrame): this {
+    // A failed fit leaves the transformer unfitted, never with the previous split's state.
+    this.#state = null;
     const action = `Cannot fit "${KIND}"`;
     const params = parseOptions(
       ORDINAL_ENCODER_PARAMS,

@@ -126,6 +126,8 @@ export class QuantileBinner implements Transformer<QuantileBinnerState> {
    * ```
    */
   fit(df: DataFrame): this {
+    // A failed fit leaves the transformer unfitted, never with the previous split's state.
+    this.#state = null;
     const action = `Cannot fit "${KIND}"`;
     const params = parseOptions(
       QUANTILE_BINNER_PARAMS,

@@ -129,6 +129,8 @@ export class RobustScaler implements Transformer<RobustScalerState> {
    * ```
    */
   fit(df: DataFrame): this {
+    // A failed fit leaves the transformer unfitted, never with the previous split's state.
+    this.#state = null;
     const action = `Cannot fit "${KIND}"`;
     const params = parseOptions(
       ROBUST_SCALER_PARAMS,

@@ -162,6 +162,8 @@ export class SimpleImputer implements Transformer<SimpleImputerState> {
    * ```
    */
   fit(df: DataFrame): this {
+    // A failed fit leaves the transformer unfitted, never with the previous split's state.
+    this.#state = null;
     const action = `Cannot fit "${KIND}"`;
     const params = parseOptions(
       SIMPLE_IMPUTER_PARAMS,

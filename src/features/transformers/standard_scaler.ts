@@ -115,6 +115,8 @@ export class StandardScaler implements Transformer<StandardScalerState> {
    * ```
    */
   fit(df: DataFrame): this {
+    // A failed fit leaves the transformer unfitted, never with the previous split's state.
+    this.#state = null;
     const action = `Cannot fit "${KIND}"`;
     const params = parseOptions(
       STANDARD_SCALER_PARAMS,

@@ -1,11 +1,31 @@
 /**
- * The file store of runs under `models/experiments/`: run ids, atomic run folders, run records
- * with the sha256 of every artifact, and lookups that verify what they read.
+ * The model registry, a file store under `models/`: run ids, atomic run folders and run records
+ * with the sha256 of every artifact under `experiments/`; listing and comparing runs; and the
+ * production slot under `production/`, changed only through a promotion gate or a rollback,
+ * swapped atomically, logged, and guarded by a lock.
+ *
+ * Production layout (`registry.production_dir`):
+ *
+ * ```text
+ * current.json      the pointer: { run_id, promoted_at, action, previous, history }
+ * runs/<id>/        a verified COPY of every run in `history` (the current run last), so
+ *                   production and rollback keep working when experiments/ is cleaned
+ * promotions.jsonl  append-only log: time, action, from, to, metric values, reason, user
+ * .lock             held while a promotion or rollback runs
+ * ```
+ *
+ * A promotion copies the run into a hidden `.partial-*` folder, verifies every checksum, renames
+ * it into `runs/`, then renames a new `current.json` over the old one. A crash at any point leaves
+ * the pointer at either the old or the new run, never at a half-written folder.
  *
  * @module
  */
-import { ArtifactError, didYouMean } from "../errors.ts";
-import { sha256Hex } from "../utils/mod.ts";
+import { parse as parseYaml } from "yaml";
+import type { RegistryConfig } from "../config/mod.ts";
+import { ArtifactError, ConfigError, didYouMean } from "../errors.ts";
+import type { ErrorOptions } from "../errors.ts";
+import { getProjectLogger, isBetter, METRIC_DIRECTIONS, sha256Hex } from "../utils/mod.ts";
+import type { Logger } from "../utils/mod.ts";
 
 /** Version of the run folder layout. */
 export const RUN_FORMAT_VERSION = 1;
@@ -218,21 +238,36 @@ export async function verifyArtifacts(
   artifacts: Record<string, string>,
 ): Promise<void> {
   for (const [path, expected] of Object.entries(artifacts)) {
-    let bytes: Uint8Array;
-    try {
-      bytes = await Deno.readFile(`${dir}/${path}`);
-    } catch (cause) {
-      throw new ArtifactError(`Cannot load "${dir}/${path}": the file is missing`, { cause });
+    const check = await checkArtifact(dir, path, expected);
+    if (check.state === "missing") {
+      throw new ArtifactError(`Cannot load "${dir}/${path}": the file is missing`, {
+        cause: check.cause,
+      });
     }
-    const actual = await sha256Hex(bytes);
-    if (actual !== expected) {
+    if (check.state === "altered") {
       throw new ArtifactError(
-        `Cannot load "${dir}/${path}": sha256 ${actual.slice(0, 12)}… does not match ${
+        `Cannot load "${dir}/${path}": sha256 ${check.actual.slice(0, 12)}… does not match ${
           expected.slice(0, 12)
         }… recorded in run.json; the file was changed or corrupted, so retrain or restore the run`,
       );
     }
   }
+}
+
+type ArtifactCheck =
+  | { state: "ok" }
+  | { state: "missing"; cause: unknown }
+  | { state: "altered"; actual: string };
+
+async function checkArtifact(dir: string, path: string, expected: string): Promise<ArtifactCheck> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(`${dir}/${path}`);
+  } catch (cause) {
+    return { state: "missing", cause };
+  }
+  const actual = await sha256Hex(bytes);
+  return actual === expected ? { state: "ok" } : { state: "altered", actual };
 }
 
 async function hashFolder(root: string, prefix = ""): Promise<Record<string, string>> {

@@ -179,3 +179,31 @@ Deno.test("evaluate and reproduce name a run id that does not exist", async () =
   assert.equal(reproduce.code, 1);
   assert.match(reproduce.stderr, /a run id holds only letters/);
 });
+
+Deno.test("the recorded feature state holds train-only statistics, never val or test", async () => {
+  using _logs = captureLogs({ level: "error" });
+  const root = await makeTempProject();
+  const loaded = await loadConfig({ root, overrides: ["training.epochs=1"] });
+  const result = await runTraining(loaded);
+  result.model.dispose();
+  assert.ok(result.dir);
+  const saved = JSON.parse(await Deno.readTextFile(`${result.dir}/features.json`));
+  const scaler = saved.pipeline.steps[0].transformers[0];
+  assert.equal(scaler.kind, "StandardScaler");
+  const columns: string[] = scaler.state.columns;
+  const { train, val, test } = result.data;
+  columns.forEach((column, i) => {
+    const trainMean = train.getColumn(column).mean();
+    const allMean = (train.getColumn(column).sum() + val.getColumn(column).sum() +
+      test.getColumn(column).sum()) / (train.height + val.height + test.height);
+    assert.equal(scaler.state.n_samples[i], train.height);
+    assert.ok(Math.abs(scaler.state.mean[i] - trainMean) < 1e-9, `${column}: not the train mean`);
+    assert.ok(
+      Math.abs(scaler.state.mean[i] - allMean) > 1e-6,
+      `${column}: equals the all-rows mean`,
+    );
+  });
+  const encoder = saved.pipeline.steps[1].transformers[0];
+  const trainIslands = [...new Set(train.getColumn("Island").toArray())].sort();
+  assert.deepEqual(encoder.state.categories[0], trainIslands);
+});

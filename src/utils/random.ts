@@ -13,6 +13,7 @@
  * ```
  */
 export class Random {
+  readonly #seed: number;
   #a: number;
   #b: number;
   #c: number;
@@ -26,6 +27,7 @@ export class Random {
     if (!Number.isSafeInteger(seed)) {
       throw new TypeError(`Cannot seed Random: expected a safe integer, got ${seed}`);
     }
+    this.#seed = seed;
     // Fold the high bits in so seeds above 2^32 still differ.
     let state = (seed ^ Math.floor(seed / 0x100000000)) >>> 0;
     const next = (): number => {
@@ -132,17 +134,20 @@ export class Random {
   /**
    * Returns a seed for an independent stream named `label`, without advancing this one.
    *
-   * Derived seeds depend only on this generator's seed state and the label, so a trial or a
-   * fold gets the same stream however many workers run it.
+   * Derived seeds depend only on this generator's seed and the label, never on the draws made
+   * so far, so a trial or a fold gets the same stream however many workers run it.
    *
    * @param label a name for the child stream, e.g. `"fold-3"`
    * @returns a non-negative integer seed
    */
   derive(label: string): number {
-    let h = (this.#a ^ 0x811c9dc5) >>> 0;
-    for (const char of label) {
+    // FNV-1a over the seed's decimal digits and the label, then one splitmix32 finaliser.
+    let h = 0x811c9dc5;
+    for (const char of `${this.#seed}:${label}`) {
       h = Math.imul(h ^ char.codePointAt(0)!, 0x01000193) >>> 0;
     }
-    return (h ^ this.#b ^ Math.imul(this.#c, 31)) >>> 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+    return (h ^ (h >>> 16)) >>> 0;
   }
 }

@@ -69,3 +69,25 @@ export type {
   ProfileOptions,
 } from "./profile.ts";
 export { deriveTarget } from "./target.ts";
+export { DEFAULT_READ_BATCHES_OPTIONS, openBatchWriter, readBatches } from "./batches.ts";
+export type { BatchWriter, ReadBatchesOptions, RowBatch } from "./batches.ts";
+export {
+  chiSquareSf,
+  chiSquareTest,
+  DEFAULT_DRIFT_OPTIONS,
+  DRIFT_REPORT_VERSION,
+  driftReport,
+  formatDriftSummary,
+  jensenShannonDistance,
+  ksTwoSample,
+  proportionZTest,
+  quantileWassersteinDistance,
+  wassersteinDistance,
+} from "./drift.ts";
+export type {
+  ColumnDrift,
+  DatasetDrift,
+  DriftOptions,
+  DriftReport,
+  DriftTestName,
+} from "./drift.ts";

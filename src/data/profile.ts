@@ -242,6 +242,8 @@ function quantileSorted(sorted: Float64Array, q: number): number {
   const lower = Math.floor(position);
   const upper = Math.ceil(position);
   const weight = position - lower;
+  // Equal neighbours return the value itself: interpolating could land one ulp below it.
+  if (weight === 0 || sorted[lower] === sorted[upper]) return sorted[lower]!;
   return sorted[lower]! * (1 - weight) + sorted[upper]! * weight;
 }
 

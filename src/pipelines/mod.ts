@@ -14,6 +14,7 @@ export type {
 } from "./training_pipeline.ts";
 export {
   featureMatrixForRun,
+  loadRunArtifacts,
   openRunArtifacts,
   targetsForRun,
   transformForRun,
@@ -23,3 +24,5 @@ export { evaluateRun } from "./evaluation.ts";
 export type { EvaluateRunOptions, RunEvaluation } from "./evaluation.ts";
 export { reproduceRun } from "./reproduce.ts";
 export type { Reproduction } from "./reproduce.ts";
+export { checkDrift, openRunForInference, predictFile, PRODUCTION } from "./inference_pipeline.ts";
+export type { PredictFileOptions, PredictionSummary, RowProblem } from "./inference_pipeline.ts";

@@ -10,7 +10,7 @@ import pl from "nodejs-polars";
 import { loadConfig } from "../config/mod.ts";
 import type { LoadedConfig } from "../config/mod.ts";
 import { applyCleaning, deriveTarget } from "../data/mod.ts";
-import type { CleaningState, InputSignature } from "../data/mod.ts";
+import type { CleaningState, DataProfile, InputSignature } from "../data/mod.ts";
 import { addDerivedFeatures, FeaturePipeline, FeatureSelector } from "../features/mod.ts";
 import { loadModel, openRun } from "../models/mod.ts";
 import type { BaseModel, RunRecord, Targets } from "../models/mod.ts";
@@ -38,6 +38,8 @@ export interface RunArtifacts {
   names: string[];
   /** The input signature (`schema.json`). */
   signature: InputSignature;
+  /** The training-data profile (`profile.json`), the reference for drift checks. */
+  profile: DataProfile;
   /** The fitted model. */
   model: BaseModel;
 }
@@ -62,6 +64,29 @@ export async function openRunArtifacts(
   root: string,
 ): Promise<RunArtifacts> {
   const { dir, record } = await openRun(experimentsDir, id);
+  return await loadRunArtifacts(dir, record, root);
+}
+
+/**
+ * Loads the artifacts of a run folder whose checksums were already verified (by `openRun`, or
+ * by the registry for the production copy).
+ *
+ * @param dir the run folder
+ * @param record its `run.json`
+ * @param root the project root
+ * @returns the loaded run
+ * @throws {ArtifactError} when an artifact cannot be parsed
+ * @example
+ * ```ts
+ * const { dir, record } = await openRun(experimentsDir, id);
+ * const run = await loadRunArtifacts(dir, record, root);
+ * ```
+ */
+export async function loadRunArtifacts(
+  dir: string,
+  record: RunRecord,
+  root: string,
+): Promise<RunArtifacts> {
   const loaded = await loadConfig({ root, snapshot: `${dir}/config.yaml` });
   const readJson = async (name: string) => {
     try {
@@ -84,6 +109,7 @@ export async function openRunArtifacts(
     selector: features.selector === null ? null : FeatureSelector.fromJSON(features.selector),
     names: features.names as string[],
     signature: (await readJson("schema.json")) as InputSignature,
+    profile: (await readJson("profile.json")) as DataProfile,
     model: await loadModel(`${dir}/model`),
   };
 }

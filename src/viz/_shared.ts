@@ -61,7 +61,9 @@ export function requireNumeric(df: DataFrame, columns: readonly string[], action
   const described = bad.map((name) => `"${name}" (${df.getColumn(name).dtype.variant})`);
   const noun = bad.length === 1 ? "column" : "columns";
   throw new TypeError(
-    `${action}: ${noun} ${described.join(", ")} must be numeric (choose a numeric column or cast it with pl.col(name).cast(pl.Float64))`,
+    `${action}: ${noun} ${
+      described.join(", ")
+    } must be numeric (choose a numeric column or cast it with pl.col(name).cast(pl.Float64))`,
   );
 }
 
@@ -73,7 +75,9 @@ export function numericColumns(df: DataFrame): string[] {
 /** Throws `TypeError` or `RangeError` unless title, width and height are usable. */
 export function checkChartOptions(options: Required<ChartOptions>, action: string): void {
   if (options.title !== null && typeof options.title !== "string") {
-    throw new TypeError(`${action}: option "title" must be a string or null, got ${show(options.title)}`);
+    throw new TypeError(
+      `${action}: option "title" must be a string or null, got ${show(options.title)}`,
+    );
   }
   checkInteger(options.width, "width", 10, 10_000, action);
   checkInteger(options.height, "height", 10, 10_000, action);
@@ -196,7 +200,9 @@ export function groupLabels(df: DataFrame, column: string, maxGroups: number): G
 export function groupNote(column: string, groups: GroupLabels): string {
   if (groups.order.at(-1) !== OTHER_LABEL || groups.distinct <= groups.order.length) return "";
   const shown = groups.order.length - 1;
-  return `"${column}": top ${shown} of ${formatCount(groups.distinct)} values coloured, the rest as "${OTHER_LABEL}"`;
+  return `"${column}": top ${shown} of ${
+    formatCount(groups.distinct)
+  } values coloured, the rest as "${OTHER_LABEL}"`;
 }
 
 /** Converts a frame to plain row objects, turning non-finite numbers into `null` for JSON. */

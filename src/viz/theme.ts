@@ -6,6 +6,9 @@
  */
 import type { Config } from "vega-lite";
 
+/** The colour of single-series marks: the first colour of {@link PALETTE}. */
+export const PRIMARY = "#0072B2";
+
 /**
  * The Okabe–Ito palette: eight colours that stay distinct under the common forms of colour
  * blindness. Category colours are taken from it in order.
@@ -16,7 +19,7 @@ import type { Config } from "vega-lite";
  * ```
  */
 export const PALETTE: readonly string[] = Object.freeze([
-  "#0072B2",
+  PRIMARY,
   "#E69F00",
   "#009E73",
   "#CC79A7",
@@ -52,7 +55,7 @@ export const MAX_INLINE_ROWS = 5000;
  * const spec = { ...mySpec, config: structuredClone(THEME) };
  * ```
  */
-export const THEME: Readonly<Config> = Object.freeze({
+export const THEME: Readonly<Config> = Object.freeze<Config>({
   background: "white",
   padding: 8,
   font: FONT,
@@ -99,8 +102,8 @@ export const THEME: Readonly<Config> = Object.freeze({
     heatmap: { scheme: "viridis" },
     ramp: { scheme: "viridis" },
   },
-  mark: { color: PALETTE[0] },
-  bar: { color: PALETTE[0] },
+  mark: { color: PRIMARY },
+  bar: { color: PRIMARY },
   point: { filled: true, size: 24, opacity: 0.7 },
   line: { strokeWidth: 2 },
 });

@@ -1,0 +1,114 @@
+/**
+ * `deno task predict --input F [--output F] [--run ID|production] [--on-error fail|skip]`:
+ * scores a file with a recorded run or the production model.
+ *
+ * @module
+ */
+import { loadConfig } from "../config/mod.ts";
+import { formatDriftSummary } from "../data/mod.ts";
+import { openRunForInference, predictFile, PRODUCTION } from "../pipelines/mod.ts";
+import { setupLogging } from "../utils/mod.ts";
+import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
+import { runTask, UsageError } from "./_task.ts";
+
+const SPEC = {
+  ...CONFIG_ARG_SPEC,
+  options: [
+    ...CONFIG_ARG_SPEC.options,
+    "input",
+    "output",
+    "run",
+    "on-error",
+    "rejected",
+    "keep",
+    "drift-report",
+    "batch-rows",
+  ],
+  flags: ["json"],
+  descriptions: {
+    ...CONFIG_ARG_SPEC.descriptions,
+    input: "the rows to score (CSV, TSV, Parquet, JSON, NDJSON, Arrow)",
+    output:
+      "where predictions go; the extension picks the format (default <input>.predictions.csv)",
+    run: `a run id, or "${PRODUCTION}" (default)`,
+    "on-error": "fail (default): write nothing if a row cannot be scored; skip: score the rest",
+    rejected: "with --on-error skip: file for rejected rows (default <output>.rejected.csv)",
+    keep: "comma-separated input columns copied into the output (default data.id_columns)",
+    "drift-report": "write the drift detail as JSON to this file",
+    "batch-rows": "rows per batch, the memory bound (default 100000)",
+    json: "print the summary as JSON",
+  },
+};
+
+await runTask("predict", async () => {
+  const args = parseTaskArgs(Deno.args, SPEC);
+  if (args.flags["help"]) {
+    console.log(formatUsage("predict", SPEC, "Score a file with a run or the production model."));
+    return 0;
+  }
+  const input = args.options["input"];
+  if (!input) throw new UsageError("Cannot predict: --input <file> is required");
+  const onError = args.options["on-error"] ?? "fail";
+  if (onError !== "fail" && onError !== "skip") {
+    throw new UsageError(`Cannot predict: --on-error must be "fail" or "skip", got "${onError}"`);
+  }
+  const batchRows = Number(args.options["batch-rows"] ?? 100_000);
+  if (!Number.isInteger(batchRows) || batchRows < 1) {
+    throw new UsageError(
+      `Cannot predict: --batch-rows must be a positive integer, got "${
+        args.options["batch-rows"]
+      }"`,
+    );
+  }
+  const loaded = await loadConfig({ ...configOptionsFromArgs(args), env: Deno.env.toObject() });
+  setupLogging(loaded.config.logging);
+  const run = await openRunForInference(
+    loaded.config.registry,
+    args.options["run"] ?? PRODUCTION,
+    loaded.root,
+  );
+  const output = args.options["output"] ?? `${input.replace(/\.[^./]+$/, "")}.predictions.csv`;
+  try {
+    const summary = await predictFile(run, {
+      input,
+      output,
+      onError,
+      rejected: args.options["rejected"] ?? null,
+      keep: args.options["keep"]?.split(",").map((c) => c.trim()).filter((c) => c) ?? null,
+      batchRows,
+    });
+    const driftPath = args.options["drift-report"];
+    if (driftPath && summary.drift) {
+      await Deno.writeTextFile(driftPath, JSON.stringify(summary.drift, null, 2) + "\n");
+    }
+    if (args.flags["json"]) {
+      console.log(JSON.stringify(summary, null, 2));
+      return 0;
+    }
+    console.log(
+      `run ${summary.run_id}: scored ${summary.rows_scored} of ${summary.rows_read} rows in ${
+        summary.seconds.toFixed(1)
+      }s → ${summary.output}`,
+    );
+    if (summary.rows_rejected > 0) {
+      console.log(`rejected ${summary.rows_rejected} row(s) → ${summary.rejected_file}`);
+      for (const p of summary.problems.slice(0, 10)) {
+        console.log(`  row ${p.row}, ${p.column}: ${p.problem}`);
+      }
+    }
+    if (summary.extra_columns.length > 0) {
+      console.log(`ignored columns: ${summary.extra_columns.join(", ")}`);
+    }
+    for (const [column, count] of Object.entries(summary.unseen_categories)) {
+      console.log(
+        `unseen categories in ${column}: ${count} value(s) (encoded as all zeros or "other")`,
+      );
+    }
+    for (const [column, count] of Object.entries(summary.out_of_range)) {
+      console.log(`outside the training range in ${column}: ${count} value(s)`);
+    }
+    if (summary.drift) console.log(formatDriftSummary(summary.drift));
+  } finally {
+    run.model.dispose();
+  }
+});

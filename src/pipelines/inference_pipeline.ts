@@ -1,0 +1,543 @@
+/**
+ * The inference pipeline: score a file with a recorded run (or the production run) through the
+ * same validate → clean → transform code as training, batch by batch, with a per-row report of
+ * the rows that cannot be scored and a drift check against the run's training profile.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import type { DataFrame, Expr } from "nodejs-polars";
+import { applyCleaning, driftReport, openBatchWriter, readBatches } from "../data/mod.ts";
+import type { ColumnSignature, DriftOptions, DriftReport } from "../data/mod.ts";
+import { addDerivedFeatures } from "../features/mod.ts";
+import { readProduction } from "../models/mod.ts";
+import { ArtifactError, DataValidationError, SchemaMismatchError } from "../errors.ts";
+import type { ValidationIssue } from "../errors.ts";
+import { frameToMatrix, getProjectLogger, Random } from "../utils/mod.ts";
+import type { Logger } from "../utils/mod.ts";
+import { loadRunArtifacts, openRunArtifacts } from "./run_artifacts.ts";
+import type { RunArtifacts } from "./run_artifacts.ts";
+
+/** The run id meaning "whatever is in production". */
+export const PRODUCTION = "production";
+
+/** One row that cannot be scored, and why. */
+export interface RowProblem {
+  /** 1-based data row of the input (header excluded). */
+  row: number;
+  /** The column at fault. */
+  column: string;
+  /** What is wrong, e.g. `not a number: "abc"` or `missing value`. */
+  problem: string;
+}
+
+/** Options of {@link predictFile}. */
+export interface PredictFileOptions {
+  /** The input file (CSV, TSV, Parquet, JSON, NDJSON, Arrow). */
+  input: string;
+  /** The output file; its extension picks the format (CSV, TSV, Parquet, JSON, NDJSON). */
+  output: string;
+  /** `fail`: no output and a per-row report when any row cannot be scored; `skip`: score the rest. @default "fail" */
+  onError?: "fail" | "skip";
+  /** With `skip`, where rejected rows go (input columns + row + reasons). @default `<output stem>.rejected.csv` */
+  rejected?: string | null;
+  /** Input columns copied unchanged into the output, in this order. @default the run's `data.id_columns` found in the input */
+  keep?: string[] | null;
+  /** Rows read, checked and scored at a time: the memory bound. @default 100000 */
+  batchRows?: number;
+  /** Rows kept (seeded reservoir) to compare with the training profile; 0 turns drift off. @default 50000 */
+  driftSampleRows?: number;
+  /** Drift thresholds. @default Evidently's defaults */
+  drift?: DriftOptions;
+  /** Where logs go. @default the "inference" project logger */
+  logger?: Logger;
+}
+
+/** What a prediction job did. */
+export interface PredictionSummary {
+  /** The run that scored the rows. */
+  run_id: string;
+  input: string;
+  /** The output file, or `null` when the job failed. */
+  output: string | null;
+  rows_read: number;
+  rows_scored: number;
+  rows_rejected: number;
+  /** The rejected-rows file, when rows were skipped. */
+  rejected_file: string | null;
+  /** The first problems found (at most 50). */
+  problems: RowProblem[];
+  /** Per categorical column: values never seen in training (the encoder's policy applies). */
+  unseen_categories: Record<string, number>;
+  /** Per numeric column: values outside the training range (scored all the same). */
+  out_of_range: Record<string, number>;
+  /** Input columns the run does not use (ignored unless kept). */
+  extra_columns: string[];
+  /** The drift check on a sample of the scored input, or `null` when turned off. */
+  drift: DriftReport | null;
+  seconds: number;
+}
+
+/**
+ * Opens a run by id, or the production run for {@link PRODUCTION}.
+ *
+ * @param config where runs and production live (`config.registry`)
+ * @param id a run id or `"production"`
+ * @param root the project root
+ * @returns the verified, loaded run
+ * @throws {ArtifactError} when the run does not exist, production is empty, or an artifact is
+ *   corrupted
+ * @example
+ * ```ts
+ * const run = await openRunForInference(config.registry, "production", root);
+ * ```
+ */
+export async function openRunForInference(
+  config: { experiments_dir: string; production_dir: string },
+  id: string,
+  root: string,
+): Promise<RunArtifacts> {
+  if (id !== PRODUCTION) return await openRunArtifacts(config.experiments_dir, id, root);
+  const production = await readProduction(config.production_dir);
+  if (production === null) {
+    throw new ArtifactError(
+      `Cannot use the production model: "${config.production_dir}" holds no promoted run; promote one with \`deno task promote\` or pass --run <id>`,
+    );
+  }
+  return await loadRunArtifacts(production.dir, production.record, root);
+}
+
+/**
+ * Scores `input` with `run` and writes predictions to `output`.
+ *
+ * Each batch is checked against the run's `schema.json` (a missing column fails the job; extra
+ * columns are reported and ignored), values are parsed to the training types, the run's
+ * cleaning (fills, clips) and fitted features are applied, and the model predicts.
+ * Classification writes `prediction` and one `proba_<class>` column per class; regression writes
+ * `prediction`. Kept columns come first, unchanged and in order. The output is written to a
+ * temporary file and renamed at the end, so it is never left half-written.
+ *
+ * @param run the opened run
+ * @param options input, output, error policy and drift settings
+ * @returns the summary (rows, rejects, unseen categories, drift)
+ * @throws {DataValidationError} with every row problem (row, column, problem) when
+ *   `onError` is `fail` and a row cannot be scored; no output is written
+ * @throws {SchemaMismatchError} when the input lacks a column the run needs
+ * @throws {ArtifactError} when the input cannot be read or the output written
+ * @example
+ * ```ts
+ * const summary = await predictFile(run, { input: "new.csv", output: "scored.csv" });
+ * ```
+ */
+export async function predictFile(
+  run: RunArtifacts,
+  options: PredictFileOptions,
+): Promise<PredictionSummary> {
+  const started = performance.now();
+  const logger = options.logger ?? getProjectLogger("inference");
+  const onError = options.onError ?? "fail";
+  const batchRows = options.batchRows ?? 100_000;
+  const sampleRows = options.driftSampleRows ?? 50_000;
+  const { config } = run.loaded;
+  const inputColumns = run.signature.columns.map((c) => c.name);
+  const tolerant = nullTolerantColumns(run);
+  const classes = [...run.model.classes];
+
+  const summary: PredictionSummary = {
+    run_id: run.id,
+    input: options.input,
+    output: null,
+    rows_read: 0,
+    rows_scored: 0,
+    rows_rejected: 0,
+    rejected_file: null,
+    problems: [],
+    unseen_categories: {},
+    out_of_range: {},
+    extra_columns: [],
+    drift: null,
+    seconds: 0,
+  };
+  const allProblems: RowProblem[] = [];
+  const writer = await openBatchWriter(options.output);
+  let rejectedWriter: Awaited<ReturnType<typeof openBatchWriter>> | null = null;
+  const rejectedPath = options.rejected ??
+    `${options.output.replace(/\.[^./]+$/, "")}.rejected.csv`;
+  const reservoir = new Reservoir(sampleRows, run.record.seeds.split);
+  let keep: string[] | null = null;
+  let failed = false;
+
+  try {
+    for await (const batch of readBatches(options.input, { batchRows })) {
+      if (keep === null) {
+        keep = resolveKeep(batch.frame.columns, options.keep ?? null, config.data.id_columns);
+        requireInputColumns(batch.frame.columns, inputColumns, options.input);
+        const used = new Set([...inputColumns, ...keep, config.data.target]);
+        summary.extra_columns = batch.frame.columns.filter((c: string) => !used.has(c));
+        if (summary.extra_columns.length > 0) {
+          logger.info("Ignoring {count} column(s) the run does not use: {columns}", {
+            count: summary.extra_columns.length,
+            columns: summary.extra_columns,
+          });
+        }
+      }
+      summary.rows_read += batch.frame.height;
+      const checked = checkBatch(batch.frame, run, batch.firstRow, tolerant);
+      countInto(summary.unseen_categories, checked.unseen);
+      countInto(summary.out_of_range, checked.outOfRange);
+      reservoir.add(checked.cleaned);
+      if (checked.problems.length > 0) {
+        allProblems.push(...checked.problems.slice(0, Math.max(0, 10_000 - allProblems.length)));
+        summary.rows_rejected += checked.badRows.size;
+        if (onError === "fail") {
+          failed = true;
+          continue; // keep checking, so the report lists every bad row; write nothing more
+        }
+        rejectedWriter ??= await openBatchWriter(rejectedPath);
+        await rejectedWriter.write(rejectedFrame(batch.frame, batch.firstRow, checked.problems));
+      }
+      if (failed) continue;
+      const good = checked.badRows.size === 0
+        ? { raw: batch.frame, cleaned: checked.cleaned }
+        : keepRows(batch.frame, checked.cleaned, checked.badRows);
+      if (good.raw.height === 0) continue;
+      const predictions = scoreCleaned(run, good.cleaned, classes);
+      await writer.write(pl.concat([good.raw.select(...keep), predictions], { how: "horizontal" }));
+      summary.rows_scored += good.raw.height;
+    }
+    if (failed) {
+      summary.problems = allProblems.slice(0, 50);
+      throw new DataValidationError(
+        `Cannot score "${options.input}": ${summary.rows_rejected} row(s) cannot be scored, so nothing was written\n${
+          formatProblems(allProblems)
+        }\nfix the rows, or pass --on-error skip to score the rest and keep the rejected rows in a file`,
+        problemIssues(allProblems),
+      );
+    }
+    await writer.commit();
+    summary.output = options.output;
+    if (rejectedWriter) {
+      await rejectedWriter.commit();
+      summary.rejected_file = rejectedPath;
+    }
+  } catch (error) {
+    await writer.abort();
+    await rejectedWriter?.abort();
+    throw error;
+  }
+  summary.problems = allProblems.slice(0, 50);
+  if (sampleRows > 0 && reservoir.rows > 0) {
+    summary.drift = driftReport(run.profile, reservoir.frame(), options.drift ?? {});
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  return summary;
+}
+
+/**
+ * Checks a file against a run's training profile without predicting (`deno task drift`).
+ *
+ * @param run the opened run
+ * @param input the file to check
+ * @param options sample size and thresholds
+ * @returns the drift report
+ * @throws {SchemaMismatchError} when the input lacks a column the run needs
+ * @example
+ * ```ts
+ * const report = await checkDrift(run, "new.csv");
+ * ```
+ */
+export async function checkDrift(
+  run: RunArtifacts,
+  input: string,
+  options: { sampleRows?: number; drift?: DriftOptions; batchRows?: number } = {},
+): Promise<DriftReport> {
+  const reservoir = new Reservoir(options.sampleRows ?? 50_000, run.record.seeds.split);
+  const inputColumns = run.signature.columns.map((c) => c.name);
+  const tolerant = nullTolerantColumns(run);
+  let first = true;
+  for await (const batch of readBatches(input, { batchRows: options.batchRows ?? 100_000 })) {
+    if (first) requireInputColumns(batch.frame.columns, inputColumns, input);
+    first = false;
+    reservoir.add(checkBatch(batch.frame, run, batch.firstRow, tolerant).cleaned);
+  }
+  return driftReport(run.profile, reservoir.frame(), options.drift ?? {});
+}
+
+/** Builds the output columns for cleaned, valid rows. */
+function scoreCleaned(run: RunArtifacts, cleaned: DataFrame, classes: string[]): DataFrame {
+  const { derived } = run.loaded.config.features;
+  const withDerived = derived.length > 0 ? addDerivedFeatures(cleaned, derived) : cleaned;
+  let features = run.pipeline.transform(withDerived);
+  if (run.selector) features = run.selector.transform(features);
+  const output = run.model.predict(frameToMatrix(features, run.names));
+  if (run.model.task === "regression") {
+    return pl.DataFrame({ prediction: pl.Series("prediction", output, pl.Float64) });
+  }
+  const k = classes.length;
+  const labels = new Array<string>(cleaned.height);
+  const columns: Record<string, Float64Array> = {};
+  classes.forEach((c) => (columns[`proba_${c}`] = new Float64Array(cleaned.height)));
+  for (let i = 0; i < cleaned.height; i++) {
+    let best = 0;
+    for (let j = 0; j < k; j++) {
+      const p = output[i * k + j]!;
+      columns[`proba_${classes[j]}`]![i] = p;
+      if (p > output[i * k + best]!) best = j;
+    }
+    labels[i] = classes[best]!;
+  }
+  return pl.DataFrame({
+    prediction: pl.Series("prediction", labels, pl.Utf8),
+    ...Object.fromEntries(
+      Object.entries(columns).map(([name, values]) => [name, pl.Series(name, values, pl.Float64)]),
+    ),
+  });
+}
+
+interface CheckedBatch {
+  /** Input columns parsed to training types with the run's cleaning applied (all rows). */
+  cleaned: DataFrame;
+  problems: RowProblem[];
+  /** Batch positions (0-based) of rows that cannot be scored. */
+  badRows: Set<number>;
+  unseen: Record<string, number>;
+  outOfRange: Record<string, number>;
+}
+
+/** Parses, cleans and checks one batch; never throws for bad values, only reports them. */
+function checkBatch(
+  raw: DataFrame,
+  run: RunArtifacts,
+  firstRow: number,
+  tolerant: Set<string>,
+): CheckedBatch {
+  const problems: RowProblem[] = [];
+  const badRows = new Set<number>();
+  const report = (
+    frame: DataFrame,
+    mask: Expr,
+    column: string,
+    problem: (v: unknown) => string,
+  ) => {
+    const hits = frame
+      .select(pl.col("__row"), pl.col(column).alias("__value"), mask.alias("__hit"))
+      .filter(pl.col("__hit"));
+    const rows = hits.getColumn("__row").toArray() as number[];
+    const values = hits.getColumn("__value").toArray();
+    rows.forEach((row, i) => {
+      badRows.add(row);
+      problems.push({ row: firstRow + row, column, problem: problem(values[i]) });
+    });
+  };
+  const indexed = raw.withRowIndex("__row");
+  const typedColumns: Expr[] = [];
+  for (const column of run.signature.columns) {
+    const parsed = parseColumn(column, raw.getColumn(column.name).dtype.variant);
+    typedColumns.push(parsed.alias(column.name));
+    const source = pl.col(column.name);
+    const isText = raw.getColumn(column.name).dtype.variant === "String";
+    const failed = source.isNotNull().and(parsed.isNull());
+    report(
+      indexed,
+      failed,
+      column.name,
+      (v) => `cannot parse ${JSON.stringify(v)} as ${describeKind(column)}`,
+    );
+    if (column.kind === "numeric" && isText) {
+      const nonFinite = parsed.isNotNull().and(parsed.isNan().or(parsed.abs().eq(Infinity)));
+      report(indexed, nonFinite, column.name, (v) => `not a finite number: ${JSON.stringify(v)}`);
+    }
+  }
+  const typed = indexed.select(pl.col("__row"), ...typedColumns);
+  const { config } = run.loaded;
+  const cleaning = { ...config.cleaning, drop_duplicates: false as const };
+  const cleaned = applyCleaning(typed, cleaning, run.cleaningState, { dropRows: false }).frame;
+
+  const unseen: Record<string, number> = {};
+  const outOfRange: Record<string, number> = {};
+  for (const column of run.signature.columns) {
+    const value = pl.col(column.name);
+    if (!tolerant.has(column.name)) {
+      const missing = column.kind === "numeric" ? value.isNull().or(value.isNan()) : value.isNull();
+      const alreadyBad = pl.col("__row").isIn([...badRows]);
+      report(cleaned, missing.and(alreadyBad.not()), column.name, () => "missing value");
+    }
+    if (column.kind === "categorical") {
+      const known = column.categories;
+      const count = cleaned.filter(value.isNotNull().and(value.cast(pl.Utf8).isIn(known).not()))
+        .height;
+      if (count > 0) unseen[column.name] = count;
+    } else if (column.kind === "numeric" && Number.isFinite(column.min)) {
+      const count = cleaned.filter(value.lt(column.min).or(value.gt(column.max))).height;
+      if (count > 0) outOfRange[column.name] = count;
+    }
+  }
+  problems.sort((a, b) => a.row - b.row || a.column.localeCompare(b.column));
+  return { cleaned: cleaned.drop("__row"), problems, badRows, unseen, outOfRange };
+}
+
+/** The expression that turns a raw column into the training type, null where it fails. */
+function parseColumn(column: ColumnSignature, sourceType: string): Expr {
+  const value = pl.col(column.name);
+  if (column.kind === "categorical") return value.cast(pl.Utf8);
+  if (column.kind === "numeric") {
+    const asFloat = sourceType === "String"
+      ? value.str.strip().cast(pl.Float64, false)
+      : value.cast(pl.Float64, false);
+    if (!/^U?Int/.test(column.dtype)) return asFloat;
+    // Integer columns: a fractional value does not parse.
+    return pl.when(asFloat.eq(asFloat.floor())).then(asFloat).otherwise(pl.lit(null)).cast(
+      pl.Int64,
+      false,
+    );
+  }
+  if (sourceType !== "String") return value.cast(pl.Datetime("ms"), false);
+  const text = value.str.strip();
+  const formats = [
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d",
+  ];
+  const attempts = formats.map((format) => text.str.strptime(pl.Datetime("ms"), format));
+  // The first format that parses wins; null when none does.
+  return attempts.slice(1).reduce(
+    (parsed, next) => pl.when(parsed.isNotNull()).then(parsed).otherwise(next),
+    attempts[0]!,
+  );
+}
+
+function describeKind(column: ColumnSignature): string {
+  if (column.kind === "numeric") return /^U?Int/.test(column.dtype) ? "an integer" : "a number";
+  if (column.kind === "temporal") return "a date or time (ISO 8601)";
+  return "text";
+}
+
+/** Input columns whose nulls the run handles itself: filled by cleaning or by an imputer step. */
+function nullTolerantColumns(run: RunArtifacts): Set<string> {
+  const tolerant = new Set<string>(Object.keys(run.cleaningState.fills ?? {}));
+  for (const step of run.pipeline.toJSON().steps) {
+    const first = step.transformers[0];
+    const params = (first?.params ?? {}) as Record<string, unknown>;
+    if (
+      first?.kind === "SimpleImputer" ||
+      (first?.kind === "OneHotEncoder" && params["handle_null"] === "category") ||
+      (first?.kind === "OrdinalEncoder" && params["handle_null"] === "keep")
+    ) {
+      for (const column of step.columns) tolerant.add(column);
+    }
+  }
+  return tolerant;
+}
+
+function resolveKeep(columns: string[], requested: string[] | null, idColumns: string[]): string[] {
+  if (requested === null) return idColumns.filter((c) => columns.includes(c));
+  const missing = requested.filter((c) => !columns.includes(c));
+  if (missing.length > 0) {
+    throw new SchemaMismatchError(
+      `Cannot keep column(s) ${
+        JSON.stringify(missing)
+      } in the output: the input has no such column (found ${JSON.stringify(columns)})`,
+    );
+  }
+  return requested;
+}
+
+function requireInputColumns(found: string[], needed: string[], input: string): void {
+  const missing = needed.filter((c) => !found.includes(c));
+  if (missing.length > 0) {
+    throw new SchemaMismatchError(
+      `Cannot score "${input}": missing column(s) ${
+        JSON.stringify(missing)
+      } that the model needs (expected ${JSON.stringify(needed)}, found ${JSON.stringify(found)})`,
+    );
+  }
+}
+
+function keepRows(
+  raw: DataFrame,
+  cleaned: DataFrame,
+  bad: Set<number>,
+): { raw: DataFrame; cleaned: DataFrame } {
+  const ok = pl.Series("__ok", Array.from({ length: raw.height }, (_, i) => !bad.has(i)), pl.Bool);
+  const pick = (df: DataFrame) => df.withColumns(ok).filter(pl.col("__ok")).drop("__ok");
+  return { raw: pick(raw), cleaned: pick(cleaned) };
+}
+
+function rejectedFrame(raw: DataFrame, firstRow: number, problems: RowProblem[]): DataFrame {
+  const reasons = new Map<number, string[]>();
+  for (const p of problems) {
+    const list = reasons.get(p.row) ?? [];
+    list.push(`${p.column}: ${p.problem}`);
+    reasons.set(p.row, list);
+  }
+  const rows = [...reasons.keys()].sort((a, b) => a - b);
+  const positions = rows.map((r) => r - firstRow);
+  const selected = raw.withRowIndex("__pos").filter(pl.col("__pos").isIn(positions)).drop("__pos");
+  const asText = selected.select(...selected.columns.map((c) => pl.col(c).cast(pl.Utf8)));
+  return pl.concat([
+    pl.DataFrame({
+      row: pl.Series("row", rows, pl.Int64),
+      reason: pl.Series("reason", rows.map((r) => reasons.get(r)!.join("; ")), pl.Utf8),
+    }),
+    asText,
+  ], { how: "horizontal" });
+}
+
+function countInto(total: Record<string, number>, add: Record<string, number>): void {
+  for (const [key, value] of Object.entries(add)) total[key] = (total[key] ?? 0) + value;
+}
+
+function formatProblems(problems: RowProblem[], limit = 20): string {
+  const lines = problems.slice(0, limit).map((p) => `  row ${p.row}, ${p.column}: ${p.problem}`);
+  if (problems.length > limit) lines.push(`  … and ${problems.length - limit} more`);
+  return lines.join("\n");
+}
+
+function problemIssues(problems: RowProblem[]): ValidationIssue[] {
+  const byKey = new Map<string, RowProblem[]>();
+  for (const p of problems) {
+    const key = `${p.column}\u0000${p.problem.replace(/:.*/, "")}`;
+    byKey.set(key, [...(byKey.get(key) ?? []), p]);
+  }
+  return [...byKey.values()].map((list) => ({
+    column: list[0]!.column,
+    rule: list[0]!.problem.replace(/:.*/, ""),
+    count: list.length,
+    message: list[0]!.problem,
+    examples: list.slice(0, 5).map((p) => p.problem),
+    rows: list.slice(0, 5).map((p) => p.row),
+  }));
+}
+
+/** A seeded bottom-k sample of rows across batches: memory stays at `capacity` rows. */
+class Reservoir {
+  #capacity: number;
+  #rng: Random;
+  #frame: DataFrame | null = null;
+  rows = 0;
+
+  constructor(capacity: number, seed: number) {
+    this.#capacity = capacity;
+    this.#rng = new Random(seed);
+  }
+
+  add(batch: DataFrame): void {
+    if (this.#capacity === 0 || batch.height === 0) return;
+    const keys = new Float64Array(batch.height);
+    for (let i = 0; i < keys.length; i++) keys[i] = this.#rng.next();
+    const keyed = batch.withColumns(pl.Series("__key", keys, pl.Float64));
+    const joined = this.#frame === null
+      ? keyed
+      : pl.concat([this.#frame, keyed], { how: "vertical" });
+    this.#frame = joined.height <= this.#capacity
+      ? joined
+      : joined.sort("__key").head(this.#capacity);
+    this.rows = this.#frame.height;
+  }
+
+  frame(): DataFrame {
+    return this.#frame === null ? pl.DataFrame({}) : this.#frame.drop("__key");
+  }
+}

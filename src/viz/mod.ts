@@ -1,0 +1,68 @@
+/**
+ * Charts for notebooks and run reports: builders that turn polars frames and training results
+ * into vega-lite specs, and headless rendering of those specs to self-contained SVG.
+ *
+ * Builders aggregate before they build (bins, value counts, five-number summaries, seeded
+ * samples, correlation matrices, thinned curves), so a spec never carries more than
+ * {@link MAX_INLINE_ROWS} rows of inline data, and every spec shares the {@link THEME}.
+ *
+ * @module
+ */
+export { DEFAULT_CHART_OPTIONS, FONT, MAX_INLINE_ROWS, PALETTE, PRIMARY, THEME } from "./theme.ts";
+export type { ChartOptions } from "./theme.ts";
+export {
+  DEFAULT_BOX_PLOT_OPTIONS,
+  DEFAULT_CORRELATION_OPTIONS,
+  DEFAULT_COUNTS_OPTIONS,
+  DEFAULT_HISTOGRAM_OPTIONS,
+  DEFAULT_MISSING_VALUES_OPTIONS,
+  DEFAULT_PAIR_GRID_OPTIONS,
+  DEFAULT_SCATTER_OPTIONS,
+  plotBox,
+  plotCorrelation,
+  plotCounts,
+  plotHistogram,
+  plotMissingValues,
+  plotPairGrid,
+  plotScatter,
+} from "./data_charts.ts";
+export type {
+  BoxPlotOptions,
+  CorrelationOptions,
+  CountsOptions,
+  HistogramOptions,
+  MissingValuesOptions,
+  PairGridOptions,
+  ScatterOptions,
+} from "./data_charts.ts";
+export {
+  DEFAULT_CONFUSION_MATRIX_OPTIONS,
+  DEFAULT_FEATURE_SCORES_OPTIONS,
+  DEFAULT_LEARNING_CURVES_OPTIONS,
+  DEFAULT_PREDICTION_PLOT_OPTIONS,
+  DEFAULT_ROC_CURVES_OPTIONS,
+  DEFAULT_RUN_COMPARISON_OPTIONS,
+  plotConfusionMatrix,
+  plotFeatureScores,
+  plotLearningCurves,
+  plotPredictedVsActual,
+  plotResiduals,
+  plotRocCurves,
+  plotRunComparison,
+} from "./model_charts.ts";
+export type {
+  ConfusionMatrixInput,
+  ConfusionMatrixOptions,
+  EpochPoint,
+  FeatureScore,
+  FeatureScoresOptions,
+  LearningCurveInput,
+  LearningCurvesOptions,
+  PredictionPlotOptions,
+  RocCurvesOptions,
+  RunComparisonOptions,
+  RunMetric,
+} from "./model_charts.ts";
+export { countInlineRows, DEFAULT_RENDER_OPTIONS, toSVG, toVegaSpec } from "./render.ts";
+export type { RenderOptions } from "./render.ts";
+export type { TopLevelSpec } from "vega-lite";

@@ -1,0 +1,193 @@
+import assert from "node:assert/strict";
+import pl from "nodejs-polars";
+import { loadConfig } from "../../src/config/mod.ts";
+import {
+  openRunForInference,
+  predictFile,
+  prepareData,
+  runTraining,
+} from "../../src/pipelines/mod.ts";
+import { captureLogs, classificationReport } from "../../src/utils/mod.ts";
+import { listDir, makeTempProject, runCli } from "../_helpers/project.ts";
+
+/** One trained penguins run in a temporary project, shared by the tests below. */
+async function trainedProject(): Promise<{ root: string; id: string; experiments: string }> {
+  using _logs = captureLogs({ level: "error" });
+  const root = await makeTempProject();
+  const loaded = await loadConfig({
+    root,
+    overrides: ["training.epochs=20", "data.id_columns=[id]"],
+  });
+  // Add an id column so passthrough can be checked.
+  const csv = await Deno.readTextFile(`${root}/data/raw/penguins.csv`);
+  const lines = csv.trimEnd().split("\n");
+  await Deno.writeTextFile(
+    `${root}/data/raw/penguins.csv`,
+    [`id,${lines[0]}`, ...lines.slice(1).map((l, i) => `p${i + 1},${l}`)].join("\n") + "\n",
+  );
+  const result = await runTraining(loaded);
+  result.model.dispose();
+  return { root, id: result.id, experiments: loaded.config.registry.experiments_dir };
+}
+
+const project = await trainedProject();
+const SPECIES = ["Adelie", "Chinstrap", "Gentoo"];
+
+Deno.test("predict on the run's own test split reproduces the recorded test metrics", async () => {
+  using _logs = captureLogs({ level: "error" });
+  const { root, id, experiments } = project;
+  const loaded = await loadConfig({ root, snapshot: `${experiments}/${id}/config.yaml` });
+  const data = await prepareData(loaded.config);
+  data.test.writeCSV(`${root}/test_split.csv`);
+  const run = await openRunForInference(loaded.config.registry, id, root);
+  try {
+    const summary = await predictFile(run, {
+      input: `${root}/test_split.csv`,
+      output: `${root}/scored.csv`,
+    });
+    assert.equal(summary.rows_scored, 50);
+    assert.equal(summary.rows_rejected, 0);
+    const scored = pl.readCSV(`${root}/scored.csv`);
+    assert.deepEqual(scored.columns, ["id", "prediction", ...SPECIES.map((s) => `proba_${s}`)]);
+    assert.deepEqual(scored.getColumn("id").toArray(), data.test.getColumn("id").toArray());
+    const truth = (data.test.getColumn("Species").toArray() as string[]).map((s) =>
+      SPECIES.indexOf(s)
+    );
+    const proba = Float32Array.from(
+      scored.select(...SPECIES.map((s) => `proba_${s}`)).rows().flat() as number[],
+    );
+    const metrics = classificationReport(Int32Array.from(truth), proba, SPECIES);
+    const recorded = JSON.parse(await Deno.readTextFile(`${experiments}/${id}/metrics.json`));
+    assert.equal(metrics.accuracy, recorded.model.test.accuracy);
+    assert.equal(metrics.f1_macro, recorded.model.test.f1_macro);
+    assert.ok(Math.abs(metrics.log_loss - recorded.model.test.log_loss) < 1e-6);
+  } finally {
+    run.model.dispose();
+  }
+});
+
+Deno.test("deno task predict writes every format, keeps id columns and reports extra columns", async () => {
+  const { root, id } = project;
+  await Deno.writeTextFile(
+    `${root}/new.csv`,
+    "id,Island,Beak Length (mm),Beak Depth (mm),Flipper Length (mm),Body Mass (g),Sex,comment\n" +
+      "a,Biscoe,46.1,13.2,211,4500,FEMALE,x\n" +
+      "b,Dream,39.5,18.8,190,3700,MALE,y\n",
+  );
+  for (const ext of ["csv", "parquet", "json", "ndjson"]) {
+    const out = `${root}/out.${ext}`;
+    const result = await runCli(
+      "predict.ts",
+      ["--run", id, "--input", "new.csv", "--output", out],
+      root,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /scored 2 of 2 rows/);
+    assert.match(result.stdout, /ignored columns: comment/);
+  }
+  const parquet = pl.readParquet(`${root}/out.parquet`);
+  assert.deepEqual(parquet.getColumn("id").toArray(), ["a", "b"]);
+  assert.deepEqual(parquet.getColumn("prediction").toArray(), ["Gentoo", "Adelie"]);
+  const json = JSON.parse(await Deno.readTextFile(`${root}/out.json`));
+  assert.equal(json.length, 2);
+  assert.equal(json[0].id, "a");
+});
+
+Deno.test("predict fails with a per-row report and writes nothing when rows cannot be scored", async () => {
+  const { root, id } = project;
+  await Deno.writeTextFile(
+    `${root}/bad.csv`,
+    "id,Island,Beak Length (mm),Beak Depth (mm),Flipper Length (mm),Body Mass (g),Sex\n" +
+      "a,Biscoe,46.1,13.2,211,4500,FEMALE\n" +
+      "b,Dream,forty,18.8,190,3700,MALE\n" +
+      "c,Dream,39.5,,190,3700,MALE\n" +
+      "d,Atlantis,39.5,18.8,190,inf,MALE\n",
+  );
+  const result = await runCli("predict.ts", [
+    "--run",
+    id,
+    "--input",
+    "bad.csv",
+    "--output",
+    "o.csv",
+  ], root);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /3 row\(s\) cannot be scored, so nothing was written/);
+  assert.match(result.stderr, /row 2, Beak Length \(mm\): cannot parse "forty" as a number/);
+  assert.match(result.stderr, /row 3, Beak Depth \(mm\): missing value/);
+  assert.match(result.stderr, /row 4, Body Mass \(g\): not a finite number: "inf"/);
+  assert.match(result.stderr, /--on-error skip/);
+  assert.ok(!listDir(root).some((name) => name.startsWith("o.csv") || name.includes(".partial")));
+
+  const skip = await runCli(
+    "predict.ts",
+    ["--run", id, "--input", "bad.csv", "--output", "o.csv", "--on-error", "skip"],
+    root,
+  );
+  assert.equal(skip.code, 0, skip.stderr);
+  assert.match(skip.stdout, /scored 1 of 4 rows/);
+  assert.match(skip.stdout, /rejected 3 row\(s\) → o\.rejected\.csv/);
+  const rejected = pl.readCSV(`${root}/o.rejected.csv`);
+  assert.deepEqual(rejected.getColumn("row").toArray(), [2, 3, 4]);
+  assert.deepEqual(rejected.getColumn("id").toArray(), ["b", "c", "d"]);
+  assert.match(String(rejected.getColumn("reason").toArray()[0]), /cannot parse "forty"/);
+  assert.deepEqual(pl.readCSV(`${root}/o.csv`).getColumn("id").toArray(), ["a"]);
+});
+
+Deno.test("predict counts unseen categories and out-of-range values but still scores them", async () => {
+  const { root, id } = project;
+  await Deno.writeTextFile(
+    `${root}/odd.csv`,
+    "Island,Beak Length (mm),Beak Depth (mm),Flipper Length (mm),Body Mass (g),Sex\n" +
+      "Atlantis,46.1,13.2,211,9500,FEMALE\n" +
+      "Dream,39.5,18.8,190,3700,MALE\n",
+  );
+  const result = await runCli("predict.ts", ["--run", id, "--input", "odd.csv", "--json"], root);
+  assert.equal(result.code, 0, result.stderr);
+  const summary = JSON.parse(result.stdout);
+  assert.equal(summary.rows_scored, 2);
+  assert.deepEqual(summary.unseen_categories, { Island: 1 });
+  assert.deepEqual(summary.out_of_range, { "Body Mass (g)": 1 });
+  assert.ok(summary.drift && typeof summary.drift.dataset.drifted === "boolean");
+});
+
+Deno.test("predict names missing columns, empty files, unknown runs and an empty production slot", async () => {
+  const { root, id } = project;
+  await Deno.writeTextFile(`${root}/short.csv`, "Island,Sex\nDream,MALE\n");
+  const missing = await runCli("predict.ts", ["--run", id, "--input", "short.csv"], root);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /missing column\(s\) \["Beak Length \(mm\)",.*"Body Mass \(g\)"\]/);
+  await Deno.writeTextFile(`${root}/empty.csv`, "");
+  const empty = await runCli("predict.ts", ["--run", id, "--input", "empty.csv"], root);
+  assert.equal(empty.code, 1);
+  assert.match(empty.stderr, /holds no data rows/);
+  const unknown = await runCli("predict.ts", [
+    "--run",
+    "20990101-000000-x-00000000",
+    "--input",
+    "short.csv",
+  ], root);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /does not exist/);
+  const production = await runCli("predict.ts", ["--input", "short.csv"], root);
+  assert.equal(production.code, 1);
+  assert.match(production.stderr, /holds no promoted run; promote one with `deno task promote`/);
+  assert.ok(!listDir(root).some((name) => /^(short|empty)\.predictions/.test(name)));
+});
+
+Deno.test("predict refuses a run whose weights file was corrupted, naming the file", async () => {
+  using _logs = captureLogs({ level: "error" });
+  const root = await makeTempProject();
+  const loaded = await loadConfig({ root, overrides: ["training.epochs=2"] });
+  const result = await runTraining(loaded);
+  result.model.dispose();
+  const weights = `${result.dir}/model/weights.bin`;
+  const bytes = await Deno.readFile(weights);
+  bytes[10] = bytes[10]! ^ 0xff;
+  await Deno.writeFile(weights, bytes);
+  await Deno.writeTextFile(`${root}/in.csv`, "Island,Sex\nDream,MALE\n");
+  const cli = await runCli("predict.ts", ["--run", result.id, "--input", "in.csv"], root);
+  assert.equal(cli.code, 1);
+  assert.match(cli.stderr, /model\/weights\.bin": sha256 .* does not match/);
+  assert.ok(!listDir(root).some((name) => name.includes("predictions")));
+});

@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { makeTempProject, runCli } from "../_helpers/project.ts";
+
+const WORSE_FEATURES =
+  'features.steps=[{name: numeric, columns: ["Body Mass (g)"], transformers: [{kind: StandardScaler}]}]';
+
+async function train(root: string, args: string[]): Promise<string> {
+  const result = await runCli("train.ts", args, root);
+  assert.equal(result.code, 0, result.stderr);
+  const id = result.stdout.match(/^run: (\S+)$/m)?.[1];
+  assert.ok(id, result.stdout);
+  return id;
+}
+
+async function production(root: string): Promise<string> {
+  return await Deno.readTextFile(`${root}/models/production/current.json`).catch(() => "(none)");
+}
+
+Deno.test("runs, promote and rollback take a project through train, gate, force and rollback", async () => {
+  const root = await makeTempProject();
+
+  // An empty registry: nothing to list, promote or roll back, and nothing is created.
+  const empty = await runCli("runs.ts", [], root);
+  assert.equal(empty.code, 0, empty.stderr);
+  assert.match(empty.stdout, /No runs in .* yet; train one with `deno task train`/);
+  assert.match(empty.stdout, /^production: empty/m);
+  const nothing = await runCli("promote.ts", [], root);
+  assert.equal(nothing.code, 1);
+  assert.match(
+    nothing.stderr,
+    /promote: Cannot choose a run to promote: no run of project "penguins"/,
+  );
+  const noRollback = await runCli("rollback.ts", [], root);
+  assert.equal(noRollback.code, 1);
+  assert.match(noRollback.stderr, /rollback: Cannot roll back: production in ".*" is empty/);
+
+  // A good run goes into the empty slot.
+  const good = await train(root, ["--set", "training.epochs=5"]);
+  const first = await runCli("promote.ts", [], root);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(
+    first.stdout,
+    new RegExp(`^promoted ${good} \\(replacing an empty production slot\\)`),
+  );
+  assert.match(first.stdout, /ok: beats its baseline on test f1_macro/);
+
+  // A clearly worse run on the same test data: the gate refuses it and nothing changes.
+  const worse = await train(root, ["--set", "training.epochs=1", "--set", WORSE_FEATURES]);
+  const before = await production(root);
+  const refused = await runCli("promote.ts", ["--run", worse], root);
+  assert.equal(refused.code, 1, refused.stdout);
+  assert.match(refused.stderr, new RegExp(`Cannot promote run "${worse}": the gate refused it`));
+  assert.match(
+    refused.stderr,
+    new RegExp(`does not beat production run "${good}" on test f1_macro`),
+  );
+  assert.doesNotMatch(refused.stderr, /^\s+at /m, "no stack trace");
+  const best = await runCli("promote.ts", [], root);
+  assert.equal(best.code, 1);
+  assert.match(best.stderr, new RegExp(`"${good}": it is already in production`));
+  const noReason = await runCli("promote.ts", ["--run", worse, "--force"], root);
+  assert.equal(noReason.code, 2);
+  assert.match(noReason.stderr, /without a reason: add --reason/);
+
+  // Corrupted weights are refused even with --force, naming the file.
+  const weights = `${root}/models/experiments/${worse}/model/weights.bin`;
+  const bytes = await Deno.readFile(weights);
+  await Deno.writeFile(weights, bytes.map((b, i) => (i === 0 ? b ^ 0xff : b)));
+  const corrupt = await runCli("promote.ts", ["--run", worse, "--force", "--reason", "x"], root);
+  assert.equal(corrupt.code, 1);
+  assert.match(
+    corrupt.stderr,
+    new RegExp(`${worse}/model/weights\\.bin": sha256 .* does not match`),
+  );
+  await Deno.writeFile(weights, bytes);
+  assert.equal(await production(root), before, "production unchanged after every refusal");
+
+  const forced = await runCli(
+    "promote.ts",
+    ["--run", worse, "--force", "--reason", "canary on the small feature set"],
+    root,
+  );
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stdout, new RegExp(`^force-promoted ${worse} \\(replacing ${good}\\)`));
+  assert.match(forced.stdout, /overridden: .*does not beat production/);
+
+  // The listing: newest first, the production run marked.
+  const listed = await runCli("runs.ts", [], root);
+  assert.equal(listed.code, 0, listed.stderr);
+  const lines = listed.stdout.split("\n").filter((line) => /^[* ] \d{8}-/.test(line));
+  assert.equal(lines.length, 2, listed.stdout);
+  assert.match(lines[0]!, new RegExp(`^\\* ${worse}\\s+\\S+ \\S+\\s+mlp\\s+-\\s+f1_macro\\s`));
+  assert.match(lines[1]!, new RegExp(`^  ${good}\\s.*\\s1\\.0000\\s+1\\.0000\\s+78cf4a881120\\s`));
+  assert.match(listed.stdout, new RegExp(`^\\* production: ${worse} \\(force-promoted at `, "m"));
+
+  const back = await runCli("rollback.ts", ["--reason", "canary lost accuracy"], root);
+  assert.equal(back.code, 0, back.stderr);
+  assert.match(back.stdout, new RegExp(`^rolled back ${worse} -> ${good}$`, "m"));
+  assert.equal(JSON.parse(await production(root)).run_id, good);
+  const log = (await Deno.readTextFile(`${root}/models/production/promotions.jsonl`))
+    .trim().split("\n").map((line) => JSON.parse(line));
+  assert.deepEqual(log.map((e) => [e.action, e.from, e.to, e.reason.slice(0, 20)]), [
+    ["promote", null, good, "beats its baseline o"],
+    ["force", good, worse, "canary on the small "],
+    ["rollback", worse, good, "canary lost accuracy"],
+  ]);
+  const again = await runCli("rollback.ts", [], root);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /no earlier promoted run is recorded/);
+
+  const compared = await runCli("runs.ts", ["--compare", good, worse], root);
+  assert.equal(compared.code, 0, compared.stderr);
+  assert.match(
+    compared.stdout,
+    /^features\.steps\[0\]\.columns\s+\["Beak Length \(mm\)",.*\]\s+\["Body Mass \(g\)"\]$/m,
+  );
+  assert.match(compared.stdout, /^training\.epochs\s+5\s+1$/m);
+  assert.match(
+    compared.stdout,
+    /^f1_macro \*\s+1\.0000\s+0\.\d{4}\s+-0\.\d{4}\s+1\.0000\s+0\.\d{4}\s+-0\.\d{4}$/m,
+  );
+});

@@ -41,12 +41,12 @@ export type {
   EarlyStoppingOptions,
   EpochLogs,
   FitOptions,
-  MetricName,
   OptimizerName,
   TrainableNetwork,
   TrainBeginInfo,
   TrainingCallbacks,
   TrainingHistory,
+  TrainingMetricName,
 } from "./train.ts";
 export {
   createProgressReporter,

@@ -7,10 +7,10 @@
 import { getLogger, type Logger } from "@logtape/logtape";
 import type {
   EpochLogs,
-  MetricName,
   TrainBeginInfo,
   TrainingCallbacks,
   TrainingHistory,
+  TrainingMetricName,
 } from "./train.ts";
 
 /** Options of `createProgressReporter`. */
@@ -196,7 +196,7 @@ function writeToStderr(text: string): void {
   Deno.stderr.writeSync(new TextEncoder().encode(text));
 }
 
-function scores(logs: EpochLogs, metric: MetricName): string {
+function scores(logs: EpochLogs, metric: TrainingMetricName): string {
   const parts = [`loss ${formatNumber(logs.loss)}`, `${metric} ${formatNumber(logs.metric)}`];
   if (logs.val_loss !== undefined) parts.push(`val_loss ${formatNumber(logs.val_loss)}`);
   if (logs.val_metric !== undefined) parts.push(`val_${metric} ${formatNumber(logs.val_metric)}`);

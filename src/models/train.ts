@@ -21,7 +21,7 @@ export type OptimizerName = "adam" | "sgd" | "rmsprop";
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ["adam", "sgd", "rmsprop"];
 
 /** The metric reported next to the loss: `accuracy` for classifiers, `mae` for regressors. */
-export type MetricName = "accuracy" | "mae";
+export type TrainingMetricName = "accuracy" | "mae";
 
 /** Early stopping on the validation loss (the training loss when there is no validation set). */
 export interface EarlyStoppingOptions {
@@ -68,7 +68,7 @@ export interface TrainBeginInfo {
   /** Training rows. */
   samples: number;
   /** Name of `EpochLogs.metric`. */
-  metric: MetricName;
+  metric: TrainingMetricName;
   /** Whether validation loss and metric are computed each epoch. */
   hasValidation: boolean;
 }
@@ -165,7 +165,7 @@ export interface TrainingHistory {
   /** The loss early stopping watched. */
   monitor: "val_loss" | "loss";
   /** Name of `EpochLogs.metric`. */
-  metric: MetricName;
+  metric: TrainingMetricName;
   /** Wall-clock seconds of the whole run. */
   seconds: number;
 }
@@ -366,7 +366,7 @@ export async function trainNetwork(
   const batches = Math.ceil(n / batchSize);
   const classification = y.kind === "classification";
   const k = classification ? y.classes.length : 1;
-  const metric: MetricName = classification ? "accuracy" : "mae";
+  const metric: TrainingMetricName = classification ? "accuracy" : "mae";
   const validation = opts.validation;
   const monitor = validation === undefined ? "loss" : "val_loss";
   const earlyStopping = opts.earlyStopping;

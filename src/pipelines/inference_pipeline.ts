@@ -233,6 +233,62 @@ export async function predictFile(
   return summary;
 }
 
+/** The outcome of {@link scoreRows}. */
+export interface ScoredRows {
+  /**
+   * Kept columns, `prediction` and (classification) one `proba_<class>` column per class, for
+   * the rows that could be scored, in input order; `null` when none could.
+   */
+  predictions: DataFrame | null;
+  /** Every problem found, by row (1-based within the given rows) and column. */
+  problems: RowProblem[];
+  /** Rows that could not be scored (1-based). */
+  rejected: number[];
+  /** Per categorical column: values never seen in training. */
+  unseen_categories: Record<string, number>;
+  /** Per numeric column: values outside the training range. */
+  out_of_range: Record<string, number>;
+  /** Input columns the run does not use. */
+  extra_columns: string[];
+}
+
+/**
+ * Checks, cleans, transforms and scores rows held in memory, with exactly the code
+ * `predictFile` runs on each batch. The HTTP service calls this.
+ *
+ * @param run the opened run
+ * @param rows the input rows (strings are parsed to the training types)
+ * @param keep input columns copied into the predictions, in order
+ * @returns the predictions of the rows that could be scored and the problems of the others
+ * @throws {SchemaMismatchError} when a column the run needs or a kept column is missing
+ * @example
+ * ```ts
+ * const { predictions, problems } = scoreRows(run, pl.DataFrame({ Island: ["Dream"], ... }));
+ * ```
+ */
+export function scoreRows(run: RunArtifacts, rows: DataFrame, keep: string[] = []): ScoredRows {
+  const inputColumns = run.signature.columns.map((c) => c.name);
+  requireInputColumns(rows.columns, inputColumns, "the request");
+  const kept = resolveKeep(rows.columns, keep, []);
+  const used = new Set([...inputColumns, ...kept, run.loaded.config.data.target]);
+  const checked = checkBatch(rows, run, 1, nullTolerantColumns(run));
+  const good = checked.badRows.size === 0
+    ? { raw: rows, cleaned: checked.cleaned }
+    : keepRows(rows, checked.cleaned, checked.badRows);
+  const predictions = good.raw.height === 0 ? null : pl.concat([
+    good.raw.select(...kept),
+    scoreCleaned(run, good.cleaned, [...run.model.classes]),
+  ], { how: "horizontal" });
+  return {
+    predictions,
+    problems: checked.problems,
+    rejected: [...checked.badRows].sort((a, b) => a - b).map((i) => i + 1),
+    unseen_categories: checked.unseen,
+    out_of_range: checked.outOfRange,
+    extra_columns: rows.columns.filter((c: string) => !used.has(c)),
+  };
+}
+
 /**
  * Checks a file against a run's training profile without predicting (`deno task drift`).
  *

@@ -24,5 +24,16 @@ export { evaluateRun } from "./evaluation.ts";
 export type { EvaluateRunOptions, RunEvaluation } from "./evaluation.ts";
 export { reproduceRun } from "./reproduce.ts";
 export type { Reproduction } from "./reproduce.ts";
-export { checkDrift, openRunForInference, predictFile, PRODUCTION } from "./inference_pipeline.ts";
-export type { PredictFileOptions, PredictionSummary, RowProblem } from "./inference_pipeline.ts";
+export {
+  checkDrift,
+  openRunForInference,
+  predictFile,
+  PRODUCTION,
+  scoreRows,
+} from "./inference_pipeline.ts";
+export type {
+  PredictFileOptions,
+  PredictionSummary,
+  RowProblem,
+  ScoredRows,
+} from "./inference_pipeline.ts";

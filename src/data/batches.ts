@@ -117,31 +117,41 @@ function emptyInput(path: string): ArtifactError {
   return new ArtifactError(`Cannot read "${path}": the file holds no data rows`);
 }
 
-/** Splits a text stream into CSV records, keeping quoted line breaks inside their record. */
-async function* csvRecords(path: string): AsyncGenerator<string> {
+/**
+ * Splits a text stream into chunks of whole CSV records (quoted line breaks stay inside their
+ * record). Chunks without quotes are cut with one `lastIndexOf`, so plain files are split at
+ * native speed; only chunks with quotes are scanned character by character.
+ */
+async function* csvChunks(path: string): AsyncGenerator<string[]> {
   const file = await Deno.open(path);
   const reader = file.readable.pipeThrough(new TextDecoderStream()).getReader();
   let pending = "";
   let inQuotes = false;
-  let scanFrom = 0;
   try {
     while (true) {
       const { value, done } = await reader.read();
       if (done) break;
       pending += value;
-      let start = 0;
-      for (let i = scanFrom; i < pending.length; i++) {
-        const char = pending[i];
-        if (char === '"') inQuotes = !inQuotes;
-        else if (char === "\n" && !inQuotes) {
-          yield pending.slice(start, i).replace(/\r$/, "");
-          start = i + 1;
+      let cut = -1;
+      if (!inQuotes && pending.indexOf('"') < 0) {
+        cut = pending.lastIndexOf("\n");
+      } else {
+        for (let i = 0; i < pending.length; i++) {
+          const char = pending.charCodeAt(i);
+          if (char === 34) inQuotes = !inQuotes;
+          else if (char === 10 && !inQuotes) cut = i;
+        }
+        // The scan above ran to the end; restart the quote state from the last cut next time.
+        inQuotes = false;
+        for (let i = cut + 1; i < pending.length; i++) {
+          if (pending.charCodeAt(i) === 34) inQuotes = !inQuotes;
         }
       }
-      pending = pending.slice(start);
-      scanFrom = pending.length;
+      if (cut < 0) continue;
+      yield splitRecords(pending.slice(0, cut));
+      pending = pending.slice(cut + 1);
     }
-    if (pending.replace(/\r$/, "").length > 0) yield pending.replace(/\r$/, "");
+    if (pending.replace(/\r?\n?$/, "").length > 0) yield splitRecords(pending);
   } finally {
     reader.releaseLock();
     try {
@@ -150,6 +160,28 @@ async function* csvRecords(path: string): AsyncGenerator<string> {
       // Already closed by the stream.
     }
   }
+}
+
+/** Splits whole records at line breaks outside quotes, dropping a trailing \r. */
+function splitRecords(text: string): string[] {
+  const lines = text.indexOf('"') < 0 ? text.split("\n") : splitQuoted(text);
+  return lines.map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line));
+}
+
+function splitQuoted(text: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let inQuotes = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    if (char === 34) inQuotes = !inQuotes;
+    else if (char === 10 && !inQuotes) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(text.slice(start));
+  return out;
 }
 
 async function* readDelimitedBatches(
@@ -183,25 +215,28 @@ async function* readDelimitedBatches(
       );
     }
   };
-  for await (const record of csvRecords(path)) {
-    if (header === null) {
-      header = record;
-      columns = pl.readCSV(
-        `${record}\n`,
-        { sep: separator, hasHeader: true } as Parameters<
-          typeof pl.readCSV
-        >[1],
-      ).columns;
-      continue;
-    }
-    if (record.length === 0) continue;
-    lines.push(record);
-    if (lines.length === batchRows) {
-      const frame = parse();
-      checkWidth(path, frame, columns, firstRow);
-      yield { frame, firstRow };
-      firstRow += lines.length;
-      lines = [];
+  for await (const records of csvChunks(path)) {
+    for (const record of records) {
+      if (header === null) {
+        header = record;
+        columns = pl.readCSV(
+          `${record}\n`,
+          {
+            sep: separator,
+            hasHeader: true,
+          } as Parameters<typeof pl.readCSV>[1],
+        ).columns;
+        continue;
+      }
+      if (record.length === 0) continue;
+      lines.push(record);
+      if (lines.length === batchRows) {
+        const frame = parse();
+        checkWidth(path, frame, columns, firstRow);
+        yield { frame, firstRow };
+        firstRow += lines.length;
+        lines = [];
+      }
     }
   }
   if (header === null) throw emptyInput(path);

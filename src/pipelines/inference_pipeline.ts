@@ -204,6 +204,7 @@ export async function predictFile(
       const predictions = scoreCleaned(run, good.cleaned, classes);
       await writer.write(pl.concat([good.raw.select(...keep), predictions], { how: "horizontal" }));
       summary.rows_scored += good.raw.height;
+      releaseMemory();
     }
     if (failed) {
       summary.problems = allProblems.slice(0, 50);
@@ -330,24 +331,22 @@ function scoreCleaned(run: RunArtifacts, cleaned: DataFrame, classes: string[]):
     return pl.DataFrame({ prediction: pl.Series("prediction", output, pl.Float64) });
   }
   const k = classes.length;
-  const labels = new Array<string>(cleaned.height);
-  const columns: Record<string, Float64Array> = {};
-  classes.forEach((c) => (columns[`proba_${c}`] = new Float64Array(cleaned.height)));
-  for (let i = 0; i < cleaned.height; i++) {
+  const n = cleaned.height;
+  const labels = new Array<string>(n);
+  const probabilities = classes.map(() => new Float64Array(n));
+  for (let i = 0, base = 0; i < n; i++, base += k) {
     let best = 0;
     for (let j = 0; j < k; j++) {
-      const p = output[i * k + j]!;
-      columns[`proba_${classes[j]}`]![i] = p;
-      if (p > output[i * k + best]!) best = j;
+      const p = output[base + j]!;
+      probabilities[j]![i] = p;
+      if (p > output[base + best]!) best = j;
     }
     labels[i] = classes[best]!;
   }
-  return pl.DataFrame({
-    prediction: pl.Series("prediction", labels, pl.Utf8),
-    ...Object.fromEntries(
-      Object.entries(columns).map(([name, values]) => [name, pl.Series(name, values, pl.Float64)]),
-    ),
-  });
+  return pl.DataFrame([
+    pl.Series("prediction", labels, pl.Utf8),
+    ...classes.map((c, j) => pl.Series(`proba_${c}`, probabilities[j]!, pl.Float64)),
+  ]);
 }
 
 interface CheckedBatch {
@@ -369,72 +368,118 @@ function checkBatch(
 ): CheckedBatch {
   const problems: RowProblem[] = [];
   const badRows = new Set<number>();
-  const report = (
-    frame: DataFrame,
-    mask: Expr,
-    column: string,
-    problem: (v: unknown) => string,
-  ) => {
-    const hits = frame
-      .select(pl.col("__row"), pl.col(column).alias("__value"), mask.alias("__hit"))
-      .filter(pl.col("__hit"));
-    const rows = hits.getColumn("__row").toArray() as number[];
-    const values = hits.getColumn("__value").toArray();
-    rows.forEach((row, i) => {
-      badRows.add(row);
-      problems.push({ row: firstRow + row, column, problem: problem(values[i]) });
-    });
-  };
   const indexed = raw.withRowIndex("__row");
   const typedColumns: Expr[] = [];
+  const parseChecks: Check[] = [];
   for (const column of run.signature.columns) {
-    const parsed = parseColumn(column, raw.getColumn(column.name).dtype.variant);
+    const parsed = parseColumn(column, raw);
     typedColumns.push(parsed.alias(column.name));
     const source = pl.col(column.name);
-    const isText = raw.getColumn(column.name).dtype.variant === "String";
-    const failed = source.isNotNull().and(parsed.isNull());
-    report(
-      indexed,
-      failed,
-      column.name,
-      (v) => `cannot parse ${JSON.stringify(v)} as ${describeKind(column)}`,
-    );
-    if (column.kind === "numeric" && isText) {
-      const nonFinite = parsed.isNotNull().and(parsed.isNan().or(parsed.abs().eq(Infinity)));
-      report(indexed, nonFinite, column.name, (v) => `not a finite number: ${JSON.stringify(v)}`);
+    parseChecks.push({
+      column: column.name,
+      mask: source.isNotNull().and(parsed.isNull()),
+      problem: (v) => `cannot parse ${JSON.stringify(v)} as ${describeKind(column)}`,
+    });
+    if (column.kind === "numeric" && raw.getColumn(column.name).dtype.variant === "String") {
+      parseChecks.push({
+        column: column.name,
+        mask: parsed.isNotNull().and(parsed.isNan().or(parsed.abs().eq(Infinity))),
+        problem: (v) => `not a finite number: ${JSON.stringify(v)}`,
+      });
     }
   }
+  collectProblems(indexed, parseChecks, firstRow, problems, badRows);
   const typed = indexed.select(pl.col("__row"), ...typedColumns);
   const { config } = run.loaded;
   const cleaning = { ...config.cleaning, drop_duplicates: false as const };
   const cleaned = applyCleaning(typed, cleaning, run.cleaningState, { dropRows: false }).frame;
 
-  const unseen: Record<string, number> = {};
-  const outOfRange: Record<string, number> = {};
+  const missingChecks: Check[] = [];
+  const counters: Array<{ kind: "unseen" | "range"; column: string; mask: Expr }> = [];
+  const alreadyBad = pl.col("__row").isIn([...badRows]);
   for (const column of run.signature.columns) {
     const value = pl.col(column.name);
     if (!tolerant.has(column.name)) {
       const missing = column.kind === "numeric" ? value.isNull().or(value.isNan()) : value.isNull();
-      const alreadyBad = pl.col("__row").isIn([...badRows]);
-      report(cleaned, missing.and(alreadyBad.not()), column.name, () => "missing value");
+      missingChecks.push({
+        column: column.name,
+        mask: badRows.size > 0 ? missing.and(alreadyBad.not()) : missing,
+        problem: () => "missing value",
+      });
     }
     if (column.kind === "categorical") {
-      const known = column.categories;
-      const count = cleaned.filter(value.isNotNull().and(value.cast(pl.Utf8).isIn(known).not()))
-        .height;
-      if (count > 0) unseen[column.name] = count;
+      counters.push({
+        kind: "unseen",
+        column: column.name,
+        mask: value.isNotNull().and(value.cast(pl.Utf8).isIn(column.categories).not()),
+      });
     } else if (column.kind === "numeric" && Number.isFinite(column.min)) {
-      const count = cleaned.filter(value.lt(column.min).or(value.gt(column.max))).height;
-      if (count > 0) outOfRange[column.name] = count;
+      counters.push({
+        kind: "range",
+        column: column.name,
+        mask: value.lt(column.min).or(value.gt(column.max)),
+      });
     }
+  }
+  collectProblems(cleaned, missingChecks, firstRow, problems, badRows);
+  const unseen: Record<string, number> = {};
+  const outOfRange: Record<string, number> = {};
+  if (counters.length > 0) {
+    const sums = cleaned.select(
+      ...counters.map((c, i) => c.mask.cast(pl.UInt32).sum().alias(`c${i}`)),
+    ).row(0) as number[];
+    counters.forEach((c, i) => {
+      const count = Number(sums[i] ?? 0);
+      if (count > 0) (c.kind === "unseen" ? unseen : outOfRange)[c.column] = count;
+    });
   }
   problems.sort((a, b) => a.row - b.row || a.column.localeCompare(b.column));
   return { cleaned: cleaned.drop("__row"), problems, badRows, unseen, outOfRange };
 }
 
+/** A row check: rows where `mask` holds cannot be scored because of `column`. */
+interface Check {
+  column: string;
+  mask: Expr;
+  problem: (value: unknown) => string;
+}
+
+/**
+ * Evaluates every check in one pass; only checks that hit any row pay for extracting the rows.
+ */
+function collectProblems(
+  frame: DataFrame,
+  checks: Check[],
+  firstRow: number,
+  problems: RowProblem[],
+  badRows: Set<number>,
+): void {
+  if (checks.length === 0) return;
+  const counts = frame.select(
+    ...checks.map((c, i) => c.mask.fillNull(false).cast(pl.UInt32).sum().alias(`k${i}`)),
+  ).row(0) as number[];
+  checks.forEach((check, i) => {
+    if (Number(counts[i] ?? 0) === 0) return;
+    const hits = frame
+      .select(pl.col("__row"), pl.col(check.column).alias("__value"), check.mask.alias("__hit"))
+      .filter(pl.col("__hit"));
+    const rows = hits.getColumn("__row").toArray() as number[];
+    const values = hits.getColumn("__value").toArray();
+    rows.forEach((row, j) => {
+      badRows.add(row);
+      problems.push({
+        row: firstRow + row,
+        column: check.column,
+        problem: check.problem(values[j]),
+      });
+    });
+  });
+}
+
 /** The expression that turns a raw column into the training type, null where it fails. */
-function parseColumn(column: ColumnSignature, sourceType: string): Expr {
+function parseColumn(column: ColumnSignature, raw: DataFrame): Expr {
   const value = pl.col(column.name);
+  const sourceType = raw.getColumn(column.name).dtype.variant;
   if (column.kind === "categorical") return value.cast(pl.Utf8);
   if (column.kind === "numeric") {
     const asFloat = sourceType === "String"
@@ -449,19 +494,29 @@ function parseColumn(column: ColumnSignature, sourceType: string): Expr {
   }
   if (sourceType !== "String") return value.cast(pl.Datetime("ms"), false);
   const text = value.str.strip();
-  const formats = [
-    "%Y-%m-%dT%H:%M:%S%.f",
-    "%Y-%m-%d %H:%M:%S%.f",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d",
-  ];
-  const attempts = formats.map((format) => text.str.strptime(pl.Datetime("ms"), format));
-  // The first format that parses wins; null when none does.
-  return attempts.slice(1).reduce(
-    (parsed, next) => pl.when(parsed.isNotNull()).then(parsed).otherwise(next),
-    attempts[0]!,
-  );
+  return text.str.strptime(pl.Datetime("ms"), dateFormatOf(raw, column.name));
+}
+
+/** ISO 8601 forms accepted for dates and times, most specific first. */
+const DATE_FORMATS = [
+  "%Y-%m-%dT%H:%M:%S%.f",
+  "%Y-%m-%d %H:%M:%S%.f",
+  "%Y-%m-%dT%H:%M:%S",
+  "%Y-%m-%d %H:%M:%S",
+  "%Y-%m-%d",
+];
+
+/**
+ * Picks the format of a text date column from its first non-null values, so the whole column
+ * is parsed once; values in another form then fail to parse and are reported by row.
+ */
+function dateFormatOf(raw: DataFrame, name: string): string {
+  const sample = raw.select(pl.col(name).dropNulls().head(100).str.strip().alias(name));
+  for (const format of DATE_FORMATS) {
+    const parsed = sample.select(pl.col(name).str.strptime(pl.Datetime("ms"), format));
+    if (parsed.getColumn(name).nullCount() === 0) return format;
+  }
+  return DATE_FORMATS[0]!;
 }
 
 function describeKind(column: ColumnSignature): string {
@@ -596,4 +651,13 @@ class Reservoir {
   frame(): DataFrame {
     return this.#frame === null ? pl.DataFrame({}) : this.#frame.drop("__key");
   }
+}
+
+/**
+ * Polars frames hold native memory that V8 does not see, so dead batches pile up until a full
+ * collection happens for other reasons. When the process runs with `--v8-flags=--expose-gc`
+ * (the predict and serve tasks do), collect after each batch to keep memory flat.
+ */
+function releaseMemory(): void {
+  (globalThis as { gc?: () => void }).gc?.();
 }

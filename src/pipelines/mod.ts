@@ -4,7 +4,13 @@
  *
  * @module
  */
-export { buildTargets, fitFeatures, prepareData, runTraining } from "./training_pipeline.ts";
+export {
+  buildTargets,
+  fitFeatures,
+  prepareData,
+  rawInputColumns,
+  runTraining,
+} from "./training_pipeline.ts";
 export type {
   FittedFeatures,
   PreparedData,

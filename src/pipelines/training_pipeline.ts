@@ -475,7 +475,12 @@ export async function runTraining(
   baselineModel.dispose();
 
   const primaryMetric = config.registry.primary_metric;
-  const inputColumns = features.pipeline.inputColumns();
+  const inputColumns = rawInputColumns(features.pipeline.inputColumns(), config.features.derived);
+  // Dates feed derived features only; drift is checked on the other inputs.
+  const profiledColumns = inputColumns.filter((name) => {
+    const variant = data.train.getColumn(name).dtype.variant;
+    return variant !== "Date" && variant !== "Datetime";
+  });
   const relative = (path: string) =>
     path.startsWith(root + "/") ? path.slice(root.length + 1) : path;
   const recordBase: Omit<RunRecord, "artifacts"> = {
@@ -549,7 +554,7 @@ export async function runTraining(
         await json("history.json", history);
         await json(
           "profile.json",
-          profileFrame(data.train, inputColumns, { seed: config.split.seed }),
+          profileFrame(data.train, profiledColumns, { seed: config.split.seed }),
         );
         await json("reports.json", {
           validation: data.validation,
@@ -570,6 +575,36 @@ export async function runTraining(
     features,
     data,
   };
+}
+
+/**
+ * Returns the raw columns a row must hold: the pipeline's inputs with each derived feature
+ * replaced by the columns it is computed from (in order, without repeats).
+ *
+ * @param pipelineInputs the feature pipeline's input columns
+ * @param derived the configured derived features
+ * @returns the raw input columns
+ * @example
+ * ```ts
+ * rawInputColumns(["distance", "hour"], [{ name: "hour", kind: "date_part", column: "date", part: "hour" }]);
+ * // ["distance", "date"]
+ * ```
+ */
+export function rawInputColumns(
+  pipelineInputs: readonly string[],
+  derived: Config["features"]["derived"],
+): string[] {
+  const sources = new Map(
+    derived.map((d) => [d.name, "columns" in d ? [...d.columns] : [d.column]] as const),
+  );
+  const out: string[] = [];
+  const visit = (name: string, depth: number) => {
+    const from = sources.get(name);
+    if (from && depth < 64) { for (const source of from) visit(source, depth + 1); }
+    else if (!out.includes(name)) out.push(name);
+  };
+  for (const name of pipelineInputs) visit(name, 0);
+  return out;
 }
 
 /** The cleaning steps that act on rows and values, without learned statistics. */

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import pl from "nodejs-polars";
 import type { DataFrame } from "nodejs-polars";
 import { SchemaMismatchError } from "../errors.ts";
 
@@ -49,8 +50,9 @@ export function frameToMatrix(df: DataFrame, columns: readonly string[] = df.col
         `Cannot build a matrix: column "${name}" has ${series.nullCount()} null values; impute or drop them first`,
       );
     }
-    const values = series.toArray();
-    for (let i = 0; i < rows; i++) data[i * cols + j] = Number(values[i]);
+    // One native copy per column, then a strided write: no per-value JS objects.
+    const values = series.cast(pl.Float64).toTypedArray() as Float64Array;
+    for (let i = 0, k = j; i < rows; i++, k += cols) data[k] = values[i]!;
   });
   return { data, rows, cols };
 }

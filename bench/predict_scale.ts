@@ -116,6 +116,15 @@ const table = results.map((r) => {
     median(r.peak).toFixed(0)
   } (${Math.min(...r.peak).toFixed(0)}–${Math.max(...r.peak).toFixed(0)}) |`;
 });
+const peakOf = (format: string, rows: number) =>
+  median(results.find((r) => r.format === format && r.rows === rows)!.peak);
+const growth = ["parquet", "csv"].map((format) => {
+  const small = peakOf(format, 300_000);
+  const large = peakOf(format, 3_000_000);
+  return `${format}: 10× the rows (300,000 → 3,000,000) took ${
+    (large / small).toFixed(2)
+  }× the peak memory (${small.toFixed(0)} → ${large.toFixed(0)} MiB).`;
+}).join("\n");
 await writeResultsSection(
   "predict",
   `## Batch prediction at scale (\`bench/predict_scale.ts\`)
@@ -129,7 +138,6 @@ start-up and model loading; peak RSS is the predict process's VmHWM. n = ${repea
 | --- | --- | --- | --- | --- |
 ${table.join("\n")}
 
-Memory is bounded by the batch size, not the input: the 3,000,000-row inputs peak within a few
-MiB of the 300,000-row ones.`,
+${growth}`,
 );
 console.log("wrote bench/RESULTS.md (predict section)");

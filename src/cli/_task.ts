@@ -52,7 +52,15 @@ export async function runTask(name: string, body: () => Promise<number | void>):
   try {
     code = (await body()) ?? 0;
   } catch (error) {
-    if (KNOWN_ERRORS.some((kind) => error instanceof kind) || isNamedKnown(error)) {
+    const denied = permissionError(error);
+    if (denied) {
+      const what = denied.message.replace(/, run again with.*$/, "");
+      const entry = `src/cli/${name.replace(":", "_")}.ts`;
+      console.error(
+        `${name}: Cannot continue: ${what}; the task runs with least privilege (see "Permissions" in README.md): keep its files in the folders it may use, or run ${entry} with deno run and your own --allow-* flags`,
+      );
+      code = EXIT_FAILURE;
+    } else if (KNOWN_ERRORS.some((kind) => error instanceof kind) || isNamedKnown(error)) {
       console.error(`${name}: ${(error as Error).message}`);
       code = error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
     } else {
@@ -68,4 +76,12 @@ function isNamedKnown(error: unknown): boolean {
   // Typed errors defined next to their module (e.g. TrainingDivergedError) are known too.
   return error instanceof Error && /Error$/.test(error.name) &&
     !["Error", "TypeError", "RangeError", "ReferenceError", "SyntaxError"].includes(error.name);
+}
+
+/** The permission error behind `error` (itself or a wrapped cause), if any. */
+function permissionError(error: unknown): Error | null {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) return e;
+  }
+  return null;
 }

@@ -67,7 +67,7 @@ await runTask("predict", async () => {
     args.options["run"] ?? PRODUCTION,
     loaded.root,
   );
-  const output = args.options["output"] ?? `${input.replace(/\.[^./]+$/, "")}.predictions.csv`;
+  const output = args.options["output"] ?? defaultOutput(loaded.root, input);
   try {
     const summary = await predictFile(run, {
       input,
@@ -112,3 +112,9 @@ await runTask("predict", async () => {
     run.model.dispose();
   }
 });
+
+/** `data/processed/<input file name without extension>.predictions.csv` under the project root. */
+function defaultOutput(root: string, input: string): string {
+  const name = input.replace(/^.*[\\/]/, "").replace(/\.[^.]+$/, "");
+  return `${root}/data/processed/${name}.predictions.csv`;
+}

@@ -370,6 +370,7 @@ export async function openBatchWriter(path: string): Promise<BatchWriter> {
   }.partial-${crypto.randomUUID().slice(0, 8)}`;
   let file: Deno.FsFile;
   try {
+    if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
     file = await Deno.open(temporary, { write: true, createNew: true });
   } catch (cause) {
     throw new ArtifactError(`Cannot write "${path}": ${firstLine(cause)}`, { cause });

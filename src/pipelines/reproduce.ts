@@ -5,7 +5,7 @@
  * @module
  */
 import { loadConfig } from "../config/mod.ts";
-import { openRun } from "../models/mod.ts";
+import { openRun, PARTIAL_PREFIX } from "../models/mod.ts";
 import { fingerprintFile, getProjectLogger } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 import { runTraining } from "./training_pipeline.ts";
@@ -70,7 +70,11 @@ export async function reproduceRun(
   }
 
   const result = await runTraining(loaded, { record: false, logger, profile: record.profile });
-  const temporary = await Deno.makeTempDir({ prefix: "reproduce-" });
+  // Inside the experiments folder (hidden, never listed), so the task needs no other write access.
+  const temporary = `${experimentsDir}/${PARTIAL_PREFIX}reproduce-${
+    crypto.randomUUID().slice(0, 8)
+  }`;
+  await Deno.mkdir(temporary, { recursive: true });
   try {
     const saved = JSON.parse(await Deno.readTextFile(`${dir}/metrics.json`));
     const fresh = JSON.parse(JSON.stringify({ model: result.metrics, baseline: result.baseline }));

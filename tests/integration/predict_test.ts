@@ -191,3 +191,23 @@ Deno.test("predict refuses a run whose weights file was corrupted, naming the fi
   assert.match(cli.stderr, /model\/weights\.bin": sha256 .* does not match/);
   assert.ok(!listDir(root).some((name) => name.includes("predictions")));
 });
+
+Deno.test("predict uses the production run by default once a run is promoted", async () => {
+  const { root, id } = project;
+  const promote = await runCli("promote.ts", ["--run", id], root);
+  assert.equal(promote.code, 0, promote.stdout + promote.stderr);
+  await Deno.writeTextFile(
+    `${root}/one.csv`,
+    "Island,Beak Length (mm),Beak Depth (mm),Flipper Length (mm),Body Mass (g),Sex\n" +
+      "Dream,39.5,18.8,190,3700,MALE\n",
+  );
+  const result = await runCli("predict.ts", ["--input", "one.csv", "--json"], root);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(JSON.parse(result.stdout).run_id, id);
+  assert.deepEqual(
+    pl.readCSV(`${root}/data/processed/one.predictions.csv`).getColumn("prediction").toArray(),
+    [
+      "Adelie",
+    ],
+  );
+});

@@ -17,3 +17,4 @@ export * from "./features/mod.ts";
 export * from "./models/mod.ts";
 export * from "./pipelines/mod.ts";
 export * from "./viz/mod.ts";
+export * from "./notebook/mod.ts";

@@ -1,0 +1,128 @@
+/**
+ * `deno task notebooks [NAME...] [--param KEY=VALUE ...] [--out DIR] [--timeout SECONDS]`:
+ * executes notebooks through the Deno Jupyter kernel (no Python or Jupyter needed) and writes
+ * executed copies with every output to `notebooks/executed/`.
+ *
+ * NAME is a notebook in `notebooks/` (`01_eda`, `01_eda.ipynb` or a unique prefix like `01`);
+ * no NAME runs them all in order. A `--param` applies to every selected notebook that declares
+ * it in its `parameters` cell; a key that none declares is refused before any kernel starts.
+ *
+ * @module
+ */
+import {
+  checkNotebookParameters,
+  parseParameterArgs,
+  readNotebookParameters,
+  resolveNotebooks,
+  runNotebook,
+} from "../notebook/mod.ts";
+import type { NotebookResult } from "../notebook/mod.ts";
+import { ConfigError, didYouMean } from "../errors.ts";
+import { setupLogging } from "../utils/mod.ts";
+import { formatUsage, parseTaskArgs } from "./_args.ts";
+import { runTask, UsageError } from "./_task.ts";
+
+const NOTEBOOKS_DIR = "notebooks";
+const DEFAULT_OUT = "notebooks/executed";
+
+const SPEC = {
+  options: ["out", "timeout", "start-timeout"],
+  multi: ["param"],
+  flags: ["verbose"],
+  positional: 1000,
+  descriptions: {
+    param: "set a parameter, value typed as YAML, e.g. --param epochs=3 (repeatable)",
+    out: `folder for the executed copies (default ${DEFAULT_OUT})`,
+    timeout: "seconds one cell may run (default 120)",
+    "start-timeout": "seconds the kernel may take to start (default 60)",
+    verbose: "log every cell and the kernel's stderr",
+  },
+};
+
+await runTask("notebooks", async () => {
+  const args = parseTaskArgs(Deno.args, SPEC);
+  if (args.flags["help"]) {
+    console.log(formatUsage(
+      "notebooks",
+      SPEC,
+      "Execute notebooks (all of notebooks/ when no NAME is given, or e.g. 01 03_model) through the Deno Jupyter kernel and write executed copies with their outputs.",
+    ));
+    return 0;
+  }
+  setupLogging({ level: args.flags["verbose"] ? "debug" : "warning" });
+  const cellTimeoutMs = seconds(args.options["timeout"], "timeout", 120) * 1000;
+  const startTimeoutMs = seconds(args.options["start-timeout"], "start-timeout", 60) * 1000;
+  const out = args.options["out"] ?? DEFAULT_OUT;
+  const params = parseParameterArgs(args.multi["param"] ?? []);
+  const paths = await resolveNotebooks(NOTEBOOKS_DIR, args.positional);
+
+  // Check every parameter against every notebook before the first kernel starts.
+  const plan: { path: string; params: Record<string, unknown> }[] = [];
+  const used = new Set<string>();
+  const declaredAnywhere: string[] = [];
+  for (const path of paths) {
+    const declared = (await readNotebookParameters(path)).map((p) => p.name);
+    declaredAnywhere.push(...declared);
+    const own = Object.fromEntries(
+      Object.entries(params).filter(([key]) => paths.length === 1 || declared.includes(key)),
+    );
+    for (const key of Object.keys(own)) used.add(key);
+    await checkNotebookParameters(path, own);
+    plan.push({ path, params: own });
+  }
+  const unused = Object.keys(params).filter((key) => !used.has(key));
+  if (unused.length > 0) {
+    const names = [...new Set(declaredAnywhere)];
+    throw new ConfigError(
+      `Cannot set parameter "${
+        unused[0]
+      }": no selected notebook declares it in its parameters cell${
+        didYouMean(unused[0]!, names)
+      } (declared: ${names.length === 0 ? "none" : names.map((n) => `"${n}"`).join(", ")})`,
+    );
+  }
+
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  Deno.addSignalListener("SIGINT", interrupt);
+  try {
+    const results: NotebookResult[] = [];
+    for (const { path, params: own } of plan) {
+      const shown = Object.entries(own).map(([key, value]) => `${key}=${JSON.stringify(value)}`);
+      console.log(`▶ ${path}${shown.length > 0 ? `  (${shown.join(", ")})` : ""}`);
+      const result = await runNotebook(path, {
+        params: own,
+        out,
+        cellTimeoutMs,
+        startTimeoutMs,
+        signal: controller.signal,
+      });
+      results.push(result);
+      console.log(
+        `✓ ${path}: ${result.cells} cells in ${result.seconds.toFixed(1)} s → ${result.out}${
+          result.runIds.length > 0 ? `\n  runs: ${result.runIds.join(", ")}` : ""
+        }`,
+      );
+    }
+    const total = results.reduce((sum, result) => sum + result.seconds, 0);
+    console.log(
+      `${results.length} notebook${results.length === 1 ? "" : "s"} executed in ${
+        total.toFixed(1)
+      } s`,
+    );
+    return 0;
+  } finally {
+    Deno.removeSignalListener("SIGINT", interrupt);
+  }
+});
+
+function seconds(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) {
+    throw new UsageError(
+      `Cannot read --${name}: expected a positive number of seconds, got "${value}"`,
+    );
+  }
+  return number;
+}

@@ -1,0 +1,437 @@
+import assert from "node:assert/strict";
+import pl from "nodejs-polars";
+import {
+  chartBundle,
+  defaultSink,
+  display,
+  type DisplayBundle,
+  type DisplaySink,
+  type DisplayTarget,
+  isJupyterKernel,
+  jupyterSink,
+  liveTrainingDisplay,
+  RUN_MIME,
+  runBundle,
+  show,
+  showRun,
+  showTable,
+  SVG_MIME,
+  tableBundle,
+  TEXT_MIME,
+  textSink,
+  VEGA_LITE_MIME,
+} from "../../src/notebook/display.ts";
+import { plotCounts, type TopLevelSpec } from "../../src/viz/mod.ts";
+import type { EpochLogs, TrainingHistory } from "../../src/models/mod.ts";
+import { MlpModel } from "../../src/models/mod.ts";
+import type { TrainingResult } from "../../src/pipelines/mod.ts";
+import { blobs } from "../models/_synthetic.ts";
+
+/** A sink that keeps every bundle it gets, with where it was sent. */
+function recorder(): {
+  sink: DisplaySink;
+  sent: { bundle: DisplayBundle; target: DisplayTarget }[];
+} {
+  const sent: { bundle: DisplayBundle; target: DisplayTarget }[] = [];
+  return { sink: (bundle, target) => void sent.push({ bundle, target }), sent };
+}
+
+function rowsOf(spec: TopLevelSpec): Record<string | symbol, unknown>[] {
+  return (spec as { data: { values: Record<string | symbol, unknown>[] } }).data.values;
+}
+
+const islands = pl.DataFrame({ Island: ["Biscoe", "Dream", "Biscoe", "Torgersen", "Biscoe"] });
+
+function epochLogs(epoch: number, loss: number): EpochLogs {
+  return {
+    epoch,
+    loss,
+    val_loss: loss + 0.1,
+    metric: 1 - loss,
+    val_metric: 0.9 - loss,
+    seconds: 0,
+  };
+}
+
+function historyOf(epochs: EpochLogs[], bestEpoch: number): TrainingHistory {
+  return {
+    epochs,
+    bestEpoch,
+    stoppedEarly: false,
+    restoredBest: true,
+    monitor: "val_loss",
+    metric: "accuracy",
+    seconds: 0,
+  };
+}
+
+// -- charts -----------------------------------------------------------------------------------
+
+Deno.test("show() emits one bundle holding the vega-lite spec, its SVG and a text line", async () => {
+  const spec = plotCounts(islands, { column: "Island" });
+  const { sink, sent } = recorder();
+  assert.equal(await show(spec, { sink }), undefined); // the kernel would print a returned value
+  assert.equal(sent.length, 1);
+  const bundle = sent[0]!.bundle;
+  assert.deepEqual(sent[0]!.target, { displayId: null, update: false });
+  assert.deepEqual(Object.keys(bundle).sort(), [VEGA_LITE_MIME, SVG_MIME, TEXT_MIME].sort());
+  assert.equal(VEGA_LITE_MIME, "application/vnd.vegalite.v5+json");
+  assert.equal(SVG_MIME, "image/svg+xml");
+  assert.equal(bundle[VEGA_LITE_MIME], spec);
+  const svg = bundle[SVG_MIME] as string;
+  assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.match(svg, />Biscoe</);
+  assert.match(svg, />Torgersen</);
+  assert.match(bundle[TEXT_MIME], /^Chart: "Counts of Island" \(\d+×\d+ SVG\)$/);
+  // The bundle must survive the JSON encoding of the Jupyter protocol unchanged.
+  assert.deepEqual(JSON.parse(JSON.stringify(bundle)), bundle);
+  assert.deepEqual(Object.getOwnPropertySymbols(rowsOf(spec)[0]!), []); // rendering left it alone
+});
+
+Deno.test("show() sends a display id and update flag to the sink", async () => {
+  const spec = plotCounts(islands, { column: "Island", title: "Islands" });
+  const { sink, sent } = recorder();
+  await show(spec, { sink, displayId: "islands" });
+  await show(spec, { sink, displayId: "islands", update: true });
+  assert.deepEqual(sent.map((s) => s.target), [
+    { displayId: "islands", update: false },
+    { displayId: "islands", update: true },
+  ]);
+  assert.equal(sent[1]!.bundle[TEXT_MIME].startsWith(`Chart: "Islands"`), true);
+});
+
+Deno.test("show() throws TypeError naming the chart when it cannot be compiled", async () => {
+  const broken = {
+    title: "Broken",
+    data: { values: [{ a: 1 }] },
+    mark: "no-such-mark",
+    encoding: {},
+  } as unknown as TopLevelSpec;
+  await assert.rejects(() => show(broken, { sink: recorder().sink }), {
+    name: "TypeError",
+    message: /Cannot compile chart "Broken"/,
+  });
+});
+
+Deno.test("chartBundle() names an untitled chart as untitled", async () => {
+  const spec = {
+    data: { values: [{ a: 1 }, { a: 2 }] },
+    mark: "point",
+    encoding: { x: { field: "a", type: "quantitative" } },
+  } as TopLevelSpec;
+  const bundle = await chartBundle(spec);
+  assert.match(bundle[TEXT_MIME], /^Chart: \(untitled\)/);
+});
+
+// -- sinks ------------------------------------------------------------------------------------
+
+Deno.test("isJupyterKernel() is false under deno test, and jupyterSink() without a broadcast throws", () => {
+  assert.equal(isJupyterKernel(), false);
+  assert.throws(() => jupyterSink(), {
+    name: "TypeError",
+    message: /Cannot display in Jupyter: .*Deno Jupyter kernel/,
+  });
+});
+
+Deno.test("jupyterSink() broadcasts display_data, then update_display_data with the display id", async () => {
+  const messages: [string, Record<string, unknown>][] = [];
+  const sink = jupyterSink((type, content) => {
+    messages.push([type, content]);
+    return Promise.resolve();
+  });
+  await display({ [TEXT_MIME]: "first" }, { sink });
+  await display({ [TEXT_MIME]: "one" }, { sink, displayId: "d1" });
+  await display({ [TEXT_MIME]: "two", "text/html": "<b>two</b>" }, {
+    sink,
+    displayId: "d1",
+    update: true,
+  });
+  assert.deepEqual(messages, [
+    ["display_data", { data: { [TEXT_MIME]: "first" }, metadata: {}, transient: {} }],
+    ["display_data", {
+      data: { [TEXT_MIME]: "one" },
+      metadata: {},
+      transient: { display_id: "d1" },
+    }],
+    ["update_display_data", {
+      data: { [TEXT_MIME]: "two", "text/html": "<b>two</b>" },
+      metadata: {},
+      transient: { display_id: "d1" },
+    }],
+  ]);
+});
+
+Deno.test("textSink() writes the text/plain part of each bundle on its own line", async () => {
+  const written: string[] = [];
+  const sink = textSink((text) => written.push(text));
+  await display({ [TEXT_MIME]: "hello", "text/html": "<p>ignored</p>" }, { sink });
+  assert.deepEqual(written, ["hello\n"]);
+});
+
+Deno.test("defaultSink() shows nothing when standard output is not a terminal", () => {
+  assert.equal(defaultSink() === null, !Deno.stdout.isTerminal());
+});
+
+Deno.test("display() refuses a bundle without text/plain and an update without a display id", async () => {
+  const { sink, sent } = recorder();
+  await assert.rejects(
+    () => display({ "text/html": "<p>x</p>" } as unknown as DisplayBundle, { sink }),
+    {
+      name: "TypeError",
+      message: /Cannot display bundle: expected an object with a "text\/plain"/,
+    },
+  );
+  await assert.rejects(() => display({ [TEXT_MIME]: "x" }, { sink, update: true }), {
+    name: "TypeError",
+    message: /Cannot update a display: no displayId was given/,
+  });
+  assert.equal(sent.length, 0);
+});
+
+// -- tables -----------------------------------------------------------------------------------
+
+Deno.test("tableBundle() prints shape, dtypes and every row of a small frame, nulls included", () => {
+  const df = pl.DataFrame([
+    pl.Series("name", ["Adelie", null, "<Gentoo>"]),
+    pl.Series("mass", [3750.0, 3800.5, null], pl.Float64),
+    pl.Series("count", [1, 2, 3], pl.Int64),
+  ]);
+  const bundle = tableBundle(df);
+  assert.equal(
+    bundle[TEXT_MIME],
+    [
+      "shape: (3, 3)",
+      "   name      mass     count",
+      "   String    Float64  Int64",
+      "0  Adelie     3750.0      1",
+      "1  null       3800.5      2",
+      "2  <Gentoo>     null      3",
+    ].join("\n"),
+  );
+  const html = bundle["text/html"] as string;
+  assert.match(html, /shape: \(3, 3\)/);
+  assert.match(html, /&lt;Gentoo&gt;/);
+  assert.doesNotMatch(html, /<Gentoo>/);
+  assert.match(html, />Float64</);
+  assert.equal(html.match(/<tr>/g)?.length, 5); // two header rows and three data rows
+});
+
+Deno.test("tableBundle() shows head and tail around a gap row, and the first and last columns of a wide frame", () => {
+  const wide = pl.DataFrame(
+    Array.from(
+      { length: 6 },
+      (_, c) => pl.Series(`c${c}`, Array.from({ length: 10 }, (_, r) => r * 10 + c), pl.Int64),
+    ),
+  );
+  const bundle = tableBundle(wide, { head: 2, tail: 1, maxColumns: 4, title: "Grid" });
+  assert.equal(
+    bundle[TEXT_MIME],
+    [
+      "Grid, shape: (10, 6)",
+      "   c0     c1     …  c4     c5",
+      "   Int64  Int64     Int64  Int64",
+      "0      0      1  …      4      5",
+      "1     10     11  …     14     15",
+      "…      …      …  …      …      …",
+      "9     90     91  …     94     95",
+    ].join("\n"),
+  );
+  const html = bundle["text/html"] as string;
+  assert.match(html, /<b>Grid<\/b> · shape: \(10, 6\)/);
+  assert.doesNotMatch(html, />c2</);
+});
+
+Deno.test("tableBundle() cuts long cells and shows each row once when head and tail overlap", () => {
+  const df = pl.DataFrame({ text: ["x".repeat(30), "short"] });
+  const text = tableBundle(df, { head: 5, tail: 5, maxCellChars: 10 })[TEXT_MIME];
+  assert.equal(
+    text,
+    ["shape: (2, 1)", "   text", "   String", "0  xxxxxxxxx…", "1  short"].join("\n"),
+  );
+});
+
+Deno.test("tableBundle() rejects what is not a frame and options out of range", () => {
+  assert.throws(() => tableBundle([{ a: 1 }] as unknown as pl.DataFrame), {
+    name: "TypeError",
+    message: /Cannot show table: expected a polars DataFrame, got \[object Array\]/,
+  });
+  assert.throws(() => tableBundle(islands, { head: -1 }), {
+    name: "RangeError",
+    message: /option "head" must be an integer >= 0, got -1/,
+  });
+  assert.throws(() => tableBundle(islands, { maxColumns: 1 }), {
+    name: "RangeError",
+    message: /option "maxColumns" must be an integer >= 2, got 1/,
+  });
+});
+
+Deno.test("showTable() sends the table bundle to the sink and resolves to nothing", async () => {
+  const { sink, sent } = recorder();
+  assert.equal(await showTable(islands, { sink, head: 1, tail: 1 }), undefined);
+  assert.deepEqual(sent[0]!.bundle, tableBundle(islands, { head: 1, tail: 1 }));
+  assert.match(sent[0]!.bundle[TEXT_MIME], /^shape: \(5, 1\)\n/);
+});
+
+// -- runs -------------------------------------------------------------------------------------
+
+function fakeRun(dir: string | null): Pick<TrainingResult, "id" | "dir" | "record"> {
+  return {
+    id: "20261127-080008-penguins-c8f4d419",
+    dir,
+    record: {
+      family: "mlp",
+      primary: { metric: "f1_macro", val: 0.98765, test: null },
+    } as TrainingResult["record"],
+  };
+}
+
+Deno.test("showRun() emits the run id under the run MIME type for the notebook runner", async () => {
+  const { sink, sent } = recorder();
+  await showRun(fakeRun("/tmp/models/experiments/x"), { sink });
+  assert.equal(sent.length, 1);
+  const bundle = sent[0]!.bundle;
+  assert.deepEqual(bundle, runBundle(fakeRun("/tmp/models/experiments/x")));
+  assert.equal(RUN_MIME, "application/vnd.deno-mlops.run+json");
+  assert.deepEqual(bundle[RUN_MIME], {
+    run_id: "20261127-080008-penguins-c8f4d419",
+    dir: "/tmp/models/experiments/x",
+  });
+  assert.equal(
+    bundle[TEXT_MIME],
+    [
+      "run: 20261127-080008-penguins-c8f4d419",
+      "folder: /tmp/models/experiments/x",
+      "mlp f1_macro: val 0.9877, test n/a",
+    ].join("\n"),
+  );
+});
+
+Deno.test("showRun() refuses a run that was not recorded", async () => {
+  await assert.rejects(() => showRun(fakeRun(null), { sink: recorder().sink }), {
+    name: "TypeError",
+    message: /Cannot show run "20261127-080008-penguins-c8f4d419": it was not recorded/,
+  });
+});
+
+// -- live training display --------------------------------------------------------------------
+
+Deno.test("liveTrainingDisplay() creates one display and updates it in place as epochs end", async () => {
+  const { sink, sent } = recorder();
+  let clock = 0;
+  const live = liveTrainingDisplay({
+    sink,
+    displayId: "fit",
+    minIntervalMs: 100,
+    now: () => clock,
+  });
+  await live.onTrainBegin!({
+    epochs: 4,
+    batchesPerEpoch: 2,
+    samples: 40,
+    metric: "accuracy",
+    hasValidation: true,
+  });
+  const logs = [epochLogs(0, 0.9), epochLogs(1, 0.5), epochLogs(2, 0.3), epochLogs(3, 0.35)];
+  for (const [i, entry] of logs.entries()) {
+    clock = [0, 50, 150, 160][i]!; // epoch 1 and 3 come too soon after a redraw
+    await live.onEpochEnd!(i, entry);
+  }
+  await live.onTrainEnd!(historyOf(logs, 2));
+
+  assert.equal(live.displayId, "fit");
+  assert.deepEqual(sent.map((s) => s.target), [
+    { displayId: "fit", update: false },
+    { displayId: "fit", update: true }, // epoch 0
+    { displayId: "fit", update: true }, // epoch 2
+    { displayId: "fit", update: true }, // the end
+  ]);
+  assert.equal(live.updates, 4);
+  assert.equal(
+    sent[0]!.bundle[TEXT_MIME],
+    "Training progress: training for up to 4 epochs on 40 rows…",
+  );
+  assert.equal(
+    sent[2]!.bundle[TEXT_MIME],
+    "Training progress: epoch 3 of 4 (loss 0.3000, val_loss 0.4000, accuracy 0.7000, val_accuracy 0.6000)",
+  );
+  const last = sent[3]!.bundle;
+  assert.match(last[SVG_MIME] as string, /^<svg/);
+  const spec = last[VEGA_LITE_MIME] as { title: { text: string; subtitle: string[] } };
+  assert.equal(spec.title.text, "Training progress: finished after 4 epochs, best epoch 2");
+  assert.deepEqual(spec.title.subtitle, ["4 epochs", "dashed line: best epoch 2"]);
+  assert.deepEqual(live.epochs.map((e) => e.epoch), [0, 1, 2, 3]);
+});
+
+Deno.test("liveTrainingDisplay() redraws every N epochs when asked", async () => {
+  const { sink, sent } = recorder();
+  const live = liveTrainingDisplay({ sink, everyEpochs: 2, minIntervalMs: 0 });
+  for (let epoch = 0; epoch < 5; epoch++) {
+    await live.onEpochEnd!(epoch, epochLogs(epoch, 1 / (epoch + 1)));
+  }
+  // No onTrainBegin: the display is created by the first epoch; redraws after epochs 1 and 3.
+  assert.equal(sent.length, 3);
+  assert.equal(sent[0]!.target.update, false);
+  assert.equal(sent[0]!.bundle[TEXT_MIME], "Training progress: training…");
+  assert.match(sent[2]!.bundle[TEXT_MIME], /^Training progress: epoch 4 \(/);
+  assert.match(live.displayId, /^deno-mlops-training-[0-9a-f-]{36}$/);
+});
+
+Deno.test("liveTrainingDisplay() reused for a second fit keeps updating the same display", async () => {
+  const { sink, sent } = recorder();
+  const live = liveTrainingDisplay({ sink, displayId: "again", minIntervalMs: 0 });
+  const info = {
+    epochs: 1,
+    batchesPerEpoch: 1,
+    samples: 8,
+    metric: "accuracy" as const,
+    hasValidation: false,
+  };
+  for (let fit = 0; fit < 2; fit++) {
+    await live.onTrainBegin!(info);
+    await live.onEpochEnd!(0, { epoch: 0, loss: 0.5, metric: 0.5, seconds: 0 });
+    await live.onTrainEnd!(historyOf([{ epoch: 0, loss: 0.5, metric: 0.5, seconds: 0 }], 0));
+  }
+  assert.deepEqual(sent.map((s) => s.target.update), [false, true, true, true, true, true]);
+  assert.equal(
+    sent[3]!.bundle[TEXT_MIME],
+    "Training progress: training for up to 1 epoch on 8 rows…",
+  );
+  assert.match(
+    sent[5]!.bundle[TEXT_MIME],
+    /finished after 1 epoch, best epoch 0 \(loss 0\.5000, accuracy 0\.5000\)$/,
+  );
+  assert.deepEqual(live.epochs.map((e) => e.epoch), [0]);
+});
+
+Deno.test("liveTrainingDisplay() rejects options out of range", () => {
+  assert.throws(() => liveTrainingDisplay({ everyEpochs: 0 }), {
+    name: "RangeError",
+    message: /Cannot create live training display: option "everyEpochs" must be an integer >= 1/,
+  });
+  assert.throws(() => liveTrainingDisplay({ minIntervalMs: -5 }), {
+    name: "RangeError",
+    message: /option "minIntervalMs" must be a finite number >= 0, got -5/,
+  });
+});
+
+Deno.test("liveTrainingDisplay() follows a real model fit to its final learning curves", async () => {
+  const { x, y } = blobs({ rows: 60, cols: 4, classes: 3, seed: 3 });
+  const model = new MlpModel({
+    task: "classification",
+    inputDim: 4,
+    classes: y.classes,
+    hiddenUnits: [4],
+    seed: 1,
+  });
+  const { sink, sent } = recorder();
+  const live = liveTrainingDisplay({ sink, minIntervalMs: 0 });
+  try {
+    const history = await model.fit(x, y, { epochs: 3, batchSize: 16, callbacks: live });
+    assert.equal(history.epochs.length, 3);
+  } finally {
+    model.dispose();
+  }
+  assert.equal(sent.length, 5); // the first display, three epochs, the end
+  assert.ok(sent.slice(1).every((s) => s.target.update && s.target.displayId === live.displayId));
+  assert.match(sent[4]!.bundle[TEXT_MIME], /finished after 3 epochs, best epoch \d/);
+});

@@ -9,7 +9,7 @@ const TASKS: Record<string, TaskDefinition> = JSON.parse(
 ).tasks;
 
 /** Tasks that are tooling for developers, not the project's runtime. */
-const TOOLING = new Set(["test", "check", "jupyter:install"]);
+const TOOLING = new Set(["test", "check", "jupyter:install", "bench:serve", "bench:predict"]);
 
 Deno.test("every runtime task declares explicit permissions and never prompts", () => {
   for (const [name, task] of Object.entries(TASKS)) {

@@ -1,0 +1,404 @@
+/**
+ * Load test of the prediction service (`deno task serve`) on loopback.
+ *
+ * Trains two penguins runs in a temporary project, promotes the first, starts the real service
+ * as a subprocess on a free port and drives it with closed-loop clients (each sends its next
+ * request when the previous answer arrives): single-row requests at rising concurrency, then
+ * 1,000-row requests, then single rows while the second run is promoted mid-way. Every scenario
+ * is bounded by time and by request count, so the test stops by itself. It reports sustained
+ * requests/s, p50/p99 latency, errors (any non-200 answer or failed connection) and the server's
+ * resident memory before, during and after, then stops the server with SIGTERM.
+ *
+ * Usage: `deno run -A bench/load_test.ts [--seconds 5] [--no-write]`; results go into the
+ * `serve` section of bench/RESULTS.md.
+ *
+ * @module
+ */
+import { loadConfig } from "../src/config/mod.ts";
+import { promoteRun } from "../src/models/mod.ts";
+import { runTraining } from "../src/pipelines/mod.ts";
+import { captureLogs } from "../src/utils/mod.ts";
+import { describeMachine, ROOT, writeResultsSection } from "./_results.ts";
+
+const args = Deno.args;
+const SECONDS = Number(args[args.indexOf("--seconds") + 1] ?? 5) || 5;
+const WRITE = !args.includes("--no-write");
+const GC_EVERY = args.includes("--gc-every") ? args[args.indexOf("--gc-every") + 1]! : null;
+/** Most requests of one scenario, whatever its duration. */
+const MAX_REQUESTS = 50_000;
+const SINGLE_CONCURRENCY = [1, 2, 4, 8, 16];
+const BULK_CONCURRENCY = [1, 2, 4];
+const P99_TARGET_MS = 10;
+
+interface ScenarioResult {
+  name: string;
+  concurrency: number;
+  rowsPerRequest: number;
+  requests: number;
+  errors: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** Server-side p50 and p99 (ms), from the access log: arrival to response built. */
+  serverP50: number;
+  serverP99: number;
+  /** `scoreRows` calls the server made, and their mean duration (ms). */
+  scoringCalls: number;
+  scoringMeanMs: number;
+  runIds: Record<string, number>;
+}
+
+// ---------------------------------------------------------------- project, runs, server
+
+async function makeProject(): Promise<string> {
+  const root = await Deno.makeTempDir({ prefix: "deno-mlops-load-" });
+  await Deno.writeTextFile(`${root}/deno.json`, "{}\n");
+  await Deno.mkdir(`${root}/config`, { recursive: true });
+  await Deno.mkdir(`${root}/data/raw`, { recursive: true });
+  for (const name of ["config.yaml", "model_config.yaml", "logging_config.yaml"]) {
+    await Deno.copyFile(`${ROOT}/config/${name}`, `${root}/config/${name}`);
+  }
+  await Deno.copyFile(`${ROOT}/data/raw/penguins.csv`, `${root}/data/raw/penguins.csv`);
+  return root;
+}
+
+async function train(root: string, epochs: number): Promise<string> {
+  const loaded = await loadConfig({ root, overrides: [`training.epochs=${epochs}`] });
+  const result = await runTraining(loaded);
+  result.model.dispose();
+  return result.id;
+}
+
+interface Server {
+  child: Deno.ChildProcess;
+  url: string;
+  logFile: string;
+}
+
+async function startServer(root: string): Promise<Server> {
+  const logFile = `${root}/serve.log`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--v8-flags=--expose-gc",
+      `--config=${ROOT}/deno.json`,
+      `${ROOT}/src/cli/serve.ts`,
+      "--set",
+      "serve.port=0",
+      "--set",
+      "logging.format=json",
+      "--set",
+      `logging.file=${logFile}`,
+      ...(GC_EVERY === null ? [] : ["--gc-every", GC_EVERY]),
+    ],
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const deadline = Date.now() + 60_000;
+  while (!/listening on (\S+)/.test(text)) {
+    if (Date.now() > deadline) throw new Error("the server did not start within 60 s");
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the server exited before listening: ${text}`);
+    text += value;
+  }
+  // Keep draining stdout so the server never blocks on a full pipe.
+  (async () => {
+    while (!(await reader.read()).done) { /* drain */ }
+  })();
+  return { child, url: text.match(/listening on (\S+)/)![1]!, logFile };
+}
+
+function rssMiB(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  return Number(status.match(/VmRSS:\s*(\d+)/)?.[1] ?? 0) / 1024;
+}
+
+// ---------------------------------------------------------------- requests
+
+const ISLANDS = ["Biscoe", "Dream", "Torgersen"];
+
+function makeRows(count: number, seed: number): Record<string, string | number>[] {
+  // Plausible penguins, varied so no two requests are identical.
+  const rows = [];
+  for (let i = 0; i < count; i++) {
+    const k = (seed * 7919 + i * 104729) % 1000;
+    rows.push({
+      Island: ISLANDS[k % 3]!,
+      "Beak Length (mm)": 35 + (k % 200) / 10,
+      "Beak Depth (mm)": 14 + (k % 70) / 10,
+      "Flipper Length (mm)": 180 + (k % 45),
+      "Body Mass (g)": 3000 + (k % 30) * 100,
+      Sex: k % 2 === 0 ? "MALE" : "FEMALE",
+    });
+  }
+  return rows;
+}
+
+function bodies(rowsPerRequest: number, variants: number): string[] {
+  return Array.from(
+    { length: variants },
+    (_, v) => JSON.stringify({ rows: makeRows(rowsPerRequest, v + rowsPerRequest) }),
+  );
+}
+
+/** Durations (ms) of the predict requests logged since byte `from` of the access log. */
+async function loggedDurations(logFile: string, from: number): Promise<number[]> {
+  const bytes = await Deno.readFile(logFile);
+  const durations: number[] = [];
+  for (const line of new TextDecoder().decode(bytes.subarray(from)).split("\n")) {
+    if (!line.includes("POST /v1/predict")) continue;
+    const value = JSON.parse(line).properties?.duration_ms;
+    if (typeof value === "number") durations.push(value);
+  }
+  return durations.sort((a, b) => a - b);
+}
+
+/** Reads `name` (an unlabelled sample) from the server's /metrics. */
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+  return Number(line?.slice(name.length + 1) ?? NaN);
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted.length === 0
+    ? NaN
+    : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+async function scenario(
+  server: Server,
+  name: string,
+  concurrency: number,
+  rowsPerRequest: number,
+  seconds: number,
+  during?: (elapsed: () => number) => Promise<void>,
+): Promise<ScenarioResult> {
+  const url = server.url;
+  const logStart = (await Deno.stat(server.logFile)).size;
+  const scoring = "deno_mlops_serve_scoring_duration_seconds";
+  const callsBefore = await metric(url, `${scoring}_count`);
+  const secondsBefore = await metric(url, `${scoring}_sum`);
+  const payloads = bodies(rowsPerRequest, 64);
+  const latencies: number[] = [];
+  const runIds: Record<string, number> = {};
+  let errors = 0;
+  let sent = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  const client = async (c: number) => {
+    while (performance.now() < deadline && sent < MAX_REQUESTS) {
+      const body = payloads[(sent++ + c) % payloads.length]!;
+      const t0 = performance.now();
+      try {
+        const response = await fetch(`${url}/v1/predict`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        });
+        const answer = await response.json();
+        latencies.push(performance.now() - t0);
+        if (response.status !== 200 || answer.predictions?.length !== rowsPerRequest) {
+          errors++;
+        } else {
+          runIds[answer.run_id] = (runIds[answer.run_id] ?? 0) + 1;
+        }
+      } catch {
+        latencies.push(performance.now() - t0);
+        errors++;
+      }
+    }
+  };
+  const elapsed = () => (performance.now() - started) / 1000;
+  await Promise.all([
+    ...Array.from({ length: concurrency }, (_, c) => client(c)),
+    during?.(elapsed),
+  ]);
+  const took = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => quantile(latencies, q);
+  const logged = await loggedDurations(server.logFile, logStart);
+  const calls = (await metric(url, `${scoring}_count`)) - callsBefore;
+  const scoringSeconds = (await metric(url, `${scoring}_sum`)) - secondsBefore;
+  return {
+    name,
+    concurrency,
+    rowsPerRequest,
+    requests: latencies.length,
+    errors,
+    seconds: took,
+    rps: latencies.length / took,
+    p50: at(0.5),
+    p99: at(0.99),
+    max: latencies.at(-1)!,
+    serverP50: quantile(logged, 0.5),
+    serverP99: quantile(logged, 0.99),
+    scoringCalls: calls,
+    scoringMeanMs: (scoringSeconds / calls) * 1000,
+    runIds,
+  };
+}
+
+// ---------------------------------------------------------------- main
+
+const logs = captureLogs({ level: "error" });
+const loadBefore = (await Deno.readTextFile("/proc/loadavg").catch(() => "")).split(" ").slice(0, 3)
+  .join(" ");
+const root = await makeProject();
+console.log(`project ${root}: training two runs`);
+const first = await train(root, 30);
+const second = await train(root, 40);
+const loaded = await loadConfig({ root });
+await promoteRun(loaded.config.registry, { runId: first });
+logs.stop();
+
+const server = await startServer(root);
+const pid = server.child.pid;
+console.log(`server ${server.url} (pid ${pid}) serving ${first}`);
+const rss: number[] = [];
+const sampler = setInterval(() => rss.push(rssMiB(pid)), 250);
+
+// Warm-up: JIT, polars and tfjs paths, connection pool.
+await scenario(server, "warm-up", 4, 1, 2);
+await scenario(server, "warm-up", 2, 1000, 2);
+const rssBefore = rssMiB(pid);
+const results: ScenarioResult[] = [];
+for (const c of SINGLE_CONCURRENCY) {
+  const r = await scenario(server, "single row", c, 1, SECONDS);
+  results.push(r);
+  console.log(format(r));
+}
+for (const c of BULK_CONCURRENCY) {
+  const r = await scenario(server, "1,000 rows", c, 1000, SECONDS);
+  results.push(r);
+  console.log(format(r));
+}
+const promotion = await scenario(
+  server,
+  "single row, promotion mid-run",
+  4,
+  1,
+  SECONDS * 2,
+  async (elapsed) => {
+    while (elapsed() < SECONDS) await new Promise((r) => setTimeout(r, 50));
+    using _quiet = captureLogs({ level: "error" });
+    await promoteRun(loaded.config.registry, { runId: second, force: true, reason: "load test" });
+  },
+);
+results.push(promotion);
+console.log(format(promotion));
+const rssAfter = rssMiB(pid);
+clearInterval(sampler);
+
+const metricsText = await (await fetch(`${server.url}/metrics`)).text();
+const batches = Number(
+  metricsText.match(/deno_mlops_serve_batch_requests_count (\d+)/)?.[1] ?? 0,
+);
+const scoredRequests = Number(
+  metricsText.match(/deno_mlops_serve_batch_requests_sum (\d+)/)?.[1] ?? 0,
+);
+server.child.kill("SIGTERM");
+const status = await server.child.status;
+const accessLines =
+  (await Deno.readTextFile(server.logFile)).split("\n").filter((l) =>
+    l.includes('"POST /v1/predict')
+  ).length;
+
+const machine = await describeMachine();
+const single = results.filter((r) => r.rowsPerRequest === 1 && r.name === "single row");
+const withinTarget = single.filter((r) => r.errors === 0 && r.p99 < P99_TARGET_MS);
+const best = withinTarget.sort((a, b) => b.rps - a.rps)[0];
+const totalErrors = results.reduce((sum, r) => sum + r.errors, 0);
+const switched = Object.keys(promotion.runIds);
+
+const markdown = `
+## HTTP prediction service under load (\`bench/load_test.ts\`)
+
+Machine: ${machine}. Load average before the run: ${loadBefore} (the machine is shared; other
+work running at the same time inflates latencies).
+Server: \`deno task serve\` as a subprocess on 127.0.0.1, access log on (JSON lines to a file),
+model: penguins MLP run \`${first}\`. Clients: closed loop in one Deno process on the same
+machine (they share the 2 cores with the server), JSON bodies, keep-alive; each scenario runs
+${SECONDS} s (the promotion scenario ${SECONDS * 2} s) or ${MAX_REQUESTS.toLocaleString("en")}
+requests, after a warm-up. Latency is client-side, request sent to answer parsed, in ms.
+
+| scenario | clients | requests | errors | req/s | rows/s | p50 ms | p99 ms | max ms | server p50 / p99 ms | requests per \`scoreRows\` call | ms per call |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${results.map(row).join("\n")}
+
+- Highest single-row rate with p99 under ${P99_TARGET_MS} ms: ${
+  best === undefined
+    ? `none on this machine (the best p99 was ${
+      Math.min(...single.map((r) => r.p99)).toFixed(1)
+    } ms, at ${single.sort((a, b) => a.p99 - b.p99)[0]!.concurrency} client(s))`
+    : `${best.rps.toFixed(0)} req/s at ${best.concurrency} client(s), p99 ${best.p99.toFixed(1)} ms`
+}.
+- Why the p99 target is missed: server-side, one \`scoreRows\` call takes ${
+  Math.min(...single.map((r) => r.scoringMeanMs)).toFixed(1)
+} ms or more here (column "ms per call"), more than the whole 10 ms budget. It is the
+  validate → clean → transform → predict code of \`deno task predict\`: a few dozen polars
+  operations whose fixed cost through nodejs-polars (tens of µs to about 1 ms each) does not
+  shrink with the frame, so 1,000 rows cost about as much as one. The service's own work (body,
+  JSON, checks, answer) is the small rest of the server p50. Client p99 is higher than server p99
+  because of the full garbage collection the service forces every 4 scoring calls (25–50 ms):
+  without it, dead polars objects pile up until V8 finalizes them in one pass that stopped the
+  process for 2 to 26 s in our measurements.
+- Throughput comes from batching: requests that arrive together are scored in one call, up to
+  ${Math.max(...single.map((r) => r.requests / r.scoringCalls)).toFixed(0)} requests per call at ${
+  Math.max(...SINGLE_CONCURRENCY)
+} clients.
+- Errors: ${totalErrors} in ${
+  results.reduce((s, r) => s + r.requests, 0).toLocaleString("en")
+} requests.
+- Promotion mid-run (\`promoteRun\` of \`${second}\` after ${SECONDS} s): ${promotion.errors} failed request(s); answers by run: ${
+  switched.map((id) => `\`${id}\` ${promotion.runIds[id]}`).join(", ")
+}.
+- Server memory (VmRSS): ${rssBefore.toFixed(0)} MiB after warm-up, ${
+  rssAfter.toFixed(0)
+} MiB at the end, ${Math.min(...rss).toFixed(0)}–${
+  Math.max(...rss).toFixed(0)
+} MiB over the run (sampled every 250 ms).
+- Batching: ${scoredRequests.toLocaleString("en")} scored requests went through ${
+  batches.toLocaleString("en")
+} \`scoreRows\` calls (requests that arrive together are scored in one call).
+- Access log: ${
+  accessLines.toLocaleString("en")
+} \`POST /v1/predict\` lines written. Shutdown: SIGTERM, exit code ${status.code}.
+`;
+console.log(markdown);
+if (WRITE) {
+  await writeResultsSection("serve", markdown);
+  console.log("wrote the serve section of bench/RESULTS.md");
+}
+if (!args.includes("--keep")) await Deno.remove(root, { recursive: true });
+if (totalErrors > 0 || status.code !== 0) Deno.exitCode = 1;
+
+function row(r: ScenarioResult): string {
+  return `| ${r.name} | ${r.concurrency} | ${r.requests.toLocaleString("en")} | ${r.errors} | ${
+    r.rps.toFixed(0)
+  } | ${(r.rps * r.rowsPerRequest).toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${
+    r.max.toFixed(1)
+  } | ${r.serverP50.toFixed(1)} / ${r.serverP99.toFixed(1)} | ${
+    (r.requests / r.scoringCalls).toFixed(1)
+  } | ${r.scoringMeanMs.toFixed(1)} |`;
+}
+
+function format(r: ScenarioResult): string {
+  return `${r.name.padEnd(30)} c=${String(r.concurrency).padStart(2)} ${
+    String(r.requests).padStart(6)
+  } req ${String(r.errors).padStart(3)} err ${r.rps.toFixed(0).padStart(5)} req/s p50 ${
+    r.p50.toFixed(1)
+  } p99 ${r.p99.toFixed(1)} max ${r.max.toFixed(1)} ms (server p50 ${r.serverP50.toFixed(1)} p99 ${
+    r.serverP99.toFixed(1)
+  }; ${(r.requests / r.scoringCalls).toFixed(1)} req per scoreRows call of ${
+    r.scoringMeanMs.toFixed(1)
+  } ms)`;
+}

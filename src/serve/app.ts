@@ -1,0 +1,368 @@
+/**
+ * The HTTP routes of the prediction service as a Hono app: prediction, health, readiness, the
+ * model card and Prometheus metrics, with JSON errors (never a stack trace) and an access log.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { RunArtifacts } from "../pipelines/mod.ts";
+import { getProjectLogger } from "../utils/mod.ts";
+import type { Logger } from "../utils/mod.ts";
+import { BatchScorer, DEFAULT_BATCH_SCORER_OPTIONS } from "./batch_scorer.ts";
+import type { ModelHolder, ServedModel } from "./model_holder.ts";
+import { PROMETHEUS_CONTENT_TYPE, ServeMetrics } from "./metrics.ts";
+import { RequestRejectedError } from "./request_error.ts";
+import {
+  DEFAULT_PARSE_ROWS_OPTIONS,
+  parseCsvRows,
+  parseJsonRows,
+  readBodyText,
+  REQUEST_MEDIA_TYPES,
+  requestFormat,
+  rowsSchemaForRun,
+} from "./request_rows.ts";
+import type { RequestRows, RowValue } from "./request_rows.ts";
+
+/** The service's routes and the methods each answers. */
+export const ROUTES: Readonly<Record<string, readonly string[]>> = {
+  "/v1/predict": ["POST"],
+  "/v1/health": ["GET", "HEAD"],
+  "/v1/ready": ["GET", "HEAD"],
+  "/v1/model": ["GET", "HEAD"],
+  "/metrics": ["GET", "HEAD"],
+};
+
+/** Options of {@link createApp}. */
+export interface AppOptions {
+  /**
+   * Largest request body, in bytes (`serve.max_body_bytes`); larger is answered with 413.
+   * @default 10485760
+   */
+  maxBodyBytes?: number;
+  /**
+   * Most rows in one request (`serve.max_rows`); more is answered with 413.
+   * @default 10000
+   */
+  maxRows?: number;
+  /**
+   * Longest text value accepted, in characters.
+   * @default 1024
+   */
+  maxValueChars?: number;
+  /**
+   * How far outside the training range a number may lie, in range widths, before it is refused.
+   * @default 1000000
+   */
+  maxRangeMultiple?: number;
+  /**
+   * Most problems listed in a 422 answer.
+   * @default 100
+   */
+  maxProblems?: number;
+  /**
+   * Full garbage collection every this many scoring calls, when the process runs with
+   * `--v8-flags=--expose-gc`; `0` leaves it to V8 (see `BatchScorerOptions`).
+   * @default 4
+   */
+  collectGarbageEvery?: number;
+  /**
+   * Write one access-log line per request (info level) through the logger.
+   * @default true
+   */
+  accessLog?: boolean;
+  /**
+   * Where access lines and unexpected errors go.
+   * @default the "serve" project logger
+   */
+  logger?: Logger;
+  /**
+   * The metrics to update and render (pass one to read them outside the app).
+   * @default a new ServeMetrics
+   */
+  metrics?: ServeMetrics;
+  /**
+   * Whether the service is shutting down: `/v1/ready` then answers 503 so load balancers stop
+   * sending, while requests that still arrive are served.
+   * @default () => false
+   */
+  shuttingDown?: () => boolean;
+}
+
+/** Defaults of {@link AppOptions} (logger and metrics are created when not given). */
+export const DEFAULT_APP_OPTIONS: Readonly<
+  Required<Omit<AppOptions, "logger" | "metrics" | "shuttingDown">>
+> = {
+  maxBodyBytes: 10 * 1024 * 1024,
+  maxRows: DEFAULT_PARSE_ROWS_OPTIONS.maxRows,
+  maxValueChars: DEFAULT_PARSE_ROWS_OPTIONS.maxValueChars,
+  maxRangeMultiple: DEFAULT_PARSE_ROWS_OPTIONS.maxRangeMultiple,
+  maxProblems: DEFAULT_PARSE_ROWS_OPTIONS.maxProblems,
+  collectGarbageEvery: DEFAULT_BATCH_SCORER_OPTIONS.collectGarbageEvery,
+  accessLog: true,
+};
+
+type Env = { Variables: { rows: number; runId: string } };
+
+/**
+ * Builds the service's Hono app around a model holder.
+ *
+ * Routes: `POST /v1/predict` (JSON `{"rows": [...]}` or CSV), `GET /v1/health`,
+ * `GET /v1/ready`, `GET /v1/model` and `GET /metrics`. Every error is a JSON
+ * `{ error, message, problems? }` with the matching status; unexpected failures answer 500
+ * with no detail and are logged.
+ *
+ * @param holder the production model
+ * @param options limits, access log, logger and metrics
+ * @returns the app; serve it with `Deno.serve(app.fetch)`
+ * @throws {RangeError} when a limit is not a positive number
+ * @example
+ * ```ts
+ * const app = createApp(holder, { maxRows: config.serve.max_rows });
+ * Deno.serve({ port: 8000 }, app.fetch);
+ * ```
+ */
+export function createApp(holder: ModelHolder, options: AppOptions = {}): Hono<Env> {
+  const settings = { ...DEFAULT_APP_OPTIONS, ...options };
+  for (const key of ["maxBodyBytes", "maxRows", "maxValueChars", "maxProblems"] as const) {
+    if (!Number.isInteger(settings[key]) || settings[key] < 1) {
+      throw new RangeError(
+        `Cannot create the app: ${key} must be a positive integer, got ${settings[key]}`,
+      );
+    }
+  }
+  if (!(settings.maxRangeMultiple > 0)) {
+    throw new RangeError(
+      `Cannot create the app: maxRangeMultiple must be a positive number, got ${settings.maxRangeMultiple}`,
+    );
+  }
+  const logger = options.logger ?? getProjectLogger("serve");
+  const shuttingDown = options.shuttingDown ?? (() => false);
+  const metrics = options.metrics ?? new ServeMetrics();
+  const scorer = new BatchScorer({
+    maxBatchRows: Math.max(settings.maxRows, DEFAULT_PARSE_ROWS_OPTIONS.maxRows),
+    maxProblems: settings.maxProblems,
+    collectGarbageEvery: settings.collectGarbageEvery,
+    onBatch: (info) => metrics.observeBatch(info.requests, info.seconds),
+  });
+  const parseOptions = {
+    maxRows: settings.maxRows,
+    maxValueChars: settings.maxValueChars,
+    maxRangeMultiple: settings.maxRangeMultiple,
+    maxProblems: settings.maxProblems,
+  };
+  const app = new Hono<Env>();
+
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    metrics.trackInFlight(1);
+    try {
+      await next();
+    } finally {
+      metrics.trackInFlight(-1);
+      const seconds = (performance.now() - started) / 1000;
+      const path = c.req.path;
+      const route = Object.hasOwn(ROUTES, path) ? path : "unmatched";
+      const status = c.res.status;
+      metrics.observeRequest(route, c.req.method, status, seconds);
+      if (settings.accessLog) {
+        logger.info("{method} {path} {status} {duration_ms} ms", {
+          method: c.req.method,
+          path: path.length > 200 ? `${path.slice(0, 200)}…` : path,
+          status,
+          duration_ms: Math.round(seconds * 100_000) / 100,
+          rows: c.get("rows") ?? null,
+          run_id: c.get("runId") ?? null,
+        });
+      }
+    }
+  });
+
+  app.post("/v1/predict", async (c) => {
+    const format = requestFormat(c.req.header("content-type") ?? null);
+    const lease = holder.acquire();
+    if (lease === null) throw notReady(holder);
+    c.set("runId", lease.run.id);
+    let rows: RequestRows | null = null;
+    try {
+      const text = await readBodyText(c.req.raw, settings.maxBodyBytes);
+      const schema = rowsSchemaForRun(lease.run);
+      rows = format === "json"
+        ? parseJsonRows(text, schema, parseOptions)
+        : parseCsvRows(text, schema, parseOptions);
+      c.set("rows", rows.count);
+      const scored = await scorer.score(lease.run, rows);
+      metrics.countRows(rows.count);
+      c.header("X-Run-Id", scored.runId);
+      return c.json({
+        run_id: scored.runId,
+        rows: rows.count,
+        predictions: scored.predictions,
+        warnings: scored.warnings,
+      });
+    } catch (error) {
+      if (rows !== null && error instanceof RequestRejectedError) metrics.countRows(0, rows.count);
+      throw error;
+    } finally {
+      lease.release();
+    }
+  });
+
+  app.get("/v1/health", (c) => c.json({ status: "ok" }));
+
+  app.get("/v1/ready", (c) => {
+    if (shuttingDown()) {
+      throw new RequestRejectedError(
+        503,
+        "shutting_down",
+        "Cannot take new work: the service is shutting down; send requests to another instance",
+      );
+    }
+    const model = holder.current;
+    if (model === null) throw notReady(holder);
+    return c.json({ status: "ready", run_id: model.runId });
+  });
+
+  app.get("/v1/model", (c) => {
+    const lease = holder.acquire();
+    if (lease === null) throw notReady(holder);
+    try {
+      return c.json(modelCard(lease.run, lease.model, settings));
+    } finally {
+      lease.release();
+    }
+  });
+
+  app.get("/metrics", (c) => {
+    const text = metrics.render({
+      runId: holder.current?.runId ?? null,
+      reloads: holder.reloads,
+      reloadFailures: holder.failures,
+    });
+    return c.body(text, 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE });
+  });
+
+  for (const [path, methods] of Object.entries(ROUTES)) {
+    app.all(path, (c) => {
+      throw new RequestRejectedError(
+        405,
+        "method_not_allowed",
+        `Cannot answer ${c.req.method} ${path}: the route answers ${methods.join(", ")}`,
+        { headers: { Allow: methods.join(", ") } },
+      );
+    });
+  }
+
+  app.notFound((c) => {
+    const routes = Object.entries(ROUTES).map(([path, methods]) => `${methods[0]} ${path}`);
+    const path = c.req.path.length > 200 ? `${c.req.path.slice(0, 200)}…` : c.req.path;
+    return answer(
+      c,
+      metrics,
+      new RequestRejectedError(
+        404,
+        "not_found",
+        `Cannot find ${c.req.method} ${JSON.stringify(path)}: the service answers ${
+          routes.join(", ")
+        }`,
+      ),
+    );
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof RequestRejectedError) return answer(c, metrics, error);
+    logger.error("Cannot answer {method} {path}: {error}", {
+      method: c.req.method,
+      path: c.req.path,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+    return answer(
+      c,
+      metrics,
+      new RequestRejectedError(
+        500,
+        "internal",
+        "Cannot answer the request: the service failed unexpectedly; the failure is logged, try again or report it",
+      ),
+    );
+  });
+
+  return app;
+}
+
+function answer(c: Context, metrics: ServeMetrics, error: RequestRejectedError): Response {
+  metrics.countError(error.code);
+  for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+  return c.json(error.toBody(), error.status as ContentfulStatusCode);
+}
+
+function notReady(holder: ModelHolder): RequestRejectedError {
+  return new RequestRejectedError(
+    503,
+    "not_ready",
+    `Cannot answer: no model is loaded yet (${
+      holder.lastError ?? "the production model is loading"
+    })`,
+    { headers: { "Retry-After": "1" } },
+  );
+}
+
+/** The body of `GET /v1/model`. */
+function modelCard(
+  run: RunArtifacts,
+  model: ServedModel,
+  settings: Required<Omit<AppOptions, "logger" | "metrics" | "shuttingDown">>,
+): Record<string, unknown> {
+  const { data } = run.loaded.config;
+  const numericOnly = (split: Record<string, unknown> | null | undefined) =>
+    split === null || split === undefined
+      ? null
+      : Object.fromEntries(Object.entries(split).filter(([, v]) => typeof v === "number"));
+  return {
+    run_id: model.runId,
+    promoted_at: model.promotedAt,
+    action: model.action,
+    loaded_at: model.loadedAt,
+    task: run.model.task,
+    family: run.model.family,
+    target: data.target,
+    classes: run.model.task === "classification" ? [...run.model.classes] : null,
+    metrics: model.metrics === null ? null : {
+      primary_metric: model.metrics.primary_metric,
+      val: numericOnly(model.metrics.model.val),
+      test: numericOnly(model.metrics.model.test),
+    },
+    input_schema: {
+      columns: run.signature.columns,
+      id_columns: data.id_columns,
+    },
+    example_request: { rows: [exampleRow(run)] },
+    limits: {
+      max_body_bytes: settings.maxBodyBytes,
+      max_rows: settings.maxRows,
+      max_value_chars: settings.maxValueChars,
+      media_types: Object.values(REQUEST_MEDIA_TYPES),
+    },
+  };
+}
+
+/** A typical row: each numeric column's training median, each category's most frequent value. */
+function exampleRow(run: RunArtifacts): Record<string, RowValue> {
+  const profiles = new Map(run.profile.columns.map((p) => [p.name, p]));
+  return Object.fromEntries(run.signature.columns.map((column) => {
+    const profile = profiles.get(column.name);
+    if (column.kind === "numeric") {
+      const median = profile?.kind === "numeric" ? profile.percentiles[50] : undefined;
+      const value = median ?? (column.min + column.max) / 2;
+      const integer = /^U?Int/.test(column.dtype);
+      return [column.name, integer ? Math.round(value) : Math.round(value * 100) / 100];
+    }
+    if (column.kind === "categorical") {
+      const frequencies = profile?.kind === "categorical" ? profile.frequencies : {};
+      const top = Object.entries(frequencies).sort((a, b) => b[1] - a[1])[0]?.[0];
+      return [column.name, top ?? column.categories[0] ?? null];
+    }
+    return [column.name, column.min];
+  }));
+}

@@ -1,0 +1,456 @@
+/**
+ * Scores requests with `scoreRows`, the code `deno task predict` runs on each batch, merging the
+ * requests that arrive together into one call.
+ *
+ * Most of the cost of `scoreRows` is fixed per call (a few dozen polars operations), so scoring
+ * twenty single-row requests in one call costs little more than scoring one. Requests that are
+ * ready in the same turn of the event loop are queued and scored together on the next turn;
+ * nothing waits on a timer. Each request still gets exactly its own answer: its predictions, or
+ * its own problems and nothing scored, whatever the other requests in the call hold.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import type { DataFrame, Series } from "nodejs-polars";
+import { setImmediate } from "node:timers";
+import { DataValidationError, SchemaMismatchError } from "../errors.ts";
+import { scoreRows } from "../pipelines/mod.ts";
+import type { RunArtifacts, ScoredRows } from "../pipelines/mod.ts";
+import type { RequestProblem } from "./request_error.ts";
+import { rowsRejected } from "./request_rows.ts";
+import type { RequestRows, RowValue } from "./request_rows.ts";
+
+/** The prediction of one row: its id fields, the prediction and (classification) probabilities. */
+export interface Prediction {
+  /** An id field echoed from the request, when `data.id_columns` names it. */
+  [id: string]: RowValue | Record<string, number> | undefined;
+  /** The predicted class, or the predicted value for regression. */
+  prediction: string | number;
+  /** Classification: the probability of every class, summing to 1. */
+  probabilities?: Record<string, number>;
+}
+
+/** Values that were scored but deserve a look. */
+export interface RequestWarning {
+  /** The input column. */
+  column: string;
+  /** `out_of_range`: outside the training range; `unseen_category`: never seen in training. */
+  kind: "out_of_range" | "unseen_category";
+  /** How many of the request's values. */
+  count: number;
+  /** What it means for the predictions. */
+  message: string;
+}
+
+/** The answer to one request. */
+export interface ScoredRequest {
+  /** The run that produced the predictions. */
+  runId: string;
+  /** One prediction per row, in request order. */
+  predictions: Prediction[];
+  /** Values scored all the same but outside what the model saw in training. */
+  warnings: RequestWarning[];
+}
+
+/** One `scoreRows` call, as reported to {@link BatchScorerOptions.onBatch}. */
+export interface BatchInfo {
+  /** Requests merged into the call. */
+  requests: number;
+  /** Rows scored (or checked) by the call. */
+  rows: number;
+  /** Seconds the call took. */
+  seconds: number;
+}
+
+/** Options of {@link BatchScorer}. */
+export interface BatchScorerOptions {
+  /**
+   * Most rows merged into one `scoreRows` call; a larger request is scored alone.
+   * @default 10000
+   */
+  maxBatchRows?: number;
+  /**
+   * Most problems listed in a 422 answer.
+   * @default 100
+   */
+  maxProblems?: number;
+  /**
+   * Run a full garbage collection after this many `scoreRows` calls, when the process was
+   * started with `--v8-flags=--expose-gc` (`deno task serve` is); `0` never does. Every call
+   * leaves hundreds of dead polars objects whose native finalizers V8 runs in one go: left to
+   * pile up, the collection that finally runs stops the server for seconds; collected every few
+   * calls, it costs tens of milliseconds.
+   * @default 4
+   */
+  collectGarbageEvery?: number;
+  /**
+   * Called after every `scoreRows` call (metrics).
+   * @default null
+   */
+  onBatch?: ((info: BatchInfo) => void) | null;
+}
+
+/** Defaults of {@link BatchScorerOptions}. */
+export const DEFAULT_BATCH_SCORER_OPTIONS: Readonly<Required<BatchScorerOptions>> = {
+  maxBatchRows: 10_000,
+  maxProblems: 100,
+  collectGarbageEvery: 4,
+  onBatch: null,
+};
+
+interface Pending {
+  run: RunArtifacts;
+  /** The rows that go to scoring: the request's rows without those of the wrong shape. */
+  rows: RequestRows;
+  /** The request as received when some rows were left out, else `null`. */
+  original: RequestRows | null;
+  /** For each row of `rows`, its 0-based position in `original`. */
+  origin: number[] | null;
+  resolve: (scored: ScoredRequest) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Queues requests and scores those that are ready together with one `scoreRows` call per run.
+ *
+ * @example
+ * ```ts
+ * const scorer = new BatchScorer();
+ * const { predictions } = await scorer.score(run, parseJsonRows(body, rowsSchemaForRun(run)));
+ * ```
+ */
+export class BatchScorer {
+  #settings: Required<BatchScorerOptions>;
+  #queue: Pending[] = [];
+  #scheduled = false;
+  #callsSinceCollection = 0;
+  #collecting = false;
+
+  /**
+   * @param options batch size, problem limit and the batch callback
+   * @throws {RangeError} when `maxBatchRows` or `maxProblems` is not a positive integer, or
+   *   `collectGarbageEvery` is negative
+   */
+  constructor(options: BatchScorerOptions = {}) {
+    this.#settings = { ...DEFAULT_BATCH_SCORER_OPTIONS, ...options };
+    const every = this.#settings.collectGarbageEvery;
+    if (!Number.isInteger(every) || every < 0) {
+      throw new RangeError(
+        `Cannot create BatchScorer: collectGarbageEvery must be a non-negative integer, got ${every}`,
+      );
+    }
+    for (const key of ["maxBatchRows", "maxProblems"] as const) {
+      const value = this.#settings[key];
+      if (!Number.isInteger(value) || value < 1) {
+        throw new RangeError(
+          `Cannot create BatchScorer: ${key} must be a positive integer, got ${value}`,
+        );
+      }
+    }
+  }
+
+  /** Requests waiting for the next call. */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Scores the rows of one request with `run`, together with the other requests queued in the
+   * same turn of the event loop.
+   *
+   * Rows whose values were refused (`rows.unscorable`) are left out of scoring; the others are
+   * still checked, so a refusal lists every problem of the request at once.
+   *
+   * @param run the run the request leased
+   * @param rows the request's checked rows
+   * @returns the predictions and warnings
+   * @throws {RequestRejectedError} 422 with the request's problems (row, column, message) when
+   *   any of its rows cannot be scored; nothing of it is scored then
+   * @example
+   * ```ts
+   * const scored = await scorer.score(lease.run, rows);
+   * ```
+   */
+  score(run: RunArtifacts, rows: RequestRows): Promise<ScoredRequest> {
+    return new Promise((resolve, reject) => {
+      let pending: Pending = { run, rows, original: null, origin: null, resolve, reject };
+      if (rows.rejected.length > 0) {
+        const bad = new Set(rows.unscorable);
+        const origin: number[] = [];
+        for (let i = 0; i < rows.count; i++) if (!bad.has(i + 1)) origin.push(i);
+        pending = { ...pending, rows: selectRows(rows, origin), original: rows, origin };
+        if (origin.length === 0) {
+          this.#refuse(pending, [], 0, new Set());
+          return;
+        }
+      }
+      this.#queue.push(pending);
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        // The next turn, after pending I/O: requests that arrived together are read by then.
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const queue = this.#queue;
+    this.#queue = [];
+    const byRun = new Map<RunArtifacts, Pending[]>();
+    for (const item of queue) {
+      const group = byRun.get(item.run);
+      if (group) group.push(item);
+      else byRun.set(item.run, [item]);
+    }
+    for (const [run, group] of byRun) {
+      let batch: Pending[] = [];
+      let rows = 0;
+      for (const item of group) {
+        if (batch.length > 0 && rows + item.rows.count > this.#settings.maxBatchRows) {
+          this.#scoreBatch(run, batch);
+          batch = [];
+          rows = 0;
+        }
+        batch.push(item);
+        rows += item.rows.count;
+      }
+      if (batch.length > 0) this.#scoreBatch(run, batch);
+    }
+    this.#maybeCollect();
+  }
+
+  /**
+   * Collects garbage once the answers just built are written: on a timer turn, so the responses
+   * go out first, and only when no request waits to be scored (unless that keeps happening for
+   * four times the interval).
+   */
+  #maybeCollect(): void {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    const every = this.#settings.collectGarbageEvery;
+    if (gc === undefined || every === 0 || this.#collecting) return;
+    if (this.#callsSinceCollection < every) return;
+    this.#collecting = true;
+    setTimeout(() => {
+      this.#collecting = false;
+      // Requests are waiting: their flush comes first and calls this again when done.
+      if (this.#queue.length > 0 && this.#callsSinceCollection < 4 * every) return;
+      this.#callsSinceCollection = 0;
+      gc();
+    }, 0);
+  }
+
+  #scoreBatch(run: RunArtifacts, batch: Pending[]): void {
+    const started = performance.now();
+    this.#callsSinceCollection++;
+    let scored: ScoredRows;
+    try {
+      scored = scoreRows(run, buildFrame(run, batch));
+    } catch (error) {
+      this.#report(batch, started);
+      if (batch.length > 1) {
+        // One request broke the whole call (e.g. an encoder set to fail on unknown values):
+        // score each alone, so only that request fails.
+        for (const item of batch) this.#scoreBatch(run, [item]);
+        return;
+      }
+      const item = batch[0]!;
+      if (error instanceof DataValidationError || error instanceof SchemaMismatchError) {
+        const problem = {
+          row: null,
+          column: null,
+          message: `the model refused the rows: ${error.message}`,
+        };
+        this.#refuse(item, [problem], 0, new Set());
+      } else {
+        item.reject(error);
+      }
+      return;
+    }
+    this.#report(batch, started);
+    try {
+      this.#answer(run, batch, scored);
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+    }
+  }
+
+  /** Refuses a request with its problems of shape and those scoring found, in row order. */
+  #refuse(item: Pending, found: RequestProblem[], more: number, rows: Set<number>): void {
+    const original = item.original ?? item.rows;
+    const all = [...original.problems, ...found].sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+    const limit = this.#settings.maxProblems;
+    const bad = new Set([...original.rejected, ...rows]);
+    const wholeRequest = all.some((p) => p.row === null);
+    item.reject(
+      rowsRejected(
+        all.slice(0, limit),
+        Math.max(0, all.length - limit) + more + original.moreProblems,
+        wholeRequest ? null : bad.size,
+        original.count,
+      ),
+    );
+  }
+
+  #report(batch: Pending[], started: number): void {
+    this.#settings.onBatch?.({
+      requests: batch.length,
+      rows: batch.reduce((sum, item) => sum + item.rows.count, 0),
+      seconds: (performance.now() - started) / 1000,
+    });
+  }
+
+  /** Splits one call's output back into the answers of its requests. */
+  #answer(run: RunArtifacts, batch: Pending[], scored: ScoredRows): void {
+    const owner = new Int32Array(batch.reduce((sum, item) => sum + item.rows.count, 0));
+    const starts: number[] = [];
+    let offset = 0;
+    batch.forEach((item, b) => {
+      starts.push(offset);
+      owner.fill(b, offset, offset + item.rows.count);
+      offset += item.rows.count;
+    });
+    // Problems and rejected rows of each request, numbered as in the request.
+    const problems = batch.map(() => [] as RequestProblem[]);
+    const badRows = batch.map(() => new Set<number>());
+    const extra = batch.map(() => 0);
+    const requestRow = (b: number, row: number) => {
+      const origin = batch[b]!.origin;
+      return origin === null ? row : origin[row - 1]! + 1;
+    };
+    for (const r of scored.rejected) {
+      const b = owner[r - 1]!;
+      badRows[b]!.add(requestRow(b, r - starts[b]!));
+    }
+    for (const p of scored.problems) {
+      const b = owner[p.row - 1]!;
+      const row = requestRow(b, p.row - starts[b]!);
+      badRows[b]!.add(row);
+      if (problems[b]!.length < this.#settings.maxProblems) {
+        problems[b]!.push({ row, column: p.column, message: p.problem });
+      } else {
+        extra[b]!++;
+      }
+    }
+
+    const output = scored.predictions;
+    const classes = [...run.model.classes];
+    const labels = output === null ? [] : output.getColumn("prediction").toArray();
+    const probabilities = output === null || run.model.task === "regression"
+      ? null
+      : classes.map((c) => (output.getColumn(`proba_${c}`) as Series).toArray() as number[]);
+    const flagged = Object.keys(scored.out_of_range).length > 0 ||
+      Object.keys(scored.unseen_categories).length > 0;
+
+    let next = 0; // position in `output`, which holds only the rows that could be scored
+    batch.forEach((item, b) => {
+      const count = item.rows.count;
+      if (badRows[b]!.size > 0 || problems[b]!.length > 0 || item.original !== null) {
+        next += count - badRows[b]!.size; // skip its rows that were scored
+        this.#refuse(item, problems[b]!, extra[b]!, badRows[b]!);
+        return;
+      }
+      const predictions = new Array<Prediction>(count);
+      for (let i = 0; i < count; i++, next++) {
+        const prediction: Prediction = { prediction: labels[next] as string | number };
+        if (probabilities !== null) {
+          prediction.probabilities = Object.fromEntries(
+            classes.map((c, k) => [c, probabilities[k]![next]!]),
+          );
+        }
+        const ids = item.rows.ids?.[i];
+        predictions[i] = ids === undefined ? prediction : { ...ids, ...prediction };
+      }
+      item.resolve({
+        runId: run.id,
+        predictions,
+        warnings: flagged ? requestWarnings(run, item.rows, scored) : [],
+      });
+    });
+  }
+}
+
+/** The rows at 0-based `positions` of `rows`, without problems. */
+function selectRows(rows: RequestRows, positions: number[]): RequestRows {
+  return {
+    count: positions.length,
+    columns: new Map(
+      [...rows.columns].map(([name, values]) => [name, positions.map((i) => values[i]!)]),
+    ),
+    ids: rows.ids === null ? null : positions.map((i) => rows.ids![i]!),
+    problems: [],
+    rejected: [],
+    unscorable: [],
+    moreProblems: 0,
+  };
+}
+
+/** Builds one frame from the rows of several requests: numbers stay numbers unless mixed with text. */
+function buildFrame(run: RunArtifacts, batch: Pending[]): DataFrame {
+  const series = run.signature.columns.map((column) => {
+    const values = batch.length === 1
+      ? batch[0]!.rows.columns.get(column.name)!
+      : batch.flatMap((item) => item.rows.columns.get(column.name)!);
+    const numeric = column.kind === "numeric" &&
+      values.every((v) => v === null || typeof v === "number");
+    if (numeric) return pl.Series(column.name, values, pl.Float64);
+    return pl.Series(
+      column.name,
+      values.map((v) => (typeof v === "number" ? String(v) : v)),
+      pl.Utf8,
+    );
+  });
+  return pl.DataFrame(series);
+}
+
+/** Counts a request's values outside the training range or categories, for its warnings. */
+function requestWarnings(
+  run: RunArtifacts,
+  rows: RequestRows,
+  scored: ScoredRows,
+): RequestWarning[] {
+  const { cleaning } = run.loaded.config;
+  const warnings: RequestWarning[] = [];
+  for (const column of run.signature.columns) {
+    const values = rows.columns.get(column.name)!;
+    if (column.kind === "numeric" && scored.out_of_range[column.name] !== undefined) {
+      let count = 0;
+      for (const value of values) {
+        if (value === null) continue;
+        const x = typeof value === "number" ? value : Number(value.trim());
+        if (Number.isFinite(x) && (x < column.min || x > column.max)) count++;
+      }
+      if (count > 0) {
+        warnings.push({
+          column: column.name,
+          kind: "out_of_range",
+          count,
+          message: `${count} value${
+            count === 1 ? "" : "s"
+          } outside the training range [${column.min}, ${column.max}]: scored all the same, but the model is extrapolating`,
+        });
+      }
+    }
+    if (column.kind === "categorical" && scored.unseen_categories[column.name] !== undefined) {
+      const known = new Set(column.categories);
+      const missing = new Set((cleaning.na_values[column.name] ?? []).map(String));
+      let count = 0;
+      for (const value of values) {
+        if (value === null) continue;
+        const text = cleaning.trim_strings ? String(value).trim() : String(value);
+        if (!known.has(text) && !missing.has(text)) count++;
+      }
+      if (count > 0) {
+        warnings.push({
+          column: column.name,
+          kind: "unseen_category",
+          count,
+          message: `${count} value${count === 1 ? "" : "s"} never seen in training (known: ${
+            JSON.stringify(column.categories)
+          }): scored with the encoder's rule for unknown values`,
+        });
+      }
+    }
+  }
+  return warnings;
+}

@@ -1,0 +1,49 @@
+/**
+ * The HTTP prediction service (`deno task serve`): a Hono app on `Deno.serve` that scores JSON
+ * or CSV rows with the production run through `scoreRows` (the code `deno task predict` runs),
+ * answers health, readiness, model and Prometheus metrics routes, reloads the model when
+ * production changes without dropping requests, and shuts down gracefully.
+ *
+ * @module
+ */
+export { createApp, DEFAULT_APP_OPTIONS, ROUTES } from "./app.ts";
+export type { AppOptions } from "./app.ts";
+export { BatchScorer, DEFAULT_BATCH_SCORER_OPTIONS } from "./batch_scorer.ts";
+export type {
+  BatchInfo,
+  BatchScorerOptions,
+  Prediction,
+  RequestWarning,
+  ScoredRequest,
+} from "./batch_scorer.ts";
+export {
+  BATCH_SIZE_BUCKETS,
+  LATENCY_BUCKETS,
+  METRIC_PREFIX,
+  PROMETHEUS_CONTENT_TYPE,
+  ServeMetrics,
+} from "./metrics.ts";
+export type { ModelMetricsState } from "./metrics.ts";
+export { DEFAULT_MODEL_HOLDER_OPTIONS, ModelHolder } from "./model_holder.ts";
+export type { ModelHolderOptions, ModelLease, ServedModel } from "./model_holder.ts";
+export { RequestRejectedError } from "./request_error.ts";
+export type { ErrorBody, RequestProblem } from "./request_error.ts";
+export {
+  DEFAULT_PARSE_ROWS_OPTIONS,
+  parseCsvRows,
+  parseJsonRows,
+  readBodyText,
+  REQUEST_MEDIA_TYPES,
+  requestFormat,
+  rowsRejected,
+  rowsSchemaForRun,
+} from "./request_rows.ts";
+export type {
+  ParseRowsOptions,
+  RequestFormat,
+  RequestRows,
+  RowsSchema,
+  RowValue,
+} from "./request_rows.ts";
+export { DEFAULT_START_SERVER_OPTIONS, startServer } from "./server.ts";
+export type { RunningServer, StartServerOptions } from "./server.ts";

@@ -1,0 +1,303 @@
+/**
+ * Holds the production model the service scores with, and swaps it when production changes
+ * (promotion or rollback) without dropping a request: each request leases the run it starts
+ * with and keeps it to the end; a replaced run is disposed once its last lease is released.
+ *
+ * @module
+ */
+import { readProduction, readProductionPointer, readRunMetrics } from "../models/mod.ts";
+import type { RunMetricsFile } from "../models/mod.ts";
+import { loadRunArtifacts } from "../pipelines/mod.ts";
+import type { RunArtifacts } from "../pipelines/mod.ts";
+import { getProjectLogger } from "../utils/mod.ts";
+import type { Logger } from "../utils/mod.ts";
+
+/** What the holder knows about the run it serves. */
+export interface ServedModel {
+  /** The run id. */
+  runId: string;
+  /** When production last changed to this run (`current.json`). */
+  promotedAt: string;
+  /** How it got there: `promote`, `force` or `rollback`. */
+  action: string;
+  /** When this process loaded it (ISO time). */
+  loadedAt: string;
+  /** The run's `metrics.json`, or `null` when it cannot be read. */
+  metrics: RunMetricsFile | null;
+}
+
+/** A run leased by one request; call `release()` exactly once when the response is built. */
+export interface ModelLease {
+  /** The loaded run. */
+  readonly run: RunArtifacts;
+  /** What is known about it. */
+  readonly model: ServedModel;
+  /** Ends the lease; later calls do nothing. */
+  release(): void;
+}
+
+/** Options of {@link ModelHolder}. */
+export interface ModelHolderOptions {
+  /**
+   * Milliseconds between two checks of `current.json` by {@link ModelHolder.start}.
+   * @default 1000
+   */
+  pollIntervalMs?: number;
+  /**
+   * Where to log loads, swaps and failures.
+   * @default the "serve" project logger
+   */
+  logger?: Logger;
+}
+
+/** Defaults of {@link ModelHolderOptions} (the logger defaults to the "serve" project logger). */
+export const DEFAULT_MODEL_HOLDER_OPTIONS: Readonly<Required<Omit<ModelHolderOptions, "logger">>> =
+  {
+    pollIntervalMs: 1000,
+  };
+
+interface Entry {
+  run: RunArtifacts;
+  model: ServedModel;
+  /** `run_id@promoted_at`: changes with every promotion or rollback. */
+  key: string;
+  leases: number;
+  retired: boolean;
+  disposed: boolean;
+}
+
+/**
+ * The production model of a registry, reloaded when `current.json` changes.
+ *
+ * @example
+ * ```ts
+ * const holder = new ModelHolder(config.registry, root);
+ * await holder.refresh();
+ * holder.start();
+ * const lease = holder.acquire();
+ * try { scoreRows(lease!.run, frame); } finally { lease?.release(); }
+ * await holder.close();
+ * ```
+ */
+export class ModelHolder {
+  #registry: { production_dir: string };
+  #root: string;
+  #pollIntervalMs: number;
+  #logger: Logger;
+  #current: Entry | null = null;
+  #refreshing: Promise<boolean> | null = null;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #closed = false;
+  #failedKey: string | null = null;
+  #lastError: string | null = null;
+  #reloads = 0;
+  #failures = 0;
+
+  /**
+   * @param registry where production lives (`config.registry`)
+   * @param root the project root, against which the run's config snapshot resolves
+   * @param options poll interval and logger
+   * @throws {RangeError} when `pollIntervalMs` is not a positive number
+   */
+  constructor(
+    registry: { production_dir: string },
+    root: string,
+    options: ModelHolderOptions = {},
+  ) {
+    const settings = { ...DEFAULT_MODEL_HOLDER_OPTIONS, ...options };
+    if (!(settings.pollIntervalMs > 0)) {
+      throw new RangeError(
+        `Cannot create ModelHolder: pollIntervalMs must be a positive number, got ${settings.pollIntervalMs}`,
+      );
+    }
+    this.#registry = registry;
+    this.#root = root;
+    this.#pollIntervalMs = settings.pollIntervalMs;
+    this.#logger = options.logger ?? getProjectLogger("serve");
+  }
+
+  /** The run served now, or `null` before one is loaded. */
+  get current(): ServedModel | null {
+    return this.#current?.model ?? null;
+  }
+
+  /** Why no model is loaded, or why the last reload failed; `null` when nothing failed. */
+  get lastError(): string | null {
+    return this.#lastError;
+  }
+
+  /** Successful loads since the holder was created (the first load included). */
+  get reloads(): number {
+    return this.#reloads;
+  }
+
+  /** Loads that failed (the previous model stayed in service). */
+  get failures(): number {
+    return this.#failures;
+  }
+
+  /**
+   * Leases the current run for one request.
+   *
+   * @returns the lease, or `null` when no model is loaded (or the holder is closed)
+   * @example
+   * ```ts
+   * const lease = holder.acquire();
+   * ```
+   */
+  acquire(): ModelLease | null {
+    const entry = this.#current;
+    if (entry === null || this.#closed) return null;
+    entry.leases++;
+    let released = false;
+    return {
+      run: entry.run,
+      model: entry.model,
+      release: () => {
+        if (released) return;
+        released = true;
+        entry.leases--;
+        this.#disposeIfIdle(entry);
+      },
+    };
+  }
+
+  /**
+   * Checks `current.json` and, when production changed, loads the new run (checksums verified)
+   * and swaps it in; the old run is disposed when its last lease ends. A run that fails to load
+   * is logged and skipped until production changes again; the old run stays in service.
+   *
+   * @returns `true` when a new run was swapped in
+   * @example
+   * ```ts
+   * if (await holder.refresh()) console.log(holder.current?.runId);
+   * ```
+   */
+  refresh(): Promise<boolean> {
+    this.#refreshing ??= this.#refresh().finally(() => (this.#refreshing = null));
+    return this.#refreshing;
+  }
+
+  /**
+   * Starts checking production every `pollIntervalMs`; {@link close} stops it.
+   *
+   * @example
+   * ```ts
+   * holder.start();
+   * ```
+   */
+  start(): void {
+    if (this.#timer !== null || this.#closed) return;
+    const tick = async () => {
+      await this.refresh();
+      if (!this.#closed) this.#timer = setTimeout(tick, this.#pollIntervalMs);
+    };
+    this.#timer = setTimeout(tick, this.#pollIntervalMs);
+  }
+
+  /**
+   * Stops polling and disposes the current run once its leases end; `acquire` then returns
+   * `null`.
+   *
+   * @example
+   * ```ts
+   * await holder.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.#refreshing;
+    const entry = this.#current;
+    if (entry !== null) {
+      entry.retired = true;
+      this.#disposeIfIdle(entry);
+    }
+  }
+
+  async #refresh(): Promise<boolean> {
+    if (this.#closed) return false;
+    const dir = this.#registry.production_dir;
+    let pointer;
+    try {
+      pointer = await readProductionPointer(dir);
+    } catch (error) {
+      this.#fail(`pointer:${(error as Error).message}`, error as Error);
+      return false;
+    }
+    if (pointer === null) {
+      if (this.#current === null) {
+        this.#lastError =
+          `production "${dir}" holds no promoted run; promote one with \`deno task promote\``;
+      }
+      return false;
+    }
+    const key = `${pointer.run_id}@${pointer.promoted_at}`;
+    if (key === this.#current?.key || key === this.#failedKey) return false;
+
+    let entry: Entry;
+    try {
+      const production = await readProduction(dir);
+      if (production === null) return false;
+      const run = await loadRunArtifacts(production.dir, production.record, this.#root);
+      const metrics = await readRunMetrics(production.dir).catch(() => null);
+      entry = {
+        run,
+        key: `${production.runId}@${production.pointer.promoted_at}`,
+        leases: 0,
+        retired: false,
+        disposed: false,
+        model: {
+          runId: production.runId,
+          promotedAt: production.pointer.promoted_at,
+          action: production.pointer.action,
+          loadedAt: new Date().toISOString(),
+          metrics,
+        },
+      };
+    } catch (error) {
+      this.#fail(key, error as Error);
+      return false;
+    }
+    if (this.#closed) {
+      entry.run.model.dispose();
+      return false;
+    }
+    const previous = this.#current;
+    this.#current = entry;
+    this.#failedKey = null;
+    this.#lastError = null;
+    this.#reloads++;
+    this.#logger.info("Serving run {run_id} ({action} at {promoted_at}), replacing {previous}", {
+      run_id: entry.model.runId,
+      action: entry.model.action,
+      promoted_at: entry.model.promotedAt,
+      previous: previous?.model.runId ?? "none",
+    });
+    if (previous !== null) {
+      previous.retired = true;
+      this.#disposeIfIdle(previous);
+    }
+    return true;
+  }
+
+  #fail(key: string, error: Error): void {
+    this.#failures++;
+    const served = this.#current?.model.runId;
+    this.#lastError = `Cannot load the production model: ${error.message}`;
+    if (key === this.#failedKey) return; // logged once per production change
+    this.#failedKey = key;
+    this.#logger.error("Cannot load the production model, {keeping}: {error}", {
+      keeping: served === undefined ? "no model is served" : `still serving ${served}`,
+      error: error.message,
+    });
+  }
+
+  #disposeIfIdle(entry: Entry): void {
+    if (!entry.retired || entry.leases > 0 || entry.disposed) return;
+    entry.disposed = true;
+    entry.run.model.dispose();
+    this.#logger.debug("Disposed run {run_id}", { run_id: entry.model.runId });
+  }
+}

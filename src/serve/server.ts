@@ -1,0 +1,185 @@
+/**
+ * Runs the prediction service: loads the production model, serves the Hono app with
+ * `Deno.serve` on `serve.host:serve.port`, reloads the model when production changes, and shuts
+ * down gracefully (in-flight requests finish, then the model is released).
+ *
+ * @module
+ */
+import type { LoadedConfig } from "../config/mod.ts";
+import { getProjectLogger } from "../utils/mod.ts";
+import type { Logger } from "../utils/mod.ts";
+import { createApp } from "./app.ts";
+import type { AppOptions } from "./app.ts";
+import { ServeMetrics } from "./metrics.ts";
+import { ModelHolder } from "./model_holder.ts";
+
+/** Options of {@link startServer}. */
+export interface StartServerOptions {
+  /**
+   * The interface to listen on; `null` takes `serve.host`.
+   * @default null
+   */
+  hostname?: string | null;
+  /**
+   * The port; `0` lets the system pick a free one; `null` takes `serve.port`.
+   * @default null
+   */
+  port?: number | null;
+  /**
+   * Milliseconds between two checks of production for a new run.
+   * @default 1000
+   */
+  pollIntervalMs?: number;
+  /**
+   * On shutdown, how long to wait for in-flight requests (bodies still arriving included) before
+   * closing connections anyway.
+   * @default 10000
+   */
+  drainTimeoutMs?: number;
+  /**
+   * Access log and the app's extra limits (body and row limits come from `serve`).
+   * @default {}
+   */
+  app?: Pick<
+    AppOptions,
+    "accessLog" | "maxValueChars" | "maxRangeMultiple" | "maxProblems" | "collectGarbageEvery"
+  >;
+  /**
+   * Where to log.
+   * @default the "serve" project logger
+   */
+  logger?: Logger;
+}
+
+/** Defaults of {@link StartServerOptions} (the logger defaults to the "serve" project logger). */
+export const DEFAULT_START_SERVER_OPTIONS: Readonly<
+  Required<Omit<StartServerOptions, "logger">>
+> = {
+  hostname: null,
+  port: null,
+  pollIntervalMs: 1000,
+  drainTimeoutMs: 10_000,
+  app: {},
+};
+
+/** A running service. */
+export interface RunningServer {
+  /** The base URL, e.g. `http://127.0.0.1:8000`. */
+  readonly url: string;
+  /** The interface it listens on. */
+  readonly hostname: string;
+  /** The port it listens on (the real one when `0` was asked). */
+  readonly port: number;
+  /** The production model it serves. */
+  readonly holder: ModelHolder;
+  /** Its metrics. */
+  readonly metrics: ServeMetrics;
+  /**
+   * Drains and stops: `/v1/ready` answers 503 at once, requests keep being served until none is
+   * in flight (or `drainTimeoutMs` passes), then the server closes and the model is released.
+   */
+  shutdown(): Promise<void>;
+  /** Settles when the server has stopped. */
+  readonly finished: Promise<void>;
+}
+
+/**
+ * Loads the production model and starts serving.
+ *
+ * The server starts even when production is empty or its run cannot be loaded: `/v1/ready`
+ * answers 503 with the reason, and the model is picked up as soon as a run is promoted.
+ *
+ * @param loaded the loaded config (`serve`, `registry`, the root)
+ * @param options listen address overrides, poll interval, app options and logger
+ * @returns the running server
+ * @throws {Deno.errors.AddrInUse} when the port is taken
+ * @example
+ * ```ts
+ * const server = await startServer(await loadConfig(), { port: 0 });
+ * console.log(server.url);
+ * await server.shutdown();
+ * ```
+ */
+export async function startServer(
+  loaded: LoadedConfig,
+  options: StartServerOptions = {},
+): Promise<RunningServer> {
+  const settings = { ...DEFAULT_START_SERVER_OPTIONS, ...options };
+  const { serve, registry } = loaded.config;
+  const logger = options.logger ?? getProjectLogger("serve");
+  const holder = new ModelHolder(registry, loaded.root, {
+    pollIntervalMs: settings.pollIntervalMs,
+    logger,
+  });
+  await holder.refresh();
+  const metrics = new ServeMetrics();
+  let stopping: Promise<void> | null = null;
+  const app = createApp(holder, {
+    ...settings.app,
+    maxBodyBytes: serve.max_body_bytes,
+    maxRows: serve.max_rows,
+    logger,
+    metrics,
+    shuttingDown: () => stopping !== null,
+  });
+  const server = Deno.serve({
+    hostname: settings.hostname ?? serve.host,
+    port: settings.port ?? serve.port,
+    onListen: () => {},
+    onError: (error) => {
+      logger.error("Cannot answer a request: {error}", {
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+      return new Response(
+        JSON.stringify({
+          error: "internal",
+          message: "Cannot answer the request: the service failed unexpectedly",
+        }),
+        { status: 500, headers: { "Content-Type": "application/json" } },
+      );
+    },
+  }, (request) => app.fetch(request));
+  holder.start();
+  const address = server.addr;
+  const hostname = address.hostname;
+  const port = address.port;
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  logger.info("Listening on http://{host}:{port}, serving {run_id}", {
+    host,
+    port,
+    run_id: holder.current?.runId ?? "no model yet",
+  });
+
+  const shutdown = () => {
+    stopping ??= (async () => {
+      logger.info("Shutting down: finishing {count} in-flight request(s)", {
+        count: metrics.inFlight,
+      });
+      // Deno's server.shutdown() cuts request bodies still being received, so wait for the
+      // requests in flight first.
+      const deadline = performance.now() + settings.drainTimeoutMs;
+      while (metrics.inFlight > 0 && performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      if (metrics.inFlight > 0) {
+        logger.warning("Closing with {count} request(s) still in flight after {ms} ms", {
+          count: metrics.inFlight,
+          ms: settings.drainTimeoutMs,
+        });
+      }
+      await server.shutdown();
+      await holder.close();
+      logger.info("Stopped");
+    })();
+    return stopping;
+  };
+  return {
+    url: `http://${host}:${port}`,
+    hostname,
+    port,
+    holder,
+    metrics,
+    shutdown,
+    finished: server.finished.then(() => stopping ?? undefined),
+  };
+}

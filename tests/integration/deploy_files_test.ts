@@ -1,0 +1,112 @@
+/**
+ * No Docker engine runs on the build machines, so these tests check what can be checked without
+ * one: the images, compose file, workflows and hooks name only files and tasks that exist, use
+ * the same pinned Deno, run as a non-root user and health-check the service.
+ */
+import assert from "node:assert/strict";
+import { parse } from "yaml";
+import { REPO_ROOT } from "../_helpers/project.ts";
+
+const read = (path: string) => Deno.readTextFileSync(`${REPO_ROOT}/${path}`);
+const TASKS = Object.keys(JSON.parse(read("deno.json")).tasks);
+const DENO_VERSION = read(".ci/run").match(/DENO_VERSION=([\d.]+)/)?.[1];
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(`${REPO_ROOT}/${path}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every `deno task NAME` in a text, plus the task names given to `deno task` in JSON arrays. */
+function tasksNamed(text: string): string[] {
+  return [...text.matchAll(/deno task ([a-z:]+)/g)].map((m) => m[1]!);
+}
+
+for (const file of ["docker/Dockerfile.train", "docker/Dockerfile.serve"]) {
+  Deno.test(`${file} pins Deno, copies only existing paths and runs unprivileged`, () => {
+    const text = read(file);
+    assert.match(text, new RegExp(`^FROM denoland/deno:${DENO_VERSION}$`, "m"));
+    const copies = [...text.matchAll(/^COPY (.+) \S+$/gm)].flatMap((m) => m[1]!.split(" "));
+    assert.ok(copies.includes("deno.lock"), "dependencies come from the lockfile");
+    for (const source of copies) {
+      assert.ok(exists(source), `${file}: COPY ${source} does not exist`);
+    }
+    assert.match(text, /RUN deno install --frozen/);
+    assert.ok(
+      text.indexOf("RUN deno install --frozen") < text.indexOf("COPY src/"),
+      "the dependency layer comes before the sources",
+    );
+    assert.match(text, /^USER deno$/m);
+    for (const checked of text.match(/deno check (.+)/)?.[1]?.split(" ") ?? []) {
+      assert.ok(exists(checked), `${file}: deno check ${checked}`);
+    }
+  });
+}
+
+Deno.test("the serving image health-checks /v1/health on the configured port and runs serve", () => {
+  const text = read("docker/Dockerfile.serve");
+  const port = parse(read("config/config.yaml")).serve.port;
+  assert.match(text, new RegExp(`EXPOSE ${port}`));
+  assert.match(text, new RegExp(`HEALTHCHECK .*\\n?.*127\\.0\\.0\\.1:${port}/v1/health`));
+  assert.match(text, /ENTRYPOINT \["deno", "task"\]\nCMD \["serve"\]/);
+  assert.ok(TASKS.includes("serve"));
+});
+
+Deno.test("the training entrypoint and the workflows run only tasks that exist", () => {
+  const texts = [
+    read("docker/entrypoint.sh"),
+    read(".github/workflows/ci.yml"),
+    read(".github/workflows/cd.yml"),
+  ];
+  const named = texts.flatMap(tasksNamed);
+  assert.ok(named.includes("train") && named.includes("promote") && named.includes("test"));
+  for (const task of named) assert.ok(TASKS.includes(task), `unknown task "${task}"`);
+});
+
+Deno.test("docker-compose trains and promotes into a shared volume, then serves", () => {
+  const compose = parse(read("docker/docker-compose.yml"));
+  assert.equal(compose.services.train.build.dockerfile, "docker/Dockerfile.train");
+  assert.equal(compose.services.serve.build.dockerfile, "docker/Dockerfile.serve");
+  assert.ok(exists(compose.services.train.build.dockerfile));
+  assert.equal(compose.services.serve.depends_on.train.condition, "service_completed_successfully");
+  assert.deepEqual(compose.services.train.volumes, ["models:/app/models"]);
+  assert.deepEqual(compose.services.serve.volumes, ["models:/app/models:ro"]);
+  assert.ok("models" in compose.volumes);
+});
+
+Deno.test("workflows pin every action to an exact release and use the same Deno", () => {
+  for (const file of [".github/workflows/ci.yml", ".github/workflows/cd.yml"]) {
+    const workflow = parse(read(file));
+    const steps = Object.values(
+      workflow.jobs as Record<
+        string,
+        { steps: { uses?: string; with?: Record<string, string> }[] }
+      >,
+    )
+      .flatMap((job) => job.steps);
+    for (const step of steps.filter((s) => s.uses)) {
+      assert.match(
+        step.uses!,
+        /^[\w-]+\/[\w-]+@v\d+\.\d+\.\d+$/,
+        `${file}: ${step.uses} is not pinned`,
+      );
+      if (step.uses!.startsWith("denoland/setup-deno@")) {
+        assert.equal(step.with?.["deno-version"], `v${DENO_VERSION}`);
+      }
+    }
+  }
+  const ci = parse(read(".github/workflows/ci.yml"));
+  const run = ci.jobs["check-and-test"].steps.map((s: { run?: string }) => s.run ?? "").join("\n");
+  assert.match(run, /deno install --frozen/);
+  assert.match(run, /deno task check/);
+  assert.match(run, /nbconvert --to notebook --execute/);
+});
+
+Deno.test("the pre-commit hooks run deno fmt, lint and check", () => {
+  const config = parse(read(".pre-commit-config.yaml"));
+  const entries = config.repos[0].hooks.map((h: { entry: string }) => h.entry);
+  assert.deepEqual(entries, ["deno fmt", "deno lint", "deno check"]);
+});

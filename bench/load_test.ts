@@ -3,11 +3,13 @@
  *
  * Trains two penguins runs in a temporary project, promotes the first, starts the real service
  * as a subprocess on a free port and drives it with closed-loop clients (each sends its next
- * request when the previous answer arrives): single-row requests at rising concurrency, then
- * 1,000-row requests, then single rows while the second run is promoted mid-way. Every scenario
- * is bounded by time and by request count, so the test stops by itself. It reports sustained
- * requests/s, p50/p99 latency, errors (any non-200 answer or failed connection) and the server's
- * resident memory before, during and after, then stops the server with SIGTERM.
+ * request when the previous answer arrives): single-row requests at rising concurrency (a ladder
+ * fine enough to find the highest rate whose p99 stays under 10 ms), then 1,000-row requests,
+ * then single rows while the second run is promoted mid-way. Every scenario is bounded by time
+ * and by request count, so the test stops by itself. It reports sustained requests/s, p50/p99
+ * latency, errors (any non-200 answer or failed connection), which engine scored (the row
+ * engine or `scoreRows`, from the service's metrics) and the server's resident memory at the end
+ * of every scenario, then stops the server with SIGTERM.
  *
  * Usage: `deno run -A bench/load_test.ts [--seconds 5] [--no-write]`; results go into the
  * `serve` section of bench/RESULTS.md.
@@ -26,7 +28,7 @@ const WRITE = !args.includes("--no-write");
 const GC_EVERY = args.includes("--gc-every") ? args[args.indexOf("--gc-every") + 1]! : null;
 /** Most requests of one scenario, whatever its duration. */
 const MAX_REQUESTS = 50_000;
-const SINGLE_CONCURRENCY = [1, 2, 4, 8, 16];
+const SINGLE_CONCURRENCY = [1, 2, 3, 4, 6, 8, 16];
 const BULK_CONCURRENCY = [1, 2, 4];
 const P99_TARGET_MS = 10;
 
@@ -44,9 +46,15 @@ interface ScenarioResult {
   /** Server-side p50 and p99 (ms), from the access log: arrival to response built. */
   serverP50: number;
   serverP99: number;
-  /** `scoreRows` calls the server made, and their mean duration (ms). */
+  /** Scoring calls the server made (either engine), and their mean duration (ms). */
   scoringCalls: number;
   scoringMeanMs: number;
+  /** Scoring calls by engine: the row engine, `scoreRows`; and row-engine fallbacks. */
+  rowCalls: number;
+  polarsCalls: number;
+  fallbacks: number;
+  /** Server VmRSS (MiB) when the scenario ended. */
+  rssEnd: number;
   runIds: Record<string, number>;
 }
 
@@ -161,12 +169,15 @@ async function loggedDurations(logFile: string, from: number): Promise<number[]>
   return durations.sort((a, b) => a - b);
 }
 
-/** Reads `name` (an unlabelled sample) from the server's /metrics. */
+/** Reads sample `name` (with its labels, if any) from the server's /metrics; 0 when absent. */
 async function metric(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-  return Number(line?.slice(name.length + 1) ?? NaN);
+  return Number(line?.slice(name.length + 1) ?? 0);
 }
+
+const ENGINE_CALLS = "deno_mlops_serve_scoring_calls_total";
+const FALLBACKS = "deno_mlops_serve_row_engine_fallbacks_total";
 
 function quantile(sorted: number[], q: number): number {
   return sorted.length === 0
@@ -187,6 +198,9 @@ async function scenario(
   const scoring = "deno_mlops_serve_scoring_duration_seconds";
   const callsBefore = await metric(url, `${scoring}_count`);
   const secondsBefore = await metric(url, `${scoring}_sum`);
+  const rowsBefore = await metric(url, `${ENGINE_CALLS}{engine="rows"}`);
+  const polarsBefore = await metric(url, `${ENGINE_CALLS}{engine="polars"}`);
+  const fallbacksBefore = await metric(url, FALLBACKS);
   const payloads = bodies(rowsPerRequest, 64);
   const latencies: number[] = [];
   const runIds: Record<string, number> = {};
@@ -228,6 +242,9 @@ async function scenario(
   const logged = await loggedDurations(server.logFile, logStart);
   const calls = (await metric(url, `${scoring}_count`)) - callsBefore;
   const scoringSeconds = (await metric(url, `${scoring}_sum`)) - secondsBefore;
+  const rowCalls = (await metric(url, `${ENGINE_CALLS}{engine="rows"}`)) - rowsBefore;
+  const polarsCalls = (await metric(url, `${ENGINE_CALLS}{engine="polars"}`)) - polarsBefore;
+  const fallbacks = (await metric(url, FALLBACKS)) - fallbacksBefore;
   return {
     name,
     concurrency,
@@ -243,6 +260,10 @@ async function scenario(
     serverP99: quantile(logged, 0.99),
     scoringCalls: calls,
     scoringMeanMs: (scoringSeconds / calls) * 1000,
+    rowCalls,
+    polarsCalls,
+    fallbacks,
+    rssEnd: rssMiB(server.child.pid),
     runIds,
   };
 }
@@ -266,9 +287,10 @@ console.log(`server ${server.url} (pid ${pid}) serving ${first}`);
 const rss: number[] = [];
 const sampler = setInterval(() => rss.push(rssMiB(pid)), 250);
 
-// Warm-up: JIT, polars and tfjs paths, connection pool.
-await scenario(server, "warm-up", 4, 1, 2);
-await scenario(server, "warm-up", 2, 1000, 2);
+// Warm-up: JIT, tfjs (its WebAssembly memory grows to the largest batch and stays), the
+// connection pool.
+await scenario(server, "warm-up", 4, 1, 3);
+await scenario(server, "warm-up", 2, 1000, 3);
 const rssBefore = rssMiB(pid);
 const results: ScenarioResult[] = [];
 for (const c of SINGLE_CONCURRENCY) {
@@ -299,6 +321,8 @@ const rssAfter = rssMiB(pid);
 clearInterval(sampler);
 
 const metricsText = await (await fetch(`${server.url}/metrics`)).text();
+const loadAfter = (await Deno.readTextFile("/proc/loadavg").catch(() => "")).split(" ").slice(0, 3)
+  .join(" ");
 const batches = Number(
   metricsText.match(/deno_mlops_serve_batch_requests_count (\d+)/)?.[1] ?? 0,
 );
@@ -322,16 +346,17 @@ const switched = Object.keys(promotion.runIds);
 const markdown = `
 ## HTTP prediction service under load (\`bench/load_test.ts\`)
 
-Machine: ${machine}. Load average before the run: ${loadBefore} (the machine is shared; other
-work running at the same time inflates latencies).
+Machine: ${machine}. Load average before the run: ${loadBefore}, after: ${loadAfter} (the
+machine is shared; other work running at the same time inflates latencies).
 Server: \`deno task serve\` as a subprocess on 127.0.0.1, access log on (JSON lines to a file),
-model: penguins MLP run \`${first}\`. Clients: closed loop in one Deno process on the same
-machine (they share the 2 cores with the server), JSON bodies, keep-alive; each scenario runs
+model: penguins MLP run \`${first}\`, scored by its row engine (\`compileRowScorer\`; requests it
+cannot answer exactly go to \`scoreRows\`). Clients: closed loop in one Deno process on the same
+machine (they share the cores with the server), JSON bodies, keep-alive; each scenario runs
 ${SECONDS} s (the promotion scenario ${SECONDS * 2} s) or ${MAX_REQUESTS.toLocaleString("en")}
 requests, after a warm-up. Latency is client-side, request sent to answer parsed, in ms.
 
-| scenario | clients | requests | errors | req/s | rows/s | p50 ms | p99 ms | max ms | server p50 / p99 ms | requests per \`scoreRows\` call | ms per call |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| scenario | clients | requests | errors | req/s | rows/s | p50 ms | p99 ms | max ms | server p50 / p99 ms | scoring calls (row engine / scoreRows) | ms per call | RSS at end MiB |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${results.map(row).join("\n")}
 
 - Highest single-row rate with p99 under ${P99_TARGET_MS} ms: ${
@@ -341,34 +366,38 @@ ${results.map(row).join("\n")}
     } ms, at ${single.sort((a, b) => a.p99 - b.p99)[0]!.concurrency} client(s))`
     : `${best.rps.toFixed(0)} req/s at ${best.concurrency} client(s), p99 ${best.p99.toFixed(1)} ms`
 }.
-- Why the p99 target is missed: server-side, one \`scoreRows\` call takes ${
-  Math.min(...single.map((r) => r.scoringMeanMs)).toFixed(1)
-} ms or more here (column "ms per call"), more than the whole 10 ms budget. It is the
-  validate → clean → transform → predict code of \`deno task predict\`: a few dozen polars
-  operations whose fixed cost through nodejs-polars (tens of µs to about 1 ms each) does not
-  shrink with the frame, so 1,000 rows cost about as much as one. The service's own work (body,
-  JSON, checks, answer) is the small rest of the server p50. Client p99 is higher than server p99
-  because of the full garbage collection the service forces every 4 scoring calls (25–50 ms):
-  without it, dead polars objects pile up until V8 finalizes them in one pass that stopped the
-  process for 2 to 26 s in our measurements.
-- Throughput comes from batching: requests that arrive together are scored in one call, up to
-  ${Math.max(...single.map((r) => r.requests / r.scoringCalls)).toFixed(0)} requests per call at ${
-  Math.max(...SINGLE_CONCURRENCY)
-} clients.
+- Server side, a single-row request takes ${
+  Math.min(...single.map((r) => r.serverP50)).toFixed(2)
+} ms at the median (arrival to response built), of which scoring (checks, cleaning, features,
+  model) is ${
+  Math.min(...single.map((r) => r.scoringMeanMs)).toFixed(2)
+} ms; the rest of the client latency is the client itself, the loopback and waiting for a core.
+  Past the rate the cores sustain, more clients only queue: latency grows with the clients
+  (closed loop), not with the work.
+- Engines: ${
+  results.reduce((s, r) => s + r.rowCalls, 0).toLocaleString("en")
+} scoring calls by the row engine, ${
+  results.reduce((s, r) => s + r.polarsCalls, 0).toLocaleString("en")
+} by \`scoreRows\` (${
+  results.reduce((s, r) => s + r.fallbacks, 0)
+} row-engine fallbacks). The row engine makes no polars call, so the service forces no garbage
+  collection for it (it still does every few \`scoreRows\` calls).
 - Errors: ${totalErrors} in ${
   results.reduce((s, r) => s + r.requests, 0).toLocaleString("en")
 } requests.
-- Promotion mid-run (\`promoteRun\` of \`${second}\` after ${SECONDS} s): ${promotion.errors} failed request(s); answers by run: ${
+- Promotion mid-run (\`promoteRun\` of \`${second}\` after ${SECONDS} s; the service loads and
+  compiles the new run on its next poll): ${promotion.errors} failed request(s); answers by run: ${
   switched.map((id) => `\`${id}\` ${promotion.runIds[id]}`).join(", ")
 }.
 - Server memory (VmRSS): ${rssBefore.toFixed(0)} MiB after warm-up, ${
   rssAfter.toFixed(0)
 } MiB at the end, ${Math.min(...rss).toFixed(0)}–${
   Math.max(...rss).toFixed(0)
-} MiB over the run (sampled every 250 ms).
-- Batching: ${scoredRequests.toLocaleString("en")} scored requests went through ${
+} MiB over the run (sampled every 250 ms); see the last column for each scenario's end.
+- Scoring calls: ${scoredRequests.toLocaleString("en")} scored requests in ${
   batches.toLocaleString("en")
-} \`scoreRows\` calls (requests that arrive together are scored in one call).
+} calls (the row engine scores each request alone; \`scoreRows\` merges the requests that arrive
+  together).
 - Access log: ${
   accessLines.toLocaleString("en")
 } \`POST /v1/predict\` lines written. Shutdown: SIGTERM, exit code ${status.code}.
@@ -386,9 +415,11 @@ function row(r: ScenarioResult): string {
     r.rps.toFixed(0)
   } | ${(r.rps * r.rowsPerRequest).toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${
     r.max.toFixed(1)
-  } | ${r.serverP50.toFixed(1)} / ${r.serverP99.toFixed(1)} | ${
-    (r.requests / r.scoringCalls).toFixed(1)
-  } | ${r.scoringMeanMs.toFixed(1)} |`;
+  } | ${r.serverP50.toFixed(2)} / ${r.serverP99.toFixed(2)} | ${
+    r.rowCalls.toLocaleString("en")
+  } / ${r.polarsCalls.toLocaleString("en")} | ${r.scoringMeanMs.toFixed(2)} | ${
+    r.rssEnd.toFixed(0)
+  } |`;
 }
 
 function format(r: ScenarioResult): string {
@@ -396,9 +427,9 @@ function format(r: ScenarioResult): string {
     String(r.requests).padStart(6)
   } req ${String(r.errors).padStart(3)} err ${r.rps.toFixed(0).padStart(5)} req/s p50 ${
     r.p50.toFixed(1)
-  } p99 ${r.p99.toFixed(1)} max ${r.max.toFixed(1)} ms (server p50 ${r.serverP50.toFixed(1)} p99 ${
-    r.serverP99.toFixed(1)
-  }; ${(r.requests / r.scoringCalls).toFixed(1)} req per scoreRows call of ${
-    r.scoringMeanMs.toFixed(1)
-  } ms)`;
+  } p99 ${r.p99.toFixed(1)} max ${r.max.toFixed(1)} ms (server p50 ${r.serverP50.toFixed(2)} p99 ${
+    r.serverP99.toFixed(2)
+  }; ${r.rowCalls} row-engine / ${r.polarsCalls} scoreRows calls of ${
+    r.scoringMeanMs.toFixed(2)
+  } ms; RSS ${r.rssEnd.toFixed(0)} MiB)`;
 }

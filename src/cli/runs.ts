@@ -5,12 +5,18 @@
  * `deno task runs --compare A B`: shows two runs side by side: the config keys that differ and
  * every metric on val and test with B's change against A.
  *
+ * `deno task runs --html [--out FILE]`: writes one self-contained page of every run and study
+ * (default `models/runs.html`): a sortable table with the production run highlighted, and the
+ * primary metric plotted against each hyperparameter that varies.
+ *
  * @module
  */
+import { resolve } from "node:path";
 import { loadConfig } from "../config/mod.ts";
 import { compareRuns, listRuns, profileName, readProductionPointer } from "../models/mod.ts";
 import type { ProductionPointer, RunComparison, RunRecord, RunSummary } from "../models/mod.ts";
 import { ArtifactError } from "../errors.ts";
+import { writeRunsPage } from "../pipelines/mod.ts";
 import { setupLogging } from "../utils/mod.ts";
 import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
 import { formatMetric, formatTable } from "./_tables.ts";
@@ -18,8 +24,8 @@ import { runTask, UsageError } from "./_task.ts";
 
 const SPEC = {
   ...CONFIG_ARG_SPEC,
-  options: [...CONFIG_ARG_SPEC.options, "profile", "family", "project"],
-  flags: ["compare", "verify", "json"],
+  options: [...CONFIG_ARG_SPEC.options, "profile", "family", "project", "out"],
+  flags: ["compare", "verify", "json", "html"],
   positional: 2,
   descriptions: {
     ...CONFIG_ARG_SPEC.descriptions,
@@ -29,6 +35,8 @@ const SPEC = {
     compare: "compare two runs: deno task runs --compare RUN_A RUN_B",
     verify: "also check every artifact's sha256 and mark corrupt runs (slower)",
     json: "print JSON instead of a table",
+    html: "write a self-contained comparison page of all runs and studies (see --out)",
+    out: "where --html writes the page (default models/runs.html)",
   },
 };
 
@@ -38,13 +46,43 @@ await runTask("runs", async () => {
     console.log(formatUsage(
       "runs",
       SPEC,
-      "List recorded runs newest first (* marks production), or compare two with --compare A B.",
+      "List recorded runs newest first (* marks production), compare two with --compare A B, or write a comparison page with --html.",
     ));
     return 0;
   }
   const loaded = await loadConfig({ ...configOptionsFromArgs(args), env: Deno.env.toObject() });
   setupLogging(loaded.config.logging);
   const { experiments_dir: experiments, production_dir: production } = loaded.config.registry;
+
+  if (args.options["out"] !== undefined && !args.flags["html"]) {
+    throw new UsageError(
+      `Cannot list runs: --out only applies to --html; write deno task runs --html --out ${
+        args.options["out"]
+      }`,
+    );
+  }
+  if (args.flags["html"]) {
+    if (args.flags["compare"] || args.flags["json"] || args.positional.length > 0) {
+      throw new UsageError(
+        "Cannot write the runs page: --html takes no run ids and cannot be combined with --compare or --json",
+      );
+    }
+    const out = args.options["out"] === undefined
+      ? `${loaded.root}/models/runs.html`
+      : resolve(Deno.cwd(), args.options["out"]);
+    const page = await writeRunsPage(loaded.config.registry, out, {
+      filter: {
+        profile: args.options["profile"] ?? null,
+        family: args.options["family"] ?? null,
+        project: args.options["project"] ?? null,
+      },
+    });
+    const shown = page.path.startsWith(`${loaded.root}/`)
+      ? page.path.slice(loaded.root.length + 1)
+      : page.path;
+    console.log(`runs page: ${shown} (${page.runs} run(s), ${page.studies} study(ies))`);
+    return 0;
+  }
 
   if (args.flags["compare"]) {
     const [a, b] = args.positional;

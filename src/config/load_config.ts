@@ -475,6 +475,14 @@ function parseYamlValue(
   keyIssues: LocatedIssue[];
 } {
   const lineCounter = new LineCounter();
+  if (roughNesting(text) > MAX_SCAN_DEPTH) {
+    // The parser recurses per level: refuse before it runs out of stack (seconds, then a
+    // "Maximum call stack size exceeded" reported as a syntax error).
+    const reason = `the document is nested too deeply (at most ${MAX_CONFIG_DEPTH} levels)`;
+    throw new ConfigError(`Cannot parse "${file}": ${reason}`, [
+      { file, line: 0, column: 0, path: "", message: reason },
+    ]);
+  }
   let doc: Document.Parsed;
   try {
     doc = parseDocument(text, {
@@ -525,6 +533,52 @@ function parseYamlValue(
   const value = readNode(doc.contents, [], context, 0);
   const offset = (doc.contents as Located | null)?.range?.[0] ?? 0;
   return { value, layer, offset, lineCounter, keyIssues: context.issues };
+}
+
+/** Nesting beyond which a document is refused before parsing ({@link roughNesting}). */
+const MAX_SCAN_DEPTH = MAX_CONFIG_DEPTH * 4;
+
+/**
+ * An upper estimate of a YAML document's nesting, from indentation, leading "- " markers and
+ * brackets outside quotes and comments, made without recursion so any input is cheap to check.
+ * The exact limit ({@link MAX_CONFIG_DEPTH}) is checked on the parsed document.
+ */
+function roughNesting(text: string): number {
+  const indents: number[] = [];
+  let flow = 0;
+  let deepest = 0;
+  for (const line of text.split("\n")) {
+    let at = 0;
+    while (line[at] === " ") at++;
+    if (flow === 0 && at < line.length && line[at] !== "#") {
+      while (indents.length > 0 && indents[indents.length - 1]! >= at) indents.pop();
+      indents.push(at);
+      let dashes = 0;
+      for (let i = at; line[i] === "-" && (line[i + 1] === " " || i + 1 === line.length); i += 2) {
+        dashes++;
+        while (line[i + 2] === " ") i++;
+      }
+      deepest = Math.max(deepest, indents.length + dashes);
+    }
+    let quote: string | null = null;
+    for (let i = at; i < line.length; i++) {
+      const char = line[i]!;
+      if (quote !== null) {
+        if (char === "\\" && quote === '"') i++;
+        else if (char === quote) quote = null;
+      } else if (char === '"' || char === "'") {
+        quote = char;
+      } else if (char === "#" && (i === 0 || line[i - 1] === " ")) {
+        break;
+      } else if (char === "[" || char === "{") {
+        flow++;
+        deepest = Math.max(deepest, indents.length + flow);
+      } else if ((char === "]" || char === "}") && flow > 0) {
+        flow--;
+      }
+    }
+  }
+  return deepest;
 }
 
 interface ReadContext {

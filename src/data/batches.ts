@@ -11,7 +11,11 @@ import pl from "nodejs-polars";
 import type { DataFrame } from "nodejs-polars";
 import type { DataFormat } from "../config/schema.ts";
 import { ArtifactError } from "../errors.ts";
+import { getProjectLogger, removeLeftovers } from "../utils/mod.ts";
 import { detectFormat, loadDataset } from "./loader.ts";
+
+/** Temporary output files of {@link openBatchWriter}: `.<name>.partial-<8 hex>`. */
+const PARTIAL_OUTPUT = /^\..+\.partial-[0-9a-f]{8}$/;
 
 /** One batch of input rows. */
 export interface RowBatch {
@@ -371,7 +375,15 @@ export async function openBatchWriter(path: string): Promise<BatchWriter> {
   let file: Deno.FsFile;
   try {
     if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
+    // Temporary files of writers that died (killed mid-job) are removed here, at the next start;
+    // a live writer holds an OS lock on its file until the rename, so its file is never taken.
+    await removeLeftovers(
+      slash > 0 ? path.slice(0, slash) : slash === 0 ? "/" : ".",
+      (name) => PARTIAL_OUTPUT.test(name),
+      { logger: getProjectLogger("data") },
+    );
     file = await Deno.open(temporary, { write: true, createNew: true });
+    await file.tryLock(true).catch(() => false);
   } catch (cause) {
     throw new ArtifactError(`Cannot write "${path}": ${firstLine(cause)}`, { cause });
   }
@@ -415,15 +427,15 @@ export async function openBatchWriter(path: string): Promise<BatchWriter> {
     },
     async commit() {
       try {
+        // The file stays open (and locked) until the rename, so it is never taken for a leftover.
         if (format === "parquet") {
           const frame = held.length === 0 ? pl.DataFrame({}) : pl.concat(held, { how: "vertical" });
-          close();
           frame.writeParquet(temporary);
-        } else {
-          if (format === "json") await put(encoder.encode(batches === 0 ? "[]\n" : "]\n"));
-          close();
+        } else if (format === "json") {
+          await put(encoder.encode(batches === 0 ? "[]\n" : "]\n"));
         }
         await Deno.rename(temporary, path);
+        close();
       } catch (cause) {
         close();
         await Deno.remove(temporary).catch(() => {});

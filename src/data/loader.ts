@@ -124,20 +124,20 @@ export function loadDataset(path: string, options: LoadOptions = {}): DataFrame 
   switch (file.format) {
     case "csv":
     case "tsv":
-      frame = readDelimited(file, dtypes);
+      frame = requireSupportedTypes(file, readDelimited(file, dtypes));
       break;
     case "json":
-      frame = applyOverrides(file, readJsonArray(file), dtypes);
+      frame = applyOverrides(file, requireSupportedTypes(file, readJsonArray(file)), dtypes);
       break;
     case "ndjson":
-      frame = applyOverrides(file, readJsonLines(file), dtypes);
+      frame = applyOverrides(file, requireSupportedTypes(file, readJsonLines(file)), dtypes);
       break;
     case "parquet":
     case "arrow": {
       const lazy = scanBinary(file);
       checkOverrideColumns(file, lazy.columns, dtypes);
       const keep = columns === null ? null : selectedColumns(file, lazy.columns, columns);
-      frame = collect(file, keep === null ? lazy : lazy.select(keep));
+      frame = requireSupportedTypes(file, collect(file, keep === null ? lazy : lazy.select(keep)));
       requireRows(file, frame);
       return applyOverrides(file, frame, dtypes);
     }
@@ -271,6 +271,37 @@ function lazyOf(frame: DataFrame): LazyDataFrame {
     );
   }
   return frame.lazy();
+}
+
+/**
+ * Refuses columns whose polars type JavaScript cannot handle: integers beyond the 64-bit range
+ * are read as Int128, and every later step that looks at the column's type would fail with a
+ * bare polars error.
+ */
+function requireSupportedTypes(file: DataFile, frame: DataFrame): DataFrame {
+  const lazy = lazyOf(frame);
+  try {
+    schemaOf(lazy);
+    return frame;
+  } catch (cause) {
+    const bad = lazy.columns.filter((name) => {
+      try {
+        void lazy.select(pl.col(name).alias("__0__")).head(0).collectSync().dtypes;
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    if (bad.length === 0) throw wrapPolars(file, cause);
+    throw new SchemaMismatchError(
+      `Cannot load dataset "${file.path}": column${bad.length === 1 ? "" : "s"} ${
+        bad.map((name) => `"${name}"`).join(", ")
+      } hold${bad.length === 1 ? "s" : ""} a type that cannot be processed (${
+        firstLine(cause).replace(/ is not supported.*$/, "")
+      }, e.g. integers beyond the 64-bit range); store the values as text or as floats`,
+      { cause },
+    );
+  }
 }
 
 /** Column types of a lazy frame, read under private names that no frame member shadows. */

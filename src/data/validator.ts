@@ -488,9 +488,12 @@ function columnChecks(name: string, dtype: DataType, rules: ColumnRules): Check[
   }
   if (rules.allowed !== undefined) {
     const allowed = rules.allowed;
+    const values = allowedFor(kind, allowed);
     add(
       "allowed",
-      comparable.and(column.isIn(allowedFor(kind, allowed)).not()),
+      // Nothing of the column's kind is allowed: every value breaks the rule (and polars cannot
+      // type an empty list to match the column).
+      values.length === 0 ? comparable : comparable.and(column.isIn(values).not()),
       (count) => `${plural(count, "value")} not in the allowed list ${JSON.stringify(allowed)}`,
     );
   }

@@ -66,6 +66,17 @@ export type { ModelParams } from "./storage.ts";
 export { evaluateModel, metricValue } from "./evaluate.ts";
 export type { SplitMetrics } from "./evaluate.ts";
 export {
+  DEFAULT_PERMUTATION_IMPORTANCE_OPTIONS,
+  featureGroups,
+  permutationImportance,
+} from "./importance.ts";
+export type {
+  FeatureGroup,
+  FeatureImportance,
+  PermutationImportanceOptions,
+  PermutationImportanceResult,
+} from "./importance.ts";
+export {
   assertRunId,
   checkPromotionGate,
   compareRuns,
@@ -77,6 +88,7 @@ export {
   DEFAULT_ROLLBACK_OPTIONS,
   DEFAULT_SELECT_BEST_RUN_OPTIONS,
   flattenConfig,
+  isPartialName,
   listRunIds,
   listRuns,
   LOCK_FILE,
@@ -95,10 +107,12 @@ export {
   RegistryLockedError,
   rollbackProduction,
   RUN_FORMAT_VERSION,
+  RUN_REPORT_FILE,
   selectBestRun,
   verifyArtifacts,
   withRegistryLock,
   writeRunFolder,
+  writeRunRecord,
 } from "./registry.ts";
 export type {
   ConfigDifference,

@@ -18,13 +18,32 @@
  * it into `runs/`, then renames a new `current.json` over the old one. A crash at any point leaves
  * the pointer at either the old or the new run, never at a half-written folder.
  *
+ * Crash safety and integrity:
+ * - `run.json` and `current.json` are sealed (`self_sha256`, see {@link writeRunRecord}), so a
+ *   changed byte in either is found like a changed artifact;
+ * - every `.partial-*` folder is owned through an OS file lock held until its rename; what a
+ *   killed writer left is removed by the next `writeRunFolder`, promotion or rollback;
+ * - the lock holder keeps an OS file lock on `.lock`, so a lock left by a killed process is
+ *   found stale even where the task may not look at other processes;
+ * - `current.json` carries the log line of its change, so the promotion log is completed when a
+ *   promotion dies between the swap and the append;
+ * - run folders and artifacts that resolve (through symbolic links) outside their folder are
+ *   refused.
+ *
  * @module
  */
 import { parse as parseYaml } from "yaml";
 import type { RegistryConfig } from "../config/mod.ts";
 import { ArtifactError, ConfigError, didYouMean } from "../errors.ts";
 import type { ErrorOptions } from "../errors.ts";
-import { getProjectLogger, isBetter, METRIC_DIRECTIONS, sha256Hex } from "../utils/mod.ts";
+import {
+  getProjectLogger,
+  guardLeftover,
+  isBetter,
+  METRIC_DIRECTIONS,
+  removeLeftovers,
+  sha256Hex,
+} from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 
 /** Version of the run folder layout. */
@@ -32,6 +51,13 @@ export const RUN_FORMAT_VERSION = 1;
 
 /** Prefix of run folders still being written; they are never listed or read as runs. */
 export const PARTIAL_PREFIX = ".partial-";
+
+/**
+ * The run report, a view derived from the other artifacts that `deno task report` can rebuild
+ * at any time. It is written with the run but left out of the checksums in `run.json`, so a
+ * rebuilt report never makes a run look altered; nothing loads it for inference.
+ */
+export const RUN_REPORT_FILE = "report.html";
 
 const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -113,7 +139,8 @@ export function assertRunId(id: string): string {
 
 /**
  * Writes a run folder atomically: `write` fills a hidden temporary folder, the sha256 of every
- * file goes into `run.json`, and the folder is renamed into place only when all of it is written.
+ * file but {@link RUN_REPORT_FILE} goes into `run.json`, and the folder is renamed into place only
+ * when all of it is written.
  *
  * A crash before the rename leaves only a hidden `.partial-*` folder, which is never listed.
  *
@@ -134,14 +161,18 @@ export async function writeRunFolder(
 ): Promise<{ dir: string; record: RunRecord }> {
   await Deno.mkdir(experimentsDir, { recursive: true });
   let id = assertRunId(record.id);
+  await removeLeftovers(experimentsDir, isPartialName, { logger: getProjectLogger("registry") });
   const temporary = `${experimentsDir}/${PARTIAL_PREFIX}${id}-${crypto.randomUUID().slice(0, 8)}`;
+  let guard: Deno.FsFile | null = null;
   try {
     await Deno.mkdir(temporary);
+    // Held until the rename: a folder whose guard is free was left by a writer that died.
+    guard = await guardLeftover(temporary);
     await write(temporary);
     const artifacts = await hashFolder(temporary);
     for (let n = 2; await exists(`${experimentsDir}/${id}`); n++) id = `${record.id}-${n}`;
     const full: RunRecord = { ...record, id, artifacts };
-    await Deno.writeTextFile(`${temporary}/run.json`, JSON.stringify(full, null, 2) + "\n");
+    await writeRunRecord(temporary, full);
     await Deno.rename(temporary, `${experimentsDir}/${id}`);
     return { dir: `${experimentsDir}/${id}`, record: full };
   } catch (cause) {
@@ -151,7 +182,40 @@ export async function writeRunFolder(
       `Cannot write run "${id}" under "${experimentsDir}": ${(cause as Error).message}`,
       { cause },
     );
+  } finally {
+    guard?.close();
   }
+}
+
+/**
+ * Writes `run.json` into a run folder, sealed: its last field, `self_sha256`, is the sha256 of
+ * the file's own text with that value left empty, so a changed byte anywhere in the record is
+ * found by {@link openRun}. The seal detects corruption, not tampering (it has no secret).
+ *
+ * @param dir the run folder
+ * @param record the complete record (`artifacts` included)
+ * @throws {Error} when the file cannot be written
+ * @example
+ * ```ts
+ * await writeRunRecord(dir, { ...record, artifacts: { ...record.artifacts, "config.yaml": hash } });
+ * ```
+ */
+export async function writeRunRecord(dir: string, record: RunRecord): Promise<void> {
+  await Deno.writeTextFile(`${dir}/run.json`, await sealJson(record));
+}
+
+/**
+ * Tells whether a folder name is a run folder still being written (or left by a crash).
+ *
+ * @param name a folder name
+ * @returns true for `.partial-*` names
+ * @example
+ * ```ts
+ * isPartialName(".partial-20261127-074512-penguins-1a2b3c4d-0f1e2d3c"); // true
+ * ```
+ */
+export function isPartialName(name: string): boolean {
+  return name.startsWith(PARTIAL_PREFIX);
 }
 
 /**
@@ -199,6 +263,11 @@ export async function openRun(
   assertRunId(id);
   const dir = `${experimentsDir}/${id}`;
   if (!(await exists(`${dir}/run.json`))) {
+    if (await exists(dir)) {
+      throw new ArtifactError(
+        `Cannot open run "${id}": "${dir}/run.json" is missing, so the run cannot be verified; retrain the run or restore its folder`,
+      );
+    }
     const ids = await listRunIds(experimentsDir);
     const hint = ids.length === 0
       ? "no runs exist yet; train one with `deno task train`"
@@ -209,12 +278,8 @@ export async function openRun(
       `Cannot open run "${id}" in "${experimentsDir}": it does not exist (${hint})`,
     );
   }
-  let record: RunRecord;
-  try {
-    record = JSON.parse(await Deno.readTextFile(`${dir}/run.json`)) as RunRecord;
-  } catch (cause) {
-    throw new ArtifactError(`Cannot read "${dir}/run.json": the file is not valid JSON`, { cause });
-  }
+  await assertInside(experimentsDir, dir, `run "${id}"`);
+  const record = await readSealedJson(`${dir}/run.json`, RUN_RECORD_KEYS) as unknown as RunRecord;
   if (typeof record?.artifacts !== "object" || record.artifacts === null) {
     throw new ArtifactError(`Cannot read "${dir}/run.json": it has no "artifacts" checksums`);
   }
@@ -238,6 +303,14 @@ export async function verifyArtifacts(
   artifacts: Record<string, string>,
 ): Promise<void> {
   for (const [path, expected] of Object.entries(artifacts)) {
+    if (!isPlainRelativePath(path) || typeof expected !== "string") {
+      throw new ArtifactError(
+        `Cannot load "${dir}/run.json": artifact ${
+          JSON.stringify(path)
+        } is not a plain relative path with a sha256; the record was altered, so retrain or restore the run`,
+      );
+    }
+    await assertInside(dir, `${dir}/${path}`, `artifact "${path}"`);
     const check = await checkArtifact(dir, path, expected);
     if (check.state === "missing") {
       throw new ArtifactError(`Cannot load "${dir}/${path}": the file is missing`, {
@@ -268,6 +341,139 @@ async function checkArtifact(dir: string, path: string, expected: string): Promi
   }
   const actual = await sha256Hex(bytes);
   return actual === expected ? { state: "ok" } : { state: "altered", actual };
+}
+
+/** Field of `run.json` and `current.json` holding the file's own sha256 (see writeRunRecord). */
+const SEAL_FIELD = "self_sha256";
+
+/** Keys of a `run.json` written before records were sealed (format 1, no `self_sha256`). */
+const RUN_RECORD_KEYS: ReadonlySet<string> = new Set([
+  "format_version",
+  "id",
+  "created",
+  "project",
+  "profile",
+  "task",
+  "family",
+  "git",
+  "versions",
+  "seeds",
+  "config_hash",
+  "data",
+  "test_fingerprint",
+  "rows",
+  "primary",
+  "stages",
+  "artifacts",
+]);
+
+/** Keys of a `current.json` written before pointers were sealed. */
+const POINTER_KEYS: ReadonlySet<string> = new Set([
+  "format_version",
+  "run_id",
+  "promoted_at",
+  "action",
+  "previous",
+  "history",
+]);
+
+/** JSON text of `value` with `self_sha256` last, holding the sha256 of the text without it. */
+async function sealJson(value: object): Promise<string> {
+  const { [SEAL_FIELD]: _old, ...rest } = value as Record<string, unknown>;
+  const blank = JSON.stringify({ ...rest, [SEAL_FIELD]: "" }, null, 2) + "\n";
+  const at = blank.lastIndexOf(`"${SEAL_FIELD}": ""`) + SEAL_FIELD.length + 5;
+  return `${blank.slice(0, at)}${await sha256Hex(blank)}${blank.slice(at)}`;
+}
+
+/**
+ * Reads a sealed JSON object file and checks its seal; the seal field is removed from the
+ * result. A file without a seal is accepted only when it holds nothing but `legacyKeys` (written
+ * before sealing), so a damaged seal key cannot pass as an old file.
+ */
+async function readSealedJson(
+  path: string,
+  legacyKeys: ReadonlySet<string>,
+  remedy = "the file was changed or corrupted, so retrain or restore the run",
+): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(await Deno.readFile(path));
+  } catch (cause) {
+    const why = cause instanceof Deno.errors.NotFound
+      ? "the file is missing"
+      : cause instanceof TypeError
+      ? `the file is not valid UTF-8; ${remedy}`
+      : (cause as Error).message;
+    throw new ArtifactError(`Cannot read "${path}": ${why}`, { cause });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new ArtifactError(`Cannot read "${path}": the file is not valid JSON; ${remedy}`, {
+      cause,
+    });
+  }
+  if (!isObject(value)) {
+    throw new ArtifactError(`Cannot read "${path}": expected a JSON object; ${remedy}`);
+  }
+  const { [SEAL_FIELD]: seal, ...rest } = value;
+  if (seal === undefined) {
+    const unknown = Object.keys(rest).find((key) => !legacyKeys.has(key));
+    if (unknown !== undefined) {
+      throw new ArtifactError(
+        `Cannot read "${path}": its self checksum "${SEAL_FIELD}" is missing and it holds the unknown key ${
+          JSON.stringify(unknown)
+        }; ${remedy}`,
+      );
+    }
+    return rest;
+  }
+  const matches = [...text.matchAll(new RegExp(`"${SEAL_FIELD}"\\s*:\\s*"([^"\\\\]*)"`, "g"))];
+  const last = matches.at(-1);
+  if (typeof seal !== "string" || last === undefined || last[1] !== seal) {
+    throw new ArtifactError(
+      `Cannot read "${path}": its self checksum "${SEAL_FIELD}" is not a sha256 value; ${remedy}`,
+    );
+  }
+  const start = last.index! + last[0].length - 1 - seal.length;
+  const actual = await sha256Hex(text.slice(0, start) + text.slice(start + seal.length));
+  if (actual !== seal) {
+    throw new ArtifactError(
+      `Cannot read "${path}": self checksum sha256 ${actual.slice(0, 12)}… does not match ${
+        seal.slice(0, 12)
+      }… recorded in the file; ${remedy}`,
+    );
+  }
+  return rest;
+}
+
+/** A relative path with no empty, `.` or `..` segment and no backslash. */
+function isPlainRelativePath(path: string): boolean {
+  return path.length > 0 && !path.startsWith("/") && !path.includes("\\") &&
+    path.split("/").every((part) => part !== "" && part !== "." && part !== "..");
+}
+
+/**
+ * Refuses a path that resolves (through symbolic links) outside `root`, so a run folder or an
+ * artifact linked elsewhere cannot make the registry read files outside its folders.
+ */
+async function assertInside(root: string, path: string, what: string): Promise<void> {
+  let realRoot: string;
+  let realPath: string;
+  try {
+    [realRoot, realPath] = await Promise.all([Deno.realPath(root), Deno.realPath(path)]);
+  } catch (cause) {
+    if (cause instanceof Deno.errors.NotFound) return; // Reported as missing by the caller.
+    throw new ArtifactError(`Cannot resolve ${what} at "${path}": ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  if (realPath !== realRoot && !realPath.startsWith(`${realRoot}/`)) {
+    throw new ArtifactError(
+      `Cannot open ${what}: "${path}" is a symbolic link to "${realPath}", outside "${root}"; the registry reads only files inside its folders, so replace the link with the files`,
+    );
+  }
 }
 
 // =============================================================================================
@@ -857,6 +1063,13 @@ export interface ProductionPointer {
   previous: string | null;
   /** Runs that rollback can return to, oldest first, ending with `run_id`; each has a copy. */
   history: string[];
+  /**
+   * The log line of the change that wrote this pointer. It is appended to `promotions.jsonl`
+   * right after the swap; if the process dies in between, {@link readPromotionLog} still shows
+   * it and the next promotion or rollback writes it, so the log always agrees with the pointer.
+   * Absent in pointers written before it existed.
+   */
+  log_entry?: PromotionLogEntry;
 }
 
 /** The production run, opened and verified. */
@@ -917,23 +1130,17 @@ export async function readProductionPointer(
   productionDir: string,
 ): Promise<ProductionPointer | null> {
   const path = `${productionDir}/${PRODUCTION_POINTER_FILE}`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (cause) {
-    if (cause instanceof Deno.errors.NotFound) return null;
-    throw new ArtifactError(`Cannot read "${path}"`, { cause });
-  }
   const remedy =
     `restore it from ${PROMOTION_LOG_FILE}, or promote again with \`deno task promote --run ID --force --reason "..."\``;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (cause) {
-    throw new ArtifactError(`Cannot read "${path}": the file is not valid JSON; ${remedy}`, {
-      cause,
-    });
+  if (!(await exists(path))) {
+    // No pointer is an empty slot, unless the log shows that runs were promoted into it.
+    const changes = (await readPromotionLogFile(productionDir)).length;
+    if (changes === 0) return null;
+    throw new ArtifactError(
+      `Cannot read "${path}": the file is missing but "${productionDir}/${PROMOTION_LOG_FILE}" records ${changes} change(s), so the production pointer was lost; ${remedy}`,
+    );
   }
+  const value: unknown = await readSealedJson(path, POINTER_KEYS, remedy);
   const history = isObject(value) ? value["history"] : undefined;
   const valid = isObject(value) && typeof value["run_id"] === "string" &&
     RUN_ID_PATTERN.test(value["run_id"]) && typeof value["promoted_at"] === "string" &&
@@ -975,6 +1182,10 @@ export async function readProduction(productionDir: string): Promise<ProductionR
 /**
  * Reads the promotion log, oldest first.
  *
+ * When a promotion or rollback died after swapping the pointer but before appending its line,
+ * the line kept in the pointer (`log_entry`) is listed last, so the log read here always ends
+ * with the change that put the current run in production.
+ *
  * @param productionDir the production folder
  * @returns every entry; empty when nothing was promoted yet
  * @throws {ArtifactError} naming the line when a line is not valid JSON
@@ -984,6 +1195,41 @@ export async function readProduction(productionDir: string): Promise<ProductionR
  * ```
  */
 export async function readPromotionLog(productionDir: string): Promise<PromotionLogEntry[]> {
+  const entries = await readPromotionLogFile(productionDir);
+  const pending = await pendingLogEntry(productionDir, entries).catch(() => null);
+  return pending === null ? entries : [...entries, pending];
+}
+
+/** The pointer's `log_entry` when `promotions.jsonl` lacks it, else `null`. */
+async function pendingLogEntry(
+  productionDir: string,
+  entries: readonly PromotionLogEntry[],
+): Promise<PromotionLogEntry | null> {
+  const pointer = await readProductionPointer(productionDir);
+  const pending = pointer?.log_entry;
+  if (!isObject(pending)) return null;
+  const logged = entries.some((e) =>
+    e.time === pending.time && e.to === pending.to && e.action === pending.action
+  );
+  return logged ? null : pending;
+}
+
+/**
+ * Appends the line of the last change to `promotions.jsonl` when a killed promotion or rollback
+ * did not; called under the lock.
+ */
+async function completePromotionLog(productionDir: string, logger: Logger): Promise<void> {
+  const pending = await pendingLogEntry(productionDir, await readPromotionLogFile(productionDir));
+  if (pending === null) return;
+  logger.warning("Completing the promotion log {path} with the change to {to} at {time}", {
+    path: `${productionDir}/${PROMOTION_LOG_FILE}`,
+    to: pending.to,
+    time: pending.time,
+  });
+  await appendPromotionLog(productionDir, pending, logger);
+}
+
+async function readPromotionLogFile(productionDir: string): Promise<PromotionLogEntry[]> {
   const path = `${productionDir}/${PROMOTION_LOG_FILE}`;
   let text: string;
   try {
@@ -1129,6 +1375,7 @@ export async function promoteRun(
     );
   }
   if (runId !== null) assertRunId(runId);
+  await removeLeftovers(registry.experiments_dir, isPartialName, { logger });
 
   // Run folders never change once written, so the candidate is checked before taking the lock:
   // an unknown or corrupt run fails without touching the production folder at all.
@@ -1137,6 +1384,8 @@ export async function promoteRun(
   const candidateMetrics = await readRunMetrics(candidate.dir);
 
   const work = async (): Promise<PromotionResult> => {
+    await removeProductionLeftovers(registry.production_dir, logger);
+    await completePromotionLog(registry.production_dir, logger).catch(() => {});
     const pointer = await readProductionPointer(registry.production_dir);
     let production: GateRun | null = null;
     let broken: string | null = null;
@@ -1195,14 +1444,6 @@ export async function promoteRun(
     const dir = await installProductionCopy(registry.production_dir, candidate);
     const history = [...(pointer?.history ?? []).filter((h) => h !== id), id].slice(-keep);
     const time = new Date().toISOString();
-    await writeProductionPointer(registry.production_dir, {
-      format_version: RUN_FORMAT_VERSION,
-      run_id: id,
-      promoted_at: time,
-      action,
-      previous: history.at(-2) ?? null,
-      history,
-    });
     const entry: PromotionLogEntry = {
       time,
       action,
@@ -1217,6 +1458,15 @@ export async function promoteRun(
       overridden: gate.ok ? [] : gate.reasons,
       user,
     };
+    await writeProductionPointer(registry.production_dir, {
+      format_version: RUN_FORMAT_VERSION,
+      run_id: id,
+      promoted_at: time,
+      action,
+      previous: history.at(-2) ?? null,
+      history,
+      log_entry: entry,
+    });
     await appendPromotionLog(registry.production_dir, entry, logger);
     if (action === "force") {
       logger.warning("Forced promotion of {to} over {from}: {reason} (gate: {gate})", {
@@ -1296,6 +1546,8 @@ export async function rollbackProduction(
   // Checked before the lock too, so an empty slot fails without creating the folder.
   if ((await readProductionPointer(registry.production_dir)) === null) throw empty();
   const work = async (): Promise<PromotionResult> => {
+    await removeProductionLeftovers(registry.production_dir, logger);
+    await completePromotionLog(registry.production_dir, logger).catch(() => {});
     const pointer = await readProductionPointer(registry.production_dir);
     if (pointer === null) throw empty();
     const previous = pointer.history.at(-2);
@@ -1315,14 +1567,6 @@ export async function rollbackProduction(
     }
     const history = pointer.history.slice(0, -1);
     const time = new Date().toISOString();
-    await writeProductionPointer(registry.production_dir, {
-      format_version: RUN_FORMAT_VERSION,
-      run_id: previous,
-      promoted_at: time,
-      action: "rollback",
-      previous: history.at(-2) ?? null,
-      history,
-    });
     const entry: PromotionLogEntry = {
       time,
       action: "rollback",
@@ -1337,6 +1581,15 @@ export async function rollbackProduction(
       overridden: [],
       user,
     };
+    await writeProductionPointer(registry.production_dir, {
+      format_version: RUN_FORMAT_VERSION,
+      run_id: previous,
+      promoted_at: time,
+      action: "rollback",
+      previous: history.at(-2) ?? null,
+      history,
+      log_entry: entry,
+    });
     await appendPromotionLog(registry.production_dir, entry, logger);
     logger.info("Rolled production back from {from} to {to}", {
       from: pointer.run_id,
@@ -1481,11 +1734,13 @@ export async function withRegistryLock<T>(
   };
   const deadline = performance.now() + timeoutMs;
   let delay = 20;
+  let handle: Deno.FsFile | null = null;
   for (;;) {
-    if (await tryCreateLock(path, holder)) break;
+    handle = await tryCreateLock(path, holder);
+    if (handle !== null) break;
     const held = await readLockFile(path);
     if (held === null) continue; // Released between our attempt and the read.
-    const stale = await staleReason(held, staleMs);
+    const stale = await staleReason(path, held, staleMs);
     if (stale !== null && await breakStaleLock(path, held.text)) {
       logger.warning("Removed a stale registry lock {path}: {why}", { path, why: stale });
       continue;
@@ -1509,6 +1764,7 @@ export async function withRegistryLock<T>(
     return await fn();
   } finally {
     await releaseLock(path, holder, logger);
+    handle.close();
   }
 }
 
@@ -1557,9 +1813,15 @@ async function readRecord(
 ): Promise<{ record: RunRecord; problem: null } | { record: null; problem: string }> {
   let value: unknown;
   try {
-    value = JSON.parse(await Deno.readTextFile(`${dir}/run.json`));
-  } catch {
-    return { record: null, problem: "corrupt: run.json (not valid JSON)" };
+    value = await readSealedJson(`${dir}/run.json`, RUN_RECORD_KEYS);
+  } catch (cause) {
+    const message = (cause as Error).message;
+    return {
+      record: null,
+      problem: /self checksum/.test(message)
+        ? "corrupt: run.json (self checksum does not match)"
+        : "corrupt: run.json (not valid JSON)",
+    };
   }
   const ok = isObject(value) && value["id"] === id && typeof value["created"] === "string" &&
     typeof value["family"] === "string" && isObject(value["primary"]) &&
@@ -1586,9 +1848,9 @@ async function openProductionCopy(
   id: string,
 ): Promise<{ dir: string; record: RunRecord }> {
   const runs = `${productionDir}/${PRODUCTION_RUNS_DIR}`;
-  if (!(await exists(`${runs}/${id}/run.json`))) {
+  if (!(await exists(`${runs}/${id}`))) {
     throw new ArtifactError(
-      `Cannot read production run "${id}": its copy "${runs}/${id}" is missing or has no run.json`,
+      `Cannot read production run "${id}": its copy "${runs}/${id}" is missing; roll back with \`deno task rollback\`, or promote the run again`,
     );
   }
   return await openRun(runs, id);
@@ -1603,6 +1865,7 @@ async function installProductionCopy(
   const temporary = `${productionDir}/${PARTIAL_PREFIX}${run.record.id}-${
     crypto.randomUUID().slice(0, 8)
   }`;
+  let guard: Deno.FsFile | null = null;
   try {
     await Deno.mkdir(runs, { recursive: true });
     if (await exists(target)) {
@@ -1614,6 +1877,8 @@ async function installProductionCopy(
         await Deno.rename(target, `${temporary}-old`);
       }
     }
+    await Deno.mkdir(temporary);
+    guard = await guardLeftover(temporary);
     await copyTree(run.dir, temporary);
     await verifyArtifacts(temporary, run.record.artifacts);
     await Deno.rename(temporary, target);
@@ -1628,11 +1893,13 @@ async function installProductionCopy(
       }; production was not changed`,
       { cause },
     );
+  } finally {
+    guard?.close();
   }
 }
 
 async function copyTree(from: string, to: string): Promise<void> {
-  await Deno.mkdir(to);
+  await Deno.mkdir(to, { recursive: true });
   for await (const entry of Deno.readDir(from)) {
     if (entry.isDirectory) await copyTree(`${from}/${entry.name}`, `${to}/${entry.name}`);
     else if (entry.isFile) await Deno.copyFile(`${from}/${entry.name}`, `${to}/${entry.name}`);
@@ -1650,7 +1917,8 @@ async function writeProductionPointer(
   try {
     const file = await Deno.open(temporary, { createNew: true, write: true });
     try {
-      await file.write(new TextEncoder().encode(JSON.stringify(pointer, null, 2) + "\n"));
+      const bytes = new TextEncoder().encode(await sealJson(pointer));
+      for (let n = 0; n < bytes.byteLength;) n += await file.write(bytes.subarray(n));
       await file.syncData();
     } finally {
       file.close();
@@ -1682,6 +1950,20 @@ async function appendPromotionLog(
       entry: JSON.stringify(entry),
     });
   }
+}
+
+/**
+ * Removes what a promotion or rollback killed mid-way left in the production folder: `.partial-*`
+ * copies and pointer temporaries. Only lock holders write there and the caller holds the lock,
+ * so no grace period is needed.
+ */
+async function removeProductionLeftovers(productionDir: string, logger: Logger): Promise<void> {
+  const pointerTemporary = `.${PRODUCTION_POINTER_FILE}.`;
+  await removeLeftovers(
+    productionDir,
+    (name) => isPartialName(name) || (name.startsWith(pointerTemporary) && name.endsWith(".tmp")),
+    { logger, graceMs: 0 },
+  );
 }
 
 async function pruneProduction(
@@ -1729,23 +2011,29 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function tryCreateLock(path: string, holder: LockHolder): Promise<boolean> {
+/**
+ * Creates the lock file and takes an OS file lock (flock) on it, held until the returned handle
+ * is closed: the OS drops it when the process dies, so a lock file whose flock is free and whose
+ * owner record is complete was left by a dead holder.
+ */
+async function tryCreateLock(path: string, holder: LockHolder): Promise<Deno.FsFile | null> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { createNew: true, write: true });
   } catch (cause) {
-    if (cause instanceof Deno.errors.AlreadyExists) return false;
+    if (cause instanceof Deno.errors.AlreadyExists) return null;
     throw new ArtifactError(`Cannot create the registry lock "${path}"`, { cause });
   }
   try {
-    await file.write(new TextEncoder().encode(JSON.stringify(holder) + "\n"));
+    await file.tryLock(true).catch(() => false); // Unsupported: pid and age checks remain.
+    const bytes = new TextEncoder().encode(JSON.stringify(holder) + "\n");
+    for (let n = 0; n < bytes.byteLength;) n += await file.write(bytes.subarray(n));
   } catch (cause) {
     file.close();
     await Deno.remove(path).catch(() => {});
     throw new ArtifactError(`Cannot write the registry lock "${path}"`, { cause });
   }
-  file.close();
-  return true;
+  return file;
 }
 
 interface HeldLock {
@@ -1779,14 +2067,26 @@ async function readLockFile(path: string): Promise<HeldLock | null> {
   return { text, holder, ageMs: mtime === null ? 0 : Date.now() - mtime.getTime() };
 }
 
-async function staleReason(held: HeldLock, staleMs: number): Promise<string | null> {
+async function staleReason(
+  path: string,
+  held: HeldLock,
+  staleMs: number,
+): Promise<string | null> {
   if (held.holder === null) {
     return held.ageMs > INVALID_LOCK_GRACE_MS
       ? `it has no valid owner record and is ${Math.round(held.ageMs / 1000)} s old`
       : null;
   }
-  if (held.holder.hostname === hostName() && !(await processAlive(held.holder.pid))) {
-    return `its process ${held.holder.pid} on "${held.holder.hostname}" is no longer running`;
+  if (held.holder.hostname === hostName()) {
+    const alive = await processAlive(held.holder.pid);
+    if (alive === false) {
+      return `its process ${held.holder.pid} on "${held.holder.hostname}" is no longer running`;
+    }
+    // Without leave to look at processes (tasks read only the project), the file lock tells:
+    // the holder took it before writing its record, and the OS released it when it died.
+    if (alive === null && await fileLockFree(path)) {
+      return `its process ${held.holder.pid} on "${held.holder.hostname}" no longer holds it (the process is gone)`;
+    }
   }
   if (held.ageMs > staleMs) {
     return `it is ${Math.round(held.ageMs / 1000)} s old, older than the ${
@@ -1796,10 +2096,18 @@ async function staleReason(held: HeldLock, staleMs: number): Promise<string | nu
   return null;
 }
 
-async function processAlive(pid: number): Promise<boolean> {
+/** Whether process `pid` on this host runs: `null` when this process may not look. */
+async function processAlive(pid: number): Promise<boolean | null> {
   if (pid === Deno.pid) return true;
-  if (Deno.build.os === "linux") return await exists(`/proc/${pid}`);
-  if (Deno.build.os === "windows") return true; // Unknown: only the age limit applies.
+  if (Deno.build.os === "linux") {
+    const proc = `/proc/${pid}`;
+    const leave = await Deno.permissions.query({ name: "read", path: proc }).catch(() => null);
+    if (leave?.state !== "granted") return null;
+    return await exists(proc).catch(() => null);
+  }
+  if (Deno.build.os === "windows") return null;
+  const leave = await Deno.permissions.query({ name: "run", command: "kill" }).catch(() => null);
+  if (leave?.state !== "granted") return null;
   try {
     const probe = await new Deno.Command("kill", {
       args: ["-0", String(pid)],
@@ -1808,7 +2116,24 @@ async function processAlive(pid: number): Promise<boolean> {
     }).output();
     return probe.success;
   } catch {
-    return true; // No way to check: only the age limit applies.
+    return null;
+  }
+}
+
+/** Whether nobody holds the OS file lock of `path`; `false` when unknown or the file is gone. */
+async function fileLockFree(path: string): Promise<boolean> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch {
+    return false;
+  }
+  try {
+    return await file.tryLock(true);
+  } catch {
+    return false;
+  } finally {
+    file.close();
   }
 }
 
@@ -1864,7 +2189,7 @@ async function hashFolder(root: string, prefix = ""): Promise<Record<string, str
   for (const entry of entries) {
     const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory) Object.assign(out, await hashFolder(root, relative));
-    else if (entry.isFile && relative !== "run.json") {
+    else if (entry.isFile && relative !== "run.json" && relative !== RUN_REPORT_FILE) {
       out[relative] = await sha256Hex(await Deno.readFile(`${root}/${relative}`));
     }
   }

@@ -18,6 +18,12 @@ import type { Logger } from "../utils/mod.ts";
 import { loadRunArtifacts, openRunArtifacts } from "./run_artifacts.ts";
 import type { RunArtifacts } from "./run_artifacts.ts";
 
+/**
+ * How far outside the training range a number may lie, in range widths, before its row is
+ * refused (the HTTP service applies the same limit, `serve`'s `maxRangeMultiple`).
+ */
+const MAX_RANGE_MULTIPLE = 1_000_000;
+
 /** The run id meaning "whatever is in production". */
 export const PRODUCTION = "production";
 
@@ -215,12 +221,14 @@ export async function predictFile(
         problemIssues(allProblems),
       );
     }
-    await writer.commit();
-    summary.output = options.output;
+    // Rejected rows first: once the output exists, its rejected file is complete too, also when
+    // the process is killed between the two renames.
     if (rejectedWriter) {
       await rejectedWriter.commit();
       summary.rejected_file = rejectedPath;
     }
+    await writer.commit();
+    summary.output = options.output;
   } catch (error) {
     await writer.abort();
     await rejectedWriter?.abort();
@@ -380,12 +388,31 @@ function checkBatch(
       mask: source.isNotNull().and(parsed.isNull()),
       problem: (v) => `cannot parse ${JSON.stringify(v)} as ${describeKind(column)}`,
     });
-    if (column.kind === "numeric" && raw.getColumn(column.name).dtype.variant === "String") {
+    if (column.kind === "numeric") {
+      // Any source type: a float column of Parquet or a CSV read as floats can hold NaN and
+      // Infinity too, and the model cannot score them.
+      const text = raw.getColumn(column.name).dtype.variant === "String";
       parseChecks.push({
         column: column.name,
         mask: parsed.isNotNull().and(parsed.isNan().or(parsed.abs().eq(Infinity))),
-        problem: (v) => `not a finite number: ${JSON.stringify(v)}`,
+        problem: (v) => `not a finite number: ${text ? JSON.stringify(v) : String(v)}`,
       });
+      if (Number.isFinite(column.min) && Number.isFinite(column.max)) {
+        // Values this far out overflow the model's float32 features (1e308 becomes Infinity),
+        // which would fail the whole batch instead of this row.
+        const width = column.max - column.min;
+        const limit = MAX_RANGE_MULTIPLE * (width > 0 ? width : Math.max(Math.abs(column.max), 1));
+        const outside = parsed.lt(column.min - limit).or(parsed.gt(column.max + limit));
+        parseChecks.push({
+          column: column.name,
+          mask: parsed.isNotNull().and(parsed.isNan().not()).and(parsed.abs().eq(Infinity).not())
+            .and(outside),
+          problem: (v) =>
+            `value ${
+              text ? JSON.stringify(v) : String(v)
+            } is too far outside the training range [${column.min}, ${column.max}] to score (more than ${MAX_RANGE_MULTIPLE} times its width away); check the units`,
+        });
+      }
     }
   }
   collectProblems(indexed, parseChecks, firstRow, problems, badRows);

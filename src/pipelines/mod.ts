@@ -31,6 +31,32 @@ export type { EvaluateRunOptions, RunEvaluation } from "./evaluation.ts";
 export { reproduceRun } from "./reproduce.ts";
 export type { Reproduction } from "./reproduce.ts";
 export {
+  buildRunReport,
+  buildRunsPage,
+  collectRunsPage,
+  DEFAULT_RUN_REPORT_OPTIONS,
+  DEFAULT_RUNS_PAGE_OPTIONS,
+  DEFAULT_WRITE_RUN_REPORT_OPTIONS,
+  DEFAULT_WRITE_RUNS_PAGE_OPTIONS,
+  loadRunReportInput,
+  RUNS_PAGE_TRAINING_KEYS,
+  writeRunReport,
+  writeRunsPage,
+} from "./report.ts";
+export type {
+  MetricsBySplit,
+  RunReportInput,
+  RunReportOptions,
+  RunReports,
+  RunsPageInput,
+  RunsPageOptions,
+  RunsPageRun,
+  RunsPageStudy,
+  WriteRunReportOptions,
+  WriteRunsPageOptions,
+  WrittenRunReport,
+} from "./report.ts";
+export {
   checkDrift,
   openRunForInference,
   predictFile,
@@ -43,3 +69,52 @@ export type {
   RowProblem,
   ScoredRows,
 } from "./inference_pipeline.ts";
+export {
+  applyTrialParams,
+  BEST_CONFIG_FILE,
+  createStudyId,
+  crossValidate,
+  DEFAULT_CROSS_VALIDATE_OPTIONS,
+  DEFAULT_RANDOM_TRIALS,
+  DEFAULT_RUN_STUDY_OPTIONS,
+  DEFAULT_SAMPLE_TRIALS_OPTIONS,
+  formatTrialParams,
+  listStudyIds,
+  MAX_GRID_TRIALS,
+  rankTrials,
+  readStudy,
+  runStudy,
+  sampleTrials,
+  SEARCH_STRATEGIES,
+  STUDY_FILE,
+  STUDY_FORMAT_VERSION,
+} from "./tune.ts";
+export type {
+  CrossValidateOptions,
+  CrossValidation,
+  RunStudyOptions,
+  SampleTrialsOptions,
+  SearchSpace,
+  SearchStrategy,
+  StudyProgress,
+  StudyRecord,
+  StudyResult,
+  StudyStatus,
+  TrialResult,
+  TrialSpec,
+} from "./tune.ts";
+export {
+  columnsToFrame,
+  compileRowScorer,
+  DEFAULT_COMPILE_ROW_SCORER_OPTIONS,
+  rowsToColumns,
+  rowsToFrame,
+} from "./row_scorer.ts";
+export type {
+  CompileRowScorerOptions,
+  RowFallback,
+  RowPredictions,
+  RowScoreOutcome,
+  RowScorer,
+  RowScores,
+} from "./row_scorer.ts";

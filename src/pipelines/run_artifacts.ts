@@ -45,6 +45,19 @@ export interface RunArtifacts {
 }
 
 /**
+ * The files of a run folder that loading reads; `run.json` must record the sha256 of each, and
+ * of every file in `model/`.
+ */
+const RUN_FILES: readonly string[] = [
+  "config.yaml",
+  "features.json",
+  "cleaning.json",
+  "schema.json",
+  "profile.json",
+  "model/params.json",
+];
+
+/**
  * Opens run `id` of the experiments folder and loads its artifacts after checking every sha256.
  *
  * @param experimentsDir the experiments folder
@@ -87,6 +100,23 @@ export async function loadRunArtifacts(
   record: RunRecord,
   root: string,
 ): Promise<RunArtifacts> {
+  // Only files whose sha256 run.json records were verified; refuse to read any other.
+  const modelFiles: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(`${dir}/model`)) modelFiles.push(`model/${entry.name}`);
+  } catch {
+    // A missing model folder is reported below as its unlisted params.json, or by the loader.
+  }
+  const unlisted = [...RUN_FILES, ...modelFiles.sort()]
+    .filter((name, i, all) => all.indexOf(name) === i)
+    .filter((name) => !Object.hasOwn(record.artifacts ?? {}, name));
+  if (unlisted.length > 0) {
+    throw new ArtifactError(
+      `Cannot load run "${record.id}" from "${dir}": "${dir}/run.json" records no sha256 for ${
+        JSON.stringify(unlisted)
+      }, so they cannot be verified; retrain the run`,
+    );
+  }
   const loaded = await loadConfig({ root, snapshot: `${dir}/config.yaml` });
   const readJson = async (name: string) => {
     try {

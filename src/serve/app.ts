@@ -1,6 +1,7 @@
 /**
  * The HTTP routes of the prediction service as a Hono app: prediction, health, readiness, the
- * model card and Prometheus metrics, with JSON errors (never a stack trace) and an access log.
+ * model card, Prometheus metrics and the loopback-only reload, with JSON errors (never a stack
+ * trace) and an access log.
  *
  * @module
  */
@@ -32,6 +33,7 @@ export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   "/v1/ready": ["GET", "HEAD"],
   "/v1/model": ["GET", "HEAD"],
   "/metrics": ["GET", "HEAD"],
+  "/v1/admin/reload": ["POST"],
 };
 
 /** Options of {@link createApp}. */
@@ -62,11 +64,17 @@ export interface AppOptions {
    */
   maxProblems?: number;
   /**
-   * Full garbage collection every this many scoring calls, when the process runs with
-   * `--v8-flags=--expose-gc`; `0` leaves it to V8 (see `BatchScorerOptions`).
+   * Full garbage collection every this many `scoreRows` calls (the row engine leaves no
+   * garbage to force), when the process runs with `--v8-flags=--expose-gc`; `0` leaves it to
+   * V8 (see `BatchScorerOptions`).
    * @default 4
    */
   collectGarbageEvery?: number;
+  /**
+   * Most rows of a request the run's row engine scores; larger requests go to `scoreRows`.
+   * @default 1024
+   */
+  rowEngineMaxRows?: number;
   /**
    * Write one access-log line per request (info level) through the logger.
    * @default true
@@ -100,18 +108,37 @@ export const DEFAULT_APP_OPTIONS: Readonly<
   maxRangeMultiple: DEFAULT_PARSE_ROWS_OPTIONS.maxRangeMultiple,
   maxProblems: DEFAULT_PARSE_ROWS_OPTIONS.maxProblems,
   collectGarbageEvery: DEFAULT_BATCH_SCORER_OPTIONS.collectGarbageEvery,
+  rowEngineMaxRows: DEFAULT_BATCH_SCORER_OPTIONS.rowEngineMaxRows,
   accessLog: true,
 };
 
-type Env = { Variables: { rows: number; runId: string } };
+/**
+ * What the server passes to `app.fetch` as Hono's env: `Deno.serve`'s handler info, whose
+ * `remoteAddr` is the client's address (`undefined` when the app is called directly).
+ */
+type Env = {
+  Bindings: { remoteAddr?: Deno.Addr };
+  Variables: { rows: number; runId: string };
+};
 
 /**
  * Builds the service's Hono app around a model holder.
  *
  * Routes: `POST /v1/predict` (JSON `{"rows": [...]}` or CSV), `GET /v1/health`,
- * `GET /v1/ready`, `GET /v1/model` and `GET /metrics`. Every error is a JSON
- * `{ error, message, problems? }` with the matching status; unexpected failures answer 500
- * with no detail and are logged.
+ * `GET /v1/ready`, `GET /v1/model`, `GET /metrics` and `POST /v1/admin/reload`. Every error is
+ * a JSON `{ error, message, problems? }` with the matching status; unexpected failures answer
+ * 500 with no detail and are logged.
+ *
+ * Predictions use the run's row engine when it has one (see `ModelHolder`) and `scoreRows`
+ * otherwise; both give the same answers.
+ *
+ * `POST /v1/admin/reload` makes the holder read production now (it also polls) and answers
+ * `{ run_id, reloaded, error }`: the run served after the call, whether a new run was swapped
+ * in, and why the last load failed (or `null`). It answers only clients on a loopback address
+ * (127.0.0.0/8, ::1, or a Unix socket), read from the `remoteAddr` of the env `app.fetch` gets
+ * (`startServer` passes `Deno.serve`'s handler info); any other client, or a call without an
+ * address, gets 403. Put no proxy on the same machine in front of it that forwards outside
+ * requests to that route.
  *
  * @param holder the production model
  * @param options limits, access log, logger and metrics
@@ -144,7 +171,9 @@ export function createApp(holder: ModelHolder, options: AppOptions = {}): Hono<E
     maxBatchRows: Math.max(settings.maxRows, DEFAULT_PARSE_ROWS_OPTIONS.maxRows),
     maxProblems: settings.maxProblems,
     collectGarbageEvery: settings.collectGarbageEvery,
-    onBatch: (info) => metrics.observeBatch(info.requests, info.seconds),
+    rowEngineMaxRows: settings.rowEngineMaxRows,
+    onBatch: (info) => metrics.observeBatch(info.requests, info.seconds, info.engine),
+    onFallback: () => metrics.countFallback(),
   });
   const parseOptions = {
     maxRows: settings.maxRows,
@@ -192,7 +221,7 @@ export function createApp(holder: ModelHolder, options: AppOptions = {}): Hono<E
         ? parseJsonRows(text, schema, parseOptions)
         : parseCsvRows(text, schema, parseOptions);
       c.set("rows", rows.count);
-      const scored = await scorer.score(lease.run, rows);
+      const scored = await scorer.score(lease.run, rows, lease.scorer);
       metrics.countRows(rows.count);
       c.header("X-Run-Id", scored.runId);
       return c.json({
@@ -232,6 +261,24 @@ export function createApp(holder: ModelHolder, options: AppOptions = {}): Hono<E
     } finally {
       lease.release();
     }
+  });
+
+  app.post("/v1/admin/reload", async (c) => {
+    // `c.env` is undefined when the app is called without an env (tests, other servers).
+    const address = (c.env as Env["Bindings"] | undefined)?.remoteAddr;
+    if (!isLoopback(address)) {
+      throw new RequestRejectedError(
+        403,
+        "forbidden",
+        `Cannot reload the model for ${
+          describeAddress(address)
+        }: only loopback clients may; send POST /v1/admin/reload from the machine the service runs on (deno task deploy does)`,
+      );
+    }
+    // A poll already in flight may have read production before this request: if it found
+    // nothing new, read again.
+    const reloaded = (await holder.refresh()) || (await holder.refresh());
+    return c.json({ run_id: holder.current?.runId ?? null, reloaded, error: holder.lastError });
   });
 
   app.get("/metrics", (c) => {
@@ -297,6 +344,22 @@ function answer(c: Context, metrics: ServeMetrics, error: RequestRejectedError):
   return c.json(error.toBody(), error.status as ContentfulStatusCode);
 }
 
+/** Whether a client address is on this machine: 127.0.0.0/8, ::1 (or v4-mapped), a socket. */
+function isLoopback(address: Deno.Addr | undefined): boolean {
+  if (address === undefined) return false;
+  if (address.transport === "unix" || address.transport === "unixpacket") return true;
+  if (!("hostname" in address)) return false;
+  const host = address.hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  const v4 = host.startsWith("::ffff:") ? host.slice("::ffff:".length) : host;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4) || host === "::1" ||
+    host === "0:0:0:0:0:0:0:1";
+}
+
+function describeAddress(address: Deno.Addr | undefined): string {
+  if (address === undefined) return "a client of unknown address";
+  return "hostname" in address ? `client ${address.hostname}` : `a ${address.transport} client`;
+}
+
 function notReady(holder: ModelHolder): RequestRejectedError {
   return new RequestRejectedError(
     503,
@@ -324,6 +387,7 @@ function modelCard(
     promoted_at: model.promotedAt,
     action: model.action,
     loaded_at: model.loadedAt,
+    scoring: { engine: model.engine, reason: model.engineReason },
     task: run.model.task,
     family: run.model.family,
     target: data.target,

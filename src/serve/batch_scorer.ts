@@ -1,21 +1,31 @@
 /**
- * Scores requests with `scoreRows`, the code `deno task predict` runs on each batch, merging the
- * requests that arrive together into one call.
+ * Scores requests: with the run's row engine when it has one (`compileRowScorer`: plain
+ * TypeScript, no polars, the same answers as `scoreRows`), else with `scoreRows`, the code
+ * `deno task predict` runs on each batch, merging the requests that arrive together into one
+ * call.
  *
- * Most of the cost of `scoreRows` is fixed per call (a few dozen polars operations), so scoring
- * twenty single-row requests in one call costs little more than scoring one. Requests that are
- * ready in the same turn of the event loop are queued and scored together on the next turn;
- * nothing waits on a timer. Each request still gets exactly its own answer: its predictions, or
- * its own problems and nothing scored, whatever the other requests in the call hold.
+ * The row engine answers a request at once, in well under a millisecond plus the model, and
+ * leaves nothing for the garbage collector. Requests it leaves to polars (more than
+ * `rowEngineMaxRows` rows, or rows it cannot answer exactly: see `RowFallback`) go to
+ * `scoreRows`, whose cost is mostly fixed per call (a few dozen polars operations), so requests
+ * that are ready in the same turn of the event loop are queued and scored together on the next
+ * turn; nothing waits on a timer. Each request still gets exactly its own answer: its
+ * predictions, or its own problems and nothing scored, whatever the other requests in the call
+ * hold.
  *
  * @module
  */
-import pl from "nodejs-polars";
-import type { DataFrame, Series } from "nodejs-polars";
+import type { Series } from "nodejs-polars";
 import { setImmediate } from "node:timers";
 import { DataValidationError, SchemaMismatchError } from "../errors.ts";
-import { scoreRows } from "../pipelines/mod.ts";
-import type { RunArtifacts, ScoredRows } from "../pipelines/mod.ts";
+import { columnsToFrame, scoreRows } from "../pipelines/mod.ts";
+import type {
+  RowProblem,
+  RowScorer,
+  RowScores,
+  RunArtifacts,
+  ScoredRows,
+} from "../pipelines/mod.ts";
 import type { RequestProblem } from "./request_error.ts";
 import { rowsRejected } from "./request_rows.ts";
 import type { RequestRows, RowValue } from "./request_rows.ts";
@@ -52,14 +62,19 @@ export interface ScoredRequest {
   warnings: RequestWarning[];
 }
 
-/** One `scoreRows` call, as reported to {@link BatchScorerOptions.onBatch}. */
+/** The code that scores: the row engine, or `scoreRows` on a polars frame. */
+export type ScoringEngine = "rows" | "polars";
+
+/** One scoring call, as reported to {@link BatchScorerOptions.onBatch}. */
 export interface BatchInfo {
-  /** Requests merged into the call. */
+  /** Requests merged into the call (always 1 for the row engine). */
   requests: number;
   /** Rows scored (or checked) by the call. */
   rows: number;
   /** Seconds the call took. */
   seconds: number;
+  /** Which engine scored. */
+  engine: ScoringEngine;
 }
 
 /** Options of {@link BatchScorer}. */
@@ -69,6 +84,11 @@ export interface BatchScorerOptions {
    * @default 10000
    */
   maxBatchRows?: number;
+  /**
+   * Most rows of a request the row engine scores; larger requests go to `scoreRows`.
+   * @default 1024
+   */
+  rowEngineMaxRows?: number;
   /**
    * Most problems listed in a 422 answer.
    * @default 100
@@ -84,18 +104,25 @@ export interface BatchScorerOptions {
    */
   collectGarbageEvery?: number;
   /**
-   * Called after every `scoreRows` call (metrics).
+   * Called after every scoring call, of either engine (metrics).
    * @default null
    */
   onBatch?: ((info: BatchInfo) => void) | null;
+  /**
+   * Called when the row engine leaves a request to `scoreRows`, with its reason (metrics).
+   * @default null
+   */
+  onFallback?: ((reason: string) => void) | null;
 }
 
 /** Defaults of {@link BatchScorerOptions}. */
 export const DEFAULT_BATCH_SCORER_OPTIONS: Readonly<Required<BatchScorerOptions>> = {
   maxBatchRows: 10_000,
+  rowEngineMaxRows: 1024,
   maxProblems: 100,
   collectGarbageEvery: 4,
   onBatch: null,
+  onFallback: null,
 };
 
 interface Pending {
@@ -110,13 +137,27 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/** What one scoring call found, whichever engine made it. */
+interface BatchOutput {
+  /** The predictions of the rows that could be scored, in order. */
+  labels: readonly unknown[];
+  /** Classification: per class, the probabilities of those rows. */
+  probabilities: ArrayLike<number>[] | null;
+  problems: RowProblem[];
+  rejected: number[];
+  unseen_categories: Record<string, number>;
+  out_of_range: Record<string, number>;
+}
+
 /**
- * Queues requests and scores those that are ready together with one `scoreRows` call per run.
+ * Scores requests with the run's row engine, or queues them and scores those that are ready
+ * together with one `scoreRows` call per run.
  *
  * @example
  * ```ts
  * const scorer = new BatchScorer();
- * const { predictions } = await scorer.score(run, parseJsonRows(body, rowsSchemaForRun(run)));
+ * const rows = parseJsonRows(body, rowsSchemaForRun(run));
+ * const { predictions } = await scorer.score(run, rows, compileRowScorer(run));
  * ```
  */
 export class BatchScorer {
@@ -127,17 +168,19 @@ export class BatchScorer {
   #collecting = false;
 
   /**
-   * @param options batch size, problem limit and the batch callback
+   * @param options batch sizes, problem limit, garbage collection and the metrics callbacks
    * @throws {RangeError} when `maxBatchRows` or `maxProblems` is not a positive integer, or
-   *   `collectGarbageEvery` is negative
+   *   `rowEngineMaxRows` or `collectGarbageEvery` is negative
    */
   constructor(options: BatchScorerOptions = {}) {
     this.#settings = { ...DEFAULT_BATCH_SCORER_OPTIONS, ...options };
-    const every = this.#settings.collectGarbageEvery;
-    if (!Number.isInteger(every) || every < 0) {
-      throw new RangeError(
-        `Cannot create BatchScorer: collectGarbageEvery must be a non-negative integer, got ${every}`,
-      );
+    for (const key of ["collectGarbageEvery", "rowEngineMaxRows"] as const) {
+      const value = this.#settings[key];
+      if (!Number.isInteger(value) || value < 0) {
+        throw new RangeError(
+          `Cannot create BatchScorer: ${key} must be a non-negative integer, got ${value}`,
+        );
+      }
     }
     for (const key of ["maxBatchRows", "maxProblems"] as const) {
       const value = this.#settings[key];
@@ -155,23 +198,29 @@ export class BatchScorer {
   }
 
   /**
-   * Scores the rows of one request with `run`, together with the other requests queued in the
-   * same turn of the event loop.
+   * Scores the rows of one request with `run`: at once with `rowScorer` when it can answer
+   * them, else with `scoreRows` together with the other requests queued in the same turn of the
+   * event loop.
    *
    * Rows whose values were refused (`rows.unscorable`) are left out of scoring; the others are
    * still checked, so a refusal lists every problem of the request at once.
    *
    * @param run the run the request leased
    * @param rows the request's checked rows
+   * @param rowScorer the run's row engine, or `null` to score with `scoreRows`
    * @returns the predictions and warnings
    * @throws {RequestRejectedError} 422 with the request's problems (row, column, message) when
    *   any of its rows cannot be scored; nothing of it is scored then
    * @example
    * ```ts
-   * const scored = await scorer.score(lease.run, rows);
+   * const scored = await scorer.score(lease.run, rows, lease.scorer);
    * ```
    */
-  score(run: RunArtifacts, rows: RequestRows): Promise<ScoredRequest> {
+  score(
+    run: RunArtifacts,
+    rows: RequestRows,
+    rowScorer: RowScorer | null = null,
+  ): Promise<ScoredRequest> {
     return new Promise((resolve, reject) => {
       let pending: Pending = { run, rows, original: null, origin: null, resolve, reject };
       if (rows.rejected.length > 0) {
@@ -184,6 +233,9 @@ export class BatchScorer {
           return;
         }
       }
+      if (rowScorer !== null && pending.rows.count <= this.#settings.rowEngineMaxRows) {
+        if (this.#scoreWithRows(rowScorer, pending)) return;
+      }
       this.#queue.push(pending);
       if (!this.#scheduled) {
         this.#scheduled = true;
@@ -191,6 +243,38 @@ export class BatchScorer {
         setImmediate(() => this.#flush());
       }
     });
+  }
+
+  /** Scores one request with the row engine; `false` when it must go to `scoreRows`. */
+  #scoreWithRows(rowScorer: RowScorer, item: Pending): boolean {
+    const started = performance.now();
+    let scores: RowScores;
+    try {
+      const outcome = rowScorer.scoreColumns(item.rows.columns);
+      if (outcome.fallback) {
+        this.#settings.onFallback?.(outcome.reason);
+        return false;
+      }
+      scores = outcome;
+    } catch (error) {
+      // The model refused the rows, or something unforeseen: scoreRows answers it as it would.
+      this.#settings.onFallback?.(error instanceof Error ? error.message : String(error));
+      return false;
+    }
+    this.#report([item], started, "rows");
+    try {
+      this.#answer(item.run, [item], {
+        labels: scores.predictions?.prediction ?? [],
+        probabilities: scores.predictions?.probabilities ?? null,
+        problems: scores.problems,
+        rejected: scores.rejected,
+        unseen_categories: scores.unseen_categories,
+        out_of_range: scores.out_of_range,
+      });
+    } catch (error) {
+      item.reject(error);
+    }
+    return true;
   }
 
   #flush(): void {
@@ -247,7 +331,7 @@ export class BatchScorer {
     try {
       scored = scoreRows(run, buildFrame(run, batch));
     } catch (error) {
-      this.#report(batch, started);
+      this.#report(batch, started, "polars");
       if (batch.length > 1) {
         // One request broke the whole call (e.g. an encoder set to fail on unknown values):
         // score each alone, so only that request fails.
@@ -267,9 +351,9 @@ export class BatchScorer {
       }
       return;
     }
-    this.#report(batch, started);
+    this.#report(batch, started, "polars");
     try {
-      this.#answer(run, batch, scored);
+      this.#answer(run, batch, polarsOutput(run, scored));
     } catch (error) {
       for (const item of batch) item.reject(error);
     }
@@ -292,16 +376,17 @@ export class BatchScorer {
     );
   }
 
-  #report(batch: Pending[], started: number): void {
+  #report(batch: Pending[], started: number, engine: ScoringEngine): void {
     this.#settings.onBatch?.({
       requests: batch.length,
       rows: batch.reduce((sum, item) => sum + item.rows.count, 0),
       seconds: (performance.now() - started) / 1000,
+      engine,
     });
   }
 
   /** Splits one call's output back into the answers of its requests. */
-  #answer(run: RunArtifacts, batch: Pending[], scored: ScoredRows): void {
+  #answer(run: RunArtifacts, batch: Pending[], scored: BatchOutput): void {
     const owner = new Int32Array(batch.reduce((sum, item) => sum + item.rows.count, 0));
     const starts: number[] = [];
     let offset = 0;
@@ -333,12 +418,8 @@ export class BatchScorer {
       }
     }
 
-    const output = scored.predictions;
     const classes = [...run.model.classes];
-    const labels = output === null ? [] : output.getColumn("prediction").toArray();
-    const probabilities = output === null || run.model.task === "regression"
-      ? null
-      : classes.map((c) => (output.getColumn(`proba_${c}`) as Series).toArray() as number[]);
+    const { labels, probabilities } = scored;
     const flagged = Object.keys(scored.out_of_range).length > 0 ||
       Object.keys(scored.unseen_categories).length > 0;
 
@@ -385,29 +466,44 @@ function selectRows(rows: RequestRows, positions: number[]): RequestRows {
   };
 }
 
-/** Builds one frame from the rows of several requests: numbers stay numbers unless mixed with text. */
-function buildFrame(run: RunArtifacts, batch: Pending[]): DataFrame {
-  const series = run.signature.columns.map((column) => {
-    const values = batch.length === 1
-      ? batch[0]!.rows.columns.get(column.name)!
-      : batch.flatMap((item) => item.rows.columns.get(column.name)!);
-    const numeric = column.kind === "numeric" &&
-      values.every((v) => v === null || typeof v === "number");
-    if (numeric) return pl.Series(column.name, values, pl.Float64);
-    return pl.Series(
+/**
+ * Builds one frame from the rows of several requests, as `columnsToFrame` does (the frame the
+ * row engine's answers are defined on): numbers stay numbers unless mixed with text.
+ */
+function buildFrame(run: RunArtifacts, batch: Pending[]) {
+  const columns = new Map(
+    run.signature.columns.map((column) => [
       column.name,
-      values.map((v) => (typeof v === "number" ? String(v) : v)),
-      pl.Utf8,
-    );
-  });
-  return pl.DataFrame(series);
+      batch.length === 1
+        ? batch[0]!.rows.columns.get(column.name)!
+        : batch.flatMap((item) => item.rows.columns.get(column.name)!),
+    ]),
+  );
+  return columnsToFrame(run, columns);
+}
+
+/** The output of a `scoreRows` call as plain values. */
+function polarsOutput(run: RunArtifacts, scored: ScoredRows): BatchOutput {
+  const output = scored.predictions;
+  return {
+    labels: output === null ? [] : output.getColumn("prediction").toArray(),
+    probabilities: output === null || run.model.task === "regression"
+      ? null
+      : run.model.classes.map((c) =>
+        (output.getColumn(`proba_${c}`) as Series).toArray() as number[]
+      ),
+    problems: scored.problems,
+    rejected: scored.rejected,
+    unseen_categories: scored.unseen_categories,
+    out_of_range: scored.out_of_range,
+  };
 }
 
 /** Counts a request's values outside the training range or categories, for its warnings. */
 function requestWarnings(
   run: RunArtifacts,
   rows: RequestRows,
-  scored: ScoredRows,
+  scored: BatchOutput,
 ): RequestWarning[] {
   const { cleaning } = run.loaded.config;
   const warnings: RequestWarning[] = [];

@@ -7,6 +7,8 @@
 
 /** Upper bounds (seconds) of the request latency histogram buckets. */
 export const LATENCY_BUCKETS: readonly number[] = [
+  0.00025,
+  0.0005,
   0.001,
   0.0025,
   0.005,
@@ -75,6 +77,8 @@ export class ServeMetrics {
   #errors = new Map<string, number>();
   #batchSizes = new Histogram(BATCH_SIZE_BUCKETS);
   #scoring = new Histogram(LATENCY_BUCKETS);
+  #engineCalls = new Map<string, number>();
+  #fallbacks = 0;
   #rowsPredicted = 0;
   #rowsRejected = 0;
   #inFlight = 0;
@@ -134,18 +138,34 @@ export class ServeMetrics {
   }
 
   /**
-   * Records one scoring call (`scoreRows`): how many requests it merged and how long it took.
+   * Records one scoring call: how many requests it merged, how long it took and which engine
+   * made it.
    *
    * @param requests requests scored by the call
    * @param seconds time the call took
+   * @param engine `rows` (the row engine) or `polars` (`scoreRows`)
    * @example
    * ```ts
-   * metrics.observeBatch(3, 0.012);
+   * metrics.observeBatch(3, 0.012, "polars");
    * ```
    */
-  observeBatch(requests: number, seconds: number): void {
+  observeBatch(requests: number, seconds: number, engine: "rows" | "polars" = "polars"): void {
     this.#batchSizes.observe(requests);
     this.#scoring.observe(seconds);
+    const key = labels({ engine });
+    this.#engineCalls.set(key, (this.#engineCalls.get(key) ?? 0) + 1);
+  }
+
+  /**
+   * Counts a request the row engine left to `scoreRows`.
+   *
+   * @example
+   * ```ts
+   * metrics.countFallback();
+   * ```
+   */
+  countFallback(): void {
+    this.#fallbacks++;
   }
 
   /**
@@ -227,6 +247,20 @@ export class ServeMetrics {
       "Time of one scoring call (checks, cleaning, features and model on the merged rows).",
     );
     histogramLines(out, `${p}_scoring_duration_seconds`, "", this.#scoring);
+    family(
+      `${p}_scoring_calls_total`,
+      "counter",
+      "Scoring calls by engine: rows (the row engine) or polars (scoreRows).",
+    );
+    for (const [key, value] of [...this.#engineCalls].sort()) {
+      out.push(`${p}_scoring_calls_total{${key}} ${value}`);
+    }
+    family(
+      `${p}_row_engine_fallbacks_total`,
+      "counter",
+      "Requests the row engine left to scoreRows (rows it cannot answer exactly).",
+    );
+    out.push(`${p}_row_engine_fallbacks_total ${this.#fallbacks}`);
 
     family(`${p}_in_flight_requests`, "gauge", "Requests being answered now.");
     out.push(`${p}_in_flight_requests ${this.#inFlight}`);

@@ -1,8 +1,10 @@
 /**
  * The HTTP prediction service (`deno task serve`): a Hono app on `Deno.serve` that scores JSON
- * or CSV rows with the production run through `scoreRows` (the code `deno task predict` runs),
- * answers health, readiness, model and Prometheus metrics routes, reloads the model when
- * production changes without dropping requests, and shuts down gracefully.
+ * or CSV rows with the production run, through the run's row engine (`compileRowScorer`: no
+ * polars per request, the same answers) or `scoreRows` (the code `deno task predict` runs);
+ * answers health, readiness, model and Prometheus metrics routes; reloads the model when
+ * production changes without dropping requests, on its own poll or at once on a loopback
+ * `POST /v1/admin/reload` (`deno task deploy` sends it); and shuts down gracefully.
  *
  * @module
  */
@@ -15,6 +17,7 @@ export type {
   Prediction,
   RequestWarning,
   ScoredRequest,
+  ScoringEngine,
 } from "./batch_scorer.ts";
 export {
   BATCH_SIZE_BUCKETS,
@@ -47,3 +50,10 @@ export type {
 } from "./request_rows.ts";
 export { DEFAULT_START_SERVER_OPTIONS, startServer } from "./server.ts";
 export type { RunningServer, StartServerOptions } from "./server.ts";
+export {
+  DEFAULT_REQUEST_RELOAD_OPTIONS,
+  reloadUrl,
+  requestReload,
+  ServiceReloadError,
+} from "./reload_client.ts";
+export type { ReloadOutcome, RequestReloadOptions } from "./reload_client.ts";

@@ -2,13 +2,15 @@
  * Holds the production model the service scores with, and swaps it when production changes
  * (promotion or rollback) without dropping a request: each request leases the run it starts
  * with and keeps it to the end; a replaced run is disposed once its last lease is released.
+ * Each run is compiled into a row engine (`compileRowScorer`) when it is loaded, before it is
+ * swapped in.
  *
  * @module
  */
 import { readProduction, readProductionPointer, readRunMetrics } from "../models/mod.ts";
 import type { RunMetricsFile } from "../models/mod.ts";
-import { loadRunArtifacts } from "../pipelines/mod.ts";
-import type { RunArtifacts } from "../pipelines/mod.ts";
+import { compileRowScorer, loadRunArtifacts } from "../pipelines/mod.ts";
+import type { RowScorer, RunArtifacts } from "../pipelines/mod.ts";
 import { getProjectLogger } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 
@@ -24,12 +26,18 @@ export interface ServedModel {
   loadedAt: string;
   /** The run's `metrics.json`, or `null` when it cannot be read. */
   metrics: RunMetricsFile | null;
+  /** `rows` when the run compiled into a row engine, else `polars` (`scoreRows` only). */
+  engine: "rows" | "polars";
+  /** Why the run scores with `scoreRows` only, or `null` when it has a row engine. */
+  engineReason: string | null;
 }
 
 /** A run leased by one request; call `release()` exactly once when the response is built. */
 export interface ModelLease {
   /** The loaded run. */
   readonly run: RunArtifacts;
+  /** Its row engine, or `null` when it scores with `scoreRows` only. */
+  readonly scorer: RowScorer | null;
   /** What is known about it. */
   readonly model: ServedModel;
   /** Ends the lease; later calls do nothing. */
@@ -44,6 +52,11 @@ export interface ModelHolderOptions {
    */
   pollIntervalMs?: number;
   /**
+   * Compile each loaded run into a row engine; `false` scores everything with `scoreRows`.
+   * @default true
+   */
+  rowEngine?: boolean;
+  /**
    * Where to log loads, swaps and failures.
    * @default the "serve" project logger
    */
@@ -54,10 +67,12 @@ export interface ModelHolderOptions {
 export const DEFAULT_MODEL_HOLDER_OPTIONS: Readonly<Required<Omit<ModelHolderOptions, "logger">>> =
   {
     pollIntervalMs: 1000,
+    rowEngine: true,
   };
 
 interface Entry {
   run: RunArtifacts;
+  scorer: RowScorer | null;
   model: ServedModel;
   /** `run_id@promoted_at`: changes with every promotion or rollback. */
   key: string;
@@ -83,6 +98,7 @@ export class ModelHolder {
   #registry: { production_dir: string };
   #root: string;
   #pollIntervalMs: number;
+  #rowEngine: boolean;
   #logger: Logger;
   #current: Entry | null = null;
   #refreshing: Promise<boolean> | null = null;
@@ -96,7 +112,7 @@ export class ModelHolder {
   /**
    * @param registry where production lives (`config.registry`)
    * @param root the project root, against which the run's config snapshot resolves
-   * @param options poll interval and logger
+   * @param options poll interval, row engine and logger
    * @throws {RangeError} when `pollIntervalMs` is not a positive number
    */
   constructor(
@@ -113,6 +129,7 @@ export class ModelHolder {
     this.#registry = registry;
     this.#root = root;
     this.#pollIntervalMs = settings.pollIntervalMs;
+    this.#rowEngine = settings.rowEngine;
     this.#logger = options.logger ?? getProjectLogger("serve");
   }
 
@@ -152,6 +169,7 @@ export class ModelHolder {
     let released = false;
     return {
       run: entry.run,
+      scorer: entry.scorer,
       model: entry.model,
       release: () => {
         if (released) return;
@@ -242,8 +260,25 @@ export class ModelHolder {
       if (production === null) return false;
       const run = await loadRunArtifacts(production.dir, production.record, this.#root);
       const metrics = await readRunMetrics(production.dir).catch(() => null);
+      let engineReason: string | null = this.#rowEngine ? null : "the row engine is turned off";
+      let scorer: RowScorer | null = null;
+      if (this.#rowEngine) {
+        try {
+          scorer = compileRowScorer(run, { onUnsupported: (reason) => (engineReason = reason) });
+        } catch (error) {
+          // The run still serves, through scoreRows.
+          engineReason = `the row engine failed to compile: ${(error as Error).message}`;
+        }
+      }
+      if (this.#rowEngine && scorer === null) {
+        this.#logger.info("Run {run_id} scores with scoreRows only: {reason}", {
+          run_id: run.id,
+          reason: engineReason,
+        });
+      }
       entry = {
         run,
+        scorer,
         key: `${production.runId}@${production.pointer.promoted_at}`,
         leases: 0,
         retired: false,
@@ -254,6 +289,8 @@ export class ModelHolder {
           action: production.pointer.action,
           loadedAt: new Date().toISOString(),
           metrics,
+          engine: scorer === null ? "polars" : "rows",
+          engineReason,
         },
       };
     } catch (error) {

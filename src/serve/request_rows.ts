@@ -308,7 +308,11 @@ export function parseJsonRows(
     for (const key of Object.keys(row)) {
       if (!accepted.has(key)) {
         problems.add(
-          { row: number, column: clip(key, 100), message: unknownField(key, schema) },
+          {
+            row: number,
+            column: clip(key, 100),
+            message: problems.listing ? unknownField(key, schema) : "",
+          },
           false,
         );
       }
@@ -395,7 +399,11 @@ export function parseCsvRows(
   const accepted = new Set(acceptedFields(schema));
   for (const name of names) {
     if (!accepted.has(name)) {
-      problems.add({ row: null, column: clip(name, 100), message: unknownField(name, schema) });
+      problems.add({
+        row: null,
+        column: clip(name, 100),
+        message: problems.listing ? unknownField(name, schema) : "",
+      });
     }
   }
   const position = new Map(names.map((name, i) => [name, i]));
@@ -570,6 +578,15 @@ class ProblemList {
 
   constructor(limit: number) {
     this.#limit = limit;
+  }
+
+  /**
+   * Whether the next problem will be listed; beyond the limit problems are only counted, so
+   * callers skip building their messages (a "did you mean" per field of a 100,000-field row
+   * would take seconds).
+   */
+  get listing(): boolean {
+    return this.#problems.length < this.#limit;
   }
 
   /** Adds a problem; `blocking` when the row's input values cannot be scored because of it. */

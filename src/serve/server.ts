@@ -42,8 +42,19 @@ export interface StartServerOptions {
    */
   app?: Pick<
     AppOptions,
-    "accessLog" | "maxValueChars" | "maxRangeMultiple" | "maxProblems" | "collectGarbageEvery"
+    | "accessLog"
+    | "maxValueChars"
+    | "maxRangeMultiple"
+    | "maxProblems"
+    | "collectGarbageEvery"
+    | "rowEngineMaxRows"
   >;
+  /**
+   * Compile each loaded run into a row engine (see `ModelHolder`); `false` scores every
+   * request with `scoreRows`.
+   * @default true
+   */
+  rowEngine?: boolean;
   /**
    * Where to log.
    * @default the "serve" project logger
@@ -60,6 +71,7 @@ export const DEFAULT_START_SERVER_OPTIONS: Readonly<
   pollIntervalMs: 1000,
   drainTimeoutMs: 10_000,
   app: {},
+  rowEngine: true,
 };
 
 /** A running service. */
@@ -109,6 +121,7 @@ export async function startServer(
   const logger = options.logger ?? getProjectLogger("serve");
   const holder = new ModelHolder(registry, loaded.root, {
     pollIntervalMs: settings.pollIntervalMs,
+    rowEngine: settings.rowEngine,
     logger,
   });
   await holder.refresh();
@@ -138,7 +151,7 @@ export async function startServer(
         { status: 500, headers: { "Content-Type": "application/json" } },
       );
     },
-  }, (request) => app.fetch(request));
+  }, (request, info) => app.fetch(request, info)); // info.remoteAddr: see the reload route
   holder.start();
   const address = server.addr;
   const hostname = address.hostname;

@@ -1,5 +1,6 @@
 /**
- * Shared utilities: seeded randomness, hashing and fingerprints, logging and metrics.
+ * Shared utilities: seeded randomness, hashing and fingerprints, logging, metrics, and the
+ * ownership of temporary files (so crashed writers' leftovers can be cleaned).
  *
  * @module
  */
@@ -8,6 +9,13 @@ export { canonicalJson, fingerprintFile, fingerprintFrame, hashJson, sha256Hex }
 export type { FileFingerprint } from "./hash.ts";
 export { frameToMatrix, takeRows } from "./matrix.ts";
 export type { Matrix } from "./matrix.ts";
+export {
+  DEFAULT_LEFTOVER_OPTIONS,
+  guardLeftover,
+  leftoverReason,
+  removeLeftovers,
+} from "./leftovers.ts";
+export type { LeftoverOptions } from "./leftovers.ts";
 export {
   accuracy,
   balancedAccuracy,

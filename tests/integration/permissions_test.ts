@@ -1,15 +1,17 @@
 import assert from "node:assert/strict";
-import { listDir, makeTempProject, REPO_ROOT } from "../_helpers/project.ts";
-
-interface TaskDefinition {
-  command: string;
-}
-const TASKS: Record<string, TaskDefinition> = JSON.parse(
-  await Deno.readTextFile(`${REPO_ROOT}/deno.json`),
-).tasks;
+import { listDir, makeTempProject } from "../_helpers/project.ts";
+import { runTask, TASKS } from "../_helpers/tasks.ts";
 
 /** Tasks that are tooling for developers, not the project's runtime. */
-const TOOLING = new Set(["test", "check", "jupyter:install", "bench:serve", "bench:predict"]);
+const TOOLING = new Set([
+  "test",
+  "check",
+  "jupyter:install",
+  "bench:serve",
+  "bench:predict",
+  "bench:reliability",
+  "bench:soak",
+]);
 
 Deno.test("every runtime task declares explicit permissions and never prompts", () => {
   for (const [name, task] of Object.entries(TASKS)) {
@@ -41,38 +43,6 @@ Deno.test("every runtime task declares explicit permissions and never prompts", 
   assert.doesNotMatch(TASKS["evaluate"]!.command, /--allow-write/);
   assert.doesNotMatch(TASKS["validate"]!.command, /--allow-write/);
 });
-
-/**
- * Runs a task with exactly its declared permissions, in a temporary project: relative paths in
- * the permission flags are resolved against that project, and the repository's node_modules is
- * added to the read and ffi lists (the temporary project has none of its own).
- */
-async function runTask(name: string, args: string[], root: string) {
-  const parts = TASKS[name]!.command.split(" ").slice(2); // drop "deno run"
-  const resolved = parts.map((part) => {
-    const match = part.match(/^--allow-(read|write|ffi)=(.+)$/);
-    if (!match) return part;
-    const paths = match[2]!.split(",").map((p) => (p === "." ? root : `${root}/${p}`));
-    if (match[1] === "read" || match[1] === "ffi") paths.push(`${REPO_ROOT}/node_modules`);
-    if (match[1] === "read") {
-      paths.push(`${REPO_ROOT}/src`, `${REPO_ROOT}/deno.json`, `${REPO_ROOT}/deno.lock`);
-    }
-    return `--allow-${match[1]}=${paths.join(",")}`;
-  }).map((part) => part.startsWith("src/cli/") ? `${REPO_ROOT}/${part}` : part);
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", `--config=${REPO_ROOT}/deno.json`, ...parts.length ? resolved : [], ...args],
-    cwd: root,
-    env: { NO_COLOR: "1", CI: "true" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: text.decode(output.stdout),
-    stderr: text.decode(output.stderr),
-  };
-}
 
 Deno.test("train runs with its own permissions but cannot write outside models/", async () => {
   const root = await makeTempProject();

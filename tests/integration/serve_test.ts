@@ -349,6 +349,20 @@ Deno.test("deno task serve answers every route and bad input, reloads on promoti
       },
     );
 
+    await t.step(
+      "predictions go through the row engine, and POST /v1/admin/reload answers a loopback client",
+      async () => {
+        const card = await (await fetch(`${url}/v1/model`)).json();
+        assert.deepEqual(card.scoring, { engine: "rows", reason: null });
+        const metrics = await (await fetch(`${url}/metrics`)).text();
+        assert.match(metrics, /deno_mlops_serve_scoring_calls_total\{engine="rows"\} [1-9]\d*\n/);
+        assert.doesNotMatch(metrics, /scoring_calls_total\{engine="polars"\}/);
+        const reload = await fetch(`${url}/v1/admin/reload`, { method: "POST" });
+        assert.equal(reload.status, 200);
+        assert.deepEqual(await reload.json(), { run_id: first, reloaded: false, error: null });
+      },
+    );
+
     await t.step("SIGTERM lets an in-flight request finish, then the process exits 0", async () => {
       let send!: (text: string | null) => void;
       const body = new ReadableStream<Uint8Array>({

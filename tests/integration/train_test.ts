@@ -12,6 +12,7 @@ const RUN_FILES = [
   "metrics.json",
   "model",
   "profile.json",
+  "report.html",
   "reports.json",
   "run.json",
   "schema.json",
@@ -75,8 +76,9 @@ Deno.test("reproduceRun() reports changed data and changed weights", async () =>
   await Deno.writeTextFile(snapshot, text.replace(/(training:[\s\S]*?seed: )42/, "$17"));
   const record = JSON.parse(await Deno.readTextFile(`${result.dir}/run.json`));
   const { sha256Hex } = await import("../../src/utils/mod.ts");
+  const { writeRunRecord } = await import("../../src/models/mod.ts");
   record.artifacts["config.yaml"] = await sha256Hex(await Deno.readFile(snapshot));
-  await Deno.writeTextFile(`${result.dir}/run.json`, JSON.stringify(record));
+  await writeRunRecord(result.dir!, record); // re-sealed, or run.json's self checksum fails
   const changed = await reproduceRun(experiments, result.id, root);
   assert.equal(changed.identical, false);
   assert.ok(changed.differences.some((d) => d.startsWith("config hash:")));

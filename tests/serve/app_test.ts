@@ -228,9 +228,9 @@ Deno.test("POST /v1/predict scores values outside training but flags them in war
   }
 });
 
-Deno.test("Requests that arrive together are scored in one call, each with its own answer", async () => {
+Deno.test("Requests that arrive together are scored in one scoreRows call, each with its own answer", async () => {
   using _logs = captureLogs({ level: "fatal" });
-  const s = await serving();
+  const s = await serving({ rowEngineMaxRows: 0 }); // every request goes to scoreRows
   try {
     const bodies = [
       { rows: [GENTOO] },
@@ -259,8 +259,94 @@ Deno.test("Requests that arrive together are scored in one call, each with its o
     const text = s.metrics.render({ runId: null, reloads: 0, reloadFailures: 0 });
     assert.match(text, /deno_mlops_serve_batch_requests_count 2\n/);
     assert.match(text, /deno_mlops_serve_batch_requests_sum 5\n/);
+    assert.match(text, /deno_mlops_serve_scoring_calls_total\{engine="polars"\} 2\n/);
     assert.match(text, /deno_mlops_serve_rows_predicted_total 6\n/);
     assert.match(text, /deno_mlops_serve_rows_rejected_total 1\n/);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("POST /v1/predict answers the same through the row engine as through scoreRows", async () => {
+  using _logs = captureLogs({ level: "fatal" });
+  const rows = await serving();
+  const polars = await serving({ rowEngineMaxRows: 0 });
+  try {
+    const csv = [
+      COLUMNS.map((c) => (c.includes(" ") ? `"${c}"` : c)).join(","),
+      ...[GENTOO, ADELIE].map((r) => COLUMNS.map((c) => r[c as keyof typeof r]).join(",")),
+      "Dream, 41.1 ,18,190,,MALE",
+    ].join("\n");
+    const bodies: Array<[unknown, string]> = [
+      [{ rows: [GENTOO, ADELIE] }, "application/json"],
+      [{ rows: [{ ...ADELIE, "Beak Depth (mm)": "deep" }, GENTOO] }, "application/json"],
+      [{ rows: [{ ...ADELIE, "Body Mass (g)": 9000, Island: "Atlantis" }] }, "application/json"],
+      [{ rows: [{ ...ADELIE, Sex: " ." }, { ...GENTOO, Sex: null }] }, "application/json"],
+      [
+        { rows: [{ ...ADELIE, "Beak Length (mm)": " 41.1 ", Island: "Torgersen " }] },
+        "application/json",
+      ],
+      [{ rows: [{ ...ADELIE, "Flipper Length (mm)": "inf" }] }, "application/json"],
+      [{ rows: [{ ...ADELIE, extra: 1 }, GENTOO] }, "application/json"],
+      [csv, "text/csv"],
+    ];
+    for (const [body, type] of bodies) {
+      const a = await rows.predict(body, type);
+      const b = await polars.predict(body, type);
+      assert.equal(a.status, b.status, JSON.stringify(body));
+      assert.deepEqual(await a.json(), await b.json(), JSON.stringify(body));
+    }
+    const engines = (s: Awaited<ReturnType<typeof serving>>) =>
+      s.metrics.render({ runId: null, reloads: 0, reloadFailures: 0 }).match(
+        /deno_mlops_serve_scoring_calls_total\{engine="(\w+)"\} (\d+)/g,
+      );
+    // Every request is scored, one call each (values are checked even beside an unknown field).
+    assert.deepEqual(engines(rows), ['deno_mlops_serve_scoring_calls_total{engine="rows"} 8']);
+    assert.deepEqual(engines(polars), ['deno_mlops_serve_scoring_calls_total{engine="polars"} 8']);
+    const card = await (await rows.fetch("/v1/model")).json();
+    assert.deepEqual(card.scoring, { engine: "rows", reason: null });
+  } finally {
+    await rows.close();
+    await polars.close();
+  }
+});
+
+Deno.test("POST /v1/admin/reload answers loopback clients only and swaps in a promoted run", async () => {
+  using _logs = captureLogs({ level: "fatal" });
+  const s = await serving();
+  const reload = (remoteAddr?: Deno.Addr) =>
+    Promise.resolve(s.app.fetch(
+      new Request("http://localhost/v1/admin/reload", { method: "POST" }),
+      remoteAddr === undefined ? undefined : { remoteAddr },
+    ));
+  const tcp = (hostname: string): Deno.Addr => ({ transport: "tcp", hostname, port: 40000 });
+  try {
+    for (const [address, who] of [[undefined, "unknown address"], [tcp("10.1.2.3"), "10.1.2.3"]]) {
+      const refused = await reload(address as Deno.Addr | undefined);
+      assert.equal(refused.status, 403);
+      const body = await refused.json();
+      assert.equal(body.error, "forbidden");
+      assert.match(body.message, new RegExp(`Cannot reload the model for .*${who}.*loopback`));
+    }
+    assert.deepEqual(await (await reload(tcp("127.0.0.1"))).json(), {
+      run_id: FIRST,
+      reloaded: false,
+      error: null,
+    });
+    await promoteRun(project.registry, { runId: SECOND, force: true, reason: "test" });
+    assert.deepEqual(await (await reload(tcp("::1"))).json(), {
+      run_id: SECOND,
+      reloaded: true,
+      error: null,
+    });
+    assert.equal((await (await reload(tcp("::ffff:127.0.0.2"))).json()).reloaded, false);
+    const socket = await reload({ transport: "unix", path: "/run/serve.sock" });
+    assert.equal(socket.status, 200);
+    assert.equal((await s.fetch("/v1/admin/reload")).status, 405);
+    assert.deepEqual(await (await s.fetch("/v1/ready")).json(), {
+      status: "ready",
+      run_id: SECOND,
+    });
   } finally {
     await s.close();
   }

@@ -168,3 +168,28 @@ Deno.test("ModelHolder refuses a poll interval that is not positive", () => {
     message: /pollIntervalMs must be a positive number, got 0/,
   });
 });
+
+Deno.test("ModelHolder compiles each run it loads into a row engine, unless turned off", async () => {
+  using _logs = captureLogs(quiet);
+  const { root, registry } = project;
+  await ensureProduction(registry, FIRST);
+  const holder = new ModelHolder(registry, root);
+  const plain = new ModelHolder(registry, root, { rowEngine: false });
+  try {
+    await holder.refresh();
+    await plain.refresh();
+    assert.equal(holder.current?.engine, "rows");
+    assert.equal(holder.current?.engineReason, null);
+    const lease = holder.acquire()!;
+    assert.equal(lease.scorer?.runId, FIRST);
+    lease.release();
+    assert.equal(plain.current?.engine, "polars");
+    assert.equal(plain.current?.engineReason, "the row engine is turned off");
+    const plainLease = plain.acquire()!;
+    assert.equal(plainLease.scorer, null);
+    plainLease.release();
+  } finally {
+    await holder.close();
+    await plain.close();
+  }
+});

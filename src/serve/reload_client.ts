@@ -1,0 +1,141 @@
+/**
+ * The client side of `POST /v1/admin/reload`: tells a service running on this machine to load
+ * production now (`deno task deploy` calls it after a promotion).
+ *
+ * @module
+ */
+
+/** What a reload request found. */
+export type ReloadOutcome =
+  | {
+    /** Nothing listens at `url`: the service is not running (it loads production at start). */
+    listening: false;
+    /** The reload URL. */
+    url: string;
+  }
+  | {
+    /** A service answered. */
+    listening: true;
+    /** The reload URL. */
+    url: string;
+    /** The run the service serves after the reload, or `null` when it has none. */
+    runId: string | null;
+    /** Whether the service swapped in a new run. */
+    reloaded: boolean;
+    /** Why the service's last load failed, or `null`. */
+    error: string | null;
+  };
+
+/** Options of {@link requestReload}. */
+export interface RequestReloadOptions {
+  /**
+   * Milliseconds to wait for the answer (loading a run takes a moment).
+   * @default 30000
+   */
+  timeoutMs?: number;
+}
+
+/** Defaults of {@link RequestReloadOptions}. */
+export const DEFAULT_REQUEST_RELOAD_OPTIONS: Readonly<Required<RequestReloadOptions>> = {
+  timeoutMs: 30_000,
+};
+
+/** A service answered a reload request with something other than its reload answer. */
+export class ServiceReloadError extends Error {
+  /**
+   * @param message what failed and what to do
+   * @param options the cause
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ServiceReloadError";
+  }
+}
+
+/**
+ * Returns the reload URL of the service configured by `serve`: a wildcard host (`0.0.0.0`,
+ * `::`) is reached on loopback, where the reload route answers.
+ *
+ * @param serve `config.serve` (host and port)
+ * @returns e.g. `http://127.0.0.1:8000/v1/admin/reload`
+ * @example
+ * ```ts
+ * reloadUrl({ host: "0.0.0.0", port: 8000 }); // "http://127.0.0.1:8000/v1/admin/reload"
+ * ```
+ */
+export function reloadUrl(serve: { host: string; port: number }): string {
+  const bare = serve.host.replace(/^\[|\]$/g, "");
+  const host = bare === "0.0.0.0" ? "127.0.0.1" : bare === "::" ? "::1" : bare;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${serve.port}/v1/admin/reload`;
+}
+
+/**
+ * Asks the service configured by `serve` to load production now.
+ *
+ * @param serve `config.serve` (host and port)
+ * @param options how long to wait for the answer
+ * @returns whether a service listens, and what it serves after the reload
+ * @throws {ServiceReloadError} when the service refuses (403 from a non-loopback address, 404
+ *   from a version without the route) or does not answer in time
+ * @throws {Deno.errors.NotCapable} when the process may not connect to the host
+ * @example
+ * ```ts
+ * const outcome = await requestReload(config.serve);
+ * if (outcome.listening) console.log(outcome.runId);
+ * ```
+ */
+export async function requestReload(
+  serve: { host: string; port: number },
+  options: RequestReloadOptions = {},
+): Promise<ReloadOutcome> {
+  const { timeoutMs } = { ...DEFAULT_REQUEST_RELOAD_OPTIONS, ...options };
+  const url = reloadUrl(serve);
+  const { hostname, port } = new URL(url);
+  // Connect first: a refused connection is a typed error here, not a message to parse.
+  try {
+    const connection = await Deno.connect({
+      hostname: hostname.replace(/^\[|\]$/g, ""),
+      port: Number(port),
+    });
+    connection.close();
+  } catch (error) {
+    if (error instanceof Deno.errors.ConnectionRefused) return { listening: false, url };
+    throw error;
+  }
+  let response: Response;
+  try {
+    response = await fetch(url, { method: "POST", signal: AbortSignal.timeout(timeoutMs) });
+  } catch (cause) {
+    if (cause instanceof DOMException && cause.name === "TimeoutError") {
+      throw new ServiceReloadError(
+        `Cannot reload the service at ${url}: it did not answer within ${timeoutMs} ms; check the service log`,
+        { cause },
+      );
+    }
+    throw cause;
+  }
+  const text = await response.text();
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Reported below with the status.
+  }
+  if (response.status !== 200 || typeof body["reloaded"] !== "boolean") {
+    const detail = typeof body["message"] === "string" ? body["message"] : text.slice(0, 200);
+    throw new ServiceReloadError(
+      `Cannot reload the service at ${url}: it answered ${response.status} (${detail}); ${
+        response.status === 404
+          ? "the service predates the reload route, restart it"
+          : "check serve.host and the service log"
+      }`,
+    );
+  }
+  return {
+    listening: true,
+    url,
+    runId: typeof body["run_id"] === "string" ? body["run_id"] : null,
+    reloaded: body["reloaded"],
+    error: typeof body["error"] === "string" ? body["error"] : null,
+  };
+}

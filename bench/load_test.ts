@@ -292,6 +292,7 @@ const sampler = setInterval(() => rss.push(rssMiB(pid)), 250);
 await scenario(server, "warm-up", 4, 1, 3);
 await scenario(server, "warm-up", 2, 1000, 3);
 const rssBefore = rssMiB(pid);
+const heapBefore = await metric(server.url, "process_heap_used_bytes") / 2 ** 20;
 const results: ScenarioResult[] = [];
 for (const c of SINGLE_CONCURRENCY) {
   const r = await scenario(server, "single row", c, 1, SECONDS);
@@ -317,7 +318,13 @@ const promotion = await scenario(
 );
 results.push(promotion);
 console.log(format(promotion));
+// The first single-row scenario again, after everything else: memory and latency should be
+// where they were.
+const again = await scenario(server, "single row, again at the end", 4, 1, SECONDS);
+results.push(again);
+console.log(format(again));
 const rssAfter = rssMiB(pid);
+const heapAfter = await metric(server.url, "process_heap_used_bytes") / 2 ** 20;
 clearInterval(sampler);
 
 const metricsText = await (await fetch(`${server.url}/metrics`)).text();
@@ -393,7 +400,8 @@ ${results.map(row).join("\n")}
   rssAfter.toFixed(0)
 } MiB at the end, ${Math.min(...rss).toFixed(0)}–${
   Math.max(...rss).toFixed(0)
-} MiB over the run (sampled every 250 ms); see the last column for each scenario's end.
+} MiB over the run (sampled every 250 ms); see the last column for each scenario's end. V8 heap
+  in use: ${heapBefore.toFixed(0)} MiB after warm-up, ${heapAfter.toFixed(0)} MiB at the end.
 - Scoring calls: ${scoredRequests.toLocaleString("en")} scored requests in ${
   batches.toLocaleString("en")
 } calls (the row engine scores each request alone; \`scoreRows\` merges the requests that arrive

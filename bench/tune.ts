@@ -158,8 +158,8 @@ await writeResultsSection(
   "tune",
   `## Hyperparameter search (\`bench/tune.ts\`)
 
-Machine: ${await describeMachine()}. The machine is shared with other work: the load average
-(1, 5, 15 min) before each run is listed with it.
+Machine: ${await describeMachine()}. The machine is shared with other work: the load
+average (1, 5, 15 min) before each run is listed with it.
 Task: \`deno task tune --strategy random --trials ${trials} --folds ${folds} --workers W\` on penguins
 (search space of \`config/model_config.yaml\`; ${folds}-fold stratified cross-validation of the
 233 training rows; the configured training: up to 200 epochs, early stopping after 20 epochs

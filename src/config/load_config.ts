@@ -516,7 +516,8 @@ function parseYamlValue(
     );
   }
   try {
-    doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    // mapAsMap: the value is only checked, and complex keys would print a warning to stderr.
+    doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT, mapAsMap: true });
   } catch (cause) {
     const reason = cause instanceof ReferenceError
       ? `aliases expand to too many nodes (more than ${MAX_ALIAS_COUNT} per alias), remove the repeated anchors`

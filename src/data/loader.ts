@@ -124,20 +124,32 @@ export function loadDataset(path: string, options: LoadOptions = {}): DataFrame 
   switch (file.format) {
     case "csv":
     case "tsv":
-      frame = requireSupportedTypes(file, readDelimited(file, dtypes));
+      frame = requireSupportedTypes(file, readDelimited(file, dtypes), dtypes);
       break;
     case "json":
-      frame = applyOverrides(file, requireSupportedTypes(file, readJsonArray(file)), dtypes);
+      frame = applyOverrides(
+        file,
+        requireSupportedTypes(file, readJsonArray(file), dtypes),
+        dtypes,
+      );
       break;
     case "ndjson":
-      frame = applyOverrides(file, requireSupportedTypes(file, readJsonLines(file)), dtypes);
+      frame = applyOverrides(
+        file,
+        requireSupportedTypes(file, readJsonLines(file), dtypes),
+        dtypes,
+      );
       break;
     case "parquet":
     case "arrow": {
       const lazy = scanBinary(file);
       checkOverrideColumns(file, lazy.columns, dtypes);
       const keep = columns === null ? null : selectedColumns(file, lazy.columns, columns);
-      frame = requireSupportedTypes(file, collect(file, keep === null ? lazy : lazy.select(keep)));
+      frame = requireSupportedTypes(
+        file,
+        collect(file, keep === null ? lazy : lazy.select(keep)),
+        dtypes,
+      );
       requireRows(file, frame);
       return applyOverrides(file, frame, dtypes);
     }
@@ -274,11 +286,16 @@ function lazyOf(frame: DataFrame): LazyDataFrame {
 }
 
 /**
- * Refuses columns whose polars type JavaScript cannot handle: integers beyond the 64-bit range
- * are read as Int128, and every later step that looks at the column's type would fail with a
- * bare polars error.
+ * Handles columns whose polars type JavaScript cannot handle: numbers written as integers beyond
+ * the 64-bit range (JSON writes 2^63 as 9223372036854776000) are read as Int128, and every later
+ * step that looks at the column's type would fail with a bare polars error. A `float` or
+ * `string` override converts them; without one they are refused.
  */
-function requireSupportedTypes(file: DataFile, frame: DataFrame): DataFrame {
+function requireSupportedTypes(
+  file: DataFile,
+  frame: DataFrame,
+  dtypes: Record<string, Dtype>,
+): DataFrame {
   const lazy = lazyOf(frame);
   try {
     schemaOf(lazy);
@@ -293,12 +310,24 @@ function requireSupportedTypes(file: DataFile, frame: DataFrame): DataFrame {
       }
     });
     if (bad.length === 0) throw wrapPolars(file, cause);
+    const refused = bad.filter((name) => dtypes[name] !== "float" && dtypes[name] !== "string");
+    if (refused.length === 0) {
+      try {
+        return lazy.withColumns(
+          ...bad.map((name) => pl.col(name).cast(dtypes[name] === "float" ? pl.Float64 : pl.Utf8)),
+        ).collectSync();
+      } catch (castCause) {
+        throw wrapPolars(file, castCause);
+      }
+    }
     throw new SchemaMismatchError(
-      `Cannot load dataset "${file.path}": column${bad.length === 1 ? "" : "s"} ${
-        bad.map((name) => `"${name}"`).join(", ")
-      } hold${bad.length === 1 ? "s" : ""} a type that cannot be processed (${
+      `Cannot load dataset "${file.path}": column${refused.length === 1 ? "" : "s"} ${
+        refused.map((name) => `"${name}"`).join(", ")
+      } hold${refused.length === 1 ? "s" : ""} a type that cannot be processed (${
         firstLine(cause).replace(/ is not supported.*$/, "")
-      }, e.g. integers beyond the 64-bit range); store the values as text or as floats`,
+      }, e.g. integers beyond the 64-bit range); set data.dtypes."${
+        refused[0]
+      }" to float or string, or store the values as text`,
       { cause },
     );
   }

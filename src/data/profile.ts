@@ -184,7 +184,8 @@ function describeColumn(series: Series): ColumnSignature {
     return { name, kind: "numeric", dtype, min, max, nullable };
   }
   if (isTemporal(dtype)) {
-    const nonNull = series.dropNulls();
+    // Dates count days and datetimes count their own unit: compare in milliseconds.
+    const nonNull = series.dropNulls().cast(pl.Datetime("ms"));
     const min = nonNull.min() as unknown as Date | number;
     const max = nonNull.max() as unknown as Date | number;
     return { name, kind: "temporal", dtype, min: isoString(min), max: isoString(max), nullable };

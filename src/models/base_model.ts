@@ -42,14 +42,16 @@ export type Targets =
 /** Options of `predict`. */
 export interface PredictOptions {
   /**
-   * Rows per tensor: large inputs are predicted chunk by chunk, one tensor per chunk.
-   * @default 8192
+   * Rows per tensor: large inputs are predicted chunk by chunk, one tensor per chunk. Each row's
+   * prediction does not depend on the chunk size; larger chunks spread the per-call cost of
+   * tfjs over more rows (65,536 rows × 64 units is 16 MiB of wasm memory per activation).
+   * @default 65536
    */
   chunkRows?: number;
 }
 
 /** Defaults of `PredictOptions`. */
-export const DEFAULT_PREDICT_OPTIONS: Required<PredictOptions> = { chunkRows: 8192 };
+export const DEFAULT_PREDICT_OPTIONS: Required<PredictOptions> = { chunkRows: 65536 };
 
 /**
  * The base of every model family: fit on a `Matrix`, predict, save and describe.

@@ -9,6 +9,7 @@ import pl from "nodejs-polars";
 import type { DataFrame, Expr } from "nodejs-polars";
 import { applyCleaning, driftReport, openBatchWriter, readBatches } from "../data/mod.ts";
 import type { ColumnSignature, DriftOptions, DriftReport } from "../data/mod.ts";
+import type { CleaningConfig } from "../config/mod.ts";
 import { addDerivedFeatures } from "../features/mod.ts";
 import { readProduction } from "../models/mod.ts";
 import { ArtifactError, DataValidationError, SchemaMismatchError } from "../errors.ts";
@@ -418,7 +419,7 @@ function checkBatch(
   collectProblems(indexed, parseChecks, firstRow, problems, badRows);
   const typed = indexed.select(pl.col("__row"), ...typedColumns);
   const { config } = run.loaded;
-  const cleaning = { ...config.cleaning, drop_duplicates: false as const };
+  const cleaning = inferenceCleaning(config.cleaning, run.signature.columns.map((c) => c.name));
   const cleaned = applyCleaning(typed, cleaning, run.cleaningState, { dropRows: false }).frame;
 
   const missingChecks: Check[] = [];
@@ -539,11 +540,15 @@ const DATE_FORMATS = [
  */
 function dateFormatOf(raw: DataFrame, name: string): string {
   const sample = raw.select(pl.col(name).dropNulls().head(100).str.strip().alias(name));
-  for (const format of DATE_FORMATS) {
-    const parsed = sample.select(pl.col(name).str.strptime(pl.Datetime("ms"), format));
-    if (parsed.getColumn(name).nullCount() === 0) return format;
-  }
-  return DATE_FORMATS[0]!;
+  const parses = DATE_FORMATS.map((format) =>
+    (sample.select(pl.col(name).str.strptime(pl.Datetime("ms"), format)).getColumn(name)
+      .toArray() as unknown[]).map((value) => value !== null)
+  );
+  // Values no format parses are reported row by row; they must not decide the format for the
+  // valid values around them.
+  const parseable = sample.getColumn(name).toArray().map((_, i) => parses.some((p) => p[i]));
+  const index = parses.findIndex((p) => parseable.every((ok, i) => !ok || p[i]));
+  return DATE_FORMATS[Math.max(0, index)]!;
 }
 
 function describeKind(column: ColumnSignature): string {
@@ -687,4 +692,30 @@ class Reservoir {
  */
 function releaseMemory(): void {
   (globalThis as { gc?: () => void }).gc?.();
+}
+
+/**
+ * The cleaning applied to rows being scored: no row is dropped for duplicates, and rules for
+ * columns that are not model inputs (the target, ids) are left out, since those columns need
+ * not be present.
+ *
+ * @param cleaning `config.cleaning` of the run
+ * @param inputs the run's input columns
+ * @returns the cleaning config for inference
+ */
+export function inferenceCleaning(
+  cleaning: CleaningConfig,
+  inputs: readonly string[],
+): CleaningConfig {
+  const keep = new Set(inputs);
+  const only = <T>(rules: Record<string, T>): Record<string, T> =>
+    Object.fromEntries(Object.entries(rules).filter(([column]) => keep.has(column)));
+  return {
+    ...cleaning,
+    drop_duplicates: false,
+    normalize_case: only(cleaning.normalize_case),
+    na_values: only(cleaning.na_values),
+    nulls: only(cleaning.nulls),
+    clip: only(cleaning.clip),
+  };
 }

@@ -883,7 +883,7 @@ function parseColumn(
   return { values, problems: [cannotParse, notFinite, tooFar] };
 }
 
-/** The format `scoreRows` picks for a text date column: the first its first 100 values fit. */
+/** The format `scoreRows` picks for a text date column: the first that parses every one of its first 100 values that some format parses. */
 function dateFormat(source: (string | null)[], column: string): number {
   const sample: DateShape[] = [];
   for (const value of source) {
@@ -891,8 +891,12 @@ function dateFormat(source: (string | null)[], column: string): number {
     sample.push(shapeDate(stripText(value), column).shape);
     if (sample.length === 100) break;
   }
+  // As `scoreRows`: values no format parses do not decide the format.
+  const usable = sample.filter((shape) =>
+    FORMAT_ACCEPTS.some((accepts) => accepts.includes(shape))
+  );
   for (let format = 0; format < DATE_FORMAT_COUNT; format++) {
-    if (sample.every((shape) => FORMAT_ACCEPTS[format]!.includes(shape))) return format;
+    if (usable.every((shape) => FORMAT_ACCEPTS[format]!.includes(shape))) return format;
   }
   return 0;
 }
@@ -922,21 +926,12 @@ function compileCleaning(run: RunArtifacts, names: string[], dtypes: Dtype[]): C
     typeof state.fills === "object" && state.fills !== null &&
     typeof state.clip === "object" && state.clip !== null;
   if (!shaped) throw new Unsupported("the cleaning state is not of version 1");
-  const named = [
-    ...Object.keys(config.normalize_case),
-    ...Object.keys(config.na_values),
-    ...(typeof config.drop_duplicates === "object" ? config.drop_duplicates.subset : []),
-    ...Object.keys(config.nulls),
-    ...Object.keys(config.clip),
-  ];
-  const absent = named.filter((name) => !names.includes(name));
-  if (absent.length > 0) {
-    throw new Unsupported(
-      `cleaning names ${
-        JSON.stringify([...new Set(absent)])
-      }, which are not inputs (scoreRows refuses every row)`,
-    );
-  }
+  // Entries naming other columns (the target, ids) have nothing to clean in input rows. Today
+  // scoreRows refuses every row of such a config (it cleans a frame of inputs only), and the
+  // verification against it keeps such a run from compiling; once scoreRows skips them too,
+  // the run compiles.
+  const inputs = <T>(record: Record<string, T>) =>
+    Object.entries(record).filter(([name]) => names.includes(name));
   const at = (name: string) => names.indexOf(name);
   const operations: CellOperation[] = [];
 
@@ -947,7 +942,7 @@ function compileCleaning(run: RunArtifacts, names: string[], dtypes: Dtype[]): C
       }
     });
   }
-  for (const [name, mode] of Object.entries(config.normalize_case)) {
+  for (const [name, mode] of inputs(config.normalize_case)) {
     const column = at(name);
     if (dtypes[column] !== "str") throw new Unsupported(`normalize_case of non-text "${name}"`);
     operations.push({
@@ -955,7 +950,7 @@ function compileCleaning(run: RunArtifacts, names: string[], dtypes: Dtype[]): C
       apply: (v) => (typeof v === "string" ? changeCase(v, mode, name) : v),
     });
   }
-  for (const [name, list] of Object.entries(config.na_values)) {
+  for (const [name, list] of inputs(config.na_values)) {
     const column = at(name);
     const dtype = dtypes[column]!;
     if (dtype === "str") {
@@ -972,7 +967,7 @@ function compileCleaning(run: RunArtifacts, names: string[], dtypes: Dtype[]): C
     operations.push({ column, apply: (v) => (v !== null && missing.has(v as number) ? null : v) });
   }
   const fills: CellOperation[] = [];
-  for (const [name, rule] of Object.entries(config.nulls)) {
+  for (const [name, rule] of inputs(config.nulls)) {
     if (rule.strategy === "drop") continue;
     const fill = state.fills[name];
     const matches = fill !== undefined && fill.strategy === rule.strategy &&
@@ -1010,7 +1005,7 @@ function compileCleaning(run: RunArtifacts, names: string[], dtypes: Dtype[]): C
     });
   }
   operations.push(...fills);
-  for (const name of Object.keys(config.clip)) {
+  for (const [name] of inputs(config.clip)) {
     const column = at(name);
     const dtype = dtypes[column]!;
     if (dtype !== "f64" && dtype !== "i64") throw new Unsupported(`clip of "${name}" (${dtype})`);

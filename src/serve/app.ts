@@ -427,6 +427,12 @@ function exampleRow(run: RunArtifacts): Record<string, RowValue> {
       const top = Object.entries(frequencies).sort((a, b) => b[1] - a[1])[0]?.[0];
       return [column.name, top ?? column.categories[0] ?? null];
     }
-    return [column.name, column.min];
+    // A plain ISO date (or date and time), the form every scoring path reads the same way.
+    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/.test(column.min);
+    if (!iso) return [column.name, column.min];
+    return [
+      column.name,
+      column.dtype === "Date" ? column.min.slice(0, 10) : column.min.slice(0, 19),
+    ];
   }));
 }

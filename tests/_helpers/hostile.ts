@@ -236,7 +236,16 @@ async function expectStatus(
   // The service is unharmed: a valid request still gets its prediction.
   const valid = await post(context, JSON.stringify({ rows: [ADELIE] }));
   assert.equal(valid.status, 200, JSON.stringify(valid.body));
-  return `${answer.status} ${answer.body["error"]}: ${firstLine(String(answer.body["message"]))}`;
+  const problems = answer.body["problems"] as
+    | Array<{ column: string | null; message: string }>
+    | undefined;
+  const first = problems?.[0];
+  const detail = first === undefined
+    ? firstLine(String(answer.body["message"]))
+    : `${first.column === null ? "" : `${first.column}: `}${first.message}${
+      problems!.length > 1 ? ` (+${problems!.length - 1} more listed)` : ""
+    }`;
+  return `${answer.status} ${answer.body["error"]}: ${detail}`;
 }
 
 async function getPath(context: HostileContext, path: string): Promise<string> {

@@ -69,3 +69,20 @@ Deno.test("inputSignature() names a missing column and the closest match", () =>
     message: /missing column "mas": did you mean "mass"/,
   });
 });
+
+Deno.test("inputSignature() gives date and datetime ranges as ISO times whatever the unit", () => {
+  const df = pl.DataFrame({
+    when: [new Date("1970-01-01T00:00:00Z"), new Date("1982-06-01T12:00:00Z")],
+    y: ["a", "b"],
+  }).withColumns(pl.col("when").cast(pl.Date).alias("day"));
+  const [when, day] = inputSignature(df, ["when", "day"], "y").columns;
+  assert.deepEqual(when, {
+    name: "when",
+    kind: "temporal",
+    dtype: "Datetime",
+    min: "1970-01-01T00:00:00.000Z",
+    max: "1982-06-01T12:00:00.000Z",
+    nullable: false,
+  });
+  assert.equal(day?.kind === "temporal" && day.max, "1982-06-01T00:00:00.000Z");
+});

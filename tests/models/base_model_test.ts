@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { DEFAULT_PREDICT_OPTIONS, MlpModel } from "../../src/models/mod.ts";
+import { blobs } from "./_synthetic.ts";
+
+Deno.test("DEFAULT_PREDICT_OPTIONS predicts 65,536 rows per tensor", () => {
+  assert.deepEqual(DEFAULT_PREDICT_OPTIONS, { chunkRows: 65536 });
+});
+
+Deno.test("predict() with the default chunks is byte-identical to the former 8,192-row chunks", async () => {
+  // 70,000 rows: the default gives chunks of 65,536 + 4,464 rows, the former default 9 chunks.
+  const { x, y } = blobs({ rows: 70_000, cols: 9, classes: 3, seed: 11 });
+  const model = new MlpModel({
+    task: "classification",
+    inputDim: 9,
+    classes: y.classes,
+    hiddenUnits: [64, 64],
+    seed: 3,
+  });
+  await model.fit(
+    { data: x.data.subarray(0, 2_000 * 9), rows: 2_000, cols: 9 },
+    {
+      ...y,
+      labels: (y as { labels: Int32Array }).labels.subarray(0, 2_000),
+    } as typeof y,
+    { epochs: 1, batchSize: 256 },
+  );
+  const now = model.predict(x);
+  const before = model.predict(x, { chunkRows: 8192 });
+  assert.equal(now.length, 70_000 * 3);
+  assert.deepEqual(
+    new Uint8Array(now.buffer, now.byteOffset, now.byteLength),
+    new Uint8Array(before.buffer, before.byteOffset, before.byteLength),
+  );
+  model.dispose();
+});

@@ -8,7 +8,9 @@ const TOOLING = new Set([
   "check",
   "jupyter:install",
   "bench:serve",
+  "bench",
   "bench:predict",
+  "bench:tune",
   "bench:reliability",
   "bench:soak",
 ]);

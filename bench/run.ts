@@ -158,7 +158,6 @@ interface BenchOptions {
   workloads: Workload[];
   scale: boolean;
   scaleSizes: number[];
-  systems: string[] | null;
 }
 
 function parseArgs(args: string[]): BenchOptions {
@@ -179,8 +178,7 @@ function parseArgs(args: string[]): BenchOptions {
     }
   }
   const scaleSizes = (value("scale-sizes") ?? "300000,1000000,3000000").split(",").map(Number);
-  const systems = value("systems")?.split(",") ?? null;
-  return { runs, rows, workloads, scale: !args.includes("--no-scale"), scaleSizes, systems };
+  return { runs, rows, workloads, scale: !args.includes("--no-scale"), scaleSizes };
 }
 
 async function prepareInputs(options: BenchOptions): Promise<Inputs> {
@@ -445,6 +443,8 @@ async function measureSystem(
   const env = Deno.env.toObject();
   for (const name of system.unset) delete env[name];
   Object.assign(env, system.env);
+  // The peers leave no __pycache__ in bench/peers.
+  if (system.kind === "sklearn" || system.kind === "torch") env["PYTHONDONTWRITEBYTECODE"] = "1";
   const measured = await spawnMeasured(
     cmd,
     args,

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { describeMachine, median, ROOT, runMeasured, writeResultsSection } from "./_results.ts";
+import { describeMachine, median, ROOT, writeResultsSection } from "./_results.ts";
 
 interface Trial {
   id: number;
@@ -37,6 +37,8 @@ interface Study {
 interface Measurement {
   workers: number;
   seconds: number;
+  /** CPU seconds (user + system) of the tune process, its workers included. */
+  cpuSeconds: number;
   peakRssMiB: number;
   loadBefore: string;
   trialSeconds: number;
@@ -62,9 +64,51 @@ async function loadAverage(): Promise<string> {
   return text.split(" ").slice(0, 3).join(" ") || "unknown";
 }
 
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * Runs a command, sampling its CPU time (utime + stime of /proc/<pid>/stat, threads included)
+ * and peak RSS every 50 ms until it exits.
+ */
+async function runSampled(args: string[]) {
+  const started = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let cpuTicks = 0;
+  let peakKb = 0;
+  const sample = () => {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${child.pid}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      cpuTicks = Math.max(cpuTicks, Number(fields[11]) + Number(fields[12]));
+      const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
+      peakKb = Math.max(peakKb, Number(status.match(/VmHWM:\s*(\d+)/)?.[1] ?? 0));
+    } catch {
+      // The process has exited.
+    }
+  };
+  const timer = setInterval(sample, 50);
+  const output = await child.output();
+  clearInterval(timer);
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+    seconds: (performance.now() - started) / 1000,
+    cpuSeconds: cpuTicks / TICKS_PER_SECOND,
+    peakRssMiB: peakKb / 1024,
+  };
+}
+
 async function measure(workers: number, registry: string): Promise<Measurement> {
   const loadBefore = await loadAverage();
-  const run = await runMeasured(Deno.execPath(), [
+  const run = await runSampled([
     "run",
     "-A",
     "src/cli/tune.ts",
@@ -82,7 +126,7 @@ async function measure(workers: number, registry: string): Promise<Measurement> 
     `registry.production_dir=${registry}/production`,
     "--set",
     "logging.level=warning",
-  ], ROOT);
+  ]);
   if (run.code !== 0) {
     console.error(run.stdout, run.stderr);
     Deno.exit(1);
@@ -92,13 +136,16 @@ async function measure(workers: number, registry: string): Promise<Measurement> 
   const study = JSON.parse(await Deno.readTextFile(path)) as Study;
   const trialSeconds = study.trials.reduce((sum, t) => sum + t.seconds, 0);
   console.log(
-    `${workers} worker(s): ${run.seconds.toFixed(1)} s wall, trials ${
-      trialSeconds.toFixed(1)
-    } s in total, peak RSS ${run.peakRssMiB.toFixed(0)} MiB, load before ${loadBefore}`,
+    `${workers} worker(s): ${run.seconds.toFixed(1)} s wall, ${run.cpuSeconds.toFixed(1)} CPU s (${
+      (run.cpuSeconds / run.seconds).toFixed(2)
+    } cores busy), trials ${trialSeconds.toFixed(1)} s in total, peak RSS ${
+      run.peakRssMiB.toFixed(0)
+    } MiB, load before ${loadBefore}`,
   );
   return {
     workers,
     seconds: run.seconds,
+    cpuSeconds: run.cpuSeconds,
     peakRssMiB: run.peakRssMiB,
     loadBefore,
     trialSeconds,
@@ -144,10 +191,14 @@ console.log(
 );
 
 const rows = runs.map((m) =>
-  `| ${m.workers} | ${m.seconds.toFixed(1)} | ${m.trialSeconds.toFixed(1)} | ${
-    m.peakRssMiB.toFixed(0)
-  } | ${m.loadBefore} |`
+  `| ${m.workers} | ${m.seconds.toFixed(1)} | ${m.cpuSeconds.toFixed(1)} | ${
+    (m.cpuSeconds / m.seconds).toFixed(2)
+  } | ${m.trialSeconds.toFixed(1)} | ${m.peakRssMiB.toFixed(0)} | ${m.loadBefore} |`
 );
+const cpu1 = median(one.map((m) => m.cpuSeconds));
+const cpu2 = median(two.map((m) => m.cpuSeconds));
+const busy1 = median(one.map((m) => m.cpuSeconds / m.seconds));
+const busy2 = median(two.map((m) => m.cpuSeconds / m.seconds));
 const top = study.leaderboard.slice(0, 5).map((id, rank) => {
   const t = study.trials.find((trial) => trial.id === id)!;
   return `| ${rank + 1} | ${t.id} | \`${JSON.stringify(t.params)}\` | ${t.mean!.toFixed(4)} ± ${
@@ -164,16 +215,25 @@ Task: \`deno task tune --strategy random --trials ${trials} --folds ${folds} --w
 (search space of \`config/model_config.yaml\`; ${folds}-fold stratified cross-validation of the
 233 training rows; the configured training: up to 200 epochs, early stopping after 20 epochs
 without improvement of the validation loss). Each run is a fresh process; wall time includes
-Deno start-up, starting the workers and the final refit of the best trial as a run. "trial s" is
-the sum of the trials' own times.
+Deno start-up, starting the workers and the final refit of the best trial as a run. "CPU s" is
+the user + system time of the tune process (its workers are threads of it), "cores busy" is CPU s
+/ wall s, and "trial s" is the sum of the trials' own wall times.
 
-| workers | wall s | trial s | peak RSS MiB | load before |
-| --- | --- | --- | --- | --- |
+| workers | wall s | CPU s | cores busy | trial s | peak RSS MiB | load before |
+| --- | --- | --- | --- | --- | --- | --- |
 ${rows.join("\n")}
 
 2 workers against 1: **${speedup.toFixed(2)}×** faster (median wall ${wall1.toFixed(1)} s → ${
     wall2.toFixed(1)
-  } s). Leaderboards of every run identical (ids, values, fold scores, mean and std): **${
+  } s). The work is the same on both (${cpu1.toFixed(0)} against ${
+    cpu2.toFixed(0)
+  } CPU s); the wall time depends on the cores the shared machine gave: ${
+    busy1.toFixed(2)
+  } core(s) busy on 1 worker, ${busy2.toFixed(2)} on 2.${
+    busy2 < 1.5
+      ? ` Other work kept the 2 cores busy, so this run cannot show the speed-up of 2 free cores; rerun \`deno run -A bench/tune.ts\` when \`uptime\` shows a load below 1.`
+      : ""
+  } Leaderboards of every run identical (ids, values, fold scores, mean and std): **${
     identical ? "yes" : "NO"
   }**. ${failed} of ${study.trials.length} trials failed. Best trial ${
     best?.trial ?? "-"

@@ -8,6 +8,7 @@
  * @module
  */
 import { loadConfig } from "../config/mod.ts";
+import { didYouMean } from "../errors.ts";
 import { createProgressReporter } from "../models/mod.ts";
 import { formatTrialParams, runStudy, SEARCH_STRATEGIES } from "../pipelines/mod.ts";
 import type { SearchStrategy, StudyResult, TrialResult } from "../pipelines/mod.ts";
@@ -57,9 +58,9 @@ await runTask("tune", async () => {
   const strategy = args.options["strategy"];
   if (strategy !== undefined && !(SEARCH_STRATEGIES as readonly string[]).includes(strategy)) {
     throw new UsageError(
-      `Cannot parse arguments: --strategy is "${strategy}", expected ${
-        SEARCH_STRATEGIES.join(" or ")
-      }`,
+      `Cannot parse arguments: --strategy "${strategy}" is not a strategy${
+        didYouMean(strategy, SEARCH_STRATEGIES)
+      }; use ${SEARCH_STRATEGIES.join(" or ")}`,
     );
   }
   const loaded = await loadConfig({ ...configOptionsFromArgs(args), env: Deno.env.toObject() });

@@ -286,6 +286,25 @@ function lazyOf(frame: DataFrame): LazyDataFrame {
 }
 
 /**
+ * Refuses column names that polars reads as patterns, not names: `^...$` is a regular expression
+ * and `*` every column, so `pl.col(name)` would select other columns or none, and every step
+ * after loading would fail or check the wrong data.
+ */
+function requirePlainNames(file: DataFile, columns: readonly string[]): void {
+  const patterns = columns.filter((name) => name === "*" || /^\^[\s\S]*\$$/.test(name));
+  if (patterns.length === 0) return;
+  throw new SchemaMismatchError(
+    `Cannot load dataset "${file.path}": column name${patterns.length === 1 ? "" : "s"} ${
+      patterns.map((name) => JSON.stringify(name)).join(", ")
+    } ${
+      patterns.length === 1 ? "is" : "are"
+    } read by polars as a pattern (a name starting with "^" and ending with "$" is a regular expression, "*" is every column), not a name; rename ${
+      patterns.length === 1 ? "it" : "them"
+    } in the file`,
+  );
+}
+
+/**
  * Handles columns whose polars type JavaScript cannot handle: numbers written as integers beyond
  * the 64-bit range (JSON writes 2^63 as 9223372036854776000) are read as Int128, and every later
  * step that looks at the column's type would fail with a bare polars error. A `float` or
@@ -297,6 +316,7 @@ function requireSupportedTypes(
   dtypes: Record<string, Dtype>,
 ): DataFrame {
   const lazy = lazyOf(frame);
+  requirePlainNames(file, lazy.columns);
   try {
     schemaOf(lazy);
     return frame;
@@ -452,6 +472,7 @@ function readDelimited(file: DataFile, dtypes: Record<string, Dtype>): DataFrame
   // polars fills the missing fields of a short row (and a blank line) with nulls, so nulls in
   // the last column are the sign to check the line lengths.
   const lazy = lazyOf(frame);
+  requirePlainNames(file, lazy.columns);
   const last = lazy.columns.at(-1);
   if (last !== undefined) {
     const nulls = lazy.select(pl.col(last).nullCount().alias("__nulls__")).collectSync()

@@ -527,3 +527,15 @@ Deno.test("deno task tune stops on Ctrl-C with status 130 and says how to resume
   assert.ok(record.trials.length >= 1 && record.trials.length < 8);
   assert.deepEqual(await listRunIds(`${root}/models/experiments`), []);
 });
+
+Deno.test("deno task tune refuses a bad option with status 2 and names the closest strategy", async () => {
+  const root = await makeTempProject({ "config/model_config.yaml": TINY_MODEL_CONFIG });
+  const { child, stderr } = startTune(root, ["--strategy", "grd"]);
+  const stdout = await new Response(child.stdout).text();
+  const status = await child.status;
+  assert.equal(status.code, 2, stdout);
+  assert.equal(
+    (await stderr).trim(),
+    'tune: Cannot parse arguments: --strategy "grd" is not a strategy: did you mean "grid"; use grid or random',
+  );
+});

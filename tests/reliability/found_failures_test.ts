@@ -35,6 +35,23 @@ Deno.test("loadDataset() refuses integers beyond 64 bits (read as Int128) with a
   }
 });
 
+Deno.test("loadDataset() refuses column names polars reads as patterns (^...$, *) instead of failing with a TypeError", async () => {
+  const dir = await Deno.makeTempDir();
+  const files = {
+    "pattern.csv": "a,^b.*$\n1,2\n",
+    "empty-pattern.csv": "^$\n1\n",
+    "star.csv": "a,*\n1,2\n",
+    "pattern.json": '[{"^a$": 1}]',
+  };
+  for (const [name, text] of Object.entries(files)) {
+    await Deno.writeTextFile(`${dir}/${name}`, text);
+    assert.throws(() => loadDataset(`${dir}/${name}`), {
+      name: "SchemaMismatchError",
+      message: /column name ".*" is read by polars as a pattern .*; rename it in the file/,
+    });
+  }
+});
+
 Deno.test("validate() with an empty allowed list counts every non-null value instead of failing in polars", () => {
   const frame = pl.DataFrame([pl.Series("s", ["a", null, "b"], pl.Utf8)]);
   const report = validate(frame, {

@@ -673,7 +673,7 @@ export async function runStudy(
   foldsOf(baseData.train, config, record.folds, record.fold_seed);
 
   if (settings.resume === null) {
-    record.id = await createStudyFolder(experimentsDir, record.id, settings.studyId === null);
+    record.id = await createStudyFolder(experimentsDir, record, settings.studyId === null);
     dir = `${experimentsDir}/${record.id}`;
   }
   const writer = new StudyWriter(dir);
@@ -1423,33 +1423,59 @@ function checkStudyId(id: string): void {
   }
 }
 
-/** Creates the study folder; an automatic id gets a `-2`, `-3`, ... suffix when taken. */
+/**
+ * Creates the study folder holding its first `study.json`: written in a hidden `.partial-*`
+ * folder and renamed into place, so no study folder ever lacks its record. An automatic id gets
+ * a `-2`, `-3`, ... suffix when taken. Returns the id used.
+ */
 async function createStudyFolder(
   experimentsDir: string,
-  id: string,
+  record: StudyRecord,
   automatic: boolean,
 ): Promise<string> {
+  const id = record.id;
+  const temporary = `${experimentsDir}/.partial-${id}-${crypto.randomUUID().slice(0, 8)}`;
   try {
     await Deno.mkdir(experimentsDir, { recursive: true });
+    await Deno.mkdir(temporary);
   } catch (cause) {
-    throw new ArtifactError(`Cannot create the experiments folder "${experimentsDir}"`, { cause });
+    throw new ArtifactError(`Cannot create a study folder in "${experimentsDir}"`, { cause });
   }
-  for (let n = 1;; n++) {
-    const candidate = n === 1 ? id : `${id}-${n}`;
-    const dir = `${experimentsDir}/${candidate}`;
-    try {
-      await Deno.mkdir(dir);
-      return candidate;
-    } catch (cause) {
-      if (cause instanceof Deno.errors.AlreadyExists && automatic && n < 100) continue;
-      if (cause instanceof Deno.errors.AlreadyExists) {
+  try {
+    for (let n = 1;; n++) {
+      const candidate = n === 1 ? id : `${id}-${n}`;
+      const dir = `${experimentsDir}/${candidate}`;
+      if (await pathExists(dir)) {
+        if (automatic && n < 100) continue;
         throw new ArtifactError(
           `Cannot start study "${id}": "${dir}" already exists; continue it with --resume ${id} or choose another id`,
-          { cause },
         );
       }
-      throw new ArtifactError(`Cannot create the study folder "${dir}"`, { cause });
+      record.id = candidate;
+      record.updated = new Date().toISOString();
+      await Deno.writeTextFile(
+        `${temporary}/${STUDY_FILE}`,
+        JSON.stringify(record, null, 2) + "\n",
+      );
+      await Deno.rename(temporary, dir);
+      return candidate;
     }
+  } catch (cause) {
+    await Deno.remove(temporary, { recursive: true }).catch(() => {});
+    if (cause instanceof ArtifactError) throw cause;
+    throw new ArtifactError(`Cannot create the study folder of "${id}" in "${experimentsDir}"`, {
+      cause,
+    });
+  }
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
   }
 }
 

@@ -282,6 +282,19 @@ search:
   });
 });
 
+Deno.test("runStudy() refuses a study id that is taken and points to --resume", async () => {
+  using _logs = captureLogs({ level: "error" });
+  const loaded = await tinyProject();
+  const experiments = loaded.config.registry.experiments_dir;
+  await Deno.mkdir(`${experiments}/taken`, { recursive: true });
+  await assert.rejects(() => runStudy(loaded, { studyId: "taken", workers: 0 }), {
+    name: "ArtifactError",
+    message:
+      /Cannot start study "taken": ".*\/taken" already exists; continue it with --resume taken/,
+  });
+  assert.deepEqual([...Deno.readDirSync(experiments)].map((e) => e.name), ["taken"]);
+});
+
 Deno.test("runStudy() runs a tiny study on a worker, writes study.json and records the best trial as a normal run", async () => {
   using _logs = captureLogs({ level: "error" });
   const loaded = await tinyProject();

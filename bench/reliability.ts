@@ -298,7 +298,7 @@ function renderCrash(crash: NonNullable<Sections["crash"]>): string[] {
     "output is absent or byte-identical to the reference. Then the next start of the command",
     "must remove every leftover.",
     "",
-    "| command | kills | killed while running | outcomes | invariant checks passed | leftovers → removed by the next start | stale locks released | full run | write window |",
+    "| command | kills | killed while running | outcomes | invariant checks passed | left at the end → removed by the next start | stale locks released | full run | write window |",
     "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |",
   ];
   for (const r of crash.reports) {
@@ -312,6 +312,8 @@ function renderCrash(crash: NonNullable<Sections["crash"]>): string[] {
   }
   const total = crash.reports.reduce((sum, r) => sum + r.records.length, 0);
   lines.push(
+    "",
+    "Leftovers of earlier kills are removed by later starts (also by starts that are killed in turn), so only those of the last kills remain at the end.",
     "",
     `Faults injected: ${total} kills; survived: ${total} (every invariant held after each).`,
     "",

@@ -159,6 +159,7 @@ export async function runCorruptionSuite(
     for (const r of results) out[key(r)] = (out[key(r)] ?? 0) + 1;
     return out;
   };
+  await Deno.remove(root, { recursive: true }).catch(() => {}); // kept on failure
   return {
     results,
     byFile: tally((r) => `${r.target}: ${r.file}`),

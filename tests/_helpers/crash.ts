@@ -409,6 +409,7 @@ export async function killTrain(options: KillOptions = {}): Promise<CrashReport>
   assert.equal(runs.code, 0, runs.stderr);
   assert.doesNotMatch(runs.stdout, /\.partial-/);
   checks += 3;
+  await Deno.remove(root, { recursive: true }).catch(() => {}); // kept on failure
   return report("train", seed, reference, records, checks, leftovers, leftovers, 0);
 }
 
@@ -539,6 +540,7 @@ export async function killPromote(options: KillOptions = {}): Promise<CrashRepor
   const pointer = (await readProductionPointer(production))!;
   assert.equal(JSON.parse(fileLog.at(-1)!).to, pointer.run_id, "the log file is complete");
   checks += 3;
+  await Deno.remove(root, { recursive: true }).catch(() => {}); // kept on failure
   return report(
     "promote",
     seed,
@@ -584,6 +586,7 @@ export async function concurrentPromotions(): Promise<string[]> {
   const current = await readProduction(production);
   assert.equal(current?.runId, log[1]!.to);
   assert.deepEqual(listDir(production).filter((name) => name.startsWith(".")), []);
+  await Deno.remove(root, { recursive: true }).catch(() => {});
   return log.map((e) => `${e.from ?? "(empty)"} -> ${e.to}`);
 }
 
@@ -653,6 +656,7 @@ export async function staleLockRecovery(): Promise<{ seconds: number; warning: s
   assert.ok(seconds < 10, `the stale lock took ${seconds} s to release`);
   assert.equal((await readProductionPointer(production))?.run_id, run);
   assert.ok(!listDir(production).includes(LOCK_FILE));
+  await Deno.remove(root, { recursive: true }).catch(() => {});
   return { seconds, warning: warning.trim() };
 }
 
@@ -743,6 +747,7 @@ export async function killPredict(options: KillOptions = {}): Promise<CrashRepor
   assert.deepEqual(listDir(processed).filter(isTemporary), [], "the next predict cleans up");
   assert.equal(await Deno.readTextFile(`${processed}/next.csv`), expectedOutput);
   checks += 2;
+  await Deno.remove(root, { recursive: true }).catch(() => {}); // kept on failure
   return report("predict", seed, reference, records, checks, leftovers, leftovers, 0);
 }
 

@@ -129,6 +129,18 @@ export class ArtifactError extends Error {
   }
 }
 
+/** A data-parallel training thread (`training.threads` > 1) could not start, failed or stalled. */
+export class TrainingThreadError extends Error {
+  /**
+   * @param message which thread, what happened, and `training.threads: 1` as the way around it
+   * @param options the wrapped cause
+   */
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, options);
+    this.name = "TrainingThreadError";
+  }
+}
+
 /**
  * Returns the candidate closest to `name` by edit distance, or `undefined` when none is close.
  *

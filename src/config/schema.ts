@@ -222,6 +222,11 @@ export const TrainingConfigSchema = z.strictObject({
     .default("none"),
   /** tfjs backend; `wasm` falls back to `cpu` with one log line when WebAssembly cannot start. */
   backend: z.enum(["wasm", "cpu"]).default("wasm"),
+  /**
+   * Threads sharing each batch (data-parallel gradients); results depend on it, so it is part
+   * of the run's config. Pays for large batches only.
+   */
+  threads: positiveInt.max(64).default(1),
 });
 
 // ---------------------------------------------------------------- registry and serve

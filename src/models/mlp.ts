@@ -23,6 +23,7 @@ import {
 } from "./base_model.ts";
 import { ensureBackend } from "./backend.ts";
 import {
+  type DropoutMasks,
   type FitOptions,
   type TrainableNetwork,
   type TrainingHistory,
@@ -353,32 +354,8 @@ export abstract class DenseNetworkModel extends BaseModel {
   }
 
   #build(): void {
-    const { inputDim, hiddenUnits, activation, l2, task } = this.#spec;
-    const layers: tf.layers.Layer[] = [];
-    const regularizer = l2 > 0 ? { kernelRegularizer: tf.regularizers.l2({ l2 }) } : {};
-    hiddenUnits.forEach((units, i) => {
-      layers.push(tf.layers.dense({
-        units,
-        activation,
-        name: `hidden_${i + 1}`,
-        kernelInitializer: "zeros",
-        ...(i === 0 ? { inputShape: [inputDim] } : {}),
-        ...regularizer,
-      }));
-    });
-    layers.push(tf.layers.dense({
-      units: this.#outputUnits(),
-      activation: "linear",
-      name: "output",
-      kernelInitializer: "zeros",
-      ...(hiddenUnits.length === 0 ? { inputShape: [inputDim] } : {}),
-      ...regularizer,
-    }));
-    const dense = [...layers];
-    if (task === "classification") {
-      layers.push(tf.layers.activation({ activation: "softmax", name: "probabilities" }));
-    }
-    this.#model = tf.sequential({ layers, name: this.family });
+    const { model, dense } = buildDenseLayers(this.family, this.#spec);
+    this.#model = model;
     this.#dense = dense;
   }
 
@@ -404,29 +381,7 @@ export abstract class DenseNetworkModel extends BaseModel {
   }
 
   #network(): TrainableNetwork {
-    const { task, dropout, l2 } = this.#spec;
-    const dense = this.#dense;
-    const hidden = dense.slice(0, -1);
-    const output = dense[dense.length - 1]!;
-    const kernels = dense.map((layer) => layer.trainableWeights[0]!.read() as tf.Variable);
-    return {
-      task,
-      variables: this.#variables(),
-      forward(x: tf.Tensor2D, rng: Random | null): tf.Tensor2D {
-        let h = x;
-        for (const layer of hidden) {
-          h = layer.apply(h) as tf.Tensor2D;
-          if (rng !== null && dropout > 0) h = tf.mul(h, dropoutMask(rng, h.shape, dropout));
-        }
-        return output.apply(h) as tf.Tensor2D;
-      },
-      penalty(): tf.Scalar | null {
-        if (l2 === 0) return null;
-        // Read the kernels each call: the optimiser replaces their values every step.
-        const sums = kernels.map((kernel) => tf.sum(tf.square(kernel)));
-        return tf.mul(l2, tf.addN(sums)) as tf.Scalar;
-      },
-    };
+    return denseTrainableNetwork(this.#spec, this.#dense);
   }
 
   #params(): ModelParams {
@@ -635,12 +590,97 @@ export function familyMismatch(
  * @param rate the dropout rate
  * @returns a mask tensor (owned by the caller's `tf.tidy`)
  */
-function dropoutMask(rng: Random, shape: number[], rate: number): tf.Tensor2D {
-  const [rows, units] = shape as [number, number];
-  const keep = 1 / (1 - rate);
-  const mask = new Float32Array(rows * units);
-  for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < rate ? 0 : keep;
-  return tf.tensor2d(mask, [rows, units]);
+/**
+ * Builds the tfjs layers of a dense network, weights zeroed: hidden Dense layers, a linear
+ * output layer, and softmax for classifiers. The model classes and the training threads of
+ * `trainNetwork` build their copies with it.
+ *
+ * @param name the model's name in tfjs (the family)
+ * @param spec the network's shape
+ * @returns the sequential model and its Dense layers in order
+ * @example
+ * ```ts
+ * const { model, dense } = buildDenseLayers("mlp", spec);
+ * ```
+ */
+export function buildDenseLayers(
+  name: string,
+  spec: DenseNetworkSpec,
+): { model: tf.LayersModel; dense: tf.layers.Layer[] } {
+  const { inputDim, hiddenUnits, activation, l2, task } = spec;
+  const outputUnits = task === "classification" ? spec.classes.length : 1;
+  const layers: tf.layers.Layer[] = [];
+  const regularizer = l2 > 0 ? { kernelRegularizer: tf.regularizers.l2({ l2 }) } : {};
+  hiddenUnits.forEach((units, i) => {
+    layers.push(tf.layers.dense({
+      units,
+      activation,
+      name: `hidden_${i + 1}`,
+      kernelInitializer: "zeros",
+      ...(i === 0 ? { inputShape: [inputDim] } : {}),
+      ...regularizer,
+    }));
+  });
+  layers.push(tf.layers.dense({
+    units: outputUnits,
+    activation: "linear",
+    name: "output",
+    kernelInitializer: "zeros",
+    ...(hiddenUnits.length === 0 ? { inputShape: [inputDim] } : {}),
+    ...regularizer,
+  }));
+  const dense = [...layers];
+  if (task === "classification") {
+    layers.push(tf.layers.activation({ activation: "softmax", name: "probabilities" }));
+  }
+  return { model: tf.sequential({ layers, name }), dense };
+}
+
+/**
+ * Wraps Dense layers built by `buildDenseLayers` as the network `trainNetwork` trains: the
+ * forward pass to logits, dropout after each hidden layer, and the L2 penalty.
+ *
+ * @param spec the network's shape (its `dropout` and `l2` are used here)
+ * @param dense the Dense layers, hidden then output
+ * @returns the trainable network, with `spec` as its replica for training threads
+ * @example
+ * ```ts
+ * await trainNetwork(denseTrainableNetwork(spec, dense), { x, y });
+ * ```
+ */
+export function denseTrainableNetwork(
+  spec: DenseNetworkSpec,
+  dense: readonly tf.layers.Layer[],
+): TrainableNetwork {
+  const { task, dropout, l2 } = spec;
+  const hidden = dense.slice(0, -1);
+  const output = dense[dense.length - 1]!;
+  const kernels = dense.map((layer) => layer.trainableWeights[0]!.read() as tf.Variable);
+  return {
+    task,
+    variables: dense.flatMap((layer) =>
+      layer.trainableWeights.map((weight) => weight.read() as tf.Variable)
+    ),
+    dropout: { rate: dropout, units: [...spec.hiddenUnits] },
+    replica: { ...spec, classes: [...spec.classes], hiddenUnits: [...spec.hiddenUnits] },
+    forward(x: tf.Tensor2D, masks: DropoutMasks | null): tf.Tensor2D {
+      let h = x;
+      hidden.forEach((layer, i) => {
+        h = layer.apply(h) as tf.Tensor2D;
+        if (masks !== null && dropout > 0) {
+          const [rows, units] = h.shape;
+          h = tf.mul(h, tf.tensor2d(masks(i, rows, units), [rows, units]));
+        }
+      });
+      return output.apply(h) as tf.Tensor2D;
+    },
+    penalty(): tf.Scalar | null {
+      if (l2 === 0) return null;
+      // Read the kernels each call: the optimiser replaces their values every step.
+      const sums = kernels.map((kernel) => tf.sum(tf.square(kernel)));
+      return tf.mul(l2, tf.addN(sums)) as tf.Scalar;
+    },
+  };
 }
 
 function checkNetworkSpec(family: ModelFamily, spec: DenseNetworkSpec): void {

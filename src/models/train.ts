@@ -13,6 +13,17 @@ import { type Matrix, Random } from "../utils/mod.ts";
 import { ConfigError, didYouMean } from "../errors.ts";
 import type { TrainingConfig } from "../config/schema.ts";
 import type { ModelTask, Targets } from "./base_model.ts";
+import type { DenseNetworkSpec } from "./mlp.ts";
+import { createFlatOptimizer } from "./_optimizers.ts";
+import {
+  type BatchBuffers,
+  batchLoss,
+  readVariables,
+  shardGradients,
+  shareBounds,
+  writeVariables,
+} from "./_train_shard.ts";
+import { TrainingThreads } from "./_train_threads.ts";
 
 /** The optimisers the loop can use (tfjs defaults apart from the learning rate). */
 export type OptimizerName = "adam" | "sgd" | "rmsprop";
@@ -139,6 +150,15 @@ export interface FitOptions {
    * @default undefined
    */
   signal?: AbortSignal;
+  /**
+   * Threads that share each batch (data-parallel): the batch's rows are split into `threads`
+   * contiguous shares, each share's gradient is computed on its own thread (Web Workers
+   * besides this one), and their sum takes one optimiser step. The sum rounds differently from
+   * one full-batch gradient, so results depend on this value; runs with the same value are
+   * identical. Pays for large batches (≥ 256 rows) only.
+   * @default 1
+   */
+  threads?: number;
 }
 
 /** Defaults of `FitOptions`, equal to the `training` config defaults. */
@@ -150,6 +170,7 @@ export const DEFAULT_FIT_OPTIONS = {
   seed: 42,
   classWeights: null as Float32Array | null,
   callbacks: {} as TrainingCallbacks,
+  threads: 1,
 };
 
 /** The record of one training run. */
@@ -202,30 +223,66 @@ export class TrainingDivergedError extends Error {
 }
 
 /**
+ * Returns the dropout mask of hidden layer `layer` (from 0) for `rows` rows of `units` values:
+ * 0 for a dropped value and `1 / (1 − rate)` for a kept one.
+ */
+export type DropoutMasks = (layer: number, rows: number, units: number) => Float32Array;
+
+/**
  * What the loop needs from a network: its variables, a forward pass and its penalty.
  *
  * `forward` returns logits (`rows × classes`) for classification and predictions (`rows × 1`)
- * for regression. With a `Random` it runs in training mode and draws its dropout masks from it.
+ * for regression. With masks it runs in training mode and applies them after each hidden layer.
  */
 export interface TrainableNetwork {
   /** What the network predicts. */
   readonly task: ModelTask;
   /** The variables the optimiser updates. */
   readonly variables: readonly tf.Variable[];
+  /** The dropout rate and the units of each hidden layer it applies to. */
+  readonly dropout: { readonly rate: number; readonly units: readonly number[] };
+  /** How training threads build their copy of the network (`training.threads` > 1). */
+  readonly replica?: DenseNetworkSpec;
   /**
    * Runs the network on a batch.
    *
    * @param x the batch, `rows × inputDim`
-   * @param dropout the dropout stream in training mode, `null` for inference
+   * @param masks the dropout masks in training mode, `null` for inference
    * @returns logits or predictions
    */
-  forward(x: tf.Tensor2D, dropout: Random | null): tf.Tensor2D;
+  forward(x: tf.Tensor2D, masks: DropoutMasks | null): tf.Tensor2D;
   /**
    * Returns the regularisation penalty added to the loss, or `null` for none.
    *
    * @returns a scalar tensor or `null`
    */
   penalty(): tf.Scalar | null;
+}
+
+/**
+ * Draws a dropout mask: each of `rows × units` values is 0 with probability `rate`, otherwise
+ * `1 / (1 − rate)` (inverted dropout).
+ *
+ * @param rng the dropout stream
+ * @param rows rows of the batch
+ * @param units units of the layer
+ * @param rate the dropout rate, in [0, 1)
+ * @returns the mask, row-major
+ * @example
+ * ```ts
+ * drawDropoutMask(new Random(1), 2, 3, 0.5); // e.g. Float32Array [2, 0, 2, 2, 0, 0]
+ * ```
+ */
+export function drawDropoutMask(
+  rng: Random,
+  rows: number,
+  units: number,
+  rate: number,
+): Float32Array {
+  const keep = 1 / (1 - rate);
+  const mask = new Float32Array(rows * units);
+  for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < rate ? 0 : keep;
+  return mask;
 }
 
 /**
@@ -323,6 +380,7 @@ export function fitOptionsFromConfig(training: TrainingConfig, y: Targets): FitO
       restoreBest: es.restore_best,
     },
     classWeights: classWeightsFromConfig(training.class_weights, y),
+    threads: training.threads,
   };
 }
 
@@ -375,11 +433,9 @@ export async function trainNetwork(
   const dropoutRng = new Random(seeds.derive("dropout"));
   const classWeights = opts.classWeights;
   const variables = [...network.variables];
-
-  // One buffer of each kind, reused by every batch: no per-row or per-batch allocations.
-  const xBuffer = new Float32Array(batchSize * d);
-  const targetBuffer = new Float32Array(batchSize * k);
-  const labelBuffer = new Int32Array(classification ? batchSize : 0);
+  const size = variables.reduce((sum, variable) => sum + variable.size, 0);
+  const { rate } = network.dropout;
+  const threads = opts.threads;
 
   const history: TrainingHistory = {
     epochs: [],
@@ -390,7 +446,41 @@ export async function trainNetwork(
     metric,
     seconds: 0,
   };
-  const optimizer = makeOptimizer(opts.optimizer, learningRate);
+  // The weights live flat in `weights` (shared with the threads, if any) and are copied into the
+  // variables after every step; the optimiser updates them in place.
+  const pool = threads > 1
+    ? await TrainingThreads.start({
+      threads,
+      spec: requireReplica(network),
+      backend: tf.getBackend() === "cpu" ? "cpu" : "wasm",
+      batchSize,
+      d,
+      k,
+      dropoutUnits: rate > 0 ? network.dropout.units : [],
+      size,
+    })
+    : null;
+  // One buffer of each kind, reused by every batch: no per-row or per-batch allocations.
+  const batchBuffers: BatchBuffers = pool?.batch ?? {
+    x: new Float32Array(batchSize * d),
+    targets: new Float32Array(batchSize * k),
+    labels: new Int32Array(classification ? batchSize : 0),
+  };
+  const weights = pool?.weights ?? new Float32Array(size);
+  const gradients = new Float32Array(size);
+  readVariables(variables, weights);
+  const optimizer = createFlatOptimizer(opts.optimizer, learningRate, size);
+  // Masks in the order one thread draws them: layer after layer, each for the whole batch.
+  const drawMasks = (m: number): DropoutMasks | null => {
+    if (rate === 0) return null;
+    if (pool === null) {
+      return (_layer, rows, units) => drawDropoutMask(dropoutRng, rows, units, rate);
+    }
+    network.dropout.units.forEach((units, layer) => {
+      pool.masks[layer]!.set(drawDropoutMask(dropoutRng, m, units, rate));
+    });
+    return (layer, rows, units) => pool.masks[layer]!.subarray(0, rows * units);
+  };
   let best = Infinity;
   let bestWeights: Float32Array[] | null = null;
   let wait = 0;
@@ -415,30 +505,24 @@ export async function trainNetwork(
         signal?.throwIfAborted();
         const start = batch * batchSize;
         const m = Math.min(n, start + batchSize) - start;
-        gatherBatch(x, y, order, start, m, classWeights, xBuffer, targetBuffer, labelBuffer);
-        let lossValue = NaN;
-        let metricValue = NaN;
-        tf.tidy(() => {
-          const xs = tf.tensor2d(xBuffer.subarray(0, m * d), [m, d]);
-          const targets = tf.tensor2d(targetBuffer.subarray(0, m * k), [m, k]);
-          const labels = classification ? tf.tensor1d(labelBuffer.subarray(0, m), "int32") : null;
-          let metricTensor: tf.Scalar | null = null;
-          const cost = optimizer.minimize(
-            () => {
-              const out = network.forward(xs, dropoutRng);
-              const terms = batchLoss(out, targets, labels);
-              metricTensor = tf.keep(terms.metricSum);
-              const loss = tf.div(terms.lossSum, m) as tf.Scalar;
-              const penalty = network.penalty();
-              return penalty === null ? loss : tf.add(loss, penalty);
-            },
-            true,
-            variables,
-          );
-          lossValue = cost!.dataSync()[0]!;
-          metricValue = (metricTensor as tf.Scalar | null)!.dataSync()[0]!;
-          tf.dispose(metricTensor!);
-        });
+        gatherBatch(x, y, order, start, m, classWeights, batchBuffers);
+        const masks = drawMasks(m);
+        pool?.begin(m);
+        const [, end] = shareBounds(0, threads, m);
+        const own = shardGradients(network, batchBuffers, {
+          start: 0,
+          end,
+          batchRows: m,
+          d,
+          k,
+          masks,
+          penalty: true,
+        }, gradients);
+        const { cost: lossValue, metric: metricValue } = pool === null
+          ? own
+          : pool.finish({ gradients, ...own });
+        optimizer.step(gradients, weights);
+        writeVariables(variables, weights);
         if (!Number.isFinite(lossValue)) {
           throw new TrainingDivergedError(
             `Cannot train the model: the loss became ${lossValue} at epoch ${epoch} ` +
@@ -495,7 +579,7 @@ export async function trainNetwork(
     await callbacks.onTrainEnd?.(history);
     return history;
   } finally {
-    optimizer.dispose();
+    pool?.close();
   }
 }
 
@@ -579,27 +663,6 @@ export function assignWeights(
 
 // ---------------------------------------------------------------- internals
 
-/** Summed loss and metric of one batch; the caller divides. */
-function batchLoss(
-  out: tf.Tensor2D,
-  targets: tf.Tensor2D,
-  labels: tf.Tensor1D | null,
-): { lossSum: tf.Scalar; metricSum: tf.Scalar } {
-  if (labels !== null) {
-    // Cross-entropy from integer labels: `targets` holds the class weight at each row's label
-    // and 0 elsewhere, so the product picks the weighted log-probability of the true class.
-    const logProbabilities = tf.logSoftmax(out);
-    const lossSum = tf.neg(tf.sum(tf.mul(targets, logProbabilities))) as tf.Scalar;
-    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), labels), "float32")) as tf.Scalar;
-    return { lossSum, metricSum: correct };
-  }
-  const diff = tf.sub(out, targets);
-  return {
-    lossSum: tf.sum(tf.square(diff)) as tf.Scalar,
-    metricSum: tf.sum(tf.abs(diff)) as tf.Scalar,
-  };
-}
-
 function gatherBatch(
   x: Matrix,
   y: Targets,
@@ -607,10 +670,9 @@ function gatherBatch(
   start: number,
   m: number,
   classWeights: Float32Array | null,
-  xBuffer: Float32Array,
-  targetBuffer: Float32Array,
-  labelBuffer: Int32Array,
+  buffers: BatchBuffers,
 ): void {
+  const { x: xBuffer, targets: targetBuffer, labels: labelBuffer } = buffers;
   const { data, cols } = x;
   for (let i = 0; i < m; i++) {
     const source = order[start + i]! * cols;
@@ -630,19 +692,18 @@ function gatherBatch(
   }
 }
 
-function makeOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
-  switch (name) {
-    case "adam":
-      return tf.train.adam(learningRate);
-    case "sgd":
-      return tf.train.sgd(learningRate);
-    case "rmsprop":
-      return tf.train.rmsprop(learningRate);
+function requireReplica(network: TrainableNetwork): DenseNetworkSpec {
+  if (network.replica === undefined) {
+    throw new RangeError(
+      `Cannot train on several threads: this network cannot be copied to a training thread; set training.threads to 1`,
+    );
   }
+  return network.replica;
 }
 
 function checkFitOptions(opts: typeof DEFAULT_FIT_OPTIONS & FitOptions, y: Targets): void {
   requirePositiveInteger(opts.epochs, { name: "epochs", key: "training.epochs" });
+  requirePositiveInteger(opts.threads, { name: "threads", key: "training.threads" });
   requirePositiveInteger(opts.batchSize, { name: "batchSize", key: "training.batch_size" });
   if (!(opts.learningRate > 0) || !Number.isFinite(opts.learningRate)) {
     throw new RangeError(

@@ -685,6 +685,19 @@ export async function runStudy(
     total: specs.length,
     workers,
   });
+  const threads = config.training.threads;
+  if (threads > 1 && Math.max(workers, 1) * threads > navigator.hardwareConcurrency) {
+    logger.warn(
+      "Each trial trains on {threads} threads (training.threads) and {workers} trial(s) run at once: " +
+        "{total} threads on {cores} cores, which slows every trial; set training.threads to 1 for the search",
+      {
+        threads,
+        workers,
+        total: Math.max(workers, 1) * threads,
+        cores: navigator.hardwareConcurrency,
+      },
+    );
+  }
 
   const done = new Set(record.trials.map((t) => t.id));
   const queue = specs.filter((spec) => !done.has(spec.id));

@@ -520,3 +520,15 @@ Deno.test("parseConfig() reports every problem with its key path", () => {
   });
   assert.throws(() => parseConfig([1]), { name: "ConfigError", message: /got an array/ });
 });
+
+Deno.test("parseConfig() defaults training.threads to 1 and refuses 0, fractions and more than 64", () => {
+  assert.equal(parseConfig({}).training.threads, 1);
+  assert.equal(parseConfig({ training: { threads: 2 } }).training.threads, 2);
+  for (const threads of [0, 1.5, 65]) {
+    assert.throws(() => parseConfig({ training: { threads } }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(error.issues.map((i) => i.path), ["training.threads"]);
+      return true;
+    }, `threads ${threads}`);
+  }
+});

@@ -89,9 +89,15 @@ Deno.test("reproduceRun() reports changed data and changed weights", async () =>
   );
 });
 
-Deno.test("deno task train prints the metrics table and the run id; reproduce says identical", async () => {
+Deno.test("deno task train on 2 threads prints the metrics table and the run id; reproduce says identical", async () => {
   const root = await makeTempProject();
-  const train = await runCli("train.ts", ["--set", "training.epochs=5"], root);
+  // Two threads: the task's permissions must let it start its training worker, and the
+  // reproduction (same config, so also 2 threads) must match to the byte.
+  const train = await runCli(
+    "train.ts",
+    ["--set", "training.epochs=5", "--set", "training.threads=2"],
+    root,
+  );
   assert.equal(train.code, 0, train.stderr);
   assert.match(train.stdout, /metric\s+val\s+test\s+baseline val\s+baseline test/);
   assert.match(train.stdout, /f1_macro \*\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+/);

@@ -88,6 +88,7 @@ Deno.test("fitOptionsFromConfig() maps the training config to camelCase fit opti
     seed: 3,
     earlyStopping: { enabled: true, patience: 4, minDelta: 0.01, restoreBest: false },
     classWeights: new Float32Array([2, 4 / 6]),
+    threads: 1,
   });
 });
 

@@ -1069,7 +1069,8 @@ function renderMarkdown(results: Results): string {
   out.push("");
   out.push(
     `- deno-mlops: \`prepareData\` → \`fitFeatures\` → \`runTraining\` (record off) in a child process (\`bench/run.ts --child\`), then \`model.predict\` on the test matrix. ` +
-      "Raw floor: `bench/raw/*_raw.ts`, npm packages only, same wasm backend and BatchMatMul transpose patch, a minimal loop without per-batch loss reads or metrics.",
+      "flights trains on 2 threads (the profile's `training.threads: 2`: each batch split between the process and one Web Worker); penguins on 1. " +
+      "Raw floor: `bench/raw/*_raw.ts`, npm packages only, same wasm backend and BatchMatMul transpose patch, one thread, a minimal loop without per-batch loss reads or metrics.",
   );
   out.push(
     "- Peers (`bench/peers/`, Debian's /usr/bin/python3): the same data stages in pandas + scikit-learn (`ColumnTransformer` of `StandardScaler` and " +

@@ -7,7 +7,7 @@
  * @module
  */
 import pl from "nodejs-polars";
-import type { DataFrame } from "nodejs-polars";
+import type { DataFrame, Expr } from "nodejs-polars";
 import type { SplitConfig } from "../config/schema.ts";
 import { ConfigError, DataValidationError, didYouMean, SchemaMismatchError } from "../errors.ts";
 import type { ValidationIssue } from "../errors.ts";
@@ -363,6 +363,91 @@ function splitTime(df: DataFrame, column: string, ratios: Ratios): SplitIndices 
   const missing = series.nullCount() +
     (series.isFloat() ? Number(df.select(pl.col(column).isNan().sum()).row(0)[0] ?? 0) : 0);
   if (missing > 0) throw missingLabels(column, missing, 'split with method "time"');
+  const result = COMPARABLE_TIME_TYPES.has(series.dtype.variant)
+    ? timeSplitByBoundaries(df, column, sizes)
+    : indicesFromAssignment(timeSplitByRank(df, column, sizes));
+  for (const split of ["val", "test"] as const) {
+    if (result[split].length === 0 && sizes[split] > 0) {
+      throw emptySplit(
+        split,
+        `rows with equal "${column}" stay in the earlier split and none are left; the data needs more distinct times`,
+      );
+    }
+  }
+  return result;
+}
+
+/**
+ * Types whose `<=` agrees with the order and the ties of a dense rank (NaN is refused before;
+ * -0 and 0 tie in both), so a boundary can be found by comparing with a value.
+ */
+const COMPARABLE_TIME_TYPES: ReadonlySet<string> = new Set([
+  "Int8",
+  "Int16",
+  "Int32",
+  "Int64",
+  "UInt8",
+  "UInt16",
+  "UInt32",
+  "UInt64",
+  "Float32",
+  "Float64",
+  "Date",
+  "Datetime",
+  "Duration",
+  "Time",
+]);
+
+/**
+ * The splits from the times at their boundaries, without ordering the rows: with sorted times
+ * t, the train boundary moved past ties keeps exactly the rows with time <= t[train - 1], and
+ * the validation boundary those with time <= t[end - 1]. Polars sees that a time-ordered column
+ * is sorted, so this is a few vectorised passes; when the rows are in time order each split is
+ * a run of positions and no row needs a label.
+ */
+function timeSplitByBoundaries(df: DataFrame, column: string, sizes: Sizes): SplitIndices {
+  const n = df.height;
+  const time = pl.col(column);
+  const nth = (position: number) => time.sort().gather([position]);
+  const count = (condition: Expr) => Number(df.select(condition.sum().alias("rows")).row(0)[0]);
+  const inTrain = time.ltEq(nth(sizes.train - 1));
+  const trainEnd = count(inTrain);
+  const valBoundary = Math.max(trainEnd, sizes.train + sizes.val);
+  const inVal = valBoundary > trainEnd ? time.ltEq(nth(valBoundary - 1)) : null;
+  const valEnd = inVal === null ? trainEnd : count(inVal);
+  // The first trainEnd rows are the train rows when none of them is later than the boundary
+  // time (the count already matches); likewise for validation.
+  const runs = df.select(
+    time.head(trainEnd).max().ltEq(nth(sizes.train - 1)).alias("train"),
+    inVal === null
+      ? pl.lit(true).alias("val")
+      : time.slice(trainEnd, valEnd - trainEnd).max().ltEq(nth(valBoundary - 1)).alias("val"),
+  ).row(0);
+  if (runs[0] === true && runs[1] === true) {
+    return {
+      train: positions(0, trainEnd),
+      val: positions(trainEnd, valEnd),
+      test: positions(valEnd, n),
+    };
+  }
+  const code = inVal === null
+    ? pl.when(inTrain).then(pl.lit(0)).otherwise(pl.lit(2))
+    : pl.when(inTrain).then(pl.lit(0)).when(inVal).then(pl.lit(1)).otherwise(pl.lit(2));
+  return indicesFromAssignment(
+    df.select(code.cast(pl.UInt8).alias("split")).getColumn("split").toTypedArray() as Uint8Array,
+  );
+}
+
+/** The positions `start` to `end` (exclusive). */
+function positions(start: number, end: number): Uint32Array {
+  const out = new Uint32Array(end - start);
+  for (let i = 0; i < out.length; i++) out[i] = start + i;
+  return out;
+}
+
+/** The split of every row from a stable counting sort by dense rank, for any orderable type. */
+function timeSplitByRank(df: DataFrame, column: string, sizes: Sizes): Uint8Array {
+  const n = df.height;
   // Dense ranks give equal times equal integers; a counting sort by rank is stable.
   const ranks = df.select(pl.col(column).rank("dense").cast(pl.UInt32).alias("r")).getColumn("r")
     .toTypedArray() as Uint32Array;
@@ -378,16 +463,7 @@ function splitTime(df: DataFrame, column: string, ratios: Ratios): SplitIndices 
   const valEnd = pastTies(ranks, sorted, Math.max(trainEnd, sizes.train + sizes.val));
   const splitOf = new Uint8Array(n);
   for (let j = trainEnd; j < n; j++) splitOf[sorted[j]!] = j < valEnd ? 1 : 2;
-  const result = indicesFromAssignment(splitOf);
-  for (const split of ["val", "test"] as const) {
-    if (result[split].length === 0 && sizes[split] > 0) {
-      throw emptySplit(
-        split,
-        `rows with equal "${column}" stay in the earlier split and none are left; the data needs more distinct times`,
-      );
-    }
-  }
-  return result;
+  return splitOf;
 }
 
 /** Moves a boundary in time-sorted rows forward past rows tied with the row before it. */
@@ -653,6 +729,14 @@ function sortedCopy(values: Uint32Array): Uint32Array {
 }
 
 function takeFrameRows(df: DataFrame, rows: Uint32Array): DataFrame {
+  // Sorted distinct positions that form one run (each split of time-ordered data) are a slice:
+  // the same rows in the same order, copied in one sequential pass instead of a gather. It is
+  // rechunked like a gather's output, because polars sums floats chunk by chunk and fitted
+  // statistics (a scaler's mean) must not depend on where the input's chunks began.
+  const first = rows[0];
+  if (first !== undefined && rows[rows.length - 1]! - first + 1 === rows.length) {
+    return df.select(pl.col("*").slice(first, rows.length)).rechunk();
+  }
   return df.select(pl.col("*").gather(pl.Series("rows", rows)));
 }
 

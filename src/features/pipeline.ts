@@ -100,7 +100,7 @@ const STATE_SCHEMA = z.strictObject({
  * @example
  * ```ts
  * const pipeline = FeaturePipeline.fromConfig(config.features, { target: config.data.target });
- * const xTrain = pipeline.fit(train).transformToMatrix(train);
+ * const xTrain = pipeline.fitTransformToMatrix(train);
  * const xVal = pipeline.transformToMatrix(val);
  * ```
  */
@@ -259,7 +259,26 @@ export class FeaturePipeline {
    * ```
    */
   fitTransform(df: DataFrame): DataFrame {
-    return this.#fit(df);
+    return hstack(this.#fit(df).map(toFloat64));
+  }
+
+  /**
+   * Fits on `df` and returns its features as a dense row-major Float32 matrix (as
+   * `transformToMatrix` gives them), computing the training output only once.
+   *
+   * @param df the TRAIN split
+   * @returns the matrix, columns in `featureNamesOut()` order
+   * @throws {ConfigError} as `fit`
+   * @throws {SchemaMismatchError} as `fit`, or when a feature holds nulls
+   * @throws {DataValidationError} as `fit`
+   * @example
+   * ```ts
+   * const xTrain = pipeline.fitTransformToMatrix(train);
+   * const xVal = pipeline.transformToMatrix(val);
+   * ```
+   */
+  fitTransformToMatrix(df: DataFrame): Matrix {
+    return frameToMatrix(hstack(this.#fit(df)));
   }
 
   /**
@@ -276,21 +295,7 @@ export class FeaturePipeline {
    * ```
    */
   transform(df: DataFrame): DataFrame {
-    const featureNames = this.#requireFitted("transform with");
-    requireColumns(df, this.inputColumns(), "Cannot transform with feature pipeline");
-    const frames = this.#options.steps.map((step, i) => {
-      const output = runStep(step, df, (transformer, frame) => transformer.transform(frame));
-      const expected = featureNames[i]!;
-      if (JSON.stringify(output.columns) !== JSON.stringify(expected)) {
-        throw new SchemaMismatchError(
-          `Cannot transform with feature pipeline: step "${step.name}" produced ${
-            JSON.stringify(output.columns)
-          }, expected ${JSON.stringify(expected)}; a column was renamed or reordered since fit`,
-        );
-      }
-      return toFloat64(output, step.name, "Cannot transform with feature pipeline");
-    });
-    return hstack(frames);
+    return hstack(this.#transformSteps(df).map(toFloat64));
   }
 
   /**
@@ -308,7 +313,9 @@ export class FeaturePipeline {
    * ```
    */
   transformToMatrix(df: DataFrame): Matrix {
-    return frameToMatrix(this.transform(df));
+    // The steps' own outputs, not their Float64 copies: frameToMatrix reads Boolean indicators
+    // and other exact types into the same Float32 values, without a full-size Float64 frame.
+    return frameToMatrix(hstack(this.#transformSteps(df)));
   }
 
   /**
@@ -347,7 +354,8 @@ export class FeaturePipeline {
     };
   }
 
-  #fit(df: DataFrame): DataFrame {
+  /** Fits every step and returns the steps' outputs on `df`, each checked to be numeric. */
+  #fit(df: DataFrame): DataFrame[] {
     // A refit that fails half way has refitted some transformers: the pipeline is then unfitted,
     // never a mix of old and new state.
     this.#featureNames = null;
@@ -357,11 +365,7 @@ export class FeaturePipeline {
     requireColumns(df, this.inputColumns(), action);
     requireObservedInputs(df, options.steps);
     const frames = options.steps.map((step) =>
-      toFloat64(
-        runStep(step, df, (transformer, frame) => transformer.fitTransform(frame)),
-        step.name,
-        action,
-      )
+      requireNumericOutput(runStep(step, df, true), step.name, action)
     );
     const featureNames = frames.map((frame) => frame.columns);
     const repeated = findRepeated(featureNames.flat());
@@ -374,7 +378,26 @@ export class FeaturePipeline {
       );
     }
     this.#featureNames = featureNames;
-    return hstack(frames);
+    return frames;
+  }
+
+  /** Every step's output on `df` with the fitted state, checked against the fitted names. */
+  #transformSteps(df: DataFrame): DataFrame[] {
+    const featureNames = this.#requireFitted("transform with");
+    const action = "Cannot transform with feature pipeline";
+    requireColumns(df, this.inputColumns(), action);
+    return this.#options.steps.map((step, i) => {
+      const output = runStep(step, df, false);
+      const expected = featureNames[i]!;
+      if (JSON.stringify(output.columns) !== JSON.stringify(expected)) {
+        throw new SchemaMismatchError(
+          `${action}: step "${step.name}" produced ${JSON.stringify(output.columns)}, expected ${
+            JSON.stringify(expected)
+          }; a column was renamed or reordered since fit`,
+        );
+      }
+      return requireNumericOutput(output, step.name, action);
+    });
   }
 
   #requireFitted(action: string): string[][] {
@@ -387,17 +410,26 @@ export class FeaturePipeline {
   }
 }
 
-function runStep(
-  step: FeaturePipelineStep,
-  df: DataFrame,
-  apply: (transformer: Transformer, frame: DataFrame) => DataFrame,
-): DataFrame {
+/**
+ * Runs a step's transformers in order (`fitting`: each is fitted on the previous one's output
+ * first). The last one's compact output is kept when it has one: Boolean indicators instead of
+ * Float64 copies, the same values once cast (see `toFloat64`).
+ */
+function runStep(step: FeaturePipelineStep, df: DataFrame, fitting: boolean): DataFrame {
   let frame = df.select(...step.columns);
-  for (const transformer of step.transformers) frame = apply(transformer, frame);
+  const last = step.transformers.length - 1;
+  step.transformers.forEach((transformer, i) => {
+    if (i === last && transformer.transformCompact !== undefined) {
+      frame = (fitting ? transformer.fit(frame) : transformer).transformCompact!(frame);
+    } else {
+      frame = fitting ? transformer.fitTransform(frame) : transformer.transform(frame);
+    }
+  });
   return frame;
 }
 
-function toFloat64(frame: DataFrame, stepName: string, action: string): DataFrame {
+/** Returns `frame` after checking that every column is numeric or Boolean. */
+function requireNumericOutput(frame: DataFrame, stepName: string, action: string): DataFrame {
   const bad = frame.columns.filter((name) => {
     const dtype = dtypeOf(frame, name);
     return !/^(Int|UInt|Float)\d+$/.test(dtype) && dtype !== "Bool";
@@ -410,6 +442,11 @@ function toFloat64(frame: DataFrame, stepName: string, action: string): DataFram
       } ${described}, expected numbers; add a OneHotEncoder or OrdinalEncoder to the step`,
     );
   }
+  return frame;
+}
+
+/** The step output as the pipeline's frames hold it: every column Float64. */
+function toFloat64(frame: DataFrame): DataFrame {
   return frame.select(...frame.columns.map((name) => pl.col(name).cast(pl.Float64)));
 }
 

@@ -14,9 +14,9 @@ import { addDerivedFeatures } from "../features/mod.ts";
 import { readProduction } from "../models/mod.ts";
 import { ArtifactError, DataValidationError, SchemaMismatchError } from "../errors.ts";
 import type { ValidationIssue } from "../errors.ts";
-import { frameToMatrix, getProjectLogger, Random } from "../utils/mod.ts";
+import { getProjectLogger, Random } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
-import { loadRunArtifacts, openRunArtifacts } from "./run_artifacts.ts";
+import { featureMatrixForRun, loadRunArtifacts, openRunArtifacts } from "./run_artifacts.ts";
 import type { RunArtifacts } from "./run_artifacts.ts";
 
 /**
@@ -333,9 +333,7 @@ export async function checkDrift(
 function scoreCleaned(run: RunArtifacts, cleaned: DataFrame, classes: string[]): DataFrame {
   const { derived } = run.loaded.config.features;
   const withDerived = derived.length > 0 ? addDerivedFeatures(cleaned, derived) : cleaned;
-  let features = run.pipeline.transform(withDerived);
-  if (run.selector) features = run.selector.transform(features);
-  const output = run.model.predict(frameToMatrix(features, run.names));
+  const output = run.model.predict(featureMatrixForRun(run, withDerived));
   if (run.model.task === "regression") {
     return pl.DataFrame({ prediction: pl.Series("prediction", output, pl.Float64) });
   }

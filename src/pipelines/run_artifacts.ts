@@ -188,9 +188,10 @@ export function transformForRun(run: RunArtifacts, df: DataFrame): { frame: Data
  * ```
  */
 export function featureMatrixForRun(run: RunArtifacts, frame: DataFrame): Matrix {
-  let features = run.pipeline.transform(frame);
-  if (run.selector) features = run.selector.transform(features);
-  return frameToMatrix(features, run.names);
+  // Without a selector the pipeline builds the matrix from its steps' own outputs, never through
+  // a full-size Float64 feature frame (the same bytes, a fraction of the memory).
+  if (run.selector === null) return run.pipeline.transformToMatrix(frame);
+  return frameToMatrix(run.selector.transform(run.pipeline.transform(frame)), run.names);
 }
 
 /**

@@ -4,6 +4,7 @@ import { SplitConfigSchema } from "../../src/config/schema.ts";
 import type { SplitConfig } from "../../src/config/schema.ts";
 import { kFold, splitFrame, splitIndices, stratifiedKFold } from "../../src/data/splitter.ts";
 import type { Fold, SplitIndices } from "../../src/data/splitter.ts";
+import { Random } from "../../src/utils/mod.ts";
 
 /** Ten rows with three classes, five groups and times with one tie (rows 2 and 3). */
 const TEN = pl.DataFrame({
@@ -202,6 +203,100 @@ Deno.test("splitIndices() with method time orders dates and keeps equal times on
   );
   // Sizes 2, 2, 2; the train boundary moves past the second day-2 row.
   assert.deepEqual(plain(indices), { train: [1, 2, 3], val: [4], test: [0, 5] });
+});
+
+/**
+ * The time split spelled out: a stable sort of the row numbers by time, the boundaries moved
+ * forward past ties, and each split's rows in their original order.
+ */
+function referenceTimeSplit(
+  times: readonly unknown[],
+  ratios: { train: number; val: number; test: number },
+): Record<string, number[]> {
+  const n = times.length;
+  const key = (v: unknown) => v instanceof Date ? v.getTime() : v as number | string;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => {
+    const x = key(times[a]), y = key(times[b]);
+    return x < y ? -1 : x > y ? 1 : a - b;
+  });
+  const same = (p: number, q: number) => key(times[order[p]!]) === key(times[order[q]!]);
+  const pastTies = (b: number) => {
+    while (b > 0 && b < n && same(b, b - 1)) b++;
+    return b;
+  };
+  const test = Math.round(n * ratios.test);
+  const val = Math.round(n * ratios.val);
+  const trainEnd = pastTies(n - test - val);
+  const valEnd = pastTies(Math.max(trainEnd, n - test));
+  const rows = (from: number, to: number) => order.slice(from, to).sort((a, b) => a - b);
+  return { train: rows(0, trainEnd), val: rows(trainEnd, valEnd), test: rows(valEnd, n) };
+}
+
+Deno.test("splitIndices() with method time matches a stable sort by time for ordered and shuffled rows of every type", () => {
+  const random = new Random(11);
+  const ratios = { train: 0.7, val: 0.15, test: 0.15 };
+  const config = split({ method: "time", ratios });
+  for (const ordered of [true, false]) {
+    for (let trial = 0; trial < 6; trial++) {
+      const n = 200 + random.int(300);
+      const steps = Array.from({ length: n }, () => random.int(1 + trial * 40));
+      if (ordered) steps.sort((a, b) => a - b);
+      const columns: Record<string, pl.Series> = {
+        int: pl.Series("t", steps, pl.Int64),
+        // -0 and 0 are equal times, as rank and comparison both see them.
+        float: pl.Series("t", steps.map((v, i) => v === 0 && i % 2 ? -0 : v / 7), pl.Float64),
+        datetime: pl.Series(
+          "t",
+          steps.map((v) => new Date(Date.UTC(2001, 0, 1) + v * 60_000)),
+          pl.Datetime("ms"),
+        ),
+        date: pl.Series("t", steps.map((v) => new Date(Date.UTC(2001, 0, 1 + v))), pl.Date),
+        uint8: pl.Series("t", steps.map((v) => v % 256), pl.UInt8),
+        text: pl.Series("t", steps.map((v) => `t${String(v).padStart(4, "0")}`)),
+      };
+      for (const [kind, series] of Object.entries(columns)) {
+        const times = series.toArray() as unknown[];
+        const df = pl.DataFrame([series, pl.Series("row", steps.map((_, i) => i))]);
+        const expected = referenceTimeSplit(times, ratios);
+        if (expected.val!.length === 0 || expected.test!.length === 0) {
+          assert.throws(() => splitIndices(df, config), { name: "DataValidationError" });
+          continue;
+        }
+        const label = `${kind}, ${ordered ? "ordered" : "shuffled"}, trial ${trial}`;
+        assert.deepEqual(plain(splitIndices(df, config)), expected, label);
+      }
+    }
+  }
+});
+
+Deno.test("splitFrame() with method time returns single-chunk frames equal to gathering their rows", () => {
+  // Time-ordered rows read in several chunks (as Parquet row groups arrive): each split is a run
+  // of rows, copied into one chunk as a gather would, so later float sums come out the same.
+  const part = (from: number, count: number) =>
+    pl.DataFrame({
+      t: Array.from({ length: count }, (_, i) => Math.floor((from + i) / 3)),
+      x: Array.from({ length: count }, (_, i) => (from + i) / 10),
+      s: Array.from({ length: count }, (_, i) => `row ${from + i}`),
+    });
+  const df = pl.concat([part(0, 40), part(40, 35), part(75, 25)], {
+    how: "vertical",
+    rechunk: false,
+  });
+  assert.equal(df.nChunks(), 3);
+  const frames = splitFrame(df, split({ method: "time" }));
+  assert.deepEqual(
+    plain(frames.indices),
+    referenceTimeSplit(df.getColumn("t").toArray(), {
+      train: 0.6,
+      val: 0.2,
+      test: 0.2,
+    }),
+  );
+  for (const name of ["train", "val", "test"] as const) {
+    const rows = pl.Series("rows", frames.indices[name]);
+    assertFrameEqual(frames[name], df.select(pl.col("*").gather(rows)), name);
+    assert.equal(frames[name].nChunks(), 1, name);
+  }
 });
 
 Deno.test("splitFrame() returns the rows of each split in their original order", () => {

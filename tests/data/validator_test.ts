@@ -108,6 +108,27 @@ Deno.test("validate() reports exactly the expected issues of a frame with known 
   assert.match(messages["grade allowed"]!, /3 values not in the allowed list \["a","b"\]/);
 });
 
+Deno.test("validate() finds the same allowed violations with short and long lists, on text and categorical columns", () => {
+  const grades = ["a", "b", "x", null, "x", "zz", "b", "A"];
+  const short = ["a", "b", "c"];
+  // Nine values: matched by lookup rather than comparisons; the extra ones never occur.
+  const long = [...short, "d", "e", "f", "g", "h", "i"];
+  const outcome = (grade: pl.Series, allowed: string[]) =>
+    validate(pl.DataFrame([grade]), {
+      strict: false,
+      min_rows: 0,
+      columns: { grade: rules({ allowed }) },
+    }, {}).issues.map(({ rule, count, examples, rows }) => ({ rule, count, examples, rows }));
+  const expected = [{ rule: "allowed", count: 4, examples: ["x", "zz", "A"], rows: [3, 5, 6, 8] }];
+  const text = pl.Series("grade", grades, pl.Utf8);
+  assert.deepEqual(outcome(text, short), expected);
+  assert.deepEqual(outcome(text, long), expected);
+  assert.deepEqual(outcome(text.cast(pl.Categorical), short), expected);
+  assert.deepEqual(outcome(text, ["b"]), [
+    { rule: "allowed", count: 5, examples: ["a", "x", "zz", "A"], rows: [1, 3, 5, 6, 8] },
+  ]);
+});
+
 Deno.test("validate() lets float rules accept integer columns and ignores nulls in ranges", () => {
   const df = pl.DataFrame({
     mass: pl.Series("mass", [3000, null, 4000], pl.Int64),

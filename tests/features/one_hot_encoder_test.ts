@@ -80,6 +80,40 @@ Deno.test("OneHotEncoder.transformWithReport() encodes unknown categories as zer
   assert.equal(JSON.stringify(encoder), before, "counting stores nothing on the encoder");
 });
 
+Deno.test("OneHotEncoder.transformCompact() gives Boolean indicators equal to transform() once cast", () => {
+  const train = pl.DataFrame([
+    pl.Series("island", ["Dream", "Biscoe", null, "Dream", "Torgersen", "Dream"]),
+    pl.Series("year", [2008, 2007, 2007, 2009, 2008, 2007], pl.Int64),
+    floats("x", [1.5, NaN, null, 4, 5, 6]),
+  ]);
+  // Unknown values, an unseen null and a pass-through column with nulls and NaN.
+  const val = pl.DataFrame([
+    pl.Series("island", ["Biscoe", "Anvers", null, "Dream"]),
+    pl.Series("year", [2010, 2007, 2008, 2009], pl.Int64),
+    floats("x", [null, NaN, 2, 3]),
+  ]);
+  const encoders = [
+    new OneHotEncoder({ columns: ["island", "year"], handle_null: "category" }),
+    new OneHotEncoder({ columns: ["island", "year"], handle_null: "category", top_n: 1 }),
+  ];
+  for (const encoder of encoders.map((e) => e.fit(train))) {
+    for (const df of [train, val]) {
+      const compact = encoder.transformCompact(df);
+      const full = encoder.transform(df);
+      assert.deepEqual(compact.columns, full.columns);
+      for (const name of compact.columns) {
+        const type = String(full.getColumn(name).dtype);
+        const expected = name === "x" ? type : "DataType(Bool)";
+        assert.equal(String(compact.getColumn(name).dtype), expected, name);
+      }
+      assertFrameEqual(
+        compact.select(...compact.columns.map((name) => pl.col(name).cast(pl.Float64))),
+        full,
+      );
+    }
+  }
+});
+
 Deno.test("OneHotEncoder with top_n keeps the most frequent categories, ties by name, and sends the rest and unknowns to <col>_other", () => {
   const train = pl.DataFrame({
     // c: 3, a: 2, b: 2, d: 1 → top 2 is c and a (a beats b on the name)

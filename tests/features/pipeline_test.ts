@@ -4,7 +4,7 @@ import { FeaturePipeline, MinMaxScaler, StandardScaler } from "../../src/feature
 import type { FeaturePipelineState } from "../../src/features/mod.ts";
 import type { FeatureStep } from "../../src/config/mod.ts";
 import { ConfigError, DataValidationError } from "../../src/errors.ts";
-import { Random } from "../../src/utils/mod.ts";
+import { frameToMatrix, Random } from "../../src/utils/mod.ts";
 
 function floats(name: string, values: (number | null)[]) {
   return pl.Series(name, values, pl.Float64);
@@ -149,6 +149,59 @@ Deno.test("FeaturePipeline.transformToMatrix() returns the features row-major as
   assert.equal(matrix.rows, 2);
   assert.equal(matrix.cols, 5);
   assert.deepEqual(Array.from(matrix.data), [0, 0, 0, 1, 0, 1, 1, 1, 0, 0]);
+});
+
+Deno.test("FeaturePipeline matrices equal frameToMatrix of its Float64 frames byte for byte on the penguins data", () => {
+  // Integer sizes, nulls included, to be encoded as categories.
+  const df = pl.readCSV("data/raw/penguins.csv", {
+    ignoreErrors: false,
+    dtypes: { "Flipper Length (mm)": pl.Int64, "Body Mass (g)": pl.Int64 },
+  });
+  const steps: FeatureStep[] = [
+    {
+      name: "beak",
+      columns: ["Beak Length (mm)", "Beak Depth (mm)"],
+      transformers: [
+        { kind: "SimpleImputer", params: { strategy: "median" } },
+        { kind: "StandardScaler", params: {} },
+      ],
+    },
+    {
+      // An encoder that is not the last transformer of its step hands on Float64 indicators.
+      name: "island",
+      columns: ["Island"],
+      transformers: [{ kind: "OneHotEncoder", params: {} }, { kind: "MinMaxScaler", params: {} }],
+    },
+    {
+      name: "sex",
+      columns: ["Sex"],
+      transformers: [
+        { kind: "SimpleImputer", params: { strategy: "most_frequent" } },
+        { kind: "OneHotEncoder", params: { top_n: 1 } },
+      ],
+    },
+    {
+      name: "size",
+      columns: ["Flipper Length (mm)", "Body Mass (g)"],
+      transformers: [{ kind: "OneHotEncoder", params: { handle_null: "category", top_n: 3 } }],
+    },
+  ];
+  const build = () => FeaturePipeline.fromConfig({ steps }, { target: "Species" });
+  const bytes = (values: Float32Array) => new Uint8Array(values.buffer);
+  const train = df.filter(pl.col("Island").neq(pl.lit("Torgersen")).or(pl.col("Sex").isNull()));
+  const fitted = build();
+  const trainFrame = fitted.fitTransform(train);
+  assert.ok(trainFrame.dtypes.every((dtype) => String(dtype) === "DataType(Float64)"));
+  const viaMatrix = build();
+  const trainMatrix = viaMatrix.fitTransformToMatrix(train);
+  assert.deepEqual(viaMatrix.toJSON(), fitted.toJSON());
+  assert.deepEqual(bytes(trainMatrix.data), bytes(frameToMatrix(trainFrame).data));
+  // Every row, unknown sizes and Torgersen included, through the transform path.
+  const frame = fitted.transform(df);
+  assert.ok(frame.dtypes.every((dtype) => String(dtype) === "DataType(Float64)"));
+  const matrix = viaMatrix.transformToMatrix(df);
+  assert.equal(matrix.cols, fitted.featureNamesOut().length);
+  assert.deepEqual(bytes(matrix.data), bytes(frameToMatrix(frame).data));
 });
 
 Deno.test("FeaturePipeline throws NotFittedError before fit", () => {

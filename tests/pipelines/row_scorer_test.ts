@@ -666,6 +666,8 @@ function withPipelineJson(
     toJSON: () => structuredClone(json),
     featureNamesOut: () => run.pipeline.featureNamesOut(),
     transform: (df: Parameters<FeaturePipeline["transform"]>[0]) => run.pipeline.transform(df),
+    transformToMatrix: (df: Parameters<FeaturePipeline["transform"]>[0]) =>
+      run.pipeline.transformToMatrix(df),
   } as unknown as FeaturePipeline;
   return { ...run, pipeline };
 }
@@ -730,6 +732,9 @@ Deno.test("compileRowScorer() returns null when its probe rows differ from score
       toJSON: () => PENGUINS.pipeline.toJSON(),
       featureNamesOut: () => PENGUINS.pipeline.featureNamesOut(),
       transform: () => {
+        throw new Error("broken on purpose");
+      },
+      transformToMatrix: () => {
         throw new Error("broken on purpose");
       },
     } as unknown as FeaturePipeline,

@@ -149,3 +149,62 @@ Deno.test("a seeded MLP trained on fitFeatures() output has byte-identical weigh
   assert.equal(now.length, before.length);
   now.forEach((w, i) => assert.deepEqual(bytes(w), bytes(before[i]!), `weight ${i}`));
 });
+
+Deno.test("buildTargets() encodes more than eight classes like the per-row encoding", () => {
+  const names = ["j", "a", "i", "b", "h", "c", "g", "d", "f", "e"];
+  const frames = {
+    train: pl.DataFrame({ y: [...names, "a", "j"] }),
+    val: pl.DataFrame({ y: ["e", "f", "a"] }),
+    test: pl.DataFrame({ y: ["j", "b"] }),
+  };
+  const y = buildTargets(frames, "y", "classification");
+  const expected = referenceLabels([frames.train, frames.val, frames.test], "y");
+  assert.deepEqual(
+    (y.train as Extract<Targets, { kind: "classification" }>).classes,
+    [
+      ...names,
+    ].sort(),
+  );
+  [y.train, y.val, y.test].forEach((targets, i) => {
+    assert.ok(targets.kind === "classification");
+    assert.deepEqual(targets.labels, expected[i]);
+  });
+  assert.throws(
+    () => buildTargets({ ...frames, test: pl.DataFrame({ y: ["k", "a"] }) }, "y", "classification"),
+    { name: "DataValidationError", message: /test split: class\(es\) \["k"\] of "y" are absent/ },
+  );
+});
+
+Deno.test("prepareData() still rejects cleaned splits that break a rule the raw data passed", async () => {
+  using _logs = captureLogs({ level: "error" });
+  const base = await penguins();
+  const config: Config = {
+    ...base,
+    validation: {
+      strict: true,
+      min_rows: 1,
+      columns: {
+        Island: {
+          dtype: "string",
+          nullable: false,
+          allowed: ["Biscoe", "Dream", "Torgersen"],
+          unique: false,
+        },
+      },
+    },
+  };
+  // The raw data passes and cleaning only drops rows: the splits hold raw rows as they were.
+  const data = await prepareData(config);
+  assert.ok(data.validation.ok);
+  assert.deepEqual(Object.keys(data.stages), ["load", "validate", "clean", "split", "features"]);
+  // Lower-cased islands are no longer allowed: the cleaned splits are checked and refused.
+  const lowered: Config = {
+    ...config,
+    cleaning: { ...config.cleaning, normalize_case: { Island: "lower" } },
+  };
+  await assert.rejects(() => prepareData(lowered), {
+    name: "DataValidationError",
+    message:
+      /^Cannot train: the cleaned train split still breaks 1 validation rule\(s\) \(Island allowed: \d+\)/,
+  });
+});

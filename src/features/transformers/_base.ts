@@ -61,6 +61,12 @@ export interface Transformer<S extends JsonValue = JsonValue> {
   transform(df: DataFrame): DataFrame;
   /** `fit(df)` then `transform(df)`. */
   fitTransform(df: DataFrame): DataFrame;
+  /**
+   * Optional: `transform` without its final cast of 0/1 indicator columns to Float64; they stay
+   * Boolean, and every value equals `transform`'s once cast. `FeaturePipeline` builds its frames
+   * and matrices from it, so a matrix never needs a full-size Float64 copy of the indicators.
+   */
+  transformCompact?(df: DataFrame): DataFrame;
   /** The output column names for a frame laid out like the one given to `fit`. */
   featureNamesOut(): string[];
   /** The fitted state: `{ kind, version, params, state }`. */

@@ -240,7 +240,7 @@ export class OneHotEncoder implements Transformer<OneHotEncoderState> {
    * ```
    */
   transform(df: DataFrame): DataFrame {
-    return this.transformWithReport(df).frame;
+    return this.#encode(df, { report: false, float64: true }).frame;
   }
 
   /**
@@ -258,6 +258,33 @@ export class OneHotEncoder implements Transformer<OneHotEncoderState> {
    * ```
    */
   transformWithReport(df: DataFrame): OneHotEncoderReport {
+    return this.#encode(df, { report: true, float64: true });
+  }
+
+  /**
+   * Encodes like `transform`, with Boolean indicator columns instead of Float64 0/1 (the same
+   * values once cast); `FeaturePipeline` builds feature frames and matrices from this.
+   *
+   * @param df a frame with the fitted columns
+   * @returns the encoded frame, indicators as Boolean
+   * @throws {NotFittedError} before `fit`
+   * @throws {SchemaMismatchError} as `transform`
+   * @throws {DataValidationError} as `transform`
+   * @example
+   * ```ts
+   * encoder.transformCompact(pl.DataFrame({ s: ["b"] })); // s_a: [false], s_b: [true]
+   * ```
+   */
+  transformCompact(df: DataFrame): DataFrame {
+    return this.#encode(df, { report: false, float64: false }).frame;
+  }
+
+  /**
+   * The work of every transform. `report` asks for the unknown-category counts (they are always
+   * taken with `handle_unknown: "error"`, which rejects unknowns; plain `transform` skips that
+   * pass otherwise), and `float64` casts the indicators to Float64.
+   */
+  #encode(df: DataFrame, options: { report: boolean; float64: boolean }): OneHotEncoderReport {
     const state = this.#requireState("transform with");
     const params = this.#params ?? {};
     const action = `Cannot transform with "${KIND}"`;
@@ -272,14 +299,18 @@ export class OneHotEncoder implements Transformer<OneHotEncoderState> {
         `impute them in cleaning, or set handle_null: "category"`,
       );
     }
-    const unknownMasks = state.columns.map((name, i) => unknownMask(name, state, i));
-    const counts = df.select(...unknownMasks.map((mask, i) => mask.sum().alias(`u${i}`))).row(
-      0,
-    ) as unknown[];
-    const unknownCounts = Object.fromEntries(
-      state.columns.map((name, i) => [name, Number(counts[i])]),
-    );
-    if (params.handle_unknown === "error") requireKnown(df, state, unknownMasks, unknownCounts);
+    let unknownCounts: Record<string, number> = {};
+    // `transform` with handle_unknown "ignore" has no use for the counts: skip that pass.
+    if (options.report || params.handle_unknown === "error") {
+      const unknownMasks = state.columns.map((name, i) => unknownMask(name, state, i));
+      const counts = df.select(...unknownMasks.map((mask, i) => mask.sum().alias(`u${i}`))).row(
+        0,
+      ) as unknown[];
+      unknownCounts = Object.fromEntries(
+        state.columns.map((name, i) => [name, Number(counts[i])]),
+      );
+      if (params.handle_unknown === "error") requireKnown(df, state, unknownMasks, unknownCounts);
+    }
     const outputs = new Map<string, Expr[]>();
     const passThrough = new Set(df.columns.filter((name) => !state.columns.includes(name)));
     state.columns.forEach((name, i) => {
@@ -290,7 +321,7 @@ export class OneHotEncoder implements Transformer<OneHotEncoderState> {
           `${action}: indicator "${clash}" for column "${name}" is already a column of the frame; rename or drop that column first`,
         );
       }
-      outputs.set(name, indicators(name, state, i, names));
+      outputs.set(name, indicators(name, state, i, names, options.float64));
     });
     return { frame: replaceColumns(df, outputs), unknownCounts };
   }
@@ -446,7 +477,13 @@ function unknownMask(name: string, state: OneHotEncoderState, i: number): Expr {
   return state.has_null[i] ? unseenText : unseenText.or(values.isNull());
 }
 
-function indicators(name: string, state: OneHotEncoderState, i: number, names: string[]): Expr[] {
+function indicators(
+  name: string,
+  state: OneHotEncoderState,
+  i: number,
+  names: string[],
+  float64: boolean,
+): Expr[] {
   const values = categoryValues(name);
   const exprs = state.kept[i]!.map((category) => values.eq(pl.lit(category)).fillNull(false));
   if (state.keep_null[i]) exprs.push(values.isNull());
@@ -454,7 +491,7 @@ function indicators(name: string, state: OneHotEncoderState, i: number, names: s
     const kept = isOneOf(name, state.kept[i]!);
     exprs.push((state.keep_null[i] ? kept.or(values.isNull()) : kept).not());
   }
-  return exprs.map((expr, k) => expr.cast(pl.Float64).alias(names[k]!));
+  return exprs.map((expr, k) => (float64 ? expr.cast(pl.Float64) : expr).alias(names[k]!));
 }
 
 function requireKnown(

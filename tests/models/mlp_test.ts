@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend, MlpModel, type Targets } from "../../src/models/mod.ts";
+import { initBackend, LinearModel, MlpModel, type Targets } from "../../src/models/mod.ts";
+import { buildDenseLayers, type DenseNetworkSpec } from "../../src/models/mlp.ts";
 import type { Matrix } from "../../src/utils/mod.ts";
 import { assertClose } from "../_helpers/assert_frame.ts";
-import { blobs, sliceRows } from "./_synthetic.ts";
+import { blobs, linearTarget, sliceRows } from "./_synthetic.ts";
 
 await initBackend("wasm");
 
@@ -267,4 +268,71 @@ Deno.test("MlpModel.dispose() frees every tensor and unfits the model", async ()
   model.dispose();
   assert.equal(model.isFitted, false);
   assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("predict() gives LayersModel.predict()'s outputs bit for bit, for classifiers and regressors", async () => {
+  const cases: Array<{ model: MlpModel | LinearModel; x: Matrix; spec: DenseNetworkSpec }> = [];
+  const { x, y } = blobs({ rows: 150 });
+  const mlp = new MlpModel({
+    task: "classification",
+    inputDim: 4,
+    classes: y.classes,
+    hiddenUnits: [8, 5],
+    activation: "tanh",
+  });
+  await mlp.fit(x, y, { epochs: 3, batchSize: 32 });
+  cases.push({
+    model: mlp,
+    x,
+    spec: {
+      task: "classification",
+      inputDim: 4,
+      classes: y.classes,
+      seed: 42,
+      hiddenUnits: [8, 5],
+      activation: "tanh",
+      dropout: 0,
+      l2: 0,
+    },
+  });
+  const reg = linearTarget({ rows: 120 });
+  const linear = new LinearModel({ task: "regression", inputDim: 3 });
+  await linear.fit(reg.x, reg.y, { epochs: 5, batchSize: 16 });
+  cases.push({
+    model: linear,
+    x: reg.x,
+    spec: {
+      task: "regression",
+      inputDim: 3,
+      classes: [],
+      seed: 42,
+      hiddenUnits: [],
+      activation: "relu",
+      dropout: 0,
+      l2: 0,
+    },
+  });
+  for (const { model, x: input, spec } of cases) {
+    // The same network as a plain tfjs LayersModel, holding the trained weights.
+    const { model: layers, dense } = buildDenseLayers("reference", spec);
+    const weights = model.getWeights();
+    let fanIn = spec.inputDim;
+    dense.forEach((layer, i) => {
+      const units = weights[2 * i + 1]!.length;
+      const values = [
+        tf.tensor2d(weights[2 * i]!, [fanIn, units]),
+        tf.tensor1d(weights[2 * i + 1]!),
+      ];
+      layer.setWeights(values);
+      tf.dispose(values);
+      fanIn = units;
+    });
+    const expected = tf.tidy(() =>
+      (layers.predict(tf.tensor2d(input.data, [input.rows, input.cols])) as tf.Tensor).dataSync()
+    );
+    const actual = model.predict(input);
+    assert.deepEqual(new Uint8Array(actual.buffer), new Uint8Array(expected.buffer), model.family);
+    layers.dispose();
+    model.dispose();
+  }
 });

@@ -30,6 +30,7 @@ export {
   balancedClassWeights,
   classWeightsFromConfig,
   DEFAULT_FIT_OPTIONS,
+  drawDropoutMask,
   evaluateNetwork,
   fitOptionsFromConfig,
   OPTIMIZER_NAMES,
@@ -38,6 +39,7 @@ export {
 } from "./train.ts";
 export type {
   BatchLogs,
+  DropoutMasks,
   EarlyStoppingOptions,
   EpochLogs,
   FitOptions,

@@ -3,8 +3,10 @@
  * stopping with best-weight restore, class weights, callbacks, and divergence detection.
  *
  * It is about twice as fast as `LayersModel.fit` on the wasm backend: each batch is gathered
- * straight from the row-major `Matrix` into one tensor and trained with
- * `optimizer.minimize` inside `tf.tidy`, with no per-row JavaScript objects.
+ * straight from the row-major `Matrix` into one tensor, its gradient is computed with
+ * `tf.variableGrads` and read into one flat array, and the optimiser (`_optimizers.ts`, equal to
+ * tfjs's bit for bit) updates flat weights, with no per-row JavaScript objects. With
+ * `threads` > 1 the batch's rows are shared with training threads (`_train_threads.ts`).
  *
  * @module
  */

@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import {
   balancedClassWeights,
   classWeightsFromConfig,
+  drawDropoutMask,
   type EpochLogs,
   fitOptionsFromConfig,
   initBackend,
@@ -449,4 +450,15 @@ Deno.test("training also runs on the cpu backend, deterministically", async () =
   } finally {
     await initBackend("wasm");
   }
+});
+
+Deno.test("drawDropoutMask() drops about `rate` of the values and scales the rest by 1 / (1 − rate)", () => {
+  const mask = drawDropoutMask(new Random(3), 200, 50, 0.3);
+  assert.equal(mask.length, 10_000);
+  const keep = Math.fround(1 / 0.7);
+  assert.ok(mask.every((v) => v === 0 || v === keep));
+  const dropped = mask.filter((v) => v === 0).length / mask.length;
+  assert.ok(Math.abs(dropped - 0.3) < 0.02, `dropped ${dropped}`);
+  assert.deepEqual(drawDropoutMask(new Random(3), 200, 50, 0.3), mask, "seeded: same mask again");
+  assert.ok(drawDropoutMask(new Random(3), 2, 3, 0).every((v) => v === 1));
 });

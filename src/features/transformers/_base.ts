@@ -1,5 +1,6 @@
 /**
- * The `Transformer` contract and the helpers every transformer in this folder shares: column
+ * The `Transformer` contract, the `BaseTransformer` class every transformer in this folder
+ * extends (options, fit state, not-fitted guard, JSON form), and the helpers they share: column
  * checks, dtype checks, option and artifact validation, and the missing-value conventions.
  *
  * Missing values: a null is missing, and so is NaN in a float column. Learned statistics ignore
@@ -868,4 +869,187 @@ export function requireNoNulls(
     `${action}: ${issues.map((issue) => issue.message).join(", ")}, expected none; ${remedy}`,
     issues,
   );
+}
+
+/** What a transformer class tells `BaseTransformer` about itself. */
+export interface TransformerDefinition<P> {
+  /** Format version written by `toJSON` and required by `fromJSON`. */
+  version: number;
+  /** The strict params schema that `fit` parses the options with. */
+  params: z.ZodType<P>;
+  /** The defaults merged under the options given to the constructor. */
+  defaults: object;
+}
+
+/**
+ * The plumbing every transformer in this folder shares: it stores the options, parses them in
+ * `fit`, keeps the learned params and state, guards use before `fit`, and serialises to
+ * `{ kind, version, params, state }`.
+ *
+ * A subclass supplies its `kind`, what `fit` learns (`learn`) and what `transform` computes,
+ * and rebuilds itself in a static `fromJSON` that checks the JSON with `readState` and ends
+ * with `restore`.
+ *
+ * @example
+ * ```ts
+ * class Doubler extends BaseTransformer<{ columns?: string[] }, DoublerState> {
+ *   override readonly kind = "Doubler";
+ *   protected override learn(df: DataFrame): DoublerState {
+ *     return { input_columns: df.columns, columns: df.columns };
+ *   }
+ *   override transform(df: DataFrame): DataFrame {
+ *     const { state } = this.fitted("transform with");
+ *     return df.select(...state.columns.map((name) => pl.col(name).mul(2)));
+ *   }
+ * }
+ * ```
+ */
+export abstract class BaseTransformer<
+  P extends object,
+  S extends JsonValue & { input_columns: string[] },
+> implements Transformer<S> {
+  /** Registry key, e.g. `"StandardScaler"`. */
+  abstract readonly kind: string;
+  #options: object;
+  #definition: TransformerDefinition<P>;
+  #fitted: { params: P; state: S } | null = null;
+
+  /**
+   * @param options the constructor options; stored unchanged and validated by `fit`
+   * @param definition the version, params schema and defaults of the subclass
+   */
+  constructor(options: object, definition: TransformerDefinition<P>) {
+    this.#options = options;
+    this.#definition = definition;
+  }
+
+  /** Whether `fit` or `fromJSON` has given this transformer its state. */
+  get isFitted(): boolean {
+    return this.#fitted !== null;
+  }
+
+  /**
+   * Learns from the training split; replaces any earlier state.
+   *
+   * @param df the training split
+   * @returns this transformer, fitted
+   * @throws {TypeError} when an option has the wrong type
+   * @throws {RangeError} when an option is out of range
+   * @throws {SchemaMismatchError} when a column is missing or of a type the transformer refuses
+   * @throws {DataValidationError} when the values cannot be learned from (see each class)
+   * @example
+   * ```ts
+   * new StandardScaler().fit(pl.DataFrame({ a: [1, 2, 3] }));
+   * ```
+   */
+  fit(df: DataFrame): this {
+    // A failed fit leaves the transformer unfitted, never with the previous split's state.
+    this.#fitted = null;
+    const params = parseOptions(
+      this.#definition.params,
+      { ...this.#definition.defaults, ...this.#options },
+      this.kind,
+    );
+    const state = this.learn(df, params);
+    this.#fitted = { params, state };
+    return this;
+  }
+
+  /**
+   * Returns a new frame with the fitted columns transformed.
+   *
+   * @param df a frame with the fitted columns (others pass through unchanged)
+   * @returns the transformed frame
+   * @throws {NotFittedError} before `fit`
+   * @throws {SchemaMismatchError} when a fitted column is missing or of the wrong type
+   * @example
+   * ```ts
+   * scaler.transform(val);
+   * ```
+   */
+  abstract transform(df: DataFrame): DataFrame;
+
+  /**
+   * Fits on `df` and returns `df` transformed.
+   *
+   * @param df the training split
+   * @returns the transformed frame
+   * @throws {SchemaMismatchError} as `fit`
+   * @throws {DataValidationError} as `fit`
+   * @example
+   * ```ts
+   * new StandardScaler().fitTransform(pl.DataFrame({ a: [1, 3] })); // a: [-1, 1]
+   * ```
+   */
+  fitTransform(df: DataFrame): DataFrame {
+    return this.fit(df).transform(df);
+  }
+
+  /**
+   * Returns the output column names for a frame laid out like the one given to `fit`.
+   *
+   * @returns the names; a transformer that replaces each column by one keeps every name
+   * @throws {NotFittedError} before `fit`
+   * @example
+   * ```ts
+   * new StandardScaler().fit(pl.DataFrame({ a: [1, 3] })).featureNamesOut(); // ["a"]
+   * ```
+   */
+  featureNamesOut(): string[] {
+    const { state } = this.fitted("list the features of");
+    return namesOut(state.input_columns, new Map());
+  }
+
+  /**
+   * Returns the fitted state as JSON-ready data.
+   *
+   * @returns `{ kind, version, params, state }`
+   * @throws {NotFittedError} before `fit`
+   * @example
+   * ```ts
+   * JSON.stringify(scaler.toJSON());
+   * ```
+   */
+  toJSON(): TransformerState<S> {
+    const { params, state } = this.fitted("serialise");
+    return {
+      kind: this.kind,
+      version: this.#definition.version,
+      params: jsonParams(params),
+      state: structuredClone(state),
+    };
+  }
+
+  /**
+   * Checks the data and learns the state; `fit` has already parsed the options.
+   *
+   * @param df the training split
+   * @param params the parsed options, defaults filled in
+   * @returns the learned state
+   */
+  protected abstract learn(df: DataFrame, params: P): S;
+
+  /**
+   * Returns the parsed params and learned state, or throws when not fitted.
+   *
+   * @param action what was attempted, e.g. `transform with`
+   * @returns the params and state
+   * @throws {NotFittedError} before `fit`
+   */
+  protected fitted(action: string): { params: P; state: S } {
+    if (this.#fitted === null) throw notFitted(this.kind, action);
+    return this.#fitted;
+  }
+
+  /**
+   * Gives this transformer the params and state read by `fromJSON`.
+   *
+   * @param params the validated params
+   * @param state the validated state
+   * @returns this transformer, fitted
+   */
+  protected restore(params: P, state: S): this {
+    this.#fitted = { params, state };
+    return this;
+  }
 }

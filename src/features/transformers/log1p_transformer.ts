@@ -10,13 +10,10 @@ import { z } from "zod";
 import { DataValidationError } from "../../errors.ts";
 import type { ValidationIssue } from "../../errors.ts";
 import {
+  BaseTransformer,
   COLUMNS_PARAM,
   INPUT_COLUMNS_STATE,
-  jsonParams,
-  namesOut,
-  notFitted,
   offendingRows,
-  parseOptions,
   readState,
   replaceColumns,
   requireColumnArrays,
@@ -24,7 +21,7 @@ import {
   requireNumeric,
   resolveColumns,
 } from "./_base.ts";
-import type { Transformer, TransformerState } from "./_base.ts";
+import type { TransformerState } from "./_base.ts";
 
 const KIND = "Log1pTransformer";
 const VERSION = 1;
@@ -72,32 +69,28 @@ const STATE_SCHEMA = z.strictObject({
  * const logged = log.transform(val);
  * ```
  */
-export class Log1pTransformer implements Transformer<Log1pTransformerState> {
+export class Log1pTransformer
+  extends BaseTransformer<z.output<typeof LOG1P_TRANSFORMER_PARAMS>, Log1pTransformerState> {
   /** Registry key. */
-  readonly kind = KIND;
-  #options: Log1pTransformerOptions;
-  #params: z.output<typeof LOG1P_TRANSFORMER_PARAMS> | null = null;
-  #state: Log1pTransformerState | null = null;
+  override readonly kind = KIND;
 
   /**
    * @param options which columns to transform; stored unchanged and validated by `fit`
    */
   constructor(options: Log1pTransformerOptions = {}) {
-    this.#options = options;
-  }
-
-  /** Whether `fit` or `fromJSON` has fixed the columns. */
-  get isFitted(): boolean {
-    return this.#state !== null;
+    super(options, {
+      version: VERSION,
+      params: LOG1P_TRANSFORMER_PARAMS,
+      defaults: DEFAULT_LOG1P_TRANSFORMER_OPTIONS,
+    });
   }
 
   /**
-   * Fixes the columns and checks that no value is below -1; replaces any earlier state.
+   * Fixes the columns and checks that no value is below -1.
    *
    * @param df the training split
-   * @returns this transformer, fitted
-   * @throws {TypeError} when an option has the wrong type
-   * @throws {RangeError} when an option is out of range
+   * @param params the parsed options, defaults filled in
+   * @returns the learned state; `fit` keeps it
    * @throws {SchemaMismatchError} when a column is missing or not numeric
    * @throws {DataValidationError} when a value is below -1
    * @example
@@ -105,21 +98,15 @@ export class Log1pTransformer implements Transformer<Log1pTransformerState> {
    * new Log1pTransformer().fit(pl.DataFrame({ a: [0, 9] }));
    * ```
    */
-  fit(df: DataFrame): this {
-    // A failed fit leaves the transformer unfitted, never with the previous split's state.
-    this.#state = null;
+  protected override learn(
+    df: DataFrame,
+    params: z.output<typeof LOG1P_TRANSFORMER_PARAMS>,
+  ): Log1pTransformerState {
     const action = `Cannot fit "${KIND}"`;
-    const params = parseOptions(
-      LOG1P_TRANSFORMER_PARAMS,
-      { ...DEFAULT_LOG1P_TRANSFORMER_OPTIONS, ...this.#options },
-      KIND,
-    );
     const columns = resolveColumns(df, params.columns, action);
     requireNumeric(df, columns, action);
     requireDomain(df, columns, action);
-    this.#params = params;
-    this.#state = { input_columns: df.columns, columns };
-    return this;
+    return { input_columns: df.columns, columns };
   }
 
   /**
@@ -135,8 +122,8 @@ export class Log1pTransformer implements Transformer<Log1pTransformerState> {
    * log.transform(pl.DataFrame({ a: [0] })); // a: [0]
    * ```
    */
-  transform(df: DataFrame): DataFrame {
-    const state = this.#requireState("transform with");
+  override transform(df: DataFrame): DataFrame {
+    const { state } = this.fitted("transform with");
     const action = `Cannot transform with "${KIND}"`;
     requireColumns(df, state.columns, action);
     requireNumeric(df, state.columns, action);
@@ -145,57 +132,6 @@ export class Log1pTransformer implements Transformer<Log1pTransformerState> {
       state.columns.map((name) => [name, [pl.col(name).cast(pl.Float64).log1p().alias(name)]]),
     );
     return replaceColumns(df, outputs);
-  }
-
-  /**
-   * Fits on `df` and returns `df` transformed.
-   *
-   * @param df the training split
-   * @returns the transformed frame
-   * @throws {SchemaMismatchError} when a column is missing or not numeric
-   * @throws {DataValidationError} when a value is below -1
-   * @example
-   * ```ts
-   * new Log1pTransformer().fitTransform(pl.DataFrame({ a: [0] })); // a: [0]
-   * ```
-   */
-  fitTransform(df: DataFrame): DataFrame {
-    return this.fit(df).transform(df);
-  }
-
-  /**
-   * Returns the output column names for a frame laid out like the one given to `fit`.
-   *
-   * @returns the names; the transform keeps every name
-   * @throws {NotFittedError} before `fit`
-   * @example
-   * ```ts
-   * new Log1pTransformer().fit(pl.DataFrame({ a: [1] })).featureNamesOut(); // ["a"]
-   * ```
-   */
-  featureNamesOut(): string[] {
-    const state = this.#requireState("list the features of");
-    return namesOut(state.input_columns, new Map());
-  }
-
-  /**
-   * Returns the fitted state as JSON-ready data.
-   *
-   * @returns `{ kind, version, params, state }`
-   * @throws {NotFittedError} before `fit`
-   * @example
-   * ```ts
-   * JSON.stringify(log.toJSON());
-   * ```
-   */
-  toJSON(): TransformerState<Log1pTransformerState> {
-    const state = this.#requireState("serialise");
-    return {
-      kind: KIND,
-      version: VERSION,
-      params: jsonParams(this.#params ?? {}),
-      state: structuredClone(state),
-    };
   }
 
   /**
@@ -218,15 +154,7 @@ export class Log1pTransformer implements Transformer<Log1pTransformerState> {
       STATE_SCHEMA,
     );
     requireColumnArrays(KIND, state, {});
-    const transformer = new Log1pTransformer(params as Log1pTransformerOptions);
-    transformer.#params = params;
-    transformer.#state = state;
-    return transformer;
-  }
-
-  #requireState(action: string): Log1pTransformerState {
-    if (this.#state === null) throw notFitted(KIND, action);
-    return this.#state;
+    return new Log1pTransformer(params as Log1pTransformerOptions).restore(params, state);
   }
 }
 

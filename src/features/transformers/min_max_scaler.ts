@@ -8,13 +8,10 @@ import pl from "nodejs-polars";
 import type { DataFrame, Expr } from "nodejs-polars";
 import { z } from "zod";
 import {
+  BaseTransformer,
   COLUMNS_PARAM,
   INPUT_COLUMNS_STATE,
-  jsonParams,
-  namesOut,
-  notFitted,
   observedValues,
-  parseOptions,
   readState,
   replaceColumns,
   requireColumnArrays,
@@ -24,7 +21,7 @@ import {
   requireObserved,
   resolveColumns,
 } from "./_base.ts";
-import type { Transformer, TransformerState } from "./_base.ts";
+import type { TransformerState } from "./_base.ts";
 
 const KIND = "MinMaxScaler";
 const VERSION = 1;
@@ -100,32 +97,28 @@ const STATE_SCHEMA = z.strictObject({
  * const scaled = scaler.transform(val);
  * ```
  */
-export class MinMaxScaler implements Transformer<MinMaxScalerState> {
+export class MinMaxScaler
+  extends BaseTransformer<z.output<typeof MIN_MAX_SCALER_PARAMS>, MinMaxScalerState> {
   /** Registry key. */
-  readonly kind = KIND;
-  #options: MinMaxScalerOptions;
-  #params: z.output<typeof MIN_MAX_SCALER_PARAMS> | null = null;
-  #state: MinMaxScalerState | null = null;
+  override readonly kind = KIND;
 
   /**
    * @param options columns and feature range; stored unchanged and validated by `fit`
    */
   constructor(options: MinMaxScalerOptions = {}) {
-    this.#options = options;
-  }
-
-  /** Whether `fit` or `fromJSON` has given this scaler its statistics. */
-  get isFitted(): boolean {
-    return this.#state !== null;
+    super(options, {
+      version: VERSION,
+      params: MIN_MAX_SCALER_PARAMS,
+      defaults: DEFAULT_MIN_MAX_SCALER_OPTIONS,
+    });
   }
 
   /**
-   * Learns the minimum and maximum of each column; replaces any earlier state.
+   * Learns the minimum and maximum of each column.
    *
    * @param df the training split
-   * @returns this scaler, fitted
-   * @throws {TypeError} when an option has the wrong type
-   * @throws {RangeError} when an option is out of range
+   * @param params the parsed options, defaults filled in
+   * @returns the learned state; `fit` keeps it
    * @throws {SchemaMismatchError} when a column is missing or not numeric
    * @throws {DataValidationError} when a column has no observed value or infinite values
    * @example
@@ -133,15 +126,11 @@ export class MinMaxScaler implements Transformer<MinMaxScalerState> {
    * new MinMaxScaler().fit(pl.DataFrame({ a: [1, 2, 3] }));
    * ```
    */
-  fit(df: DataFrame): this {
-    // A failed fit leaves the transformer unfitted, never with the previous split's state.
-    this.#state = null;
+  protected override learn(
+    df: DataFrame,
+    params: z.output<typeof MIN_MAX_SCALER_PARAMS>,
+  ): MinMaxScalerState {
     const action = `Cannot fit "${KIND}"`;
-    const params = parseOptions(
-      MIN_MAX_SCALER_PARAMS,
-      { ...DEFAULT_MIN_MAX_SCALER_OPTIONS, ...this.#options },
-      KIND,
-    );
     const columns = resolveColumns(df, params.columns, action);
     requireNumeric(df, columns, action);
     requireObserved(df, columns, action);
@@ -163,8 +152,7 @@ export class MinMaxScaler implements Transformer<MinMaxScalerState> {
     );
     const scale = dataRange.map((range) => (high - low) / handleZeroScale(range));
     const min = columns.map((_, i) => low - dataMin[i]! * scale[i]!);
-    this.#params = params;
-    this.#state = {
+    return {
       input_columns: df.columns,
       columns,
       data_min: dataMin,
@@ -172,7 +160,6 @@ export class MinMaxScaler implements Transformer<MinMaxScalerState> {
       scale,
       min,
     };
-    return this;
   }
 
   /**
@@ -187,8 +174,8 @@ export class MinMaxScaler implements Transformer<MinMaxScalerState> {
    * scaler.transform(pl.DataFrame({ a: [5] })); // a: [0.5] when trained on [0, 10]
    * ```
    */
-  transform(df: DataFrame): DataFrame {
-    const state = this.#requireState("transform with");
+  override transform(df: DataFrame): DataFrame {
+    const { state } = this.fitted("transform with");
     const action = `Cannot transform with "${KIND}"`;
     requireColumns(df, state.columns, action);
     requireNumeric(df, state.columns, action);
@@ -202,57 +189,6 @@ export class MinMaxScaler implements Transformer<MinMaxScalerState> {
       ]),
     );
     return replaceColumns(df, outputs);
-  }
-
-  /**
-   * Fits on `df` and returns `df` transformed.
-   *
-   * @param df the training split
-   * @returns the scaled frame
-   * @throws {SchemaMismatchError} when a column is missing or not numeric
-   * @throws {DataValidationError} when a column has no observed value
-   * @example
-   * ```ts
-   * new MinMaxScaler().fitTransform(pl.DataFrame({ a: [1, 3] })); // a: [0, 1]
-   * ```
-   */
-  fitTransform(df: DataFrame): DataFrame {
-    return this.fit(df).transform(df);
-  }
-
-  /**
-   * Returns the output column names for a frame laid out like the one given to `fit`.
-   *
-   * @returns the names; scaling keeps every name
-   * @throws {NotFittedError} before `fit`
-   * @example
-   * ```ts
-   * new MinMaxScaler().fit(pl.DataFrame({ a: [1, 3] })).featureNamesOut(); // ["a"]
-   * ```
-   */
-  featureNamesOut(): string[] {
-    const state = this.#requireState("list the features of");
-    return namesOut(state.input_columns, new Map());
-  }
-
-  /**
-   * Returns the fitted state as JSON-ready data.
-   *
-   * @returns `{ kind, version, params, state }`
-   * @throws {NotFittedError} before `fit`
-   * @example
-   * ```ts
-   * JSON.stringify(scaler.toJSON());
-   * ```
-   */
-  toJSON(): TransformerState<MinMaxScalerState> {
-    const state = this.#requireState("serialise");
-    return {
-      kind: KIND,
-      version: VERSION,
-      params: jsonParams(this.#params ?? {}),
-      state: structuredClone(state),
-    };
   }
 
   /**
@@ -274,15 +210,7 @@ export class MinMaxScaler implements Transformer<MinMaxScalerState> {
       scale: state.scale,
       min: state.min,
     });
-    const scaler = new MinMaxScaler(params as MinMaxScalerOptions);
-    scaler.#params = params;
-    scaler.#state = state;
-    return scaler;
-  }
-
-  #requireState(action: string): MinMaxScalerState {
-    if (this.#state === null) throw notFitted(KIND, action);
-    return this.#state;
+    return new MinMaxScaler(params as MinMaxScalerOptions).restore(params, state);
   }
 }
 

@@ -10,18 +10,16 @@ import { z } from "zod";
 import { DataValidationError, SchemaMismatchError } from "../../errors.ts";
 import type { ValidationIssue } from "../../errors.ts";
 import {
+  BaseTransformer,
   categoryValues,
   COLUMNS_PARAM,
   compareCategories,
   countCategories,
   INPUT_COLUMNS_STATE,
   isOneOf,
-  jsonParams,
   listNames,
   namesOut,
-  notFitted,
   offendingRows,
-  parseOptions,
   readState,
   replaceColumns,
   requireCategorical,
@@ -32,7 +30,7 @@ import {
   requireObserved,
   resolveColumns,
 } from "./_base.ts";
-import type { Transformer, TransformerState } from "./_base.ts";
+import type { TransformerState } from "./_base.ts";
 
 const KIND = "OneHotEncoder";
 const VERSION = 1;
@@ -144,34 +142,29 @@ export interface OneHotEncoderReport {
  * const { frame, unknownCounts } = encoder.transformWithReport(val);
  * ```
  */
-export class OneHotEncoder implements Transformer<OneHotEncoderState> {
+export class OneHotEncoder
+  extends BaseTransformer<z.output<typeof ONE_HOT_ENCODER_PARAMS>, OneHotEncoderState> {
   /** Registry key. */
-  readonly kind = KIND;
-  #options: OneHotEncoderOptions;
-  #params: z.output<typeof ONE_HOT_ENCODER_PARAMS> | null = null;
-  #state: OneHotEncoderState | null = null;
+  override readonly kind = KIND;
 
   /**
    * @param options columns, `top_n`, `handle_unknown` and `handle_null`; stored unchanged and
    *   validated by `fit`
    */
   constructor(options: OneHotEncoderOptions = {}) {
-    this.#options = options;
-  }
-
-  /** Whether `fit` or `fromJSON` has given this encoder its categories. */
-  get isFitted(): boolean {
-    return this.#state !== null;
+    super(options, {
+      version: VERSION,
+      params: ONE_HOT_ENCODER_PARAMS,
+      defaults: DEFAULT_ONE_HOT_ENCODER_OPTIONS,
+    });
   }
 
   /**
-   * Learns the categories of each column (and which to keep with `top_n`); replaces any earlier
-   * state.
+   * Learns the categories of each column (and which to keep with `top_n`).
    *
    * @param df the training split
-   * @returns this encoder, fitted
-   * @throws {TypeError} when an option has the wrong type
-   * @throws {RangeError} when an option is out of range
+   * @param params the parsed options, defaults filled in
+   * @returns the learned state; `fit` keeps it
    * @throws {SchemaMismatchError} when a column is missing or a float, or an output name clashes
    * @throws {DataValidationError} when a column holds nulls (with `handle_null: "error"`) or
    *   only nulls
@@ -180,15 +173,11 @@ export class OneHotEncoder implements Transformer<OneHotEncoderState> {
    * new OneHotEncoder().fit(pl.DataFrame({ s: ["a", "b"] })).featureNamesOut(); // ["s_a", "s_b"]
    * ```
    */
-  fit(df: DataFrame): this {
-    // A failed fit leaves the transformer unfitted, never with the previous split's state.
-    this.#state = null;
+  protected override learn(
+    df: DataFrame,
+    params: z.output<typeof ONE_HOT_ENCODER_PARAMS>,
+  ): OneHotEncoderState {
     const action = `Cannot fit "${KIND}"`;
-    const params = parseOptions(
-      ONE_HOT_ENCODER_PARAMS,
-      { ...DEFAULT_ONE_HOT_ENCODER_OPTIONS, ...this.#options },
-      KIND,
-    );
     const columns = resolveColumns(df, params.columns, action);
     requireCategorical(df, columns, action);
     requireObserved(df, columns, action);
@@ -219,9 +208,7 @@ export class OneHotEncoder implements Transformer<OneHotEncoderState> {
       state.keep_null.push(kept.some((entry) => entry.value === null));
     }
     requireDistinctNames(df.columns, state);
-    this.#params = params;
-    this.#state = state;
-    return this;
+    return state;
   }
 
   /**
@@ -239,7 +226,7 @@ export class OneHotEncoder implements Transformer<OneHotEncoderState> {
    * encoder.transform(pl.DataFrame({ s: ["b"] })); // s_a: [0], s_b: [1]
    * ```
    */
-  transform(df: DataFrame): DataFrame {
+  override transform(df: DataFrame): DataFrame {
     return this.#encode(df, { report: false, float64: true }).frame;
   }
 
@@ -285,8 +272,7 @@ export class OneHotEncoder implements Transformer<OneHotEncoderState> {
    * pass otherwise), and `float64` casts the indicators to Float64.
    */
   #encode(df: DataFrame, options: { report: boolean; float64: boolean }): OneHotEncoderReport {
-    const state = this.#requireState("transform with");
-    const params = this.#params ?? {};
+    const { params, state } = this.fitted("transform with");
     const action = `Cannot transform with "${KIND}"`;
     requireColumns(df, state.columns, action);
     requireCategorical(df, state.columns, action);
@@ -327,22 +313,6 @@ export class OneHotEncoder implements Transformer<OneHotEncoderState> {
   }
 
   /**
-   * Fits on `df` and returns `df` transformed.
-   *
-   * @param df the training split
-   * @returns the encoded frame
-   * @throws {SchemaMismatchError} as `fit`
-   * @throws {DataValidationError} as `fit`
-   * @example
-   * ```ts
-   * new OneHotEncoder().fitTransform(pl.DataFrame({ s: ["a", "b"] })); // s_a: [1, 0], s_b: [0, 1]
-   * ```
-   */
-  fitTransform(df: DataFrame): DataFrame {
-    return this.fit(df).transform(df);
-  }
-
-  /**
    * Returns the output column names for a frame laid out like the one given to `fit`: each
    * encoded column replaced by its indicators.
    *
@@ -354,32 +324,12 @@ export class OneHotEncoder implements Transformer<OneHotEncoderState> {
    * // ["s_a", "s_other"]
    * ```
    */
-  featureNamesOut(): string[] {
-    const state = this.#requireState("list the features of");
+  override featureNamesOut(): string[] {
+    const { state } = this.fitted("list the features of");
     return namesOut(
       state.input_columns,
       new Map(state.columns.map((name, i) => [name, outputNames(state, i)])),
     );
-  }
-
-  /**
-   * Returns the fitted state as JSON-ready data.
-   *
-   * @returns `{ kind, version, params, state }`
-   * @throws {NotFittedError} before `fit`
-   * @example
-   * ```ts
-   * JSON.stringify(encoder.toJSON());
-   * ```
-   */
-  toJSON(): TransformerState<OneHotEncoderState> {
-    const state = this.#requireState("serialise");
-    return {
-      kind: KIND,
-      version: VERSION,
-      params: jsonParams(this.#params ?? {}),
-      state: structuredClone(state),
-    };
   }
 
   /**
@@ -415,15 +365,7 @@ export class OneHotEncoder implements Transformer<OneHotEncoderState> {
         `kept categories of column "${state.columns[i]}" are not among its categories`,
       );
     });
-    const encoder = new OneHotEncoder(params as OneHotEncoderOptions);
-    encoder.#params = params;
-    encoder.#state = state;
-    return encoder;
-  }
-
-  #requireState(action: string): OneHotEncoderState {
-    if (this.#state === null) throw notFitted(KIND, action);
-    return this.#state;
+    return new OneHotEncoder(params as OneHotEncoderOptions).restore(params, state);
   }
 }
 

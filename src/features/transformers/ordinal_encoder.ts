@@ -10,18 +10,15 @@ import { z } from "zod";
 import { DataValidationError } from "../../errors.ts";
 import type { ValidationIssue } from "../../errors.ts";
 import {
+  BaseTransformer,
   categoryValues,
   COLUMNS_PARAM,
   compareText,
   countCategories,
   INPUT_COLUMNS_STATE,
   isOneOf,
-  jsonParams,
   listNames,
-  namesOut,
-  notFitted,
   offendingRows,
-  parseOptions,
   readState,
   replaceColumns,
   requireCategorical,
@@ -32,7 +29,7 @@ import {
   requireObserved,
   resolveColumns,
 } from "./_base.ts";
-import type { Transformer, TransformerState } from "./_base.ts";
+import type { TransformerState } from "./_base.ts";
 
 const KIND = "OrdinalEncoder";
 const VERSION = 1;
@@ -102,33 +99,30 @@ const STATE_SCHEMA = z.strictObject({
  * const encoded = encoder.transform(val);
  * ```
  */
-export class OrdinalEncoder implements Transformer<OrdinalEncoderState> {
+export class OrdinalEncoder
+  extends BaseTransformer<z.output<typeof ORDINAL_ENCODER_PARAMS>, OrdinalEncoderState> {
   /** Registry key. */
-  readonly kind = KIND;
-  #options: OrdinalEncoderOptions;
-  #params: z.output<typeof ORDINAL_ENCODER_PARAMS> | null = null;
-  #state: OrdinalEncoderState | null = null;
+  override readonly kind = KIND;
 
   /**
    * @param options columns, `unknown_value` and `handle_null`; stored unchanged and validated by
    *   `fit`
    */
   constructor(options: OrdinalEncoderOptions = {}) {
-    this.#options = options;
-  }
-
-  /** Whether `fit` or `fromJSON` has given this encoder its categories. */
-  get isFitted(): boolean {
-    return this.#state !== null;
+    super(options, {
+      version: VERSION,
+      params: ORDINAL_ENCODER_PARAMS,
+      defaults: DEFAULT_ORDINAL_ENCODER_OPTIONS,
+    });
   }
 
   /**
-   * Learns the sorted categories of each column; replaces any earlier state.
+   * Learns the sorted categories of each column.
    *
    * @param df the training split
-   * @returns this encoder, fitted
-   * @throws {TypeError} when an option has the wrong type
-   * @throws {RangeError} when an option is out of range, or `unknown_value` is a category code
+   * @param params the parsed options, defaults filled in
+   * @returns the learned state; `fit` keeps it
+   * @throws {RangeError} when `unknown_value` is a category code
    * @throws {SchemaMismatchError} when a column is missing or a float
    * @throws {DataValidationError} when a column holds nulls (with `handle_null: "error"`) or
    *   only nulls
@@ -137,15 +131,11 @@ export class OrdinalEncoder implements Transformer<OrdinalEncoderState> {
    * new OrdinalEncoder().fit(pl.DataFrame({ s: ["b", "a"] })); // a → 0, b → 1
    * ```
    */
-  fit(df: DataFrame): this {
-    // A failed fit leaves the transformer unfitted, never with the previous split's state.
-    this.#state = null;
+  protected override learn(
+    df: DataFrame,
+    params: z.output<typeof ORDINAL_ENCODER_PARAMS>,
+  ): OrdinalEncoderState {
     const action = `Cannot fit "${KIND}"`;
-    const params = parseOptions(
-      ORDINAL_ENCODER_PARAMS,
-      { ...DEFAULT_ORDINAL_ENCODER_OPTIONS, ...this.#options },
-      KIND,
-    );
     const columns = resolveColumns(df, params.columns, action);
     requireCategorical(df, columns, action);
     requireObserved(df, columns, action);
@@ -171,9 +161,7 @@ export class OrdinalEncoder implements Transformer<OrdinalEncoderState> {
         }
       });
     }
-    this.#params = params;
-    this.#state = { input_columns: df.columns, columns, categories };
-    return this;
+    return { input_columns: df.columns, columns, categories };
   }
 
   /**
@@ -190,9 +178,8 @@ export class OrdinalEncoder implements Transformer<OrdinalEncoderState> {
    * encoder.transform(pl.DataFrame({ s: ["b"] })); // s: [1]
    * ```
    */
-  transform(df: DataFrame): DataFrame {
-    const state = this.#requireState("transform with");
-    const params = this.#params ?? {};
+  override transform(df: DataFrame): DataFrame {
+    const { params, state } = this.fitted("transform with");
     const action = `Cannot transform with "${KIND}"`;
     requireColumns(df, state.columns, action);
     requireCategorical(df, state.columns, action);
@@ -223,57 +210,6 @@ export class OrdinalEncoder implements Transformer<OrdinalEncoderState> {
   }
 
   /**
-   * Fits on `df` and returns `df` transformed.
-   *
-   * @param df the training split
-   * @returns the encoded frame
-   * @throws {SchemaMismatchError} as `fit`
-   * @throws {DataValidationError} as `fit`
-   * @example
-   * ```ts
-   * new OrdinalEncoder().fitTransform(pl.DataFrame({ s: ["b", "a"] })); // s: [1, 0]
-   * ```
-   */
-  fitTransform(df: DataFrame): DataFrame {
-    return this.fit(df).transform(df);
-  }
-
-  /**
-   * Returns the output column names for a frame laid out like the one given to `fit`.
-   *
-   * @returns the names; encoding keeps every name
-   * @throws {NotFittedError} before `fit`
-   * @example
-   * ```ts
-   * new OrdinalEncoder().fit(pl.DataFrame({ s: ["a"] })).featureNamesOut(); // ["s"]
-   * ```
-   */
-  featureNamesOut(): string[] {
-    const state = this.#requireState("list the features of");
-    return namesOut(state.input_columns, new Map());
-  }
-
-  /**
-   * Returns the fitted state as JSON-ready data.
-   *
-   * @returns `{ kind, version, params, state }`
-   * @throws {NotFittedError} before `fit`
-   * @example
-   * ```ts
-   * JSON.stringify(encoder.toJSON());
-   * ```
-   */
-  toJSON(): TransformerState<OrdinalEncoderState> {
-    const state = this.#requireState("serialise");
-    return {
-      kind: KIND,
-      version: VERSION,
-      params: jsonParams(this.#params ?? {}),
-      state: structuredClone(state),
-    };
-  }
-
-  /**
    * Rebuilds a fitted encoder from `toJSON()` output.
    *
    * @param json the serialised encoder
@@ -294,15 +230,7 @@ export class OrdinalEncoder implements Transformer<OrdinalEncoderState> {
         `categories of column "${state.columns[i]}" are not sorted and distinct`,
       );
     });
-    const encoder = new OrdinalEncoder(params as OrdinalEncoderOptions);
-    encoder.#params = params;
-    encoder.#state = state;
-    return encoder;
-  }
-
-  #requireState(action: string): OrdinalEncoderState {
-    if (this.#state === null) throw notFitted(KIND, action);
-    return this.#state;
+    return new OrdinalEncoder(params as OrdinalEncoderOptions).restore(params, state);
   }
 }
 

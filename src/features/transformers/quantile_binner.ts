@@ -8,13 +8,10 @@ import pl from "nodejs-polars";
 import type { DataFrame, Expr } from "nodejs-polars";
 import { z } from "zod";
 import {
+  BaseTransformer,
   COLUMNS_PARAM,
   INPUT_COLUMNS_STATE,
-  jsonParams,
-  namesOut,
-  notFitted,
   observedValues,
-  parseOptions,
   readState,
   replaceColumns,
   requireColumnArrays,
@@ -25,7 +22,7 @@ import {
   requireObserved,
   resolveColumns,
 } from "./_base.ts";
-import type { Transformer, TransformerState } from "./_base.ts";
+import type { TransformerState } from "./_base.ts";
 
 const KIND = "QuantileBinner";
 const VERSION = 1;
@@ -92,32 +89,28 @@ const STATE_SCHEMA = z.strictObject({
  * const binned = binner.transform(val);
  * ```
  */
-export class QuantileBinner implements Transformer<QuantileBinnerState> {
+export class QuantileBinner
+  extends BaseTransformer<z.output<typeof QUANTILE_BINNER_PARAMS>, QuantileBinnerState> {
   /** Registry key. */
-  readonly kind = KIND;
-  #options: QuantileBinnerOptions;
-  #params: z.output<typeof QUANTILE_BINNER_PARAMS> | null = null;
-  #state: QuantileBinnerState | null = null;
+  override readonly kind = KIND;
 
   /**
    * @param options columns and number of bins; stored unchanged and validated by `fit`
    */
   constructor(options: QuantileBinnerOptions = {}) {
-    this.#options = options;
-  }
-
-  /** Whether `fit` or `fromJSON` has given this binner its statistics. */
-  get isFitted(): boolean {
-    return this.#state !== null;
+    super(options, {
+      version: VERSION,
+      params: QUANTILE_BINNER_PARAMS,
+      defaults: DEFAULT_QUANTILE_BINNER_OPTIONS,
+    });
   }
 
   /**
-   * Learns the quantile edges of each column; replaces any earlier state.
+   * Learns the quantile edges of each column.
    *
    * @param df the training split
-   * @returns this binner, fitted
-   * @throws {TypeError} when an option has the wrong type
-   * @throws {RangeError} when an option is out of range
+   * @param params the parsed options, defaults filled in
+   * @returns the learned state; `fit` keeps it
    * @throws {SchemaMismatchError} when a column is missing or not numeric
    * @throws {DataValidationError} when a column has no observed value or infinite values
    * @example
@@ -125,15 +118,11 @@ export class QuantileBinner implements Transformer<QuantileBinnerState> {
    * new QuantileBinner().fit(pl.DataFrame({ a: [1, 2, 3] }));
    * ```
    */
-  fit(df: DataFrame): this {
-    // A failed fit leaves the transformer unfitted, never with the previous split's state.
-    this.#state = null;
+  protected override learn(
+    df: DataFrame,
+    params: z.output<typeof QUANTILE_BINNER_PARAMS>,
+  ): QuantileBinnerState {
     const action = `Cannot fit "${KIND}"`;
-    const params = parseOptions(
-      QUANTILE_BINNER_PARAMS,
-      { ...DEFAULT_QUANTILE_BINNER_OPTIONS, ...this.#options },
-      KIND,
-    );
     const columns = resolveColumns(df, params.columns, action);
     requireNumeric(df, columns, action);
     requireObserved(df, columns, action);
@@ -149,9 +138,7 @@ export class QuantileBinner implements Transformer<QuantileBinnerState> {
       probabilities.map((_, k) => Number(row[i * probabilities.length + k]))
     );
     requireFiniteStats(KIND, Object.fromEntries(columns.map((name, i) => [name, quantiles[i]!])));
-    this.#params = params;
-    this.#state = { input_columns: df.columns, columns, edges: quantiles.map(dedupeEdges) };
-    return this;
+    return { input_columns: df.columns, columns, edges: quantiles.map(dedupeEdges) };
   }
 
   /**
@@ -166,8 +153,8 @@ export class QuantileBinner implements Transformer<QuantileBinnerState> {
    * binner.transform(pl.DataFrame({ a: [100] })); // a: [n_bins - 1] when trained below 100
    * ```
    */
-  transform(df: DataFrame): DataFrame {
-    const state = this.#requireState("transform with");
+  override transform(df: DataFrame): DataFrame {
+    const { state } = this.fitted("transform with");
     const action = `Cannot transform with "${KIND}"`;
     requireColumns(df, state.columns, action);
     requireNumeric(df, state.columns, action);
@@ -175,57 +162,6 @@ export class QuantileBinner implements Transformer<QuantileBinnerState> {
       state.columns.map((name, i) => [name, [binIndex(name, state.edges[i]!).alias(name)]]),
     );
     return replaceColumns(df, outputs);
-  }
-
-  /**
-   * Fits on `df` and returns `df` transformed.
-   *
-   * @param df the training split
-   * @returns the binned frame
-   * @throws {SchemaMismatchError} when a column is missing or not numeric
-   * @throws {DataValidationError} when a column has no observed value
-   * @example
-   * ```ts
-   * new QuantileBinner({ n_bins: 2 }).fitTransform(pl.DataFrame({ a: [1, 2, 3] })); // a: [0, 1, 1]
-   * ```
-   */
-  fitTransform(df: DataFrame): DataFrame {
-    return this.fit(df).transform(df);
-  }
-
-  /**
-   * Returns the output column names for a frame laid out like the one given to `fit`.
-   *
-   * @returns the names; scaling keeps every name
-   * @throws {NotFittedError} before `fit`
-   * @example
-   * ```ts
-   * new QuantileBinner().fit(pl.DataFrame({ a: [1, 3] })).featureNamesOut(); // ["a"]
-   * ```
-   */
-  featureNamesOut(): string[] {
-    const state = this.#requireState("list the features of");
-    return namesOut(state.input_columns, new Map());
-  }
-
-  /**
-   * Returns the fitted state as JSON-ready data.
-   *
-   * @returns `{ kind, version, params, state }`
-   * @throws {NotFittedError} before `fit`
-   * @example
-   * ```ts
-   * JSON.stringify(binner.toJSON());
-   * ```
-   */
-  toJSON(): TransformerState<QuantileBinnerState> {
-    const state = this.#requireState("serialise");
-    return {
-      kind: KIND,
-      version: VERSION,
-      params: jsonParams(this.#params ?? {}),
-      state: structuredClone(state),
-    };
   }
 
   /**
@@ -249,15 +185,7 @@ export class QuantileBinner implements Transformer<QuantileBinnerState> {
         `edges of column "${state.columns[i]}" are not increasing: ${JSON.stringify(edges)}`,
       );
     }
-    const binner = new QuantileBinner(params as QuantileBinnerOptions);
-    binner.#params = params;
-    binner.#state = state;
-    return binner;
-  }
-
-  #requireState(action: string): QuantileBinnerState {
-    if (this.#state === null) throw notFitted(KIND, action);
-    return this.#state;
+    return new QuantileBinner(params as QuantileBinnerOptions).restore(params, state);
   }
 }
 

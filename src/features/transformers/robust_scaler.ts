@@ -8,13 +8,10 @@ import pl from "nodejs-polars";
 import type { DataFrame, Expr } from "nodejs-polars";
 import { z } from "zod";
 import {
+  BaseTransformer,
   COLUMNS_PARAM,
   INPUT_COLUMNS_STATE,
-  jsonParams,
-  namesOut,
-  notFitted,
   observedValues,
-  parseOptions,
   readState,
   replaceColumns,
   requireColumnArrays,
@@ -24,7 +21,7 @@ import {
   requireObserved,
   resolveColumns,
 } from "./_base.ts";
-import type { Transformer, TransformerState } from "./_base.ts";
+import type { TransformerState } from "./_base.ts";
 
 const KIND = "RobustScaler";
 const VERSION = 1;
@@ -95,32 +92,28 @@ const STATE_SCHEMA = z.strictObject({
  * const scaled = scaler.transform(val);
  * ```
  */
-export class RobustScaler implements Transformer<RobustScalerState> {
+export class RobustScaler
+  extends BaseTransformer<z.output<typeof ROBUST_SCALER_PARAMS>, RobustScalerState> {
   /** Registry key. */
-  readonly kind = KIND;
-  #options: RobustScalerOptions;
-  #params: z.output<typeof ROBUST_SCALER_PARAMS> | null = null;
-  #state: RobustScalerState | null = null;
+  override readonly kind = KIND;
 
   /**
    * @param options columns and quantile range; stored unchanged and validated by `fit`
    */
   constructor(options: RobustScalerOptions = {}) {
-    this.#options = options;
-  }
-
-  /** Whether `fit` or `fromJSON` has given this scaler its statistics. */
-  get isFitted(): boolean {
-    return this.#state !== null;
+    super(options, {
+      version: VERSION,
+      params: ROBUST_SCALER_PARAMS,
+      defaults: DEFAULT_ROBUST_SCALER_OPTIONS,
+    });
   }
 
   /**
-   * Learns the median and interquartile range of each column; replaces any earlier state.
+   * Learns the median and interquartile range of each column.
    *
    * @param df the training split
-   * @returns this scaler, fitted
-   * @throws {TypeError} when an option has the wrong type
-   * @throws {RangeError} when an option is out of range
+   * @param params the parsed options, defaults filled in
+   * @returns the learned state; `fit` keeps it
    * @throws {SchemaMismatchError} when a column is missing or not numeric
    * @throws {DataValidationError} when a column has no observed value or infinite values
    * @example
@@ -128,15 +121,11 @@ export class RobustScaler implements Transformer<RobustScalerState> {
    * new RobustScaler().fit(pl.DataFrame({ a: [1, 2, 3] }));
    * ```
    */
-  fit(df: DataFrame): this {
-    // A failed fit leaves the transformer unfitted, never with the previous split's state.
-    this.#state = null;
+  protected override learn(
+    df: DataFrame,
+    params: z.output<typeof ROBUST_SCALER_PARAMS>,
+  ): RobustScalerState {
     const action = `Cannot fit "${KIND}"`;
-    const params = parseOptions(
-      ROBUST_SCALER_PARAMS,
-      { ...DEFAULT_ROBUST_SCALER_OPTIONS, ...this.#options },
-      KIND,
-    );
     const columns = resolveColumns(df, params.columns, action);
     requireNumeric(df, columns, action);
     requireObserved(df, columns, action);
@@ -157,14 +146,12 @@ export class RobustScaler implements Transformer<RobustScalerState> {
       KIND,
       Object.fromEntries(columns.map((name, i) => [name, [center[i]!, range[i]!]])),
     );
-    this.#params = params;
-    this.#state = {
+    return {
       input_columns: df.columns,
       columns,
       center,
       scale: range.map(handleZeroScale),
     };
-    return this;
   }
 
   /**
@@ -179,8 +166,8 @@ export class RobustScaler implements Transformer<RobustScalerState> {
    * scaler.transform(pl.DataFrame({ a: [3] })); // a: [0.5] when trained on [1, 2, 3]
    * ```
    */
-  transform(df: DataFrame): DataFrame {
-    const state = this.#requireState("transform with");
+  override transform(df: DataFrame): DataFrame {
+    const { state } = this.fitted("transform with");
     const action = `Cannot transform with "${KIND}"`;
     requireColumns(df, state.columns, action);
     requireNumeric(df, state.columns, action);
@@ -197,57 +184,6 @@ export class RobustScaler implements Transformer<RobustScalerState> {
   }
 
   /**
-   * Fits on `df` and returns `df` transformed.
-   *
-   * @param df the training split
-   * @returns the scaled frame
-   * @throws {SchemaMismatchError} when a column is missing or not numeric
-   * @throws {DataValidationError} when a column has no observed value
-   * @example
-   * ```ts
-   * new RobustScaler().fitTransform(pl.DataFrame({ a: [1, 2, 3] })); // a: [-1, 0, 1]
-   * ```
-   */
-  fitTransform(df: DataFrame): DataFrame {
-    return this.fit(df).transform(df);
-  }
-
-  /**
-   * Returns the output column names for a frame laid out like the one given to `fit`.
-   *
-   * @returns the names; scaling keeps every name
-   * @throws {NotFittedError} before `fit`
-   * @example
-   * ```ts
-   * new RobustScaler().fit(pl.DataFrame({ a: [1, 3] })).featureNamesOut(); // ["a"]
-   * ```
-   */
-  featureNamesOut(): string[] {
-    const state = this.#requireState("list the features of");
-    return namesOut(state.input_columns, new Map());
-  }
-
-  /**
-   * Returns the fitted state as JSON-ready data.
-   *
-   * @returns `{ kind, version, params, state }`
-   * @throws {NotFittedError} before `fit`
-   * @example
-   * ```ts
-   * JSON.stringify(scaler.toJSON());
-   * ```
-   */
-  toJSON(): TransformerState<RobustScalerState> {
-    const state = this.#requireState("serialise");
-    return {
-      kind: KIND,
-      version: VERSION,
-      params: jsonParams(this.#params ?? {}),
-      state: structuredClone(state),
-    };
-  }
-
-  /**
    * Rebuilds a fitted scaler from `toJSON()` output.
    *
    * @param json the serialised scaler
@@ -261,15 +197,7 @@ export class RobustScaler implements Transformer<RobustScalerState> {
   static fromJSON(json: TransformerState): RobustScaler {
     const { params, state } = readState(json, KIND, VERSION, ROBUST_SCALER_PARAMS, STATE_SCHEMA);
     requireColumnArrays(KIND, state, { center: state.center, scale: state.scale });
-    const scaler = new RobustScaler(params as RobustScalerOptions);
-    scaler.#params = params;
-    scaler.#state = state;
-    return scaler;
-  }
-
-  #requireState(action: string): RobustScalerState {
-    if (this.#state === null) throw notFitted(KIND, action);
-    return this.#state;
+    return new RobustScaler(params as RobustScalerOptions).restore(params, state);
   }
 }
 

@@ -9,17 +9,14 @@ import type { DataFrame, Expr } from "nodejs-polars";
 import { z } from "zod";
 import { SchemaMismatchError } from "../../errors.ts";
 import {
+  BaseTransformer,
   categoryValues,
   COLUMNS_PARAM,
   dtypeName,
   INPUT_COLUMNS_STATE,
   isNumericDtype,
   isTextDtype,
-  jsonParams,
-  namesOut,
-  notFitted,
   observedValues,
-  parseOptions,
   readState,
   replaceColumns,
   requireColumnArrays,
@@ -29,7 +26,7 @@ import {
   requireObserved,
   resolveColumns,
 } from "./_base.ts";
-import type { Transformer, TransformerState } from "./_base.ts";
+import type { TransformerState } from "./_base.ts";
 
 const KIND = "SimpleImputer";
 const VERSION = 1;
@@ -127,32 +124,28 @@ const STATE_SCHEMA = z.strictObject({
  * const filled = imputer.transform(val);
  * ```
  */
-export class SimpleImputer implements Transformer<SimpleImputerState> {
+export class SimpleImputer
+  extends BaseTransformer<z.output<typeof SIMPLE_IMPUTER_PARAMS>, SimpleImputerState> {
   /** Registry key. */
-  readonly kind = KIND;
-  #options: SimpleImputerOptions;
-  #params: z.output<typeof SIMPLE_IMPUTER_PARAMS> | null = null;
-  #state: SimpleImputerState | null = null;
+  override readonly kind = KIND;
 
   /**
    * @param options columns, `strategy` and `fill_value`; stored unchanged and validated by `fit`
    */
   constructor(options: SimpleImputerOptions = {}) {
-    this.#options = options;
-  }
-
-  /** Whether `fit` or `fromJSON` has given this imputer its fill values. */
-  get isFitted(): boolean {
-    return this.#state !== null;
+    super(options, {
+      version: VERSION,
+      params: SIMPLE_IMPUTER_PARAMS,
+      defaults: DEFAULT_SIMPLE_IMPUTER_OPTIONS,
+    });
   }
 
   /**
-   * Learns the fill value of each column; replaces any earlier state.
+   * Learns the fill value of each column.
    *
    * @param df the training split
-   * @returns this imputer, fitted
-   * @throws {TypeError} when an option has the wrong type
-   * @throws {RangeError} when an option is out of range
+   * @param params the parsed options, defaults filled in
+   * @returns the learned state; `fit` keeps it
    * @throws {SchemaMismatchError} when a column is missing, of a type the strategy cannot fill,
    *   or of a type `fill_value` does not match
    * @throws {DataValidationError} when a column has no observed value (except for `constant`)
@@ -161,15 +154,11 @@ export class SimpleImputer implements Transformer<SimpleImputerState> {
    * new SimpleImputer().fit(pl.DataFrame({ a: [1, null, 3] })); // fills with 2
    * ```
    */
-  fit(df: DataFrame): this {
-    // A failed fit leaves the transformer unfitted, never with the previous split's state.
-    this.#state = null;
+  protected override learn(
+    df: DataFrame,
+    params: z.output<typeof SIMPLE_IMPUTER_PARAMS>,
+  ): SimpleImputerState {
     const action = `Cannot fit "${KIND}"`;
-    const params = parseOptions(
-      SIMPLE_IMPUTER_PARAMS,
-      { ...DEFAULT_SIMPLE_IMPUTER_OPTIONS, ...this.#options },
-      KIND,
-    );
     const strategy = params.strategy ?? "mean";
     const columns = resolveColumns(df, params.columns, action);
     const kinds = columns.map((name) => columnKind(df, name, action));
@@ -182,9 +171,7 @@ export class SimpleImputer implements Transformer<SimpleImputerState> {
         columns.flatMap((name, i) => typeof fill[i] === "number" ? [[name, [fill[i]]]] : []),
       ),
     );
-    this.#params = params;
-    this.#state = { input_columns: df.columns, columns, kinds, fill };
-    return this;
+    return { input_columns: df.columns, columns, kinds, fill };
   }
 
   /**
@@ -200,8 +187,8 @@ export class SimpleImputer implements Transformer<SimpleImputerState> {
    * imputer.transform(pl.DataFrame({ a: [null, 5] })); // a: [2, 5]
    * ```
    */
-  transform(df: DataFrame): DataFrame {
-    const state = this.#requireState("transform with");
+  override transform(df: DataFrame): DataFrame {
+    const { state } = this.fitted("transform with");
     const action = `Cannot transform with "${KIND}"`;
     requireColumns(df, state.columns, action);
     state.columns.forEach((name, i) => {
@@ -221,57 +208,6 @@ export class SimpleImputer implements Transformer<SimpleImputerState> {
       }),
     );
     return replaceColumns(df, outputs);
-  }
-
-  /**
-   * Fits on `df` and returns `df` transformed.
-   *
-   * @param df the training split
-   * @returns the filled frame
-   * @throws {SchemaMismatchError} as `fit`
-   * @throws {DataValidationError} as `fit`
-   * @example
-   * ```ts
-   * new SimpleImputer().fitTransform(pl.DataFrame({ a: [1, null, 3] })); // a: [1, 2, 3]
-   * ```
-   */
-  fitTransform(df: DataFrame): DataFrame {
-    return this.fit(df).transform(df);
-  }
-
-  /**
-   * Returns the output column names for a frame laid out like the one given to `fit`.
-   *
-   * @returns the names; filling keeps every name
-   * @throws {NotFittedError} before `fit`
-   * @example
-   * ```ts
-   * new SimpleImputer().fit(pl.DataFrame({ a: [1] })).featureNamesOut(); // ["a"]
-   * ```
-   */
-  featureNamesOut(): string[] {
-    const state = this.#requireState("list the features of");
-    return namesOut(state.input_columns, new Map());
-  }
-
-  /**
-   * Returns the fitted state as JSON-ready data.
-   *
-   * @returns `{ kind, version, params, state }`
-   * @throws {NotFittedError} before `fit`
-   * @example
-   * ```ts
-   * JSON.stringify(imputer.toJSON());
-   * ```
-   */
-  toJSON(): TransformerState<SimpleImputerState> {
-    const state = this.#requireState("serialise");
-    return {
-      kind: KIND,
-      version: VERSION,
-      params: jsonParams(this.#params ?? {}),
-      state: structuredClone(state),
-    };
   }
 
   /**
@@ -297,15 +233,7 @@ export class SimpleImputer implements Transformer<SimpleImputerState> {
         }" does not match its kind "${kind}"`,
       );
     });
-    const imputer = new SimpleImputer(params as SimpleImputerOptions);
-    imputer.#params = params;
-    imputer.#state = state;
-    return imputer;
-  }
-
-  #requireState(action: string): SimpleImputerState {
-    if (this.#state === null) throw notFitted(KIND, action);
-    return this.#state;
+    return new SimpleImputer(params as SimpleImputerOptions).restore(params, state);
   }
 }
 

@@ -8,13 +8,10 @@ import pl from "nodejs-polars";
 import type { DataFrame, Expr } from "nodejs-polars";
 import { z } from "zod";
 import {
+  BaseTransformer,
   COLUMNS_PARAM,
   INPUT_COLUMNS_STATE,
-  jsonParams,
-  namesOut,
-  notFitted,
   observedValues,
-  parseOptions,
   readState,
   replaceColumns,
   requireColumnArrays,
@@ -24,7 +21,7 @@ import {
   requireObserved,
   resolveColumns,
 } from "./_base.ts";
-import type { Transformer, TransformerState } from "./_base.ts";
+import type { TransformerState } from "./_base.ts";
 
 const KIND = "StandardScaler";
 const VERSION = 1;
@@ -81,32 +78,28 @@ const STATE_SCHEMA = z.strictObject({
  * const scaled = scaler.transform(val);
  * ```
  */
-export class StandardScaler implements Transformer<StandardScalerState> {
+export class StandardScaler
+  extends BaseTransformer<z.output<typeof STANDARD_SCALER_PARAMS>, StandardScalerState> {
   /** Registry key. */
-  readonly kind = KIND;
-  #options: StandardScalerOptions;
-  #params: z.output<typeof STANDARD_SCALER_PARAMS> | null = null;
-  #state: StandardScalerState | null = null;
+  override readonly kind = KIND;
 
   /**
    * @param options which columns to scale; stored unchanged and validated by `fit`
    */
   constructor(options: StandardScalerOptions = {}) {
-    this.#options = options;
-  }
-
-  /** Whether `fit` or `fromJSON` has given this scaler its statistics. */
-  get isFitted(): boolean {
-    return this.#state !== null;
+    super(options, {
+      version: VERSION,
+      params: STANDARD_SCALER_PARAMS,
+      defaults: DEFAULT_STANDARD_SCALER_OPTIONS,
+    });
   }
 
   /**
-   * Learns the mean and standard deviation of each column; replaces any earlier state.
+   * Learns the mean and standard deviation of each column.
    *
    * @param df the training split
-   * @returns this scaler, fitted
-   * @throws {TypeError} when an option has the wrong type
-   * @throws {RangeError} when an option is out of range
+   * @param params the parsed options, defaults filled in
+   * @returns the learned state; `fit` keeps it
    * @throws {SchemaMismatchError} when a column is missing or not numeric
    * @throws {DataValidationError} when a column has no observed value or infinite values
    * @example
@@ -114,15 +107,11 @@ export class StandardScaler implements Transformer<StandardScalerState> {
    * new StandardScaler().fit(pl.DataFrame({ a: [1, 2, 3] }));
    * ```
    */
-  fit(df: DataFrame): this {
-    // A failed fit leaves the transformer unfitted, never with the previous split's state.
-    this.#state = null;
+  protected override learn(
+    df: DataFrame,
+    params: z.output<typeof STANDARD_SCALER_PARAMS>,
+  ): StandardScalerState {
     const action = `Cannot fit "${KIND}"`;
-    const params = parseOptions(
-      STANDARD_SCALER_PARAMS,
-      { ...DEFAULT_STANDARD_SCALER_OPTIONS, ...this.#options },
-      KIND,
-    );
     const columns = resolveColumns(df, params.columns, action);
     requireNumeric(df, columns, action);
     requireObserved(df, columns, action);
@@ -146,9 +135,7 @@ export class StandardScaler implements Transformer<StandardScalerState> {
     const scale = columns.map((_, i) =>
       isConstant(variance[i]!, mean[i]!, nSamples[i]!) ? 1 : Math.sqrt(variance[i]!)
     );
-    this.#params = params;
-    this.#state = { input_columns: df.columns, columns, mean, scale, n_samples: nSamples };
-    return this;
+    return { input_columns: df.columns, columns, mean, scale, n_samples: nSamples };
   }
 
   /**
@@ -163,8 +150,8 @@ export class StandardScaler implements Transformer<StandardScalerState> {
    * scaler.transform(pl.DataFrame({ a: [2] })); // a: [0] when the training mean was 2
    * ```
    */
-  transform(df: DataFrame): DataFrame {
-    const state = this.#requireState("transform with");
+  override transform(df: DataFrame): DataFrame {
+    const { state } = this.fitted("transform with");
     const action = `Cannot transform with "${KIND}"`;
     requireColumns(df, state.columns, action);
     requireNumeric(df, state.columns, action);
@@ -178,57 +165,6 @@ export class StandardScaler implements Transformer<StandardScalerState> {
       ]),
     );
     return replaceColumns(df, outputs);
-  }
-
-  /**
-   * Fits on `df` and returns `df` transformed.
-   *
-   * @param df the training split
-   * @returns the scaled frame
-   * @throws {SchemaMismatchError} when a column is missing or not numeric
-   * @throws {DataValidationError} when a column has no observed value
-   * @example
-   * ```ts
-   * new StandardScaler().fitTransform(pl.DataFrame({ a: [1, 3] })); // a: [-1, 1]
-   * ```
-   */
-  fitTransform(df: DataFrame): DataFrame {
-    return this.fit(df).transform(df);
-  }
-
-  /**
-   * Returns the output column names for a frame laid out like the one given to `fit`.
-   *
-   * @returns the names; scaling keeps every name
-   * @throws {NotFittedError} before `fit`
-   * @example
-   * ```ts
-   * new StandardScaler().fit(pl.DataFrame({ a: [1, 3] })).featureNamesOut(); // ["a"]
-   * ```
-   */
-  featureNamesOut(): string[] {
-    const state = this.#requireState("list the features of");
-    return namesOut(state.input_columns, new Map());
-  }
-
-  /**
-   * Returns the fitted state as JSON-ready data.
-   *
-   * @returns `{ kind, version, params, state }`
-   * @throws {NotFittedError} before `fit`
-   * @example
-   * ```ts
-   * JSON.stringify(scaler.toJSON());
-   * ```
-   */
-  toJSON(): TransformerState<StandardScalerState> {
-    const state = this.#requireState("serialise");
-    return {
-      kind: KIND,
-      version: VERSION,
-      params: jsonParams(this.#params ?? {}),
-      state: structuredClone(state),
-    };
   }
 
   /**
@@ -249,15 +185,7 @@ export class StandardScaler implements Transformer<StandardScalerState> {
       scale: state.scale,
       n_samples: state.n_samples,
     });
-    const scaler = new StandardScaler(params as StandardScalerOptions);
-    scaler.#params = params;
-    scaler.#state = state;
-    return scaler;
-  }
-
-  #requireState(action: string): StandardScalerState {
-    if (this.#state === null) throw notFitted(KIND, action);
-    return this.#state;
+    return new StandardScaler(params as StandardScalerOptions).restore(params, state);
   }
 }
 

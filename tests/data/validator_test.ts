@@ -312,3 +312,24 @@ Deno.test("schemaToYaml() writes a validation block that parses back to the same
   const parsed = ValidationConfigSchema.parse(parse(text).validation);
   assert.deepEqual(parsed, schema);
 });
+
+Deno.test("validate() checks allowed lists that mix text and numbers on a text column as isIn does", () => {
+  const df = pl.DataFrame({ s: ["a", "1", null, "b", "a"] });
+  const mixed = validate(df, {
+    strict: false,
+    min_rows: 0,
+    columns: { s: rules({ dtype: "string", allowed: ["a", 1] as unknown as string[] }) },
+  });
+  const texts = validate(df, {
+    strict: false,
+    min_rows: 0,
+    columns: { s: rules({ dtype: "string", allowed: ["a", "1"] }) },
+  });
+  // Both forms accept "a" and "1" and flag only row 4 ("b"); nulls are left to `nullable`.
+  for (const report of [mixed, texts]) {
+    assert.deepEqual(
+      report.issues.map((i) => [i.column, i.rule, i.count, i.rows]),
+      [["s", "allowed", 1, [4]]],
+    );
+  }
+});

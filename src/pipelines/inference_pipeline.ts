@@ -555,8 +555,19 @@ function describeKind(column: ColumnSignature): string {
   return "text";
 }
 
-/** Input columns whose nulls the run handles itself: filled by cleaning or by an imputer step. */
-function nullTolerantColumns(run: RunArtifacts): Set<string> {
+/**
+ * Returns the input columns whose nulls the run handles itself: filled by cleaning, or by a
+ * feature step that starts with an imputer or encodes null as a category. Their nulls are not
+ * row problems; `scoreRows` and the row engine both ask this.
+ *
+ * @param run the opened run
+ * @returns the column names
+ * @example
+ * ```ts
+ * nullTolerantColumns(run).has("Sex"); // true when cleaning fills Sex
+ * ```
+ */
+export function nullTolerantColumns(run: RunArtifacts): Set<string> {
   const tolerant = new Set<string>(Object.keys(run.cleaningState.fills ?? {}));
   for (const step of run.pipeline.toJSON().steps) {
     const first = step.transformers[0];

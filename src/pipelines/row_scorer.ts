@@ -30,7 +30,7 @@ import type { DerivedFeature } from "../config/mod.ts";
 import type { ColumnSignature } from "../data/mod.ts";
 import { SchemaMismatchError } from "../errors.ts";
 import type { Matrix } from "../utils/mod.ts";
-import { scoreRows } from "./inference_pipeline.ts";
+import { nullTolerantColumns, scoreRows } from "./inference_pipeline.ts";
 import type { RowProblem, ScoredRows } from "./inference_pipeline.ts";
 import type { RunArtifacts } from "./run_artifacts.ts";
 
@@ -899,23 +899,6 @@ function dateFormat(source: (string | null)[], column: string): number {
     if (usable.every((shape) => FORMAT_ACCEPTS[format]!.includes(shape))) return format;
   }
   return 0;
-}
-
-/** Input columns whose nulls the run handles itself (as `scoreRows` decides). */
-function nullTolerantColumns(run: RunArtifacts): Set<string> {
-  const tolerant = new Set<string>(Object.keys(run.cleaningState.fills ?? {}));
-  for (const step of run.pipeline.toJSON().steps) {
-    const first = step.transformers[0];
-    const params = (first?.params ?? {}) as Record<string, unknown>;
-    if (
-      first?.kind === "SimpleImputer" ||
-      (first?.kind === "OneHotEncoder" && params["handle_null"] === "category") ||
-      (first?.kind === "OrdinalEncoder" && params["handle_null"] === "keep")
-    ) {
-      for (const column of step.columns) tolerant.add(column);
-    }
-  }
-  return tolerant;
 }
 
 /** The cleaning `scoreRows` applies (drop duplicates off, no rows dropped), cell by cell. */

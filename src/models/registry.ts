@@ -41,6 +41,7 @@ import {
   guardLeftover,
   isBetter,
   METRIC_DIRECTIONS,
+  pathExists,
   removeLeftovers,
   sha256Hex,
 } from "../utils/mod.ts";
@@ -170,7 +171,7 @@ export async function writeRunFolder(
     guard = await guardLeftover(temporary);
     await write(temporary);
     const artifacts = await hashFolder(temporary);
-    for (let n = 2; await exists(`${experimentsDir}/${id}`); n++) id = `${record.id}-${n}`;
+    for (let n = 2; await pathExists(`${experimentsDir}/${id}`); n++) id = `${record.id}-${n}`;
     const full: RunRecord = { ...record, id, artifacts };
     await writeRunRecord(temporary, full);
     await Deno.rename(temporary, `${experimentsDir}/${id}`);
@@ -233,7 +234,7 @@ export async function listRunIds(experimentsDir: string): Promise<string[]> {
   try {
     for await (const entry of Deno.readDir(experimentsDir)) {
       if (entry.isDirectory && RUN_ID_PATTERN.test(entry.name)) {
-        if (await exists(`${experimentsDir}/${entry.name}/run.json`)) ids.push(entry.name);
+        if (await pathExists(`${experimentsDir}/${entry.name}/run.json`)) ids.push(entry.name);
       }
     }
   } catch (cause) {
@@ -262,8 +263,8 @@ export async function openRun(
 ): Promise<{ dir: string; record: RunRecord }> {
   assertRunId(id);
   const dir = `${experimentsDir}/${id}`;
-  if (!(await exists(`${dir}/run.json`))) {
-    if (await exists(dir)) {
+  if (!(await pathExists(`${dir}/run.json`))) {
+    if (await pathExists(dir)) {
       throw new ArtifactError(
         `Cannot open run "${id}": "${dir}/run.json" is missing, so the run cannot be verified; retrain the run or restore its folder`,
       );
@@ -1132,7 +1133,7 @@ export async function readProductionPointer(
   const path = `${productionDir}/${PRODUCTION_POINTER_FILE}`;
   const remedy =
     `restore it from ${PROMOTION_LOG_FILE}, or promote again with \`deno task promote --run ID --force --reason "..."\``;
-  if (!(await exists(path))) {
+  if (!(await pathExists(path))) {
     // No pointer is an empty slot, unless the log shows that runs were promoted into it.
     const changes = (await readPromotionLogFile(productionDir)).length;
     if (changes === 0) return null;
@@ -1848,7 +1849,7 @@ async function openProductionCopy(
   id: string,
 ): Promise<{ dir: string; record: RunRecord }> {
   const runs = `${productionDir}/${PRODUCTION_RUNS_DIR}`;
-  if (!(await exists(`${runs}/${id}`))) {
+  if (!(await pathExists(`${runs}/${id}`))) {
     throw new ArtifactError(
       `Cannot read production run "${id}": its copy "${runs}/${id}" is missing; roll back with \`deno task rollback\`, or promote the run again`,
     );
@@ -1868,7 +1869,7 @@ async function installProductionCopy(
   let guard: Deno.FsFile | null = null;
   try {
     await Deno.mkdir(runs, { recursive: true });
-    if (await exists(target)) {
+    if (await pathExists(target)) {
       try {
         // A copy left from an earlier promotion of the same run can be reused when intact.
         await openRun(runs, run.record.id);
@@ -2103,7 +2104,7 @@ async function processAlive(pid: number): Promise<boolean | null> {
     const proc = `/proc/${pid}`;
     const leave = await Deno.permissions.query({ name: "read", path: proc }).catch(() => null);
     if (leave?.state !== "granted") return null;
-    return await exists(proc).catch(() => null);
+    return await pathExists(proc).catch(() => null);
   }
   if (Deno.build.os === "windows") return null;
   const leave = await Deno.permissions.query({ name: "run", command: "kill" }).catch(() => null);
@@ -2194,14 +2195,4 @@ async function hashFolder(root: string, prefix = ""): Promise<Record<string, str
     }
   }
   return out;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (cause) {
-    if (cause instanceof Deno.errors.NotFound) return false;
-    throw cause;
-  }
 }

@@ -22,7 +22,7 @@ import {
 } from "../models/mod.ts";
 import type { ListRunsOptions, TrainingHistory } from "../models/mod.ts";
 import { ArtifactError, DataValidationError, SchemaMismatchError } from "../errors.ts";
-import { fingerprintFrame, getProjectLogger } from "../utils/mod.ts";
+import { fingerprintFrame, getProjectLogger, pathExists } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 import { buildRunReport, buildRunsPage } from "./_report_html.ts";
 import type {
@@ -258,7 +258,7 @@ export async function collectRunsPage(
   const runs: RunsPageRun[] = [];
   for (const summary of await listRuns(experiments, options.filter ?? {})) {
     const record = summary.record;
-    const report = await exists(`${summary.dir}/${RUN_REPORT_FILE}`)
+    const report = await pathExists(`${summary.dir}/${RUN_REPORT_FILE}`)
       ? link(`${summary.dir}/${RUN_REPORT_FILE}`)
       : null;
     let params: RunsPageRun["params"] = {};
@@ -404,7 +404,7 @@ async function studyRow(
     bestStd: finiteOrNull(study.best?.std),
     params: study.best ? formatTrialParams(study.best.params) : null,
     run,
-    report: reportPath !== null && await exists(reportPath) ? link(reportPath) : null,
+    report: reportPath !== null && await pathExists(reportPath) ? link(reportPath) : null,
   };
 }
 
@@ -425,14 +425,4 @@ async function writeFileAtomically(path: string, text: string, what: string): Pr
 
 function finiteOrNull(value: unknown): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (cause) {
-    if (cause instanceof Deno.errors.NotFound) return false;
-    throw cause;
-  }
 }

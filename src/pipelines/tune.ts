@@ -38,7 +38,13 @@ import {
   metricValue,
 } from "../models/mod.ts";
 import type { TrainingCallbacks } from "../models/mod.ts";
-import { canonicalJson, getProjectLogger, METRIC_DIRECTIONS, Random } from "../utils/mod.ts";
+import {
+  canonicalJson,
+  getProjectLogger,
+  METRIC_DIRECTIONS,
+  pathExists,
+  Random,
+} from "../utils/mod.ts";
 import type { Logger, MetricDirection, MetricName } from "../utils/mod.ts";
 import { fitFeatures, prepareData, runTraining } from "./training_pipeline.ts";
 import type { PreparedData, TrainingResult } from "./training_pipeline.ts";
@@ -1458,7 +1464,7 @@ async function createStudyFolder(
     for (let n = 1;; n++) {
       const candidate = n === 1 ? id : `${id}-${n}`;
       const dir = `${experimentsDir}/${candidate}`;
-      if (await pathExists(dir)) {
+      if (await pathExists(dir, { followLinks: false })) {
         if (automatic && n < 100) continue;
         throw new ArtifactError(
           `Cannot start study "${id}": "${dir}" already exists; continue it with --resume ${id} or choose another id`,
@@ -1479,16 +1485,6 @@ async function createStudyFolder(
     throw new ArtifactError(`Cannot create the study folder of "${id}" in "${experimentsDir}"`, {
       cause,
     });
-  }
-}
-
-async function pathExists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
   }
 }
 

@@ -8,6 +8,7 @@ export { Random } from "./random.ts";
 export { canonicalJson, fingerprintFile, fingerprintFrame, hashJson, sha256Hex } from "./hash.ts";
 export type { FileFingerprint } from "./hash.ts";
 export { frameToMatrix, takeRows } from "./matrix.ts";
+export { pathExists } from "./fs.ts";
 export type { Matrix } from "./matrix.ts";
 export {
   DEFAULT_LEFTOVER_OPTIONS,

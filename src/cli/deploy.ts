@@ -13,12 +13,10 @@
  *
  * @module
  */
-import { loadConfig } from "../config/mod.ts";
-import { promoteRun } from "../models/mod.ts";
 import { requestReload, ServiceReloadError } from "../serve/mod.ts";
-import { setupLogging } from "../utils/mod.ts";
-import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
-import { runTask, UsageError } from "./_task.ts";
+import { CONFIG_ARG_SPEC, formatUsage, parseTaskArgs } from "./_args.ts";
+import { promoteFromArgs } from "./_promotion.ts";
+import { runTask } from "./_task.ts";
 
 const SPEC = {
   ...CONFIG_ARG_SPEC,
@@ -42,22 +40,7 @@ await runTask("deploy", async () => {
     ));
     return 0;
   }
-  const reason = args.options["reason"] ?? null;
-  if (args.flags["force"] && (reason === null || reason.trim() === "")) {
-    throw new UsageError(
-      `Cannot force a deployment without a reason: add --reason "why the gate may be skipped"`,
-    );
-  }
-  const loaded = await loadConfig({ ...configOptionsFromArgs(args), env: Deno.env.toObject() });
-  setupLogging(loaded.config.logging);
-  // A refusal throws PromotionRefusedError: printed with every reason, exit 1, no service call.
-  const result = await promoteRun(loaded.config.registry, {
-    runId: args.options["run"] ?? null,
-    match: { project: loaded.config.project.name, profile: args.options["config"] ?? null },
-    force: args.flags["force"] ?? false,
-    reason,
-    user: Deno.env.get("USER") ?? null,
-  });
+  const { loaded, result } = await promoteFromArgs(args, "deployment");
   const verb = result.action === "force" ? "force-promoted" : "promoted";
   console.log(`${verb} ${result.to} (replacing ${result.from ?? "an empty production slot"})`);
   for (const check of result.gate.passed) console.log(`  ok: ${check}`);

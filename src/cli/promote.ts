@@ -10,13 +10,11 @@
  *
  * @module
  */
-import { loadConfig } from "../config/mod.ts";
-import { promoteRun } from "../models/mod.ts";
 import type { PromotionResult } from "../models/mod.ts";
-import { setupLogging } from "../utils/mod.ts";
-import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
+import { CONFIG_ARG_SPEC, formatUsage, parseTaskArgs } from "./_args.ts";
+import { promoteFromArgs } from "./_promotion.ts";
 import { formatMetric } from "./_tables.ts";
-import { runTask, UsageError } from "./_task.ts";
+import { runTask } from "./_task.ts";
 
 const SPEC = {
   ...CONFIG_ARG_SPEC,
@@ -42,22 +40,7 @@ await runTask("promote", async () => {
     ));
     return 0;
   }
-  const reason = args.options["reason"] ?? null;
-  if (args.flags["force"] && (reason === null || reason.trim() === "")) {
-    throw new UsageError(
-      `Cannot force a promotion without a reason: add --reason "why the gate may be skipped"`,
-    );
-  }
-  const loaded = await loadConfig({ ...configOptionsFromArgs(args), env: Deno.env.toObject() });
-  setupLogging(loaded.config.logging);
-  const result = await promoteRun(loaded.config.registry, {
-    runId: args.options["run"] ?? null,
-    match: { project: loaded.config.project.name, profile: args.options["config"] ?? null },
-    force: args.flags["force"] ?? false,
-    reason,
-    dryRun: args.flags["dry-run"] ?? false,
-    user: Deno.env.get("USER") ?? null,
-  });
+  const { result } = await promoteFromArgs(args, "promotion");
   if (args.flags["json"]) {
     console.log(JSON.stringify(result, null, 2));
     return 0;

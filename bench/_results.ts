@@ -32,42 +32,76 @@ export interface MeasuredRun {
   stdout: string;
   stderr: string;
   seconds: number;
+  /** User + system CPU seconds of the process, all its threads (/proc/<pid>/stat, sampled). */
+  cpuSeconds: number;
   /** Peak resident set size in MiB (VmHWM, sampled every 25 ms). */
   peakRssMiB: number;
 }
 
+/** Options of {@link runMeasured}. */
+export interface RunMeasuredOptions {
+  /** Working directory; default the project root. */
+  cwd?: string;
+  /** The child's whole environment (nothing else is inherited); default: inherit ours. */
+  env?: Record<string, string>;
+  /** Kill the child (SIGKILL) after this many ms; default: never. */
+  timeoutMs?: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
 /**
- * Runs a command and samples its peak resident memory from /proc until it exits.
+ * Runs a command and samples its CPU time and peak resident memory from /proc until it exits.
  *
  * @param command the executable
  * @param args its arguments
- * @param cwd the working directory
- * @returns exit code, output, wall time and peak RSS
+ * @param options working directory, environment and timeout
+ * @returns exit code, output, wall time, CPU time and peak RSS
  */
 export async function runMeasured(
   command: string,
   args: string[],
-  cwd = ROOT,
+  options: RunMeasuredOptions = {},
 ): Promise<MeasuredRun> {
   const started = performance.now();
-  const child = new Deno.Command(command, { args, cwd, stdout: "piped", stderr: "piped" }).spawn();
+  const child = new Deno.Command(command, {
+    args,
+    cwd: options.cwd ?? ROOT,
+    ...(options.env ? { env: options.env, clearEnv: true } : {}),
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let cpuTicks = 0;
   let peakKb = 0;
   const timer = setInterval(() => {
     try {
+      const stat = Deno.readTextFileSync(`/proc/${child.pid}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      cpuTicks = Math.max(cpuTicks, Number(fields[11]) + Number(fields[12]));
       const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
       peakKb = Math.max(peakKb, Number(status.match(/VmHWM:\s*(\d+)/)?.[1] ?? 0));
     } catch {
       // The process has exited.
     }
   }, 25);
+  const killer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }, options.timeoutMs);
   const output = await child.output();
   clearInterval(timer);
+  clearTimeout(killer);
   const decoder = new TextDecoder();
   return {
     code: output.code,
     stdout: decoder.decode(output.stdout),
     stderr: decoder.decode(output.stderr),
     seconds: (performance.now() - started) / 1000,
+    cpuSeconds: cpuTicks / TICKS_PER_SECOND,
     peakRssMiB: peakKb / 1024,
   };
 }

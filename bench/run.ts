@@ -22,7 +22,7 @@
  * @module
  */
 import pl from "nodejs-polars";
-import { describeMachine, median, ROOT, writeResultsSection } from "./_results.ts";
+import { describeMachine, median, ROOT, runMeasured, writeResultsSection } from "./_results.ts";
 
 const PYTHON = "/usr/bin/python3";
 const FLIGHTS = `${ROOT}/data/raw/flights-3m.parquet`;
@@ -445,12 +445,11 @@ async function measureSystem(
   Object.assign(env, system.env);
   // The peers leave no __pycache__ in bench/peers.
   if (system.kind === "sklearn" || system.kind === "torch") env["PYTHONDONTWRITEBYTECODE"] = "1";
-  const measured = await spawnMeasured(
-    cmd,
-    args,
+  const measured = await runMeasured(cmd, args, {
     env,
-    system.kind === "sklearn" || system.kind === "torch" ? `${ROOT}/bench/peers` : ROOT,
-  );
+    cwd: system.kind === "sklearn" || system.kind === "torch" ? `${ROOT}/bench/peers` : ROOT,
+    timeoutMs: CHILD_TIMEOUT_MS,
+  });
   const base: Record_ = {
     run,
     workload,
@@ -508,61 +507,6 @@ async function measureSystem(
   };
 }
 
-interface Measured {
-  code: number;
-  stdout: string;
-  stderr: string;
-  seconds: number;
-  peakRssMiB: number;
-}
-
-/** Runs a child with `env`, sampling its VmHWM every 25 ms; kills it after the timeout. */
-async function spawnMeasured(
-  cmd: string,
-  args: string[],
-  env: Record<string, string>,
-  cwd = ROOT,
-): Promise<Measured> {
-  const started = performance.now();
-  const child = new Deno.Command(cmd, {
-    args,
-    cwd,
-    env,
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .spawn();
-  let peakKb = 0;
-  const sample = () => {
-    try {
-      const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
-      peakKb = Math.max(peakKb, Number(status.match(/VmHWM:\s*(\d+)/)?.[1] ?? 0));
-    } catch {
-      // The process has exited.
-    }
-  };
-  const timer = setInterval(sample, 25);
-  const killer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }, CHILD_TIMEOUT_MS);
-  const output = await child.output();
-  clearInterval(timer);
-  clearTimeout(killer);
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-    seconds: (performance.now() - started) / 1000,
-    peakRssMiB: peakKb / 1024,
-  };
-}
-
 function describeRecord(r: Record_): string {
   const label = `run ${r.run} ${r.workload} ${r.system}${r.variant ? ` (${r.variant})` : ""}`;
   if (!r.ok) return `${label}: FAILED ${r.error}`;
@@ -594,13 +538,13 @@ async function measureScale(sizes: number[]): Promise<ScaleRow[]> {
   for (const size of sizes) {
     const relative = `data/processed/bench/flights-scale-${size}.parquet`;
     (size < all.height ? all.head(size) : all).writeParquet(`${ROOT}/${relative}`);
-    const measured = await spawnMeasured(Deno.execPath(), [
+    const measured = await runMeasured(Deno.execPath(), [
       ...taskArgs,
       "--config",
       "config/profiles/flights.yaml",
       "--set",
       `data.path=${relative}`,
-    ], Deno.env.toObject());
+    ], { timeoutMs: CHILD_TIMEOUT_MS });
     const id = measured.stdout.match(/^run: (\S+)$/m)?.[1];
     const row: ScaleRow = {
       rows: Math.min(size, all.height),

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { describeMachine, median, ROOT, writeResultsSection } from "./_results.ts";
+import { describeMachine, median, ROOT, runMeasured, writeResultsSection } from "./_results.ts";
 
 interface Trial {
   id: number;
@@ -64,51 +64,9 @@ async function loadAverage(): Promise<string> {
   return text.split(" ").slice(0, 3).join(" ") || "unknown";
 }
 
-/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
-const TICKS_PER_SECOND = 100;
-
-/**
- * Runs a command, sampling its CPU time (utime + stime of /proc/<pid>/stat, threads included)
- * and peak RSS every 50 ms until it exits.
- */
-async function runSampled(args: string[]) {
-  const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let cpuTicks = 0;
-  let peakKb = 0;
-  const sample = () => {
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${child.pid}/stat`);
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      cpuTicks = Math.max(cpuTicks, Number(fields[11]) + Number(fields[12]));
-      const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
-      peakKb = Math.max(peakKb, Number(status.match(/VmHWM:\s*(\d+)/)?.[1] ?? 0));
-    } catch {
-      // The process has exited.
-    }
-  };
-  const timer = setInterval(sample, 50);
-  const output = await child.output();
-  clearInterval(timer);
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-    seconds: (performance.now() - started) / 1000,
-    cpuSeconds: cpuTicks / TICKS_PER_SECOND,
-    peakRssMiB: peakKb / 1024,
-  };
-}
-
 async function measure(workers: number, registry: string): Promise<Measurement> {
   const loadBefore = await loadAverage();
-  const run = await runSampled([
+  const run = await runMeasured(Deno.execPath(), [
     "run",
     "-A",
     "src/cli/tune.ts",

@@ -81,20 +81,7 @@ export async function runTask(
   args: readonly string[],
   root: string,
 ): Promise<TaskOutput> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: taskArgs(name, args, root),
-    cwd: root,
-    env: { NO_COLOR: "1", CI: "true" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: text.decode(output.stdout),
-    stderr: text.decode(output.stderr),
-  };
+  return await runDeno(taskArgs(name, args, root), root);
 }
 
 /**
@@ -120,8 +107,13 @@ export async function runWithTaskPermissions(
   const entry = args.findIndex((part) => part.startsWith(`${REPO_ROOT}/src/`));
   if (entry < 0) throw new TypeError(`Cannot find the entry file of task "${name}"`);
   args[entry] = script;
+  return await runDeno(args, root);
+}
+
+/** Runs `deno <args>` in `root` without colours, as CI does, and collects its output. */
+async function runDeno(args: readonly string[], root: string): Promise<TaskOutput> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args,
+    args: [...args],
     cwd: root,
     env: { NO_COLOR: "1", CI: "true" },
     stdin: "null",

@@ -385,51 +385,39 @@ function buildSystems(peers: Peers, coretype: string): System[] {
       unset: BLAS_VARIABLES,
     });
   }
+  // PyTorch tuned: one intra-op thread per core, no BLAS oversubscription; default: as installed.
+  const torch = (variant: string, threads: string[], env: Record<string, string>): System => ({
+    name: "PyTorch CPU",
+    kind: "torch",
+    variant,
+    command: (w, i) => ({
+      cmd: PYTHON,
+      args: [
+        `${ROOT}/bench/peers/torch_peer.py`,
+        "--workload",
+        w,
+        "--data",
+        peerData(w, i),
+        ...threads,
+        ...split(w, i),
+      ],
+    }),
+    env,
+    unset: BLAS_VARIABLES,
+  });
   if (peers.torch) {
-    systems.push({
-      name: "PyTorch CPU",
-      kind: "torch",
-      variant: "tuned",
-      command: (w, i) => ({
-        cmd: PYTHON,
-        args: [
-          `${ROOT}/bench/peers/torch_peer.py`,
-          "--workload",
-          w,
-          "--data",
-          peerData(w, i),
-          "--threads",
-          String(cores),
-          ...split(w, i),
-        ],
+    systems.push(
+      torch("tuned", ["--threads", String(cores)], {
+        ...tunedBlas,
+        OPENBLAS_NUM_THREADS: "1",
+        OMP_WAIT_POLICY: "PASSIVE",
       }),
-      env: { ...tunedBlas, OPENBLAS_NUM_THREADS: "1", OMP_WAIT_POLICY: "PASSIVE" },
-      unset: BLAS_VARIABLES,
-    });
+    );
   }
   if (peers.sklearn) {
     systems.push({ ...systems.find((s) => s.kind === "sklearn")!, variant: "default", env: {} });
   }
-  if (peers.torch) {
-    systems.push({
-      name: "PyTorch CPU",
-      kind: "torch",
-      variant: "default",
-      command: (w, i) => ({
-        cmd: PYTHON,
-        args: [
-          `${ROOT}/bench/peers/torch_peer.py`,
-          "--workload",
-          w,
-          "--data",
-          peerData(w, i),
-          ...split(w, i),
-        ],
-      }),
-      env: {},
-      unset: BLAS_VARIABLES,
-    });
-  }
+  if (peers.torch) systems.push(torch("default", [], {}));
   return systems;
 }
 

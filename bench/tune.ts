@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { describeMachine, median, ROOT, runMeasured, writeResultsSection } from "./_results.ts";
+import { describeMachine, median, runMeasured, writeResultsSection } from "./_results.ts";
 
 interface Trial {
   id: number;

@@ -22,8 +22,8 @@ import {
   type Targets,
 } from "./base_model.ts";
 import { ensureBackend } from "./backend.ts";
+import { networkForward } from "./_train_shard.ts";
 import {
-  type DropoutMasks,
   type FitOptions,
   type TrainableNetwork,
   type TrainingHistory,
@@ -205,7 +205,7 @@ export abstract class DenseNetworkModel extends BaseModel {
       const m = Math.min(x.rows, start + chunkRows) - start;
       tf.tidy(() => {
         const input = tf.tensor2d(x.data.subarray(start * d, (start + m) * d), [m, d]);
-        const logits = network.forward(input, null);
+        const logits = networkForward(network, input);
         out.set((classification ? tf.softmax(logits) : logits).dataSync(), start * width);
       });
     }
@@ -640,10 +640,9 @@ export function buildDenseLayers(
 }
 
 /**
- * Wraps Dense layers built by `buildDenseLayers` as the network `trainNetwork` trains: the
- * forward pass to logits, dropout after each hidden layer, and the L2 penalty.
+ * Describes Dense layers built by `buildDenseLayers` as the network `trainNetwork` trains.
  *
- * @param spec the network's shape (its `dropout` and `l2` are used here)
+ * @param spec the network's shape (its `activation`, `dropout` and `l2` are used here)
  * @param dense the Dense layers, hidden then output
  * @returns the trainable network, with `spec` as its replica for training threads
  * @example
@@ -655,34 +654,18 @@ export function denseTrainableNetwork(
   spec: DenseNetworkSpec,
   dense: readonly tf.layers.Layer[],
 ): TrainableNetwork {
-  const { task, dropout, l2 } = spec;
-  const hidden = dense.slice(0, -1);
-  const output = dense[dense.length - 1]!;
-  const kernels = dense.map((layer) => layer.trainableWeights[0]!.read() as tf.Variable);
+  const layers = dense.map((layer) => {
+    const [kernel, bias] = layer.trainableWeights.map((weight) => weight.read() as tf.Variable);
+    return { kernel: kernel!, bias: bias! };
+  });
   return {
-    task,
-    variables: dense.flatMap((layer) =>
-      layer.trainableWeights.map((weight) => weight.read() as tf.Variable)
-    ),
-    dropout: { rate: dropout, units: [...spec.hiddenUnits] },
+    task: spec.task,
+    layers,
+    activation: spec.activation,
+    l2: spec.l2,
+    variables: layers.flatMap(({ kernel, bias }) => [kernel, bias]),
+    dropout: { rate: spec.dropout, units: [...spec.hiddenUnits] },
     replica: { ...spec, classes: [...spec.classes], hiddenUnits: [...spec.hiddenUnits] },
-    forward(x: tf.Tensor2D, masks: DropoutMasks | null): tf.Tensor2D {
-      let h = x;
-      hidden.forEach((layer, i) => {
-        h = layer.apply(h) as tf.Tensor2D;
-        if (masks !== null && dropout > 0) {
-          const [rows, units] = h.shape;
-          h = tf.mul(h, tf.tensor2d(masks(i, rows, units), [rows, units]));
-        }
-      });
-      return output.apply(h) as tf.Tensor2D;
-    },
-    penalty(): tf.Scalar | null {
-      if (l2 === 0) return null;
-      // Read the kernels each call: the optimiser replaces their values every step.
-      const sums = kernels.map((kernel) => tf.sum(tf.square(kernel)));
-      return tf.mul(l2, tf.addN(sums)) as tf.Scalar;
-    },
   };
 }
 

@@ -39,6 +39,7 @@ export {
 } from "./train.ts";
 export type {
   BatchLogs,
+  DenseLayerVariables,
   DropoutMasks,
   EarlyStoppingOptions,
   EpochLogs,

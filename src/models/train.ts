@@ -3,9 +3,10 @@
  * stopping with best-weight restore, class weights, callbacks, and divergence detection.
  *
  * It is about twice as fast as `LayersModel.fit` on the wasm backend: each batch is gathered
- * straight from the row-major `Matrix` into one tensor, its gradient is computed with
- * `tf.variableGrads` and read into one flat array, and the optimiser (`_optimizers.ts`, equal to
- * tfjs's bit for bit) updates flat weights, with no per-row JavaScript objects. With
+ * straight from the row-major `Matrix` into one tensor, its gradient is computed by the
+ * hand-derived backward pass of `_train_shard.ts` (equal to `tf.variableGrads`'s bit for bit,
+ * without the gradient tape) and read into one flat array, and the optimiser (`_optimizers.ts`,
+ * equal to tfjs's bit for bit) updates flat weights, with no per-row JavaScript objects. With
  * `threads` > 1 the batch's rows are shared with training threads (`_train_threads.ts`).
  *
  * @module
@@ -15,11 +16,13 @@ import { type Matrix, Random } from "../utils/mod.ts";
 import { ConfigError, didYouMean } from "../errors.ts";
 import type { TrainingConfig } from "../config/schema.ts";
 import type { ModelTask, Targets } from "./base_model.ts";
-import type { DenseNetworkSpec } from "./mlp.ts";
+import type { Activation, DenseNetworkSpec } from "./mlp.ts";
 import { createFlatOptimizer } from "./_optimizers.ts";
 import {
   type BatchBuffers,
   batchLoss,
+  networkForward,
+  networkPenalty,
   readVariables,
   shardGradients,
   shareBounds,
@@ -230,35 +233,34 @@ export class TrainingDivergedError extends Error {
  */
 export type DropoutMasks = (layer: number, rows: number, units: number) => Float32Array;
 
+/** The variables of one Dense layer. */
+export interface DenseLayerVariables {
+  /** `inputs × units` weights. */
+  readonly kernel: tf.Variable;
+  /** `units` biases. */
+  readonly bias: tf.Variable;
+}
+
 /**
- * What the loop needs from a network: its variables, a forward pass and its penalty.
- *
- * `forward` returns logits (`rows × classes`) for classification and predictions (`rows × 1`)
- * for regression. With masks it runs in training mode and applies them after each hidden layer.
+ * What the loop trains: a stack of Dense layers, hidden layers with one activation and dropout
+ * after each, then a linear output layer, with an L2 penalty on every kernel. The output is
+ * logits (`rows × classes`) for classification and predictions (`rows × 1`) for regression.
  */
 export interface TrainableNetwork {
   /** What the network predicts. */
   readonly task: ModelTask;
-  /** The variables the optimiser updates. */
+  /** The Dense layers, input side first; the last is the linear output layer. */
+  readonly layers: readonly DenseLayerVariables[];
+  /** Activation of the hidden layers. */
+  readonly activation: Activation;
+  /** L2 penalty on every kernel: `l2 · Σ w²` is added to the loss. */
+  readonly l2: number;
+  /** The variables the optimiser updates: each layer's kernel, then its bias. */
   readonly variables: readonly tf.Variable[];
   /** The dropout rate and the units of each hidden layer it applies to. */
   readonly dropout: { readonly rate: number; readonly units: readonly number[] };
   /** How training threads build their copy of the network (`training.threads` > 1). */
   readonly replica?: DenseNetworkSpec;
-  /**
-   * Runs the network on a batch.
-   *
-   * @param x the batch, `rows × inputDim`
-   * @param masks the dropout masks in training mode, `null` for inference
-   * @returns logits or predictions
-   */
-  forward(x: tf.Tensor2D, masks: DropoutMasks | null): tf.Tensor2D;
-  /**
-   * Returns the regularisation penalty added to the loss, or `null` for none.
-   *
-   * @returns a scalar tensor or `null`
-   */
-  penalty(): tf.Scalar | null;
 }
 
 /**
@@ -621,12 +623,12 @@ export function evaluateNetwork(
       const xs = tf.tensor2d(x.data.subarray(start * d, (start + m) * d), [m, d]);
       const targets = tf.tensor2d(targetValues, [m, k]);
       const labels = labelValues === null ? null : tf.tensor1d(labelValues, "int32");
-      const terms = batchLoss(network.forward(xs, null), targets, labels);
+      const terms = batchLoss(networkForward(network, xs), targets, labels);
       lossSum += terms.lossSum.dataSync()[0]!;
       metricSum += terms.metricSum.dataSync()[0]!;
     });
   }
-  const penalty = tf.tidy(() => network.penalty()?.dataSync()[0] ?? 0);
+  const penalty = tf.tidy(() => networkPenalty(network)?.dataSync()[0] ?? 0);
   return { loss: n === 0 ? NaN : lossSum / n + penalty, metric: n === 0 ? NaN : metricSum / n };
 }
 

@@ -158,7 +158,10 @@ export function shardGradients(
   }
   const { layers, activation, dropout } = network;
   const classification = network.task === "classification";
-  return tf.tidy(() => {
+  const result: ShardResult = { cost: 0, metric: 0 };
+  // The tidy returns nothing: tfjs walks a returned object's properties for tensors, and that
+  // walk deoptimises in V8 on every few thousand calls, recompiling on a helper thread.
+  tf.tidy(() => {
     const xs = tf.tensor2d(batch.x.subarray(start * d, end * d), [rows, d]);
     const targets = tf.tensor2d(batch.targets.subarray(start * k, end * k), [rows, k]);
     const labels = classification ? tf.tensor1d(batch.labels.subarray(start, end), "int32") : null;
@@ -227,8 +230,10 @@ export function shardGradients(
       gradients.set(gradient.dataSync() as Float32Array, offset);
       offset += gradient.size;
     }
-    return { cost: cost.dataSync()[0]!, metric: terms.metricSum.dataSync()[0]! };
+    result.cost = cost.dataSync()[0]!;
+    result.metric = terms.metricSum.dataSync()[0]!;
   });
+  return result;
 }
 
 /**

@@ -140,6 +140,8 @@ const identical = runs.every((m) => leaderboardKey(m.study) === reference);
 const wall1 = median(one.map((m) => m.seconds));
 const wall2 = median(two.map((m) => m.seconds));
 const speedup = wall1 / wall2;
+// Each repeat ran one pair (1 worker and 2 workers, back to back): its own ratio.
+const pairRatios = one.map((m, i) => m.seconds / two[i]!.seconds).sort((a, b) => a - b);
 const study = one[0]!.study;
 const best = study.best;
 const failed = study.trials.filter((t) => t.status !== "ok").length;
@@ -183,7 +185,9 @@ ${rows.join("\n")}
 
 2 workers against 1: **${speedup.toFixed(2)}×** faster (median wall ${wall1.toFixed(1)} s → ${
     wall2.toFixed(1)
-  } s). The work is the same on both (${cpu1.toFixed(0)} against ${
+  } s; pair by pair ${pairRatios[0]!.toFixed(2)}–${
+    pairRatios.at(-1)!.toFixed(2)
+  }×). The work is the same on both (${cpu1.toFixed(0)} against ${
     cpu2.toFixed(0)
   } CPU s); the wall time depends on the cores the shared machine gave: ${
     busy1.toFixed(2)

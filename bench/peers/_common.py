@@ -39,6 +39,18 @@ class Clock:
     def reset(self):
         self._last = time.perf_counter()
 
+    def fastest(self, name, fn, repeats=3):
+        """Runs fn `repeats` times (3, as bench/_results.ts PREDICT_REPEATS), records the fastest
+        as stage `name`, and returns the last result."""
+        best = float("inf")
+        for _ in range(repeats):
+            start = time.perf_counter()
+            result = fn()
+            best = min(best, time.perf_counter() - start)
+        self.stages[name] = best
+        self.reset()
+        return result
+
 
 def arguments(argv):
     """--workload, --data, --split (penguins), --threads (torch) as a dict."""

@@ -64,9 +64,7 @@ def main():
             model.coefs_, model.intercepts_ = best_state
     clock.lap("train")
     model.predict_proba(x_test[: min(8192, len(x_test))])
-    clock.reset()
-    probabilities = model.predict_proba(x_test)
-    clock.lap("predict")
+    probabilities = clock.fastest("predict", lambda: model.predict_proba(x_test))
     common.report({
         "system": "sklearn",
         "rows": {"train": len(y_train), "val": len(y_val), "test": len(y_test)},

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_PREDICT_OPTIONS, MlpModel } from "../../src/models/mod.ts";
+import { checkMatrix } from "../../src/models/base_model.ts";
+import { DataValidationError } from "../../src/errors.ts";
 import { blobs } from "./_synthetic.ts";
 
 Deno.test("DEFAULT_PREDICT_OPTIONS predicts 65,536 rows per tensor", () => {
@@ -32,4 +34,26 @@ Deno.test("predict() with the default chunks is byte-identical to the former 8,1
     new Uint8Array(before.buffer, before.byteOffset, before.byteLength),
   );
   model.dispose();
+});
+
+Deno.test("checkMatrix() finds a NaN or infinite value at every position, in 8-value blocks and the tail", () => {
+  // 3 rows × 7 columns = 21 values: two blocks of 8 and a tail of 5.
+  const expected = { inputDim: 7, action: "predict" };
+  const finite = Float32Array.from({ length: 21 }, (_, i) => (i - 10) * 1e30);
+  checkMatrix({ data: finite, rows: 3, cols: 7 }, expected); // large but finite: accepted
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    for (let i = 0; i < 21; i++) {
+      const data = finite.slice();
+      data[i] = bad;
+      assert.throws(
+        () => checkMatrix({ data, rows: 3, cols: 7 }, expected),
+        (error: unknown) =>
+          error instanceof DataValidationError &&
+          error.message.includes(
+            `1 feature values are NaN or infinite (first at row ${Math.floor(i / 7) + 1})`,
+          ),
+        `${bad} at ${i}`,
+      );
+    }
+  }
 });

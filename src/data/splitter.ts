@@ -363,7 +363,7 @@ function splitTime(df: DataFrame, column: string, ratios: Ratios): SplitIndices 
   const missing = series.nullCount() +
     (series.isFloat() ? Number(df.select(pl.col(column).isNan().sum()).row(0)[0] ?? 0) : 0);
   if (missing > 0) throw missingLabels(column, missing, 'split with method "time"');
-  const result = COMPARABLE_TIME_TYPES.has(series.dtype.variant)
+  const result = series.isNumeric() || TEMPORAL_TYPES.has(series.dtype.variant)
     ? timeSplitByBoundaries(df, column, sizes)
     : indicesFromAssignment(timeSplitByRank(df, column, sizes));
   for (const split of ["val", "test"] as const) {
@@ -378,25 +378,11 @@ function splitTime(df: DataFrame, column: string, ratios: Ratios): SplitIndices 
 }
 
 /**
- * Types whose `<=` agrees with the order and the ties of a dense rank (NaN is refused before;
- * -0 and 0 tie in both), so a boundary can be found by comparing with a value.
+ * Temporal types which, like the numeric ones (`Series.isNumeric`), have a `<=` that agrees with
+ * the order and the ties of a dense rank (NaN is refused before; -0 and 0 tie in both), so a
+ * boundary can be found by comparing with a value.
  */
-const COMPARABLE_TIME_TYPES: ReadonlySet<string> = new Set([
-  "Int8",
-  "Int16",
-  "Int32",
-  "Int64",
-  "UInt8",
-  "UInt16",
-  "UInt32",
-  "UInt64",
-  "Float32",
-  "Float64",
-  "Date",
-  "Datetime",
-  "Duration",
-  "Time",
-]);
+const TEMPORAL_TYPES: ReadonlySet<string> = new Set(["Date", "Datetime", "Duration", "Time"]);
 
 /**
  * The splits from the times at their boundaries, without ordering the rows: with sorted times

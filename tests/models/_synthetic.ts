@@ -4,7 +4,7 @@
  * @module
  */
 import { type Matrix, Random } from "../../src/utils/mod.ts";
-import type { Targets } from "../../src/models/mod.ts";
+import type { EpochLogs, Targets, TrainingHistory } from "../../src/models/mod.ts";
 
 /** A feature matrix with its targets. */
 export interface Dataset {
@@ -93,4 +93,13 @@ export function sliceRows<T extends Dataset>(set: T, start: number, end: number)
     ? { kind: "classification", labels: set.y.labels.slice(start, end), classes: set.y.classes }
     : { kind: "regression", values: set.y.values.slice(start, end) };
   return { ...set, x, y };
+}
+
+/** A training history with every timing zeroed, to compare two runs of the same training. */
+export function withoutSeconds(history: TrainingHistory): unknown {
+  return {
+    ...history,
+    seconds: 0,
+    epochs: history.epochs.map((e: EpochLogs) => ({ ...e, seconds: 0 })),
+  };
 }

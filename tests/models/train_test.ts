@@ -4,28 +4,18 @@ import {
   balancedClassWeights,
   classWeightsFromConfig,
   drawDropoutMask,
-  type EpochLogs,
   fitOptionsFromConfig,
   initBackend,
   LinearModel,
   MlpModel,
   type Targets,
-  type TrainingHistory,
 } from "../../src/models/mod.ts";
 import { TrainingConfigSchema } from "../../src/config/schema.ts";
 import { type Matrix, Random } from "../../src/utils/mod.ts";
 import { assertClose } from "../_helpers/assert_frame.ts";
-import { blobs, linearTarget, sliceRows } from "./_synthetic.ts";
+import { blobs, linearTarget, sliceRows, withoutSeconds } from "./_synthetic.ts";
 
 await initBackend("wasm");
-
-function withoutSeconds(history: TrainingHistory): unknown {
-  return {
-    ...history,
-    seconds: 0,
-    epochs: history.epochs.map((e: EpochLogs) => ({ ...e, seconds: 0 })),
-  };
-}
 
 function weightBytes(model: MlpModel | LinearModel): Uint8Array[] {
   return model.getWeights().map((w) => new Uint8Array(w.buffer.slice(0)));

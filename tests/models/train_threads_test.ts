@@ -1,26 +1,11 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import {
-  type EpochLogs,
-  initBackend,
-  LinearModel,
-  MlpModel,
-  type TrainingHistory,
-  trainNetwork,
-} from "../../src/models/mod.ts";
+import { initBackend, LinearModel, MlpModel, trainNetwork } from "../../src/models/mod.ts";
 import { buildDenseLayers, denseTrainableNetwork } from "../../src/models/mlp.ts";
 import { TrainingThreadError } from "../../src/errors.ts";
-import { blobs, linearTarget } from "./_synthetic.ts";
+import { blobs, linearTarget, withoutSeconds } from "./_synthetic.ts";
 
 await initBackend("wasm");
-
-function withoutSeconds(history: TrainingHistory): unknown {
-  return {
-    ...history,
-    seconds: 0,
-    epochs: history.epochs.map((e: EpochLogs) => ({ ...e, seconds: 0 })),
-  };
-}
 
 async function fitMlp(threads: number, rows = 301) {
   const { x, y } = blobs({ rows, cols: 5 });

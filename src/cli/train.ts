@@ -1,6 +1,7 @@
 /**
- * `deno task train [--config F] [--set k=v ...]`: trains the configured model, records the run
- * under models/experiments/ and prints its metrics beside the baseline's.
+ * `deno task train [--config F] [--set k=v ...] [--no-cache]`: trains the configured model,
+ * records the run under models/experiments/ and prints which stages ran or came from the stage
+ * cache, and its metrics beside the baseline's.
  *
  * @module
  */
@@ -12,7 +13,14 @@ import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } fr
 import { formatMetric, formatTable } from "./_tables.ts";
 import { runTask } from "./_task.ts";
 
-const SPEC = { ...CONFIG_ARG_SPEC };
+const SPEC = {
+  ...CONFIG_ARG_SPEC,
+  flags: ["no-cache"],
+  descriptions: {
+    ...CONFIG_ARG_SPEC.descriptions,
+    "no-cache": "compute every stage; neither read nor write data/processed/cache",
+  },
+};
 
 await runTask("train", async () => {
   const args = parseTaskArgs(Deno.args, SPEC);
@@ -29,6 +37,7 @@ await runTask("train", async () => {
     callbacks: createProgressReporter(),
     signal: controller.signal,
     profile: args.options["config"] ?? null,
+    cache: !args.flags["no-cache"],
   });
   Deno.removeSignalListener("SIGINT", stop);
 
@@ -38,6 +47,11 @@ await runTask("train", async () => {
     : ["mae", "rmse", "r2", "mape"];
   const cell = (m: unknown, name: string) =>
     formatMetric((m as Record<string, unknown> | null)?.[name]);
+  console.log("");
+  console.log(formatTable(
+    ["stage", "status", "seconds", "key"],
+    result.lineage.nodes.map((n) => [n.node, n.status, n.seconds.toFixed(2), n.key.slice(0, 12)]),
+  ));
   console.log("");
   console.log(formatTable(
     ["metric", "val", "test", `baseline val`, `baseline test`],

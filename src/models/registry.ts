@@ -96,6 +96,11 @@ export interface RunRecord {
   primary: { metric: string; val: number | null; test: number | null };
   /** Seconds spent in each stage. */
   stages: Record<string, number>;
+  /**
+   * Lineage: each pipeline node's cache key and whether it ran or came from the stage cache.
+   * Absent in runs recorded before the pipeline had declared nodes.
+   */
+  lineage?: Array<{ node: string; key: string; status: string; seconds: number }>;
   /** sha256 of every other file in the run folder, by relative path. */
   artifacts: Record<string, string>;
 }
@@ -365,6 +370,7 @@ const RUN_RECORD_KEYS: ReadonlySet<string> = new Set([
   "rows",
   "primary",
   "stages",
+  "lineage",
   "artifacts",
 ]);
 

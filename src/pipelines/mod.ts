@@ -4,20 +4,54 @@
  *
  * @module
  */
-export {
-  buildTargets,
-  fitFeatures,
-  prepareData,
-  rawInputColumns,
-  runTraining,
-} from "./training_pipeline.ts";
+export { prepareData, runTraining, STAGE_CACHE_DIR } from "./training_pipeline.ts";
 export type {
-  FittedFeatures,
+  PrepareDataOptions,
   PreparedData,
-  RunMetrics,
   TrainingResult,
   TrainingRunOptions,
 } from "./training_pipeline.ts";
+export {
+  buildTargets,
+  codeVersion,
+  DATASETS,
+  defineNode,
+  evaluateSplits,
+  fitFeatures,
+  fitModel,
+  nodesToRun,
+  orderNodes,
+  pipelineGraph,
+  pipelineStatus,
+  planPipeline,
+  rawInputColumns,
+  runPipeline,
+  TRAINING_NODES,
+} from "./nodes/mod.ts";
+export type {
+  DatasetName,
+  Datasets,
+  FitModelOptions,
+  FittedFeatures,
+  Lineage,
+  NodeContext,
+  NodeLineage,
+  PipelineNode,
+  PipelineResult,
+  PipelineStatusOptions,
+  PlannedNode,
+  RunMetrics,
+  RunPipelineOptions,
+} from "./nodes/mod.ts";
+export { CACHE_ENTRY_FILE, listCacheEntries, pruneCache } from "./cache/mod.ts";
+export type {
+  CacheEntry,
+  CacheEntrySummary,
+  PruneCacheOptions,
+  PruneCacheResult,
+} from "./cache/mod.ts";
+export { cacheKeysInUse } from "./cache_usage.ts";
+export type { CacheUsage } from "./cache_usage.ts";
 export {
   featureMatrixForRun,
   loadRunArtifacts,

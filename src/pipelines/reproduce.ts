@@ -69,7 +69,12 @@ export async function reproduceRun(
     );
   }
 
-  const result = await runTraining(loaded, { record: false, logger, profile: record.profile });
+  const result = await runTraining(loaded, {
+    record: false,
+    logger,
+    profile: record.profile,
+    cache: false, // reproduce recomputes every stage from scratch
+  });
   // Inside the experiments folder (hidden, never listed), so the task needs no other write access.
   const temporary = `${experimentsDir}/${PARTIAL_PREFIX}reproduce-${
     crypto.randomUUID().slice(0, 8)

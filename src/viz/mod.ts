@@ -66,3 +66,5 @@ export type {
 export { countInlineRows, DEFAULT_RENDER_OPTIONS, toSVG, toVegaSpec } from "./render.ts";
 export type { RenderOptions } from "./render.ts";
 export type { TopLevelSpec } from "vega-lite";
+export { pipelineChart } from "./pipeline_chart.ts";
+export type { PipelineGraph, PipelineGraphNode, PipelineNodeStatus } from "./pipeline_chart.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../src/config/mod.ts";
-import { evaluateRun, reproduceRun, runTraining } from "../../src/pipelines/mod.ts";
+import { evaluateRun, prepareData, reproduceRun, runTraining } from "../../src/pipelines/mod.ts";
 import { captureLogs } from "../../src/utils/mod.ts";
 import { listDir, makeTempProject, runCli } from "../_helpers/project.ts";
 
@@ -199,7 +199,7 @@ Deno.test("the recorded feature state holds train-only statistics, never val or 
   const scaler = saved.pipeline.steps[0].transformers[0];
   assert.equal(scaler.kind, "StandardScaler");
   const columns: string[] = scaler.state.columns;
-  const { train, val, test } = result.data;
+  const { train, val, test } = await prepareData(loaded.config);
   columns.forEach((column, i) => {
     const trainMean = train.getColumn(column).mean();
     const allMean = (train.getColumn(column).sum() + val.getColumn(column).sum() +

@@ -1,0 +1,151 @@
+/**
+ * The record node: writes a run folder under `registry.experiments_dir` from the other nodes'
+ * outputs, with the run's lineage (each node's cache key and whether it ran or came from the
+ * cache).
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import * as tf from "@tensorflow/tfjs";
+import { configToYaml } from "../../config/mod.ts";
+import { createRunId, metricValue, RUN_REPORT_FILE, writeRunFolder } from "../../models/mod.ts";
+import type { RunRecord } from "../../models/mod.ts";
+import { buildRunReport } from "../_report_html.ts";
+import { configSlice, defineNode } from "./node.ts";
+
+/** Records the run folder: config, schema, features, cleaning, model, metrics, reports. */
+export const RECORD_NODE = defineNode({
+  name: "record",
+  description: "write the run folder under models/experiments (atomically)",
+  stage: "record",
+  inputs: [
+    "input",
+    "validation",
+    "cleaning",
+    "cleaning_state",
+    "features",
+    "description",
+    "model",
+    "history",
+    "evaluation",
+  ],
+  outputs: ["run"],
+  code: ["models", "pipelines"],
+  cached: false,
+  config: (config) => configSlice(config, ["project", "registry"]),
+  async run(inputs, context) {
+    const { features, description, model, history, evaluation } = inputs;
+    if (!context.loaded) {
+      throw new TypeError(`Cannot record a run: the node context has no loaded config`);
+    }
+    const { config, root, hash } = context.loaded;
+    const primaryMetric = config.registry.primary_metric;
+    const relative = (path: string) =>
+      path.startsWith(root + "/") ? path.slice(root.length + 1) : path;
+    const started = context.started ?? new Date();
+    const lineage = context.lineage?.() ?? { stages: {}, nodes: [] };
+    const record: Omit<RunRecord, "artifacts"> = {
+      format_version: 1,
+      id: createRunId(started, config.project.name, hash),
+      created: new Date().toISOString(),
+      project: config.project.name,
+      profile: context.profile ?? null,
+      task: config.data.task,
+      family: config.model.family,
+      git: await gitState(root),
+      versions: {
+        deno: Deno.version.deno,
+        typescript: Deno.version.typescript,
+        tfjs: tf.version_core,
+        tfjs_backend: tf.getBackend(),
+        "nodejs-polars": String((pl as unknown as { version?: string }).version ?? "unknown"),
+      },
+      seeds: { split: config.split.seed, training: config.training.seed },
+      config_hash: hash,
+      data: [{ ...inputs.input, path: relative(inputs.input.path) }],
+      test_fingerprint: description.testFingerprint,
+      rows: {
+        raw: inputs.input.rows,
+        clean: description.rows.train + description.rows.val + description.rows.test,
+        ...description.rows,
+      },
+      primary: {
+        metric: primaryMetric,
+        val: metricValue(evaluation.model.val, primaryMetric),
+        test: metricValue(evaluation.model.test, primaryMetric),
+      },
+      stages: lineage.stages,
+      lineage: lineage.nodes,
+    };
+    if (context.record === false) {
+      return { run: { id: record.id, dir: null, record: { ...record, artifacts: {} } } };
+    }
+    const reports = {
+      validation: inputs.validation,
+      cleaning: inputs.cleaning,
+      selection: features.selection,
+    };
+    const metrics = { primary_metric: primaryMetric, ...evaluation };
+    const configYaml = configToYaml(config, root);
+    const written = await writeRunFolder(config.registry.experiments_dir, record, async (dir) => {
+      const json = (name: string, value: unknown) =>
+        Deno.writeTextFile(`${dir}/${name}`, JSON.stringify(value, null, 2) + "\n");
+      await Deno.writeTextFile(`${dir}/config.yaml`, configYaml);
+      await json("schema.json", description.signature);
+      await json("features.json", {
+        pipeline: features.pipeline.toJSON(),
+        selector: features.selector?.toJSON() ?? null,
+        names: features.names,
+      });
+      await json("cleaning.json", { state: inputs.cleaning_state });
+      await model.save(`${dir}/model`);
+      await json("metrics.json", metrics);
+      await json("history.json", history);
+      await json("profile.json", description.profile);
+      await json("reports.json", reports);
+      // Written with the run, so a finished run always has its report; it stays out of the
+      // checksums (RUN_REPORT_FILE) because `deno task report` may rebuild it.
+      await Deno.writeTextFile(
+        `${dir}/${RUN_REPORT_FILE}`,
+        await buildRunReport({
+          record,
+          configYaml,
+          target: config.data.target,
+          metrics,
+          history,
+          reports,
+          model,
+          names: features.names,
+          inputColumns: features.pipeline.inputColumns(),
+        }, { test: { x: features.x.test, y: features.y.test }, logger: context.logger }),
+      );
+    });
+    context.logger.info("Recorded run {id} in {dir}", {
+      id: written.record.id,
+      dir: written.dir,
+    });
+    return { run: { id: written.record.id, dir: written.dir, record: written.record } };
+  },
+});
+
+async function gitState(root: string): Promise<RunRecord["git"]> {
+  const run = async (args: string[]) => {
+    try {
+      const out = await new Deno.Command("git", {
+        args,
+        cwd: root,
+        stdout: "piped",
+        stderr: "null",
+      })
+        .output();
+      return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
+    } catch {
+      return null; // git is not installed: the run records that it does not know.
+    }
+  };
+  const commit = await run(["rev-parse", "HEAD"]);
+  const status = commit === null
+    ? null
+    : await run(["status", "--porcelain", "--untracked-files=no"]);
+  return { commit, dirty: status === null ? null : status.length > 0 };
+}

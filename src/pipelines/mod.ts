@@ -14,6 +14,7 @@ export type {
 export {
   buildTargets,
   codeVersion,
+  configSlice,
   DATASETS,
   defineNode,
   evaluateSplits,

@@ -45,12 +45,19 @@ import {
   scoreRows,
 } from "../../src/pipelines/mod.ts";
 import type { RunArtifacts } from "../../src/pipelines/mod.ts";
-import { captureLogs, Random } from "../../src/utils/mod.ts";
+import { STAGE_CACHE_DIR } from "../../src/pipelines/mod.ts";
+import {
+  CACHE_ENTRY_FILE,
+  isCacheKey,
+  readCachedFile,
+  readCacheEntry,
+} from "../../src/pipelines/cache/mod.ts";
+import { captureLogs, getProjectLogger, Random } from "../../src/utils/mod.ts";
 import { listDir, makeTempProject, REPO_ROOT } from "./project.ts";
 import { runTask, taskArgs } from "./tasks.ts";
 
 /** The commands the harness kills. */
-export type KilledCommand = "train" | "promote" | "predict";
+export type KilledCommand = "train" | "train cache" | "promote" | "predict";
 
 /** Options of the kill scenarios. */
 export interface KillOptions {
@@ -411,6 +418,86 @@ export async function killTrain(options: KillOptions = {}): Promise<CrashReport>
   checks += 3;
   await Deno.remove(root, { recursive: true }).catch(() => {}); // kept on failure
   return report("train", seed, reference, records, checks, leftovers, leftovers, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// train: the stage cache
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Kills `deno task train` while it writes stage-cache entries (each kill starts from a cache
+ * without complete entries, so every run writes all of them). After each kill every complete
+ * entry holds exactly the files of the reference run's entry of the same key, each verifying
+ * against its recorded sha256; partial entries are never complete-looking. The next `train`
+ * removes the partial folders, and the one after takes every data and feature stage from the
+ * cache.
+ *
+ * @param options kills, seed and progress callback
+ * @returns the report
+ * @throws {AssertionError} naming the kill when an invariant fails
+ * @example
+ * ```ts
+ * const report = await killTrainCache({ kills: 6, seed: 7 });
+ * ```
+ */
+export async function killTrainCache(options: KillOptions = {}): Promise<CrashReport> {
+  const { kills, seed, onKill } = { ...DEFAULT_KILL_OPTIONS, ...options };
+  const root = await makeTempProject();
+  const cache = `${root}/${STAGE_CACHE_DIR}`;
+  const args = ["--set", "training.epochs=2"];
+  const isPartial = (name: string) => name.startsWith(".partial-");
+  const reference = await measure("train", args, root, cache, isPartial);
+  const expected = new Map<string, unknown>();
+  for (const key of listDir(cache).filter(isCacheKey)) {
+    expected.set(
+      key,
+      JSON.parse(Deno.readTextFileSync(`${cache}/${key}/${CACHE_ENTRY_FILE}`)).files,
+    );
+  }
+  assert.ok(expected.size >= 8, `the reference run cached ${expected.size} entries`);
+  const records: KillRecord[] = [];
+  let checks = 0;
+  for (const [index, plan] of killPlans(kills, reference.ms, reference.window, seed).entries()) {
+    for (const key of listDir(cache).filter(isCacheKey)) {
+      await Deno.remove(`${cache}/${key}`, { recursive: true });
+    }
+    const marker = newEntryIn(cache, isPartial);
+    const spawned = await spawnAndKill("train", args, root, plan, marker);
+    const where =
+      `train (cache) kill ${index} ${plan.delayMs} ms after ${plan.anchor} (seed ${seed})`;
+    if (!spawned.killed) assert.equal(spawned.code, 0, `${where}: ${spawned.stderr}`);
+    const complete = listDir(cache).filter(isCacheKey);
+    for (const key of complete) {
+      const manifest = await readCacheEntry(cache, key, getProjectLogger("pipeline"));
+      assert.ok(manifest, `${where}: entry ${key} has no readable manifest`);
+      assert.deepEqual(manifest.files, expected.get(key), `${where}: entry ${key} differs`);
+      for (const file of Object.keys(manifest.files)) await readCachedFile(cache, manifest, file);
+      checks += 2;
+    }
+    const outcome = !spawned.killed
+      ? "finished before the kill"
+      : complete.length === expected.size
+      ? "every entry complete"
+      : listDir(cache).some(isPartial)
+      ? `${complete.length} complete entries and a partial one`
+      : `${complete.length} complete entries`;
+    const record = { index, ...plan, killed: spawned.killed, outcome };
+    records.push(record);
+    onKill?.(record);
+  }
+  const leftovers = listDir(cache).filter(isPartial).length;
+  await sleep(2_100);
+  const next = await runTask("train", args, root);
+  assert.equal(next.code, 0, next.stderr);
+  assert.deepEqual(listDir(cache).filter(isPartial), [], "the next train removes every leftover");
+  const warm = await runTask("train", args, root);
+  assert.equal(warm.code, 0, warm.stderr);
+  for (const node of ["load", "split", "clean_splits", "derive", "fit_features"]) {
+    assert.match(warm.stdout, new RegExp(`^${node} +cached`, "m"), warm.stdout);
+  }
+  checks += 3;
+  await Deno.remove(root, { recursive: true }).catch(() => {});
+  return report("train cache", seed, reference, records, checks, leftovers, leftovers, 0);
 }
 
 // ---------------------------------------------------------------------------------------------

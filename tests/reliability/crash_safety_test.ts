@@ -9,6 +9,7 @@ import {
   killPredict,
   killPromote,
   killTrain,
+  killTrainCache,
   staleLockRecovery,
 } from "../_helpers/crash.ts";
 
@@ -18,6 +19,12 @@ console.log(`crash safety seed ${SEED} (replay with RELIABILITY_SEED=${SEED})`);
 
 Deno.test("killing deno task train at any point leaves only complete runs that load and predict, and the next train cleans up", async () => {
   const report = await killTrain({ kills: KILLS, seed: SEED });
+  assert.equal(report.records.length, KILLS);
+  assert.equal(report.cleaned, report.leftovers);
+});
+
+Deno.test("killing deno task train while it writes the stage cache leaves only complete, verified entries, and the next train cleans up", async () => {
+  const report = await killTrainCache({ kills: KILLS, seed: SEED });
   assert.equal(report.records.length, KILLS);
   assert.equal(report.cleaned, report.leftovers);
 });

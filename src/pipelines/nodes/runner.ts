@@ -13,6 +13,7 @@
  */
 import { ArtifactError } from "../../errors.ts";
 import { canonicalJson, sha256Hex } from "../../utils/mod.ts";
+import type { Logger } from "../../utils/mod.ts";
 import {
   discardCacheEntry,
   readCachedFile,
@@ -194,7 +195,7 @@ export async function runPipeline<T extends DatasetName>(
   context: NodeContext,
   options: RunPipelineOptions<T>,
 ): Promise<PipelineResult<T>> {
-  const cacheDir = options.cacheDir ?? null;
+  const cacheDir = await usableCacheDir(options.cacheDir ?? null, context.logger);
   const given = options.given ?? {};
   const givenNames = Object.keys(given);
   const plan = await planPipeline(nodes, context, { cacheDir, given: givenNames });
@@ -388,6 +389,21 @@ function inputKeys(
   return Object.fromEntries(
     planned.node.inputs.map((input) => [input, byOutput.get(input)?.key ?? ""]),
   );
+}
+
+/** The cache folder, created when missing; `null` (with one warning) when it cannot be. */
+async function usableCacheDir(dir: string | null, logger: Logger): Promise<string | null> {
+  if (dir === null) return null;
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    return dir;
+  } catch (cause) {
+    logger.warning(
+      "Cannot use the stage cache under {dir}: {error}; every stage runs and nothing is cached (check that the folder is writable, or run with --no-cache)",
+      { dir, error: (cause as Error).message },
+    );
+    return null;
+  }
 }
 
 const codeVersions = new Map<string, Promise<string>>();

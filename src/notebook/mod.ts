@@ -6,24 +6,22 @@
  * @module
  */
 export {
-  checkNotebookParameters,
   DEFAULT_RUN_NOTEBOOK_OPTIONS,
-  INJECTED_PARAMETERS_TAG,
   NotebookExecutionError,
+  RUN_ID_TEXT_PATTERN,
+  runNotebook,
+} from "./runner.ts";
+export type { NotebookFailureReason, NotebookResult, RunNotebookOptions } from "./runner.ts";
+export {
+  checkNotebookParameters,
+  INJECTED_PARAMETERS_TAG,
   PARAMETERS_TAG,
   parseParameterArgs,
   readNotebookParameters,
   readParameters,
-  resolveNotebooks,
-  RUN_ID_TEXT_PATTERN,
-  runNotebook,
-} from "./runner.ts";
-export type {
-  NotebookFailureReason,
-  NotebookResult,
-  ParameterDeclaration,
-  RunNotebookOptions,
-} from "./runner.ts";
+} from "./parameters.ts";
+export type { ParameterDeclaration } from "./parameters.ts";
+export { resolveNotebooks } from "./resolve_notebooks.ts";
 // -- display helpers (exports added below this line)
 export {
   chartBundle,

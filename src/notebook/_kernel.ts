@@ -11,6 +11,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { resolve } from "node:path";
 import type { Logger } from "../utils/mod.ts";
 import { ZmtpSocket } from "./_zmtp.ts";
+import { errorText, isRecord } from "./_util.ts";
 
 /** The header of a Jupyter message. */
 export interface MessageHeader {
@@ -666,12 +667,4 @@ export function kernelStderrLines(stderr: string): string[] {
 export function stripAnsi(text: string): string {
   // deno-lint-ignore no-control-regex
   return text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07/g, "");
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

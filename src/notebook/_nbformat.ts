@@ -9,6 +9,7 @@
  */
 import { ArtifactError } from "../errors.ts";
 import type { JupyterMessage } from "./_kernel.ts";
+import { errorText, isRecord } from "./_util.ts";
 
 /** A multiline string as nbformat stores it: one string, or a list of lines. */
 export type MultilineString = string | string[];
@@ -386,12 +387,4 @@ function sortKeys(value: unknown): unknown {
 
 function isJsonMime(mime: string): boolean {
   return mime === "application/json" || mime.endsWith("+json");
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { errorText } from "./_util.ts";
 
 /** The socket types this transport speaks. */
 export type ZmtpSocketType = "DEALER" | "SUB";
@@ -419,8 +420,4 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
     offset += part.length;
   }
   return bytes;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

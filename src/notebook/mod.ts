@@ -6,44 +6,32 @@
  * @module
  */
 export {
-  checkNotebookParameters,
   DEFAULT_RUN_NOTEBOOK_OPTIONS,
-  INJECTED_PARAMETERS_TAG,
   NotebookExecutionError,
+  RUN_ID_TEXT_PATTERN,
+  runNotebook,
+} from "./runner.ts";
+export type { NotebookFailureReason, NotebookResult, RunNotebookOptions } from "./runner.ts";
+export {
+  checkNotebookParameters,
+  INJECTED_PARAMETERS_TAG,
   PARAMETERS_TAG,
   parseParameterArgs,
   readNotebookParameters,
   readParameters,
-  resolveNotebooks,
-  RUN_ID_TEXT_PATTERN,
-  runNotebook,
-} from "./runner.ts";
-export type {
-  NotebookFailureReason,
-  NotebookResult,
-  ParameterDeclaration,
-  RunNotebookOptions,
-} from "./runner.ts";
+} from "./parameters.ts";
+export type { ParameterDeclaration } from "./parameters.ts";
+export { resolveNotebooks } from "./resolve_notebooks.ts";
 // -- display helpers (exports added below this line)
 export {
-  chartBundle,
   DEFAULT_DISPLAY_OPTIONS,
-  DEFAULT_LIVE_TRAINING_OPTIONS,
-  DEFAULT_SHOW_OPTIONS,
-  DEFAULT_TABLE_OPTIONS,
   defaultSink,
   display,
   HTML_MIME,
   isJupyterKernel,
   jupyterSink,
-  liveTrainingDisplay,
   RUN_MIME,
-  runBundle,
-  show,
-  showRun,
-  showTable,
   SVG_MIME,
-  tableBundle,
   TEXT_MIME,
   textSink,
   VEGA_LITE_MIME,
@@ -54,10 +42,13 @@ export type {
   DisplaySink,
   DisplayTarget,
   JupyterBroadcast,
-  LiveTrainingDisplay,
-  LiveTrainingOptions,
-  ShowOptions,
-  TableOptions,
 } from "./display.ts";
+export { chartBundle, DEFAULT_SHOW_OPTIONS, show } from "./show_chart.ts";
+export type { ShowOptions } from "./show_chart.ts";
+export { DEFAULT_TABLE_OPTIONS, showTable, tableBundle } from "./show_table.ts";
+export type { TableOptions } from "./show_table.ts";
+export { runBundle, showRun } from "./show_run.ts";
+export { DEFAULT_LIVE_TRAINING_OPTIONS, liveTrainingDisplay } from "./live_training.ts";
+export type { LiveTrainingDisplay, LiveTrainingOptions } from "./live_training.ts";
 export { DEFAULT_RELOAD_OPTIONS, reloadInfo, reloadSrc } from "./reload.ts";
 export type { ReloadInfo, ReloadOptions, SrcModule } from "./reload.ts";

@@ -87,7 +87,7 @@ const STATE_KEY = Symbol.for("deno-mlops.notebook.reload");
  *   loaded before stays in use: fix the file and call it again
  * @example
  * ```ts
- * // edit src/viz/data_charts.ts, then re-run the notebook's setup cell:
+ * // edit src/viz/distribution_charts.ts, then re-run the notebook's setup cell:
  * const { plotHistogram, show } = await reloadSrc();
  * ```
  */

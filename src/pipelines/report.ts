@@ -24,35 +24,29 @@ import type { ListRunsOptions, TrainingHistory } from "../models/mod.ts";
 import { ArtifactError, DataValidationError, SchemaMismatchError } from "../errors.ts";
 import { fingerprintFrame, getProjectLogger, pathExists } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
-import { buildRunReport, buildRunsPage } from "./_report_html.ts";
-import type {
-  RunReportInput,
-  RunReports,
-  RunsPageInput,
-  RunsPageRun,
-  RunsPageStudy,
-} from "./_report_html.ts";
+import { buildRunReport } from "./_report_html.ts";
+import type { RunReportInput, RunReports } from "./_report_html.ts";
+import { buildRunsPage } from "./_runs_page_html.ts";
+import type { RunsPageInput, RunsPageRun, RunsPageStudy } from "./_runs_page_html.ts";
 import { featureMatrixForRun, openRunArtifacts, targetsForRun } from "./run_artifacts.ts";
 import type { RunArtifacts } from "./run_artifacts.ts";
 import { prepareData } from "./training_pipeline.ts";
 import { formatTrialParams, listStudyIds, readStudy } from "./tune.ts";
 
-export {
-  buildRunReport,
-  buildRunsPage,
-  DEFAULT_RUN_REPORT_OPTIONS,
-  DEFAULT_RUNS_PAGE_OPTIONS,
-} from "./_report_html.ts";
+export { buildRunReport, DEFAULT_RUN_REPORT_OPTIONS } from "./_report_html.ts";
 export type {
   MetricsBySplit,
   RunReportInput,
   RunReportOptions,
   RunReports,
+} from "./_report_html.ts";
+export { buildRunsPage, DEFAULT_RUNS_PAGE_OPTIONS } from "./_runs_page_html.ts";
+export type {
   RunsPageInput,
   RunsPageOptions,
   RunsPageRun,
   RunsPageStudy,
-} from "./_report_html.ts";
+} from "./_runs_page_html.ts";
 
 /** The config paths shown as hyperparameters besides every `model.params.*`. */
 export const RUNS_PAGE_TRAINING_KEYS: readonly string[] = [

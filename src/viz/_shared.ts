@@ -238,3 +238,24 @@ export function show(value: unknown): string {
   if (value === undefined) return "undefined";
   return Object.prototype.toString.call(value);
 }
+
+/**
+ * Indexes to keep of `n` points, at most `max`: all when `n <= max`, else `round(j·(n-1)/(m-1))`
+ * for evenly spaced `j`, always with the first and last, and with `must` (when >= 0) in place
+ * of its nearest neighbour.
+ */
+export function thinIndices(n: number, max: number, must: number): number[] {
+  if (n <= max) return Array.from({ length: n }, (_, i) => i);
+  const picked = new Set<number>();
+  const slots = must >= 0 && must !== 0 && must !== n - 1 ? max - 1 : max;
+  for (let j = 0; j < slots; j++) picked.add(Math.round((j * (n - 1)) / (slots - 1)));
+  if (must >= 0) picked.add(must);
+  return [...picked].sort((a, b) => a - b);
+}
+
+/** Returns `base`, prefixed with `_` until it names none of `taken` (a free column name). */
+export function uniqueName(base: string, taken: readonly string[]): string {
+  let name = base;
+  while (taken.includes(name)) name = `_${name}`;
+  return name;
+}

@@ -12,57 +12,56 @@ export { DEFAULT_CHART_OPTIONS, FONT, MAX_INLINE_ROWS, PALETTE, PRIMARY, THEME }
 export type { ChartOptions } from "./theme.ts";
 export {
   DEFAULT_BOX_PLOT_OPTIONS,
-  DEFAULT_CORRELATION_OPTIONS,
   DEFAULT_COUNTS_OPTIONS,
   DEFAULT_HISTOGRAM_OPTIONS,
-  DEFAULT_MISSING_VALUES_OPTIONS,
-  DEFAULT_PAIR_GRID_OPTIONS,
-  DEFAULT_SCATTER_OPTIONS,
   plotBox,
-  plotCorrelation,
   plotCounts,
   plotHistogram,
-  plotMissingValues,
+} from "./distribution_charts.ts";
+export type { BoxPlotOptions, CountsOptions, HistogramOptions } from "./distribution_charts.ts";
+export {
+  DEFAULT_CORRELATION_OPTIONS,
+  DEFAULT_PAIR_GRID_OPTIONS,
+  DEFAULT_SCATTER_OPTIONS,
+  plotCorrelation,
   plotPairGrid,
   plotScatter,
-} from "./data_charts.ts";
+} from "./relation_charts.ts";
+export type { CorrelationOptions, PairGridOptions, ScatterOptions } from "./relation_charts.ts";
+export { DEFAULT_MISSING_VALUES_OPTIONS, plotMissingValues } from "./missing_values_chart.ts";
+export type { MissingValuesOptions } from "./missing_values_chart.ts";
+export {
+  DEFAULT_LEARNING_CURVES_OPTIONS,
+  DEFAULT_RUN_COMPARISON_OPTIONS,
+  plotLearningCurves,
+  plotRunComparison,
+} from "./training_charts.ts";
 export type {
-  BoxPlotOptions,
-  CorrelationOptions,
-  CountsOptions,
-  HistogramOptions,
-  MissingValuesOptions,
-  PairGridOptions,
-  ScatterOptions,
-} from "./data_charts.ts";
+  EpochPoint,
+  LearningCurveInput,
+  LearningCurvesOptions,
+  RunComparisonOptions,
+  RunMetric,
+} from "./training_charts.ts";
 export {
   DEFAULT_CONFUSION_MATRIX_OPTIONS,
-  DEFAULT_FEATURE_SCORES_OPTIONS,
-  DEFAULT_LEARNING_CURVES_OPTIONS,
-  DEFAULT_PREDICTION_PLOT_OPTIONS,
   DEFAULT_ROC_CURVES_OPTIONS,
-  DEFAULT_RUN_COMPARISON_OPTIONS,
   plotConfusionMatrix,
-  plotFeatureScores,
-  plotLearningCurves,
-  plotPredictedVsActual,
-  plotResiduals,
   plotRocCurves,
-  plotRunComparison,
-} from "./model_charts.ts";
+} from "./classification_charts.ts";
 export type {
   ConfusionMatrixInput,
   ConfusionMatrixOptions,
-  EpochPoint,
-  FeatureScore,
-  FeatureScoresOptions,
-  LearningCurveInput,
-  LearningCurvesOptions,
-  PredictionPlotOptions,
   RocCurvesOptions,
-  RunComparisonOptions,
-  RunMetric,
-} from "./model_charts.ts";
+} from "./classification_charts.ts";
+export {
+  DEFAULT_PREDICTION_PLOT_OPTIONS,
+  plotPredictedVsActual,
+  plotResiduals,
+} from "./regression_charts.ts";
+export type { PredictionPlotOptions } from "./regression_charts.ts";
+export { DEFAULT_FEATURE_SCORES_OPTIONS, plotFeatureScores } from "./feature_charts.ts";
+export type { FeatureScore, FeatureScoresOptions } from "./feature_charts.ts";
 export { countInlineRows, DEFAULT_RENDER_OPTIONS, toSVG, toVegaSpec } from "./render.ts";
 export type { RenderOptions } from "./render.ts";
 export type { TopLevelSpec } from "vega-lite";

@@ -20,7 +20,7 @@ import {
   TEXT_MIME,
   textSink,
   VEGA_LITE_MIME,
-} from "../../src/notebook/display.ts";
+} from "../../src/notebook/mod.ts";
 import { plotCounts, type TopLevelSpec } from "../../src/viz/mod.ts";
 import type { EpochLogs, TrainingHistory } from "../../src/models/mod.ts";
 import { MlpModel } from "../../src/models/mod.ts";

@@ -1,0 +1,116 @@
+/**
+ * Showing a chart in a notebook.
+ *
+ * A chart bundle carries the vega-lite spec and a rendered SVG side by side: JupyterLab and
+ * VS Code draw the vega-lite spec, the classic notebook and GitHub's notebook viewer fall back to
+ * the SVG, and the executed `.ipynb` file keeps a picture of every chart.
+ *
+ * @module
+ */
+import type { TopLevelSpec } from "vega-lite";
+import type { Logger } from "../utils/mod.ts";
+import { toSVG } from "../viz/mod.ts";
+import {
+  DEFAULT_DISPLAY_OPTIONS,
+  display,
+  type DisplayBundle,
+  type DisplayOptions,
+  SVG_MIME,
+  TEXT_MIME,
+  VEGA_LITE_MIME,
+} from "./display.ts";
+
+/** Options of {@link show} and {@link chartBundle}. */
+export interface ShowOptions extends DisplayOptions {
+  /**
+   * Where vega warnings go while rendering the SVG; `null` for the `viz` project logger.
+   * @default null
+   */
+  logger?: Logger | null;
+}
+
+/**
+ * Defaults of {@link ShowOptions}.
+ *
+ * @example
+ * ```ts
+ * await show(spec, { ...DEFAULT_SHOW_OPTIONS, displayId: "mass" });
+ * ```
+ */
+export const DEFAULT_SHOW_OPTIONS: Readonly<Required<ShowOptions>> = {
+  ...DEFAULT_DISPLAY_OPTIONS,
+  logger: null,
+};
+
+/**
+ * Builds the display bundle of a chart: the vega-lite spec, its SVG rendering and a one-line
+ * text description.
+ *
+ * @param chart a vega-lite spec with inline data, e.g. from `plotHistogram`
+ * @param options where render warnings go
+ * @returns the bundle with `application/vnd.vegalite.v5+json`, `image/svg+xml` and `text/plain`
+ * @throws {TypeError} when the spec cannot be compiled or rendered
+ * @example
+ * ```ts
+ * const bundle = await chartBundle(plotCounts(df, { column: "Island" }));
+ * bundle["image/svg+xml"]; // "<svg ..."
+ * ```
+ */
+export async function chartBundle(
+  chart: TopLevelSpec,
+  options: Pick<ShowOptions, "logger"> = {},
+): Promise<DisplayBundle> {
+  // vega tags the inline rows it ingests with a symbol key; render a copy so the caller's spec,
+  // which goes into the bundle, stays as it was built.
+  const svg = await toSVG(structuredClone(chart), { logger: options.logger ?? null });
+  const size = svgSize(svg);
+  return {
+    [VEGA_LITE_MIME]: chart,
+    [SVG_MIME]: svg,
+    [TEXT_MIME]: `Chart: ${chartTitleText(chart)}${
+      size === null ? "" : ` (${size.width}×${size.height} SVG)`
+    }`,
+  };
+}
+
+/**
+ * Shows a chart in the notebook: one display bundle with the vega-lite spec and its SVG.
+ *
+ * Outside the kernel it prints one line naming the chart (on a terminal); {@link chartBundle}
+ * builds the same bundle without showing it.
+ *
+ * @param chart a vega-lite spec with inline data, e.g. from `plotHistogram`
+ * @param options the sink, a display id to update later, where render warnings go
+ * @returns nothing, once the chart was shown
+ * @throws {TypeError} when the spec cannot be compiled or rendered
+ * @example
+ * ```ts
+ * await show(plotHistogram(data.raw, { column: "Body Mass (g)", color: "Species" }));
+ * ```
+ */
+export async function show(chart: TopLevelSpec, options: ShowOptions = {}): Promise<void> {
+  const settings = { ...DEFAULT_SHOW_OPTIONS, ...options };
+  const bundle = await chartBundle(chart, { logger: settings.logger });
+  await display(bundle, settings);
+}
+
+function chartTitleText(chart: TopLevelSpec): string {
+  const title = (chart as { title?: unknown }).title;
+  if (typeof title === "string") return `"${title}"`;
+  if (Array.isArray(title)) return `"${title.join(" ")}"`;
+  if (typeof title === "object" && title !== null) {
+    const text = (title as { text?: unknown }).text;
+    if (typeof text === "string") return `"${text}"`;
+    if (Array.isArray(text)) return `"${text.join(" ")}"`;
+  }
+  return "(untitled)";
+}
+
+function svgSize(svg: string): { width: number; height: number } | null {
+  const open = /^<svg\b[^>]*>/.exec(svg)?.[0] ?? "";
+  const width = /\bwidth="([\d.]+)"/.exec(open)?.[1];
+  const height = /\bheight="([\d.]+)"/.exec(open)?.[1];
+  return width === undefined || height === undefined
+    ? null
+    : { width: Math.round(Number(width)), height: Math.round(Number(height)) };
+}

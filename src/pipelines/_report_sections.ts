@@ -1,0 +1,199 @@
+/**
+ * The sections of a run report as HTML fragments: metrics, per-class metrics, training facts,
+ * validation and cleaning summaries, feature importance and stage timings.
+ *
+ * @module
+ */
+import type { CleaningReport, ValidationReport } from "../data/mod.ts";
+import type { PermutationImportanceResult, TrainingHistory } from "../models/mod.ts";
+import { METRIC_DIRECTIONS } from "../utils/mod.ts";
+import { direction, esc, fmt, fmtSeconds, keyValues, num, numCell, table } from "./_html.ts";
+
+/** Metrics by split, as in `metrics.json` (`SplitMetrics` objects or their parsed JSON). */
+export type MetricsBySplit = { [split in "train" | "val" | "test"]: object | null };
+
+/** Metrics by split as plain records. */
+type MetricValues = Record<"train" | "val" | "test", Record<string, unknown> | null>;
+
+/** Metrics of the model and the baseline by split, as plain records. */
+export function metricValues(
+  metrics: { primary_metric: string; model: MetricsBySplit; baseline: MetricsBySplit },
+): {
+  primary_metric: string;
+  model: MetricValues;
+  baseline: MetricValues;
+} {
+  const splits = (by: MetricsBySplit): MetricValues => ({
+    train: by?.train as Record<string, unknown> | null ?? null,
+    val: by?.val as Record<string, unknown> | null ?? null,
+    test: by?.test as Record<string, unknown> | null ?? null,
+  });
+  return {
+    primary_metric: metrics.primary_metric,
+    model: splits(metrics.model),
+    baseline: splits(metrics.baseline),
+  };
+}
+
+/** The metrics table: every metric by split, model against baseline. */
+export function metricTable(metrics: ReturnType<typeof metricValues>, primary: string): string {
+  const splits = ["train", "val", "test"] as const;
+  const names = Object.keys(METRIC_DIRECTIONS).filter((name) =>
+    splits.some((split) =>
+      metrics.model[split]?.[name] !== undefined || metrics.baseline[split]?.[name] !== undefined
+    )
+  );
+  if (names.length === 0) return `<p class="note">metrics.json holds no metrics.</p>`;
+  const rows = names.map((name) => {
+    const model = (split: (typeof splits)[number]) => num(metrics.model[split]?.[name]);
+    const base = (split: (typeof splits)[number]) => num(metrics.baseline[split]?.[name]);
+    const testValue = model("test");
+    const baseTest = base("test");
+    let delta = "";
+    if (testValue !== null && baseTest !== null) {
+      const d = testValue - baseTest;
+      const dir = METRIC_DIRECTIONS[name as keyof typeof METRIC_DIRECTIONS];
+      const better = dir === "max" ? d > 0 : d < 0;
+      const worse = dir === "max" ? d < 0 : d > 0;
+      delta = `<span class="${better ? "better" : worse ? "worse" : ""}">${d >= 0 ? "+" : ""}${
+        d.toFixed(4)
+      }${better ? " ▲" : worse ? " ▼" : ""}</span>`;
+    }
+    return [
+      `${esc(name)}${name === primary ? ' <span class="badge">primary</span>' : ""}`,
+      esc(direction(name)),
+      fmt(model("train")),
+      fmt(model("val")),
+      fmt(testValue),
+      fmt(base("val")),
+      fmt(baseTest),
+      delta,
+    ];
+  });
+  return `<p>The baseline is the <code>baseline</code> family (majority class or mean) trained on the same split. Δ is the test value minus the baseline's; ▲ marks the model better.</p>${
+    table(
+      ["metric", "better", "train", "val", "test", "baseline val", "baseline test", "Δ test"],
+      rows,
+      "metrics-table",
+    )
+  }`;
+}
+
+/** Precision, recall and F1 per class on the test split. */
+export function perClassTable(test: Record<string, unknown> | null): string {
+  const perClass = test?.["per_class"];
+  if (typeof perClass !== "object" || perClass === null) return "";
+  const rows = Object.entries(perClass as Record<string, Record<string, unknown>>).map((
+    [name, scores],
+  ) => [
+    esc(name),
+    fmt(num(scores["precision"])),
+    fmt(num(scores["recall"])),
+    fmt(num(scores["f1"])),
+    numCell(num(scores["support"]) ?? 0),
+  ]);
+  return `<h3>Per class on the test split</h3>${
+    table(["class", "precision", "recall", "f1", "support"], rows)
+  }`;
+}
+
+/** Epochs run, best epoch and how training stopped. */
+export function trainingFacts(history: TrainingHistory | null): string {
+  if (!history || !Array.isArray(history.epochs)) return "";
+  return keyValues([
+    ["epochs run", numCell(history.epochs.length)],
+    ["best epoch", numCell(history.bestEpoch)],
+    ["stopped early", history.stoppedEarly ? "yes" : "no"],
+    ["best weights restored", history.restoredBest ? "yes" : "no"],
+    ["monitored loss", esc(history.monitor ?? "")],
+    ["training time", `${fmtSeconds(history.seconds)}`],
+  ]);
+}
+
+/** What validation found, or a note when no report was recorded. */
+export function validationSummary(report: ValidationReport | null): string {
+  if (!report) return `<p class="note">No validation report recorded.</p>`;
+  const head = `<p>${numCell(report.rows)} rows × ${numCell(report.columns)} columns: ${
+    report.ok
+      ? '<span class="better">every rule holds</span>'
+      : `<span class="worse">${report.issues.length} rule(s) broken</span> (cleaning below fixes them before training)`
+  }.</p>`;
+  if (report.issues.length === 0) return head;
+  return head + table(
+    ["column", "rule", "rows", "detail"],
+    report.issues.map((issue) => [
+      esc(issue.column ?? "(table)"),
+      esc(issue.rule),
+      numCell(issue.count),
+      esc(issue.message),
+    ]),
+  );
+}
+
+/** What cleaning changed, or a note when no report was recorded. */
+export function cleaningSummary(report: CleaningReport | null): string {
+  if (!report) return `<p class="note">No cleaning report recorded.</p>`;
+  const head = `<p>${numCell(report.rowsIn)} rows in, ${numCell(report.rowsOut)} rows out (${
+    numCell(report.rowsIn - report.rowsOut)
+  } dropped).</p>`;
+  if (report.steps.length === 0) return head;
+  return head + table(
+    ["step", "column", "action", "rows"],
+    report.steps.map((step) => [
+      esc(step.step),
+      esc(step.column ?? "(all)"),
+      esc(step.action),
+      numCell(step.rows),
+    ]),
+  );
+}
+
+/** Permutation importance per input, with the baseline metric it was measured against. */
+export function importanceTable(
+  result: PermutationImportanceResult,
+  names: readonly string[],
+): string {
+  const rows = result.rows < result.totalRows
+    ? `a seeded sample of ${result.rows.toLocaleString("en-US")} of the ${
+      result.totalRows.toLocaleString("en-US")
+    } test rows`
+    : `the ${result.rows.toLocaleString("en-US")} test rows`;
+  return `<p>Baseline ${esc(result.metric)} on ${rows}: ${
+    fmt(result.baseline)
+  }. Each input (its one-hot columns together) was shuffled ${result.repeats} times; the drop is ${
+    result.direction === "max" ? "baseline − shuffled" : "shuffled − baseline"
+  }, so larger means the model relies on it more.</p>${
+    table(
+      ["input", "model columns", "mean drop", "± std"],
+      result.importances.map((entry) => [
+        esc(entry.feature),
+        entry.columns.map((j) => `<code>${esc(names[j] ?? String(j))}</code>`).join(", "),
+        fmt(entry.mean),
+        fmt(entry.std),
+      ]),
+      "importance-table",
+    )
+  }`;
+}
+
+/** Seconds per pipeline stage and its share of the total. */
+export function timingTable(stages: Record<string, number>): string {
+  const entries = Object.entries(stages ?? {}).filter(([, s]) => typeof s === "number");
+  if (entries.length === 0) return `<p class="note">No stage timings recorded.</p>`;
+  const total = entries.reduce((sum, [, s]) => sum + s, 0);
+  return table(
+    ["stage", "seconds", "share"],
+    [
+      ...entries.map(([name, s]) => [
+        esc(name),
+        `<span class="num">${s.toFixed(3)}</span>`,
+        `<span class="num">${total > 0 ? ((100 * s) / total).toFixed(1) : "0.0"}%</span>`,
+      ]),
+      [
+        "<strong>total</strong>",
+        `<span class="num"><strong>${total.toFixed(3)}</strong></span>`,
+        "",
+      ],
+    ],
+  );
+}

@@ -44,10 +44,9 @@ export { fitFeatures } from "./pipelines/mod.ts";
 export type { DerivedFeature } from "./config/mod.ts";
 
 // -- Models and training: create, fit and evaluate a model; train and record a run; search.
-export { createModel } from "./models/mod.ts";
 export { createProgressReporter } from "./models/mod.ts";
-export { evaluateModel } from "./models/mod.ts";
-export { fitOptionsFromConfig } from "./models/mod.ts";
+export { evaluateSplits } from "./pipelines/mod.ts";
+export { fitModel } from "./pipelines/mod.ts";
 export { initBackend } from "./models/mod.ts";
 export { metricValue } from "./models/mod.ts";
 export { formatTrialParams } from "./pipelines/mod.ts";
@@ -61,6 +60,12 @@ export { Random } from "./utils/mod.ts";
 export { rocCurve } from "./utils/mod.ts";
 export type { RocCurve } from "./utils/mod.ts";
 
+// -- The pipeline as nodes: what a run would take from the stage cache, and its graph.
+export { pipelineGraph } from "./pipelines/mod.ts";
+export { pipelineStatus } from "./pipelines/mod.ts";
+export { runPipeline } from "./pipelines/mod.ts";
+export { TRAINING_NODES } from "./pipelines/mod.ts";
+export type { Lineage } from "./pipelines/mod.ts";
 // -- Runs and registry: list, compare, evaluate, reproduce, report, promote and roll back runs.
 export { checkPromotionGate } from "./models/mod.ts";
 export { compareRuns } from "./models/mod.ts";

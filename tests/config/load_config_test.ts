@@ -9,6 +9,8 @@ import {
   resolveProjectPath,
 } from "../../src/config/mod.ts";
 import { ConfigError } from "../../src/errors.ts";
+// Registers the model families, whose params schemas check and default model.params.
+import "../../src/models/families/mod.ts";
 
 /** Writes a throw-away project (deno.json plus the given files) and returns its root. */
 async function makeProject(files: Record<string, string>): Promise<string> {

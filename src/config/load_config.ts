@@ -219,6 +219,7 @@ export function resolveProjectPath(root: string, path: string): string {
   if (path.length === 0) {
     throw new TypeError(`Cannot resolve a project path: the path is empty, pass a file or folder`);
   }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return path; // a URL (s3://...) is not a project path
   return isAbsolute(path) ? normalize(path) : resolve(root, path);
 }
 

@@ -15,6 +15,7 @@ import { configToYaml } from "../config/mod.ts";
 import {
   applyCleaning,
   deriveTarget,
+  fingerprintData,
   fitCleaning,
   inputSignature,
   loadDataset,
@@ -44,12 +45,7 @@ import type {
   TrainingHistory,
 } from "../models/mod.ts";
 import { ConfigError, DataValidationError, SchemaMismatchError } from "../errors.ts";
-import {
-  fingerprintFile,
-  fingerprintFrame,
-  frameToMatrix,
-  getProjectLogger,
-} from "../utils/mod.ts";
+import { fingerprintFrame, frameToMatrix, getProjectLogger } from "../utils/mod.ts";
 import type { Logger, Matrix } from "../utils/mod.ts";
 import { buildRunReport } from "./_report_html.ts";
 
@@ -167,7 +163,7 @@ export async function prepareData(
   // timed with cleaning (as the raw polars floor of bench/run.ts times its label).
   const rule = config.data.derive_target;
   const raw = rule ? timed("clean", () => deriveTarget(loaded, rule, target)) : loaded;
-  const file = await fingerprintFile(config.data.path);
+  const file = await fingerprintData(config.data.path);
   logger.info("Loaded {rows} rows × {cols} columns from {path}", {
     rows: raw.height,
     cols: raw.width,

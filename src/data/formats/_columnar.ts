@@ -1,14 +1,13 @@
 /**
- * Shared by the columnar binary formats, Parquet and Arrow IPC: a lazy scan that reads only the
- * columns kept, and batches read slice by slice with their own types.
+ * Shared by the columnar binary formats, Parquet and Arrow IPC: a format is built from the
+ * function that opens a file lazily, and gets a reader that reads only the columns kept, a
+ * lazy scan, and batches read slice by slice with their own types.
  *
  * @module
  */
-import pl from "nodejs-polars";
 import type { DataFrame, LazyDataFrame } from "nodejs-polars";
-import { Buffer } from "node:buffer";
 import { ArtifactError } from "../../errors.ts";
-import type { DataFile, FormatReadOptions, RowBatch } from "./_registry.ts";
+import type { DataFile, DataFormatEntry, RowBatch } from "./_registry.ts";
 import {
   checkOverrideColumns,
   collect,
@@ -17,31 +16,68 @@ import {
   wrapPolars,
 } from "./_checks.ts";
 
-/**
- * Reads a Parquet or Arrow file, only the columns kept.
- *
- * @param file the opened file
- * @param options the columns kept and the dtype overrides (checked against the file's columns)
- * @returns the frame
- */
-export function readColumnar(file: DataFile, options: FormatReadOptions): DataFrame {
-  const lazy = scanColumnar(file);
-  checkOverrideColumns(file, lazy.columns, options.dtypes);
-  const keep = options.columns === null
-    ? null
-    : selectedColumns(file, lazy.columns, options.columns);
-  return collect(file, keep === null ? lazy : lazy.select(keep));
+/** How a columnar format opens a file: the lazy frame, and a fallback when that fails. */
+export interface ColumnarOpeners {
+  /** Opens the file lazily, e.g. `pl.scanParquet`. */
+  scan(path: string): LazyDataFrame;
+  /** Tried when `scan` fails (an Arrow IPC stream, say); `null` when it does not apply. */
+  fallback(path: string): LazyDataFrame | null;
 }
 
 /**
- * Yields the rows of a Parquet or Arrow file in slices of `batchRows` rows.
+ * Builds the entry of a columnar format from its openers.
  *
- * @param file the opened file
- * @param batchRows rows per batch
- * @returns the batches
+ * @param name the format name
+ * @param extensions its file extensions
+ * @param openers how it opens a file
+ * @returns the format entry
+ * @example
+ * ```ts
+ * const PARQUET_FORMAT = columnarFormat("parquet", [".parquet"], { scan: (p) => pl.scanParquet(p), fallback: () => null });
+ * ```
  */
-export async function* columnarBatches(
+export function columnarFormat(
+  name: string,
+  extensions: readonly string[],
+  openers: ColumnarOpeners,
+): DataFormatEntry {
+  const lazy = (file: DataFile) => openColumnar(file, openers);
+  return {
+    name,
+    extensions,
+    read(file, options): DataFrame {
+      const scan = lazy(file);
+      checkOverrideColumns(file, scan.columns, options.dtypes);
+      const keep = options.columns === null
+        ? null
+        : selectedColumns(file, scan.columns, options.columns);
+      return collect(file, keep === null ? scan : scan.select(keep));
+    },
+    scan: (file, options) => columnarBatches(file, lazy, options.batchRows),
+    lazy,
+  };
+}
+
+function openColumnar(file: DataFile, openers: ColumnarOpeners): LazyDataFrame {
+  try {
+    const lazy = openers.scan(file.path);
+    void lazy.columns; // reads the footer, so a corrupt file fails here
+    return lazy;
+  } catch (cause) {
+    let fallback: LazyDataFrame | null = null;
+    try {
+      fallback = openers.fallback(file.path);
+    } catch {
+      // fall through to the scan's error, which names the file format
+    }
+    if (fallback !== null) return fallback;
+    throw wrapPolars(file, cause);
+  }
+}
+
+async function* columnarBatches(
   file: DataFile,
+  open: (file: DataFile) => LazyDataFrame,
   batchRows: number,
 ): AsyncGenerator<RowBatch> {
   for (let offset = 0;; offset += batchRows) {
@@ -61,45 +97,5 @@ export async function* columnarBatches(
     }
     yield { frame, firstRow: offset + 1 };
     if (frame.height < batchRows) return;
-  }
-}
-
-function open(file: DataFile): LazyDataFrame {
-  return file.format === "parquet"
-    ? pl.scanParquet(file.path)
-    : pl.scanIPC(file.path) as ReturnType<typeof pl.scanParquet>;
-}
-
-/**
- * Opens a Parquet or Arrow IPC file (or stream) lazily; a corrupt file fails here.
- *
- * @param file the opened file
- * @returns the lazy frame
- */
-export function scanColumnar(file: DataFile): LazyDataFrame {
-  try {
-    const lazy = open(file);
-    void lazy.columns; // reads the footer, so a corrupt file fails here
-    return lazy;
-  } catch (cause) {
-    if (file.format === "arrow" && isIpcStream(file.path)) {
-      try {
-        return pl.readIPCStream(Buffer.from(Deno.readFileSync(file.path))).lazy();
-      } catch {
-        // fall through to the scan's error, which names the file format
-      }
-    }
-    throw wrapPolars(file, cause);
-  }
-}
-
-/** Arrow IPC streams (as opposed to files) start with the 0xFFFFFFFF continuation marker. */
-function isIpcStream(path: string): boolean {
-  const handle = Deno.openSync(path);
-  try {
-    const head = new Uint8Array(4);
-    return handle.readSync(head) === 4 && head.every((byte) => byte === 0xff);
-  } finally {
-    handle.close();
   }
 }

@@ -3,14 +3,11 @@
  *
  * @module
  */
-import type { DataFormatEntry } from "./_registry.ts";
-import { columnarBatches, readColumnar, scanColumnar } from "./_columnar.ts";
+import pl from "nodejs-polars";
+import { columnarFormat } from "./_columnar.ts";
 
 /** The `parquet` format. */
-export const PARQUET_FORMAT: DataFormatEntry = {
-  name: "parquet",
-  extensions: [".parquet"],
-  read: readColumnar,
-  scan: (file, options) => columnarBatches(file, options.batchRows),
-  lazy: (file) => scanColumnar(file),
-};
+export const PARQUET_FORMAT = columnarFormat("parquet", [".parquet"], {
+  scan: (path) => pl.scanParquet(path),
+  fallback: () => null,
+});

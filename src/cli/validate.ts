@@ -15,6 +15,8 @@ import {
   formatValidationReport,
   inferSchema,
   loadDataset,
+  LOCAL_SCHEME,
+  locationScheme,
   schemaToYaml,
   validate,
 } from "../data/mod.ts";
@@ -57,7 +59,9 @@ await runTask("validate", async () => {
     ...configOptionsFromArgs(args),
     env: Deno.env.toObject(),
   });
-  const path = relative(root, config.data.path);
+  const path = locationScheme(config.data.path) === LOCAL_SCHEME
+    ? relative(root, config.data.path)
+    : config.data.path;
   let frame = loadDataset(config.data.path, config.data);
   let cleaning: CleaningReport | null = null;
   if (afterClean) {

@@ -31,7 +31,14 @@ import {
 import type { z } from "zod";
 import { ConfigError, type ConfigIssue, didYouMean } from "../errors.ts";
 import { hashJson } from "../utils/mod.ts";
-import { type Config, LoggingFileSchema, MainConfigSchema, ModelFileSchema } from "./schema.ts";
+import {
+  type Config,
+  DEFAULT_MODEL_FAMILY,
+  LoggingFileSchema,
+  MainConfigSchema,
+  ModelFileSchema,
+  modelFileSchema,
+} from "./schema.ts";
 
 // ---------------------------------------------------------------- public types
 
@@ -212,6 +219,7 @@ export function resolveProjectPath(root: string, path: string): string {
   if (path.length === 0) {
     throw new TypeError(`Cannot resolve a project path: the path is empty, pass a file or folder`);
   }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return path; // a URL (s3://...) is not a project path
   return isAbsolute(path) ? normalize(path) : resolve(root, path);
 }
 
@@ -731,6 +739,9 @@ function checkFileSections(
 function mergeLayer(target: Layer, source: Layer, path: PathSegment[]): void {
   const into = getAt(target.tree, path) as TreeMap;
   const from = getAt(source.tree, path) as TreeMap;
+  if (path.length === 0 && isTreeMap(from["model"])) {
+    dropParamsOfOtherFamily(target, from["model"]["family"]);
+  }
   for (const key of Object.keys(from)) {
     const childPath = [...path, key];
     const childKey = pathKey(childPath);
@@ -747,6 +758,24 @@ function mergeLayer(target: Layer, source: Layer, path: PathSegment[]): void {
     for (const [k, origin] of source.origins) {
       if (isSameOrBelow(k, childKey)) target.origins.set(k, origin);
     }
+  }
+}
+
+/**
+ * A layer that changes `model.family` drops the params, and the `model.params.*` search spaces,
+ * set below it for the previous family: they do not apply to the new one.
+ */
+function dropParamsOfOtherFamily(target: Layer, family: TreeValue | undefined): void {
+  const model = target.tree["model"];
+  if (family === undefined) return;
+  if (((isTreeMap(model) ? model["family"] : undefined) ?? DEFAULT_MODEL_FAMILY) === family) return;
+  if (isTreeMap(model)) delete model["params"];
+  clearOrigins(target.origins, pathKey(["model", "params"]));
+  const search = target.tree["search"];
+  if (!isTreeMap(search)) return;
+  for (const key of Object.keys(search).filter((k) => k.startsWith("model.params"))) {
+    delete search[key];
+    clearOrigins(target.origins, pathKey(["search", key]));
   }
 }
 
@@ -791,6 +820,7 @@ function applyOverride(
     fail(`cannot parse the value as YAML: ${detail}`);
     return;
   }
+  if (formatPath(segments) === "model.family") dropParamsOfOtherFamily(target, value);
 
   let container: TreeMap | TreeValue[] = target.tree;
   for (let i = 0; i < segments.length; i++) {
@@ -1047,7 +1077,7 @@ function validateTree(layer: Layer, issues: LocatedIssue[]): Config | undefined 
   }
   const results = [
     MainConfigSchema.safeParse(main),
-    ModelFileSchema.safeParse(model),
+    modelFileSchema().safeParse(model),
     LoggingFileSchema.safeParse(logging),
   ] as const;
   for (const result of results) {
@@ -1253,7 +1283,7 @@ function unwrap(schema: unknown): unknown {
 function schemaAtPath(path: readonly PathSegment[], tree: TreeMap): unknown {
   const [first, ...rest] = path;
   if (typeof first !== "string" || !Object.hasOwn(SECTION_SCHEMAS, first)) return undefined;
-  let schema: unknown = SECTION_SCHEMAS[first];
+  let schema: unknown = first === "model" ? modelFileSchema().shape.model : SECTION_SCHEMAS[first];
   let value: TreeValue | undefined = tree[first];
   for (const segment of rest) {
     schema = childSchema(schema, segment, value);

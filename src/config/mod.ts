@@ -23,11 +23,11 @@ export {
 } from "./load_config.ts";
 export type { LoadConfigOptions, LoadedConfig } from "./load_config.ts";
 export {
-  ACTIVATIONS,
   CleaningConfigSchema,
   ColumnRulesSchema,
   DATA_FORMATS,
   DataConfigSchema,
+  DEFAULT_MODEL_FAMILY,
   DerivedFeatureSchema,
   DTYPES,
   FeaturesConfigSchema,
@@ -36,8 +36,11 @@ export {
   MainConfigSchema,
   ModelConfigSchema,
   ModelFileSchema,
+  modelFileSchema,
+  modelParamsFamilies,
   NullStrategySchema,
   ProjectConfigSchema,
+  registerModelParams,
   RegistryConfigSchema,
   SearchSpaceSchema,
   SelectorSpecSchema,

@@ -264,29 +264,86 @@ export const MainConfigSchema = z.strictObject({
 
 // ---------------------------------------------------------------- model_config.yaml
 
-/** Activations the MLP accepts (names as tfjs spells them). */
-export const ACTIVATIONS = ["relu", "elu", "selu", "tanh", "sigmoid", "softplus", "swish"] as const;
+/** The family `model.family` names when no config file sets it. */
+export const DEFAULT_MODEL_FAMILY = "mlp";
 
-/** `model`: which family and its hyperparameters. */
-export const ModelConfigSchema = z.discriminatedUnion("family", [
-  z.strictObject({
-    family: z.literal("mlp"),
-    params: z.strictObject({
-      hidden_units: z.array(positiveInt).min(1).default([32, 16]),
-      activation: z.enum(ACTIVATIONS).default("relu"),
-      dropout: z.number().min(0).lt(1).default(0),
-      l2: z.number().min(0).default(0),
-    }).prefault({}),
-  }),
-  z.strictObject({
-    family: z.literal("linear"),
-    params: z.strictObject({ l2: z.number().min(0).default(0) }).prefault({}),
-  }),
-  z.strictObject({
-    family: z.literal("baseline"),
-    params: z.strictObject({}).prefault({}),
-  }),
-]);
+/**
+ * `model`: which family and its hyperparameters. The shape is the same for every family; each
+ * family's own params schema (registered with {@link registerModelParams}) checks and defaults
+ * `params` while the config is loaded, so a bad value is reported at `model.params.<key>`.
+ */
+export const ModelConfigSchema = z.strictObject({
+  family: z.string().min(1),
+  params: z.record(z.string(), z.unknown()).prefault({}),
+});
+
+/** The params schema of each model family, keyed by family name; filled by the model layer. */
+const MODEL_PARAMS = new Map<string, z.ZodType>();
+let modelFileCache: typeof ModelFileSchema | null = null;
+
+/**
+ * Registers the params schema of a model family, so that config loading checks and defaults
+ * `model.params` for it. The model layer calls this for each family it registers; the config
+ * layer itself knows no family.
+ *
+ * @param family the name written in `model.family`, e.g. `"mlp"`
+ * @param params the zod schema of `model.params` for that family, defaults included
+ * @throws {TypeError} when a schema is already registered under that name
+ * @example
+ * ```ts
+ * registerModelParams("constant", z.strictObject({ value: z.number().default(0) }));
+ * ```
+ */
+export function registerModelParams(family: string, params: z.ZodType): void {
+  if (MODEL_PARAMS.has(family)) {
+    throw new TypeError(
+      `Cannot register model params for "${family}": a family of that name is already registered; choose another name`,
+    );
+  }
+  MODEL_PARAMS.set(family, params);
+  modelFileCache = null;
+}
+
+/**
+ * The families whose params schemas are registered, in registration order.
+ *
+ * @returns the family names
+ * @example
+ * ```ts
+ * modelParamsFamilies(); // ["mlp", "linear", "baseline"]
+ * ```
+ */
+export function modelParamsFamilies(): string[] {
+  return [...MODEL_PARAMS.keys()];
+}
+
+/**
+ * The schema `config/model_config.yaml` is validated with now: {@link ModelFileSchema} with
+ * `model` checked as one of the registered families (`params` by that family's schema). With no
+ * family registered (the model layer not loaded), `model.params` is taken as given.
+ *
+ * @returns the schema; typed as {@link ModelFileSchema}, whose output it matches
+ * @example
+ * ```ts
+ * modelFileSchema().parse({ model: { family: "linear" } }).model; // { family: "linear", params: { l2: 0 } }
+ * ```
+ */
+export function modelFileSchema(): typeof ModelFileSchema {
+  if (modelFileCache !== null) return modelFileCache;
+  const options = [...MODEL_PARAMS].map(([family, params]) =>
+    z.strictObject({ family: z.literal(family), params: params.prefault({}) })
+  );
+  const [first, ...rest] = options;
+  const model = first === undefined ? ModelConfigSchema : z.discriminatedUnion("family", [
+    first,
+    ...rest,
+  ]);
+  modelFileCache = z.strictObject({
+    model: model.prefault({ family: DEFAULT_MODEL_FAMILY }),
+    search: ModelFileSchema.shape.search,
+  }) as unknown as typeof ModelFileSchema;
+  return modelFileCache;
+}
 
 /** One hyperparameter's search space: a list of values, or a numeric range. */
 export const SearchSpaceSchema = z.union([
@@ -299,12 +356,12 @@ export const SearchSpaceSchema = z.union([
   }),
 ]);
 
-/** The whole of `config/model_config.yaml`. */
+/**
+ * The whole of `config/model_config.yaml`, with `model.params` unchecked; config loading uses
+ * {@link modelFileSchema}, which checks them by family.
+ */
 export const ModelFileSchema = z.strictObject({
-  model: ModelConfigSchema.default({
-    family: "mlp",
-    params: { hidden_units: [32, 16], activation: "relu", dropout: 0, l2: 0 },
-  }),
+  model: ModelConfigSchema.prefault({ family: DEFAULT_MODEL_FAMILY }),
   /** Search spaces keyed by dotted config path, e.g. `training.learning_rate`. */
   search: z.record(z.string(), SearchSpaceSchema).default({}),
 });

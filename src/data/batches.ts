@@ -1,5 +1,6 @@
 /**
- * Reads a data file as a sequence of bounded row batches and writes results batch by batch to a
+ * Reads a data file as a sequence of bounded row batches, through the data source of its
+ * location and the data format of its extension, and writes results batch by batch to a
  * temporary file that is renamed into place only when complete.
  *
  * Batch reading keeps memory bounded by the batch size for CSV, TSV, NDJSON, Parquet and Arrow
@@ -9,28 +10,26 @@
  */
 import pl from "nodejs-polars";
 import type { DataFrame } from "nodejs-polars";
-import type { DataFormat } from "../config/schema.ts";
 import { ArtifactError } from "../errors.ts";
 import { getProjectLogger, removeLeftovers } from "../utils/mod.ts";
-import { detectFormat, loadDataset } from "./loader.ts";
+import { dataFormat, dataFormatFor } from "./formats/mod.ts";
+import type { RowBatch } from "./formats/mod.ts";
+import { dataSourceFor } from "./sources/mod.ts";
+
+export type { RowBatch } from "./formats/mod.ts";
 
 /** Temporary output files of {@link openBatchWriter}: `.<name>.partial-<8 hex>`. */
 const PARTIAL_OUTPUT = /^\..+\.partial-[0-9a-f]{8}$/;
 
-/** One batch of input rows. */
-export interface RowBatch {
-  /** The rows. Delimited and NDJSON batches hold every column as a string (or null). */
-  frame: DataFrame;
-  /** 1-based number of the batch's first data row in the file (header excluded). */
-  firstRow: number;
-}
+/** The formats {@link openBatchWriter} writes. */
+const WRITABLE_FORMATS: readonly string[] = ["csv", "tsv", "parquet", "json", "ndjson"];
 
 /** Options of {@link readBatches}. */
 export interface ReadBatchesOptions {
   /** Rows per batch. @default 100000 */
   batchRows?: number;
-  /** Format; `auto` picks it from the extension. @default "auto" */
-  format?: DataFormat | "auto";
+  /** Format name; `auto` picks it from the extension. @default "auto" */
+  format?: string;
 }
 
 /** Defaults of {@link ReadBatchesOptions}. */
@@ -44,7 +43,8 @@ export const DEFAULT_READ_BATCHES_OPTIONS: Required<ReadBatchesOptions> = {
  *
  * CSV, TSV and NDJSON are streamed from disk and every column arrives as strings, so a value
  * that does not parse can be reported against its row instead of failing the whole read.
- * Parquet and Arrow are read slice by slice with their own types.
+ * Parquet and Arrow are read slice by slice with their own types. Other registered formats
+ * stream as their `scan` does.
  *
  * @param path the input file
  * @param options batch size and format
@@ -63,277 +63,16 @@ export async function* readBatches(
   if (!Number.isInteger(batchRows) || batchRows < 1) {
     throw new RangeError(`Cannot read batches of ${batchRows} rows: expected a positive integer`);
   }
-  const format = requested === "auto" ? detectFormat(path) : requested;
-  await requireFile(path);
-  switch (format) {
-    case "csv":
-    case "tsv":
-      yield* readDelimitedBatches(path, format === "tsv" ? "\t" : ",", batchRows);
-      return;
-    case "ndjson":
-      yield* readJsonLineBatches(path, batchRows);
-      return;
-    case "parquet":
-    case "arrow": {
-      const scan = () =>
-        format === "parquet"
-          ? pl.scanParquet(path)
-          : pl.scanIPC(path) as ReturnType<typeof pl.scanParquet>;
-      for (let offset = 0;; offset += batchRows) {
-        let frame: DataFrame;
-        try {
-          frame = scan().slice(offset, batchRows).collectSync();
-        } catch (cause) {
-          throw new ArtifactError(`Cannot read "${path}" as ${format}: ${firstLine(cause)}`, {
-            cause,
-          });
-        }
-        if (frame.height === 0) {
-          if (offset === 0) throw emptyInput(path);
-          return;
-        }
-        yield { frame, firstRow: offset + 1 };
-        if (frame.height < batchRows) return;
-      }
-    }
-    case "json": {
-      const all = loadDataset(path, { format: "json" });
-      for (let offset = 0; offset < all.height; offset += batchRows) {
-        yield { frame: all.slice(offset, batchRows), firstRow: offset + 1 };
-      }
-      return;
-    }
-  }
-}
-
-async function requireFile(path: string): Promise<void> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(path);
-  } catch (cause) {
-    throw new ArtifactError(`Cannot read "${path}": the file does not exist`, { cause });
-  }
+  const source = dataSourceFor(path);
+  const format = requested === "auto" ? dataFormatFor(path) : dataFormat(requested);
+  const info = source.stat(path);
+  if (info === null) throw new ArtifactError(`Cannot read "${path}": the file does not exist`);
   if (!info.isFile) throw new ArtifactError(`Cannot read "${path}": it is not a file`);
-  if (info.size === 0) throw emptyInput(path);
-}
-
-function emptyInput(path: string): ArtifactError {
-  return new ArtifactError(`Cannot read "${path}": the file holds no data rows`);
-}
-
-/**
- * Splits a text stream into chunks of whole CSV records (quoted line breaks stay inside their
- * record). Chunks without quotes are cut with one `lastIndexOf`, so plain files are split at
- * native speed; only chunks with quotes are scanned character by character.
- */
-async function* csvChunks(path: string): AsyncGenerator<string[]> {
-  const file = await Deno.open(path);
-  const reader = file.readable.pipeThrough(new TextDecoderStream()).getReader();
-  let pending = "";
-  let inQuotes = false;
-  try {
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      pending += value;
-      let cut = -1;
-      if (!inQuotes && pending.indexOf('"') < 0) {
-        cut = pending.lastIndexOf("\n");
-      } else {
-        for (let i = 0; i < pending.length; i++) {
-          const char = pending.charCodeAt(i);
-          if (char === 34) inQuotes = !inQuotes;
-          else if (char === 10 && !inQuotes) cut = i;
-        }
-        // The scan above ran to the end; restart the quote state from the last cut next time.
-        inQuotes = false;
-        for (let i = cut + 1; i < pending.length; i++) {
-          if (pending.charCodeAt(i) === 34) inQuotes = !inQuotes;
-        }
-      }
-      if (cut < 0) continue;
-      yield splitRecords(pending.slice(0, cut));
-      pending = pending.slice(cut + 1);
-    }
-    if (pending.replace(/\r?\n?$/, "").length > 0) yield splitRecords(pending);
-  } finally {
-    reader.releaseLock();
-    try {
-      file.close();
-    } catch {
-      // Already closed by the stream.
-    }
+  if (info.bytes === 0) {
+    throw new ArtifactError(`Cannot read "${path}": the file holds no data rows`);
   }
-}
-
-/** Splits whole records at line breaks outside quotes, dropping a trailing \r. */
-function splitRecords(text: string): string[] {
-  const lines = text.indexOf('"') < 0 ? text.split("\n") : splitQuoted(text);
-  return lines.map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line));
-}
-
-function splitQuoted(text: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  let inQuotes = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text.charCodeAt(i);
-    if (char === 34) inQuotes = !inQuotes;
-    else if (char === 10 && !inQuotes) {
-      out.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(text.slice(start));
-  return out;
-}
-
-async function* readDelimitedBatches(
-  path: string,
-  separator: string,
-  batchRows: number,
-): AsyncGenerator<RowBatch> {
-  let header: string | null = null;
-  let columns: string[] = [];
-  let lines: string[] = [];
-  let firstRow = 1;
-  const parse = (): DataFrame => {
-    const text = `${header}\n${lines.join("\n")}\n`;
-    try {
-      return pl.readCSV(
-        text,
-        {
-          sep: separator,
-          dtypes: Object.fromEntries(columns.map((c) => [c, pl.Utf8])),
-          hasHeader: true,
-          ignoreErrors: false,
-          truncateRaggedLines: false,
-        } as Parameters<typeof pl.readCSV>[1],
-      );
-    } catch (cause) {
-      throw new ArtifactError(
-        `Cannot read "${path}" rows ${firstRow}–${firstRow + lines.length - 1}: ${
-          firstLine(cause)
-        }`,
-        { cause },
-      );
-    }
-  };
-  for await (const records of csvChunks(path)) {
-    for (const record of records) {
-      if (header === null) {
-        header = record;
-        columns = pl.readCSV(
-          `${record}\n`,
-          {
-            sep: separator,
-            hasHeader: true,
-          } as Parameters<typeof pl.readCSV>[1],
-        ).columns;
-        continue;
-      }
-      if (record.length === 0) continue;
-      lines.push(record);
-      if (lines.length === batchRows) {
-        const frame = parse();
-        checkWidth(path, frame, columns, firstRow);
-        yield { frame, firstRow };
-        firstRow += lines.length;
-        lines = [];
-      }
-    }
-  }
-  if (header === null) throw emptyInput(path);
-  if (lines.length > 0) {
-    const frame = parse();
-    checkWidth(path, frame, columns, firstRow);
-    yield { frame, firstRow };
-  } else if (firstRow === 1) {
-    throw new ArtifactError(`Cannot read "${path}": it holds a header but no data rows`);
-  }
-}
-
-function checkWidth(path: string, frame: DataFrame, columns: string[], firstRow: number): void {
-  if (frame.width !== columns.length) {
-    throw new ArtifactError(
-      `Cannot read "${path}" from row ${firstRow}: a row has ${frame.width} fields where the header has ${columns.length}`,
-    );
-  }
-}
-
-async function* readJsonLineBatches(path: string, batchRows: number): AsyncGenerator<RowBatch> {
-  const file = await Deno.open(path);
-  const reader = file.readable.pipeThrough(new TextDecoderStream()).getReader();
-  let pending = "";
-  let line = 0;
-  let firstRow = 1;
-  let records: Record<string, string | null>[] = [];
-  const columns = new Set<string>();
-  const flush = (): DataFrame => {
-    const names = [...columns];
-    const frame = pl.DataFrame(
-      Object.fromEntries(
-        names.map((name) => [name, pl.Series(name, records.map((r) => r[name] ?? null), pl.Utf8)]),
-      ),
-    );
-    records = [];
-    return frame;
-  };
-  const take = (text: string): void => {
-    line++;
-    if (text.trim().length === 0) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (cause) {
-      throw new ArtifactError(`Cannot read "${path}" line ${line}: it is not valid JSON`, {
-        cause,
-      });
-    }
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      throw new ArtifactError(
-        `Cannot read "${path}" line ${line}: expected a JSON object per line`,
-      );
-    }
-    const row: Record<string, string | null> = Object.create(null);
-    for (const [key, v] of Object.entries(value)) {
-      columns.add(key);
-      row[key] = v === null || v === undefined
-        ? null
-        : typeof v === "object"
-        ? JSON.stringify(v)
-        : String(v);
-    }
-    records.push(row);
-  };
-  try {
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      pending += value;
-      let newline = pending.indexOf("\n");
-      while (newline >= 0) {
-        take(pending.slice(0, newline));
-        pending = pending.slice(newline + 1);
-        newline = pending.indexOf("\n");
-        if (records.length === batchRows) {
-          const count = records.length;
-          yield { frame: flush(), firstRow };
-          firstRow += count;
-        }
-      }
-    }
-    if (pending.length > 0) take(pending);
-    if (records.length > 0) yield { frame: flush(), firstRow };
-    else if (firstRow === 1) throw emptyInput(path);
-  } finally {
-    reader.releaseLock();
-    try {
-      file.close();
-    } catch {
-      // Already closed by the stream.
-    }
-  }
+  const file = { path: source.localPath(path), format: format.name, bytes: info.bytes };
+  yield* format.scan(file, { batchRows });
 }
 
 /** Writes result batches to a temporary file; `commit` renames it into place. */
@@ -362,10 +101,10 @@ export interface BatchWriter {
  * ```
  */
 export async function openBatchWriter(path: string): Promise<BatchWriter> {
-  const format = detectFormat(path);
-  if (format === "arrow") {
+  const format = dataFormatFor(path).name;
+  if (!WRITABLE_FORMATS.includes(format)) {
     throw new ArtifactError(
-      `Cannot write "${path}": Arrow output is not supported; use .csv, .tsv, .parquet, .json or .ndjson`,
+      `Cannot write "${path}": ${format} output is not supported; use .csv, .tsv, .parquet, .json or .ndjson`,
     );
   }
   const slash = path.lastIndexOf("/");

@@ -1,18 +1,35 @@
 /**
- * The data layer: load files into polars frames, validate them against the configured schema,
+ * The data layer: load files into polars frames (through pluggable data sources and formats), validate them against the configured schema,
  * clean them and split them into train, validation and test.
  *
  * @module
  */
 // -- loader and validator (exports added below this line)
-export {
-  DEFAULT_LOAD_OPTIONS,
-  detectFormat,
-  FORMAT_BY_EXTENSION,
-  loadDataset,
-  scanDataset,
-} from "./loader.ts";
+export { DEFAULT_LOAD_OPTIONS, detectFormat, loadDataset, scanDataset } from "./loader.ts";
 export type { LoadOptions } from "./loader.ts";
+export {
+  dataFormat,
+  dataFormatExtensions,
+  dataFormatFor,
+  dataFormatNames,
+  registerDataFormat,
+} from "./formats/mod.ts";
+export type {
+  DataFile,
+  DataFormatEntry,
+  FormatReadOptions,
+  FormatScanOptions,
+} from "./formats/mod.ts";
+export {
+  dataSourceFor,
+  dataSourceSchemes,
+  fingerprintData,
+  LOCAL_SCHEME,
+  LOCAL_SOURCE,
+  locationScheme,
+  registerDataSource,
+} from "./sources/mod.ts";
+export type { DataSource, DataStat } from "./sources/mod.ts";
 export {
   DEFAULT_INFER_SCHEMA_OPTIONS,
   DEFAULT_VALIDATE_OPTIONS,

@@ -6,6 +6,7 @@
  */
 import type { Matrix } from "../utils/mod.ts";
 import { ArtifactError, DataValidationError } from "../errors.ts";
+import { z } from "zod";
 import type { ModelConfig } from "../config/schema.ts";
 import * as tf from "@tensorflow/tfjs";
 import {
@@ -31,6 +32,12 @@ import {
   readModelParams,
   writeModelParams,
 } from "./storage.ts";
+
+/** `model.params` of the `baseline` family: it has none. */
+export const BASELINE_PARAMS = z.strictObject({});
+
+/** The checked `model.params` of the `baseline` family. */
+export type BaselineParams = z.infer<typeof BASELINE_PARAMS>;
 
 /** Options of `BaselineModel`. */
 export interface BaselineOptions {

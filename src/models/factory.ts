@@ -1,16 +1,18 @@
 /**
- * Builds a model from the `model` config, and loads a saved model of any family.
+ * Builds a model from the `model` config, and loads a saved model of any family, through the
+ * model family registry (`families/`).
  *
  * Kept apart from `base_model.ts` so that the families can import the base class without an
  * import cycle.
  *
  * @module
  */
+import type { z } from "zod";
 import type { ModelConfig } from "../config/schema.ts";
+import { ConfigError } from "../errors.ts";
+import type { ConfigIssue } from "../errors.ts";
 import type { BaseModel, ModelTask } from "./base_model.ts";
-import { BaselineModel } from "./baseline.ts";
-import { LinearModel } from "./linear.ts";
-import { MlpModel } from "./mlp.ts";
+import { modelFamily } from "./families/mod.ts";
 import { readModelParams } from "./storage.ts";
 
 /** What `createModel` needs besides the config. */
@@ -35,12 +37,15 @@ export interface CreateModelOptions {
 export const DEFAULT_CREATE_MODEL_OPTIONS = { classes: [] as readonly string[], seed: 42 };
 
 /**
- * Builds an unfitted model of the family that `config.family` names.
+ * Builds an unfitted model of the family that `config.family` names, checking and defaulting
+ * `config.params` with that family's params schema.
  *
  * @param config `config.model`
  * @param options the task, input width, classes and seed
- * @returns an `MlpModel`, `LinearModel` or `BaselineModel`
- * @throws {TypeError} for an unknown family or task, or bad classes
+ * @returns a model of the registered family (`MlpModel`, `LinearModel`, `BaselineModel`, ...)
+ * @throws {ConfigError} for an unknown family (with the closest known name) or params the
+ *   family's schema refuses; each issue names its key path, e.g. `model.params.dropout`
+ * @throws {TypeError} for an unknown task or bad classes
  * @throws {RangeError} for a non-positive input width or out-of-range parameters
  * @throws {DataValidationError} when a classifier has fewer than two classes
  * @example
@@ -50,28 +55,10 @@ export const DEFAULT_CREATE_MODEL_OPTIONS = { classes: [] as readonly string[], 
  */
 export function createModel(config: ModelConfig, options: CreateModelOptions): BaseModel {
   const { task, inputDim, classes, seed } = { ...DEFAULT_CREATE_MODEL_OPTIONS, ...options };
-  switch (config.family) {
-    case "mlp":
-      return new MlpModel({
-        task,
-        inputDim,
-        classes,
-        seed,
-        hiddenUnits: config.params.hidden_units,
-        activation: config.params.activation,
-        dropout: config.params.dropout,
-        l2: config.params.l2,
-      });
-    case "linear":
-      return new LinearModel({ task, inputDim, classes, seed, l2: config.params.l2 });
-    case "baseline":
-      return new BaselineModel({ task, inputDim, classes });
-    default:
-      throw new TypeError(
-        `Cannot create model: unknown family "${(config as { family: unknown }).family}", ` +
-          `expected "mlp", "linear" or "baseline"; set model.family`,
-      );
-  }
+  const family = modelFamily(config.family);
+  const result = family.params.safeParse(config.params ?? {});
+  if (!result.success) throw paramsError(config.family, result.error.issues);
+  return family.create(result.data, { task, inputDim, classes, seed });
 }
 
 /**
@@ -79,7 +66,8 @@ export function createModel(config: ModelConfig, options: CreateModelOptions): B
  *
  * @param dir the model folder
  * @returns the fitted model
- * @throws {ArtifactError} when a file is missing, unreadable or corrupt
+ * @throws {ArtifactError} when a file is missing, unreadable or corrupt, or names a family that
+ *   is not registered
  * @example
  * ```ts
  * const model = await loadModel("models/production/model");
@@ -88,12 +76,35 @@ export function createModel(config: ModelConfig, options: CreateModelOptions): B
  */
 export async function loadModel(dir: string): Promise<BaseModel> {
   const params = await readModelParams(dir);
-  switch (params.family) {
-    case "mlp":
-      return await MlpModel.load(dir);
-    case "linear":
-      return await LinearModel.load(dir);
-    case "baseline":
-      return await BaselineModel.load(dir);
-  }
+  return await modelFamily(params.family).load(dir);
+}
+
+function paramsError(family: string, zodIssues: readonly z.core.$ZodIssue[]): ConfigError {
+  const issues: ConfigIssue[] = zodIssues.map((issue) => {
+    const keys = issue.code === "unrecognized_keys" ? issue.keys : [null];
+    return keys.map((key) => ({
+      file: "",
+      line: 0,
+      column: 0,
+      path: paramsPath(key === null ? issue.path : [...issue.path, key]),
+      message: key === null ? lowerFirst(issue.message) : `unknown key ${JSON.stringify(key)}`,
+    }));
+  }).flat();
+  return new ConfigError(
+    `Cannot create "${family}" model: ${
+      issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ")
+    }; fix model.params`,
+    issues,
+  );
+}
+
+function paramsPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (at, key) => typeof key === "number" ? `${at}[${key}]` : `${at}.${String(key)}`,
+    "model.params",
+  );
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }

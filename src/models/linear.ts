@@ -4,10 +4,17 @@
  *
  * @module
  */
+import { z } from "zod";
 import type { ModelConfig } from "../config/schema.ts";
 import type { ModelTask } from "./base_model.ts";
 import { readModelParams } from "./storage.ts";
-import { DenseNetworkModel, familyMismatch, modelFromParams } from "./mlp.ts";
+import { DenseNetworkModel, familyMismatch, modelFromParams, savedParams } from "./mlp.ts";
+
+/** `model.params` of the `linear` family, with the `model_config.yaml` defaults. */
+export const LINEAR_PARAMS = z.strictObject({ l2: z.number().min(0).default(0) });
+
+/** The checked `model.params` of the `linear` family. */
+export type LinearParams = z.infer<typeof LINEAR_PARAMS>;
 
 /** Options of `LinearModel`. */
 export interface LinearOptions {
@@ -111,7 +118,7 @@ export class LinearModel extends DenseNetworkModel {
         inputDim: params.inputDim,
         classes: params.classes,
         seed: params.seed,
-        l2: config.params.l2,
+        l2: savedParams(dir, LINEAR_PARAMS, config.params).l2,
       }));
     await model.restore(dir);
     return model;

@@ -7,7 +7,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Matrix, Random } from "../utils/mod.ts";
 import { ArtifactError, DataValidationError } from "../errors.ts";
-import { ACTIVATIONS, type ModelConfig } from "../config/schema.ts";
+import { z } from "zod";
+import type { ModelConfig } from "../config/schema.ts";
 import {
   BaseModel,
   checkMatrix,
@@ -38,8 +39,22 @@ import {
   writeModelParams,
 } from "./storage.ts";
 
+/** Activations the MLP accepts (names as tfjs spells them). */
+export const ACTIVATIONS = ["relu", "elu", "selu", "tanh", "sigmoid", "softplus", "swish"] as const;
+
 /** The hidden-layer activations, as tfjs names them. */
 export type Activation = (typeof ACTIVATIONS)[number];
+
+/** `model.params` of the `mlp` family, with the `model_config.yaml` defaults. */
+export const MLP_PARAMS = z.strictObject({
+  hidden_units: z.array(z.int().positive()).min(1).default([32, 16]),
+  activation: z.enum(ACTIVATIONS).default("relu"),
+  dropout: z.number().min(0).lt(1).default(0),
+  l2: z.number().min(0).default(0),
+});
+
+/** The checked `model.params` of the `mlp` family. */
+export type MlpParams = z.infer<typeof MLP_PARAMS>;
 
 /** Everything a dense network is built from. */
 export interface DenseNetworkSpec {
@@ -523,7 +538,7 @@ export class MlpModel extends DenseNetworkModel {
     if (config.family !== "mlp") {
       throw familyMismatch(dir, { expected: "mlp", found: config.family });
     }
-    const p = config.params;
+    const p = savedParams(dir, MLP_PARAMS, config.params);
     const model = modelFromParams(dir, () =>
       new MlpModel({
         task: params.task,
@@ -561,6 +576,32 @@ export function modelFromParams<T>(dir: string, make: () => T): T {
       { cause },
     );
   }
+}
+
+/**
+ * Checks the `model.params` saved in `params.json` against the family's params schema.
+ *
+ * @param dir the model folder, for messages
+ * @param schema the family's params schema
+ * @param params the saved `config.params`
+ * @returns the typed params
+ * @throws {ArtifactError} when the saved params do not pass the schema
+ * @example
+ * ```ts
+ * const p = savedParams(dir, MLP_PARAMS, params.config.params); // p.hidden_units: number[]
+ * ```
+ */
+export function savedParams<T>(dir: string, schema: z.ZodType<T>, params: unknown): T {
+  const result = schema.safeParse(params);
+  if (result.success) return result.data;
+  const problems = result.error.issues.slice(0, 3).map((issue) =>
+    `config.params.${issue.path.join(".")}: ${issue.message}`
+  );
+  throw new ArtifactError(
+    `Cannot load model from "${dir}": "${MODEL_FILES.params}" does not describe a valid model ` +
+      `(${problems.join("; ")}); re-save the model`,
+    { cause: result.error },
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Models: the tfjs backend (wasm with a faster BatchMatMul, cpu fallback), the model families
- * (`mlp`, `linear`, `baseline`) behind one `BaseModel` interface, the project's own seeded
+ * (`mlp`, `linear`, `baseline`, registered in `families/`) behind one `BaseModel` interface, the project's own seeded
  * training loop with early stopping and class weights, progress reporting, and model files.
  *
  * @module
@@ -18,12 +18,25 @@ export {
 export type { BackendName, InitBackendOptions } from "./backend.ts";
 export { argmaxRows, BaseModel, DEFAULT_PREDICT_OPTIONS, MODEL_TASKS } from "./base_model.ts";
 export type { ModelFamily, ModelTask, PredictOptions, Targets } from "./base_model.ts";
-export { DEFAULT_MLP_OPTIONS, DenseNetworkModel, MlpModel } from "./mlp.ts";
-export type { Activation, DenseNetworkSpec, MlpOptions } from "./mlp.ts";
-export { DEFAULT_LINEAR_OPTIONS, LinearModel } from "./linear.ts";
-export type { LinearOptions } from "./linear.ts";
-export { BaselineModel, DEFAULT_BASELINE_OPTIONS } from "./baseline.ts";
-export type { BaselineOptions } from "./baseline.ts";
+export {
+  ACTIVATIONS,
+  DEFAULT_MLP_OPTIONS,
+  DenseNetworkModel,
+  MLP_PARAMS,
+  MlpModel,
+} from "./mlp.ts";
+export type { Activation, DenseNetworkSpec, MlpOptions, MlpParams } from "./mlp.ts";
+export { DEFAULT_LINEAR_OPTIONS, LINEAR_PARAMS, LinearModel } from "./linear.ts";
+export type { LinearOptions, LinearParams } from "./linear.ts";
+export { BASELINE_PARAMS, BaselineModel, DEFAULT_BASELINE_OPTIONS } from "./baseline.ts";
+export type { BaselineOptions, BaselineParams } from "./baseline.ts";
+export {
+  hasModelFamily,
+  modelFamily,
+  modelFamilyNames,
+  registerModelFamily,
+} from "./families/mod.ts";
+export type { ModelFamilyEntry, ModelFamilyOptions } from "./families/mod.ts";
 export { createModel, DEFAULT_CREATE_MODEL_OPTIONS, loadModel } from "./factory.ts";
 export type { CreateModelOptions } from "./factory.ts";
 export {

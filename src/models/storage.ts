@@ -10,6 +10,7 @@ import { ArtifactError } from "../errors.ts";
 import { ModelConfigSchema } from "../config/schema.ts";
 import type { ModelConfig } from "../config/schema.ts";
 import type { ModelFamily, ModelTask } from "./base_model.ts";
+import { hasModelFamily, modelFamilyNames } from "./families/_registry.ts";
 
 /** Version of the model folder layout written by this code. */
 export const MODEL_ARTIFACT_VERSION = 1;
@@ -51,7 +52,12 @@ export interface ModelParams {
 const ModelParamsSchema = z.strictObject({
   format: z.literal("deno-mlops-model"),
   version: z.int().positive(),
-  family: z.enum(["mlp", "linear", "baseline"]),
+  family: z.string().refine(hasModelFamily, {
+    error: (issue) =>
+      `unknown model family ${JSON.stringify(issue.input)} (known: ${
+        JSON.stringify(modelFamilyNames())
+      })`,
+  }),
   task: z.enum(["classification", "regression"]),
   inputDim: z.int().positive(),
   classes: z.array(z.string()),

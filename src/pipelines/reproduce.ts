@@ -6,7 +6,8 @@
  */
 import { loadConfig } from "../config/mod.ts";
 import { openRun, PARTIAL_PREFIX } from "../models/mod.ts";
-import { fingerprintFile, getProjectLogger } from "../utils/mod.ts";
+import { fingerprintData } from "../data/mod.ts";
+import { getProjectLogger } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 import { runTraining } from "./training_pipeline.ts";
 
@@ -47,8 +48,10 @@ export async function reproduceRun(
   const differences: string[] = [];
 
   for (const input of record.data) {
-    const path = input.path.startsWith("/") ? input.path : `${root}/${input.path}`;
-    const now = await fingerprintFile(path).catch(() => null);
+    // Local paths are recorded relative to the root; absolute paths and URLs are read as given.
+    const relative = !input.path.startsWith("/") && !input.path.includes("://");
+    const path = relative ? `${root}/${input.path}` : input.path;
+    const now = await fingerprintData(path).catch(() => null);
     checked.push(`data ${input.path}`);
     if (now === null) differences.push(`data ${input.path}: the file is missing`);
     else if (now.sha256 !== input.sha256) {

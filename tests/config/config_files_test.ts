@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pl from "nodejs-polars";
 import { type ColumnRules, findProjectRoot, loadConfig } from "../../src/config/mod.ts";
+// Registers the model families, whose params schemas check and default model.params.
+import "../../src/models/families/mod.ts";
 
 const ROOT = findProjectRoot(fileURLToPath(new URL(".", import.meta.url)));
 const MEASUREMENTS = [

@@ -9,6 +9,8 @@ import {
   resolveProjectPath,
 } from "../../src/config/mod.ts";
 import { ConfigError } from "../../src/errors.ts";
+// Registers the model families, whose params schemas check and default model.params.
+import "../../src/models/families/mod.ts";
 
 /** Writes a throw-away project (deno.json plus the given files) and returns its root. */
 async function makeProject(files: Record<string, string>): Promise<string> {
@@ -531,4 +533,72 @@ Deno.test("parseConfig() defaults training.threads to 1 and refuses 0, fractions
       return true;
     }, `threads ${threads}`);
   }
+});
+
+Deno.test("loadConfig() switches model.family from a profile or --set: the other family's params and search spaces are dropped", async () => {
+  const root = await makeProject({
+    "config/config.yaml": MINIMAL,
+    "config/model_config.yaml": [
+      "model:",
+      "  family: mlp",
+      "  params:",
+      "    hidden_units: [8]",
+      "    dropout: 0.2",
+      "search:",
+      "  model.params.dropout: [0, 0.1]",
+      "  training.learning_rate: [0.01, 0.1]",
+    ].join("\n"),
+    "config/profiles/lin.yaml": "model:\n  family: linear\n  params:\n    l2: 0.5\n",
+  });
+  const viaSet = await loadConfig({ root, overrides: ["model.family=linear"] });
+  assert.deepEqual(viaSet.config.model, { family: "linear", params: { l2: 0 } });
+  assert.deepEqual(Object.keys(viaSet.config.search), ["training.learning_rate"]);
+  const withParams = await loadConfig({
+    root,
+    overrides: ["model.family=baseline", "model.family=linear", "model.params.l2=0.1"],
+  });
+  assert.deepEqual(withParams.config.model, { family: "linear", params: { l2: 0.1 } });
+  const viaProfile = await loadConfig({ root, profile: "lin" });
+  assert.deepEqual(viaProfile.config.model, { family: "linear", params: { l2: 0.5 } });
+  const same = await loadConfig({ root, overrides: ["model.family=mlp"] });
+  assert.deepEqual(same.config.model, {
+    family: "mlp",
+    params: { hidden_units: [8], activation: "relu", dropout: 0.2, l2: 0 },
+  });
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("loadConfig() reports params of another family written beside model.family, and an unknown family", async () => {
+  const root = await makeProject({
+    "config/config.yaml": MINIMAL,
+    "config/model_config.yaml": "model:\n  family: linear\n  params:\n    hidden_units: [8]\n",
+  });
+  const error = await loadError({ root });
+  assert.deepEqual(
+    error.issues.map((i) => `${i.file}:${i.line} ${i.path}: ${i.message}`),
+    ['config/model_config.yaml:4 model.params.hidden_units: unknown key "hidden_units"'],
+  );
+  const unknown = await loadError({ root, overrides: ["model.family=forest"] });
+  assert.equal(unknown.issues.length, 1);
+  assert.equal(unknown.issues[0]!.path, "model.family");
+  assert.match(unknown.issues[0]!.message, /expected one of "mlp" \| "linear" \| "baseline"/);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("resolveProjectPath() leaves a URL (a remote data source) as given", () => {
+  assert.equal(resolveProjectPath("/repo", "s3://bucket/penguins.csv"), "s3://bucket/penguins.csv");
+  assert.equal(resolveProjectPath("/repo", "data/raw/a.csv"), join("/repo", "data/raw/a.csv"));
+});
+
+Deno.test("a config snapshot of a linear model reloads to the same config and hash", async () => {
+  const root = await makeProject({ "config/config.yaml": MINIMAL });
+  const loaded = await loadConfig({
+    root,
+    overrides: ["model.family=linear", "model.params.l2=0.2"],
+  });
+  await Deno.writeTextFile(join(root, "snapshot.yaml"), configToYaml(loaded.config, root));
+  const again = await loadConfig({ root, snapshot: "snapshot.yaml" });
+  assert.deepEqual(again.config.model, { family: "linear", params: { l2: 0.2 } });
+  assert.equal(again.hash, loaded.hash);
+  await Deno.remove(root, { recursive: true });
 });

@@ -59,7 +59,7 @@ Deno.test("createModel() validates early: one class, zero inputs, unknown family
   assert.throws(
     () =>
       createModel({ family: "forest", params: {} } as never, { task: "regression", inputDim: 1 }),
-    { name: "TypeError", message: /unknown family "forest".*set model\.family/ },
+    { name: "ConfigError", message: /unknown family "forest".*set model\.family/ },
   );
 });
 

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { type Activation, type DenseNetworkSpec, initBackend } from "../../src/models/mod.ts";
+import {
+  type Activation,
+  ACTIVATIONS,
+  type DenseNetworkSpec,
+  initBackend,
+} from "../../src/models/mod.ts";
 import { buildDenseLayers, denseTrainableNetwork } from "../../src/models/mlp.ts";
 import {
   type BatchBuffers,
@@ -12,7 +17,6 @@ import {
 } from "../../src/models/_train_shard.ts";
 import { drawDropoutMask, type DropoutMasks } from "../../src/models/train.ts";
 import { Random } from "../../src/utils/mod.ts";
-import { ACTIVATIONS } from "../../src/config/schema.ts";
 
 /** A network with random (seeded) weights, its Dense layers, and a random batch of `rows`. */
 function setup(spec: DenseNetworkSpec, rows: number, seed: number) {

@@ -13,6 +13,7 @@ import type { CleaningConfig } from "../../config/mod.ts";
 import {
   applyCleaning,
   deriveTarget,
+  fingerprintData,
   fitCleaning,
   loadDataset,
   splitFrame,
@@ -21,7 +22,6 @@ import {
 import type { CleaningReport } from "../../data/mod.ts";
 import { addDerivedFeatures } from "../../features/mod.ts";
 import { DataValidationError, SchemaMismatchError } from "../../errors.ts";
-import { fingerprintFile } from "../../utils/mod.ts";
 import { configSlice, defineNode } from "./node.ts";
 
 const DATA_CODE = ["data", "utils", "config"] as const;
@@ -41,7 +41,7 @@ export const LOAD_NODE = defineNode({
   cached: true,
   config: (config) => configSlice(config, ["data"]),
   async external(context) {
-    const { sha256, bytes } = await fingerprintFile(context.config.data.path);
+    const { sha256, bytes } = await fingerprintData(context.config.data.path);
     return { input_sha256: sha256, input_bytes: String(bytes) };
   },
   run(_inputs, { config, logger }, external) {

@@ -154,3 +154,12 @@ export type {
   SelectBestRunOptions,
   SplitMetricValues,
 } from "./registry.ts";
+export { isUnlistedArtifact, RUN_ARTIFACTS, runArtifactPath } from "./run_catalog.ts";
+export type {
+  ChecksumRule,
+  FeaturesFile,
+  MetricsFile,
+  ReportsFile,
+  RunArtifact,
+  RunArtifactName,
+} from "./run_catalog.ts";

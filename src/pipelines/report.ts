@@ -18,9 +18,10 @@ import {
   profileName,
   readProductionPointer,
   readRunMetrics,
-  RUN_REPORT_FILE,
+  RUN_ARTIFACTS,
+  runArtifactPath,
 } from "../models/mod.ts";
-import type { ListRunsOptions, TrainingHistory } from "../models/mod.ts";
+import type { ListRunsOptions } from "../models/mod.ts";
 import { ArtifactError, DataValidationError, SchemaMismatchError } from "../errors.ts";
 import { fingerprintFrame, getProjectLogger, pathExists } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
@@ -69,34 +70,13 @@ export const RUNS_PAGE_TRAINING_KEYS: readonly string[] = [
  * ```
  */
 export async function loadRunReportInput(run: RunArtifacts): Promise<RunReportInput> {
-  const read = async (name: string) => {
-    try {
-      return await Deno.readTextFile(`${run.dir}/${name}`);
-    } catch (cause) {
-      throw new ArtifactError(
-        `Cannot build the report of run "${run.id}": "${run.dir}/${name}" cannot be read; retrain the run`,
-        { cause },
-      );
-    }
-  };
-  const json = async (name: string) => {
-    const text = await read(name);
-    try {
-      return JSON.parse(text);
-    } catch (cause) {
-      throw new ArtifactError(
-        `Cannot build the report of run "${run.id}": "${run.dir}/${name}" is not valid JSON; retrain the run`,
-        { cause },
-      );
-    }
-  };
-  const reports = await json("reports.json") as Partial<RunReports> | null;
+  const reports = await RUN_ARTIFACTS.reports.read(run.dir) as Partial<RunReports> | null;
   return {
     record: run.record,
-    configYaml: await read("config.yaml"),
+    configYaml: await RUN_ARTIFACTS.config.read(run.dir),
     target: run.loaded.config.data.target,
     metrics: await readRunMetrics(run.dir),
-    history: await json("history.json") as TrainingHistory,
+    history: await RUN_ARTIFACTS.history.read(run.dir),
     reports: {
       validation: reports?.validation ?? null,
       cleaning: reports?.cleaning ?? null,
@@ -207,7 +187,7 @@ export async function writeRunReport(
       repeats: settings.repeats,
       logger,
     });
-    const path = `${run.dir}/${RUN_REPORT_FILE}`;
+    const path = `${runArtifactPath(run.dir, "report")}`;
     await writeFileAtomically(path, html, `the report of run "${id}"`);
     logger.info("Wrote the report of run {id} to {path}", { id, path });
     return { id: run.id, path, testSplit: test !== null, note };
@@ -252,13 +232,13 @@ export async function collectRunsPage(
   const runs: RunsPageRun[] = [];
   for (const summary of await listRuns(experiments, options.filter ?? {})) {
     const record = summary.record;
-    const report = await pathExists(`${summary.dir}/${RUN_REPORT_FILE}`)
-      ? link(`${summary.dir}/${RUN_REPORT_FILE}`)
+    const report = await pathExists(runArtifactPath(summary.dir, "report"))
+      ? link(runArtifactPath(summary.dir, "report"))
       : null;
     let params: RunsPageRun["params"] = {};
     let problem = summary.problem;
     try {
-      params = hyperparameters(parseYaml(await Deno.readTextFile(`${summary.dir}/config.yaml`)));
+      params = hyperparameters(parseYaml(await RUN_ARTIFACTS.config.read(summary.dir)));
     } catch (error) {
       problem ??= `config.yaml unreadable (${(error as Error).name})`;
     }
@@ -387,7 +367,7 @@ async function studyRow(
     return { ...empty, problem: error.message };
   }
   const run = study.final_run?.id ?? null;
-  const reportPath = run === null ? null : `${experiments}/${run}/${RUN_REPORT_FILE}`;
+  const reportPath = run === null ? null : runArtifactPath(`${experiments}/${run}`, "report");
   return {
     ...empty,
     status: study.status ?? null,

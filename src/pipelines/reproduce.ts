@@ -5,7 +5,7 @@
  * @module
  */
 import { loadConfig } from "../config/mod.ts";
-import { openRun, PARTIAL_PREFIX } from "../models/mod.ts";
+import { openRun, PARTIAL_PREFIX, RUN_ARTIFACTS, runArtifactPath } from "../models/mod.ts";
 import { fingerprintData } from "../data/mod.ts";
 import { getProjectLogger } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
@@ -64,7 +64,7 @@ export async function reproduceRun(
   }
   if (differences.length > 0) return { id, identical: false, differences, checked };
 
-  const loaded = await loadConfig({ root, snapshot: `${dir}/config.yaml` });
+  const loaded = await loadConfig({ root, snapshot: runArtifactPath(dir, "config") });
   checked.push("config hash");
   if (loaded.hash !== record.config_hash) {
     differences.push(
@@ -84,13 +84,13 @@ export async function reproduceRun(
   }`;
   await Deno.mkdir(temporary, { recursive: true });
   try {
-    const saved = JSON.parse(await Deno.readTextFile(`${dir}/metrics.json`));
+    const saved = await RUN_ARTIFACTS.metrics.read(dir);
     const fresh = JSON.parse(JSON.stringify({ model: result.metrics, baseline: result.baseline }));
     checked.push("metrics");
     compare("metrics.model", saved.model, fresh.model, differences);
     compare("metrics.baseline", saved.baseline, fresh.baseline, differences);
 
-    const history = JSON.parse(await Deno.readTextFile(`${dir}/history.json`));
+    const history = await RUN_ARTIFACTS.history.read(dir);
     checked.push("history");
     compare(
       "history",
@@ -99,7 +99,7 @@ export async function reproduceRun(
       differences,
     );
 
-    const features = JSON.parse(await Deno.readTextFile(`${dir}/features.json`));
+    const features = await RUN_ARTIFACTS.features.read(dir);
     checked.push("features");
     compare(
       "features",
@@ -113,14 +113,18 @@ export async function reproduceRun(
     );
 
     await result.model.save(temporary);
-    for await (const entry of Deno.readDir(`${dir}/model`)) {
+    const modelDir = runArtifactPath(dir, "model");
+    for await (const entry of Deno.readDir(modelDir)) {
       if (!entry.isFile) continue;
-      checked.push(`model/${entry.name}`);
-      const before = await Deno.readFile(`${dir}/model/${entry.name}`);
+      checked.push(`${RUN_ARTIFACTS.model.file}${entry.name}`);
+      const before = await Deno.readFile(`${modelDir}/${entry.name}`);
       const after = await Deno.readFile(`${temporary}/${entry.name}`).catch(() => null);
-      if (after === null) differences.push(`model/${entry.name}: not written by the re-run`);
-      else if (!sameBytes(before, after)) {
-        differences.push(`model/${entry.name}: ${describeByteDifference(before, after)}`);
+      if (after === null) {
+        differences.push(`${RUN_ARTIFACTS.model.file}${entry.name}: not written by the re-run`);
+      } else if (!sameBytes(before, after)) {
+        differences.push(
+          `${RUN_ARTIFACTS.model.file}${entry.name}: ${describeByteDifference(before, after)}`,
+        );
       }
     }
   } finally {

@@ -12,7 +12,7 @@ import type { LoadedConfig } from "../config/mod.ts";
 import { applyCleaning, deriveTarget } from "../data/mod.ts";
 import type { CleaningState, DataProfile, InputSignature } from "../data/mod.ts";
 import { addDerivedFeatures, FeaturePipeline, FeatureSelector } from "../features/mod.ts";
-import { loadModel, openRun } from "../models/mod.ts";
+import { openRun, RUN_ARTIFACTS, runArtifactPath } from "../models/mod.ts";
 import type { BaseModel, RunRecord, Targets } from "../models/mod.ts";
 import { ArtifactError, DataValidationError } from "../errors.ts";
 import { frameToMatrix } from "../utils/mod.ts";
@@ -45,17 +45,10 @@ export interface RunArtifacts {
 }
 
 /**
- * The files of a run folder that loading reads; `run.json` must record the sha256 of each, and
- * of every file in `model/`.
+ * The artifacts loading reads; `run.json` must record the sha256 of each, and of every file in
+ * `model/`.
  */
-const RUN_FILES: readonly string[] = [
-  "config.yaml",
-  "features.json",
-  "cleaning.json",
-  "schema.json",
-  "profile.json",
-  "model/params.json",
-];
+const LOADED_ARTIFACTS = ["config", "features", "cleaning", "schema", "profile"] as const;
 
 /**
  * Opens run `id` of the experiments folder and loads its artifacts after checking every sha256.
@@ -103,11 +96,14 @@ export async function loadRunArtifacts(
   // Only files whose sha256 run.json records were verified; refuse to read any other.
   const modelFiles: string[] = [];
   try {
-    for await (const entry of Deno.readDir(`${dir}/model`)) modelFiles.push(`model/${entry.name}`);
+    for await (const entry of Deno.readDir(runArtifactPath(dir, "model"))) {
+      modelFiles.push(`${RUN_ARTIFACTS.model.file}${entry.name}`);
+    }
   } catch {
     // A missing model folder is reported below as its unlisted params.json, or by the loader.
   }
-  const unlisted = [...RUN_FILES, ...modelFiles.sort()]
+  const files = LOADED_ARTIFACTS.map((name) => RUN_ARTIFACTS[name].file);
+  const unlisted = [...files, `${RUN_ARTIFACTS.model.file}params.json`, ...modelFiles.sort()]
     .filter((name, i, all) => all.indexOf(name) === i)
     .filter((name) => !Object.hasOwn(record.artifacts ?? {}, name));
   if (unlisted.length > 0) {
@@ -117,30 +113,21 @@ export async function loadRunArtifacts(
       }, so they cannot be verified; retrain the run`,
     );
   }
-  const loaded = await loadConfig({ root, snapshot: `${dir}/config.yaml` });
-  const readJson = async (name: string) => {
-    try {
-      return JSON.parse(await Deno.readTextFile(`${dir}/${name}`));
-    } catch (cause) {
-      throw new ArtifactError(`Cannot load "${dir}/${name}": the file is not valid JSON`, {
-        cause,
-      });
-    }
-  };
-  const features = await readJson("features.json");
-  const cleaning = await readJson("cleaning.json");
+  const loaded = await loadConfig({ root, snapshot: runArtifactPath(dir, "config") });
+  const features = await RUN_ARTIFACTS.features.read(dir);
+  const cleaning = await RUN_ARTIFACTS.cleaning.read(dir);
   return {
     id: record.id,
     dir,
     record,
     loaded,
-    cleaningState: cleaning.state as CleaningState,
+    cleaningState: cleaning.state,
     pipeline: FeaturePipeline.fromJSON(features.pipeline),
     selector: features.selector === null ? null : FeatureSelector.fromJSON(features.selector),
-    names: features.names as string[],
-    signature: (await readJson("schema.json")) as InputSignature,
-    profile: (await readJson("profile.json")) as DataProfile,
-    model: await loadModel(`${dir}/model`),
+    names: features.names,
+    signature: await RUN_ARTIFACTS.schema.read(dir),
+    profile: await RUN_ARTIFACTS.profile.read(dir),
+    model: await RUN_ARTIFACTS.model.read(dir),
   };
 }
 

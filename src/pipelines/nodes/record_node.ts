@@ -8,7 +8,7 @@
 import pl from "nodejs-polars";
 import * as tf from "@tensorflow/tfjs";
 import { configToYaml } from "../../config/mod.ts";
-import { createRunId, metricValue, RUN_REPORT_FILE, writeRunFolder } from "../../models/mod.ts";
+import { createRunId, metricValue, RUN_ARTIFACTS, writeRunFolder } from "../../models/mod.ts";
 import type { RunRecord } from "../../models/mod.ts";
 import { buildRunReport } from "../_report_html.ts";
 import { configSlice, defineNode } from "./node.ts";
@@ -88,25 +88,24 @@ export const RECORD_NODE = defineNode({
     const metrics = { primary_metric: primaryMetric, ...evaluation };
     const configYaml = configToYaml(config, root);
     const written = await writeRunFolder(config.registry.experiments_dir, record, async (dir) => {
-      const json = (name: string, value: unknown) =>
-        Deno.writeTextFile(`${dir}/${name}`, JSON.stringify(value, null, 2) + "\n");
-      await Deno.writeTextFile(`${dir}/config.yaml`, configYaml);
-      await json("schema.json", description.signature);
-      await json("features.json", {
+      const artifacts = RUN_ARTIFACTS;
+      await artifacts.config.write(dir, configYaml);
+      await artifacts.schema.write(dir, description.signature);
+      await artifacts.features.write(dir, {
         pipeline: features.pipeline.toJSON(),
         selector: features.selector?.toJSON() ?? null,
         names: features.names,
       });
-      await json("cleaning.json", { state: inputs.cleaning_state });
-      await model.save(`${dir}/model`);
-      await json("metrics.json", metrics);
-      await json("history.json", history);
-      await json("profile.json", description.profile);
-      await json("reports.json", reports);
-      // Written with the run, so a finished run always has its report; it stays out of the
-      // checksums (RUN_REPORT_FILE) because `deno task report` may rebuild it.
-      await Deno.writeTextFile(
-        `${dir}/${RUN_REPORT_FILE}`,
+      await artifacts.cleaning.write(dir, { state: inputs.cleaning_state });
+      await artifacts.model.write(dir, model);
+      await artifacts.metrics.write(dir, metrics);
+      await artifacts.history.write(dir, history);
+      await artifacts.profile.write(dir, description.profile);
+      await artifacts.reports.write(dir, reports);
+      // Written with the run, so a finished run always has its report; it is derived, so it
+      // stays out of the checksums and `deno task report` may rebuild it.
+      await artifacts.report.write(
+        dir,
         await buildRunReport({
           record,
           configYaml,

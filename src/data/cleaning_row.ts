@@ -25,7 +25,7 @@ export interface RowCleaning {
    * Cleans one row in place.
    *
    * @param row the cells, in the order of the columns given to {@link compileCleaningRow}
-   * @throws {RowFallback} when a value needs polars to be cleaned exactly
+   * @throws {RowRefused} when a value needs polars to be cleaned exactly
    */
   clean(row: RowValue[]): void;
 }

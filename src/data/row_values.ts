@@ -52,7 +52,7 @@ export type RowValue = number | string | DateValue | null;
  * step refuses, a case whose result depends on a library version); the scorer then scores the
  * rows with polars. Not an `Error`: it is control flow, caught by the row scorer.
  */
-export class RowFallback {
+export class RowRefused {
   /** @param reason why, naming the step and the value */
   constructor(readonly reason: string) {}
 }
@@ -129,7 +129,7 @@ const STABLE_CASE_LIMIT = 0x0530;
  * @param mode lower or upper case
  * @param column the column, for the fallback reason
  * @returns the text in that case
- * @throws {RowFallback} when the text holds a code point whose mapping may differ
+ * @throws {RowRefused} when the text holds a code point whose mapping may differ
  * @example
  * ```ts
  * changeCase("Dream", "lower", "Island"); // "dream"
@@ -138,7 +138,7 @@ const STABLE_CASE_LIMIT = 0x0530;
 export function changeCase(text: string, mode: "lower" | "upper", column: string): string {
   for (let i = 0; i < text.length; i++) {
     if (text.charCodeAt(i) >= STABLE_CASE_LIMIT) {
-      throw new RowFallback(
+      throw new RowRefused(
         `the case of ${JSON.stringify(text)} in "${column}" depends on the Unicode version`,
       );
     }
@@ -167,7 +167,7 @@ export interface ShapedDate {
  * @param text the stripped text
  * @param column the column, for the fallback reason
  * @returns its shape and value; shape `none` for text without digits (no format parses it)
- * @throws {RowFallback} for other forms with digits and for invalid dates or times
+ * @throws {RowRefused} for other forms with digits and for invalid dates or times
  * @example
  * ```ts
  * shapeDate("2020-01-02", "Date").shape; // "D"
@@ -178,7 +178,7 @@ export function shapeDate(text: string, column: string): ShapedDate {
   if (match === null) {
     // Every format needs digits: text without any never parses.
     if (!/[0-9]/.test(text)) return { shape: "none", value: null };
-    throw new RowFallback(
+    throw new RowRefused(
       `date ${JSON.stringify(text)} of "${column}" is not in a form the row engine parses`,
     );
   }
@@ -186,7 +186,7 @@ export function shapeDate(text: string, column: string): ShapedDate {
   const month = Number(match[2]);
   const day = Number(match[3]);
   const invalid = () =>
-    new RowFallback(`date ${JSON.stringify(text)} of "${column}" is not a valid date or time`);
+    new RowRefused(`date ${JSON.stringify(text)} of "${column}" is not a valid date or time`);
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw invalid();
   if (match[4] === undefined) return { shape: "D", value: new DateValue(year, month, day, 0, 0) };
   const hour = Number(match[5]);

@@ -13,6 +13,9 @@
  */
 import type { DataFrame } from "nodejs-polars";
 import type { z } from "zod";
+import type { RowColumn } from "../../data/mod.ts";
+import { rowContext } from "./_row_kernel.ts";
+import type { InputPolicy, RowContext, RowKernel } from "./_row_kernel.ts";
 import { namesOut, notFitted } from "./_columns.ts";
 import { jsonParams, parseOptions } from "./_params.ts";
 
@@ -67,10 +70,27 @@ export interface Transformer<S extends JsonValue = JsonValue> {
   featureNamesOut(): string[];
   /** The fitted state: `{ kind, version, params, state }`. */
   toJSON(): TransformerState<S>;
+  /**
+   * Compiles the fitted transformer into a row kernel: `transform` for one row of plain values,
+   * equal to the frame path bit for bit. Throws `NotFittedError` before `fit`, and
+   * `RowUnsupported` when a column of `columns` has a dtype the transformer does not take.
+   */
+  compileRow(columns: readonly RowColumn[]): RowKernel;
+  /** What the fitted transformer does with nulls, unseen categories and out-of-domain values. */
+  inputPolicy(): InputPolicy;
 }
 /** How a transformer rebuilds itself from `toJSON()` output. */
 export type TransformerFromJson = (json: TransformerState) => Transformer;
 
+export {
+  mapNumbers,
+  NUMERIC_POLICY,
+  numericColumnsOut,
+  refusal,
+  requireRowTypes,
+  rowContext,
+} from "./_row_kernel.ts";
+export type { InputPolicy, RowContext, RowKernel } from "./_row_kernel.ts";
 export {
   dtypeName,
   isCategoricalDtype,
@@ -148,7 +168,7 @@ export interface TransformerDefinition<P> {
  */
 export abstract class BaseTransformer<
   P extends object,
-  S extends JsonValue & { input_columns: string[] },
+  S extends JsonValue & { input_columns: string[]; columns: string[] },
 > implements Transformer<S> {
   /** Registry key, e.g. `"StandardScaler"`. */
   abstract readonly kind: string;
@@ -261,6 +281,57 @@ export abstract class BaseTransformer<
       state: structuredClone(state),
     };
   }
+
+  /**
+   * Compiles the fitted transformer into a row kernel for a row frame laid out as `columns`.
+   *
+   * @param columns the row frame's columns (names and dtypes), as the step gives them
+   * @returns the kernel; `kernel.apply(row)` equals `transform` of a one-row frame bit for bit
+   * @throws {NotFittedError} before `fit`
+   * @throws {RowUnsupported} when a fitted column is missing or of a dtype it does not take
+   * @example
+   * ```ts
+   * const kernel = scaler.compileRow([{ name: "a", dtype: "f64" }]);
+   * kernel.apply([2]); // [(2 - mean) / scale]
+   * ```
+   */
+  compileRow(columns: readonly RowColumn[]): RowKernel {
+    const { params, state } = this.fitted("compile a row kernel of");
+    return this.rowKernel(rowContext(this.kind, state.columns, columns), params, state);
+  }
+
+  /**
+   * Answers what the fitted transformer does with the values of its columns: the dtypes it
+   * takes, nulls, unseen categories and the lowest number it accepts.
+   *
+   * @returns the policy
+   * @throws {NotFittedError} before `fit`
+   * @example
+   * ```ts
+   * encoder.inputPolicy().nulls; // "accept" when it encodes null as a category
+   * ```
+   */
+  inputPolicy(): InputPolicy {
+    return this.policy(this.fitted("ask the input policy of").params);
+  }
+
+  /**
+   * Builds the row kernel from the typed fitted state.
+   *
+   * @param context where the fitted columns are in the row frame
+   * @param params the parsed options
+   * @param state the learned state
+   * @returns the kernel
+   */
+  protected abstract rowKernel(context: RowContext, params: P, state: S): RowKernel;
+
+  /**
+   * The input policy for the parsed options.
+   *
+   * @param params the parsed options
+   * @returns the policy
+   */
+  protected abstract policy(params: P): InputPolicy;
 
   /**
    * Checks the data and learns the state; `fit` has already parsed the options.

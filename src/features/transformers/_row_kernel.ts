@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { RowFallback, RowUnsupported } from "../../data/mod.ts";
+import { RowRefused, RowUnsupported } from "../../data/mod.ts";
 import type { RowColumn, RowDtype, RowValue } from "../../data/mod.ts";
 
 /** A fitted transformer compiled for one row at a time. */
@@ -25,7 +25,7 @@ export interface RowKernel {
    * @param values the row's cells, laid out as the columns given to `compileRow`
    * @param shift Float64 steps to move inexact results by (0 for the exact kernel)
    * @returns the transformed cells, laid out as {@link RowKernel.columns}
-   * @throws {RowFallback} when the frame path would refuse the value (an unseen category the
+   * @throws {RowRefused} when the frame path would refuse the value (an unseen category the
    *   transformer refuses, a null it refuses, a value below its domain)
    */
   apply(values: readonly RowValue[], shift?: number): RowValue[];
@@ -49,6 +49,14 @@ export interface InputPolicy {
   /** The lowest number it accepts (values below are refused), or `null` for any number. */
   readonly minimum: number | null;
 }
+
+/** The policy of a transformer of numbers that keeps nulls and NaN as missing. */
+export const NUMERIC_POLICY: InputPolicy = Object.freeze({
+  dtypes: Object.freeze(["f64", "i64"] as const),
+  nulls: "propagate",
+  unseen: "none",
+  minimum: null,
+});
 
 /** The row frame a transformer is compiled against, and where its columns are in it. */
 export interface RowContext {
@@ -148,6 +156,6 @@ export function mapNumbers(
  * @param what what is refused, e.g. `nulls in "Sex"`
  * @returns the fallback to throw
  */
-export function refusal(c: RowContext, what: string): RowFallback {
-  return new RowFallback(`${c.where} refuses ${what}`);
+export function refusal(c: RowContext, what: string): RowRefused {
+  return new RowRefused(`${c.where} refuses ${what}`);
 }

@@ -11,6 +11,8 @@ import {
   BaseTransformer,
   COLUMNS_PARAM,
   INPUT_COLUMNS_STATE,
+  mapNumbers,
+  NUMERIC_POLICY,
   observedValues,
   readState,
   replaceColumns,
@@ -21,7 +23,7 @@ import {
   requireObserved,
   resolveColumns,
 } from "./_base.ts";
-import type { TransformerState } from "./_base.ts";
+import type { InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
 
 const KIND = "MinMaxScaler";
 const VERSION = 1;
@@ -189,6 +191,31 @@ export class MinMaxScaler
       ]),
     );
     return replaceColumns(df, outputs);
+  }
+
+  /**
+   * `x * scale + min` per value.
+   *
+   * @param c where the fitted columns are
+   * @param _params the parsed options
+   * @param state the learned scales and offsets
+   * @returns the kernel
+   */
+  protected override rowKernel(
+    c: RowContext,
+    _params: unknown,
+    state: MinMaxScalerState,
+  ): RowKernel {
+    return mapNumbers(c, (x, i) => x * state.scale[i]! + state.min[i]!);
+  }
+
+  /**
+   * Takes numbers; nulls and NaN pass through as missing.
+   *
+   * @returns the policy
+   */
+  protected override policy(): InputPolicy {
+    return NUMERIC_POLICY;
   }
 
   /**

@@ -10,14 +10,21 @@
  * @module
  */
 export type {
+  InputPolicy,
   JsonObject,
   JsonValue,
+  RowKernel,
   Transformer,
   TransformerFromJson,
   TransformerState,
 } from "./_base.ts";
 export { requireColumns } from "./_base.ts";
-export { createTransformer, TRANSFORMER_KINDS, transformerFromJson } from "./_registry.ts";
+export {
+  createTransformer,
+  TRANSFORMER_KINDS,
+  transformerFromJson,
+  transformerKinds,
+} from "./_registry.ts";
 export type { TransformerSpec } from "./_registry.ts";
 export { DEFAULT_STANDARD_SCALER_OPTIONS, StandardScaler } from "./standard_scaler.ts";
 export type { StandardScalerOptions, StandardScalerState } from "./standard_scaler.ts";

@@ -194,7 +194,7 @@ export class MinMaxScaler
   }
 
   /**
-   * `x * scale + min` per value.
+   * `x * scale + min` per value (`+ min` left out when it is 0, as polars leaves it out).
    *
    * @param c where the fitted columns are
    * @param _params the parsed options
@@ -206,7 +206,11 @@ export class MinMaxScaler
     _params: unknown,
     state: MinMaxScalerState,
   ): RowKernel {
-    return mapNumbers(c, (x, i) => x * state.scale[i]! + state.min[i]!);
+    // Polars simplifies `x + 0` to `x`, which keeps the sign of a -0 that `x + 0` would lose.
+    return mapNumbers(c, (x, i) => {
+      const y = x * state.scale[i]!;
+      return state.min[i] === 0 ? y : y + state.min[i]!;
+    });
   }
 
   /**

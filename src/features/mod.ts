@@ -73,24 +73,23 @@ export { compileDerivedRow } from "./engineer_row.ts";
 export type { DerivedRow } from "./engineer_row.ts";
 export {
   anovaF,
-  DEFAULT_FEATURE_SELECTOR_OPTIONS,
   DEFAULT_MUTUAL_INFO_OPTIONS,
   fDistributionSurvival,
-  FEATURE_SELECTOR_VERSION,
-  FeatureSelector,
   fRegression,
   mutualInfoClassif,
   regularizedIncompleteBeta,
+} from "./selection_scores.ts";
+export type { BetaShape, FDegrees, FTestResult, MutualInfoOptions } from "./selection_scores.ts";
+export {
+  DEFAULT_FEATURE_SELECTOR_OPTIONS,
+  FEATURE_SELECTOR_VERSION,
+  FeatureSelector,
 } from "./selector.ts";
 export type {
-  BetaShape,
   DroppedFeature,
-  FDegrees,
   FeatureSelectorOptions,
   FeatureSelectorState,
-  FTestResult,
   JsonNumber,
-  MutualInfoOptions,
   SelectionReport,
   SelectionStep,
   SelectionStepJson,

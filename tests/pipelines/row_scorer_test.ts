@@ -724,7 +724,18 @@ Deno.test("compileRowScorer() returns null when its probe rows differ from score
     const state = json.steps[0]!.transformers[0]!.state as { mean: number[] };
     state.mean[0] = state.mean[0]! + 1;
   });
-  assert.match(unsupportedReason(shifted), /differ from scoreRows: the model input/);
+  {
+    using logs = captureLogs({ level: "warning" });
+    assert.match(
+      unsupportedReason(shifted),
+      /differ from scoreRows: the model input \(from step "numeric"\)/,
+    );
+    // Never silent: the difference is logged as a warning naming the step.
+    assert.ok(
+      logs.messages().some((m) => /row engine disagrees/.test(m) && /step "numeric"/.test(m)),
+      `expected a warning naming the step, got ${JSON.stringify(logs.messages())}`,
+    );
+  }
   // A pipeline that fails on every frame: scoreRows refuses the probe rows.
   const broken = {
     ...PENGUINS,

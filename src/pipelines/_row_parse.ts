@@ -16,7 +16,7 @@ import {
 } from "../data/mod.ts";
 import type { ColumnSignature, DateShape, RowColumn, RowValue } from "../data/mod.ts";
 import type { RowProblem } from "./inference_pipeline.ts";
-import { refusalLimits, tooFarProblem } from "./scoring_rules.ts";
+import { describeInputKind, refusalLimits, tooFarProblem } from "./scoring_rules.ts";
 
 /** One input column of the run, compiled for parsing. */
 export interface InputColumn {
@@ -69,11 +69,7 @@ export function inputColumns(columns: readonly ColumnSignature[]): InputColumn[]
         : integer
         ? "i64"
         : "f64",
-      describe: signature.kind === "numeric"
-        ? (integer ? "an integer" : "a number")
-        : signature.kind === "temporal"
-        ? "a date or time (ISO 8601)"
-        : "text",
+      describe: describeInputKind(signature),
       limits: refusalLimits(signature),
     };
   });

@@ -19,6 +19,7 @@ import type { Logger } from "../utils/mod.ts";
 import { featureMatrixForRun, loadRunArtifacts, openRunArtifacts } from "./run_artifacts.ts";
 import type { RunArtifacts } from "./run_artifacts.ts";
 import {
+  describeInputKind,
   labelsFromProbabilities,
   refusalLimits,
   tooFarProblem,
@@ -373,7 +374,7 @@ function checkBatch(
     parseChecks.push({
       column: column.name,
       mask: source.isNotNull().and(parsed.isNull()),
-      problem: (v) => `cannot parse ${JSON.stringify(v)} as ${describeKind(column)}`,
+      problem: (v) => `cannot parse ${JSON.stringify(v)} as ${describeInputKind(column)}`,
     });
     if (column.kind === "numeric") {
       // Any source type: a float column of Parquet or a CSV read as floats can hold NaN and
@@ -534,12 +535,6 @@ function dateFormatOf(raw: DataFrame, name: string): string {
   const parseable = sample.getColumn(name).toArray().map((_, i) => parses.some((p) => p[i]));
   const index = parses.findIndex((p) => parseable.every((ok, i) => !ok || p[i]));
   return DATE_FORMATS[Math.max(0, index)]!;
-}
-
-function describeKind(column: ColumnSignature): string {
-  if (column.kind === "numeric") return /^U?Int/.test(column.dtype) ? "an integer" : "a number";
-  if (column.kind === "temporal") return "a date or time (ISO 8601)";
-  return "text";
 }
 
 /**

@@ -104,6 +104,7 @@ export type {
   TrialSpec,
 } from "./tune.ts";
 export {
+  describeInputKind,
   labelsFromProbabilities,
   MAX_RANGE_MULTIPLE,
   refusalLimits,

@@ -75,6 +75,22 @@ export function trainingRange(column: ColumnSignature): [number, number] | null 
   return column.kind === "numeric" && Number.isFinite(column.min) ? [column.min, column.max] : null;
 }
 
+/**
+ * What an input column's values must be, as "cannot parse … as …" problems say it.
+ *
+ * @param column the column's input signature
+ * @returns `an integer`, `a number`, `a date or time (ISO 8601)` or `text`
+ * @example
+ * ```ts
+ * describeInputKind(column); // "a number"
+ * ```
+ */
+export function describeInputKind(column: ColumnSignature): string {
+  if (column.kind === "numeric") return /^U?Int/.test(column.dtype) ? "an integer" : "a number";
+  if (column.kind === "temporal") return "a date or time (ISO 8601)";
+  return "text";
+}
+
 /** Class labels and per-class probabilities of a classifier's output. */
 export interface LabelledProbabilities {
   /** The most probable class of each row (the first on ties). */

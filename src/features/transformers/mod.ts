@@ -4,7 +4,9 @@
  * serialise to JSON so inference rebuilds them without refitting.
  *
  * Every transformer works on all columns of the frame it is given, or on its `columns` option,
- * and keeps the other columns unchanged and in place. `createTransformer` builds one from a
+ * and keeps the other columns unchanged and in place. A fitted transformer also compiles its
+ * row form (`compileRow`: the same transform for one row of plain values, used by the serving
+ * row engine) and answers its input policy (`inputPolicy`: dtypes, nulls, unseen categories). `createTransformer` builds one from a
  * config spec and `transformerFromJson` rebuilds a fitted one from an artifact.
  *
  * @module

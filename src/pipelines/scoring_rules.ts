@@ -6,6 +6,7 @@
  * @module
  */
 import type { ColumnSignature } from "../data/mod.ts";
+import { argmaxRows } from "../models/mod.ts";
 
 /**
  * How far outside the training range a number may lie, in range widths, before its row is
@@ -101,11 +102,12 @@ export interface LabelledProbabilities {
 
 /**
  * Turns a classifier's row-major probabilities into labels: each row's most probable class, the
- * first one on ties.
+ * first one on ties (the models' `argmaxRows`), with the probabilities split per class.
  *
  * @param output `rows × classes` probabilities, row by row
  * @param classes the classes, in the model's order
  * @returns the labels and the probabilities per class
+ * @throws {RangeError} when the output does not split into rows of one value per class
  * @example
  * ```ts
  * labelsFromProbabilities(new Float32Array([0.2, 0.8]), ["a", "b"]).labels; // ["b"]
@@ -116,17 +118,13 @@ export function labelsFromProbabilities(
   classes: readonly string[],
 ): LabelledProbabilities {
   const k = classes.length;
-  const n = k === 0 ? 0 : Math.floor(output.length / k);
+  const best = argmaxRows(output, k);
+  const n = best.length;
   const labels = new Array<string>(n);
   const probabilities = classes.map(() => new Float64Array(n));
   for (let i = 0, base = 0; i < n; i++, base += k) {
-    let best = 0;
-    for (let j = 0; j < k; j++) {
-      const p = output[base + j]!;
-      probabilities[j]![i] = p;
-      if (p > output[base + best]!) best = j;
-    }
-    labels[i] = classes[best]!;
+    for (let j = 0; j < k; j++) probabilities[j]![i] = output[base + j]!;
+    labels[i] = classes[best[i]!]!;
   }
   return { labels, probabilities };
 }

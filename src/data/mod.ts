@@ -61,6 +61,23 @@ export type {
   FillState,
   FillValue,
 } from "./cleaner.ts";
+export { compileCleaningRow } from "./cleaning_row.ts";
+export type { RowCleaning } from "./cleaning_row.ts";
+export {
+  changeCase,
+  DateValue,
+  greaterThan,
+  LARGEST_EXACT_INTEGER,
+  lessThan,
+  moveUlps,
+  parseFloatText,
+  rowNumber,
+  RowRefused,
+  RowUnsupported,
+  shapeDate,
+  stripText,
+} from "./row_values.ts";
+export type { DateShape, RowColumn, RowDtype, RowValue, ShapedDate } from "./row_values.ts";
 export {
   DEFAULT_SPLIT_OPTIONS,
   kFold,

@@ -26,9 +26,11 @@ export {
   StandardScaler,
   TRANSFORMER_KINDS,
   transformerFromJson,
+  transformerKinds,
 } from "./transformers/mod.ts";
 export type {
   ImputeStrategy,
+  InputPolicy,
   JsonObject,
   JsonValue,
   Log1pTransformerOptions,
@@ -44,6 +46,7 @@ export type {
   QuantileBinnerState,
   RobustScalerOptions,
   RobustScalerState,
+  RowKernel,
   SimpleImputerOptions,
   SimpleImputerState,
   StandardScalerOptions,
@@ -66,26 +69,27 @@ export type {
 } from "./pipeline.ts";
 // -- engineer and selector (exports added below this line)
 export { addDerivedFeatures, derivedFeatureExpr } from "./engineer.ts";
+export { compileDerivedRow } from "./engineer_row.ts";
+export type { DerivedRow } from "./engineer_row.ts";
 export {
   anovaF,
-  DEFAULT_FEATURE_SELECTOR_OPTIONS,
   DEFAULT_MUTUAL_INFO_OPTIONS,
   fDistributionSurvival,
-  FEATURE_SELECTOR_VERSION,
-  FeatureSelector,
   fRegression,
   mutualInfoClassif,
   regularizedIncompleteBeta,
+} from "./selection_scores.ts";
+export type { BetaShape, FDegrees, FTestResult, MutualInfoOptions } from "./selection_scores.ts";
+export {
+  DEFAULT_FEATURE_SELECTOR_OPTIONS,
+  FEATURE_SELECTOR_VERSION,
+  FeatureSelector,
 } from "./selector.ts";
 export type {
-  BetaShape,
   DroppedFeature,
-  FDegrees,
   FeatureSelectorOptions,
   FeatureSelectorState,
-  FTestResult,
   JsonNumber,
-  MutualInfoOptions,
   SelectionReport,
   SelectionStep,
   SelectionStepJson,

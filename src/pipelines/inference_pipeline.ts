@@ -10,7 +10,7 @@ import type { DataFrame, Expr } from "nodejs-polars";
 import { applyCleaning, driftReport, openBatchWriter, readBatches } from "../data/mod.ts";
 import type { ColumnSignature, DriftOptions, DriftReport } from "../data/mod.ts";
 import type { CleaningConfig } from "../config/mod.ts";
-import { addDerivedFeatures } from "../features/mod.ts";
+import { addDerivedFeatures, transformerFromJson } from "../features/mod.ts";
 import { readProduction } from "../models/mod.ts";
 import { ArtifactError, DataValidationError, SchemaMismatchError } from "../errors.ts";
 import type { ValidationIssue } from "../errors.ts";
@@ -18,12 +18,13 @@ import { getProjectLogger, Random } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 import { featureMatrixForRun, loadRunArtifacts, openRunArtifacts } from "./run_artifacts.ts";
 import type { RunArtifacts } from "./run_artifacts.ts";
-
-/**
- * How far outside the training range a number may lie, in range widths, before its row is
- * refused (the HTTP service applies the same limit, `serve`'s `maxRangeMultiple`).
- */
-const MAX_RANGE_MULTIPLE = 1_000_000;
+import {
+  describeInputKind,
+  labelsFromProbabilities,
+  refusalLimits,
+  tooFarProblem,
+  trainingRange,
+} from "./scoring_rules.ts";
 
 /** The run id meaning "whatever is in production". */
 export const PRODUCTION = "production";
@@ -337,19 +338,7 @@ function scoreCleaned(run: RunArtifacts, cleaned: DataFrame, classes: string[]):
   if (run.model.task === "regression") {
     return pl.DataFrame({ prediction: pl.Series("prediction", output, pl.Float64) });
   }
-  const k = classes.length;
-  const n = cleaned.height;
-  const labels = new Array<string>(n);
-  const probabilities = classes.map(() => new Float64Array(n));
-  for (let i = 0, base = 0; i < n; i++, base += k) {
-    let best = 0;
-    for (let j = 0; j < k; j++) {
-      const p = output[base + j]!;
-      probabilities[j]![i] = p;
-      if (p > output[base + best]!) best = j;
-    }
-    labels[i] = classes[best]!;
-  }
+  const { labels, probabilities } = labelsFromProbabilities(output, classes);
   return pl.DataFrame([
     pl.Series("prediction", labels, pl.Utf8),
     ...classes.map((c, j) => pl.Series(`proba_${c}`, probabilities[j]!, pl.Float64)),
@@ -385,7 +374,7 @@ function checkBatch(
     parseChecks.push({
       column: column.name,
       mask: source.isNotNull().and(parsed.isNull()),
-      problem: (v) => `cannot parse ${JSON.stringify(v)} as ${describeKind(column)}`,
+      problem: (v) => `cannot parse ${JSON.stringify(v)} as ${describeInputKind(column)}`,
     });
     if (column.kind === "numeric") {
       // Any source type: a float column of Parquet or a CSV read as floats can hold NaN and
@@ -396,20 +385,16 @@ function checkBatch(
         mask: parsed.isNotNull().and(parsed.isNan().or(parsed.abs().eq(Infinity))),
         problem: (v) => `not a finite number: ${text ? JSON.stringify(v) : String(v)}`,
       });
-      if (Number.isFinite(column.min) && Number.isFinite(column.max)) {
+      const limits = refusalLimits(column);
+      if (limits !== null) {
         // Values this far out overflow the model's float32 features (1e308 becomes Infinity),
         // which would fail the whole batch instead of this row.
-        const width = column.max - column.min;
-        const limit = MAX_RANGE_MULTIPLE * (width > 0 ? width : Math.max(Math.abs(column.max), 1));
-        const outside = parsed.lt(column.min - limit).or(parsed.gt(column.max + limit));
+        const outside = parsed.lt(limits[0]).or(parsed.gt(limits[1]));
         parseChecks.push({
           column: column.name,
           mask: parsed.isNotNull().and(parsed.isNan().not()).and(parsed.abs().eq(Infinity).not())
             .and(outside),
-          problem: (v) =>
-            `value ${
-              text ? JSON.stringify(v) : String(v)
-            } is too far outside the training range [${column.min}, ${column.max}] to score (more than ${MAX_RANGE_MULTIPLE} times its width away); check the units`,
+          problem: (v) => tooFarProblem(text ? JSON.stringify(v) : String(v), column),
         });
       }
     }
@@ -439,12 +424,15 @@ function checkBatch(
         column: column.name,
         mask: value.isNotNull().and(value.cast(pl.Utf8).isIn(column.categories).not()),
       });
-    } else if (column.kind === "numeric" && Number.isFinite(column.min)) {
-      counters.push({
-        kind: "range",
-        column: column.name,
-        mask: value.lt(column.min).or(value.gt(column.max)),
-      });
+    } else {
+      const range = trainingRange(column);
+      if (range !== null) {
+        counters.push({
+          kind: "range",
+          column: column.name,
+          mask: value.lt(range[0]).or(value.gt(range[1])),
+        });
+      }
     }
   }
   collectProblems(cleaned, missingChecks, firstRow, problems, badRows);
@@ -549,15 +537,9 @@ function dateFormatOf(raw: DataFrame, name: string): string {
   return DATE_FORMATS[Math.max(0, index)]!;
 }
 
-function describeKind(column: ColumnSignature): string {
-  if (column.kind === "numeric") return /^U?Int/.test(column.dtype) ? "an integer" : "a number";
-  if (column.kind === "temporal") return "a date or time (ISO 8601)";
-  return "text";
-}
-
 /**
  * Returns the input columns whose nulls the run handles itself: filled by cleaning, or by a
- * feature step that starts with an imputer or encodes null as a category. Their nulls are not
+ * feature step whose first transformer accepts nulls (its `inputPolicy().nulls`). Their nulls are not
  * row problems; `scoreRows` and the row engine both ask this.
  *
  * @param run the opened run
@@ -571,12 +553,8 @@ export function nullTolerantColumns(run: RunArtifacts): Set<string> {
   const tolerant = new Set<string>(Object.keys(run.cleaningState.fills ?? {}));
   for (const step of run.pipeline.toJSON().steps) {
     const first = step.transformers[0];
-    const params = (first?.params ?? {}) as Record<string, unknown>;
-    if (
-      first?.kind === "SimpleImputer" ||
-      (first?.kind === "OneHotEncoder" && params["handle_null"] === "category") ||
-      (first?.kind === "OrdinalEncoder" && params["handle_null"] === "keep")
-    ) {
+    // The step's first transformer sees the input values: it says whether it takes nulls.
+    if (first !== undefined && transformerFromJson(first).inputPolicy().nulls === "accept") {
       for (const column of step.columns) tolerant.add(column);
     }
   }

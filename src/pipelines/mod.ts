@@ -139,6 +139,15 @@ export type {
   TrialSpec,
 } from "./tune.ts";
 export {
+  describeInputKind,
+  labelsFromProbabilities,
+  MAX_RANGE_MULTIPLE,
+  refusalLimits,
+  tooFarProblem,
+  trainingRange,
+} from "./scoring_rules.ts";
+export type { LabelledProbabilities } from "./scoring_rules.ts";
+export {
   columnsToFrame,
   compileRowScorer,
   DEFAULT_COMPILE_ROW_SCORER_OPTIONS,

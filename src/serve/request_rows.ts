@@ -13,6 +13,7 @@
  */
 import { didYouMean } from "../errors.ts";
 import type { ColumnSignature } from "../data/mod.ts";
+import { MAX_RANGE_MULTIPLE, refusalLimits, tooFarProblem } from "../pipelines/mod.ts";
 import type { RunArtifacts } from "../pipelines/mod.ts";
 import { RequestRejectedError } from "./request_error.ts";
 import type { RequestProblem } from "./request_error.ts";
@@ -84,7 +85,7 @@ export interface ParseRowsOptions {
 export const DEFAULT_PARSE_ROWS_OPTIONS: Readonly<Required<ParseRowsOptions>> = {
   maxRows: 10_000,
   maxValueChars: 1024,
-  maxRangeMultiple: 1_000_000,
+  maxRangeMultiple: MAX_RANGE_MULTIPLE,
   maxProblems: 100,
 };
 
@@ -728,16 +729,13 @@ class ValueChecker {
 
   #checkMagnitude(value: number, column: ColumnSignature, row: number): void {
     if (column.kind !== "numeric" || !Number.isFinite(value)) return;
-    if (!Number.isFinite(column.min) || !Number.isFinite(column.max)) return;
-    const width = column.max - column.min;
-    const scale = width > 0 ? width : Math.max(Math.abs(column.max), 1);
-    const limit = this.#settings.maxRangeMultiple * scale;
-    if (value < column.min - limit || value > column.max + limit) {
+    const multiple = this.#settings.maxRangeMultiple;
+    const limits = refusalLimits(column, multiple);
+    if (limits !== null && (value < limits[0] || value > limits[1])) {
       this.#problems.add({
         row,
         column: column.name,
-        message:
-          `value ${value} is too far outside the training range [${column.min}, ${column.max}] to score (more than ${this.#settings.maxRangeMultiple} times its width away); check the units`,
+        message: tooFarProblem(String(value), column, multiple),
       });
     }
   }

@@ -4,7 +4,9 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { DataFrame } from "nodejs-polars";
+import type { DataFrame, Series } from "nodejs-polars";
+import { RowRefused } from "../../src/data/mod.ts";
+import type { RowColumn, RowDtype, RowValue } from "../../src/data/mod.ts";
 import { transformerFromJson } from "../../src/features/mod.ts";
 import type { Transformer, TransformerState } from "../../src/features/mod.ts";
 import { assertFrameEqual } from "./assert_frame.ts";
@@ -27,7 +29,7 @@ export interface TransformerContractOptions {
 }
 
 /**
- * Asserts the six rules of the transformer contract:
+ * Asserts the seven rules of the transformer contract:
  * - `transform` before `fit` throws `NotFittedError`
  * - `fit` returns `this`
  * - refitting is idempotent: `fit(other).fit(sample)` equals `fit(sample)`
@@ -35,6 +37,8 @@ export interface TransformerContractOptions {
  * - `fromJSON(toJSON())`, through `JSON.stringify`/`JSON.parse`, transforms identically (both
  *   through the class's static `fromJSON` and through the registry)
  * - a missing column throws `SchemaMismatchError`
+ * - the row kernel equals the frame path bit for bit on `sample` (when every column of it has a
+ *   row dtype), see {@link assertRowKernelMatchesFrame}
  *
  * @param make builds a fresh, unfitted transformer
  * @param sample a training frame the transformer accepts
@@ -107,6 +111,143 @@ export function assertTransformerContract(
     name: "SchemaMismatchError",
     message: new RegExp(`missing column "${escapeRegExp(requiredColumn)}"`),
   });
+
+  if (sample.columns.every((name) => rowDtype(sample.getColumn(name)) !== null)) {
+    assertRowKernelMatchesFrame(transformer, sample);
+  }
+}
+
+/**
+ * Asserts that a fitted transformer's row kernel answers what `transform` answers, row by row:
+ * the same output names and dtypes, nulls and NaN in the same places, every other number with
+ * the same Float64 bits, the same text; and a row the frame path refuses (its one-row frame
+ * throws) is refused by the kernel with a `RowRefused`, and no other row is. A kernel that
+ * declares a slack (`slackUlps > 0`: polars computes it with the platform libm, which V8 does
+ * not reproduce to the last bit) must bracket the frame's value within that slack instead.
+ *
+ * @param transformer a fitted transformer
+ * @param frame the rows to compare on; every column Float64, an integer type or text
+ * @example
+ * ```ts
+ * assertRowKernelMatchesFrame(new StandardScaler().fit(train), test);
+ * ```
+ */
+export function assertRowKernelMatchesFrame(transformer: Transformer, frame: DataFrame): void {
+  const label = `${transformer.kind} row kernel`;
+  const columns: RowColumn[] = frame.columns.map((name) => {
+    const dtype = rowDtype(frame.getColumn(name));
+    assert.notEqual(dtype, null, `${label}: column "${name}" has no row dtype`);
+    return { name, dtype: dtype! };
+  });
+  const kernel = transformer.compileRow(columns);
+  const rows = frameRows(frame);
+  let whole: DataFrame | null = null;
+  try {
+    whole = transformer.transform(frame);
+  } catch {
+    // Some row is refused: each row is compared alone below.
+  }
+  if (whole !== null) {
+    assert.deepEqual(
+      kernel.columns.map((c) => c.name),
+      whole.columns,
+      `${label}: output names`,
+    );
+    assert.deepEqual(
+      kernel.columns.map((c) => c.dtype),
+      whole.columns.map((name) => rowDtype(whole!.getColumn(name))),
+      `${label}: output dtypes`,
+    );
+  }
+  const expectedRows = whole === null ? null : frameRows(whole);
+  rows.forEach((row, i) => {
+    let expected: RowValue[] | null;
+    if (expectedRows !== null) expected = expectedRows[i]!;
+    else {
+      try {
+        expected = frameRows(transformer.transform(frame.slice(i, 1)))[0]!;
+      } catch {
+        expected = null;
+      }
+    }
+    let actual: RowValue[] | null;
+    try {
+      actual = kernel.apply(row);
+    } catch (error) {
+      if (!(error instanceof RowRefused)) throw error;
+      actual = null;
+    }
+    const where = `${label}, row ${i} ${JSON.stringify(row.map(String))}`;
+    if (expected === null || actual === null) {
+      assert.equal(actual === null, expected === null, `${where}: refused by one path only`);
+      return;
+    }
+    assert.equal(actual.length, expected.length, `${where}: width`);
+    if (kernel.slackUlps === 0) {
+      actual.forEach((value, k) => assertSameCell(value, expected![k]!, `${where}, column ${k}`));
+      return;
+    }
+    // An inexact kernel (a libm function) brackets polars' value within its declared slack;
+    // the row scorer sends a row to polars when the bracket straddles a Float32 boundary.
+    const low = kernel.apply(row, -kernel.slackUlps);
+    const high = kernel.apply(row, kernel.slackUlps);
+    actual.forEach((value, k) => {
+      const wanted = expected![k]!;
+      if (typeof value !== "number" || typeof wanted !== "number" || Number.isNaN(wanted)) {
+        assertSameCell(value, wanted, `${where}, column ${k}`);
+        return;
+      }
+      const [a, b] = [low[k] as number, high[k] as number];
+      assert.ok(
+        Math.min(a, b) <= wanted && wanted <= Math.max(a, b),
+        `${where}, column ${k}: ${wanted} outside the kernel's slack [${a}, ${b}]`,
+      );
+    });
+  });
+}
+
+/** The row dtype of a polars column, or `null` for dtypes rows do not carry. */
+function rowDtype(series: Series): RowDtype | null {
+  const variant = series.dtype.variant as string;
+  if (variant === "Float64") return "f64";
+  if (/^U?Int(8|16|32|64)$/.test(variant)) return "i64";
+  if (variant === "String" || variant === "Utf8") return "str";
+  return null;
+}
+
+/** The frame's rows as row values: numbers (integers as numbers), text and nulls. */
+function frameRows(frame: DataFrame): RowValue[][] {
+  const columns = frame.columns.map((name) =>
+    (frame.getColumn(name).toArray() as unknown[]).map((v): RowValue =>
+      v === null || v === undefined ? null : typeof v === "bigint" ? Number(v) : v as RowValue
+    )
+  );
+  return Array.from({ length: frame.height }, (_, i) => columns.map((values) => values[i]!));
+}
+
+const BITS = new Float64Array(1);
+const WORDS = new BigUint64Array(BITS.buffer);
+
+function float64Bits(x: number): bigint {
+  BITS[0] = x;
+  return WORDS[0]!;
+}
+
+function assertSameCell(actual: RowValue, expected: RowValue, where: string): void {
+  if (typeof actual === "number" && typeof expected === "number") {
+    if (Number.isNaN(actual) || Number.isNaN(expected)) {
+      assert.equal(Number.isNaN(actual), Number.isNaN(expected), `${where}: NaN position`);
+      return;
+    }
+    assert.equal(
+      float64Bits(actual),
+      float64Bits(expected),
+      `${where}: Float64 bits of ${actual} and ${expected}`,
+    );
+    return;
+  }
+  assert.equal(actual === null, expected === null, `${where}: null position`);
+  assert.equal(actual, expected, where);
 }
 
 function escapeRegExp(text: string): string {

@@ -8,7 +8,7 @@ import {
   fRegression,
   mutualInfoClassif,
   regularizedIncompleteBeta,
-} from "../../src/features/selector.ts";
+} from "../../src/features/mod.ts";
 import type { SelectorSpec } from "../../src/config/schema.ts";
 import { Random } from "../../src/utils/mod.ts";
 

@@ -19,7 +19,7 @@ import type { RowScorer, RowScores, RunArtifacts } from "../../src/pipelines/mod
 import pl from "nodejs-polars";
 import type { Config } from "../../src/config/mod.ts";
 import type { CleaningState } from "../../src/data/mod.ts";
-import { FeaturePipeline } from "../../src/features/mod.ts";
+import { FeaturePipeline, transformerKinds } from "../../src/features/mod.ts";
 import type { FeatureSelector } from "../../src/features/mod.ts";
 import { captureLogs, Random } from "../../src/utils/mod.ts";
 import type { Matrix } from "../../src/utils/mod.ts";
@@ -452,21 +452,15 @@ Deno.test("the shipped cars profile, whose cleaning names the target, compiles a
 /** A good synthetic row to vary. */
 const BASE: Row = (({ label: _, ...row }) => row)(SYNTHETIC_DATA[1]!);
 
-Deno.test("the row engine matches scoreRows on a run using every transformer and derived feature kind", () => {
-  const kinds = SYNTHETIC.pipeline.toJSON().steps.flatMap((s) => s.transformers.map((t) => t.kind));
-  assert.deepEqual(
-    new Set(kinds),
-    new Set([
-      "Log1pTransformer",
-      "StandardScaler",
-      "SimpleImputer",
-      "MinMaxScaler",
-      "RobustScaler",
-      "QuantileBinner",
-      "OneHotEncoder",
-      "OrdinalEncoder",
-    ]),
+Deno.test("the row engine matches scoreRows on a run chaining many transformer kinds and every derived feature kind", () => {
+  // Each registered kind's kernel is checked alone by the registry-wide contract test
+  // (tests/features/transformer_row_kernel_test.ts), so a new kind needs no edit here; this run
+  // chains the kinds it uses end to end.
+  const kinds = new Set(
+    SYNTHETIC.pipeline.toJSON().steps.flatMap((s) => s.transformers.map((t) => t.kind)),
   );
+  assert.ok(kinds.size >= 8, `the run chains ${kinds.size} kinds`);
+  for (const kind of kinds) assert.ok(transformerKinds().includes(kind), kind);
   // The selector dropped the constant minute feature.
   assert.ok(SYNTHETIC.pipeline.featureNamesOut().includes("minute"));
   assert.ok(!SYNTHETIC.names.includes("minute"));
@@ -604,12 +598,12 @@ Deno.test("the row engine falls back to scoreRows for rows it cannot answer exac
     [{ ...BASE, kind: "z" }, /refuses unseen values of "kind"/, "DataValidationError"],
     [
       { ...BASE, tier: "bronze" },
-      /"OrdinalEncoder" in step "tiers" refuses unseen/,
+      /step "tiers": "OrdinalEncoder" refuses unseen/,
       "DataValidationError",
     ],
     [
       { ...BASE, size: "XL" },
-      /"OrdinalEncoder" in step "sizes" refuses unseen/,
+      /step "sizes": "OrdinalEncoder" refuses unseen/,
       "DataValidationError",
     ],
     [{ ...BASE, depth: null }, /feature "deep" is null/, "SchemaMismatchError"],
@@ -683,17 +677,17 @@ Deno.test("compileRowScorer() returns null for transformer kinds, options and st
     json.steps[0]!.transformers[0]!;
   assert.match(
     unsupportedReason(withPipelineJson(PENGUINS, (j) => (firstScaler(j).kind = "PowerScaler"))),
-    /transformer kind "PowerScaler"/,
+    /step "numeric": .*unknown kind "PowerScaler"/,
   );
   assert.match(
     unsupportedReason(
       withPipelineJson(PENGUINS, (j) => (firstScaler(j).params["with_mean"] = false)),
     ),
-    /options \["with_mean"\]/,
+    /step "numeric": .*with_mean/,
   );
   assert.match(
     unsupportedReason(withPipelineJson(PENGUINS, (j) => (firstScaler(j).version = 2))),
-    /state version 2/,
+    /step "numeric": .*version 2/,
   );
   const derived = {
     ...SYNTHETIC.loaded,
@@ -724,7 +718,18 @@ Deno.test("compileRowScorer() returns null when its probe rows differ from score
     const state = json.steps[0]!.transformers[0]!.state as { mean: number[] };
     state.mean[0] = state.mean[0]! + 1;
   });
-  assert.match(unsupportedReason(shifted), /differ from scoreRows: the model input/);
+  {
+    using logs = captureLogs({ level: "warning" });
+    assert.match(
+      unsupportedReason(shifted),
+      /differ from scoreRows: the model input \(from step "numeric"\)/,
+    );
+    // Never silent: the difference is logged as a warning naming the step.
+    assert.ok(
+      logs.messages().some((m) => /row engine disagrees/.test(m) && /step "numeric"/.test(m)),
+      `expected a warning naming the step, got ${JSON.stringify(logs.messages())}`,
+    );
+  }
   // A pipeline that fails on every frame: scoreRows refuses the probe rows.
   const broken = {
     ...PENGUINS,
@@ -930,16 +935,34 @@ Deno.test("compileRowScorer() returns null for feature steps it cannot reproduce
   const cases: Array<[(json: PipelineJson) => void, RegExp]> = [
     [(j) => (j.version = 2), /feature pipeline version 2/],
     [(j) => (step(j, "logs").columns = ["nope"]), /step "logs" reads missing "nope"/],
-    [(j) => (state(j, "logs", 1)["input_columns"] = ["other"]), /step "logs" outputs \["length"\]/],
-    [(j) => step(j, "cities").transformers.pop(), /step "cities" outputs non-numeric "city"/],
-    [(j) => (state(j, "logs")["columns"] = ["nope"]), /transforms missing column "nope"/],
     [
-      (j) => (step(j, "sizes").transformers[1]!.state as { kinds: string[] }).kinds = ["text"],
+      (j) => (state(j, "logs", 1)["input_columns"] = ["other"]),
+      /step "logs": .*input_columns \["other"\]/,
+    ],
+    [
+      (j) => (state(j, "logs", 1)["input_columns"] = ["length", "other"]),
+      /step "logs" outputs \["length"\]/,
+    ],
+    [(j) => step(j, "cities").transformers.pop(), /step "cities" outputs non-numeric "city"/],
+    [(j) => (state(j, "logs")["columns"] = ["nope"]), /step "logs": .*columns \["nope"\]/],
+    [(j) => {
+      state(j, "logs")["columns"] = ["nope"];
+      state(j, "logs")["input_columns"] = ["nope"];
+    }, /transforms missing column "nope"/],
+    [
+      (j) => {
+        const imputer = step(j, "sizes").transformers[1]!.state as {
+          kinds: string[];
+          fill: unknown[];
+        };
+        imputer.kinds = ["text"];
+        imputer.fill = ["x"];
+      },
       /fills "size"/,
     ],
     [
       (j) => (step(j, "grades").transformers[0]!.params["unknown_value"] = "x"),
-      /unknown_value "x"/,
+      /step "grades": .*unknown_value/,
     ],
     [(j) => {
       const colors = step(j, "colors");
@@ -967,9 +990,14 @@ Deno.test("compileRowScorer() returns null for feature steps it cannot reproduce
   const clash = withPipelineJson(named, (j) => {
     const colors = step(j, "colors");
     colors.columns = ["color", "color_x"];
-    const s = colors.transformers[0]!.state as { input_columns: string[]; kept: string[][] };
+    const s = colors.transformers[0]!.state as {
+      input_columns: string[];
+      kept: string[][];
+      categories: string[][];
+    };
     s.input_columns = ["color", "color_x"];
     s.kept = [["x"]];
+    s.categories = [["x"]];
   });
   assert.match(unsupportedReason(clash), /indicator "color_x" clashes/);
   const names = {

@@ -88,6 +88,20 @@ const REGISTRY: Record<string, RegistryEntry> = {
 export const TRANSFORMER_KINDS: readonly string[] = Object.freeze(Object.keys(REGISTRY));
 
 /**
+ * Lists every registered transformer kind, in registry order: the kinds config may name and
+ * the contract tests run over.
+ *
+ * @returns the kinds
+ * @example
+ * ```ts
+ * transformerKinds().includes("StandardScaler"); // true
+ * ```
+ */
+export function transformerKinds(): string[] {
+  return [...TRANSFORMER_KINDS];
+}
+
+/**
  * Builds an unfitted transformer from a config spec, checking its params early so a typo fails
  * at config time with its key path rather than at fit time.
  *

@@ -7,24 +7,34 @@
 import pl from "nodejs-polars";
 import type { DataFrame, Expr } from "nodejs-polars";
 import { z } from "zod";
+import { moveUlps } from "../../data/mod.ts";
 import { DataValidationError } from "../../errors.ts";
 import type { ValidationIssue } from "../../errors.ts";
 import {
   BaseTransformer,
   COLUMNS_PARAM,
   INPUT_COLUMNS_STATE,
+  mapNumbers,
+  NUMERIC_POLICY,
   offendingRows,
   readState,
+  refusal,
   replaceColumns,
   requireColumnArrays,
   requireColumns,
   requireNumeric,
   resolveColumns,
 } from "./_base.ts";
-import type { TransformerState } from "./_base.ts";
+import type { InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
 
 const KIND = "Log1pTransformer";
 const VERSION = 1;
+
+/**
+ * How far (in Float64 values) polars' `log1p` (the platform libm) may differ from
+ * `Math.log1p`: both are within 1 ulp of the exact value, so they differ by under 2.
+ */
+const LOG1P_SLACK_ULPS = 4;
 
 /** Options of `Log1pTransformer` (snake_case, as written under `params:` in config). */
 export interface Log1pTransformerOptions {
@@ -132,6 +142,31 @@ export class Log1pTransformer
       state.columns.map((name) => [name, [pl.col(name).cast(pl.Float64).log1p().alias(name)]]),
     );
     return replaceColumns(df, outputs);
+  }
+
+  /**
+   * `log1p(x)` per value; a value below -1 is refused as `transform` refuses it. Polars takes
+   * the platform libm's `log1p`, within an ulp of `Math.log1p` either side, so the kernel
+   * declares that slack.
+   *
+   * @param c where the fitted columns are
+   * @returns the kernel
+   */
+  protected override rowKernel(c: RowContext): RowKernel {
+    return mapNumbers(c, (x, _i, shift) => {
+      if (x < -1) throw refusal(c, `${x}, below -1`);
+      const y = Math.log1p(x);
+      return shift === 0 || !Number.isFinite(y) ? y : moveUlps(y, shift);
+    }, LOG1P_SLACK_ULPS);
+  }
+
+  /**
+   * Takes numbers from -1 up; nulls and NaN pass through as missing.
+   *
+   * @returns the policy
+   */
+  protected override policy(): InputPolicy {
+    return { ...NUMERIC_POLICY, minimum: -1 };
   }
 
   /**

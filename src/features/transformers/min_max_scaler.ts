@@ -11,6 +11,8 @@ import {
   BaseTransformer,
   COLUMNS_PARAM,
   INPUT_COLUMNS_STATE,
+  mapNumbers,
+  NUMERIC_POLICY,
   observedValues,
   readState,
   replaceColumns,
@@ -21,7 +23,7 @@ import {
   requireObserved,
   resolveColumns,
 } from "./_base.ts";
-import type { TransformerState } from "./_base.ts";
+import type { InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
 
 const KIND = "MinMaxScaler";
 const VERSION = 1;
@@ -189,6 +191,35 @@ export class MinMaxScaler
       ]),
     );
     return replaceColumns(df, outputs);
+  }
+
+  /**
+   * `x * scale + min` per value (`+ min` left out when it is 0, as polars leaves it out).
+   *
+   * @param c where the fitted columns are
+   * @param _params the parsed options
+   * @param state the learned scales and offsets
+   * @returns the kernel
+   */
+  protected override rowKernel(
+    c: RowContext,
+    _params: unknown,
+    state: MinMaxScalerState,
+  ): RowKernel {
+    // Polars simplifies `x + 0` to `x`, which keeps the sign of a -0 that `x + 0` would lose.
+    return mapNumbers(c, (x, i) => {
+      const y = x * state.scale[i]!;
+      return state.min[i] === 0 ? y : y + state.min[i]!;
+    });
+  }
+
+  /**
+   * Takes numbers; nulls and NaN pass through as missing.
+   *
+   * @returns the policy
+   */
+  protected override policy(): InputPolicy {
+    return NUMERIC_POLICY;
   }
 
   /**

@@ -4,20 +4,29 @@
  * serialise to JSON so inference rebuilds them without refitting.
  *
  * Every transformer works on all columns of the frame it is given, or on its `columns` option,
- * and keeps the other columns unchanged and in place. `createTransformer` builds one from a
+ * and keeps the other columns unchanged and in place. A fitted transformer also compiles its
+ * row form (`compileRow`: the same transform for one row of plain values, used by the serving
+ * row engine) and answers its input policy (`inputPolicy`: dtypes, nulls, unseen categories). `createTransformer` builds one from a
  * config spec and `transformerFromJson` rebuilds a fitted one from an artifact.
  *
  * @module
  */
 export type {
+  InputPolicy,
   JsonObject,
   JsonValue,
+  RowKernel,
   Transformer,
   TransformerFromJson,
   TransformerState,
 } from "./_base.ts";
 export { requireColumns } from "./_base.ts";
-export { createTransformer, TRANSFORMER_KINDS, transformerFromJson } from "./_registry.ts";
+export {
+  createTransformer,
+  TRANSFORMER_KINDS,
+  transformerFromJson,
+  transformerKinds,
+} from "./_registry.ts";
 export type { TransformerSpec } from "./_registry.ts";
 export { DEFAULT_STANDARD_SCALER_OPTIONS, StandardScaler } from "./standard_scaler.ts";
 export type { StandardScalerOptions, StandardScalerState } from "./standard_scaler.ts";

@@ -7,6 +7,8 @@
 import pl from "nodejs-polars";
 import type { DataFrame, Expr } from "nodejs-polars";
 import { z } from "zod";
+import { RowUnsupported } from "../../data/mod.ts";
+import type { RowColumn } from "../../data/mod.ts";
 import { DataValidationError, SchemaMismatchError } from "../../errors.ts";
 import type { ValidationIssue } from "../../errors.ts";
 import {
@@ -21,6 +23,7 @@ import {
   namesOut,
   offendingRows,
   readState,
+  refusal,
   replaceColumns,
   requireCategorical,
   requireColumnArrays,
@@ -28,9 +31,10 @@ import {
   requireConsistentState,
   requireNoNulls,
   requireObserved,
+  requireRowTypes,
   resolveColumns,
 } from "./_base.ts";
-import type { TransformerState } from "./_base.ts";
+import type { InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
 
 const KIND = "OneHotEncoder";
 const VERSION = 1;
@@ -330,6 +334,76 @@ export class OneHotEncoder
       state.input_columns,
       new Map(state.columns.map((name, i) => [name, outputNames(state, i)])),
     );
+  }
+
+  /**
+   * One 0/1 value per indicator of each encoded column, in `featureNamesOut` order; a null or
+   * an unseen category is refused when the options refuse it.
+   *
+   * @param c where the fitted columns are
+   * @param params the parsed options
+   * @param state the learned categories and indicators
+   * @returns the kernel
+   * @throws {RowUnsupported} when a column is not text or integers, or an indicator name
+   *   clashes with a column passed through
+   */
+  protected override rowKernel(
+    c: RowContext,
+    params: z.output<typeof ONE_HOT_ENCODER_PARAMS>,
+    state: OneHotEncoderState,
+  ): RowKernel {
+    requireRowTypes(c, ["str", "i64"], "categories");
+    const categories = state.categories.map((list) => new Set(list));
+    const { has_null: hasNull, kept, keep_null: keepNull, other } = state;
+    const keptSets = kept.map((list) => new Set(list));
+    const nullAsCategory = params.handle_null === "category";
+    const unknownIsError = params.handle_unknown === "error";
+    const names = new Map(c.positions.map((k, i) => [k, outputNames(state, i)]));
+    const passThrough = new Set(c.columns.filter((_, k) => !c.indexOf.has(k)).map((x) => x.name));
+    for (const list of names.values()) {
+      const clash = list.find((name) => passThrough.has(name));
+      if (clash !== undefined) throw new RowUnsupported(`${c.where} indicator "${clash}" clashes`);
+    }
+    const indexOf = c.indexOf;
+    return {
+      columns: c.columns.flatMap((column, k) =>
+        names.get(k)?.map((name): RowColumn => ({ name, dtype: "f64" })) ?? [column]
+      ),
+      slackUlps: 0,
+      apply: (values) =>
+        values.flatMap((v, k) => {
+          const i = indexOf.get(k);
+          if (i === undefined) return [v];
+          const text = v === null ? null : String(v);
+          if (text === null && !nullAsCategory) {
+            throw refusal(c, `nulls in "${c.columns[k]!.name}"`);
+          }
+          const known = text === null ? hasNull[i]! : categories[i]!.has(text);
+          if (!known && unknownIsError) {
+            throw refusal(c, `unseen values of "${c.columns[k]!.name}"`);
+          }
+          const out: number[] = kept[i]!.map((category) => (text === category ? 1 : 0));
+          if (keepNull[i]) out.push(text === null ? 1 : 0);
+          if (other) out.push((text === null ? keepNull[i]! : keptSets[i]!.has(text)) ? 0 : 1);
+          return out;
+        }),
+    };
+  }
+
+  /**
+   * Takes text and integers; accepts nulls with `handle_null: "category"` and encodes unseen
+   * categories unless `handle_unknown` is `"error"`.
+   *
+   * @param params the parsed options
+   * @returns the policy
+   */
+  protected override policy(params: z.output<typeof ONE_HOT_ENCODER_PARAMS>): InputPolicy {
+    return {
+      dtypes: ["str", "i64"],
+      nulls: params.handle_null === "category" ? "accept" : "refuse",
+      unseen: params.handle_unknown === "error" ? "refuse" : "encode",
+      minimum: null,
+    };
   }
 
   /**

@@ -18,8 +18,10 @@ import {
   INPUT_COLUMNS_STATE,
   isOneOf,
   listNames,
+  numericColumnsOut,
   offendingRows,
   readState,
+  refusal,
   replaceColumns,
   requireCategorical,
   requireColumnArrays,
@@ -27,9 +29,10 @@ import {
   requireConsistentState,
   requireNoNulls,
   requireObserved,
+  requireRowTypes,
   resolveColumns,
 } from "./_base.ts";
-import type { TransformerState } from "./_base.ts";
+import type { InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
 
 const KIND = "OrdinalEncoder";
 const VERSION = 1;
@@ -207,6 +210,63 @@ export class OrdinalEncoder
       }),
     );
     return replaceColumns(df, outputs);
+  }
+
+  /**
+   * The code of each category; an unseen category gets `unknown_value` or is refused, and a
+   * null is kept with `handle_null: "keep"` or refused.
+   *
+   * @param c where the fitted columns are
+   * @param params the parsed options
+   * @param state the learned categories
+   * @returns the kernel
+   * @throws {RowUnsupported} when a column is not text or integers
+   */
+  protected override rowKernel(
+    c: RowContext,
+    params: z.output<typeof ORDINAL_ENCODER_PARAMS>,
+    state: OrdinalEncoderState,
+  ): RowKernel {
+    requireRowTypes(c, ["str", "i64"], "categories");
+    const codes = state.categories.map((list) =>
+      new Map(list.map((category, code) => [category, code]))
+    );
+    const keepNull = params.handle_null === "keep";
+    const unknownValue = params.unknown_value;
+    const indexOf = c.indexOf;
+    return {
+      columns: numericColumnsOut(c),
+      slackUlps: 0,
+      apply: (values) =>
+        values.map((v, k) => {
+          const i = indexOf.get(k);
+          if (i === undefined) return v;
+          if (v === null) {
+            if (!keepNull) throw refusal(c, "nulls");
+            return null;
+          }
+          const code = codes[i]!.get(String(v));
+          if (code !== undefined) return code;
+          if (unknownValue === undefined) throw refusal(c, "unseen values");
+          return unknownValue;
+        }),
+    };
+  }
+
+  /**
+   * Takes text and integers; accepts nulls with `handle_null: "keep"` and encodes unseen
+   * categories when `unknown_value` is set.
+   *
+   * @param params the parsed options
+   * @returns the policy
+   */
+  protected override policy(params: z.output<typeof ORDINAL_ENCODER_PARAMS>): InputPolicy {
+    return {
+      dtypes: ["str", "i64"],
+      nulls: params.handle_null === "keep" ? "accept" : "refuse",
+      unseen: params.unknown_value === undefined ? "refuse" : "encode",
+      minimum: null,
+    };
   }
 
   /**

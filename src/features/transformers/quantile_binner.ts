@@ -7,10 +7,13 @@
 import pl from "nodejs-polars";
 import type { DataFrame, Expr } from "nodejs-polars";
 import { z } from "zod";
+import { lessThan } from "../../data/mod.ts";
 import {
   BaseTransformer,
   COLUMNS_PARAM,
   INPUT_COLUMNS_STATE,
+  mapNumbers,
+  NUMERIC_POLICY,
   observedValues,
   readState,
   replaceColumns,
@@ -22,7 +25,7 @@ import {
   requireObserved,
   resolveColumns,
 } from "./_base.ts";
-import type { TransformerState } from "./_base.ts";
+import type { InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
 
 const KIND = "QuantileBinner";
 const VERSION = 1;
@@ -162,6 +165,37 @@ export class QuantileBinner
       state.columns.map((name, i) => [name, [binIndex(name, state.edges[i]!).alias(name)]]),
     );
     return replaceColumns(df, outputs);
+  }
+
+  /**
+   * The index of the bin per value: how many inner edges lie at or below it (NaN stays NaN).
+   *
+   * @param c where the fitted columns are
+   * @param _params the parsed options
+   * @param state the learned edges
+   * @returns the kernel
+   */
+  protected override rowKernel(
+    c: RowContext,
+    _params: unknown,
+    state: QuantileBinnerState,
+  ): RowKernel {
+    const inner = state.edges.map((edges) => edges.slice(1, -1));
+    return mapNumbers(c, (x, i) => {
+      if (Number.isNaN(x)) return NaN;
+      let index = 0;
+      for (const edge of inner[i]!) if (!lessThan(x, edge)) index++;
+      return index;
+    });
+  }
+
+  /**
+   * Takes numbers; nulls and NaN pass through as missing.
+   *
+   * @returns the policy
+   */
+  protected override policy(): InputPolicy {
+    return NUMERIC_POLICY;
   }
 
   /**

@@ -11,6 +11,8 @@ import {
   BaseTransformer,
   COLUMNS_PARAM,
   INPUT_COLUMNS_STATE,
+  mapNumbers,
+  NUMERIC_POLICY,
   observedValues,
   readState,
   replaceColumns,
@@ -21,7 +23,7 @@ import {
   requireObserved,
   resolveColumns,
 } from "./_base.ts";
-import type { TransformerState } from "./_base.ts";
+import type { InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
 
 const KIND = "RobustScaler";
 const VERSION = 1;
@@ -181,6 +183,32 @@ export class RobustScaler
       ]),
     );
     return replaceColumns(df, outputs);
+  }
+
+  /**
+   * `(x - center) * (1 / scale)` per value, as polars divides by a constant.
+   *
+   * @param c where the fitted columns are
+   * @param _params the parsed options
+   * @param state the learned centres and scales
+   * @returns the kernel
+   */
+  protected override rowKernel(
+    c: RowContext,
+    _params: unknown,
+    state: RobustScalerState,
+  ): RowKernel {
+    const inverses = state.scale.map((s) => 1 / s);
+    return mapNumbers(c, (x, i) => (x - state.center[i]!) * inverses[i]!);
+  }
+
+  /**
+   * Takes numbers; nulls and NaN pass through as missing.
+   *
+   * @returns the policy
+   */
+  protected override policy(): InputPolicy {
+    return NUMERIC_POLICY;
   }
 
   /**

@@ -7,6 +7,8 @@
 import pl from "nodejs-polars";
 import type { DataFrame, Expr } from "nodejs-polars";
 import { z } from "zod";
+import { RowUnsupported } from "../../data/mod.ts";
+import type { RowColumn } from "../../data/mod.ts";
 import { SchemaMismatchError } from "../../errors.ts";
 import {
   BaseTransformer,
@@ -26,7 +28,7 @@ import {
   requireObserved,
   resolveColumns,
 } from "./_base.ts";
-import type { TransformerState } from "./_base.ts";
+import type { InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
 
 const KIND = "SimpleImputer";
 const VERSION = 1;
@@ -208,6 +210,58 @@ export class SimpleImputer
       }),
     );
     return replaceColumns(df, outputs);
+  }
+
+  /**
+   * Fills a null (and NaN in a numeric column) with the learned value; other values pass.
+   *
+   * @param c where the fitted columns are
+   * @param _params the parsed options
+   * @param state the learned kinds and fill values
+   * @returns the kernel
+   * @throws {RowUnsupported} when a column's dtype does not match the kind it was fitted as
+   */
+  protected override rowKernel(
+    c: RowContext,
+    _params: unknown,
+    state: SimpleImputerState,
+  ): RowKernel {
+    const { kinds, fill } = state;
+    c.positions.forEach((k, i) => {
+      const dtype = c.columns[k]!.dtype;
+      const kind = dtype === "f64" || dtype === "i64" ? "numeric" : dtype === "str" ? "text" : "";
+      const matches = kind === kinds[i] &&
+        (kind === "numeric" ? typeof fill[i] === "number" : typeof fill[i] === "string");
+      if (!matches) {
+        throw new RowUnsupported(`${c.where} fills "${c.columns[k]!.name}" (${dtype})`);
+      }
+    });
+    const indexOf = c.indexOf;
+    return {
+      columns: c.columns.map((column, k): RowColumn => {
+        const i = indexOf.get(k);
+        return i === undefined
+          ? column
+          : { name: column.name, dtype: kinds[i] === "numeric" ? "f64" : "str" };
+      }),
+      slackUlps: 0,
+      apply: (values) =>
+        values.map((v, k) => {
+          const i = indexOf.get(k);
+          if (i === undefined) return v;
+          // Numbers: NaN is missing too.
+          return v === null || (kinds[i] === "numeric" && Number.isNaN(v)) ? fill[i]! : v;
+        }),
+    };
+  }
+
+  /**
+   * Takes numbers and text, and accepts nulls: filling them is its job.
+   *
+   * @returns the policy
+   */
+  protected override policy(): InputPolicy {
+    return { dtypes: ["f64", "i64", "str"], nulls: "accept", unseen: "none", minimum: null };
   }
 
   /**

@@ -11,6 +11,8 @@ import {
   BaseTransformer,
   COLUMNS_PARAM,
   INPUT_COLUMNS_STATE,
+  mapNumbers,
+  NUMERIC_POLICY,
   observedValues,
   readState,
   replaceColumns,
@@ -21,7 +23,7 @@ import {
   requireObserved,
   resolveColumns,
 } from "./_base.ts";
-import type { TransformerState } from "./_base.ts";
+import type { InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
 
 const KIND = "StandardScaler";
 const VERSION = 1;
@@ -165,6 +167,33 @@ export class StandardScaler
       ]),
     );
     return replaceColumns(df, outputs);
+  }
+
+  /**
+   * `(x - mean) * (1 / scale)` per value: polars divides by a constant as a multiplication by
+   * its reciprocal, so the kernel does too.
+   *
+   * @param c where the fitted columns are
+   * @param _params the parsed options
+   * @param state the learned means and scales
+   * @returns the kernel
+   */
+  protected override rowKernel(
+    c: RowContext,
+    _params: unknown,
+    state: StandardScalerState,
+  ): RowKernel {
+    const inverses = state.scale.map((s) => 1 / s);
+    return mapNumbers(c, (x, i) => (x - state.mean[i]!) * inverses[i]!);
+  }
+
+  /**
+   * Takes numbers; nulls and NaN pass through as missing.
+   *
+   * @returns the policy
+   */
+  protected override policy(): InputPolicy {
+    return NUMERIC_POLICY;
   }
 
   /**

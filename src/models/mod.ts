@@ -22,6 +22,8 @@ export { DEFAULT_MLP_OPTIONS, DenseNetworkModel, MlpModel } from "./mlp.ts";
 export type { Activation, DenseNetworkSpec, MlpOptions } from "./mlp.ts";
 export { DEFAULT_LINEAR_OPTIONS, LinearModel } from "./linear.ts";
 export type { LinearOptions } from "./linear.ts";
+export { PromotionRefusedError, RegistryLockedError, TrainingDivergedError } from "../errors.ts";
+export type { LockHolder } from "../errors.ts";
 export { BaselineModel, DEFAULT_BASELINE_OPTIONS } from "./baseline.ts";
 export type { BaselineOptions } from "./baseline.ts";
 export { createModel, DEFAULT_CREATE_MODEL_OPTIONS, loadModel } from "./factory.ts";
@@ -34,7 +36,6 @@ export {
   evaluateNetwork,
   fitOptionsFromConfig,
   OPTIMIZER_NAMES,
-  TrainingDivergedError,
   trainNetwork,
 } from "./train.ts";
 export type {
@@ -102,12 +103,10 @@ export {
   profileName,
   promoteRun,
   PROMOTION_LOG_FILE,
-  PromotionRefusedError,
   readProduction,
   readProductionPointer,
   readPromotionLog,
   readRunMetrics,
-  RegistryLockedError,
   rollbackProduction,
   RUN_FORMAT_VERSION,
   RUN_REPORT_FILE,
@@ -123,7 +122,6 @@ export type {
   GateResult,
   GateRun,
   ListRunsOptions,
-  LockHolder,
   MetricDifference,
   MetricValues,
   ProductionPointer,

@@ -34,8 +34,14 @@
  */
 import { parse as parseYaml } from "yaml";
 import type { RegistryConfig } from "../config/mod.ts";
-import { ArtifactError, ConfigError, didYouMean } from "../errors.ts";
-import type { ErrorOptions } from "../errors.ts";
+import {
+  ArtifactError,
+  ConfigError,
+  didYouMean,
+  PromotionRefusedError,
+  RegistryLockedError,
+} from "../errors.ts";
+import type { LockHolder } from "../errors.ts";
 import {
   getProjectLogger,
   guardLeftover,
@@ -1009,33 +1015,6 @@ export function checkPromotionGate(
   return { ok: reasons.length === 0, reasons, passed };
 }
 
-/**
- * The gate refused a promotion, or a promotion or rollback was asked for in a way that cannot
- * be done; nothing in production changed.
- *
- * @example
- * ```ts
- * throw new PromotionRefusedError(`Cannot promote run "x": the gate refused it`, ["..."]);
- * ```
- */
-export class PromotionRefusedError extends Error {
-  /** Every reason the promotion was refused. */
-  readonly reasons: string[];
-
-  /**
-   * Creates the error with every reason for the refusal.
-   *
-   * @param message what failed and how to go on
-   * @param reasons every reason, one sentence each
-   * @param options the wrapped cause
-   */
-  constructor(message: string, reasons: string[] = [], options: ErrorOptions = {}) {
-    super(message, options);
-    this.name = "PromotionRefusedError";
-    this.reasons = reasons;
-  }
-}
-
 // =============================================================================================
 // Production: pointer, log, promote, rollback
 // =============================================================================================
@@ -1618,18 +1597,6 @@ export async function rollbackProduction(
 /** The lock file in `registry.production_dir`. */
 export const LOCK_FILE = ".lock";
 
-/** What a lock file records about its holder. */
-export interface LockHolder {
-  /** Process id of the holder. */
-  pid: number;
-  /** Host name of the holder. */
-  hostname: string;
-  /** ISO time the lock was taken. */
-  started: string;
-  /** A random token, so a holder removes only its own lock. */
-  token: string;
-}
-
 /** Options of {@link withRegistryLock}. */
 export interface RegistryLockOptions {
   /**
@@ -1658,32 +1625,6 @@ export const DEFAULT_REGISTRY_LOCK_OPTIONS: Readonly<
   timeoutMs: 10_000,
   staleMs: 600_000,
 };
-
-/**
- * Another promotion or rollback held the registry lock for longer than the wait allowed.
- *
- * @example
- * ```ts
- * throw new RegistryLockedError(`Cannot lock the registry "models/production/.lock": ...`, holder);
- * ```
- */
-export class RegistryLockedError extends Error {
-  /** The holder as recorded in the lock file, or `null` when unreadable. */
-  readonly holder: LockHolder | null;
-
-  /**
-   * Creates the error with the lock's holder.
-   *
-   * @param message what failed, who holds the lock and what to do
-   * @param holder the holder
-   * @param options the wrapped cause
-   */
-  constructor(message: string, holder: LockHolder | null = null, options: ErrorOptions = {}) {
-    super(message, options);
-    this.name = "RegistryLockedError";
-    this.holder = holder;
-  }
-}
 
 /** A lock file with no valid holder record is a crashed writer after this many ms. */
 const INVALID_LOCK_GRACE_MS = 2_000;

@@ -5,11 +5,12 @@
  *
  * @module
  */
+export { NotebookExecutionError } from "../errors.ts";
+export type { NotebookFailureReason } from "../errors.ts";
 export {
   checkNotebookParameters,
   DEFAULT_RUN_NOTEBOOK_OPTIONS,
   INJECTED_PARAMETERS_TAG,
-  NotebookExecutionError,
   PARAMETERS_TAG,
   parseParameterArgs,
   readNotebookParameters,
@@ -18,12 +19,7 @@ export {
   RUN_ID_TEXT_PATTERN,
   runNotebook,
 } from "./runner.ts";
-export type {
-  NotebookFailureReason,
-  NotebookResult,
-  ParameterDeclaration,
-  RunNotebookOptions,
-} from "./runner.ts";
+export type { NotebookResult, ParameterDeclaration, RunNotebookOptions } from "./runner.ts";
 // -- display helpers (exports added below this line)
 export {
   chartBundle,

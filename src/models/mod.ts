@@ -115,7 +115,7 @@ export {
   withRegistryLock,
   writeRunFolder,
   writeRunRecord,
-} from "./registry.ts";
+} from "./registry/mod.ts";
 export type {
   ConfigDifference,
   GateOptions,
@@ -138,4 +138,4 @@ export type {
   RunSummary,
   SelectBestRunOptions,
   SplitMetricValues,
-} from "./registry.ts";
+} from "./registry/mod.ts";

@@ -26,7 +26,13 @@ import pl from "nodejs-polars";
 import type { DataFrame } from "nodejs-polars";
 import { ArtifactError, ConfigError, DataValidationError, didYouMean } from "../errors.ts";
 import type { ConfigIssue } from "../errors.ts";
-import { configToYaml, loadConfig, parseConfig } from "../config/mod.ts";
+import {
+  configToYaml,
+  loadConfig,
+  parseConfig,
+  parseKeyPath,
+  setAtKeyPath,
+} from "../config/mod.ts";
 import type { Config, LoadedConfig, SearchConfig } from "../config/mod.ts";
 import { kFold, stratifiedKFold } from "../data/mod.ts";
 import type { Fold } from "../data/mod.ts";
@@ -214,7 +220,7 @@ export function sampleTrials(search: SearchConfig, options: SampleTrialsOptions 
 export function formatTrialParams(params: Readonly<Record<string, unknown>>): string {
   const keys = Object.keys(params);
   const last = keys.map((key) => {
-    const segments = splitKeyPath(key);
+    const segments = parseKeyPath(key);
     const tail = segments[segments.length - 1];
     return typeof tail === "string" ? tail : key;
   });
@@ -1118,7 +1124,7 @@ function checkSearchSpace(search: SearchConfig): string[] {
   }
   const paths = keys.map((key) => {
     try {
-      return splitKeyPath(key);
+      return parseKeyPath(key);
     } catch (cause) {
       throw new ConfigError(
         `Cannot sample "search.${key}": ${(cause as Error).message}`,
@@ -1222,89 +1228,20 @@ function formatValue(value: unknown): string {
   );
 }
 
-// ---------------------------------------------------------------- private: key paths
-
-type PathSegment = string | number;
-
-/** Splits `a.b."c d".e[1]` into `["a", "b", "c d", "e", 1]`. */
-function splitKeyPath(key: string): PathSegment[] {
-  const segments: PathSegment[] = [];
-  let i = 0;
-  const fail = (why: string): never => {
-    throw new SyntaxError(
-      `"${key}" is not a key path such as "training.learning_rate" (${why} at character ${i + 1})`,
-    );
-  };
-  let expectName = true;
-  while (i < key.length) {
-    const char = key[i]!;
-    if (expectName) {
-      if (char === '"') {
-        const end = key.indexOf('"', i + 1);
-        if (end < 0) fail("unclosed quote");
-        segments.push(key.slice(i + 1, end));
-        i = end + 1;
-      } else {
-        const match = /^[^.[\]"]+/.exec(key.slice(i));
-        if (match === null) fail("empty name");
-        segments.push(match![0]);
-        i += match![0].length;
-      }
-      expectName = false;
-      continue;
-    }
-    if (char === ".") {
-      expectName = true;
-      i++;
-      continue;
-    }
-    if (char === "[") {
-      const match = /^\[(\d+)\]/.exec(key.slice(i));
-      if (match === null) fail("bad list index");
-      segments.push(Number(match![1]));
-      i += match![0].length;
-      continue;
-    }
-    fail(`unexpected "${char}"`);
-  }
-  if (expectName) fail("missing name");
-  return segments;
-}
-
 function setAtPath(tree: Record<string, unknown>, key: string, value: unknown): void {
-  const segments = splitKeyPath(key);
-  let holder: unknown = tree;
-  for (let n = 0; n < segments.length; n++) {
-    const segment = segments[n]!;
-    const last = n === segments.length - 1;
-    const where = segments.slice(0, n + 1).join(".");
-    if (typeof segment === "number") {
-      if (!Array.isArray(holder) || segment >= holder.length) {
-        throw new ConfigError(
-          `Cannot set "${key}": "${where}" is not an item of a list (the list has ${
-            Array.isArray(holder) ? holder.length : 0
-          } items)`,
-          [searchIssue(key, `no list item at "${where}"`)],
-        );
-      }
-      if (last) holder[segment] = structuredClone(value);
-      else holder = holder[segment];
-      continue;
-    }
-    if (holder === null || typeof holder !== "object" || Array.isArray(holder)) {
-      throw new ConfigError(
-        `Cannot set "${key}": the value above "${where}" is not a map`,
-        [searchIssue(key, `no map at "${where}"`)],
-      );
-    }
-    const map = holder as Record<string, unknown>;
-    if (last) {
-      map[segment] = structuredClone(value);
-    } else {
-      if (map[segment] === undefined || map[segment] === null) map[segment] = {};
-      holder = map[segment];
-    }
+  const miss = setAtKeyPath(tree, parseKeyPath(key), value);
+  if (miss === null) return;
+  const where = miss.where;
+  if (miss.expected === "list") {
+    throw new ConfigError(
+      `Cannot set "${key}": "${where}" is not an item of a list (the list has ${miss.listLength} items)`,
+      [searchIssue(key, `no list item at "${where}"`)],
+    );
   }
+  throw new ConfigError(
+    `Cannot set "${key}": the value above "${where}" is not a map`,
+    [searchIssue(key, `no map at "${where}"`)],
+  );
 }
 
 /** Each list value and range end must be valid at its key on the base config. */

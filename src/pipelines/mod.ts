@@ -88,7 +88,7 @@ export {
   SEARCH_STRATEGIES,
   STUDY_FILE,
   STUDY_FORMAT_VERSION,
-} from "./tune.ts";
+} from "./tune/mod.ts";
 export type {
   CrossValidateOptions,
   CrossValidation,
@@ -102,7 +102,7 @@ export type {
   StudyStatus,
   TrialResult,
   TrialSpec,
-} from "./tune.ts";
+} from "./tune/mod.ts";
 export {
   columnsToFrame,
   compileRowScorer,

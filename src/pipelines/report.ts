@@ -35,7 +35,7 @@ import type {
 import { featureMatrixForRun, openRunArtifacts, targetsForRun } from "./run_artifacts.ts";
 import type { RunArtifacts } from "./run_artifacts.ts";
 import { prepareData } from "./training_pipeline.ts";
-import { formatTrialParams, listStudyIds, readStudy } from "./tune.ts";
+import { formatTrialParams, listStudyIds, readStudy } from "./tune/mod.ts";
 
 export {
   buildRunReport,

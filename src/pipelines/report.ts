@@ -22,7 +22,7 @@ import {
 } from "../models/mod.ts";
 import type { ListRunsOptions, TrainingHistory } from "../models/mod.ts";
 import { ArtifactError, DataValidationError, SchemaMismatchError } from "../errors.ts";
-import { fingerprintFrame, getProjectLogger, pathExists } from "../utils/mod.ts";
+import { fingerprintFrame, getProjectLogger, pathExists, writeFileAtomic } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 import { buildRunReport, buildRunsPage } from "./_report_html.ts";
 import type {
@@ -409,14 +409,9 @@ async function studyRow(
 }
 
 async function writeFileAtomically(path: string, text: string, what: string): Promise<void> {
-  const temporary = `${dirname(path)}/.${path.split("/").pop()}.${
-    crypto.randomUUID().slice(0, 8)
-  }.tmp`;
   try {
-    await Deno.writeTextFile(temporary, text);
-    await Deno.rename(temporary, path);
+    await writeFileAtomic(path, text);
   } catch (cause) {
-    await Deno.remove(temporary).catch(() => {});
     throw new ArtifactError(`Cannot write ${what} to "${path}": ${(cause as Error).message}`, {
       cause,
     });

@@ -9,6 +9,8 @@ export { canonicalJson, fingerprintFile, fingerprintFrame, hashJson, sha256Hex }
 export type { FileFingerprint } from "./hash.ts";
 export { frameToMatrix, takeRows } from "./matrix.ts";
 export { pathExists } from "./fs.ts";
+export { DEFAULT_ATOMIC_WRITE_OPTIONS, writeFileAtomic } from "./atomic_write.ts";
+export type { AtomicWriteOptions } from "./atomic_write.ts";
 export type { Matrix } from "./matrix.ts";
 export {
   DEFAULT_LEFTOVER_OPTIONS,

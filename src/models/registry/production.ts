@@ -5,7 +5,7 @@
  * @module
  */
 import { ArtifactError } from "../../errors.ts";
-import { pathExists } from "../../utils/mod.ts";
+import { pathExists, writeFileAtomic } from "../../utils/mod.ts";
 import type { Logger } from "../../utils/mod.ts";
 import { isObject } from "./_values.ts";
 import { readSealedJson, sealJson } from "./checksums.ts";
@@ -252,22 +252,10 @@ export async function writeProductionPointer(
   pointer: ProductionPointer,
 ): Promise<void> {
   const path = `${productionDir}/${PRODUCTION_POINTER_FILE}`;
-  const temporary = `${productionDir}/.${PRODUCTION_POINTER_FILE}.${
-    crypto.randomUUID().slice(0, 8)
-  }.tmp`;
   try {
-    const file = await Deno.open(temporary, { createNew: true, write: true });
-    try {
-      const bytes = new TextEncoder().encode(await sealJson(pointer));
-      for (let n = 0; n < bytes.byteLength;) n += await file.write(bytes.subarray(n));
-      await file.syncData();
-    } finally {
-      file.close();
-    }
-    // rename() replaces the old pointer atomically: readers see the old or the new one.
-    await Deno.rename(temporary, path);
+    // Synced, then renamed over the old pointer atomically: readers see the old or the new one.
+    await writeFileAtomic(path, await sealJson(pointer), { sync: true });
   } catch (cause) {
-    await Deno.remove(temporary).catch(() => {});
     throw new ArtifactError(
       `Cannot write "${path}": ${(cause as Error).message}; production was not changed`,
       { cause },

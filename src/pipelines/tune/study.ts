@@ -34,7 +34,7 @@ import {
   type StudyStatus,
   StudyWriter,
   type TrialResult,
-  writeFileAtomic,
+  writeStudyFile,
 } from "./study_store.ts";
 import {
   PreparedDataCache,
@@ -346,7 +346,7 @@ export async function runStudy(
   if (settings.refit && record.best !== null && record.final_run === null) {
     const bestConfig = trialConfigs.get(record.best.trial)!;
     const snapshot = `${dir}/${BEST_CONFIG_FILE}`;
-    await writeFileAtomic(snapshot, configToYaml(bestConfig, root));
+    await writeStudyFile(snapshot, configToYaml(bestConfig, root));
     const finalLoaded = await loadConfig({ root, snapshot });
     logger.info("Refitting trial {trial} ({params}) as a run", {
       trial: record.best.trial,

@@ -6,7 +6,7 @@
  */
 import { ArtifactError, didYouMean } from "../../errors.ts";
 import type { SearchConfig } from "../../config/mod.ts";
-import { pathExists } from "../../utils/mod.ts";
+import { pathExists, writeFileAtomic } from "../../utils/mod.ts";
 import type { MetricDirection } from "../../utils/mod.ts";
 import { directionOf } from "./cross_validation.ts";
 import type { SearchStrategy } from "./search_space.ts";
@@ -288,19 +288,17 @@ export class StudyWriter {
   write(record: StudyRecord): Promise<void> {
     record.updated = new Date().toISOString();
     const text = JSON.stringify(record, null, 2) + "\n";
-    const next = this.#last.then(() => writeFileAtomic(this.#path, text));
+    const next = this.#last.then(() => writeStudyFile(this.#path, text));
     this.#last = next.catch(() => {});
     return next;
   }
 }
 
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temporary = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
+/** Writes a study file atomically (see {@link writeFileAtomic}); failures are ArtifactErrors. */
+export async function writeStudyFile(path: string, text: string): Promise<void> {
   try {
-    await Deno.writeTextFile(temporary, text);
-    await Deno.rename(temporary, path);
+    await writeFileAtomic(path, text);
   } catch (cause) {
-    await Deno.remove(temporary).catch(() => {});
     throw new ArtifactError(`Cannot write "${path}"`, { cause });
   }
 }

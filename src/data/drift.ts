@@ -25,6 +25,7 @@
 import pl from "nodejs-polars";
 import type { DataFrame, Series } from "nodejs-polars";
 import { closestMatch, DataValidationError, didYouMean, SchemaMismatchError } from "../errors.ts";
+import { isNumericDtype } from "../utils/mod.ts";
 import type { ColumnProfile, DataProfile } from "./profile.ts";
 
 /** Version of the {@link DriftReport} format. */
@@ -1334,7 +1335,7 @@ function untested(small: boolean, settings: DriftSettings): Verdict {
 /** The batch's finite values, ascending, sorted by polars (much faster than in JS for millions). */
 function finiteSorted(series: Series, name: string): Float64Array {
   if (series.nullCount() === series.len()) return new Float64Array(0);
-  if (!series.isNumeric()) {
+  if (!isNumericDtype(series.dtype)) {
     throw new SchemaMismatchError(
       `Cannot check drift of column "${name}": expected a numeric column as in training, found dtype "${series.dtype.variant}", cast it to a number before predicting`,
     );

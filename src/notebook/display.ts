@@ -27,6 +27,7 @@ import type {
   TrainingCallbacks,
   TrainingHistory,
 } from "../models/mod.ts";
+import { isNumericDtype } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 import { type EpochPoint, plotLearningCurves, toSVG } from "../viz/mod.ts";
 
@@ -780,7 +781,9 @@ function tableLayout(df: DataFrame, settings: Required<TableOptions>): TableLayo
   for (let i = tailStart; i < height; i++) rowIndexes.push(i);
   const picked = rowIndexes.filter((i): i is number => i !== null);
   const columnIndexes = shownColumns.filter((i): i is number => i !== null);
-  const numeric = new Map(columnIndexes.map((c) => [c, df.getColumn(names[c]!).isNumeric()]));
+  const numeric = new Map(
+    columnIndexes.map((c) => [c, isNumericDtype(df.getColumn(names[c]!).dtype)]),
+  );
   const cellsByColumn = columnIndexes.map((c) => {
     const series = df.getColumn(names[c]!);
     const isFloat = series.isFloat();

@@ -49,6 +49,8 @@ import {
   fingerprintFrame,
   frameToMatrix,
   getProjectLogger,
+  isDateDtype,
+  isNumericDtype,
 } from "../utils/mod.ts";
 import type { Logger, Matrix } from "../utils/mod.ts";
 import { buildRunReport } from "./_report_html.ts";
@@ -538,8 +540,7 @@ export async function runTraining(
   const inputColumns = rawInputColumns(features.pipeline.inputColumns(), config.features.derived);
   // Dates feed derived features only; drift is checked on the other inputs.
   const profiledColumns = inputColumns.filter((name) => {
-    const variant = data.train.getColumn(name).dtype.variant;
-    return variant !== "Date" && variant !== "Datetime";
+    return !isDateDtype(data.train.getColumn(name).dtype);
   });
   const relative = (path: string) =>
     path.startsWith(root + "/") ? path.slice(root.length + 1) : path;
@@ -711,7 +712,7 @@ function checkTarget(df: DataFrame, target: string, task: "classification" | "re
       `Cannot train: the target "${target}" is constant (${distinct} distinct value) after cleaning; choose another data.target or check the data`,
     );
   }
-  if (task === "regression" && !column.isNumeric()) {
+  if (task === "regression" && !isNumericDtype(column.dtype)) {
     throw new SchemaMismatchError(
       `Cannot train a regression: the target "${target}" is ${column.dtype.variant}, expected a numeric column; set data.task to "classification" or pick a numeric target`,
     );

@@ -70,3 +70,18 @@ export type {
   Sink,
   TerminalInfo,
 } from "./logger.ts";
+export {
+  DATE_DTYPES,
+  dtypeVariant,
+  FLOAT_DTYPES,
+  INTEGER_DTYPES,
+  isDateDtype,
+  isIntegerDtype,
+  isNumericDtype,
+  isTemporalDtype,
+  isTextDtype,
+  NUMERIC_DTYPES,
+  TEMPORAL_DTYPES,
+  TEXT_DTYPES,
+} from "./dtypes.ts";
+export type { DtypeLike } from "./dtypes.ts";

@@ -35,7 +35,7 @@ export {
   rocAuc,
   rocCurve,
   rootMeanSquaredError,
-} from "./metrics.ts";
+} from "./metrics/mod.ts";
 export type {
   ClassificationMetricName,
   ClassificationMetrics,
@@ -49,7 +49,7 @@ export type {
   RegressionMetricName,
   RegressionMetrics,
   RocCurve,
-} from "./metrics.ts";
+} from "./metrics/mod.ts";
 export {
   captureLogs,
   DEFAULT_LOGGING_OPTIONS,

@@ -48,6 +48,7 @@ export const MAX_CONFIG_DEPTH = 64;
 /** Most alias expansions accepted in one config document (see yaml's `maxAliasCount`). */
 export const MAX_ALIAS_COUNT = 100;
 
+/** Reads one config file into a located layer; `undefined` for a missing optional file. */
 export async function readLayerFile(
   root: string,
   path: string,
@@ -382,6 +383,7 @@ export function mergeLayer(target: Layer, source: Layer, path: KeyPathSegment[])
   }
 }
 
+/** A path relative to the project root with `/` separators, as issues show it. */
 export function displayPath(root: string, path: string): string {
   const rel = relative(root, path);
   return (rel.length === 0 ? "." : rel).split(sep).join("/");

@@ -53,6 +53,7 @@ type ArtifactCheck =
   | { state: "missing"; cause: unknown }
   | { state: "altered"; actual: string };
 
+/** Checks one artifact of a run folder against its recorded sha256. */
 export async function checkArtifact(
   dir: string,
   path: string,

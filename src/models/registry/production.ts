@@ -234,6 +234,7 @@ async function readPromotionLogFile(productionDir: string): Promise<PromotionLog
   return entries;
 }
 
+/** Opens the production copy of run `id` under `runs/`, verified like any run. */
 export async function openProductionCopy(
   productionDir: string,
   id: string,
@@ -247,6 +248,7 @@ export async function openProductionCopy(
   return await openRun(runs, id);
 }
 
+/** Writes the sealed pointer `current.json` atomically and synced; readers see the old or the new one. */
 export async function writeProductionPointer(
   productionDir: string,
   pointer: ProductionPointer,
@@ -263,6 +265,7 @@ export async function writeProductionPointer(
   }
 }
 
+/** Appends one line to the promotion log; a failure is logged, not thrown (the pointer is already swapped). */
 export async function appendPromotionLog(
   productionDir: string,
   entry: PromotionLogEntry,

@@ -28,6 +28,7 @@ export const PARTIAL_PREFIX = ".partial-";
  */
 export const RUN_REPORT_FILE = "report.html";
 
+/** What a run id may look like: letters, digits, `.`, `_` and `-`, starting with a letter or digit. */
 export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** `run.json`: what produced a run and what it holds. */
@@ -277,6 +278,7 @@ const RUN_RECORD_KEYS: ReadonlySet<string> = new Set([
   "artifacts",
 ]);
 
+/** Reads and checks the sealed `run.json` of a run folder; a problem is returned, not thrown. */
 export async function readRecord(
   dir: string,
   id: string,

@@ -145,6 +145,7 @@ export async function crossValidate(
   return { metric, fold_scores: scores, mean, std };
 }
 
+/** The metric trials are ranked by (`registry.primary_metric`), checked against the task. */
 export function primaryMetricOf(config: Config): string {
   const metric = config.registry.primary_metric;
   directionOf(metric);
@@ -159,6 +160,7 @@ export function primaryMetricOf(config: Config): string {
   return metric;
 }
 
+/** Whether a higher or a lower value of `metric` is better. */
 export function directionOf(metric: string): MetricDirection {
   const names = Object.keys(METRIC_DIRECTIONS);
   if (!Object.hasOwn(METRIC_DIRECTIONS, metric)) {
@@ -171,6 +173,7 @@ export function directionOf(metric: string): MetricDirection {
   return METRIC_DIRECTIONS[metric as MetricName];
 }
 
+/** Refuses a fold count that is not an integer of at least 2. */
 export function checkFoldOption(folds: number): void {
   if (!Number.isSafeInteger(folds) || folds < 2) {
     throw new ConfigError(
@@ -181,6 +184,7 @@ export function checkFoldOption(folds: number): void {
   }
 }
 
+/** The k folds of the training split: stratified by the target for classification, plain k-fold for regression. */
 export function foldsOf(train: DataFrame, config: Config, k: number, seed: number): Fold[] {
   checkFoldOption(k);
   const { target, task } = config.data;

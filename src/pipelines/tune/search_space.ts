@@ -451,6 +451,7 @@ export function checkSearchValues(config: Config, search: SearchConfig): void {
   }
 }
 
+/** A trial's config: the base config with its values applied; errors name the search keys. */
 export function trialConfig(config: Config, spec: TrialSpec): Config {
   try {
     return applyTrialParams(config, spec.params);

@@ -213,6 +213,7 @@ export function rankTrials(trials: readonly TrialResult[], metric: string): Tria
 
 const STUDY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
+/** Refuses a study id that is not a safe folder name. */
 export function checkStudyId(id: string): void {
   if (!STUDY_ID_PATTERN.test(id) || id.includes("..")) {
     throw new ArtifactError(
@@ -267,6 +268,7 @@ export async function createStudyFolder(
   }
 }
 
+/** Sets the study's leaderboard and best trial from its trials. */
 export function rankStudy(record: StudyRecord): void {
   const ranked = rankTrials(record.trials, record.primary_metric);
   record.leaderboard = ranked.map((t) => t.id);

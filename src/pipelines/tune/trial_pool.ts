@@ -136,6 +136,7 @@ interface TrialReply {
   outcome: TrialOutcome;
 }
 
+/** Scores one trial in this thread. */
 export async function runTrialInline(
   spec: TrialSpec,
   config: Config,
@@ -152,6 +153,7 @@ export async function runTrialInline(
   }
 }
 
+/** The worker module's URL, or `null` when its file is gone (src/ reloaded from a temporary copy). */
 export function workerModuleUrl(): string | null {
   const url = new URL("./_worker.ts", import.meta.url);
   if (url.protocol !== "file:") return url.href;
@@ -163,6 +165,7 @@ export function workerModuleUrl(): string | null {
   }
 }
 
+/** Scores the queued trials on a pool of Web Workers, each trial on the next free worker. */
 export async function runOnWorkers(
   queue: TrialSpec[],
   configs: Map<number, Config>,

@@ -9,10 +9,39 @@
  * @module
  */
 
-/** Options accepted by every error class: the underlying cause, when there is one. */
+/** Options accepted by every error class: the underlying cause and the fix, when known. */
 export interface ErrorOptions {
   /** The error this one wraps. */
   cause?: unknown;
+  /** What the user can do about it, in one sentence, when known. */
+  fix?: string;
+}
+
+/**
+ * The base class of every error deno-mlops throws on purpose: bad config, bad data, missing
+ * state, broken artifacts, refused requests. Callers (the CLI among them) recognise project
+ * errors with `error instanceof MlopsError`; anything else is a bug.
+ *
+ * @example
+ * ```ts
+ * try { await runTraining(config); } catch (error) {
+ *   if (error instanceof MlopsError) console.error(error.message, error.fix ?? "");
+ * }
+ * ```
+ */
+export class MlopsError extends Error {
+  /** What the user can do about it, when known (often also the end of the message). */
+  readonly fix?: string;
+
+  /**
+   * @param message what failed, the state found, the state expected and the remedy
+   * @param options the wrapped cause and the fix
+   */
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? {} : { cause: options.cause });
+    this.name = "MlopsError";
+    if (options.fix !== undefined) this.fix = options.fix;
+  }
 }
 
 /** One problem found in a config file, located by file, line, column and key path. */
@@ -37,7 +66,7 @@ export interface ConfigIssue {
  * throw new ConfigError(`Cannot read config "training.epochs": expected a positive integer, found "ten"`);
  * ```
  */
-export class ConfigError extends Error {
+export class ConfigError extends MlopsError {
   /** Every problem found, in file order; empty when the error is not about values. */
   readonly issues: ConfigIssue[];
 
@@ -77,7 +106,7 @@ export interface ValidationIssue {
  * throw new DataValidationError(`Cannot accept "penguins.csv": 3 rules failed`, issues);
  * ```
  */
-export class DataValidationError extends Error {
+export class DataValidationError extends MlopsError {
   /** Every violation found. */
   readonly issues: ValidationIssue[];
 
@@ -94,7 +123,7 @@ export class DataValidationError extends Error {
 }
 
 /** A frame's columns or types do not match what a fitted step or a run expects. */
-export class SchemaMismatchError extends Error {
+export class SchemaMismatchError extends MlopsError {
   /**
    * @param message what failed, the columns found and those expected
    * @param options the wrapped cause
@@ -106,7 +135,7 @@ export class SchemaMismatchError extends Error {
 }
 
 /** A stateful step was used before `fit`. */
-export class NotFittedError extends Error {
+export class NotFittedError extends MlopsError {
   /**
    * @param message what failed and that `fit()` must be called first
    * @param options the wrapped cause
@@ -118,7 +147,7 @@ export class NotFittedError extends Error {
 }
 
 /** A data file, run folder or model artifact is missing, unreadable or corrupted. */
-export class ArtifactError extends Error {
+export class ArtifactError extends MlopsError {
   /**
    * @param message what failed, naming the file and the check
    * @param options the wrapped cause
@@ -130,7 +159,7 @@ export class ArtifactError extends Error {
 }
 
 /** A data-parallel training thread (`training.threads` > 1) could not start, failed or stalled. */
-export class TrainingThreadError extends Error {
+export class TrainingThreadError extends MlopsError {
   /**
    * @param message which thread, what happened, and `training.threads: 1` as the way around it
    * @param options the wrapped cause
@@ -138,6 +167,294 @@ export class TrainingThreadError extends Error {
   constructor(message: string, options: ErrorOptions = {}) {
     super(message, options);
     this.name = "TrainingThreadError";
+  }
+}
+
+/**
+ * Training diverged: the loss became NaN or infinite.
+ *
+ * @example
+ * ```ts
+ * try { await model.fit(x, y, options); } catch (e) { if (e instanceof TrainingDivergedError) trial.fail(e.message); }
+ * ```
+ */
+export class TrainingDivergedError extends MlopsError {
+  /** Epoch (from 0) in which the loss went bad. */
+  readonly epoch: number;
+  /** Batch (from 0) in which the loss went bad, or -1 for the validation loss. */
+  readonly batch: number;
+
+  /**
+   * @param message what failed and how to fix it
+   * @param where the epoch and batch
+   * @param options the wrapped cause
+   */
+  constructor(
+    message: string,
+    where: { epoch: number; batch: number },
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options);
+    this.name = "TrainingDivergedError";
+    this.epoch = where.epoch;
+    this.batch = where.batch;
+  }
+}
+
+/** What a lock file records about its holder. */
+export interface LockHolder {
+  /** Process id of the holder. */
+  pid: number;
+  /** Host name of the holder. */
+  hostname: string;
+  /** ISO time the lock was taken. */
+  started: string;
+  /** A random token, so a holder removes only its own lock. */
+  token: string;
+}
+
+/**
+ * The gate refused a promotion, or a promotion or rollback was asked for in a way that cannot
+ * be done; nothing in production changed.
+ *
+ * @example
+ * ```ts
+ * throw new PromotionRefusedError(`Cannot promote run "x": the gate refused it`, ["..."]);
+ * ```
+ */
+export class PromotionRefusedError extends MlopsError {
+  /** Every reason the promotion was refused. */
+  readonly reasons: string[];
+
+  /**
+   * Creates the error with every reason for the refusal.
+   *
+   * @param message what failed and how to go on
+   * @param reasons every reason, one sentence each
+   * @param options the wrapped cause
+   */
+  constructor(message: string, reasons: string[] = [], options: ErrorOptions = {}) {
+    super(message, options);
+    this.name = "PromotionRefusedError";
+    this.reasons = reasons;
+  }
+}
+
+/**
+ * Another promotion or rollback held the registry lock for longer than the wait allowed.
+ *
+ * @example
+ * ```ts
+ * throw new RegistryLockedError(`Cannot lock the registry "models/production/.lock": ...`, holder);
+ * ```
+ */
+export class RegistryLockedError extends MlopsError {
+  /** The holder as recorded in the lock file, or `null` when unreadable. */
+  readonly holder: LockHolder | null;
+
+  /**
+   * Creates the error with the lock's holder.
+   *
+   * @param message what failed, who holds the lock and what to do
+   * @param holder the holder
+   * @param options the wrapped cause
+   */
+  constructor(message: string, holder: LockHolder | null = null, options: ErrorOptions = {}) {
+    super(message, options);
+    this.name = "RegistryLockedError";
+    this.holder = holder;
+  }
+}
+
+/** One problem in a request, located by row and column where it has a location. */
+export interface RequestProblem {
+  /** 1-based row of the request (CSV: data row, header excluded), or `null` for the whole body. */
+  row: number | null;
+  /** The field or column at fault, or `null` when the problem is not about one field. */
+  column: string | null;
+  /** What is wrong and, where known, how to fix it. */
+  message: string;
+}
+
+/** The JSON body of every error response. */
+export interface ErrorBody {
+  /** A stable machine-readable code, e.g. `invalid_rows`, `body_too_large`. */
+  error: string;
+  /** What failed, the state found and the fix, in one sentence. */
+  message: string;
+  /** Every problem found, when the request had located problems (422). */
+  problems?: RequestProblem[];
+}
+
+/**
+ * A request cannot be answered as asked; the service turns it into `status` and an
+ * {@link ErrorBody}.
+ *
+ * @example
+ * ```ts
+ * throw new RequestRejectedError(415, "unsupported_media_type", `Cannot read the body: media type "text/plain" is not accepted, send application/json or text/csv`);
+ * ```
+ */
+export class RequestRejectedError extends MlopsError {
+  /** The HTTP status to answer with (4xx or 503). */
+  readonly status: number;
+  /** The stable error code of the body. */
+  readonly code: string;
+  /** Located problems; empty when the error is about the request as a whole. */
+  readonly problems: RequestProblem[];
+  /** Extra response headers, e.g. `Allow` for 405 or `Retry-After` for 503. */
+  readonly headers: Record<string, string>;
+
+  /**
+   * @param status the HTTP status, 400 to 599
+   * @param code the stable error code
+   * @param message what failed and how to fix it
+   * @param options located problems, extra headers and the wrapped cause
+   * @throws {RangeError} when `status` is not an HTTP error status
+   */
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    options: { problems?: RequestProblem[]; headers?: Record<string, string>; cause?: unknown } =
+      {},
+  ) {
+    if (!Number.isInteger(status) || status < 400 || status > 599) {
+      throw new RangeError(
+        `Cannot create RequestRejectedError: status ${status} is not an HTTP error status (400-599)`,
+      );
+    }
+    super(message, options.cause === undefined ? {} : { cause: options.cause });
+    this.name = "RequestRejectedError";
+    this.status = status;
+    this.code = code;
+    this.problems = options.problems ?? [];
+    this.headers = options.headers ?? {};
+  }
+
+  /**
+   * The JSON body to send.
+   *
+   * @returns `{ error, message, problems? }`
+   * @example
+   * ```ts
+   * new RequestRejectedError(400, "invalid_json", "Cannot parse the body").toBody();
+   * // { error: "invalid_json", message: "Cannot parse the body" }
+   * ```
+   */
+  toBody(): ErrorBody {
+    return this.problems.length > 0
+      ? { error: this.code, message: this.message, problems: this.problems }
+      : { error: this.code, message: this.message };
+  }
+}
+
+/** A service answered a reload request with something other than its reload answer. */
+export class ServiceReloadError extends MlopsError {
+  /**
+   * @param message what failed and what to do
+   * @param options the cause
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ServiceReloadError";
+  }
+}
+
+/** Thrown by task bodies for command-line usage mistakes; exits with status 2. */
+export class UsageError extends MlopsError {
+  /** @param message what is wrong with the command line and how to call it */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** The transport broke: the peer is not a ZMTP 3 socket, closed the connection, or timed out. */
+export class ZmtpError extends MlopsError {
+  /**
+   * @param message what failed
+   * @param options the wrapped cause
+   */
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = "ZmtpError";
+  }
+}
+
+/** The kernel did not start, died, or broke the protocol. */
+export class KernelError extends MlopsError {
+  /**
+   * @param message what failed and how to fix it
+   * @param options the wrapped cause
+   */
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = "KernelError";
+  }
+}
+
+/** Why a notebook run stopped. */
+export type NotebookFailureReason =
+  | "error"
+  | "timeout"
+  | "kernel-died"
+  | "kernel-failed"
+  | "interrupted";
+
+/**
+ * A notebook run stopped: a cell raised, timed out, or the kernel died or could not start.
+ *
+ * The message names the notebook, the cell, a source excerpt, the kernel's traceback (ANSI
+ * colours removed) and the partial executed copy.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await runNotebook("notebooks/01_eda.ipynb");
+ * } catch (error) {
+ *   if (error instanceof NotebookExecutionError) console.error(error.cell, error.traceback);
+ * }
+ * ```
+ */
+export class NotebookExecutionError extends MlopsError {
+  /** The notebook that failed, as given. */
+  readonly notebook: string;
+  /** 1-based number of the failing cell in the notebook, or `null` when no cell was running. */
+  readonly cell: number | null;
+  /** Why the run stopped. */
+  readonly reason: NotebookFailureReason;
+  /** The partial executed copy, or `null` when none was written. */
+  readonly out: string | null;
+  /**
+   * The kernel's traceback without ANSI colours, or its last stderr lines when it died; empty
+   * when there is none.
+   */
+  readonly traceback: string[];
+
+  /**
+   * @param message what failed, where, and how to fix it
+   * @param details the notebook, cell, reason, partial copy and traceback
+   * @param options the wrapped cause
+   */
+  constructor(
+    message: string,
+    details: {
+      notebook: string;
+      cell: number | null;
+      reason: NotebookFailureReason;
+      out: string | null;
+      traceback: string[];
+    },
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options);
+    this.name = "NotebookExecutionError";
+    this.notebook = details.notebook;
+    this.cell = details.cell;
+    this.reason = details.reason;
+    this.out = details.out;
+    this.traceback = details.traceback;
   }
 }
 

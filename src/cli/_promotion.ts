@@ -11,7 +11,7 @@ import type { PromotionResult } from "../models/mod.ts";
 import { setupLogging } from "../utils/mod.ts";
 import { configOptionsFromArgs } from "./_args.ts";
 import type { ParsedArgs } from "./_args.ts";
-import { UsageError } from "./_task.ts";
+import { UsageError } from "../errors.ts";
 
 /**
  * Promotes the run named by `--run` (or the best of the config's project and profile) through

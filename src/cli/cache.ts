@@ -11,7 +11,8 @@ import { cacheKeysInUse, listCacheEntries, pruneCache, STAGE_CACHE_DIR } from ".
 import { getProjectLogger, setupLogging } from "../utils/mod.ts";
 import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
 import { formatTable } from "./_tables.ts";
-import { runTask, UsageError } from "./_task.ts";
+import { runTask } from "./_task.ts";
+import { UsageError } from "../errors.ts";
 
 const SPEC = {
   ...CONFIG_ARG_SPEC,

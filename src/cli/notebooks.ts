@@ -20,7 +20,8 @@ import type { NotebookResult } from "../notebook/mod.ts";
 import { ConfigError, didYouMean } from "../errors.ts";
 import { setupLogging } from "../utils/mod.ts";
 import { formatUsage, parseTaskArgs } from "./_args.ts";
-import { runTask, UsageError } from "./_task.ts";
+import { UsageError } from "../errors.ts";
+import { runTask } from "./_task.ts";
 
 const NOTEBOOKS_DIR = "notebooks";
 const DEFAULT_OUT = "notebooks/executed";

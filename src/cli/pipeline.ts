@@ -12,7 +12,8 @@ import { setupLogging } from "../utils/mod.ts";
 import { pipelineChart, toSVG } from "../viz/mod.ts";
 import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
 import { formatTable } from "./_tables.ts";
-import { runTask, UsageError } from "./_task.ts";
+import { runTask } from "./_task.ts";
+import { UsageError } from "../errors.ts";
 
 const SPEC = {
   ...CONFIG_ARG_SPEC,

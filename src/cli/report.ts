@@ -8,7 +8,8 @@ import { loadConfig } from "../config/mod.ts";
 import { writeRunReport } from "../pipelines/mod.ts";
 import { setupLogging } from "../utils/mod.ts";
 import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
-import { runTask, UsageError } from "./_task.ts";
+import { UsageError } from "../errors.ts";
+import { runTask } from "./_task.ts";
 
 const SPEC = { ...CONFIG_ARG_SPEC, positional: 1 };
 

@@ -8,7 +8,8 @@ import { loadConfig } from "../config/mod.ts";
 import { reproduceRun } from "../pipelines/mod.ts";
 import { setupLogging } from "../utils/mod.ts";
 import { formatUsage, parseTaskArgs } from "./_args.ts";
-import { runTask, UsageError } from "./_task.ts";
+import { UsageError } from "../errors.ts";
+import { runTask } from "./_task.ts";
 
 const SPEC = { positional: 1 };
 

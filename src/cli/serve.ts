@@ -11,7 +11,8 @@ import { ConfigError } from "../errors.ts";
 import { startServer } from "../serve/mod.ts";
 import { setupLogging } from "../utils/mod.ts";
 import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
-import { runTask, UsageError } from "./_task.ts";
+import { UsageError } from "../errors.ts";
+import { runTask } from "./_task.ts";
 
 const SPEC = {
   ...CONFIG_ARG_SPEC,

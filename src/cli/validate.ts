@@ -24,7 +24,8 @@ import type { CleaningReport } from "../data/mod.ts";
 import { ConfigError } from "../errors.ts";
 import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
 import type { ParsedArgs } from "./_args.ts";
-import { runTask, UsageError } from "./_task.ts";
+import { UsageError } from "../errors.ts";
+import { runTask } from "./_task.ts";
 
 const SPEC = {
   ...CONFIG_ARG_SPEC,

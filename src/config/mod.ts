@@ -15,12 +15,18 @@ export {
   ENV_PREFIX,
   findProjectRoot,
   loadConfig,
-  MAX_ALIAS_COUNT,
-  MAX_CONFIG_DEPTH,
   parseConfig,
-  REPLACE_TAG,
   resolveProjectPath,
 } from "./load_config.ts";
+export { MAX_ALIAS_COUNT, MAX_CONFIG_DEPTH, REPLACE_TAG } from "./yaml_layers.ts";
+export {
+  formatKeyPath,
+  getAtKeyPath,
+  parseKeyPath,
+  readKeyPath,
+  setAtKeyPath,
+} from "./key_path.ts";
+export type { KeyPathMiss, KeyPathSegment } from "./key_path.ts";
 export type { LoadConfigOptions, LoadedConfig } from "./load_config.ts";
 export {
   CleaningConfigSchema,

@@ -5,7 +5,7 @@
  * @module
  */
 import { ArtifactError } from "../errors.ts";
-import { sha256Hex } from "../utils/mod.ts";
+import { sha256Hex, writeFileAtomic } from "../utils/mod.ts";
 
 /** One file of the manifest. */
 export interface ManifestEntry {
@@ -122,12 +122,11 @@ export async function pullDatasets(options: PullOptions): Promise<PullResult[]> 
       );
     }
     await checkBytes(bytes, entry, `${manifest.package}@${manifest.version}/data/${entry.name}`);
-    const temporary = `${target}.partial-${crypto.randomUUID()}`;
     try {
-      await Deno.writeFile(temporary, bytes);
-      await Deno.rename(temporary, target);
+      await writeFileAtomic(target, bytes, {
+        temporaryName: (name, token) => `${name}.partial-${token}`,
+      });
     } catch (cause) {
-      await Deno.remove(temporary).catch(() => {});
       throw new ArtifactError(`Cannot write "${target}": ${errorText(cause)}`, { cause });
     }
     results.push({ name: entry.name, status: "copied", bytes: entry.bytes });

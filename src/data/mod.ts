@@ -106,18 +106,20 @@ export { deriveTarget } from "./target.ts";
 export { DEFAULT_READ_BATCHES_OPTIONS, openBatchWriter, readBatches } from "./batches.ts";
 export type { BatchWriter, ReadBatchesOptions, RowBatch } from "./batches.ts";
 export {
-  chiSquareSf,
-  chiSquareTest,
   DEFAULT_DRIFT_OPTIONS,
   DRIFT_REPORT_VERSION,
   driftReport,
   formatDriftSummary,
+} from "./drift.ts";
+export {
+  chiSquareSf,
+  chiSquareTest,
   jensenShannonDistance,
   ksTwoSample,
   proportionZTest,
   quantileWassersteinDistance,
   wassersteinDistance,
-} from "./drift.ts";
+} from "./statistics/mod.ts";
 export type {
   ColumnDrift,
   DatasetDrift,

@@ -10,7 +10,7 @@
 import pl from "nodejs-polars";
 import type { DataFrame, Series } from "nodejs-polars";
 import { didYouMean, SchemaMismatchError } from "../errors.ts";
-import { Random } from "../utils/mod.ts";
+import { isDateDtype, isNumericDtype, Random } from "../utils/mod.ts";
 
 /** Version of the signature and profile formats. */
 export const PROFILE_VERSION = 1;
@@ -179,11 +179,11 @@ function describeColumn(series: Series): ColumnSignature {
   const dtype = series.dtype.variant;
   const nullable = series.nullCount() > 0;
   const name = series.name;
-  if (series.isNumeric()) {
+  if (isNumericDtype(series.dtype)) {
     const [min, max] = minMax(finite(series));
     return { name, kind: "numeric", dtype, min, max, nullable };
   }
-  if (isTemporal(dtype)) {
+  if (isDateDtype(dtype)) {
     // Dates count days and datetimes count their own unit: compare in milliseconds.
     const nonNull = series.dropNulls().cast(pl.Datetime("ms"));
     const min = nonNull.min() as unknown as Date | number;
@@ -196,7 +196,7 @@ function describeColumn(series: Series): ColumnSignature {
 
 function profileColumn(series: Series, sampleSize: number, rng: Random): ColumnProfile {
   const count = series.len();
-  if (series.isNumeric()) {
+  if (isNumericDtype(series.dtype)) {
     const values = finite(series);
     const sorted = Float64Array.from(values).sort();
     const nullRate = count === 0 ? 0 : (count - values.length) / count;
@@ -263,10 +263,6 @@ function minMax(values: number[]): [number, number] {
     if (v > max) max = v;
   }
   return [min, max];
-}
-
-function isTemporal(dtype: string): boolean {
-  return dtype.startsWith("Date") || dtype.startsWith("Datetime");
 }
 
 function isoString(value: Date | number): string {

@@ -11,7 +11,7 @@ import type { DataFrame, Expr } from "nodejs-polars";
 import type { SplitConfig } from "../config/schema.ts";
 import { ConfigError, DataValidationError, didYouMean, SchemaMismatchError } from "../errors.ts";
 import type { ValidationIssue } from "../errors.ts";
-import { Random } from "../utils/mod.ts";
+import { isNumericDtype, isTemporalDtype, Random } from "../utils/mod.ts";
 
 /** Row positions of each split, each sorted ascending; together they hold every row once. */
 export interface SplitIndices {
@@ -363,7 +363,10 @@ function splitTime(df: DataFrame, column: string, ratios: Ratios): SplitIndices 
   const missing = series.nullCount() +
     (series.isFloat() ? Number(df.select(pl.col(column).isNan().sum()).row(0)[0] ?? 0) : 0);
   if (missing > 0) throw missingLabels(column, missing, 'split with method "time"');
-  const result = series.isNumeric() || TEMPORAL_TYPES.has(series.dtype.variant)
+  // Numeric and temporal types have a `<=` that agrees with the order and the ties of a dense
+  // rank (NaN is refused before; -0 and 0 tie in both), so a boundary can be found by comparing
+  // with a value.
+  const result = isNumericDtype(series.dtype) || isTemporalDtype(series.dtype)
     ? timeSplitByBoundaries(df, column, sizes)
     : indicesFromAssignment(timeSplitByRank(df, column, sizes));
   for (const split of ["val", "test"] as const) {
@@ -376,13 +379,6 @@ function splitTime(df: DataFrame, column: string, ratios: Ratios): SplitIndices 
   }
   return result;
 }
-
-/**
- * Temporal types which, like the numeric ones (`Series.isNumeric`), have a `<=` that agrees with
- * the order and the ties of a dense rank (NaN is refused before; -0 and 0 tie in both), so a
- * boundary can be found by comparing with a value.
- */
-const TEMPORAL_TYPES: ReadonlySet<string> = new Set(["Date", "Datetime", "Duration", "Time"]);
 
 /**
  * The splits from the times at their boundaries, without ordering the rows: with sorted times

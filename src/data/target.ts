@@ -8,6 +8,7 @@ import pl from "nodejs-polars";
 import type { DataFrame } from "nodejs-polars";
 import type { TargetRule } from "../config/schema.ts";
 import { ConfigError, didYouMean, SchemaMismatchError } from "../errors.ts";
+import { isNumericDtype } from "../utils/mod.ts";
 
 /**
  * Adds the target column `target` built by `rule`: `labels[1]` where `source > greater_than`,
@@ -38,7 +39,7 @@ export function deriveTarget(df: DataFrame, rule: TargetRule, target: string): D
     );
   }
   const source = df.getColumn(rule.source);
-  if (!source.isNumeric()) {
+  if (!isNumericDtype(source.dtype)) {
     throw new SchemaMismatchError(
       `Cannot derive the target "${target}": "${rule.source}" is ${source.dtype.variant}, expected a numeric column`,
     );

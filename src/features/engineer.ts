@@ -12,20 +12,7 @@ import pl from "nodejs-polars";
 import type { DataFrame, DataType, Expr } from "nodejs-polars";
 import { ConfigError, didYouMean, SchemaMismatchError } from "../errors.ts";
 import type { DerivedFeature } from "../config/schema.ts";
-
-const NUMERIC_VARIANTS: ReadonlySet<string> = new Set([
-  "Int8",
-  "Int16",
-  "Int32",
-  "Int64",
-  "UInt8",
-  "UInt16",
-  "UInt32",
-  "UInt64",
-  "Float32",
-  "Float64",
-  "Decimal",
-]);
+import { NUMERIC_DTYPES as NUMERIC_VARIANTS } from "../utils/mod.ts";
 
 /** The part of polars' `Then` and `ChainedThen` that a bucket chain uses. */
 interface WhenChain {

@@ -37,6 +37,8 @@ export {
   registerModelFamily,
 } from "./families/mod.ts";
 export type { ModelFamilyEntry, ModelFamilyOptions } from "./families/mod.ts";
+export { PromotionRefusedError, RegistryLockedError, TrainingDivergedError } from "../errors.ts";
+export type { LockHolder } from "../errors.ts";
 export { createModel, DEFAULT_CREATE_MODEL_OPTIONS, loadModel } from "./factory.ts";
 export type { CreateModelOptions } from "./factory.ts";
 export {
@@ -47,7 +49,6 @@ export {
   evaluateNetwork,
   fitOptionsFromConfig,
   OPTIMIZER_NAMES,
-  TrainingDivergedError,
   trainNetwork,
 } from "./train.ts";
 export type {
@@ -115,12 +116,10 @@ export {
   profileName,
   promoteRun,
   PROMOTION_LOG_FILE,
-  PromotionRefusedError,
   readProduction,
   readProductionPointer,
   readPromotionLog,
   readRunMetrics,
-  RegistryLockedError,
   rollbackProduction,
   RUN_FORMAT_VERSION,
   RUN_REPORT_FILE,
@@ -129,14 +128,13 @@ export {
   withRegistryLock,
   writeRunFolder,
   writeRunRecord,
-} from "./registry.ts";
+} from "./registry/mod.ts";
 export type {
   ConfigDifference,
   GateOptions,
   GateResult,
   GateRun,
   ListRunsOptions,
-  LockHolder,
   MetricDifference,
   MetricValues,
   ProductionPointer,
@@ -153,7 +151,7 @@ export type {
   RunSummary,
   SelectBestRunOptions,
   SplitMetricValues,
-} from "./registry.ts";
+} from "./registry/mod.ts";
 export { isUnlistedArtifact, RUN_ARTIFACTS, runArtifactPath } from "./run_catalog.ts";
 export type {
   ChecksumRule,

@@ -13,7 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Matrix, Random } from "../utils/mod.ts";
-import { ConfigError, didYouMean } from "../errors.ts";
+import { ConfigError, didYouMean, TrainingDivergedError } from "../errors.ts";
 import type { TrainingConfig } from "../config/schema.ts";
 import type { ModelTask, Targets } from "./base_model.ts";
 import type { Activation, DenseNetworkSpec } from "./mlp.ts";
@@ -194,37 +194,6 @@ export interface TrainingHistory {
   metric: TrainingMetricName;
   /** Wall-clock seconds of the whole run. */
   seconds: number;
-}
-
-/**
- * Training diverged: the loss became NaN or infinite.
- *
- * @example
- * ```ts
- * try { await model.fit(x, y, options); } catch (e) { if (e instanceof TrainingDivergedError) trial.fail(e.message); }
- * ```
- */
-export class TrainingDivergedError extends Error {
-  /** Epoch (from 0) in which the loss went bad. */
-  readonly epoch: number;
-  /** Batch (from 0) in which the loss went bad, or -1 for the validation loss. */
-  readonly batch: number;
-
-  /**
-   * @param message what failed and how to fix it
-   * @param where the epoch and batch
-   * @param options the wrapped cause
-   */
-  constructor(
-    message: string,
-    where: { epoch: number; batch: number },
-    options: { cause?: unknown } = {},
-  ) {
-    super(message, options);
-    this.name = "TrainingDivergedError";
-    this.epoch = where.epoch;
-    this.batch = where.batch;
-  }
 }
 
 /**

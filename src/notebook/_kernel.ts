@@ -9,6 +9,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { resolve } from "node:path";
+import { KernelError } from "../errors.ts";
 import type { Logger } from "../utils/mod.ts";
 import { ZmtpSocket } from "./_zmtp.ts";
 import { errorText, isRecord } from "./_util.ts";
@@ -87,18 +88,6 @@ export interface KernelInfo {
   language_info: Record<string, unknown>;
   /** The messaging protocol version the kernel speaks. */
   protocol_version: string;
-}
-
-/** The kernel did not start, died, or broke the protocol. */
-export class KernelError extends Error {
-  /**
-   * @param message what failed and how to fix it
-   * @param options the wrapped cause
-   */
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, options);
-    this.name = "KernelError";
-  }
 }
 
 const DELIMITER = "<IDS|MSG>";

@@ -8,6 +8,7 @@
  * @module
  */
 import { ArtifactError } from "../errors.ts";
+import { writeFileAtomic } from "../utils/mod.ts";
 import type { JupyterMessage } from "./_kernel.ts";
 import { errorText, isRecord } from "./_util.ts";
 
@@ -139,12 +140,9 @@ export async function readNotebook(path: string): Promise<Notebook> {
 export async function writeNotebook(path: string, notebook: Notebook): Promise<void> {
   // Sorted keys and one-space indent, as Jupyter writes notebooks, so copies diff cleanly.
   const text = `${JSON.stringify(sortKeys(toDiskForm(notebook)), null, 1)}\n`;
-  const temporary = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
   try {
-    await Deno.writeTextFile(temporary, text);
-    await Deno.rename(temporary, path);
+    await writeFileAtomic(path, text);
   } catch (cause) {
-    await Deno.remove(temporary).catch(() => {});
     throw new ArtifactError(`Cannot write executed notebook "${path}": ${errorText(cause)}`, {
       cause,
     });

@@ -8,6 +8,7 @@
  * @module
  */
 import { errorText } from "./_util.ts";
+import { ZmtpError } from "../errors.ts";
 
 /** The socket types this transport speaks. */
 export type ZmtpSocketType = "DEALER" | "SUB";
@@ -41,18 +42,6 @@ const MAX_FRAME_BYTES = 1 << 30;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/** The transport broke: the peer is not a ZMTP 3 socket, closed the connection, or timed out. */
-export class ZmtpError extends Error {
-  /**
-   * @param message what failed
-   * @param options the wrapped cause
-   */
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, options);
-    this.name = "ZmtpError";
-  }
-}
 
 /**
  * One connected ZMTP socket: sends multipart messages and queues the ones received.

@@ -5,13 +5,10 @@
  *
  * @module
  */
-export {
-  DEFAULT_RUN_NOTEBOOK_OPTIONS,
-  NotebookExecutionError,
-  RUN_ID_TEXT_PATTERN,
-  runNotebook,
-} from "./runner.ts";
-export type { NotebookFailureReason, NotebookResult, RunNotebookOptions } from "./runner.ts";
+export { DEFAULT_RUN_NOTEBOOK_OPTIONS, RUN_ID_TEXT_PATTERN, runNotebook } from "./runner.ts";
+export type { NotebookResult, RunNotebookOptions } from "./runner.ts";
+export { NotebookExecutionError } from "../errors.ts";
+export type { NotebookFailureReason } from "../errors.ts";
 export {
   checkNotebookParameters,
   INJECTED_PARAMETERS_TAG,

@@ -10,15 +10,14 @@
  * @module
  */
 import { basename, dirname, join, resolve } from "node:path";
-import { ArtifactError } from "../errors.ts";
-import { getProjectLogger, type Logger } from "../utils/mod.ts";
 import {
-  type ExecuteOutcome,
-  KernelClient,
+  ArtifactError,
   KernelError,
-  kernelStderrLines,
-  stripAnsi,
-} from "./_kernel.ts";
+  NotebookExecutionError,
+  type NotebookFailureReason,
+} from "../errors.ts";
+import { getProjectLogger, type Logger } from "../utils/mod.ts";
+import { type ExecuteOutcome, KernelClient, kernelStderrLines, stripAnsi } from "./_kernel.ts";
 import {
   type CellOutput,
   joinSource,
@@ -110,70 +109,6 @@ export interface NotebookResult {
   params: Record<string, unknown>;
   /** The kernel that ran it, e.g. `{ implementation: "Deno kernel", version: "2.9.6" }`. */
   kernel: { implementation: string; version: string };
-}
-
-/** Why a notebook run stopped. */
-export type NotebookFailureReason =
-  | "error"
-  | "timeout"
-  | "kernel-died"
-  | "kernel-failed"
-  | "interrupted";
-
-/**
- * A notebook run stopped: a cell raised, timed out, or the kernel died or could not start.
- *
- * The message names the notebook, the cell, a source excerpt, the kernel's traceback (ANSI
- * colours removed) and the partial executed copy.
- *
- * @example
- * ```ts
- * try {
- *   await runNotebook("notebooks/01_eda.ipynb");
- * } catch (error) {
- *   if (error instanceof NotebookExecutionError) console.error(error.cell, error.traceback);
- * }
- * ```
- */
-export class NotebookExecutionError extends Error {
-  /** The notebook that failed, as given. */
-  readonly notebook: string;
-  /** 1-based number of the failing cell in the notebook, or `null` when no cell was running. */
-  readonly cell: number | null;
-  /** Why the run stopped. */
-  readonly reason: NotebookFailureReason;
-  /** The partial executed copy, or `null` when none was written. */
-  readonly out: string | null;
-  /**
-   * The kernel's traceback without ANSI colours, or its last stderr lines when it died; empty
-   * when there is none.
-   */
-  readonly traceback: string[];
-
-  /**
-   * @param message what failed, where, and how to fix it
-   * @param details the notebook, cell, reason, partial copy and traceback
-   * @param options the wrapped cause
-   */
-  constructor(
-    message: string,
-    details: {
-      notebook: string;
-      cell: number | null;
-      reason: NotebookFailureReason;
-      out: string | null;
-      traceback: string[];
-    },
-    options: { cause?: unknown } = {},
-  ) {
-    super(message, options);
-    this.name = "NotebookExecutionError";
-    this.notebook = details.notebook;
-    this.cell = details.cell;
-    this.reason = details.reason;
-    this.out = details.out;
-    this.traceback = details.traceback;
-  }
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   HTML_MIME,
   TEXT_MIME,
 } from "./display.ts";
+import { isNumericDtype } from "../utils/mod.ts";
 
 /** Options of {@link showTable} and {@link tableBundle}. */
 export interface TableOptions extends DisplayOptions {
@@ -157,7 +158,9 @@ function tableLayout(df: DataFrame, settings: Required<TableOptions>): TableLayo
   for (let i = tailStart; i < height; i++) rowIndexes.push(i);
   const picked = rowIndexes.filter((i): i is number => i !== null);
   const columnIndexes = shownColumns.filter((i): i is number => i !== null);
-  const numeric = new Map(columnIndexes.map((c) => [c, df.getColumn(names[c]!).isNumeric()]));
+  const numeric = new Map(
+    columnIndexes.map((c) => [c, isNumericDtype(df.getColumn(names[c]!).dtype)]),
+  );
   const cellsByColumn = columnIndexes.map((c) => {
     const series = df.getColumn(names[c]!);
     const isFloat = series.isFloat();

@@ -123,7 +123,7 @@ export {
   SEARCH_STRATEGIES,
   STUDY_FILE,
   STUDY_FORMAT_VERSION,
-} from "./tune.ts";
+} from "./tune/mod.ts";
 export type {
   CrossValidateOptions,
   CrossValidation,
@@ -137,7 +137,7 @@ export type {
   StudyStatus,
   TrialResult,
   TrialSpec,
-} from "./tune.ts";
+} from "./tune/mod.ts";
 export {
   describeInputKind,
   labelsFromProbabilities,

@@ -23,7 +23,7 @@ import {
 } from "../models/mod.ts";
 import type { ListRunsOptions } from "../models/mod.ts";
 import { ArtifactError, DataValidationError, SchemaMismatchError } from "../errors.ts";
-import { fingerprintFrame, getProjectLogger, pathExists } from "../utils/mod.ts";
+import { fingerprintFrame, getProjectLogger, pathExists, writeFileAtomic } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 import { buildRunReport } from "./_report_html.ts";
 import type { RunReportInput, RunReports } from "./_report_html.ts";
@@ -32,7 +32,7 @@ import type { RunsPageInput, RunsPageRun, RunsPageStudy } from "./_runs_page_htm
 import { featureMatrixForRun, openRunArtifacts, targetsForRun } from "./run_artifacts.ts";
 import type { RunArtifacts } from "./run_artifacts.ts";
 import { prepareData } from "./training_pipeline.ts";
-import { formatTrialParams, listStudyIds, readStudy } from "./tune.ts";
+import { formatTrialParams, listStudyIds, readStudy } from "./tune/mod.ts";
 
 export { buildRunReport, DEFAULT_RUN_REPORT_OPTIONS } from "./_report_html.ts";
 export type {
@@ -383,14 +383,9 @@ async function studyRow(
 }
 
 async function writeFileAtomically(path: string, text: string, what: string): Promise<void> {
-  const temporary = `${dirname(path)}/.${path.split("/").pop()}.${
-    crypto.randomUUID().slice(0, 8)
-  }.tmp`;
   try {
-    await Deno.writeTextFile(temporary, text);
-    await Deno.rename(temporary, path);
+    await writeFileAtomic(path, text);
   } catch (cause) {
-    await Deno.remove(temporary).catch(() => {});
     throw new ArtifactError(`Cannot write ${what} to "${path}": ${(cause as Error).message}`, {
       cause,
     });

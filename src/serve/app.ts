@@ -14,7 +14,7 @@ import type { Logger } from "../utils/mod.ts";
 import { BatchScorer, DEFAULT_BATCH_SCORER_OPTIONS } from "./batch_scorer.ts";
 import type { ModelHolder, ServedModel } from "./model_holder.ts";
 import { PROMETHEUS_CONTENT_TYPE, ServeMetrics } from "./metrics.ts";
-import { RequestRejectedError } from "./request_error.ts";
+import { RequestRejectedError } from "../errors.ts";
 import {
   DEFAULT_PARSE_ROWS_OPTIONS,
   parseCsvRows,

@@ -26,7 +26,7 @@ import type {
   RunArtifacts,
   ScoredRows,
 } from "../pipelines/mod.ts";
-import type { RequestProblem } from "./request_error.ts";
+import type { RequestProblem } from "../errors.ts";
 import { rowsRejected } from "./request_rows.ts";
 import type { RequestRows, RowValue } from "./request_rows.ts";
 

@@ -29,8 +29,8 @@ export {
 export type { ModelMetricsState } from "./metrics.ts";
 export { DEFAULT_MODEL_HOLDER_OPTIONS, ModelHolder } from "./model_holder.ts";
 export type { ModelHolderOptions, ModelLease, ServedModel } from "./model_holder.ts";
-export { RequestRejectedError } from "./request_error.ts";
-export type { ErrorBody, RequestProblem } from "./request_error.ts";
+export { RequestRejectedError, ServiceReloadError } from "../errors.ts";
+export type { ErrorBody, RequestProblem } from "../errors.ts";
 export {
   DEFAULT_PARSE_ROWS_OPTIONS,
   parseCsvRows,
@@ -50,10 +50,5 @@ export type {
 } from "./request_rows.ts";
 export { DEFAULT_START_SERVER_OPTIONS, startServer } from "./server.ts";
 export type { RunningServer, StartServerOptions } from "./server.ts";
-export {
-  DEFAULT_REQUEST_RELOAD_OPTIONS,
-  reloadUrl,
-  requestReload,
-  ServiceReloadError,
-} from "./reload_client.ts";
+export { DEFAULT_REQUEST_RELOAD_OPTIONS, reloadUrl, requestReload } from "./reload_client.ts";
 export type { ReloadOutcome, RequestReloadOptions } from "./reload_client.ts";

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ServiceReloadError } from "../errors.ts";
 
 /** What a reload request found. */
 export type ReloadOutcome =
@@ -39,18 +40,6 @@ export interface RequestReloadOptions {
 export const DEFAULT_REQUEST_RELOAD_OPTIONS: Readonly<Required<RequestReloadOptions>> = {
   timeoutMs: 30_000,
 };
-
-/** A service answered a reload request with something other than its reload answer. */
-export class ServiceReloadError extends Error {
-  /**
-   * @param message what failed and what to do
-   * @param options the cause
-   */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "ServiceReloadError";
-  }
-}
 
 /**
  * Returns the reload URL of the service configured by `serve`: a wildcard host (`0.0.0.0`,

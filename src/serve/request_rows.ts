@@ -15,8 +15,8 @@ import { didYouMean } from "../errors.ts";
 import type { ColumnSignature } from "../data/mod.ts";
 import { MAX_RANGE_MULTIPLE, refusalLimits, tooFarProblem } from "../pipelines/mod.ts";
 import type { RunArtifacts } from "../pipelines/mod.ts";
-import { RequestRejectedError } from "./request_error.ts";
-import type { RequestProblem } from "./request_error.ts";
+import { RequestRejectedError } from "../errors.ts";
+import type { RequestProblem } from "../errors.ts";
 
 /** One value of a row as the service passes it on: text, a finite number or null. */
 export type RowValue = string | number | null;

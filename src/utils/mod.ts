@@ -9,6 +9,8 @@ export { canonicalJson, fingerprintFile, fingerprintFrame, hashJson, sha256Hex }
 export type { FileFingerprint } from "./hash.ts";
 export { frameToMatrix, takeRows } from "./matrix.ts";
 export { pathExists } from "./fs.ts";
+export { DEFAULT_ATOMIC_WRITE_OPTIONS, writeFileAtomic } from "./atomic_write.ts";
+export type { AtomicWriteOptions } from "./atomic_write.ts";
 export type { Matrix } from "./matrix.ts";
 export {
   DEFAULT_LEFTOVER_OPTIONS,
@@ -33,7 +35,7 @@ export {
   rocAuc,
   rocCurve,
   rootMeanSquaredError,
-} from "./metrics.ts";
+} from "./metrics/mod.ts";
 export type {
   ClassificationMetricName,
   ClassificationMetrics,
@@ -47,7 +49,7 @@ export type {
   RegressionMetricName,
   RegressionMetrics,
   RocCurve,
-} from "./metrics.ts";
+} from "./metrics/mod.ts";
 export {
   captureLogs,
   DEFAULT_LOGGING_OPTIONS,
@@ -68,3 +70,18 @@ export type {
   Sink,
   TerminalInfo,
 } from "./logger.ts";
+export {
+  DATE_DTYPES,
+  dtypeVariant,
+  FLOAT_DTYPES,
+  INTEGER_DTYPES,
+  isDateDtype,
+  isIntegerDtype,
+  isNumericDtype,
+  isTemporalDtype,
+  isTextDtype,
+  NUMERIC_DTYPES,
+  TEMPORAL_DTYPES,
+  TEXT_DTYPES,
+} from "./dtypes.ts";
+export type { DtypeLike } from "./dtypes.ts";

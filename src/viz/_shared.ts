@@ -8,7 +8,7 @@ import pl from "nodejs-polars";
 import type { DataFrame, Expr } from "nodejs-polars";
 import type { TopLevelSpec } from "vega-lite";
 import { didYouMean, SchemaMismatchError } from "../errors.ts";
-import { Random } from "../utils/mod.ts";
+import { isNumericDtype, Random } from "../utils/mod.ts";
 import { type ChartOptions, MAX_INLINE_ROWS, PALETTE, THEME } from "./theme.ts";
 
 /** The vega-lite schema every spec names, so notebook front-ends pick the right renderer. */
@@ -56,7 +56,7 @@ export function requireColumns(df: DataFrame, columns: readonly string[], action
 
 /** Throws `TypeError` naming each column that is not numeric, with its dtype. */
 export function requireNumeric(df: DataFrame, columns: readonly string[], action: string): void {
-  const bad = columns.filter((name) => !df.getColumn(name).isNumeric());
+  const bad = columns.filter((name) => !isNumericDtype(df.getColumn(name).dtype));
   if (bad.length === 0) return;
   const described = bad.map((name) => `"${name}" (${df.getColumn(name).dtype.variant})`);
   const noun = bad.length === 1 ? "column" : "columns";
@@ -69,7 +69,7 @@ export function requireNumeric(df: DataFrame, columns: readonly string[], action
 
 /** The names of the numeric columns of `df`, in frame order. */
 export function numericColumns(df: DataFrame): string[] {
-  return df.columns.filter((name) => df.getColumn(name).isNumeric());
+  return df.columns.filter((name) => isNumericDtype(df.getColumn(name).dtype));
 }
 
 /** Throws `TypeError` or `RangeError` unless title, width and height are usable. */

@@ -10,8 +10,8 @@ import {
   proportionZTest,
   quantileWassersteinDistance,
   wassersteinDistance,
-} from "../../src/data/drift.ts";
-import type { ColumnDrift, DriftReport } from "../../src/data/drift.ts";
+} from "../../src/data/mod.ts";
+import type { ColumnDrift, DriftReport } from "../../src/data/mod.ts";
 import { profileFrame } from "../../src/data/profile.ts";
 import { DataValidationError } from "../../src/errors.ts";
 import { Random } from "../../src/utils/mod.ts";

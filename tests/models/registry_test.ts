@@ -18,13 +18,13 @@ import {
   selectBestRun,
   withRegistryLock,
   writeRunFolder,
-} from "../../src/models/registry.ts";
+} from "../../src/models/mod.ts";
 import type {
   GateRun,
   PromotionRefusedError,
   RegistryLockedError,
   RunRecord,
-} from "../../src/models/registry.ts";
+} from "../../src/models/mod.ts";
 import { withCapturedLogs } from "../_helpers/logs.ts";
 import { listDir } from "../_helpers/project.ts";
 

@@ -15,7 +15,7 @@ import {
   rocAuc,
   rocCurve,
   rootMeanSquaredError,
-} from "../../src/utils/metrics.ts";
+} from "../../src/utils/mod.ts";
 import { Random } from "../../src/utils/mod.ts";
 import { assertClose } from "../_helpers/assert_frame.ts";
 

@@ -13,23 +13,7 @@ import {
   SchemaMismatchError,
 } from "../../errors.ts";
 import type { ValidationIssue } from "../../errors.ts";
-
-const NUMERIC_DTYPES = new Set([
-  "Int8",
-  "Int16",
-  "Int32",
-  "Int64",
-  "UInt8",
-  "UInt16",
-  "UInt32",
-  "UInt64",
-  "Float32",
-  "Float64",
-]);
-const INTEGER_DTYPES = new Set(
-  [...NUMERIC_DTYPES].filter((name) => name.startsWith("Int") || name.startsWith("UInt")),
-);
-const TEXT_DTYPES = new Set(["String", "Utf8", "Categorical", "Enum"]);
+import { INTEGER_DTYPES, isNumericDtype, TEXT_DTYPES } from "../../utils/mod.ts";
 
 /**
  * Returns the polars dtype name of a column, e.g. `"Float64"` or `"String"`.
@@ -48,19 +32,7 @@ export function dtypeName(df: DataFrame, column: string): string {
   return (dtype as unknown as { variant: string }).variant;
 }
 
-/**
- * Tells whether a dtype name is an integer or float type.
- *
- * @param name a dtype name from `dtypeName`
- * @returns true for `Int*`, `UInt*`, `Float32` and `Float64`
- * @example
- * ```ts
- * isNumericDtype("Int64"); // true
- * ```
- */
-export function isNumericDtype(name: string): boolean {
-  return NUMERIC_DTYPES.has(name);
-}
+export { isNumericDtype };
 
 /**
  * Tells whether a dtype name can be encoded as categories (text, categorical, boolean, integer).

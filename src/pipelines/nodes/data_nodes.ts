@@ -22,6 +22,7 @@ import {
 import type { CleaningReport } from "../../data/mod.ts";
 import { addDerivedFeatures } from "../../features/mod.ts";
 import { DataValidationError, SchemaMismatchError } from "../../errors.ts";
+import { isNumericDtype } from "../../utils/mod.ts";
 import { configSlice, defineNode } from "./node.ts";
 
 const DATA_CODE = ["data", "utils", "config"] as const;
@@ -262,7 +263,7 @@ function checkTarget(df: DataFrame, target: string, task: "classification" | "re
       `Cannot train: the target "${target}" is constant (${distinct} distinct value) after cleaning; choose another data.target or check the data`,
     );
   }
-  if (task === "regression" && !column.isNumeric()) {
+  if (task === "regression" && !isNumericDtype(column.dtype)) {
     throw new SchemaMismatchError(
       `Cannot train a regression: the target "${target}" is ${column.dtype.variant}, expected a numeric column; set data.task to "classification" or pick a numeric target`,
     );

@@ -12,7 +12,7 @@ import { inputSignature, profileFrame } from "../../data/mod.ts";
 import { FeaturePipeline, FeatureSelector } from "../../features/mod.ts";
 import type { Targets } from "../../models/mod.ts";
 import { ConfigError, DataValidationError } from "../../errors.ts";
-import { fingerprintFrame, frameToMatrix } from "../../utils/mod.ts";
+import { fingerprintFrame, frameToMatrix, isDateDtype } from "../../utils/mod.ts";
 import type { Matrix } from "../../utils/mod.ts";
 import type { SplitFrames } from "../cache/mod.ts";
 import type { FittedFeatures } from "./datasets.ts";
@@ -56,10 +56,9 @@ export const DESCRIBE_NODE = defineNode({
   async run({ prepared, features }, { config }) {
     const inputColumns = rawInputColumns(features.pipeline.inputColumns(), config.features.derived);
     // Dates feed derived features only; drift is checked on the other inputs.
-    const profiledColumns = inputColumns.filter((name) => {
-      const variant = prepared.train.getColumn(name).dtype.variant;
-      return variant !== "Date" && variant !== "Datetime";
-    });
+    const profiledColumns = inputColumns.filter((name) =>
+      !isDateDtype(prepared.train.getColumn(name).dtype)
+    );
     return {
       description: {
         signature: inputSignature(

@@ -9,10 +9,10 @@
  *
  * @module
  */
-import { getProjectLogger } from "../utils/mod.ts";
-import type { Config } from "../config/mod.ts";
-import { PreparedDataCache, scoreTrial } from "./tune.ts";
-import type { TrialJob } from "./tune.ts";
+import { getProjectLogger } from "../../utils/mod.ts";
+import type { Config } from "../../config/mod.ts";
+import { PreparedDataCache, scoreTrial } from "./trial_pool.ts";
+import type { TrialJob } from "./trial_pool.ts";
 
 interface TrialRequest {
   type: "trial";

@@ -1,0 +1,18 @@
+/**
+ * Statistics for comparing distributions, matching scipy: the two-sample Kolmogorov–Smirnov
+ * test ({@link ksTwoSample}), the chi-squared and proportion z tests on counts, and the
+ * Wasserstein and Jensen–Shannon distances. Data drift is built on them.
+ *
+ * @module
+ */
+export { DEFAULT_KS_OPTIONS, ksTwoSample } from "./ks.ts";
+export type { KsOptions, KsResult } from "./ks.ts";
+export { chiSquareSf, chiSquareTest, proportionZTest, unionKeys } from "./count_tests.ts";
+export type { ChiSquareResult, ZTestResult } from "./count_tests.ts";
+export {
+  DEFAULT_JENSEN_SHANNON_OPTIONS,
+  jensenShannonDistance,
+  quantileWassersteinDistance,
+  wassersteinDistance,
+} from "./distances.ts";
+export type { JensenShannonOptions } from "./distances.ts";

@@ -1,0 +1,94 @@
+/**
+ * The model registry, a file store under `models/`: run ids, atomic run folders and run records
+ * with the sha256 of every artifact under `experiments/`; listing and comparing runs; and the
+ * production slot under `production/`, changed only through a promotion gate or a rollback,
+ * swapped atomically, logged, and guarded by a lock.
+ *
+ * Production layout (`registry.production_dir`):
+ *
+ * ```text
+ * current.json      the pointer: { run_id, promoted_at, action, previous, history }
+ * runs/<id>/        a verified COPY of every run in `history` (the current run last), so
+ *                   production and rollback keep working when experiments/ is cleaned
+ * promotions.jsonl  append-only log: time, action, from, to, metric values, reason, user
+ * .lock             held while a promotion or rollback runs
+ * ```
+ *
+ * A promotion copies the run into a hidden `.partial-*` folder, verifies every checksum, renames
+ * it into `runs/`, then renames a new `current.json` over the old one. A crash at any point leaves
+ * the pointer at either the old or the new run, never at a half-written folder.
+ *
+ * Crash safety and integrity:
+ * - `run.json` and `current.json` are sealed (`self_sha256`, see {@link writeRunRecord}), so a
+ *   changed byte in either is found like a changed artifact;
+ * - every `.partial-*` folder is owned through an OS file lock held until its rename; what a
+ *   killed writer left is removed by the next `writeRunFolder`, promotion or rollback;
+ * - the lock holder keeps an OS file lock on `.lock`, so a lock left by a killed process is
+ *   found stale even where the task may not look at other processes;
+ * - `current.json` carries the log line of its change, so the promotion log is completed when a
+ *   promotion dies between the swap and the append;
+ * - run folders and artifacts that resolve (through symbolic links) outside their folder are
+ *   refused.
+ *
+ * @module
+ */
+export { verifyArtifacts } from "./checksums.ts";
+export {
+  assertRunId,
+  createRunId,
+  isPartialName,
+  listRunIds,
+  openRun,
+  PARTIAL_PREFIX,
+  RUN_FORMAT_VERSION,
+  RUN_REPORT_FILE,
+  writeRunFolder,
+  writeRunRecord,
+} from "./run_folder.ts";
+export type { RunRecord } from "./run_folder.ts";
+export {
+  compareRuns,
+  DEFAULT_LIST_RUNS_OPTIONS,
+  DEFAULT_SELECT_BEST_RUN_OPTIONS,
+  flattenConfig,
+  listRuns,
+  profileName,
+  readRunMetrics,
+  selectBestRun,
+} from "./listing.ts";
+export type {
+  ConfigDifference,
+  ListRunsOptions,
+  MetricDifference,
+  RunComparison,
+  RunMetricsFile,
+  RunSummary,
+  SelectBestRunOptions,
+  SplitMetricValues,
+} from "./listing.ts";
+export { checkPromotionGate, DEFAULT_GATE_OPTIONS } from "./gate.ts";
+export type { GateOptions, GateResult, GateRun } from "./gate.ts";
+export { DEFAULT_REGISTRY_LOCK_OPTIONS, LOCK_FILE, withRegistryLock } from "./lock.ts";
+export type { RegistryLockOptions } from "./lock.ts";
+export {
+  PRODUCTION_POINTER_FILE,
+  PRODUCTION_RUNS_DIR,
+  PROMOTION_LOG_FILE,
+  readProduction,
+  readProductionPointer,
+  readPromotionLog,
+} from "./production.ts";
+export type {
+  MetricValues,
+  ProductionPointer,
+  ProductionRun,
+  PromotionAction,
+  PromotionLogEntry,
+} from "./production.ts";
+export {
+  DEFAULT_PROMOTE_OPTIONS,
+  DEFAULT_ROLLBACK_OPTIONS,
+  promoteRun,
+  rollbackProduction,
+} from "./promote.ts";
+export type { PromoteOptions, PromotionResult, RollbackOptions } from "./promote.ts";

@@ -1,0 +1,499 @@
+/**
+ * Changing production: promote a run through the gate, or roll back to an earlier one; both
+ * swap the pointer atomically under the registry lock and log the change.
+ *
+ * @module
+ */
+import type { RegistryConfig } from "../../config/mod.ts";
+import { ArtifactError, PromotionRefusedError } from "../../errors.ts";
+import { getProjectLogger, guardLeftover, pathExists, removeLeftovers } from "../../utils/mod.ts";
+import type { Logger } from "../../utils/mod.ts";
+import { assertKnownMetric, numberOrNull } from "./_values.ts";
+import { verifyArtifacts } from "./checksums.ts";
+import { checkPromotionGate, type GateResult, type GateRun } from "./gate.ts";
+import { readRunMetrics, type RunMetricsFile, selectBestRun } from "./listing.ts";
+import { type RegistryLockOptions, withRegistryLock } from "./lock.ts";
+import {
+  appendPromotionLog,
+  completePromotionLog,
+  type MetricValues,
+  openProductionCopy,
+  PRODUCTION_POINTER_FILE,
+  PRODUCTION_RUNS_DIR,
+  type PromotionAction,
+  type PromotionLogEntry,
+  readProductionPointer,
+  writeProductionPointer,
+} from "./production.ts";
+import {
+  assertRunId,
+  isPartialName,
+  openRun,
+  PARTIAL_PREFIX,
+  RUN_FORMAT_VERSION,
+  type RunRecord,
+} from "./run_folder.ts";
+
+/** Options of {@link promoteRun}. */
+export interface PromoteOptions {
+  /**
+   * The run to promote; `null` picks the best run by {@link selectBestRun} on the primary metric.
+   * @default null
+   */
+  runId?: string | null;
+  /**
+   * Which runs compete when `runId` is `null`: those of this project and profile; `null` lets
+   * every run compete.
+   * @default null
+   */
+  match?: { project: string; profile: string | null } | null;
+  /**
+   * Promote even when the gate refuses (never when the candidate's files are corrupt).
+   * @default false
+   */
+  force?: boolean;
+  /**
+   * Why: required with `force`; otherwise recorded instead of the gate summary.
+   * @default null
+   */
+  reason?: string | null;
+  /**
+   * Check the gate and report what would happen without changing production.
+   * @default false
+   */
+  dryRun?: boolean;
+  /**
+   * Who promotes, for the log (the CLI passes `USER`).
+   * @default null
+   */
+  user?: string | null;
+  /**
+   * Most runs kept in `history` (and as copies) for rollback, the current one included.
+   * @default 10
+   */
+  keep?: number;
+  /**
+   * Where to log.
+   * @default the "registry" project logger
+   */
+  logger?: Logger;
+  /**
+   * Lock timing.
+   * @default DEFAULT_REGISTRY_LOCK_OPTIONS
+   */
+  lock?: RegistryLockOptions;
+}
+
+/** Defaults of {@link PromoteOptions} (the logger defaults to the "registry" project logger). */
+export const DEFAULT_PROMOTE_OPTIONS: Readonly<Required<Omit<PromoteOptions, "logger">>> = {
+  runId: null,
+  match: null,
+  force: false,
+  reason: null,
+  dryRun: false,
+  user: null,
+  keep: 10,
+  lock: {},
+};
+
+/** The outcome of {@link promoteRun} and {@link rollbackProduction}. */
+export interface PromotionResult {
+  /** What was done (or, on a dry run, would be done). */
+  action: PromotionAction;
+  /** The run in production before, or `null`. */
+  from: string | null;
+  /** The run in production after. */
+  to: string;
+  /** The gate's verdict (always passing for a rollback). */
+  gate: GateResult;
+  /** The log line written, or `null` on a dry run. */
+  entry: PromotionLogEntry | null;
+  /** The production copy of `to`, or `null` on a dry run. */
+  dir: string | null;
+  /** Whether production was left unchanged on purpose. */
+  dryRun: boolean;
+}
+
+/**
+ * Promotes a run to production through the gate ({@link checkPromotionGate}), under the
+ * registry lock.
+ *
+ * The candidate's checksums are verified first. The run folder is copied to
+ * `production/runs/<id>/`, verified again, and `current.json` is renamed over the old pointer;
+ * then a line is appended to `promotions.jsonl` and copies no longer in `history` are removed.
+ * On any error before the rename, production is unchanged.
+ *
+ * @param registry the `registry` config slice (directories, primary metric, margin)
+ * @param options the run (or how to pick one), force and reason, dry run, user, lock timing
+ * @returns what changed and the log entry
+ * @throws {PromotionRefusedError} when the gate refuses (listing every reason), the run is
+ *   already in production, or `force` is given without a reason
+ * @throws {ArtifactError} when the run is unknown (with the closest id), a file of it is missing
+ *   or altered (naming the file), or the production copy is corrupt and `force` is not given
+ * @throws {ConfigError} when the primary metric is unknown
+ * @throws {RegistryLockedError} when another promotion holds the lock for too long
+ * @example
+ * ```ts
+ * const result = await promoteRun(config.registry, { runId: "20261127-074512-penguins-1a2b3c4d" });
+ * console.log(`${result.from} -> ${result.to}`);
+ * ```
+ */
+export async function promoteRun(
+  registry: RegistryConfig,
+  options: PromoteOptions = {},
+): Promise<PromotionResult> {
+  const { runId, match, force, reason, dryRun, user, keep, lock } = {
+    ...DEFAULT_PROMOTE_OPTIONS,
+    ...options,
+  };
+  const logger = options.logger ?? getProjectLogger("registry");
+  const metric = registry.primary_metric;
+  assertKnownMetric(metric);
+  if (!Number.isInteger(keep) || keep < 1) {
+    throw new RangeError(`Cannot promote: keep is ${keep}, expected an integer >= 1`);
+  }
+  const givenReason = reason?.trim() || null;
+  if (force && givenReason === null) {
+    throw new PromotionRefusedError(
+      `Cannot force a promotion without a reason: pass --reason "why the gate may be skipped"`,
+    );
+  }
+  if (runId !== null) assertRunId(runId);
+  await removeLeftovers(registry.experiments_dir, isPartialName, { logger });
+
+  // Run folders never change once written, so the candidate is checked before taking the lock:
+  // an unknown or corrupt run fails without touching the production folder at all.
+  const id = runId ?? await selectBestRun(registry.experiments_dir, { metric, match });
+  const candidate = await openRun(registry.experiments_dir, id);
+  const candidateMetrics = await readRunMetrics(candidate.dir);
+
+  const work = async (): Promise<PromotionResult> => {
+    await removeProductionLeftovers(registry.production_dir, logger);
+    await completePromotionLog(registry.production_dir, logger).catch(() => {});
+    const pointer = await readProductionPointer(registry.production_dir);
+    let production: GateRun | null = null;
+    let broken: string | null = null;
+    if (pointer !== null) {
+      try {
+        const copy = await openProductionCopy(registry.production_dir, pointer.run_id);
+        production = {
+          id: pointer.run_id,
+          record: copy.record,
+          metrics: await readRunMetrics(copy.dir),
+        };
+      } catch (cause) {
+        if (!(cause instanceof ArtifactError) || !force) {
+          throw new ArtifactError(
+            `${
+              (cause as Error).message
+            }; production was not changed (roll back with \`deno task rollback\`, or replace it with --force --reason "...")`,
+            { cause },
+          );
+        }
+        broken = `production run "${pointer.run_id}" is unreadable: ${cause.message}`;
+        logger.warning("Production run {id} is unreadable and is replaced by force: {error}", {
+          id: pointer.run_id,
+          error: cause.message,
+        });
+      }
+    }
+    // Re-promoting the production run is pointless, unless by force to repair a broken copy.
+    if (pointer?.run_id === id && broken === null) {
+      throw new PromotionRefusedError(
+        `Cannot promote run "${id}": it is already in production; train a better run, or return to the previous one with \`deno task rollback\``,
+        [`run "${id}" is already in production`],
+      );
+    }
+
+    const checked = checkPromotionGate(
+      { id, record: candidate.record, metrics: candidateMetrics },
+      production,
+      { metric, minImprovement: registry.min_improvement },
+    );
+    const gate: GateResult = broken === null
+      ? checked
+      : { ok: false, reasons: [broken, ...checked.reasons], passed: checked.passed };
+    if (!gate.ok && !force) {
+      throw new PromotionRefusedError(
+        `Cannot promote run "${id}": the gate refused it, production is unchanged:\n${
+          gate.reasons.map((r) => `  - ${r}`).join("\n")
+        }\nTrain a better run, or override with --force --reason "..."`,
+        gate.reasons,
+      );
+    }
+    const action: PromotionAction = gate.ok ? "promote" : "force";
+    const from = pointer?.run_id ?? null;
+    if (dryRun) return { action, from, to: id, gate, entry: null, dir: null, dryRun: true };
+
+    const dir = await installProductionCopy(registry.production_dir, candidate);
+    const history = [...(pointer?.history ?? []).filter((h) => h !== id), id].slice(-keep);
+    const time = new Date().toISOString();
+    const entry: PromotionLogEntry = {
+      time,
+      action,
+      from,
+      to: id,
+      metric,
+      metrics: {
+        from: production === null ? null : metricValues(production.metrics, metric),
+        to: metricValues(candidateMetrics, metric),
+      },
+      reason: givenReason ?? gate.passed.join("; "),
+      overridden: gate.ok ? [] : gate.reasons,
+      user,
+    };
+    await writeProductionPointer(registry.production_dir, {
+      format_version: RUN_FORMAT_VERSION,
+      run_id: id,
+      promoted_at: time,
+      action,
+      previous: history.at(-2) ?? null,
+      history,
+      log_entry: entry,
+    });
+    await appendPromotionLog(registry.production_dir, entry, logger);
+    if (action === "force") {
+      logger.warning("Forced promotion of {to} over {from}: {reason} (gate: {gate})", {
+        to: id,
+        from: from ?? "(empty)",
+        reason: entry.reason,
+        gate: gate.reasons.join("; "),
+      });
+    } else {
+      logger.info("Promoted {to} over {from}", { to: id, from: from ?? "(empty)" });
+    }
+    await pruneProduction(registry.production_dir, history, logger);
+    return { action, from, to: id, gate, entry, dir, dryRun: false };
+  };
+  return await withRegistryLock(registry.production_dir, work, { ...lock, logger });
+}
+
+/** Options of {@link rollbackProduction}. */
+export interface RollbackOptions {
+  /**
+   * Why, for the log.
+   * @default null
+   */
+  reason?: string | null;
+  /**
+   * Who rolls back, for the log (the CLI passes `USER`).
+   * @default null
+   */
+  user?: string | null;
+  /**
+   * Where to log.
+   * @default the "registry" project logger
+   */
+  logger?: Logger;
+  /**
+   * Lock timing.
+   * @default DEFAULT_REGISTRY_LOCK_OPTIONS
+   */
+  lock?: RegistryLockOptions;
+}
+
+/** Defaults of {@link RollbackOptions} (the logger defaults to the "registry" project logger). */
+export const DEFAULT_ROLLBACK_OPTIONS: Readonly<Required<Omit<RollbackOptions, "logger">>> = {
+  reason: null,
+  user: null,
+  lock: {},
+};
+
+/**
+ * Returns production to the run promoted before the current one, under the registry lock, and
+ * logs it.
+ *
+ * The earlier run's production copy is verified before the pointer is swapped; the current run
+ * may be corrupt (rolling back is the remedy for that).
+ *
+ * @param registry the `registry` config slice
+ * @param options reason, user, lock timing
+ * @returns the runs before and after and the log entry
+ * @throws {ArtifactError} when production is empty, no earlier run is recorded, or the earlier
+ *   run's copy is missing or altered (naming the file); production is then unchanged
+ * @throws {RegistryLockedError} when another promotion holds the lock for too long
+ * @example
+ * ```ts
+ * const { from, to } = await rollbackProduction(config.registry, { reason: "bad predictions" });
+ * ```
+ */
+export async function rollbackProduction(
+  registry: RegistryConfig,
+  options: RollbackOptions = {},
+): Promise<PromotionResult> {
+  const { reason, user, lock } = { ...DEFAULT_ROLLBACK_OPTIONS, ...options };
+  const logger = options.logger ?? getProjectLogger("registry");
+  const empty = () =>
+    new ArtifactError(
+      `Cannot roll back: production in "${registry.production_dir}" is empty; promote a run first with \`deno task promote\``,
+    );
+  // Checked before the lock too, so an empty slot fails without creating the folder.
+  if ((await readProductionPointer(registry.production_dir)) === null) throw empty();
+  const work = async (): Promise<PromotionResult> => {
+    await removeProductionLeftovers(registry.production_dir, logger);
+    await completePromotionLog(registry.production_dir, logger).catch(() => {});
+    const pointer = await readProductionPointer(registry.production_dir);
+    if (pointer === null) throw empty();
+    const previous = pointer.history.at(-2);
+    if (previous === undefined) {
+      throw new ArtifactError(
+        `Cannot roll back production run "${pointer.run_id}": no earlier promoted run is recorded; promote another run with \`deno task promote --run ID\` instead`,
+      );
+    }
+    const target = await openProductionCopy(registry.production_dir, previous);
+    const targetMetrics = await readRunMetrics(target.dir);
+    let fromMetrics: MetricValues | null = null;
+    try {
+      const current = `${registry.production_dir}/${PRODUCTION_RUNS_DIR}/${pointer.run_id}`;
+      fromMetrics = metricValues(await readRunMetrics(current), registry.primary_metric);
+    } catch {
+      fromMetrics = null; // The run being rolled back may be the broken one.
+    }
+    const history = pointer.history.slice(0, -1);
+    const time = new Date().toISOString();
+    const entry: PromotionLogEntry = {
+      time,
+      action: "rollback",
+      from: pointer.run_id,
+      to: previous,
+      metric: registry.primary_metric,
+      metrics: {
+        from: fromMetrics,
+        to: metricValues(targetMetrics, registry.primary_metric),
+      },
+      reason: reason?.trim() || `rolled back from ${pointer.run_id}`,
+      overridden: [],
+      user,
+    };
+    await writeProductionPointer(registry.production_dir, {
+      format_version: RUN_FORMAT_VERSION,
+      run_id: previous,
+      promoted_at: time,
+      action: "rollback",
+      previous: history.at(-2) ?? null,
+      history,
+      log_entry: entry,
+    });
+    await appendPromotionLog(registry.production_dir, entry, logger);
+    logger.info("Rolled production back from {from} to {to}", {
+      from: pointer.run_id,
+      to: previous,
+    });
+    await pruneProduction(registry.production_dir, history, logger);
+    const gate: GateResult = { ok: true, reasons: [], passed: [] };
+    return {
+      action: "rollback",
+      from: pointer.run_id,
+      to: previous,
+      gate,
+      entry,
+      dir: target.dir,
+      dryRun: false,
+    };
+  };
+  return await withRegistryLock(registry.production_dir, work, { ...lock, logger });
+}
+
+function metricValues(metrics: RunMetricsFile, metric: string): MetricValues {
+  return {
+    val: numberOrNull(metrics.model.val?.[metric]),
+    test: numberOrNull(metrics.model.test?.[metric]),
+  };
+}
+
+async function installProductionCopy(
+  productionDir: string,
+  run: { dir: string; record: RunRecord },
+): Promise<string> {
+  const runs = `${productionDir}/${PRODUCTION_RUNS_DIR}`;
+  const target = `${runs}/${run.record.id}`;
+  const temporary = `${productionDir}/${PARTIAL_PREFIX}${run.record.id}-${
+    crypto.randomUUID().slice(0, 8)
+  }`;
+  let guard: Deno.FsFile | null = null;
+  try {
+    await Deno.mkdir(runs, { recursive: true });
+    if (await pathExists(target)) {
+      try {
+        // A copy left from an earlier promotion of the same run can be reused when intact.
+        await openRun(runs, run.record.id);
+        return target;
+      } catch {
+        await Deno.rename(target, `${temporary}-old`);
+      }
+    }
+    await Deno.mkdir(temporary);
+    guard = await guardLeftover(temporary);
+    await copyTree(run.dir, temporary);
+    await verifyArtifacts(temporary, run.record.artifacts);
+    await Deno.rename(temporary, target);
+    await Deno.remove(`${temporary}-old`, { recursive: true }).catch(() => {});
+    return target;
+  } catch (cause) {
+    await Deno.remove(temporary, { recursive: true }).catch(() => {});
+    if (cause instanceof ArtifactError) throw cause;
+    throw new ArtifactError(
+      `Cannot copy run "${run.record.id}" into "${runs}": ${
+        (cause as Error).message
+      }; production was not changed`,
+      { cause },
+    );
+  } finally {
+    guard?.close();
+  }
+}
+
+async function copyTree(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isDirectory) await copyTree(`${from}/${entry.name}`, `${to}/${entry.name}`);
+    else if (entry.isFile) await Deno.copyFile(`${from}/${entry.name}`, `${to}/${entry.name}`);
+  }
+}
+
+/**
+ * Removes what a promotion or rollback killed mid-way left in the production folder: `.partial-*`
+ * copies and pointer temporaries. Only lock holders write there and the caller holds the lock,
+ * so no grace period is needed.
+ */
+async function removeProductionLeftovers(productionDir: string, logger: Logger): Promise<void> {
+  const pointerTemporary = `.${PRODUCTION_POINTER_FILE}.`;
+  await removeLeftovers(
+    productionDir,
+    (name) => isPartialName(name) || (name.startsWith(pointerTemporary) && name.endsWith(".tmp")),
+    { logger, graceMs: 0 },
+  );
+}
+
+async function pruneProduction(
+  productionDir: string,
+  history: readonly string[],
+  logger: Logger,
+): Promise<void> {
+  const keep = new Set(history);
+  const targets: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(`${productionDir}/${PRODUCTION_RUNS_DIR}`)) {
+      if (!keep.has(entry.name)) {
+        targets.push(`${productionDir}/${PRODUCTION_RUNS_DIR}/${entry.name}`);
+      }
+    }
+    for await (const entry of Deno.readDir(productionDir)) {
+      if (entry.name.startsWith(PARTIAL_PREFIX)) targets.push(`${productionDir}/${entry.name}`);
+    }
+  } catch (cause) {
+    logger.warning("Cannot list {dir} to remove old copies: {error}", {
+      dir: productionDir,
+      error: (cause as Error).message,
+    });
+    return;
+  }
+  for (const target of targets) {
+    await Deno.remove(target, { recursive: true }).catch((cause) =>
+      logger.warning("Cannot remove the old production copy {path}: {error}", {
+        path: target,
+        error: (cause as Error).message,
+      })
+    );
+  }
+}

@@ -122,7 +122,6 @@ export {
   readRunMetrics,
   rollbackProduction,
   RUN_FORMAT_VERSION,
-  RUN_REPORT_FILE,
   selectBestRun,
   verifyArtifacts,
   withRegistryLock,

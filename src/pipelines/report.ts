@@ -4,7 +4,7 @@
  * Every new run gets `report.html` from the training job (see `runTraining`); `writeRunReport`
  * rebuilds it from the run folder, with the test split rebuilt from the run's config snapshot
  * and checked against its recorded fingerprint. The report is a derived view: it is left out of
- * the checksums in `run.json` (`RUN_REPORT_FILE`), so rebuilding it keeps the run verifiable.
+ * the checksums in `run.json` (a derived artifact of the run catalog), so rebuilding it keeps the run verifiable.
  * `writeRunsPage` writes one page comparing every run and study of an experiments folder.
  *
  * @module

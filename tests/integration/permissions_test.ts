@@ -46,12 +46,14 @@ Deno.test("every runtime task declares explicit permissions and never prompts", 
   assert.doesNotMatch(TASKS["validate"]!.command, /--allow-write/);
 });
 
-Deno.test("train runs with its own permissions but cannot write outside models/", async () => {
+Deno.test("train runs with its own permissions but cannot write outside models/ and its stage cache", async () => {
   const root = await makeTempProject();
   const outside = await Deno.makeTempDir({ prefix: "outside-" });
   const ok = await runTask("train", ["--set", "training.epochs=2"], root);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(listDir(`${root}/models/experiments`).length, 1);
+  assert.deepEqual(listDir(`${root}/data/processed`), ["cache"]);
+  assert.equal(listDir(`${root}/data/processed/cache`).length, 8);
 
   const denied = await runTask("train", [
     "--set",
@@ -85,6 +87,7 @@ Deno.test("predict writes under data/processed/ only and cannot read outside the
   ], root);
   assert.equal(ok.code, 0, ok.stderr);
   assert.deepEqual(listDir(`${root}/data/processed`), [
+    "cache", // train's stage cache
     "penguins.predictions.csv",
     "penguins.predictions.rejected.csv",
   ]);

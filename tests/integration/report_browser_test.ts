@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import type { BrowserContext, Page } from "playwright-core";
 import { loadConfig } from "../../src/config/mod.ts";
-import { promoteRun, RUN_REPORT_FILE } from "../../src/models/mod.ts";
+import { promoteRun, RUN_ARTIFACTS } from "../../src/models/mod.ts";
 import { runTraining, writeRunsPage } from "../../src/pipelines/mod.ts";
 import { captureLogs } from "../../src/utils/mod.ts";
 import { makeTempProject } from "../_helpers/project.ts";
@@ -120,7 +120,7 @@ Deno.test({
     await promoteRun(config.registry, { runId: ids[0]! });
     const runsPage = `${root}/models/runs.html`;
     await writeRunsPage(config.registry, runsPage);
-    const report = `${config.registry.experiments_dir}/${ids[0]}/${RUN_REPORT_FILE}`;
+    const report = `${config.registry.experiments_dir}/${ids[0]}/${RUN_ARTIFACTS.report.file}`;
 
     const profile = await Deno.makeTempDir({ prefix: "deno-mlops-chromium-" });
     const context = await chromium.launchPersistentContext(profile, {

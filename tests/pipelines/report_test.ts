@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { loadConfig } from "../../src/config/mod.ts";
 import type { LoadedConfig } from "../../src/config/mod.ts";
 import { pullDatasets, readManifest } from "../../src/data/mod.ts";
-import { openRun, promoteRun, RUN_REPORT_FILE, writeRunFolder } from "../../src/models/mod.ts";
+import { openRun, promoteRun, RUN_ARTIFACTS, writeRunFolder } from "../../src/models/mod.ts";
+
+const RUN_REPORT_FILE = RUN_ARTIFACTS.report.file;
 import type { RunRecord } from "../../src/models/mod.ts";
 import {
   buildRunReport,

@@ -9,6 +9,7 @@ import { isBetter, METRIC_DIRECTIONS } from "../../utils/mod.ts";
 import { assertKnownMetric, isObject, numberOrNull } from "./_values.ts";
 import { checkArtifact } from "./checksums.ts";
 import { listRunIds, openRun, readRecord, type RunRecord } from "./run_folder.ts";
+import { runArtifactPath } from "../run_catalog.ts";
 
 /** One run as listed: its record, or the problem that kept it from being read. */
 export interface RunSummary {
@@ -170,7 +171,7 @@ export interface SplitMetricValues {
  * ```
  */
 export async function readRunMetrics(dir: string): Promise<RunMetricsFile> {
-  const path = `${dir}/metrics.json`;
+  const path = runArtifactPath(dir, "metrics");
   let value: unknown;
   try {
     value = JSON.parse(await Deno.readTextFile(path));

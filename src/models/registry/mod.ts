@@ -41,7 +41,6 @@ export {
   openRun,
   PARTIAL_PREFIX,
   RUN_FORMAT_VERSION,
-  RUN_REPORT_FILE,
   writeRunFolder,
   writeRunRecord,
 } from "./run_folder.ts";

@@ -14,19 +14,13 @@ import {
 } from "../../utils/mod.ts";
 import { isObject } from "./_values.ts";
 import { assertInside, readSealedJson, sealJson, verifyArtifacts } from "./checksums.ts";
+import { isUnlistedArtifact, runArtifactPath } from "../run_catalog.ts";
 
 /** Version of the run folder layout. */
 export const RUN_FORMAT_VERSION = 1;
 
 /** Prefix of run folders still being written; they are never listed or read as runs. */
 export const PARTIAL_PREFIX = ".partial-";
-
-/**
- * The run report, a view derived from the other artifacts that `deno task report` can rebuild
- * at any time. It is written with the run but left out of the checksums in `run.json`, so a
- * rebuilt report never makes a run look altered; nothing loads it for inference.
- */
-export const RUN_REPORT_FILE = "report.html";
 
 /** What a run id may look like: letters, digits, `.`, `_` and `-`, starting with a letter or digit. */
 export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -114,7 +108,7 @@ export function assertRunId(id: string): string {
 
 /**
  * Writes a run folder atomically: `write` fills a hidden temporary folder, the sha256 of every
- * file but {@link RUN_REPORT_FILE} goes into `run.json`, and the folder is renamed into place only
+ * listed artifact (every file but `run.json` and the derived report) goes into `run.json`, and the folder is renamed into place only
  * when all of it is written.
  *
  * A crash before the rename leaves only a hidden `.partial-*` folder, which is never listed.
@@ -176,7 +170,7 @@ export async function writeRunFolder(
  * ```
  */
 export async function writeRunRecord(dir: string, record: RunRecord): Promise<void> {
-  await Deno.writeTextFile(`${dir}/run.json`, await sealJson(record));
+  await Deno.writeTextFile(runArtifactPath(dir, "record"), await sealJson(record));
 }
 
 /**
@@ -208,7 +202,9 @@ export async function listRunIds(experimentsDir: string): Promise<string[]> {
   try {
     for await (const entry of Deno.readDir(experimentsDir)) {
       if (entry.isDirectory && RUN_ID_PATTERN.test(entry.name)) {
-        if (await pathExists(`${experimentsDir}/${entry.name}/run.json`)) ids.push(entry.name);
+        if (await pathExists(runArtifactPath(`${experimentsDir}/${entry.name}`, "record"))) {
+          ids.push(entry.name);
+        }
       }
     }
   } catch (cause) {
@@ -237,10 +233,12 @@ export async function openRun(
 ): Promise<{ dir: string; record: RunRecord }> {
   assertRunId(id);
   const dir = `${experimentsDir}/${id}`;
-  if (!(await pathExists(`${dir}/run.json`))) {
+  if (!(await pathExists(runArtifactPath(dir, "record")))) {
     if (await pathExists(dir)) {
       throw new ArtifactError(
-        `Cannot open run "${id}": "${dir}/run.json" is missing, so the run cannot be verified; retrain the run or restore its folder`,
+        `Cannot open run "${id}": "${
+          runArtifactPath(dir, "record")
+        }" is missing, so the run cannot be verified; retrain the run or restore its folder`,
       );
     }
     const ids = await listRunIds(experimentsDir);
@@ -254,9 +252,14 @@ export async function openRun(
     );
   }
   await assertInside(experimentsDir, dir, `run "${id}"`);
-  const record = await readSealedJson(`${dir}/run.json`, RUN_RECORD_KEYS) as unknown as RunRecord;
+  const record = await readSealedJson(
+    runArtifactPath(dir, "record"),
+    RUN_RECORD_KEYS,
+  ) as unknown as RunRecord;
   if (typeof record?.artifacts !== "object" || record.artifacts === null) {
-    throw new ArtifactError(`Cannot read "${dir}/run.json": it has no "artifacts" checksums`);
+    throw new ArtifactError(
+      `Cannot read "${runArtifactPath(dir, "record")}": it has no "artifacts" checksums`,
+    );
   }
   await verifyArtifacts(dir, record.artifacts);
   return { dir, record };
@@ -291,7 +294,7 @@ export async function readRecord(
 ): Promise<{ record: RunRecord; problem: null } | { record: null; problem: string }> {
   let value: unknown;
   try {
-    value = await readSealedJson(`${dir}/run.json`, RUN_RECORD_KEYS);
+    value = await readSealedJson(runArtifactPath(dir, "record"), RUN_RECORD_KEYS);
   } catch (cause) {
     const message = (cause as Error).message;
     return {
@@ -316,7 +319,7 @@ async function hashFolder(root: string, prefix = ""): Promise<Record<string, str
   for (const entry of entries) {
     const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory) Object.assign(out, await hashFolder(root, relative));
-    else if (entry.isFile && relative !== "run.json" && relative !== RUN_REPORT_FILE) {
+    else if (entry.isFile && !isUnlistedArtifact(relative)) {
       out[relative] = await sha256Hex(await Deno.readFile(`${root}/${relative}`));
     }
   }

@@ -240,7 +240,7 @@ export async function runPipeline<T extends DatasetName>(
       seconds: (before?.seconds ?? 0) + seconds,
     });
     if (first) {
-      context.logger.info("Stage {node}: {status} ({seconds} s)", {
+      context.logger.debug("Stage {node}: {status} ({seconds} s)", {
         node: node.name,
         status: status === "ran" ? "ran" : "cached",
         seconds: Number(seconds.toFixed(3)),

@@ -10,17 +10,15 @@ import { ConfigError, DataValidationError, didYouMean } from "../../errors.ts";
 import type { Config } from "../../config/mod.ts";
 import { kFold, stratifiedKFold } from "../../data/mod.ts";
 import type { Fold } from "../../data/mod.ts";
-import {
-  createModel,
-  evaluateModel,
-  fitOptionsFromConfig,
-  initBackend,
-  metricValue,
-} from "../../models/mod.ts";
+import { evaluateModel, metricValue } from "../../models/mod.ts";
 import { getProjectLogger, METRIC_DIRECTIONS } from "../../utils/mod.ts";
 import type { Logger, MetricDirection, MetricName } from "../../utils/mod.ts";
-import { fitFeatures, prepareData } from "../training_pipeline.ts";
+import { prepareData } from "../training_pipeline.ts";
+import { runPipeline, TRAINING_NODES } from "../nodes/mod.ts";
 import type { PreparedData } from "../training_pipeline.ts";
+
+/** The nodes a fold runs: the feature fit and the model fit of the training pipeline. */
+const FOLD_NODES = TRAINING_NODES.filter((node) => ["fit_features", "train"].includes(node.name));
 
 /** Options of {@link crossValidate}. */
 export interface CrossValidateOptions {
@@ -102,32 +100,24 @@ export async function crossValidate(
   const metric = primaryMetricOf(config);
   const data = settings.data ?? await prepareData(config, logger);
   const folds = foldsOf(data.train, config, k, seed);
-  await initBackend(config.training.backend, { logger });
-  const { task, target } = config.data;
+  const { target } = config.data;
   const scores: number[] = [];
   for (const [index, fold] of folds.entries()) {
     options.signal?.throwIfAborted();
-    const part = {
+    // The fold's rows go in as the "prepared" splits; the feature and train nodes of
+    // `deno task train` fit on them (nothing is cached: the input is not a file).
+    const prepared = {
       train: takeFrameRows(data.train, fold.train),
       val: data.val,
       test: takeFrameRows(data.train, fold.val),
     };
-    const features = fitFeatures(part, config);
-    const classes = features.y.train.kind === "classification" ? features.y.train.classes : [];
-    const model = createModel(config.model, {
-      task,
-      inputDim: features.names.length,
-      classes,
-      seed: config.training.seed,
-    });
+    const { values } = await runPipeline(
+      FOLD_NODES,
+      { config, logger, ...(options.signal ? { signal: options.signal } : {}) },
+      { targets: ["features", "model"], given: { prepared } },
+    );
+    const { features, model } = values;
     try {
-      await model.fit(features.x.train, features.y.train, {
-        ...fitOptionsFromConfig(config.training, features.y.train),
-        ...(features.x.val.rows > 0
-          ? { validation: { x: features.x.val, y: features.y.val } }
-          : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
       const score = metricValue(evaluateModel(model, features.x.test, features.y.test), metric);
       if (score === null) {
         throw new DataValidationError(

@@ -71,7 +71,7 @@ const FOUND_AND_FIXED: ReadonlyArray<{ found: string; by: string; fix: string }>
   },
   {
     found:
-      "`openRun` followed a run folder or an artifact that is a symbolic link to files outside `models/`, and `run.json` could list artifacts such as `../../etc/hostname`.",
+      "`readRunFolder` followed a run folder or an artifact that is a symbolic link to files outside `models/`, and `run.json` could list artifacts such as `../../etc/hostname`.",
     by: "hostile inputs (symbolic links, crafted run.json)",
     fix:
       "Run folders and artifacts must resolve inside their folder and artifact paths must be plain relative paths; `loadRunArtifacts` refuses files run.json records no sha256 for.",

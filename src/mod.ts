@@ -87,7 +87,7 @@ export { writeRunReport } from "./pipelines/mod.ts";
 export { writeRunsPage } from "./pipelines/mod.ts";
 
 // -- Prediction and serving: open a run (or production) for inference and score a file.
-export { openRunForInference } from "./pipelines/mod.ts";
+export { openRun } from "./pipelines/mod.ts";
 export { predictFile } from "./pipelines/mod.ts";
 export { PRODUCTION } from "./pipelines/mod.ts";
 

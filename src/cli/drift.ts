@@ -6,7 +6,7 @@
  */
 import { loadConfig } from "../config/mod.ts";
 import { formatDriftSummary } from "../data/mod.ts";
-import { checkDrift, openRunForInference, PRODUCTION } from "../pipelines/mod.ts";
+import { checkDrift, openRun, PRODUCTION } from "../pipelines/mod.ts";
 import { setupLogging } from "../utils/mod.ts";
 import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
 import { UsageError } from "../errors.ts";
@@ -37,11 +37,7 @@ await runTask("drift", async () => {
   if (!input) throw new UsageError("Cannot check drift: --input <file> is required");
   const loaded = await loadConfig({ ...configOptionsFromArgs(args), env: Deno.env.toObject() });
   setupLogging(loaded.config.logging);
-  const run = await openRunForInference(
-    loaded.config.registry,
-    args.options["run"] ?? PRODUCTION,
-    loaded.root,
-  );
+  const run = await openRun(args.options["run"] ?? PRODUCTION, loaded);
   try {
     const report = await checkDrift(run, input);
     if (args.options["out"]) {

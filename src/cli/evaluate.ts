@@ -36,7 +36,7 @@ await runTask("evaluate", async () => {
   }
   const loaded = await loadConfig({ ...configOptionsFromArgs(args), env: Deno.env.toObject() });
   setupLogging(loaded.config.logging);
-  const result = await evaluateRun(loaded.config.registry.experiments_dir, id, loaded.root, {
+  const result = await evaluateRun(id, loaded, {
     input: args.options["input"] ?? null,
   });
   if (args.flags["json"]) {

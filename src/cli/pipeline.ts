@@ -21,7 +21,7 @@ const SPEC = {
   options: [...CONFIG_ARG_SPEC.options, "svg"],
   descriptions: {
     ...CONFIG_ARG_SPEC.descriptions,
-    svg: "also draw the graph into this SVG file (e.g. models/pipeline.svg)",
+    svg: "also draw the graph into this SVG file, under models/ (e.g. models/pipeline.svg)",
     json: "print JSON instead of a table",
   },
 };

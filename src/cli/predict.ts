@@ -6,7 +6,7 @@
  */
 import { loadConfig } from "../config/mod.ts";
 import { formatDriftSummary } from "../data/mod.ts";
-import { openRunForInference, predictFile, PRODUCTION } from "../pipelines/mod.ts";
+import { openRun, predictFile, PRODUCTION } from "../pipelines/mod.ts";
 import { setupLogging } from "../utils/mod.ts";
 import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
 import { UsageError } from "../errors.ts";
@@ -63,11 +63,7 @@ await runTask("predict", async () => {
   }
   const loaded = await loadConfig({ ...configOptionsFromArgs(args), env: Deno.env.toObject() });
   setupLogging(loaded.config.logging);
-  const run = await openRunForInference(
-    loaded.config.registry,
-    args.options["run"] ?? PRODUCTION,
-    loaded.root,
-  );
+  const run = await openRun(args.options["run"] ?? PRODUCTION, loaded);
   const output = args.options["output"] ?? defaultOutput(loaded.root, input);
   try {
     const summary = await predictFile(run, {

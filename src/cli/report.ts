@@ -33,7 +33,7 @@ await runTask("report", async () => {
   }
   const loaded = await loadConfig({ ...configOptionsFromArgs(args), env: Deno.env.toObject() });
   setupLogging(loaded.config.logging);
-  const result = await writeRunReport(loaded.config.registry.experiments_dir, id, loaded.root);
+  const result = await writeRunReport(id, loaded);
   const shown = result.path.startsWith(`${loaded.root}/`)
     ? result.path.slice(loaded.root.length + 1)
     : result.path;

@@ -5,7 +5,7 @@
  * @module
  */
 import type { LoadedConfig } from "../config/mod.ts";
-import { listRunIds, openRun, PRODUCTION_RUNS_DIR } from "../models/mod.ts";
+import { listRunIds, PRODUCTION_RUNS_DIR, readRunFolder } from "../models/mod.ts";
 import { getProjectLogger } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 import { planPipeline, TRAINING_NODES } from "./nodes/mod.ts";
@@ -43,7 +43,7 @@ export async function cacheKeysInUse(
   for (const folder of [experiments, `${production}/${PRODUCTION_RUNS_DIR}`]) {
     for (const id of await listRunIds(folder)) {
       try {
-        const { record } = await openRun(folder, id);
+        const { record } = await readRunFolder(folder, id);
         for (const { key } of record.lineage ?? []) {
           if (key) runs.set(key, [...(runs.get(key) ?? []), id]);
         }

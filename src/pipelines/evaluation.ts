@@ -10,12 +10,8 @@ import type { SplitMetrics } from "../models/mod.ts";
 import { ArtifactError } from "../errors.ts";
 import { fingerprintFrame, getProjectLogger } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
-import {
-  featureMatrixForRun,
-  openRunArtifacts,
-  targetsForRun,
-  transformForRun,
-} from "./run_artifacts.ts";
+import { featureMatrixForRun, openRun, targetsForRun, transformForRun } from "./run_artifacts.ts";
+import type { RunLocations } from "./run_artifacts.ts";
 import { prepareData } from "./training_pipeline.ts";
 
 /** Options of {@link evaluateRun}. */
@@ -39,28 +35,27 @@ export interface RunEvaluation {
 }
 
 /**
- * Scores run `id` on its own test split, or on `options.input`.
+ * Scores a run on its own test split, or on `options.input`.
  *
- * @param experimentsDir the experiments folder
- * @param id the run id
- * @param root the project root
+ * @param ref a run id, `"production"` or a run folder (see `openRun`)
+ * @param where the project root and registry folders; a `LoadedConfig` will do
  * @param options an optional labelled input file
  * @returns the metrics and what they were computed on
  * @throws {ArtifactError} when the run is missing or altered, or the rebuilt test split differs
  *   from the one recorded
  * @example
  * ```ts
- * const { metrics } = await evaluateRun("models/experiments", id, root);
+ * const { metrics } = await evaluateRun(id, await loadConfig());
  * ```
  */
 export async function evaluateRun(
-  experimentsDir: string,
-  id: string,
-  root: string,
+  ref: string,
+  where: RunLocations,
   options: EvaluateRunOptions = {},
 ): Promise<RunEvaluation> {
   const logger = options.logger ?? getProjectLogger("pipeline");
-  const run = await openRunArtifacts(experimentsDir, id, root);
+  const run = await openRun(ref, where);
+  const id = run.id;
   try {
     if (options.input) {
       const { config } = run.loaded;

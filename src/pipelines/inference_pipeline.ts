@@ -11,12 +11,11 @@ import { applyCleaning, driftReport, openBatchWriter, readBatches } from "../dat
 import type { ColumnSignature, DriftOptions, DriftReport } from "../data/mod.ts";
 import type { CleaningConfig } from "../config/mod.ts";
 import { addDerivedFeatures, transformerFromJson } from "../features/mod.ts";
-import { readProduction } from "../models/mod.ts";
-import { ArtifactError, DataValidationError, SchemaMismatchError } from "../errors.ts";
+import { DataValidationError, SchemaMismatchError } from "../errors.ts";
 import type { ValidationIssue } from "../errors.ts";
 import { getProjectLogger, Random } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
-import { featureMatrixForRun, loadRunArtifacts, openRunArtifacts } from "./run_artifacts.ts";
+import { featureMatrixForRun } from "./run_artifacts.ts";
 import type { RunArtifacts } from "./run_artifacts.ts";
 import {
   describeInputKind,
@@ -25,9 +24,6 @@ import {
   tooFarProblem,
   trainingRange,
 } from "./scoring_rules.ts";
-
-/** The run id meaning "whatever is in production". */
-export const PRODUCTION = "production";
 
 /** One row that cannot be scored, and why. */
 export interface RowProblem {
@@ -84,35 +80,6 @@ export interface PredictionSummary {
   /** The drift check on a sample of the scored input, or `null` when turned off. */
   drift: DriftReport | null;
   seconds: number;
-}
-
-/**
- * Opens a run by id, or the production run for {@link PRODUCTION}.
- *
- * @param config where runs and production live (`config.registry`)
- * @param id a run id or `"production"`
- * @param root the project root
- * @returns the verified, loaded run
- * @throws {ArtifactError} when the run does not exist, production is empty, or an artifact is
- *   corrupted
- * @example
- * ```ts
- * const run = await openRunForInference(config.registry, "production", root);
- * ```
- */
-export async function openRunForInference(
-  config: { experiments_dir: string; production_dir: string },
-  id: string,
-  root: string,
-): Promise<RunArtifacts> {
-  if (id !== PRODUCTION) return await openRunArtifacts(config.experiments_dir, id, root);
-  const production = await readProduction(config.production_dir);
-  if (production === null) {
-    throw new ArtifactError(
-      `Cannot use the production model: "${config.production_dir}" holds no promoted run; promote one with \`deno task promote\` or pass --run <id>`,
-    );
-  }
-  return await loadRunArtifacts(production.dir, production.record, root);
 }
 
 /**

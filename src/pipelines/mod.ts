@@ -56,11 +56,12 @@ export type { CacheUsage } from "./cache_usage.ts";
 export {
   featureMatrixForRun,
   loadRunArtifacts,
-  openRunArtifacts,
+  openRun,
+  PRODUCTION,
   targetsForRun,
   transformForRun,
 } from "./run_artifacts.ts";
-export type { RunArtifacts } from "./run_artifacts.ts";
+export type { RunArtifacts, RunLocations } from "./run_artifacts.ts";
 export { evaluateRun } from "./evaluation.ts";
 export type { EvaluateRunOptions, RunEvaluation } from "./evaluation.ts";
 export { reproduceRun } from "./reproduce.ts";
@@ -91,13 +92,7 @@ export type {
   WriteRunsPageOptions,
   WrittenRunReport,
 } from "./report.ts";
-export {
-  checkDrift,
-  openRunForInference,
-  predictFile,
-  PRODUCTION,
-  scoreRows,
-} from "./inference_pipeline.ts";
+export { checkDrift, predictFile, scoreRows } from "./inference_pipeline.ts";
 export type {
   PredictFileOptions,
   PredictionSummary,

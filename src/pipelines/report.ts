@@ -29,8 +29,8 @@ import { buildRunReport } from "./_report_html.ts";
 import type { RunReportInput, RunReports } from "./_report_html.ts";
 import { buildRunsPage } from "./_runs_page_html.ts";
 import type { RunsPageInput, RunsPageRun, RunsPageStudy } from "./_runs_page_html.ts";
-import { featureMatrixForRun, openRunArtifacts, targetsForRun } from "./run_artifacts.ts";
-import type { RunArtifacts } from "./run_artifacts.ts";
+import { featureMatrixForRun, openRun, targetsForRun } from "./run_artifacts.ts";
+import type { RunArtifacts, RunLocations } from "./run_artifacts.ts";
 import { prepareData } from "./training_pipeline.ts";
 import { formatTrialParams, listStudyIds, readStudy } from "./tune/mod.ts";
 
@@ -136,27 +136,26 @@ export interface WrittenRunReport {
  * would be. The file is written to a temporary name and renamed over the old report. The
  * report is not in `run.json`'s checksums, so the run stays verifiable.
  *
- * @param experimentsDir the experiments folder
- * @param id the run id
- * @param root the project root
+ * @param ref a run id, `"production"` or a run folder (see `openRun`)
+ * @param where the project root and registry folders; a `LoadedConfig` will do
  * @param options the logger and the importance repeats
  * @returns the report path and whether the test split was available
  * @throws {ArtifactError} when the run is missing or altered, an artifact cannot be read, or the
  *   report cannot be written
  * @example
  * ```ts
- * const { path } = await writeRunReport("models/experiments", id, root);
+ * const { path } = await writeRunReport(id, await loadConfig());
  * ```
  */
 export async function writeRunReport(
-  experimentsDir: string,
-  id: string,
-  root: string,
+  ref: string,
+  where: RunLocations,
   options: WriteRunReportOptions = {},
 ): Promise<WrittenRunReport> {
   const settings = { ...DEFAULT_WRITE_RUN_REPORT_OPTIONS, ...options };
   const logger = settings.logger ?? getProjectLogger("pipeline");
-  const run = await openRunArtifacts(experimentsDir, id, root);
+  const run = await openRun(ref, where);
+  const id = run.id;
   try {
     const input = await loadRunReportInput(run);
     let test:

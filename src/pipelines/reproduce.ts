@@ -5,7 +5,7 @@
  * @module
  */
 import { loadConfig } from "../config/mod.ts";
-import { openRun, PARTIAL_PREFIX, RUN_ARTIFACTS, runArtifactPath } from "../models/mod.ts";
+import { PARTIAL_PREFIX, readRunFolder, RUN_ARTIFACTS, runArtifactPath } from "../models/mod.ts";
 import { fingerprintData } from "../data/mod.ts";
 import { getProjectLogger } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
@@ -43,7 +43,7 @@ export async function reproduceRun(
   root: string,
   logger: Logger = getProjectLogger("pipeline"),
 ): Promise<Reproduction> {
-  const { dir, record } = await openRun(experimentsDir, id);
+  const { dir, record } = await readRunFolder(experimentsDir, id);
   const checked: string[] = [];
   const differences: string[] = [];
 

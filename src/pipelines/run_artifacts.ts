@@ -5,14 +5,15 @@
  *
  * @module
  */
+import { basename, dirname, resolve } from "node:path";
 import type { DataFrame } from "nodejs-polars";
 import pl from "nodejs-polars";
 import { loadConfig } from "../config/mod.ts";
-import type { LoadedConfig } from "../config/mod.ts";
+import type { LoadedConfig, RegistryConfig } from "../config/mod.ts";
 import { applyCleaning, deriveTarget } from "../data/mod.ts";
 import type { CleaningState, DataProfile, InputSignature } from "../data/mod.ts";
 import { addDerivedFeatures, FeaturePipeline, FeatureSelector } from "../features/mod.ts";
-import { openRun, RUN_ARTIFACTS, runArtifactPath } from "../models/mod.ts";
+import { readProduction, readRunFolder, RUN_ARTIFACTS, runArtifactPath } from "../models/mod.ts";
 import type { BaseModel, RunRecord, Targets } from "../models/mod.ts";
 import { ArtifactError, DataValidationError } from "../errors.ts";
 import { frameToMatrix } from "../utils/mod.ts";
@@ -50,31 +51,53 @@ export interface RunArtifacts {
  */
 const LOADED_ARTIFACTS = ["config", "features", "cleaning", "schema", "profile"] as const;
 
-/**
- * Opens run `id` of the experiments folder and loads its artifacts after checking every sha256.
- *
- * @param experimentsDir the experiments folder
- * @param id the run id
- * @param root the project root, against which the snapshot's relative paths resolve
- * @returns the loaded run
- * @throws {ArtifactError} when the run does not exist or an artifact is missing or altered
- * @example
- * ```ts
- * const run = await openRunArtifacts("models/experiments", id, root);
- * run.model.predict(matrix);
- * ```
- */
-export async function openRunArtifacts(
-  experimentsDir: string,
-  id: string,
-  root: string,
-): Promise<RunArtifacts> {
-  const { dir, record } = await openRun(experimentsDir, id);
-  return await loadRunArtifacts(dir, record, root);
+/** The run reference meaning "whatever is in production". */
+export const PRODUCTION = "production";
+
+/** Where {@link openRun} looks: the project root and the registry folders (a `LoadedConfig`). */
+export interface RunLocations {
+  /** The project root, against which a run's config snapshot resolves. */
+  root: string;
+  config: { registry: Pick<RegistryConfig, "experiments_dir" | "production_dir"> };
 }
 
 /**
- * Loads the artifacts of a run folder whose checksums were already verified (by `openRun`, or
+ * Opens a recorded run for scoring, evaluation or reporting: a run id of the experiments
+ * folder, `"production"` (the promoted run), or the path of a run folder. Every artifact is
+ * checked against the sha256 in `run.json` before it is loaded.
+ *
+ * @param ref a run id, `"production"`, or a run folder (a path holding `/`)
+ * @param where the project root and registry folders; a `LoadedConfig` will do
+ * @returns the verified, loaded run
+ * @throws {ArtifactError} when the run does not exist (with the closest id), production is empty,
+ *   or an artifact is missing or altered
+ * @example
+ * ```ts
+ * const loaded = await loadConfig();
+ * const run = await openRun("production", loaded);
+ * run.model.predict(featureMatrixForRun(run, rows));
+ * ```
+ */
+export async function openRun(ref: string, where: RunLocations): Promise<RunArtifacts> {
+  const { experiments_dir: experiments, production_dir: production } = where.config.registry;
+  if (ref === PRODUCTION) {
+    const promoted = await readProduction(production);
+    if (promoted === null) {
+      throw new ArtifactError(
+        `Cannot use the production model: "${production}" holds no promoted run; promote one with \`deno task promote\` or pass --run <id>`,
+      );
+    }
+    return await loadRunArtifacts(promoted.dir, promoted.record, where.root);
+  }
+  const folder = ref.includes("/") ? resolve(where.root, ref) : null;
+  const { dir, record } = folder === null
+    ? await readRunFolder(experiments, ref)
+    : await readRunFolder(dirname(folder), basename(folder));
+  return await loadRunArtifacts(dir, record, where.root);
+}
+
+/**
+ * Loads the artifacts of a run folder whose checksums were already verified (by `readRunFolder`, or
  * by the registry for the production copy).
  *
  * @param dir the run folder
@@ -84,7 +107,7 @@ export async function openRunArtifacts(
  * @throws {ArtifactError} when an artifact cannot be parsed
  * @example
  * ```ts
- * const { dir, record } = await openRun(experimentsDir, id);
+ * const { dir, record } = await readRunFolder(experimentsDir, id);
  * const run = await loadRunArtifacts(dir, record, root);
  * ```
  */

@@ -16,7 +16,7 @@ import {
   PRODUCTION_RUNS_DIR,
   promoteRun,
 } from "../../src/models/mod.ts";
-import { openRunArtifacts, openRunForInference, runTraining } from "../../src/pipelines/mod.ts";
+import { openRun, runTraining } from "../../src/pipelines/mod.ts";
 import { ModelHolder } from "../../src/serve/mod.ts";
 import { captureLogs, Random } from "../../src/utils/mod.ts";
 import { makeTempProject } from "./project.ts";
@@ -122,7 +122,7 @@ export async function runCorruptionSuite(
     for (const damage of await damages(`${runDir}/${file}`, flipsPerFile, random)) {
       results.push(
         await withDamage(`${runDir}/${file}`, damage, async () => {
-          const error = await loadFailure(() => openRunArtifacts(experiments, id, root));
+          const error = await loadFailure(() => openRun(id, loaded));
           const where = `run ${file} ${damage.mode}@${damage.position}`;
           assert.ok(error.message.includes(`${id}/${file}`), `${where}: ${error.message}`);
           const listed = (await listRuns(experiments, { verify: true })).find((r) => r.id === id);
@@ -144,9 +144,7 @@ export async function runCorruptionSuite(
       results.push(
         await withDamage(path, damage, async () => {
           const where = `production ${file} ${damage.mode}@${damage.position}`;
-          const error = await loadFailure(() =>
-            openRunForInference(loaded.config.registry, "production", root)
-          );
+          const error = await loadFailure(() => openRun("production", loaded));
           assert.ok(error.message.includes(file), `${where}: ${error.message}`);
           await assertNothingServed(loaded, file, where);
           return result("production", file.replace(`${id}/`, "runs/<id>/"), damage, error);

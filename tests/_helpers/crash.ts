@@ -31,19 +31,14 @@ import {
   listRunIds,
   listRuns,
   LOCK_FILE,
-  openRun,
   PRODUCTION_RUNS_DIR,
   promoteRun,
   readProduction,
   readProductionPointer,
   readPromotionLog,
+  readRunFolder,
 } from "../../src/models/mod.ts";
-import {
-  loadRunArtifacts,
-  openRunArtifacts,
-  runTraining,
-  scoreRows,
-} from "../../src/pipelines/mod.ts";
+import { loadRunArtifacts, openRun, runTraining, scoreRows } from "../../src/pipelines/mod.ts";
 import type { RunArtifacts } from "../../src/pipelines/mod.ts";
 import { STAGE_CACHE_DIR } from "../../src/pipelines/mod.ts";
 import {
@@ -360,7 +355,7 @@ export async function killTrain(options: KillOptions = {}): Promise<CrashReport>
   const referenceId = reference.stdout.match(/^run: (\S+)$/m)?.[1];
   assert.ok(referenceId, reference.stdout);
   const expected = await withRun(
-    () => openRunArtifacts(experiments, referenceId, root),
+    () => openRun(referenceId, loaded),
     (run) => predictionText(run, rows),
   );
 
@@ -377,11 +372,11 @@ export async function killTrain(options: KillOptions = {}): Promise<CrashReport>
     const after = listDir(experiments).filter((name) => !before.has(name));
     const ids = await listRunIds(experiments);
     for (const id of ids) {
-      await openRun(experiments, id); // every sha256, the seal of run.json included
+      await readRunFolder(experiments, id); // every sha256, the seal of run.json included
       checks++;
       if (verified.has(id)) continue;
       const text = await withRun(
-        () => openRunArtifacts(experiments, id, root),
+        () => openRun(id, loaded),
         (run) => predictionText(run, rows),
       );
       assert.equal(text, expected, `${where}: run ${id} predicts differently`);
@@ -523,7 +518,7 @@ export async function killPromote(options: KillOptions = {}): Promise<CrashRepor
   const { kills, seed, onKill } = { ...DEFAULT_KILL_OPTIONS, ...options };
   const root = await makeTempProject();
   const loaded = await loadConfig({ root });
-  const { experiments_dir: experiments, production_dir: production } = loaded.config.registry;
+  const production = loaded.config.registry.production_dir;
   // Two runs that differ in every weight, so a mix of their files could not pass unnoticed.
   const runA = await trainInProcess(root, 4);
   const runB = await trainInProcess(root, 12);
@@ -533,7 +528,7 @@ export async function killPromote(options: KillOptions = {}): Promise<CrashRepor
     expected.set(
       id,
       await withRun(
-        () => openRunArtifacts(experiments, id, root),
+        () => openRun(id, loaded),
         (run) => predictionText(run, rows),
       ),
     );
@@ -576,7 +571,9 @@ export async function killPromote(options: KillOptions = {}): Promise<CrashRepor
     assert.ok(current !== null, `${where}: production is empty`);
     assert.ok([old, target].includes(current.runId), `${where}: production is ${current.runId}`);
     const pointer = current.pointer;
-    for (const id of pointer.history) await openRun(`${production}/${PRODUCTION_RUNS_DIR}`, id);
+    for (const id of pointer.history) {
+      await readRunFolder(`${production}/${PRODUCTION_RUNS_DIR}`, id);
+    }
     const log = await readPromotionLog(production);
     const last = log.at(-1);
     assert.equal(last?.to, pointer.run_id, `${where}: the log ends elsewhere`);

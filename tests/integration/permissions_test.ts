@@ -40,7 +40,8 @@ Deno.test("every runtime task declares explicit permissions and never prompts", 
       `${name}: network, if any, must name its hosts`,
     );
   }
-  assert.match(TASKS["train"]!.command, /--allow-write=models /);
+  // Runs under models/, the stage cache under data/processed/.
+  assert.match(TASKS["train"]!.command, /--allow-write=models,data\/processed /);
   assert.match(TASKS["predict"]!.command, /--allow-write=data\/processed /);
   assert.doesNotMatch(TASKS["evaluate"]!.command, /--allow-write/);
   assert.doesNotMatch(TASKS["validate"]!.command, /--allow-write/);

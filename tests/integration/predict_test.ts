@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { loadConfig } from "../../src/config/mod.ts";
-import {
-  openRunForInference,
-  predictFile,
-  prepareData,
-  runTraining,
-} from "../../src/pipelines/mod.ts";
+import { openRun, predictFile, prepareData, runTraining } from "../../src/pipelines/mod.ts";
 import { captureLogs, classificationReport } from "../../src/utils/mod.ts";
 import { listDir, makeTempProject, runCli } from "../_helpers/project.ts";
 
@@ -39,7 +34,7 @@ Deno.test("predict on the run's own test split reproduces the recorded test metr
   const loaded = await loadConfig({ root, snapshot: `${experiments}/${id}/config.yaml` });
   const data = await prepareData(loaded.config);
   data.test.writeCSV(`${root}/test_split.csv`);
-  const run = await openRunForInference(loaded.config.registry, id, root);
+  const run = await openRun(id, loaded);
   try {
     const summary = await predictFile(run, {
       input: `${root}/test_split.csv`,

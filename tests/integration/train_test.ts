@@ -43,7 +43,7 @@ Deno.test("the default penguins run meets the quality bar, records a run and rep
     assert.deepEqual(reproduced.differences, []);
     assert.equal(reproduced.identical, true);
 
-    const evaluated = await evaluateRun(loaded.config.registry.experiments_dir, result.id, root);
+    const evaluated = await evaluateRun(result.id, loaded);
     assert.equal(evaluated.rows, 50);
     assert.deepEqual(
       JSON.parse(JSON.stringify(evaluated.metrics)),

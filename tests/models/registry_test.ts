@@ -8,12 +8,12 @@ import {
   flattenConfig,
   listRunIds,
   listRuns,
-  openRun,
   profileName,
   promoteRun,
   readProduction,
   readProductionPointer,
   readPromotionLog,
+  readRunFolder,
   rollbackProduction,
   selectBestRun,
   withRegistryLock,
@@ -83,7 +83,7 @@ Deno.test("writeRunFolder() records artifact checksums and renames into place", 
     "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
   );
   assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["run-a"]);
-  const opened = await openRun(dir, "run-a");
+  const opened = await readRunFolder(dir, "run-a");
   assert.deepEqual(opened.record, written);
 });
 
@@ -123,38 +123,38 @@ Deno.test("listRunIds() ignores partial folders and lists newest first", async (
   assert.deepEqual(await listRunIds(`${dir}/missing`), []);
 });
 
-Deno.test("openRun() names an unknown run and the closest existing id", async () => {
+Deno.test("readRunFolder() names an unknown run and the closest existing id", async () => {
   const dir = await Deno.makeTempDir();
   await writeRunFolder(
     dir,
     record("20260101-000000-p-aaaaaaaa"),
     (d) => Deno.writeTextFile(`${d}/a`, ""),
   );
-  await assert.rejects(() => openRun(dir, "20260101-000000-p-aaaaaaab"), {
+  await assert.rejects(() => readRunFolder(dir, "20260101-000000-p-aaaaaaab"), {
     name: "ArtifactError",
     message: /does not exist \(did you mean "20260101-000000-p-aaaaaaaa"/,
   });
   const empty = await Deno.makeTempDir();
-  await assert.rejects(() => openRun(empty, "nope"), {
+  await assert.rejects(() => readRunFolder(empty, "nope"), {
     name: "ArtifactError",
     message: /no runs exist yet; train one with `deno task train`/,
   });
 });
 
-Deno.test("openRun() detects a changed or deleted artifact and names the file", async () => {
+Deno.test("readRunFolder() detects a changed or deleted artifact and names the file", async () => {
   const dir = await Deno.makeTempDir();
   await writeRunFolder(dir, record("run-c"), async (d) => {
     await Deno.writeTextFile(`${d}/features.json`, '{"a":1}');
     await Deno.writeTextFile(`${d}/schema.json`, "{}");
   });
   await Deno.writeTextFile(`${dir}/run-c/features.json`, '{"a":2}');
-  await assert.rejects(() => openRun(dir, "run-c"), {
+  await assert.rejects(() => readRunFolder(dir, "run-c"), {
     name: "ArtifactError",
     message: /run-c\/features\.json": sha256 .* does not match/,
   });
   await Deno.remove(`${dir}/run-c/schema.json`);
   await Deno.writeTextFile(`${dir}/run-c/features.json`, '{"a":1}');
-  await assert.rejects(() => openRun(dir, "run-c"), {
+  await assert.rejects(() => readRunFolder(dir, "run-c"), {
     name: "ArtifactError",
     message: /run-c\/schema\.json": the file is missing/,
   });

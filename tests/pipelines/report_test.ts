@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { loadConfig } from "../../src/config/mod.ts";
 import type { LoadedConfig } from "../../src/config/mod.ts";
 import { pullDatasets, readManifest } from "../../src/data/mod.ts";
-import { openRun, promoteRun, RUN_ARTIFACTS, writeRunFolder } from "../../src/models/mod.ts";
+import { promoteRun, readRunFolder, RUN_ARTIFACTS, writeRunFolder } from "../../src/models/mod.ts";
 
 const RUN_REPORT_FILE = RUN_ARTIFACTS.report.file;
 import type { RunRecord } from "../../src/models/mod.ts";
@@ -10,7 +10,7 @@ import {
   buildRunReport,
   buildRunsPage,
   loadRunReportInput,
-  openRunArtifacts,
+  openRun,
   runTraining,
   writeRunReport,
   writeRunsPage,
@@ -63,7 +63,7 @@ Deno.test("runTraining() writes report.html with every section and chart, outsid
   assert.ok(listDir(result.dir).includes(RUN_REPORT_FILE));
   assert.equal(Object.hasOwn(result.record.artifacts, RUN_REPORT_FILE), false);
   assert.ok(Object.hasOwn(result.record.artifacts, "metrics.json"));
-  await openRun(loaded.config.registry.experiments_dir, result.id);
+  await readRunFolder(loaded.config.registry.experiments_dir, result.id);
 
   const html = await Deno.readTextFile(`${result.dir}/${RUN_REPORT_FILE}`);
   assertSelfContained(html, "none");
@@ -150,18 +150,18 @@ Deno.test("runTraining() writes report.html with every section and chart, outsid
 
 Deno.test("writeRunReport() rebuilds the training report identically and the run stays verifiable", async () => {
   using _logs = captureLogs({ level: "error" });
-  const { root, loaded, result } = await trainRun();
+  const { loaded, result } = await trainRun();
   const experiments = loaded.config.registry.experiments_dir;
   const path = `${result.dir}/${RUN_REPORT_FILE}`;
   const original = await Deno.readTextFile(path);
   await Deno.writeTextFile(path, "stale");
 
-  const written = await writeRunReport(experiments, result.id, root);
+  const written = await writeRunReport(result.id, loaded);
   assert.deepEqual(written, { id: result.id, path, testSplit: true, note: null });
   const rebuilt = await Deno.readTextFile(path);
   assert.equal(withoutFooter(rebuilt), withoutFooter(original));
   assert.match(rebuilt, new RegExp(`Rebuild with <code>deno task report ${result.id}</code>`));
-  await openRun(experiments, result.id);
+  await readRunFolder(experiments, result.id);
   assert.deepEqual(
     listDir(result.dir!).filter((name) => name.startsWith(".")),
     [],
@@ -178,7 +178,7 @@ Deno.test("writeRunReport() still writes the report, with a note, when the test 
 
   // One row fewer: the stratified split moves, so the test split's fingerprint changes.
   await Deno.writeTextFile(csvPath, csv.trimEnd().split("\n").slice(0, -1).join("\n") + "\n");
-  const changed = await writeRunReport(experiments, result.id, root);
+  const changed = await writeRunReport(result.id, loaded);
   assert.equal(changed.testSplit, false);
   assert.match(
     changed.note!,
@@ -186,7 +186,7 @@ Deno.test("writeRunReport() still writes the report, with a note, when the test 
   );
 
   await Deno.remove(csvPath);
-  const missing = await writeRunReport(experiments, result.id, root);
+  const missing = await writeRunReport(result.id, loaded);
   assert.equal(missing.testSplit, false);
   assert.match(missing.note!, /^the test split cannot be rebuilt: .*penguins\.csv/);
   const html = await Deno.readTextFile(missing.path);
@@ -195,21 +195,20 @@ Deno.test("writeRunReport() still writes the report, with a note, when the test 
     html,
     /Not drawn: the test split is not available \(the test split cannot be rebuilt/,
   );
-  await openRun(experiments, result.id);
+  await readRunFolder(experiments, result.id);
 });
 
 Deno.test("buildRunReport() samples big test splits for importance and refuses bad options; writeRunReport() refuses an unknown run", async () => {
   using _logs = captureLogs({ level: "error" });
-  const { root, loaded, result } = await trainRun();
-  const experiments = loaded.config.registry.experiments_dir;
+  const { loaded, result } = await trainRun();
   await assert.rejects(
-    () => writeRunReport(experiments, `${result.id}x`, root),
+    () => writeRunReport(`${result.id}x`, loaded),
     {
       name: "ArtifactError",
       message: new RegExp(`it does not exist.*did you mean "${result.id}"`),
     },
   );
-  const run = await openRunArtifacts(experiments, result.id, root);
+  const run = await openRun(result.id, loaded);
   try {
     const input = await loadRunReportInput(run);
     const test = { x: result.features.x.test, y: result.features.y.test };
@@ -484,5 +483,5 @@ Deno.test("writeRunFolder() leaves report.html out of the checksums, so rebuildi
   });
   assert.deepEqual(Object.keys(written.record.artifacts), ["metrics.json"]);
   await Deno.writeTextFile(`${written.dir}/${RUN_REPORT_FILE}`, "<p>rebuilt</p>");
-  await openRun(dir, "run-a");
+  await readRunFolder(dir, "run-a");
 });

@@ -9,7 +9,7 @@ import { pullDatasets, readManifest } from "../../src/data/mod.ts";
 import {
   columnsToFrame,
   compileRowScorer,
-  openRunArtifacts,
+  openRun,
   rowsToColumns,
   rowsToFrame,
   runTraining,
@@ -41,7 +41,7 @@ async function trainRun(
   });
   const result = await runTraining(loaded, { profile });
   result.model.dispose();
-  return await openRunArtifacts(loaded.config.registry.experiments_dir, result.id, root);
+  return await openRun(result.id, loaded);
 }
 
 /** A temporary project with `cars.json` pulled from the pinned npm package, as data:pull does. */

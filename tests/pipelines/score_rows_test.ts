@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { loadConfig } from "../../src/config/mod.ts";
-import { openRunForInference, runTraining, scoreRows } from "../../src/pipelines/mod.ts";
+import { openRun, runTraining, scoreRows } from "../../src/pipelines/mod.ts";
 import { captureLogs } from "../../src/utils/mod.ts";
 import { makeTempProject } from "../_helpers/project.ts";
 
@@ -11,7 +11,7 @@ Deno.test("scoreRows() scores good rows, reports bad ones and keeps columns in o
   const loaded = await loadConfig({ root, overrides: ["training.epochs=30"] });
   const trained = await runTraining(loaded);
   trained.model.dispose();
-  const run = await openRunForInference(loaded.config.registry, trained.id, root);
+  const run = await openRun(trained.id, loaded);
   try {
     const rows = pl.DataFrame({
       ref: ["r1", "r2", "r3"],

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { parse as parseYaml } from "yaml";
 import { loadConfig } from "../../src/config/mod.ts";
 import type { LoadedConfig, SearchConfig } from "../../src/config/mod.ts";
-import { listRunIds, openRun } from "../../src/models/mod.ts";
+import { listRunIds, readRunFolder } from "../../src/models/mod.ts";
 import {
   applyTrialParams,
   BEST_CONFIG_FILE,
@@ -341,7 +341,7 @@ Deno.test("runStudy() runs a tiny study on a worker, writes study.json and recor
     assert.equal(record.final_run.id, study.final.id);
     assert.deepEqual(await listRunIds(experiments), [study.final.id]);
     assert.deepEqual(await listStudyIds(experiments), [study.id]);
-    const { dir } = await openRun(experiments, study.final.id);
+    const { dir } = await readRunFolder(experiments, study.final.id);
     const runConfig = parseYaml(await Deno.readTextFile(`${dir}/config.yaml`)) as {
       model: { params: { hidden_units: number[] } };
       training: { learning_rate: number };

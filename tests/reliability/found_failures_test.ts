@@ -8,7 +8,7 @@ import process from "node:process";
 import pl from "nodejs-polars";
 import { loadConfig } from "../../src/config/mod.ts";
 import { loadDataset, validate } from "../../src/data/mod.ts";
-import { openRun, writeRunRecord } from "../../src/models/mod.ts";
+import { readRunFolder, writeRunRecord } from "../../src/models/mod.ts";
 import { loadRunArtifacts, runTraining, scoreRows } from "../../src/pipelines/mod.ts";
 import { parseJsonRows } from "../../src/serve/mod.ts";
 import type { RowsSchema } from "../../src/serve/mod.ts";
@@ -121,7 +121,7 @@ Deno.test("scoreRows() rejects rows holding 1e308 or Infinity in a float column 
   const root = await makeTempProject();
   const result = await runTraining(await loadConfig({ root, overrides: ["training.epochs=2"] }));
   result.model.dispose();
-  const { dir, record } = await openRun(`${root}/models/experiments`, result.id);
+  const { dir, record } = await readRunFolder(`${root}/models/experiments`, result.id);
   const run = await loadRunArtifacts(dir, record, root);
   try {
     const rows = pl.DataFrame({
@@ -148,10 +148,10 @@ Deno.test("loadRunArtifacts() refuses a run whose run.json records no sha256 for
   const result = await runTraining(await loadConfig({ root, overrides: ["training.epochs=1"] }));
   result.model.dispose();
   const experiments = `${root}/models/experiments`;
-  const { dir, record } = await openRun(experiments, result.id);
+  const { dir, record } = await readRunFolder(experiments, result.id);
   const { ["features.json"]: _dropped, ...artifacts } = record.artifacts;
   await writeRunRecord(dir, { ...record, artifacts });
-  const opened = await openRun(experiments, result.id); // the remaining checksums all hold
+  const opened = await readRunFolder(experiments, result.id); // the remaining checksums all hold
   await assert.rejects(() => loadRunArtifacts(opened.dir, opened.record, root), {
     name: "ArtifactError",
     message: /records no sha256 for \["features\.json"\], so they cannot be verified/,

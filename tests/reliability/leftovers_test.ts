@@ -6,10 +6,10 @@
 import assert from "node:assert/strict";
 import { openBatchWriter } from "../../src/data/mod.ts";
 import {
-  openRun,
   promoteRun,
   readProductionPointer,
   readPromotionLog,
+  readRunFolder,
   writeRunFolder,
   writeRunRecord,
 } from "../../src/models/mod.ts";
@@ -136,30 +136,30 @@ Deno.test("run.json is sealed: a changed byte anywhere is found, an old unsealed
   );
   const text = await Deno.readTextFile(`${runDir}/run.json`);
   assert.match(text, /"self_sha256": "[0-9a-f]{64}"\n}\n$/);
-  assert.deepEqual((await openRun(dir, "run-a")).record, written);
+  assert.deepEqual((await readRunFolder(dir, "run-a")).record, written);
 
   // A value changed inside a string still parses: only the seal can tell.
   await Deno.writeTextFile(`${runDir}/run.json`, text.replace('"penguins"', '"penguinz"'));
-  await assert.rejects(() => openRun(dir, "run-a"), {
+  await assert.rejects(() => readRunFolder(dir, "run-a"), {
     name: "ArtifactError",
     message: /run-a\/run\.json": self checksum sha256 .* does not match/,
   });
   // A damaged seal key is not taken for an old record.
   await Deno.writeTextFile(`${runDir}/run.json`, text.replace('"self_sha256"', '"self_sha257"'));
-  await assert.rejects(() => openRun(dir, "run-a"), { message: /unknown key "self_sha257"/ });
+  await assert.rejects(() => readRunFolder(dir, "run-a"), { message: /unknown key "self_sha257"/ });
   // Records written before sealing open as before.
   await Deno.writeTextFile(`${runDir}/run.json`, JSON.stringify(written, null, 2));
-  assert.deepEqual((await openRun(dir, "run-a")).record, written);
+  assert.deepEqual((await readRunFolder(dir, "run-a")).record, written);
   // writeRunRecord() reseals a record that was changed on purpose.
   await writeRunRecord(runDir, { ...written, project: "renamed" });
-  assert.equal((await openRun(dir, "run-a")).record.project, "renamed");
+  assert.equal((await readRunFolder(dir, "run-a")).record.project, "renamed");
 });
 
-Deno.test("openRun() names run.json when a run folder lost it", async () => {
+Deno.test("readRunFolder() names run.json when a run folder lost it", async () => {
   const dir = await Deno.makeTempDir();
   await writeRunFolder(dir, record("run-a"), (d) => Deno.writeTextFile(`${d}/m.json`, "{}"));
   await Deno.remove(`${dir}/run-a/run.json`);
-  await assert.rejects(() => openRun(dir, "run-a"), {
+  await assert.rejects(() => readRunFolder(dir, "run-a"), {
     name: "ArtifactError",
     message: /"[^"]*run-a\/run\.json" is missing, so the run cannot be verified/,
   });

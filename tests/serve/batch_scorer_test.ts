@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../src/config/mod.ts";
-import { compileRowScorer, openRunArtifacts, runTraining } from "../../src/pipelines/mod.ts";
+import { compileRowScorer, openRun, runTraining } from "../../src/pipelines/mod.ts";
 import type { RowScoreOutcome, RowScorer } from "../../src/pipelines/mod.ts";
 import { BatchScorer, parseJsonRows, rowsSchemaForRun } from "../../src/serve/mod.ts";
 import type { BatchInfo } from "../../src/serve/mod.ts";
@@ -23,7 +23,7 @@ const RUN = await (async () => {
   const loaded = await loadConfig({ root, overrides: ["training.epochs=3"] });
   const result = await runTraining(loaded);
   result.model.dispose();
-  return await openRunArtifacts(loaded.config.registry.experiments_dir, result.id, root);
+  return await openRun(result.id, loaded);
 })();
 const ROW_SCORER = compileRowScorer(RUN)!;
 

@@ -8,7 +8,7 @@ import { ArtifactError } from "../../errors.ts";
 import { isBetter, METRIC_DIRECTIONS } from "../../utils/mod.ts";
 import { assertKnownMetric, isObject, numberOrNull } from "./_values.ts";
 import { checkArtifact } from "./checksums.ts";
-import { listRunIds, openRun, readRecord, type RunRecord } from "./run_folder.ts";
+import { listRunIds, readRecord, readRunFolder, type RunRecord } from "./run_folder.ts";
 import { runArtifactPath } from "../run_catalog.ts";
 
 /** One run as listed: its record, or the problem that kept it from being read. */
@@ -158,7 +158,7 @@ export interface SplitMetricValues {
 
 /**
  * Reads and checks the shape of a run's `metrics.json` (checksums are checked by
- * {@link openRun}, not here).
+ * {@link readRunFolder}, not here).
  *
  * @param dir the run folder
  * @returns the model's and the baseline's metrics
@@ -311,7 +311,7 @@ export interface RunComparison {
  * Compares two runs: the keys of their `config.yaml` snapshots that differ, and every metric on
  * val and test with B's change against A.
  *
- * Both runs are opened with {@link openRun}, so their checksums are verified.
+ * Both runs are opened with {@link readRunFolder}, so their checksums are verified.
  *
  * @param experimentsDir the experiments folder
  * @param ids the two run ids, A then B
@@ -327,7 +327,7 @@ export async function compareRuns(
   experimentsDir: string,
   ids: readonly [string, string],
 ): Promise<RunComparison> {
-  const [a, b] = await Promise.all(ids.map((id) => openRun(experimentsDir, id)));
+  const [a, b] = await Promise.all(ids.map((id) => readRunFolder(experimentsDir, id)));
   if (a === undefined || b === undefined) {
     throw new TypeError(`Cannot compare runs: expected two run ids, got ${ids.length}`);
   }

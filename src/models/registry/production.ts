@@ -9,7 +9,7 @@ import { pathExists, writeFileAtomic } from "../../utils/mod.ts";
 import type { Logger } from "../../utils/mod.ts";
 import { isObject } from "./_values.ts";
 import { readSealedJson, sealJson } from "./checksums.ts";
-import { openRun, RUN_ID_PATTERN, type RunRecord } from "./run_folder.ts";
+import { readRunFolder, RUN_ID_PATTERN, type RunRecord } from "./run_folder.ts";
 
 /** Keys of a `current.json` written before pointers were sealed. */
 const POINTER_KEYS: ReadonlySet<string> = new Set([
@@ -245,7 +245,7 @@ export async function openProductionCopy(
       `Cannot read production run "${id}": its copy "${runs}/${id}" is missing; roll back with \`deno task rollback\`, or promote the run again`,
     );
   }
-  return await openRun(runs, id);
+  return await readRunFolder(runs, id);
 }
 
 /** Writes the sealed pointer `current.json` atomically and synced; readers see the old or the new one. */

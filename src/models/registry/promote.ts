@@ -28,8 +28,8 @@ import {
 import {
   assertRunId,
   isPartialName,
-  openRun,
   PARTIAL_PREFIX,
+  readRunFolder,
   RUN_FORMAT_VERSION,
   type RunRecord,
 } from "./run_folder.ts";
@@ -164,7 +164,7 @@ export async function promoteRun(
   // Run folders never change once written, so the candidate is checked before taking the lock:
   // an unknown or corrupt run fails without touching the production folder at all.
   const id = runId ?? await selectBestRun(registry.experiments_dir, { metric, match });
-  const candidate = await openRun(registry.experiments_dir, id);
+  const candidate = await readRunFolder(registry.experiments_dir, id);
   const candidateMetrics = await readRunMetrics(candidate.dir);
 
   const work = async (): Promise<PromotionResult> => {
@@ -416,7 +416,7 @@ async function installProductionCopy(
     if (await pathExists(target)) {
       try {
         // A copy left from an earlier promotion of the same run can be reused when intact.
-        await openRun(runs, run.record.id);
+        await readRunFolder(runs, run.record.id);
         return target;
       } catch {
         await Deno.rename(target, `${temporary}-old`);

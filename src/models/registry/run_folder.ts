@@ -159,7 +159,7 @@ export async function writeRunFolder(
 /**
  * Writes `run.json` into a run folder, sealed: its last field, `self_sha256`, is the sha256 of
  * the file's own text with that value left empty, so a changed byte anywhere in the record is
- * found by {@link openRun}. The seal detects corruption, not tampering (it has no secret).
+ * found by {@link readRunFolder}. The seal detects corruption, not tampering (it has no secret).
  *
  * @param dir the run folder
  * @param record the complete record (`artifacts` included)
@@ -224,10 +224,10 @@ export async function listRunIds(experimentsDir: string): Promise<string[]> {
  *   or an artifact is missing or does not match its recorded sha256
  * @example
  * ```ts
- * const { dir, record } = await openRun("models/experiments", "20261127-074512-penguins-1a2b3c4d");
+ * const { dir, record } = await readRunFolder("models/experiments", "20261127-074512-penguins-1a2b3c4d");
  * ```
  */
-export async function openRun(
+export async function readRunFolder(
   experimentsDir: string,
   id: string,
 ): Promise<{ dir: string; record: RunRecord }> {

@@ -116,6 +116,7 @@ export {
   chiSquareTest,
   jensenShannonDistance,
   ksTwoSample,
+  logGamma,
   proportionZTest,
   quantileWassersteinDistance,
   wassersteinDistance,

@@ -5,6 +5,7 @@
  * @module
  */
 import { clip01 } from "./_numbers.ts";
+import { logGamma } from "./gamma.ts";
 
 /** The result of {@link chiSquareTest}. */
 export interface ChiSquareResult {
@@ -203,25 +204,4 @@ function regularizedGammaQ(a: number, x: number): number {
     if (Math.abs(delta - 1) < 1e-16) break;
   }
   return clip01(Math.exp(logPrefix) * h);
-}
-
-/** log Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; about 15 significant digits). */
-function logGamma(x: number): number {
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
-  const coefficients = [
-    0.99999999999980993,
-    676.5203681218851,
-    -1259.1392167224028,
-    771.32342877765313,
-    -176.61502916214059,
-    12.507343278686905,
-    -0.13857109526572012,
-    9.9843695780195716e-6,
-    1.5056327351493116e-7,
-  ];
-  const z = x - 1;
-  let sum = coefficients[0]!;
-  for (let i = 1; i < coefficients.length; i++) sum += coefficients[i]! / (z + i);
-  const t = z + 7.5;
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(sum);
 }

@@ -6,6 +6,7 @@
  * @module
  */
 export { DEFAULT_KS_OPTIONS, ksTwoSample } from "./ks.ts";
+export { logGamma } from "./gamma.ts";
 export type { KsOptions, KsResult } from "./ks.ts";
 export { chiSquareSf, chiSquareTest, proportionZTest, unionKeys } from "./count_tests.ts";
 export type { ChiSquareResult, ZTestResult } from "./count_tests.ts";

@@ -31,7 +31,6 @@ export type { LoadConfigOptions, LoadedConfig } from "./load_config.ts";
 export {
   CleaningConfigSchema,
   ColumnRulesSchema,
-  DATA_FORMATS,
   DataConfigSchema,
   DEFAULT_MODEL_FAMILY,
   DerivedFeatureSchema,
@@ -61,7 +60,6 @@ export type {
   ColumnRules,
   Config,
   DataConfig,
-  DataFormat,
   DerivedFeature,
   Dtype,
   FeaturesConfig,

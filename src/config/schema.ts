@@ -13,11 +13,6 @@ export const DTYPES = ["string", "float", "int", "bool", "date", "datetime"] as 
 /** A column type name. */
 export type Dtype = (typeof DTYPES)[number];
 
-/** File formats the loader reads. */
-export const DATA_FORMATS = ["csv", "tsv", "parquet", "json", "ndjson", "arrow"] as const;
-/** A data file format name. */
-export type DataFormat = (typeof DATA_FORMATS)[number];
-
 const positiveInt = z.int().positive();
 const nonNegativeInt = z.int().nonnegative();
 const fraction = z.number().gt(0).lt(1);
@@ -35,8 +30,12 @@ export const ProjectConfigSchema = z.strictObject({
 export const DataConfigSchema = z.strictObject({
   /** Path of the input file, relative to the project root. */
   path: z.string().min(1).default("data/raw/penguins.csv"),
-  /** Format; `auto` picks it from the file extension. */
-  format: z.enum(["auto", ...DATA_FORMATS]).default("auto"),
+  /**
+   * Format: a name of the data-format registry (`csv`, `tsv`, `parquet`, `json`, `ndjson`,
+   * `arrow`, or one registered with `registerDataFormat`); `auto` picks it from the file
+   * extension. The loader checks the name against the registry.
+   */
+  format: z.string().min(1).default("auto"),
   /** Columns to keep; `null` keeps all. */
   columns: z.array(columnName).nullable().default(null),
   /** Per-column type overrides applied while reading. */

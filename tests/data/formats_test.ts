@@ -16,6 +16,8 @@ import {
 } from "../../src/data/mod.ts";
 import type { DataFile, RowBatch } from "../../src/data/mod.ts";
 import { fingerprintFile } from "../../src/utils/mod.ts";
+import { loadConfig } from "../../src/config/mod.ts";
+import { makeTempProject } from "../_helpers/project.ts";
 
 // ---------------------------------------------------------------- a tiny format, in the test
 
@@ -157,6 +159,26 @@ Deno.test("data sources: plain paths are local, fingerprints match the file's, u
         }),
       { name: "TypeError", message: /source for that scheme is already registered/ },
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("config names a registered format in data.format; an unknown name is refused with a hint when loading", async () => {
+  const { dir, path } = await kvFile();
+  try {
+    const root = await makeTempProject();
+    const { config } = await loadConfig({ root, overrides: ["data.format=kv"] });
+    assert.equal(config.data.format, "kv");
+    const copy = join(dir, "birds.txt");
+    await Deno.copyFile(path, copy);
+    const frame = loadDataset(copy, { format: config.data.format });
+    assert.deepEqual(frame.getColumn("name").toArray(), ["robin", "crow", "hen"]);
+    assert.throws(() => loadDataset(copy, { format: "kvv" }), {
+      name: "ConfigError",
+      message: /data\.format: unknown format "kvv": did you mean "kv"/,
+    });
+    await Deno.remove(root, { recursive: true });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

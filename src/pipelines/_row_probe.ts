@@ -11,7 +11,7 @@ import type { DataFrame } from "nodejs-polars";
 import type { Matrix } from "../utils/mod.ts";
 import { scoreRows } from "./inference_pipeline.ts";
 import type { ScoredRows } from "./inference_pipeline.ts";
-import type { RowScorer, RowScores } from "./row_scorer.ts";
+import type { RowScorer, RowScores } from "./_row_scores.ts";
 import type { RunArtifacts } from "./run_artifacts.ts";
 
 /** A compiled scorer, as the probe sees it. */

@@ -10,7 +10,7 @@ import pl from "nodejs-polars";
 import type { DataFrame } from "nodejs-polars";
 import { ConfigError, SchemaMismatchError } from "../errors.ts";
 import type { SelectorSpec } from "../config/schema.ts";
-import { Random } from "../utils/mod.ts";
+import { isNumericDtype, Random } from "../utils/mod.ts";
 import { anovaF, fRegression, mutualInfoClassif, stableMean } from "./selection_scores.ts";
 
 /** A feature a selector removed, with its score and a readable reason. */
@@ -56,7 +56,7 @@ export function readColumns(x: DataFrame): Map<string, Float64Array> {
   const columns = new Map<string, Float64Array>();
   for (const name of x.columns) {
     const series = x.getColumn(name);
-    if (!series.isNumeric()) {
+    if (!isNumericDtype(series.dtype)) {
       throw new SchemaMismatchError(
         `Cannot fit "FeatureSelector": column "${name}" is ${series.dtype.variant}, expected a numeric column; encode it in the feature pipeline first`,
       );

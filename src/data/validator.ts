@@ -489,7 +489,7 @@ const MAX_COMPARED_VALUES = 8;
  * answer; other lists (longer, or holding non-strings) and types use `isIn`.
  */
 function isListed(column: Expr, dtype: DataType, values: readonly unknown[]): Expr {
-  const text = dtype.variant === "String" || dtype.variant === "Utf8";
+  const text = dtypeKind(dtype) === "string";
   const strings = values.every((value) => typeof value === "string");
   if (!text || !strings || values.length > MAX_COMPARED_VALUES) return column.isIn([...values]);
   return values.map((value) => column.eq(pl.lit(value))).reduce((any, next) => any.or(next));

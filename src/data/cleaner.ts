@@ -16,6 +16,7 @@ import {
   SchemaMismatchError,
 } from "../errors.ts";
 import type { ValidationIssue } from "../errors.ts";
+import { isNumericDtype } from "../utils/mod.ts";
 
 /** The name of one cleaning step, in the order `applyCleaning` runs them. */
 export type CleaningStepName =
@@ -616,7 +617,7 @@ function fillableDtype(
   if (series.isString()) return "string";
   if (series.isBoolean()) return "bool";
   if (series.isFloat()) return "float";
-  if (series.isNumeric()) return "int";
+  if (isNumericDtype(series.dtype)) return "int";
   throw new SchemaMismatchError(
     `Cannot fill nulls of column "${column}" with strategy "${strategy}": the column is ${series.dtype.variant}, expected a string, numeric or boolean column; use strategy "drop" for it in "cleaning.nulls"`,
   );
@@ -624,7 +625,7 @@ function fillableDtype(
 
 function requireNumeric(df: DataFrame, column: string, key: string, what: string): void {
   const series = df.getColumn(column);
-  if (series.isNumeric()) return;
+  if (isNumericDtype(series.dtype)) return;
   const valid = series.isString() || series.isBoolean() ? `"drop", "mode" or "constant"` : `"drop"`;
   const remedy = key === "cleaning.nulls"
     ? `use strategy ${valid} for it in "${key}"`
@@ -650,7 +651,7 @@ function naValuesFor(
   const series = df.getColumn(column);
   // A number in a string column is matched by its text, e.g. -999 matches "-999".
   if (series.isString()) return values.map(String);
-  if (series.isNumeric()) {
+  if (isNumericDtype(series.dtype)) {
     const text = values.find((v) => typeof v === "string");
     if (text !== undefined) {
       throw new SchemaMismatchError(

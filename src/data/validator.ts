@@ -14,6 +14,8 @@ import { Document, isScalar, isSeq, visit } from "yaml";
 import { DataValidationError, didYouMean, SchemaMismatchError } from "../errors.ts";
 import type { ValidationIssue } from "../errors.ts";
 import type { ColumnRules, Dtype, ValidationConfig } from "../config/schema.ts";
+import { dtypeKind } from "../utils/mod.ts";
+import type { DtypeKind } from "../utils/mod.ts";
 
 /** Options for {@link validate}. */
 export interface ValidateOptions {
@@ -255,7 +257,7 @@ export function inferSchema(df: DataFrame, options: InferSchemaOptions = {}): Va
     );
   }
   const frame = inspect(df);
-  const kinds = frame.columns.map((name) => kindOf(frame.dtypes.get(name)!));
+  const kinds = frame.columns.map((name) => dtypeKind(frame.dtypes.get(name)!));
   const stats = frame.columns.length === 0 ? {} : frame.lazy.select(
     ...frame.columns.flatMap((name, i) => {
       const column = pl.col(name);
@@ -377,8 +379,6 @@ function inspect(df: DataFrame): FrameView {
 
 // ---------------------------------------------------------------- checks
 
-type Kind = Dtype | "other";
-
 interface Check {
   column: string;
   rule: string;
@@ -391,41 +391,12 @@ function isCheck(item: ValidationIssue | Check): item is Check {
   return "bad" in item;
 }
 
-function kindOf(dtype: DataType): Kind {
-  switch (dtype.variant) {
-    case "Utf8":
-    case "String":
-    case "Categorical":
-      return "string";
-    case "Float32":
-    case "Float64":
-      return "float";
-    case "Int8":
-    case "Int16":
-    case "Int32":
-    case "Int64":
-    case "UInt8":
-    case "UInt16":
-    case "UInt32":
-    case "UInt64":
-      return "int";
-    case "Bool":
-      return "bool";
-    case "Date":
-      return "date";
-    case "Datetime":
-      return "datetime";
-    default:
-      return "other";
-  }
-}
-
-function dtypeMatches(kind: Kind, expected: Dtype): boolean {
+function dtypeMatches(kind: DtypeKind, expected: Dtype): boolean {
   return kind === expected || (expected === "float" && kind === "int");
 }
 
 function columnChecks(name: string, dtype: DataType, rules: ColumnRules): Check[] {
-  const kind = kindOf(dtype);
+  const kind = dtypeKind(dtype);
   const found = kind === "other" ? dtype.variant : kind;
   const column = pl.col(name);
   const checks: Check[] = [];
@@ -518,14 +489,14 @@ const MAX_COMPARED_VALUES = 8;
  * answer; other lists (longer, or holding non-strings) and types use `isIn`.
  */
 function isListed(column: Expr, dtype: DataType, values: readonly unknown[]): Expr {
-  const text = dtype.variant === "String" || dtype.variant === "Utf8";
+  const text = dtypeKind(dtype) === "string";
   const strings = values.every((value) => typeof value === "string");
   if (!text || !strings || values.length > MAX_COMPARED_VALUES) return column.isIn([...values]);
   return values.map((value) => column.eq(pl.lit(value))).reduce((any, next) => any.or(next));
 }
 
 /** Coerces the configured allowed values to the column's kind so they can match at all. */
-function allowedFor(kind: Kind, allowed: readonly (string | number | boolean)[]): unknown[] {
+function allowedFor(kind: DtypeKind, allowed: readonly (string | number | boolean)[]): unknown[] {
   switch (kind) {
     case "int":
     case "float":

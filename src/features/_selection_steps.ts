@@ -1,7 +1,8 @@
 /**
  * The selection steps `FeatureSelector` runs, one per entry of `config.features.selection`:
  * variance threshold, correlation pruning and top-k by a univariate score, over the training
- * columns read once as Float64 arrays.
+ * columns read once as Float64 arrays. The step reports (`SelectionStep`, `DroppedFeature`) are
+ * defined here and re-exported by `selector.ts`.
  *
  * @module
  */
@@ -9,9 +10,42 @@ import pl from "nodejs-polars";
 import type { DataFrame } from "nodejs-polars";
 import { ConfigError, SchemaMismatchError } from "../errors.ts";
 import type { SelectorSpec } from "../config/schema.ts";
-import { Random } from "../utils/mod.ts";
+import { isNumericDtype, Random } from "../utils/mod.ts";
 import { anovaF, fRegression, mutualInfoClassif, stableMean } from "./selection_scores.ts";
-import type { DroppedFeature, SelectionStep } from "./selector.ts";
+
+/** A feature a selector removed, with its score and a readable reason. */
+export interface DroppedFeature {
+  /** The column name. */
+  feature: string;
+  /** The score that decided it (see {@link SelectionStep.score}). */
+  score: number;
+  /** Why it was dropped, e.g. `variance 0 is not above the threshold 0`. */
+  reason: string;
+}
+
+/** What one selector did. */
+export interface SelectionStep {
+  /** The selector kind, as in config. */
+  kind: SelectorSpec["kind"];
+  /**
+   * What `scores` hold: `variance` (population variance; with threshold 0, the smaller of the
+   * variance and the range, as scikit-learn does), `max_abs_correlation` (for a kept column the
+   * largest |r| with an earlier kept column, 0 for none; for a dropped one the |r| with the kept
+   * column that caused the drop), or the `top_k` score: `anova_f`, `mutual_info`,
+   * `f_regression`.
+   */
+  score: string;
+  /** Columns this step kept, in input order. */
+  kept: string[];
+  /** Columns this step removed, in input order. */
+  dropped: DroppedFeature[];
+  /** The score of every column the step saw. */
+  scores: Record<string, number>;
+  /** p-values of every column the step saw, for the F-test scores only. */
+  pValues?: Record<string, number>;
+  /** Remarks, e.g. that `k` exceeded the number of columns and all were kept. */
+  notes: string[];
+}
 
 export function readColumns(x: DataFrame): Map<string, Float64Array> {
   if (x.width === 0) {
@@ -22,7 +56,7 @@ export function readColumns(x: DataFrame): Map<string, Float64Array> {
   const columns = new Map<string, Float64Array>();
   for (const name of x.columns) {
     const series = x.getColumn(name);
-    if (!series.isNumeric()) {
+    if (!isNumericDtype(series.dtype)) {
       throw new SchemaMismatchError(
         `Cannot fit "FeatureSelector": column "${name}" is ${series.dtype.variant}, expected a numeric column; encode it in the feature pipeline first`,
       );

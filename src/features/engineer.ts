@@ -12,7 +12,7 @@ import pl from "nodejs-polars";
 import type { DataFrame, DataType, Expr } from "nodejs-polars";
 import { ConfigError, didYouMean, SchemaMismatchError } from "../errors.ts";
 import type { DerivedFeature } from "../config/schema.ts";
-import { NUMERIC_DTYPES as NUMERIC_VARIANTS } from "../utils/mod.ts";
+import { dtypeKind, isDateDtype, isNumericDtype } from "../utils/mod.ts";
 
 /** The part of polars' `Then` and `ChainedThen` that a bucket chain uses. */
 interface WhenChain {
@@ -120,7 +120,7 @@ function checkSources(feature: DerivedFeature, path: string, schema: Map<string,
     case "sum":
       feature.columns.forEach((column, i) => {
         const dtype = requireColumn(column, `${path}.columns[${i}]`);
-        if (!NUMERIC_VARIANTS.has(dtype.variant)) {
+        if (!isNumericDtype(dtype)) {
           throw new SchemaMismatchError(
             `Cannot add derived feature "${feature.name}" (${feature.kind}): column "${column}" is ${dtype.variant}, expected a numeric column; cast it with data.dtypes or encode it first`,
           );
@@ -129,7 +129,7 @@ function checkSources(feature: DerivedFeature, path: string, schema: Map<string,
       return;
     case "bucket": {
       const dtype = requireColumn(feature.column, `${path}.column`);
-      if (!NUMERIC_VARIANTS.has(dtype.variant)) {
+      if (!isNumericDtype(dtype)) {
         throw new SchemaMismatchError(
           `Cannot add derived feature "${feature.name}" (bucket): column "${feature.column}" is ${dtype.variant}, expected a numeric column; cast it with data.dtypes`,
         );
@@ -138,12 +138,12 @@ function checkSources(feature: DerivedFeature, path: string, schema: Map<string,
     }
     case "date_part": {
       const dtype = requireColumn(feature.column, `${path}.column`);
-      if (dtype.variant !== "Date" && dtype.variant !== "Datetime") {
+      if (!isDateDtype(dtype)) {
         throw new SchemaMismatchError(
           `Cannot add derived feature "${feature.name}" (date_part "${feature.part}"): column "${feature.column}" is ${dtype.variant}, expected Date or Datetime; set data.dtypes: { "${feature.column}": date } (or datetime) in config so the loader parses it`,
         );
       }
-      if (dtype.variant === "Date" && TIME_OF_DAY_PARTS.has(feature.part)) {
+      if (dtypeKind(dtype) === "date" && TIME_OF_DAY_PARTS.has(feature.part)) {
         throw new SchemaMismatchError(
           `Cannot add derived feature "${feature.name}" (date_part "${feature.part}"): column "${feature.column}" is Date, which has no time of day; set data.dtypes: { "${feature.column}": datetime } in config`,
         );

@@ -16,7 +16,7 @@ import {
 } from "../errors.ts";
 import type { ConfigIssue, ValidationIssue } from "../errors.ts";
 import type { FeaturesConfig } from "../config/mod.ts";
-import { frameToMatrix } from "../utils/mod.ts";
+import { dtypeKind, frameToMatrix, isNumericDtype } from "../utils/mod.ts";
 import type { Matrix } from "../utils/mod.ts";
 import { createTransformer, requireColumns, transformerFromJson } from "./transformers/mod.ts";
 import type { Transformer, TransformerState } from "./transformers/mod.ts";
@@ -432,7 +432,7 @@ function runStep(step: FeaturePipelineStep, df: DataFrame, fitting: boolean): Da
 function requireNumericOutput(frame: DataFrame, stepName: string, action: string): DataFrame {
   const bad = frame.columns.filter((name) => {
     const dtype = dtypeOf(frame, name);
-    return !/^(Int|UInt|Float)\d+$/.test(dtype) && dtype !== "Bool";
+    return !isNumericDtype(dtype) && dtypeKind(dtype) !== "bool";
   });
   if (bad.length > 0) {
     const described = bad.map((name) => `"${name}" (${dtypeOf(frame, name)})`).join(", ");

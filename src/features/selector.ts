@@ -15,6 +15,9 @@ import { ArtifactError, didYouMean, NotFittedError, SchemaMismatchError } from "
 import { SelectorSpecSchema } from "../config/schema.ts";
 import type { SelectorSpec } from "../config/schema.ts";
 import { readColumns, runSelector } from "./_selection_steps.ts";
+import type { SelectionStep } from "./_selection_steps.ts";
+
+export type { DroppedFeature, SelectionStep } from "./_selection_steps.ts";
 
 // ---------------------------------------------------------------- FeatureSelector
 
@@ -48,40 +51,6 @@ export const DEFAULT_FEATURE_SELECTOR_OPTIONS: Readonly<Required<FeatureSelector
   seed: 42,
   nNeighbors: 3,
 };
-
-/** A feature a selector removed, with its score and a readable reason. */
-export interface DroppedFeature {
-  /** The column name. */
-  feature: string;
-  /** The score that decided it (see {@link SelectionStep.score}). */
-  score: number;
-  /** Why it was dropped, e.g. `variance 0 is not above the threshold 0`. */
-  reason: string;
-}
-
-/** What one selector did. */
-export interface SelectionStep {
-  /** The selector kind, as in config. */
-  kind: SelectorSpec["kind"];
-  /**
-   * What `scores` hold: `variance` (population variance; with threshold 0, the smaller of the
-   * variance and the range, as scikit-learn does), `max_abs_correlation` (for a kept column the
-   * largest |r| with an earlier kept column, 0 for none; for a dropped one the |r| with the kept
-   * column that caused the drop), or the `top_k` score: `anova_f`, `mutual_info`,
-   * `f_regression`.
-   */
-  score: string;
-  /** Columns this step kept, in input order. */
-  kept: string[];
-  /** Columns this step removed, in input order. */
-  dropped: DroppedFeature[];
-  /** The score of every column the step saw. */
-  scores: Record<string, number>;
-  /** p-values of every column the step saw, for the F-test scores only. */
-  pValues?: Record<string, number>;
-  /** Remarks, e.g. that `k` exceeded the number of columns and all were kept. */
-  notes: string[];
-}
 
 /** What every selector did, in order. */
 export interface SelectionReport {

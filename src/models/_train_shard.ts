@@ -13,8 +13,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { DropoutMasks, TrainableNetwork } from "./train.ts";
-import type { Activation } from "./mlp.ts";
+import type { Activation, DropoutMasks, TrainableNetwork } from "./_network_types.ts";
 
 /** A gathered batch: row-major features, one-hot (class-weighted) targets, class labels. */
 export interface BatchBuffers {

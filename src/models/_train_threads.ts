@@ -14,7 +14,7 @@
  */
 import { TrainingThreadError } from "../errors.ts";
 import type { BatchBuffers } from "./_train_shard.ts";
-import type { DenseNetworkSpec } from "./mlp.ts";
+import type { DenseNetworkSpec } from "./_network_types.ts";
 
 /** Indexes into the shared control array. */
 export const CONTROL = {

@@ -1,43 +1,16 @@
 /**
- * The interface every model family implements, the training targets, and the input checks
- * shared by all families.
+ * The interface every model family implements and the input checks shared by all families. The
+ * task and target types are defined in `_model_types.ts` and re-exported here.
  *
  * @module
  */
 import type { Matrix } from "../utils/mod.ts";
 import { DataValidationError, NotFittedError, SchemaMismatchError } from "../errors.ts";
-import type { ModelConfig } from "../config/schema.ts";
 import type { FitOptions, TrainingHistory } from "./train.ts";
+import { MODEL_TASKS, type ModelFamily, type ModelTask, type Targets } from "./_model_types.ts";
 
-/** What a model predicts: a class among `classes`, or a number. */
-export type ModelTask = "classification" | "regression";
-
-/** The model families, as named by `model.family` in `model_config.yaml`. */
-export type ModelFamily = ModelConfig["family"];
-
-/** The tasks a model can learn. */
-export const MODEL_TASKS: readonly ModelTask[] = ["classification", "regression"];
-
-/**
- * The training targets: class indexes into `classes`, or numeric values.
- *
- * Labels are indexes, not names, so big targets stay one `Int32Array`.
- */
-export type Targets =
-  | {
-    /** A classification target. */
-    kind: "classification";
-    /** One class index per row, each in `[0, classes.length)`. */
-    labels: Int32Array;
-    /** The class names, index by index. */
-    classes: string[];
-  }
-  | {
-    /** A regression target. */
-    kind: "regression";
-    /** One finite value per row. */
-    values: Float32Array;
-  };
+export { MODEL_TASKS } from "./_model_types.ts";
+export type { ModelFamily, ModelTask, Targets } from "./_model_types.ts";
 
 /** Options of `predict`. */
 export interface PredictOptions {

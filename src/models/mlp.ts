@@ -23,13 +23,14 @@ import {
   type Targets,
 } from "./base_model.ts";
 import { ensureBackend } from "./backend.ts";
-import { networkForward } from "./_train_shard.ts";
 import {
-  type FitOptions,
+  type Activation,
+  ACTIVATIONS,
+  type DenseNetworkSpec,
   type TrainableNetwork,
-  type TrainingHistory,
-  trainNetwork,
-} from "./train.ts";
+} from "./_network_types.ts";
+import { networkForward } from "./_train_shard.ts";
+import { type FitOptions, type TrainingHistory, trainNetwork } from "./train.ts";
 import {
   fileSystemHandler,
   MODEL_ARTIFACT_VERSION,
@@ -39,11 +40,8 @@ import {
   writeModelParams,
 } from "./storage.ts";
 
-/** Activations the MLP accepts (names as tfjs spells them). */
-export const ACTIVATIONS = ["relu", "elu", "selu", "tanh", "sigmoid", "softplus", "swish"] as const;
-
-/** The hidden-layer activations, as tfjs names them. */
-export type Activation = (typeof ACTIVATIONS)[number];
+export { ACTIVATIONS } from "./_network_types.ts";
+export type { Activation, DenseNetworkSpec } from "./_network_types.ts";
 
 /** `model.params` of the `mlp` family, with the `model_config.yaml` defaults. */
 export const MLP_PARAMS = z.strictObject({
@@ -55,26 +53,6 @@ export const MLP_PARAMS = z.strictObject({
 
 /** The checked `model.params` of the `mlp` family. */
 export type MlpParams = z.infer<typeof MLP_PARAMS>;
-
-/** Everything a dense network is built from. */
-export interface DenseNetworkSpec {
-  /** Classification or regression. */
-  task: ModelTask;
-  /** Number of feature columns. */
-  inputDim: number;
-  /** Class names in label order; empty for regression. */
-  classes: readonly string[];
-  /** Seed of the initial weights. */
-  seed: number;
-  /** Units of each hidden layer; empty for a linear model. */
-  hiddenUnits: readonly number[];
-  /** Activation of the hidden layers. */
-  activation: Activation;
-  /** Dropout rate after each hidden layer, in [0, 1). */
-  dropout: number;
-  /** L2 penalty on every kernel: `l2 · Σ w²` is added to the loss. */
-  l2: number;
-}
 
 /**
  * A feed-forward network of tfjs Dense layers: the shared base of `MlpModel` and `LinearModel`.

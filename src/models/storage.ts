@@ -9,7 +9,7 @@ import { z } from "zod";
 import { ArtifactError } from "../errors.ts";
 import { ModelConfigSchema } from "../config/schema.ts";
 import type { ModelConfig } from "../config/schema.ts";
-import type { ModelFamily, ModelTask } from "./base_model.ts";
+import type { ModelFamily, ModelTask } from "./_model_types.ts";
 import { hasModelFamily, modelFamilyNames } from "./families/_registry.ts";
 
 /** Version of the model folder layout written by this code. */

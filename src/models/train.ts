@@ -15,8 +15,8 @@ import * as tf from "@tensorflow/tfjs";
 import { type Matrix, Random } from "../utils/mod.ts";
 import { ConfigError, didYouMean, TrainingDivergedError } from "../errors.ts";
 import type { TrainingConfig } from "../config/schema.ts";
-import type { ModelTask, Targets } from "./base_model.ts";
-import type { Activation, DenseNetworkSpec } from "./mlp.ts";
+import type { Targets } from "./_model_types.ts";
+import type { DenseNetworkSpec, DropoutMasks, TrainableNetwork } from "./_network_types.ts";
 import { createFlatOptimizer } from "./_optimizers.ts";
 import {
   type BatchBuffers,
@@ -29,6 +29,8 @@ import {
   writeVariables,
 } from "./_train_shard.ts";
 import { TrainingThreads } from "./_train_threads.ts";
+
+export type { DenseLayerVariables, DropoutMasks, TrainableNetwork } from "./_network_types.ts";
 
 /** The optimisers the loop can use (tfjs defaults apart from the learning rate). */
 export type OptimizerName = "adam" | "sgd" | "rmsprop";
@@ -194,42 +196,6 @@ export interface TrainingHistory {
   metric: TrainingMetricName;
   /** Wall-clock seconds of the whole run. */
   seconds: number;
-}
-
-/**
- * Returns the dropout mask of hidden layer `layer` (from 0) for `rows` rows of `units` values:
- * 0 for a dropped value and `1 / (1 − rate)` for a kept one.
- */
-export type DropoutMasks = (layer: number, rows: number, units: number) => Float32Array;
-
-/** The variables of one Dense layer. */
-export interface DenseLayerVariables {
-  /** `inputs × units` weights. */
-  readonly kernel: tf.Variable;
-  /** `units` biases. */
-  readonly bias: tf.Variable;
-}
-
-/**
- * What the loop trains: a stack of Dense layers, hidden layers with one activation and dropout
- * after each, then a linear output layer, with an L2 penalty on every kernel. The output is
- * logits (`rows × classes`) for classification and predictions (`rows × 1`) for regression.
- */
-export interface TrainableNetwork {
-  /** What the network predicts. */
-  readonly task: ModelTask;
-  /** The Dense layers, input side first; the last is the linear output layer. */
-  readonly layers: readonly DenseLayerVariables[];
-  /** Activation of the hidden layers. */
-  readonly activation: Activation;
-  /** L2 penalty on every kernel: `l2 · Σ w²` is added to the loss. */
-  readonly l2: number;
-  /** The variables the optimiser updates: each layer's kernel, then its bias. */
-  readonly variables: readonly tf.Variable[];
-  /** The dropout rate and the units of each hidden layer it applies to. */
-  readonly dropout: { readonly rate: number; readonly units: readonly number[] };
-  /** How training threads build their copy of the network (`training.threads` > 1). */
-  readonly replica?: DenseNetworkSpec;
 }
 
 /**

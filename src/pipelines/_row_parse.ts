@@ -15,6 +15,7 @@ import {
   stripText,
 } from "../data/mod.ts";
 import type { ColumnSignature, DateShape, RowColumn, RowValue } from "../data/mod.ts";
+import { isIntegerDtype } from "../utils/mod.ts";
 import type { RowProblem } from "./inference_pipeline.ts";
 import { describeInputKind, refusalLimits, tooFarProblem } from "./scoring_rules.ts";
 
@@ -58,7 +59,7 @@ export function inputColumns(columns: readonly ColumnSignature[]): InputColumn[]
     if (!["numeric", "categorical", "temporal"].includes(signature.kind)) {
       throw new RowUnsupported(`input column "${signature.name}" has kind "${signature.kind}"`);
     }
-    const integer = signature.kind === "numeric" && /^U?Int/.test(signature.dtype);
+    const integer = signature.kind === "numeric" && isIntegerDtype(signature.dtype);
     return {
       signature,
       name: signature.name,

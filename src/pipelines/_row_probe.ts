@@ -8,10 +8,11 @@
  * @module
  */
 import type { DataFrame } from "nodejs-polars";
+import { dtypeKind, isIntegerDtype } from "../utils/mod.ts";
 import type { Matrix } from "../utils/mod.ts";
 import { scoreRows } from "./inference_pipeline.ts";
 import type { ScoredRows } from "./inference_pipeline.ts";
-import type { RowScorer, RowScores } from "./row_scorer.ts";
+import type { RowScorer, RowScores } from "./_row_scores.ts";
 import type { RunArtifacts } from "./run_artifacts.ts";
 
 /** A compiled scorer, as the probe sees it. */
@@ -68,7 +69,7 @@ function probeBatches(run: RunArtifacts): Map<string, unknown[]>[] {
         const value = profile?.kind === "numeric"
           ? profile.percentiles[percentiles[r]!] ?? column.min
           : column.min + ((column.max - column.min) * percentiles[r]!) / 100;
-        values.push(/^U?Int/.test(column.dtype) ? Math.round(value) : value);
+        values.push(isIntegerDtype(column.dtype) ? Math.round(value) : value);
       } else if (column.kind === "categorical") {
         values.push(column.categories[r % Math.max(1, column.categories.length)] ?? "a");
       } else {
@@ -77,7 +78,9 @@ function probeBatches(run: RunArtifacts): Map<string, unknown[]>[] {
         const earliest = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/.test(column.min)
           ? column.min
           : "2000-01-01T00:00:00";
-        values.push(column.dtype === "Date" ? earliest.slice(0, 10) : earliest.slice(0, 19));
+        values.push(
+          dtypeKind(column.dtype) === "date" ? earliest.slice(0, 10) : earliest.slice(0, 19),
+        );
       }
     }
     typed.set(column.name, values);

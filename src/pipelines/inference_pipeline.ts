@@ -13,7 +13,7 @@ import type { CleaningConfig } from "../config/mod.ts";
 import { addDerivedFeatures, transformerFromJson } from "../features/mod.ts";
 import { DataValidationError, SchemaMismatchError } from "../errors.ts";
 import type { ValidationIssue } from "../errors.ts";
-import { getProjectLogger, Random } from "../utils/mod.ts";
+import { dtypeKind, getProjectLogger, isIntegerDtype, Random } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 import { featureMatrixForRun } from "./run_artifacts.ts";
 import type { RunArtifacts } from "./run_artifacts.ts";
@@ -346,7 +346,7 @@ function checkBatch(
     if (column.kind === "numeric") {
       // Any source type: a float column of Parquet or a CSV read as floats can hold NaN and
       // Infinity too, and the model cannot score them.
-      const text = raw.getColumn(column.name).dtype.variant === "String";
+      const text = dtypeKind(raw.getColumn(column.name).dtype) === "string";
       parseChecks.push({
         column: column.name,
         mask: parsed.isNotNull().and(parsed.isNan().or(parsed.abs().eq(Infinity))),
@@ -466,7 +466,7 @@ function parseColumn(column: ColumnSignature, raw: DataFrame): Expr {
     const asFloat = sourceType === "String"
       ? value.str.strip().cast(pl.Float64, false)
       : value.cast(pl.Float64, false);
-    if (!/^U?Int/.test(column.dtype)) return asFloat;
+    if (!isIntegerDtype(column.dtype)) return asFloat;
     // Integer columns: a fractional value does not parse.
     return pl.when(asFloat.eq(asFloat.floor())).then(asFloat).otherwise(pl.lit(null)).cast(
       pl.Int64,

@@ -7,6 +7,7 @@
  */
 import type { ColumnSignature } from "../data/mod.ts";
 import { argmaxRows } from "../models/mod.ts";
+import { isIntegerDtype } from "../utils/mod.ts";
 
 /**
  * How far outside the training range a number may lie, in range widths, before its row is
@@ -87,7 +88,7 @@ export function trainingRange(column: ColumnSignature): [number, number] | null 
  * ```
  */
 export function describeInputKind(column: ColumnSignature): string {
-  if (column.kind === "numeric") return /^U?Int/.test(column.dtype) ? "an integer" : "a number";
+  if (column.kind === "numeric") return isIntegerDtype(column.dtype) ? "an integer" : "a number";
   if (column.kind === "temporal") return "a date or time (ISO 8601)";
   return "text";
 }

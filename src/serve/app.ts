@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { RunArtifacts } from "../pipelines/mod.ts";
-import { getProjectLogger } from "../utils/mod.ts";
+import { dtypeKind, getProjectLogger, isIntegerDtype } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 import { BatchScorer, DEFAULT_BATCH_SCORER_OPTIONS } from "./batch_scorer.ts";
 import type { ModelHolder, ServedModel } from "./model_holder.ts";
@@ -419,7 +419,7 @@ function exampleRow(run: RunArtifacts): Record<string, RowValue> {
     if (column.kind === "numeric") {
       const median = profile?.kind === "numeric" ? profile.percentiles[50] : undefined;
       const value = median ?? (column.min + column.max) / 2;
-      const integer = /^U?Int/.test(column.dtype);
+      const integer = isIntegerDtype(column.dtype);
       return [column.name, integer ? Math.round(value) : Math.round(value * 100) / 100];
     }
     if (column.kind === "categorical") {
@@ -432,7 +432,7 @@ function exampleRow(run: RunArtifacts): Record<string, RowValue> {
     if (!iso) return [column.name, column.min];
     return [
       column.name,
-      column.dtype === "Date" ? column.min.slice(0, 10) : column.min.slice(0, 19),
+      dtypeKind(column.dtype) === "date" ? column.min.slice(0, 10) : column.min.slice(0, 19),
     ];
   }));
 }

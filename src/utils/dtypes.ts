@@ -4,7 +4,7 @@
  * out, so code asks these helpers instead).
  *
  * Each helper takes a dtype name (`"Float64"`, as `dtype.variant` gives it) or a polars
- * `DataType`.
+ * `DataType`. `dtypeKind` names the kind of value a dtype holds, in the words of `data.dtypes`.
  *
  * @module
  */
@@ -130,4 +130,43 @@ export function isTemporalDtype(dtype: DtypeLike): boolean {
  */
 export function isTextDtype(dtype: DtypeLike): boolean {
   return TEXT_DTYPES.has(dtypeVariant(dtype));
+}
+
+/**
+ * The kind of value a dtype holds, named like the `data.dtypes` overrides and the `dtype`
+ * validation rule (`"string"`, `"float"`, …), or `"other"` for a dtype that is none of them.
+ */
+export type DtypeKind = "string" | "float" | "int" | "bool" | "date" | "datetime" | "other";
+
+/**
+ * Classifies a dtype by the kind of value it holds: text (`String`, `Utf8`, `Categorical`,
+ * `Enum`) is `"string"`, `Float32`/`Float64` is `"float"`, `Int*`/`UInt*` is `"int"`, `Bool` is
+ * `"bool"`, `Date` is `"date"` and `Datetime` is `"datetime"`. Everything else is `"other"`,
+ * Decimal included: it is numeric (`isNumericDtype`) but neither a float nor an integer, so no
+ * override or validation rule reads it as one.
+ *
+ * @param dtype a name or a `DataType`, e.g. `series.dtype`
+ * @returns the kind
+ * @example
+ * ```ts
+ * dtypeKind(pl.Float64); // "float"
+ * dtypeKind("Categorical"); // "string"
+ * dtypeKind("Duration"); // "other"
+ * ```
+ */
+export function dtypeKind(dtype: DtypeLike): DtypeKind {
+  const variant = dtypeVariant(dtype);
+  if (TEXT_DTYPES.has(variant)) return "string";
+  if (FLOAT_DTYPES.has(variant)) return "float";
+  if (INTEGER_DTYPES.has(variant)) return "int";
+  switch (variant) {
+    case "Bool":
+      return "bool";
+    case "Date":
+      return "date";
+    case "Datetime":
+      return "datetime";
+    default:
+      return "other";
+  }
 }

@@ -6,7 +6,7 @@
 import pl from "nodejs-polars";
 import type { DataFrame, Series } from "nodejs-polars";
 import { SchemaMismatchError } from "../errors.ts";
-import { isNumericDtype } from "./dtypes.ts";
+import { dtypeKind, isNumericDtype } from "./dtypes.ts";
 
 /** A dense row-major matrix of 32-bit floats: element (i, j) is `data[i * cols + j]`. */
 export interface Matrix {
@@ -107,7 +107,7 @@ function matrixColumn(df: DataFrame, name: string, found: readonly string[]): Ma
     );
   }
   const series = df.getColumn(name);
-  const bool = series.dtype.variant === "Bool";
+  const bool = dtypeKind(series.dtype) === "bool";
   if (!isNumericDtype(series.dtype) && !bool) {
     throw new SchemaMismatchError(
       `Cannot build a matrix: column "${name}" is ${series.dtype}, expected a numeric column; encode it first`,

@@ -72,6 +72,7 @@ export type {
 } from "./logger.ts";
 export {
   DATE_DTYPES,
+  dtypeKind,
   dtypeVariant,
   FLOAT_DTYPES,
   INTEGER_DTYPES,
@@ -84,4 +85,4 @@ export {
   TEMPORAL_DTYPES,
   TEXT_DTYPES,
 } from "./dtypes.ts";
-export type { DtypeLike } from "./dtypes.ts";
+export type { DtypeKind, DtypeLike } from "./dtypes.ts";

@@ -7,6 +7,7 @@
 import pl from "nodejs-polars";
 import type { DataFrame, Expr } from "nodejs-polars";
 import type { TopLevelSpec } from "vega-lite";
+import { dtypeKind } from "../utils/mod.ts";
 import {
   chartTitle,
   checkChartOptions,
@@ -166,7 +167,7 @@ export function plotMissingValues(df: DataFrame, options: MissingValuesOptions =
 }
 
 function missingExpr(df: DataFrame, column: string): Expr {
-  const isFloat = ["Float32", "Float64"].includes(df.getColumn(column).dtype.variant);
+  const isFloat = dtypeKind(df.getColumn(column).dtype) === "float";
   const missing = isFloat
     ? pl.col(column).isNull().or(pl.col(column).isNan().fillNull(false))
     : pl.col(column).isNull();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import {
+  dtypeKind,
   frameToMatrix,
   isDateDtype,
   isIntegerDtype,
@@ -45,4 +46,61 @@ Deno.test("the other dtype groups: integers, dates, temporal and text", () => {
   assert.equal(isTextDtype("String"), true);
   assert.equal(isTextDtype("Categorical"), true);
   assert.equal(isTextDtype("Bool"), false);
+});
+
+Deno.test("dtypeKind() names the kind of value each dtype holds, by name or DataType", () => {
+  const expected = {
+    String: "string",
+    Utf8: "string",
+    Categorical: "string",
+    Float32: "float",
+    Float64: "float",
+    Int8: "int",
+    Int16: "int",
+    Int32: "int",
+    Int64: "int",
+    UInt8: "int",
+    UInt16: "int",
+    UInt32: "int",
+    UInt64: "int",
+    Bool: "bool",
+    Date: "date",
+    Datetime: "datetime",
+    Decimal: "other",
+    Duration: "other",
+    Time: "other",
+    Null: "other",
+    List: "other",
+    Struct: "other",
+  };
+  for (const [name, kind] of Object.entries(expected)) assert.equal(dtypeKind(name), kind, name);
+  assert.equal(dtypeKind(pl.Float64), "float");
+  assert.equal(dtypeKind(pl.Utf8), "string");
+  assert.equal(dtypeKind(pl.Datetime("us")), "datetime");
+});
+
+Deno.test("dtypeKind() classifies the columns of a frame", () => {
+  const df = pl.DataFrame({
+    name: ["a", "b"],
+    mass: [1.5, 2.5],
+    count: [1, 2],
+    ok: [true, false],
+  }).withColumns(
+    pl.col("count").cast(pl.Int32),
+    pl.col("name").cast(pl.Categorical).alias("species"),
+    pl.lit("2020-01-02").str.strptime(pl.Date, "%Y-%m-%d").alias("day"),
+    pl.col("mass").cast(pl.Decimal(10, 2)).alias("price"),
+  );
+  assert.deepEqual(
+    df.columns.map((name) => [name, dtypeKind(df.getColumn(name).dtype)]),
+    [
+      ["name", "string"],
+      ["mass", "float"],
+      ["count", "int"],
+      ["ok", "bool"],
+      ["species", "string"],
+      ["day", "date"],
+      ["price", "other"],
+    ],
+  );
 });

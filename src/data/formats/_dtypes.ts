@@ -8,6 +8,8 @@
 import pl from "nodejs-polars";
 import type { DataFrame, DataType, Expr, LazyDataFrame } from "nodejs-polars";
 import { SchemaMismatchError } from "../../errors.ts";
+import { dtypeKind } from "../../utils/mod.ts";
+import type { DtypeKind } from "../../utils/mod.ts";
 import type { Dtype } from "../../config/schema.ts";
 import type { DataFile } from "./_registry.ts";
 import { checkOverrideColumns, lazyOf, schemaOf, wrapPolars } from "./_checks.ts";
@@ -29,38 +31,7 @@ export function polarsDtype(dtype: Dtype): DataType {
   }
 }
 
-type SourceKind = "string" | "float" | "int" | "bool" | "date" | "datetime" | "other";
-
-function sourceKind(dtype: DataType): SourceKind {
-  switch (dtype.variant) {
-    case "Utf8":
-    case "String":
-    case "Categorical":
-      return "string";
-    case "Float32":
-    case "Float64":
-      return "float";
-    case "Int8":
-    case "Int16":
-    case "Int32":
-    case "Int64":
-    case "UInt8":
-    case "UInt16":
-    case "UInt32":
-    case "UInt64":
-      return "int";
-    case "Bool":
-      return "bool";
-    case "Date":
-      return "date";
-    case "Datetime":
-      return "datetime";
-    default:
-      return "other";
-  }
-}
-
-const CONVERTIBLE: Readonly<Record<Dtype, readonly SourceKind[]>> = {
+const CONVERTIBLE: Readonly<Record<Dtype, readonly DtypeKind[]>> = {
   string: ["string", "float", "int", "bool", "date", "datetime"],
   float: ["string", "float", "int", "bool"],
   int: ["string", "float", "int", "bool"],
@@ -73,7 +44,7 @@ const CONVERTIBLE: Readonly<Record<Dtype, readonly SourceKind[]>> = {
  * Marks the values of `name` that do not convert to `dtype`: a non-null value that converts to
  * null, or a fraction cast to an integer.
  */
-function badValues(name: string, source: SourceKind, dtype: Dtype): Expr {
+function badValues(name: string, source: DtypeKind, dtype: Dtype): Expr {
   const column = pl.col(name);
   let value: Expr;
   let lossy: Expr | null = null;
@@ -144,8 +115,8 @@ export function requireConvertible(
   name: string,
   source: DataType,
   dtype: Dtype,
-): SourceKind {
-  const kind = sourceKind(source);
+): DtypeKind {
+  const kind = dtypeKind(source);
   if (!CONVERTIBLE[dtype].includes(kind)) {
     const type = kind === "other" ? source.variant : kind;
     throw new SchemaMismatchError(
@@ -170,7 +141,7 @@ export function firstBadValue(
   source: DataType,
   dtype: Dtype,
 ): BadValue | null {
-  const bad = badValues(name, sourceKind(source), dtype);
+  const bad = badValues(name, dtypeKind(source), dtype);
   const counted = Number(
     lazy.select(bad.sum().alias("__count__")).collectSync().toRecords()[0]!["__count__"],
   );

@@ -18,18 +18,9 @@ import { rowContext } from "./_row_kernel.ts";
 import type { InputPolicy, RowContext, RowKernel } from "./_row_kernel.ts";
 import { namesOut, notFitted } from "./_columns.ts";
 import { jsonParams, parseOptions } from "./_params.ts";
+import type { JsonObject, JsonValue } from "./_json.ts";
 
-/** A value that survives `JSON.stringify` and `JSON.parse` unchanged. */
-export type JsonValue =
-  | string
-  | number
-  | boolean
-  | null
-  | JsonValue[]
-  | { [key: string]: JsonValue };
-
-/** A JSON object. */
-export type JsonObject = { [key: string]: JsonValue };
+export type { JsonObject, JsonValue } from "./_json.ts";
 
 /** The serialised form of a fitted transformer, as written to `features.json`. */
 export interface TransformerState<S extends JsonValue = JsonValue> {

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { ArtifactError, DataValidationError, didYouMean } from "../../errors.ts";
 import type { ValidationIssue } from "../../errors.ts";
-import type { JsonObject } from "./_base.ts";
+import type { JsonObject } from "./_json.ts";
 import { listNames } from "./_columns.ts";
 
 const CORRUPTED = "the file is corrupted or was edited, refit the pipeline";

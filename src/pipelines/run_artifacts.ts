@@ -7,7 +7,6 @@
  */
 import { basename, dirname, resolve } from "node:path";
 import type { DataFrame } from "nodejs-polars";
-import pl from "nodejs-polars";
 import { loadConfig } from "../config/mod.ts";
 import type { LoadedConfig, RegistryConfig } from "../config/mod.ts";
 import { applyCleaning, deriveTarget } from "../data/mod.ts";
@@ -18,6 +17,7 @@ import type { BaseModel, RunRecord, Targets } from "../models/mod.ts";
 import { ArtifactError, DataValidationError } from "../errors.ts";
 import { frameToMatrix } from "../utils/mod.ts";
 import type { Matrix } from "../utils/mod.ts";
+import { encodeTargets } from "./nodes/mod.ts";
 
 /** Everything a recorded run needs to transform and score new rows. */
 export interface RunArtifacts {
@@ -224,28 +224,15 @@ export function targetsForRun(run: RunArtifacts, frame: DataFrame): Targets {
       `Cannot evaluate: ${column.nullCount()} row(s) have no "${target}" label; drop them or fill the labels`,
     );
   }
-  if (task === "regression") {
-    return {
-      kind: "regression",
-      values: Float32Array.from(column.cast(pl.Float64).toArray() as number[]),
-    };
-  }
-  const classes = [...run.model.classes];
-  const index = new Map(classes.map((c, i) => [c, i]));
-  const labels = column.cast(pl.Utf8).toArray() as string[];
-  const out = new Int32Array(labels.length);
-  const unknown = new Set<string>();
-  labels.forEach((label, i) => {
-    const k = index.get(label);
-    if (k === undefined) unknown.add(label);
-    else out[i] = k;
-  });
-  if (unknown.size > 0) {
+  const encoded = encodeTargets(frame, target, task === "regression" ? null : run.model.classes);
+  if ("unseen" in encoded) {
     throw new DataValidationError(
       `Cannot evaluate: label(s) ${
-        JSON.stringify([...unknown])
-      } of "${target}" were never seen by run "${run.id}" (classes ${JSON.stringify(classes)})`,
+        JSON.stringify(encoded.unseen)
+      } of "${target}" were never seen by run "${run.id}" (classes ${
+        JSON.stringify(run.model.classes)
+      })`,
     );
   }
-  return { kind: "classification", labels: out, classes };
+  return encoded;
 }

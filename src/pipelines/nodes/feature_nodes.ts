@@ -180,70 +180,96 @@ export function buildTargets(
   target: string,
   task: "classification" | "regression",
 ): FittedFeatures["y"] {
-  if (task === "regression") {
-    const values = (df: DataFrame): Targets => ({
-      kind: "regression",
-      values: Float32Array.from(df.getColumn(target).cast(pl.Float64).toArray() as number[]),
-    });
-    return { train: values(data.train), val: values(data.val), test: values(data.test) };
+  let classes: string[] | null = null;
+  if (task === "classification") {
+    const column = data.train.getColumn(target).cast(pl.Utf8);
+    // Without nulls the classes come from polars: no JS string per row.
+    classes = column.nullCount() === 0
+      ? (column.unique().toArray() as string[]).sort()
+      : [...new Set(column.toArray() as string[])].sort();
+    if (classes.length < 2) {
+      throw new DataValidationError(
+        `Cannot train a classifier: the training split holds ${classes.length} class(es) ${
+          JSON.stringify(classes)
+        } of "${target}"; a classifier needs at least 2, so check data.target and the split`,
+      );
+    }
   }
-  const labelsOf = (df: DataFrame) => df.getColumn(target).cast(pl.Utf8).toArray() as string[];
-  // Without nulls, classes and class indexes come from polars: no JS string per row (3M rows:
-  // seconds and hundreds of MB less). With nulls, the per-row path keeps null's handling.
-  const native = [data.train, data.val, data.test].every((df) =>
-    df.getColumn(target).nullCount() === 0
-  );
-  const classes = native
-    ? (data.train.getColumn(target).cast(pl.Utf8).unique().toArray() as string[]).sort()
-    : [...new Set(labelsOf(data.train))].sort();
-  if (classes.length < 2) {
-    throw new DataValidationError(
-      `Cannot train a classifier: the training split holds ${classes.length} class(es) ${
-        JSON.stringify(classes)
-      } of "${target}"; a classifier needs at least 2, so check data.target and the split`,
-    );
-  }
-  const index = new Map(classes.map((c, i) => [c, i]));
-  const encode = (labels: string[], split: string): Targets => {
-    const out = new Int32Array(labels.length);
-    const unseen = new Set<string>();
-    labels.forEach((label, i) => {
-      const k = index.get(label);
-      if (k === undefined) unseen.add(label);
-      else out[i] = k;
-    });
-    if (unseen.size > 0) {
+  const encodeSplit = (df: DataFrame, split: string): Targets => {
+    const encoded = encodeTargets(df, target, classes);
+    if ("unseen" in encoded) {
       throw new DataValidationError(
         `Cannot evaluate on the ${split} split: class(es) ${
-          JSON.stringify([...unseen])
+          JSON.stringify(encoded.unseen)
         } of "${target}" are absent from the training split; use split.method "stratified" or collect more rows of them`,
       );
     }
-    return { kind: "classification", labels: out, classes };
-  };
-  const label = pl.col(target).cast(pl.Utf8);
-  // Up to 8 classes (the usual case) are told apart by comparisons, 3x cheaper than a hash
-  // lookup per row; -1 marks a class train lacks.
-  const code = classes.length <= 8
-    ? classes.reduceRight(
-      (otherwise, name, i) => pl.when(label.eq(pl.lit(name))).then(pl.lit(i)).otherwise(otherwise),
-      pl.lit(-1),
-    )
-    : label.replaceStrict(classes, classes.map((_, i) => i), -1, pl.Int32);
-  const encodeFrame = (df: DataFrame, split: string): Targets => {
-    if (!native) return encode(labelsOf(df), split);
-    // toTypedArray copies out of polars: the array is this split's own.
-    const labels = df.select(code.cast(pl.Int32).alias("code")).getColumn("code")
-      .toTypedArray() as Int32Array;
-    // An unseen class: the per-row path names it in the error.
-    if (labels.includes(-1)) return encode(labelsOf(df), split);
-    return { kind: "classification", labels, classes };
+    return encoded;
   };
   return {
-    train: encodeFrame(data.train, "train"),
-    val: encodeFrame(data.val, "val"),
-    test: encodeFrame(data.test, "test"),
+    train: encodeSplit(data.train, "train"),
+    val: encodeSplit(data.val, "val"),
+    test: encodeSplit(data.test, "test"),
   };
+}
+
+/**
+ * Encodes a frame's target for a model: its values for regression (`classes` is `null`), or
+ * each label's index in `classes` for classification. Training and evaluating a recorded run on
+ * a labelled file both encode through it.
+ *
+ * @param df the frame
+ * @param target the target column
+ * @param classes the class names in label order, or `null` for regression
+ * @returns the targets, or `{ unseen }`: the labels `classes` lacks, in order of appearance
+ * @example
+ * ```ts
+ * encodeTargets(df, "Species", ["Adelie", "Chinstrap", "Gentoo"]); // { kind: "classification", labels, classes }
+ * ```
+ */
+export function encodeTargets(
+  df: DataFrame,
+  target: string,
+  classes: readonly string[] | null,
+): Targets | { unseen: string[] } {
+  const column = df.getColumn(target);
+  if (classes === null) {
+    return {
+      kind: "regression",
+      values: Float32Array.from(column.cast(pl.Float64).toArray() as number[]),
+    };
+  }
+  const names = [...classes];
+  if (column.nullCount() === 0) {
+    const label = pl.col(target).cast(pl.Utf8);
+    // Up to 8 classes (the usual case) are told apart by comparisons, 3x cheaper than a hash
+    // lookup per row; -1 marks a class `classes` lacks. No JS string per row (3M rows: seconds
+    // and hundreds of MB less).
+    const code = names.length <= 8
+      ? names.reduceRight(
+        (otherwise, name, i) =>
+          pl.when(label.eq(pl.lit(name))).then(pl.lit(i)).otherwise(otherwise),
+        pl.lit(-1),
+      )
+      : label.replaceStrict(names, names.map((_, i) => i), -1, pl.Int32);
+    // toTypedArray copies out of polars: the array is this frame's own.
+    const labels = df.select(code.cast(pl.Int32).alias("code")).getColumn("code")
+      .toTypedArray() as Int32Array;
+    // An unseen class: the per-row path below names it.
+    if (!labels.includes(-1)) return { kind: "classification", labels, classes: names };
+  }
+  const index = new Map(names.map((c, i) => [c, i]));
+  const texts = column.cast(pl.Utf8).toArray() as string[];
+  const labels = new Int32Array(texts.length);
+  const unseen = new Set<string>();
+  texts.forEach((text, i) => {
+    const k = index.get(text);
+    if (k === undefined) unseen.add(text);
+    else labels[i] = k;
+  });
+  return unseen.size > 0
+    ? { unseen: [...unseen] }
+    : { kind: "classification", labels, classes: names };
 }
 
 /**

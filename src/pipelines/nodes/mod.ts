@@ -30,7 +30,7 @@ export type {
 } from "./node.ts";
 export { codeVersion, nodesToRun, orderNodes, planPipeline, runPipeline } from "./runner.ts";
 export type { PipelineResult, PlannedNode, RunPipelineOptions } from "./runner.ts";
-export { buildTargets, fitFeatures, rawInputColumns } from "./feature_nodes.ts";
+export { buildTargets, encodeTargets, fitFeatures, rawInputColumns } from "./feature_nodes.ts";
 export { evaluateSplits, fitModel } from "./model_nodes.ts";
 export type { FitModelOptions } from "./model_nodes.ts";
 export { pipelineGraph, pipelineStatus } from "./status.ts";

@@ -12,7 +12,13 @@ import type { LoadedConfig, RegistryConfig } from "../config/mod.ts";
 import { applyCleaning, deriveTarget } from "../data/mod.ts";
 import type { CleaningState, DataProfile, InputSignature } from "../data/mod.ts";
 import { addDerivedFeatures, FeaturePipeline, FeatureSelector } from "../features/mod.ts";
-import { readProduction, readRunFolder, RUN_ARTIFACTS, runArtifactPath } from "../models/mod.ts";
+import {
+  PRODUCTION_RUNS_DIR,
+  readProduction,
+  readRunFolder,
+  RUN_ARTIFACTS,
+  runArtifactPath,
+} from "../models/mod.ts";
 import type { BaseModel, RunRecord, Targets } from "../models/mod.ts";
 import { ArtifactError, DataValidationError } from "../errors.ts";
 import { frameToMatrix } from "../utils/mod.ts";
@@ -66,7 +72,8 @@ export interface RunLocations {
  * folder, `"production"` (the promoted run), or the path of a run folder. Every artifact is
  * checked against the sha256 in `run.json` before it is loaded.
  *
- * @param ref a run id, `"production"`, or a run folder (a path holding `/`)
+ * @param ref a run id, `"production"`, or a run folder (a path holding `/`) directly under the
+ *   experiments folder or production's `runs/`
  * @param where the project root and registry folders; a `LoadedConfig` will do
  * @returns the verified, loaded run
  * @throws {ArtifactError} when the run does not exist (with the closest id), production is empty,
@@ -89,10 +96,24 @@ export async function openRun(ref: string, where: RunLocations): Promise<RunArti
     }
     return await loadRunArtifacts(promoted.dir, promoted.record, where.root);
   }
-  const folder = ref.includes("/") ? resolve(where.root, ref) : null;
-  const { dir, record } = folder === null
-    ? await readRunFolder(experiments, ref)
-    : await readRunFolder(dirname(folder), basename(folder));
+  if (!ref.includes("/")) {
+    const { dir, record } = await readRunFolder(experiments, ref);
+    return await loadRunArtifacts(dir, record, where.root);
+  }
+  // A folder: only one of the registry's own run folders, so a path cannot reach elsewhere.
+  const folder = resolve(where.root, ref);
+  const homes = [
+    resolve(where.root, experiments),
+    resolve(where.root, production, PRODUCTION_RUNS_DIR),
+  ];
+  if (!homes.includes(dirname(folder))) {
+    throw new ArtifactError(
+      `Cannot open run "${ref}": a run id holds only letters, digits, ., _ and -, and a run folder must lie directly under ${
+        homes.map((home) => `"${home}"`).join(" or ")
+      }; give a run id, "production", or such a folder`,
+    );
+  }
+  const { dir, record } = await readRunFolder(dirname(folder), basename(folder));
   return await loadRunArtifacts(dir, record, where.root);
 }
 

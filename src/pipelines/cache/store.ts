@@ -11,6 +11,7 @@
  * @module
  */
 import { ArtifactError } from "../../errors.ts";
+import { isPartialName, PARTIAL_PREFIX } from "../../models/mod.ts";
 import { guardLeftover, pathExists, removeLeftovers, sha256Hex } from "../../utils/mod.ts";
 import type { Logger } from "../../utils/mod.ts";
 
@@ -20,7 +21,6 @@ export const CACHE_FORMAT_VERSION = 1;
 /** The manifest file of a cache entry. */
 export const CACHE_ENTRY_FILE = "entry.json";
 
-const PARTIAL_PREFIX = ".partial-";
 const KEY_PATTERN = /^[0-9a-f]{64}$/;
 
 /** One file of an entry, as `entry.json` records it. */
@@ -356,7 +356,7 @@ export async function pruneCache(
   options: PruneCacheOptions = {},
 ): Promise<PruneCacheResult> {
   const keep = options.keep ?? new Set<string>();
-  const leftovers = await removeLeftovers(dir, (name) => name.startsWith(PARTIAL_PREFIX), {
+  const leftovers = await removeLeftovers(dir, isPartialName, {
     logger: options.logger ?? null,
   });
   const entries = await listCacheEntries(dir);
@@ -391,5 +391,5 @@ export async function pruneCache(
  * ```
  */
 export function removeCacheLeftovers(dir: string, logger: Logger): Promise<string[]> {
-  return removeLeftovers(dir, (name) => name.startsWith(PARTIAL_PREFIX), { logger });
+  return removeLeftovers(dir, isPartialName, { logger });
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { getAtKeyPath, parseKeyPath } from "../../config/mod.ts";
 import type { Config, LoadedConfig } from "../../config/mod.ts";
 import type { TrainingCallbacks } from "../../models/mod.ts";
 import type { Logger } from "../../utils/mod.ts";
@@ -129,7 +130,8 @@ export function defineNode<I extends DatasetName, O extends DatasetName>(
 }
 
 /**
- * Picks config values by dotted key path, for a node's `config` slice.
+ * Picks config values by key path (the grammar `--set` and search keys use), for a node's
+ * `config` slice.
  *
  * @param config the resolved config
  * @param paths dotted paths such as `"split.method"` or `"cleaning"`
@@ -141,14 +143,6 @@ export function defineNode<I extends DatasetName, O extends DatasetName>(
  */
 export function configSlice(config: Config, paths: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const path of paths) {
-    let value: unknown = config;
-    for (const key of path.split(".")) {
-      value = value !== null && typeof value === "object"
-        ? (value as Record<string, unknown>)[key]
-        : undefined;
-    }
-    out[path] = value ?? null;
-  }
+  for (const path of paths) out[path] = getAtKeyPath(config, parseKeyPath(path)) ?? null;
   return out;
 }

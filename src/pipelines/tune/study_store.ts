@@ -6,6 +6,7 @@
  */
 import { ArtifactError, didYouMean } from "../../errors.ts";
 import type { SearchConfig } from "../../config/mod.ts";
+import { PARTIAL_PREFIX } from "../../models/mod.ts";
 import { pathExists, writeFileAtomic } from "../../utils/mod.ts";
 import type { MetricDirection } from "../../utils/mod.ts";
 import { directionOf } from "./cross_validation.ts";
@@ -233,7 +234,7 @@ export async function createStudyFolder(
   automatic: boolean,
 ): Promise<string> {
   const id = record.id;
-  const temporary = `${experimentsDir}/.partial-${id}-${crypto.randomUUID().slice(0, 8)}`;
+  const temporary = `${experimentsDir}/${PARTIAL_PREFIX}${id}-${crypto.randomUUID().slice(0, 8)}`;
   try {
     await Deno.mkdir(experimentsDir, { recursive: true });
     await Deno.mkdir(temporary);

@@ -76,6 +76,7 @@ export {
   DEFAULT_MUTUAL_INFO_OPTIONS,
   fDistributionSurvival,
   fRegression,
+  MAX_DISCRETE_VALUES,
   mutualInfoClassif,
   regularizedIncompleteBeta,
 } from "./selection_scores.ts";

@@ -341,12 +341,25 @@ export interface MutualInfoOptions {
    * @default 42
    */
   seed?: number | null;
+  /**
+   * Whether the feature is discrete (its values are categories or counts). Discrete features get
+   * the exact plug-in estimate from the contingency table; the k-NN estimator is for continuous
+   * values and reports noise on binary columns (a one-hot indicator and its complement score
+   * differently). `"auto"` treats a feature as discrete when every value is an integer and it has
+   * at most {@link MAX_DISCRETE_VALUES} distinct values.
+   * @default "auto"
+   */
+  discrete?: boolean | "auto";
 }
+
+/** Most distinct values a feature may have for `discrete: "auto"` to treat it as discrete. */
+export const MAX_DISCRETE_VALUES = 32;
 
 /** Defaults of {@link MutualInfoOptions}. */
 export const DEFAULT_MUTUAL_INFO_OPTIONS: Readonly<Required<MutualInfoOptions>> = {
   nNeighbors: 3,
   seed: 42,
+  discrete: "auto",
 };
 
 const FLOAT_SCRATCH = new Float64Array(1);
@@ -361,7 +374,11 @@ function nextTowardZero(d: number): number {
 }
 
 /**
- * Estimates the mutual information (in nats) between a continuous feature and a class label.
+ * Estimates the mutual information (in nats) between a feature and a class label.
+ *
+ * A discrete feature (see {@link MutualInfoOptions.discrete}) gets the exact plug-in value from
+ * its contingency table, as `sklearn.metrics.mutual_info_score`. A continuous one gets the
+ * k-nearest-neighbour estimator below.
  *
  * The k-nearest-neighbour estimator of Ross (2014) that `sklearn.feature_selection
  * .mutual_info_classif` uses: the feature is scaled to unit standard deviation and jittered by
@@ -390,7 +407,7 @@ export function mutualInfoClassif(
   y: ArrayLike<number>,
   options: MutualInfoOptions = {},
 ): number {
-  const { nNeighbors, seed } = { ...DEFAULT_MUTUAL_INFO_OPTIONS, ...options };
+  const { nNeighbors, seed, discrete } = { ...DEFAULT_MUTUAL_INFO_OPTIONS, ...options };
   checkPair(x, y, "mutual information");
   if (!Number.isInteger(nNeighbors) || nNeighbors < 1) {
     throw new RangeError(
@@ -402,6 +419,7 @@ export function mutualInfoClassif(
       `Cannot compute mutual information: seed is ${seed}, expected a safe integer or null`,
     );
   }
+  if (discrete === true || (discrete === "auto" && isDiscrete(x))) return discreteMutualInfo(x, y);
   const values = jitter(x, seed);
 
   // Rows of classes with a single member carry no neighbour information and are dropped.
@@ -439,6 +457,43 @@ export function mutualInfoClassif(
     sumPsiM += digamma(countWithin(all, v, r));
   }
   const mi = digamma(n) + sumPsiK / n - sumPsiClass / n - sumPsiM / n;
+  return Math.max(0, mi);
+}
+
+/** Whether every value is an integer and there are at most MAX_DISCRETE_VALUES distinct ones. */
+function isDiscrete(x: ArrayLike<number>): boolean {
+  const seen = new Set<number>();
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    if (!Number.isInteger(v)) return false;
+    seen.add(v);
+    if (seen.size > MAX_DISCRETE_VALUES) return false;
+  }
+  return true;
+}
+
+/**
+ * The plug-in mutual information (nats) of two discrete variables from their contingency table,
+ * as `sklearn.metrics.mutual_info_score` computes it: Σ p(x, y) · ln(p(x, y) / (p(x) p(y))).
+ */
+function discreteMutualInfo(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  const n = x.length;
+  if (n === 0) return 0;
+  const joint = new Map<string, number>();
+  const px = new Map<number, number>();
+  const py = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const a = x[i]!;
+    const b = y[i]!;
+    joint.set(`${a}\u0000${b}`, (joint.get(`${a}\u0000${b}`) ?? 0) + 1);
+    px.set(a, (px.get(a) ?? 0) + 1);
+    py.set(b, (py.get(b) ?? 0) + 1);
+  }
+  let mi = 0;
+  for (const [key, count] of joint) {
+    const [a, b] = key.split("\u0000").map(Number) as [number, number];
+    mi += (count / n) * Math.log((count * n) / (px.get(a)! * py.get(b)!));
+  }
   return Math.max(0, mi);
 }
 

@@ -289,11 +289,44 @@ Deno.test("mutualInfoClassif() scores an informative feature above noise on seed
 Deno.test("mutualInfoClassif() ignores rows of classes that occur once and is 0 when every class is unique", () => {
   const withSingleton = mutualInfoClassif([...MI_X, 0.5], [...MI_Y, 9], { seed: null });
   assertClose(withSingleton, mutualInfoClassif(MI_X, MI_Y, { seed: null }), 1e-12);
-  assert.equal(mutualInfoClassif([1, 2, 3], [0, 1, 2]), 0);
+  // The k-NN estimator (forced: whole numbers are taken as discrete by default) ignores them all.
+  assert.equal(mutualInfoClassif([1, 2, 3], [0, 1, 2], { discrete: false }), 0);
   assert.throws(() => mutualInfoClassif([1, 2], [0, 1], { nNeighbors: 0 }), {
     name: "RangeError",
     message: /nNeighbors is 0/,
   });
+});
+
+Deno.test("mutualInfoClassif() gives a binary column and its complement the exact contingency-table value", () => {
+  // Sex against three species: female/male counts per class 10/10, 5/5, 9/11 of 50 rows.
+  const sex = [
+    ...Array(20).fill(0).map((_, i) => i % 2),
+    ...Array(10).fill(0).map((_, i) => i % 2),
+  ];
+  sex.push(...Array(9).fill(1), ...Array(11).fill(0));
+  const species = [...Array(20).fill(0), ...Array(10).fill(1), ...Array(20).fill(2)];
+  const complement = sex.map((v) => 1 - v);
+  // Σ p(x,y) ln(p(x,y) / (p(x) p(y))) by hand: p(female) = 24/50.
+  const cells: [number, number, number][] = [[10, 24, 20], [10, 26, 20], [5, 24, 10], [5, 26, 10], [
+    9,
+    24,
+    20,
+  ], [11, 26, 20]];
+  const exact = cells.reduce(
+    (sum, [n, nx, ny]) => sum + (n / 50) * Math.log((n * 50) / (nx * ny)),
+    0,
+  );
+  assertClose(mutualInfoClassif(sex, species), exact, 1e-12);
+  assertClose(mutualInfoClassif(complement, species), exact, 1e-12);
+  assert.ok(exact < 0.01, `a nearly independent column scores near 0, got ${exact}`);
+  // A column that decides the class fully scores the class entropy, ln 2 for two equal classes.
+  assertClose(mutualInfoClassif([0, 0, 1, 1], [5, 5, 7, 7]), Math.log(2), 1e-12);
+  // Fractional values, or more than MAX_DISCRETE_VALUES distinct ones, stay on the k-NN estimator.
+  assertClose(
+    mutualInfoClassif(MI_X, MI_Y),
+    mutualInfoClassif(MI_X, MI_Y, { discrete: false }),
+    0,
+  );
 });
 
 Deno.test("mutualInfoClassif() breaks ties deterministically and stays close to sklearn on the penguins", () => {

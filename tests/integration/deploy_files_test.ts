@@ -77,6 +77,61 @@ Deno.test("docker-compose trains and promotes into a shared volume, then serves"
   assert.ok("models" in compose.volumes);
 });
 
+/**
+ * The oldest release of each action the workflows may use: actions/cache before 4.2.0 calls the
+ * retired cache service and fails, and the other minimums are the first majors that run on the
+ * Node 24 runtime GitHub now requires. An action missing here fails the test, so a new one is
+ * added with its minimum.
+ */
+const MINIMUM_ACTION_VERSIONS: Record<string, string> = {
+  "actions/checkout": "6.0.0",
+  "actions/cache": "5.0.0",
+  "actions/upload-artifact": "6.0.0",
+  "denoland/setup-deno": "2.0.0",
+  "docker/setup-buildx-action": "4.0.0",
+  "docker/login-action": "4.0.0",
+  "docker/build-push-action": "7.0.0",
+};
+
+function compareVersions(a: string, b: string): number {
+  const left = a.split(".").map(Number);
+  const right = b.split(".").map(Number);
+  for (let i = 0; i < 3; i++) {
+    const difference = (left[i] ?? 0) - (right[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+/** Every step of every job of a workflow file, parsed. */
+function workflowSteps(
+  file: string,
+): { uses?: string; run?: string; with?: Record<string, string> }[] {
+  const workflow = parse(read(file));
+  return Object.values(
+    workflow.jobs as Record<string, { steps: { uses?: string; with?: Record<string, string> }[] }>,
+  ).flatMap((job) => job.steps);
+}
+
+Deno.test("workflows use current releases of every action (actions/cache at least 4.2.0)", () => {
+  assert.ok(compareVersions(MINIMUM_ACTION_VERSIONS["actions/cache"]!, "4.2.0") >= 0);
+  for (const file of [".github/workflows/ci.yml", ".github/workflows/cd.yml"]) {
+    for (const step of workflowSteps(file).filter((s) => s.uses)) {
+      const [name, version] = step.uses!.split("@v") as [string, string];
+      const minimum = MINIMUM_ACTION_VERSIONS[name];
+      assert.ok(minimum, `${file}: ${name} has no minimum version in this test; add one`);
+      assert.ok(
+        compareVersions(version, minimum) >= 0,
+        `${file}: ${step.uses} is older than ${name}@v${minimum}`,
+      );
+    }
+  }
+  const cache = workflowSteps(".github/workflows/ci.yml").find((s) =>
+    s.uses?.startsWith("actions/cache@")
+  );
+  assert.ok(cache, "ci.yml caches the npm packages");
+});
+
 Deno.test("workflows pin every action to an exact release and use the same Deno", () => {
   for (const file of [".github/workflows/ci.yml", ".github/workflows/cd.yml"]) {
     const workflow = parse(read(file));

@@ -66,6 +66,61 @@ Deno.test("the training entrypoint and the workflows run only tasks that exist",
   for (const task of named) assert.ok(TASKS.includes(task), `unknown task "${task}"`);
 });
 
+interface WorkflowJob {
+  needs?: string | string[];
+  steps: { uses?: string; run?: string; with?: Record<string, string | boolean> }[];
+}
+
+/** The `deno task` names a step gives to the training image (`docker run ... IMAGE-train:TAG NAME`). */
+function tasksInTrainingImage(run: string): string[] {
+  return [...run.matchAll(/docker run [^\n]*"\$IMAGE-train:\$CANDIDATE" ([a-z:]+)/g)].map((m) =>
+    m[1]!
+  );
+}
+
+Deno.test("cd pushes both images to GHCR, trains in the training image and gates before release", () => {
+  const cd = parse(read(".github/workflows/cd.yml"));
+  assert.equal(cd.permissions.packages, "write");
+  assert.equal(cd.env.REGISTRY, "ghcr.io");
+  assert.equal(cd.env.IMAGE, "ghcr.io/${{ github.repository }}");
+  const jobs = cd.jobs as Record<string, WorkflowJob>;
+  assert.deepEqual(Object.keys(jobs), ["images", "train", "release"]);
+  assert.equal(jobs["images"]!.needs, undefined);
+  assert.equal(jobs["train"]!.needs, "images");
+  assert.equal(jobs["release"]!.needs, "train");
+
+  const pushed = jobs["images"]!.steps.filter((s) =>
+    s.uses?.startsWith("docker/build-push-action@")
+  );
+  assert.deepEqual(
+    pushed.map((s) => [s.with?.["file"], s.with?.["push"], s.with?.["tags"]]),
+    [
+      ["docker/Dockerfile.train", true, "${{ env.IMAGE }}-train:${{ env.CANDIDATE }}"],
+      ["docker/Dockerfile.serve", true, "${{ env.IMAGE }}-serve:${{ env.CANDIDATE }}"],
+    ],
+  );
+  for (const step of pushed) assert.ok(exists(String(step.with?.["file"])));
+  const login = jobs["images"]!.steps.find((s) => s.uses?.startsWith("docker/login-action@"));
+  assert.equal(login?.with?.["registry"], "${{ env.REGISTRY }}");
+
+  // Training runs in the image: no Deno on the runner, every task through `docker run`.
+  const train = jobs["train"]!.steps;
+  assert.ok(train.every((s) => !s.uses?.startsWith("denoland/setup-deno@")));
+  assert.ok(train.every((s) => !/deno task/.test(s.run ?? "")), "no task runs on the runner");
+  const tasks = train.flatMap((s) => tasksInTrainingImage(s.run ?? ""));
+  assert.deepEqual(tasks, ["train", "reproduce", "promote"], "the gate comes last");
+  for (const task of tasks) assert.ok(TASKS.includes(task), `unknown task "${task}"`);
+  // After the gate the job only copies the promoted run out; the release job runs no task.
+  const gate = train.findIndex((s) => tasksInTrainingImage(s.run ?? "").includes("promote"));
+  for (const step of train.slice(gate + 1)) {
+    assert.doesNotMatch(step.run ?? "", /docker run/);
+  }
+  const release = jobs["release"]!.steps.map((s) => s.run ?? "").join("\n");
+  assert.doesNotMatch(release, /docker run|deno task/);
+  assert.match(release, /imagetools create/);
+  assert.match(release, /\$IMAGE-\$image:\$\{\{ github\.ref_name \}\}/);
+});
+
 Deno.test("docker-compose trains and promotes into a shared volume, then serves", () => {
   const compose = parse(read("docker/docker-compose.yml"));
   assert.equal(compose.services.train.build.dockerfile, "docker/Dockerfile.train");
@@ -91,6 +146,7 @@ const MINIMUM_ACTION_VERSIONS: Record<string, string> = {
   "docker/setup-buildx-action": "4.0.0",
   "docker/login-action": "4.0.0",
   "docker/build-push-action": "7.0.0",
+  "actions/download-artifact": "8.0.0",
 };
 
 function compareVersions(a: string, b: string): number {

@@ -46,13 +46,103 @@ for (const file of ["docker/Dockerfile.train", "docker/Dockerfile.serve"]) {
   });
 }
 
+/** The HEALTHCHECK command of the serving image, as its JSON array. */
+function healthCheckCommand(): string[] {
+  const text = read("docker/Dockerfile.serve");
+  const json = text.match(/^HEALTHCHECK [^\n]*\\\n\s*CMD (\[.*\])$/m)?.[1];
+  assert.ok(json, "Dockerfile.serve has a HEALTHCHECK with an exec-form CMD");
+  return JSON.parse(json) as string[];
+}
+
 Deno.test("the serving image health-checks /v1/health on the configured port and runs serve", () => {
   const text = read("docker/Dockerfile.serve");
   const port = parse(read("config/config.yaml")).serve.port;
   assert.match(text, new RegExp(`EXPOSE ${port}`));
-  assert.match(text, new RegExp(`HEALTHCHECK .*\\n?.*127\\.0\\.0\\.1:${port}/v1/health`));
+  const command = healthCheckCommand();
+  assert.equal(command.at(-1), "docker/healthcheck.ts");
+  assert.ok(exists("docker/healthcheck.ts"));
+  assert.match(text, /^COPY docker\/healthcheck\.ts docker\/healthcheck\.ts$/m);
+  assert.doesNotMatch(command.join(" "), /:\d+\//, "the port is not written into the check");
+  assert.match(read("docker/healthcheck.ts"), /\/v1\/health/);
   assert.match(text, /ENTRYPOINT \["deno", "task"\]\nCMD \["serve"\]/);
   assert.ok(TASKS.includes("serve"));
+});
+
+Deno.test("the serving image's health check asks the port DENO_MLOPS__SERVE__PORT gives", async () => {
+  const [program, ...args] = healthCheckCommand();
+  assert.equal(program, "deno");
+  const asked: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    asked.push(new URL(request.url).pathname);
+    return new Response("ok");
+  });
+  const check = (port: number) =>
+    new Deno.Command(Deno.execPath(), {
+      args,
+      cwd: REPO_ROOT,
+      env: { DENO_MLOPS__SERVE__PORT: String(port) },
+      stdout: "null",
+      stderr: "null",
+    }).output();
+  try {
+    const healthy = await check(server.addr.port);
+    assert.equal(healthy.code, 0);
+    assert.deepEqual(asked, ["/v1/health"]);
+  } finally {
+    await server.shutdown();
+  }
+  // Nothing listens there any more: the check fails.
+  const down = await check(server.addr.port);
+  assert.notEqual(down.code, 0);
+});
+
+/** Whether `.dockerignore` keeps a path out of the build context (last matching rule wins). */
+function dockerIgnored(path: string): boolean {
+  let ignored = false;
+  for (const line of read(".dockerignore").split("\n")) {
+    const rule = line.trim();
+    if (rule === "" || rule.startsWith("#")) continue;
+    const negated = rule.startsWith("!");
+    const pattern = negated ? rule.slice(1) : rule;
+    const regex = new RegExp(
+      `^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")}(/.*)?$`,
+    );
+    if (regex.test(path)) ignored = !negated;
+  }
+  return ignored;
+}
+
+Deno.test("the training image has every profile's dataset and lets the deno user pull data", () => {
+  const text = read("docker/Dockerfile.train");
+  const manifest = JSON.parse(read("data/manifest.json")) as { files: { name: string }[] };
+  const pulled = manifest.files.map((f) => `data/raw/${f.name}`);
+  const profiles = [...Deno.readDirSync(`${REPO_ROOT}/config/profiles`)].map((e) =>
+    `config/profiles/${e.name}`
+  );
+  const paths = ["config/config.yaml", ...profiles].map((file) =>
+    parse(read(file), { logLevel: "error" }).data?.path
+  )
+    .filter((path): path is string => typeof path === "string");
+  assert.ok(paths.includes("data/raw/cars.json"));
+  for (const path of paths) {
+    assert.ok(
+      pulled.includes(path) || !dockerIgnored(path),
+      `${path} is neither in the build context nor pulled in the image`,
+    );
+  }
+  assert.ok(dockerIgnored("data/raw/cars.json"), "local copies stay out of the context");
+  assert.ok(!dockerIgnored("data/raw/penguins.csv"));
+  // The pull runs in the image, after the manifest and the sources are copied.
+  const pull = text.indexOf("RUN deno task data:pull");
+  assert.ok(pull > text.indexOf("COPY data/ data/") && pull > text.indexOf("COPY src/ src/"));
+  assert.ok(pull < text.indexOf("USER deno"));
+  assert.ok(TASKS.includes("data:pull"));
+  // data/raw belongs to the user the container runs as, so data:pull can write there too.
+  const chown = text.match(/chown -R deno:deno (.+)$/m)?.[1]?.split(" ") ?? [];
+  for (const folder of ["models", "data/processed", "data/raw"]) {
+    assert.ok(chown.includes(folder), `${folder} is owned by deno`);
+  }
+  assert.ok(text.indexOf("chown -R deno:deno") < text.indexOf("USER deno"));
 });
 
 Deno.test("the training entrypoint and the workflows run only tasks that exist", () => {

@@ -1,7 +1,10 @@
 /**
  * `deno task notebooks [NAME...] [--param KEY=VALUE ...] [--out DIR] [--timeout SECONDS]`:
  * executes notebooks through the Deno Jupyter kernel (no Python or Jupyter needed) and writes
- * executed copies with every output to `notebooks/executed/`.
+ * executed copies with every output to `notebooks/executed/`, or to `--out DIR`. The task may
+ * write only under `notebooks/executed/` (its `--allow-write`), so DIR must lie there; any other
+ * DIR is refused before a kernel starts. Run this file with `deno run` and your own
+ * `--allow-write` to write elsewhere.
  *
  * NAME is a notebook in `notebooks/` (`01_eda`, `01_eda.ipynb` or a unique prefix like `01`);
  * no NAME runs them all in order. A `--param` applies to every selected notebook that declares
@@ -33,7 +36,8 @@ const SPEC = {
   positional: 1000,
   descriptions: {
     param: "set a parameter, value typed as YAML, e.g. --param epochs=3 (repeatable)",
-    out: `folder for the executed copies (default ${DEFAULT_OUT})`,
+    out:
+      `folder for the executed copies, inside ${DEFAULT_OUT}/ (the only folder the task may write; default ${DEFAULT_OUT})`,
     timeout: "seconds one cell may run (default 120)",
     "start-timeout": "seconds the kernel may take to start (default 60)",
     verbose: "log every cell and the kernel's stderr",
@@ -54,6 +58,7 @@ await runTask("notebooks", async () => {
   const cellTimeoutMs = seconds(args.options["timeout"], "timeout", 120) * 1000;
   const startTimeoutMs = seconds(args.options["start-timeout"], "start-timeout", 60) * 1000;
   const out = args.options["out"] ?? DEFAULT_OUT;
+  await requireWritableOut(out);
   const params = parseParameterArgs(args.multi["param"] ?? []);
   const paths = await resolveNotebooks(NOTEBOOKS_DIR, args.positional);
 
@@ -116,6 +121,19 @@ await runTask("notebooks", async () => {
     Deno.removeSignalListener("SIGINT", interrupt);
   }
 });
+
+/**
+ * Refuses an `--out` folder this process may not write before any notebook runs: under the task's
+ * permissions that is any folder outside `notebooks/executed/`, which would otherwise fail only
+ * after the first notebook had executed.
+ */
+async function requireWritableOut(out: string): Promise<void> {
+  const { state } = await Deno.permissions.query({ name: "write", path: out });
+  if (state === "granted") return;
+  throw new UsageError(
+    `Cannot write executed notebooks to "${out}": the notebooks task may write only under ${DEFAULT_OUT}/, choose --out inside it (e.g. --out ${DEFAULT_OUT}/mine), or run src/cli/notebooks.ts with deno run and your own --allow-write`,
+  );
+}
 
 function seconds(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;

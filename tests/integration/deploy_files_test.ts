@@ -46,13 +46,103 @@ for (const file of ["docker/Dockerfile.train", "docker/Dockerfile.serve"]) {
   });
 }
 
+/** The HEALTHCHECK command of the serving image, as its JSON array. */
+function healthCheckCommand(): string[] {
+  const text = read("docker/Dockerfile.serve");
+  const json = text.match(/^HEALTHCHECK [^\n]*\\\n\s*CMD (\[.*\])$/m)?.[1];
+  assert.ok(json, "Dockerfile.serve has a HEALTHCHECK with an exec-form CMD");
+  return JSON.parse(json) as string[];
+}
+
 Deno.test("the serving image health-checks /v1/health on the configured port and runs serve", () => {
   const text = read("docker/Dockerfile.serve");
   const port = parse(read("config/config.yaml")).serve.port;
   assert.match(text, new RegExp(`EXPOSE ${port}`));
-  assert.match(text, new RegExp(`HEALTHCHECK .*\\n?.*127\\.0\\.0\\.1:${port}/v1/health`));
+  const command = healthCheckCommand();
+  assert.equal(command.at(-1), "docker/healthcheck.ts");
+  assert.ok(exists("docker/healthcheck.ts"));
+  assert.match(text, /^COPY docker\/healthcheck\.ts docker\/healthcheck\.ts$/m);
+  assert.doesNotMatch(command.join(" "), /:\d+\//, "the port is not written into the check");
+  assert.match(read("docker/healthcheck.ts"), /\/v1\/health/);
   assert.match(text, /ENTRYPOINT \["deno", "task"\]\nCMD \["serve"\]/);
   assert.ok(TASKS.includes("serve"));
+});
+
+Deno.test("the serving image's health check asks the port DENO_MLOPS__SERVE__PORT gives", async () => {
+  const [program, ...args] = healthCheckCommand();
+  assert.equal(program, "deno");
+  const asked: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    asked.push(new URL(request.url).pathname);
+    return new Response("ok");
+  });
+  const check = (port: number) =>
+    new Deno.Command(Deno.execPath(), {
+      args,
+      cwd: REPO_ROOT,
+      env: { DENO_MLOPS__SERVE__PORT: String(port) },
+      stdout: "null",
+      stderr: "null",
+    }).output();
+  try {
+    const healthy = await check(server.addr.port);
+    assert.equal(healthy.code, 0);
+    assert.deepEqual(asked, ["/v1/health"]);
+  } finally {
+    await server.shutdown();
+  }
+  // Nothing listens there any more: the check fails.
+  const down = await check(server.addr.port);
+  assert.notEqual(down.code, 0);
+});
+
+/** Whether `.dockerignore` keeps a path out of the build context (last matching rule wins). */
+function dockerIgnored(path: string): boolean {
+  let ignored = false;
+  for (const line of read(".dockerignore").split("\n")) {
+    const rule = line.trim();
+    if (rule === "" || rule.startsWith("#")) continue;
+    const negated = rule.startsWith("!");
+    const pattern = negated ? rule.slice(1) : rule;
+    const regex = new RegExp(
+      `^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")}(/.*)?$`,
+    );
+    if (regex.test(path)) ignored = !negated;
+  }
+  return ignored;
+}
+
+Deno.test("the training image has every profile's dataset and lets the deno user pull data", () => {
+  const text = read("docker/Dockerfile.train");
+  const manifest = JSON.parse(read("data/manifest.json")) as { files: { name: string }[] };
+  const pulled = manifest.files.map((f) => `data/raw/${f.name}`);
+  const profiles = [...Deno.readDirSync(`${REPO_ROOT}/config/profiles`)].map((e) =>
+    `config/profiles/${e.name}`
+  );
+  const paths = ["config/config.yaml", ...profiles].map((file) =>
+    parse(read(file), { logLevel: "error" }).data?.path
+  )
+    .filter((path): path is string => typeof path === "string");
+  assert.ok(paths.includes("data/raw/cars.json"));
+  for (const path of paths) {
+    assert.ok(
+      pulled.includes(path) || !dockerIgnored(path),
+      `${path} is neither in the build context nor pulled in the image`,
+    );
+  }
+  assert.ok(dockerIgnored("data/raw/cars.json"), "local copies stay out of the context");
+  assert.ok(!dockerIgnored("data/raw/penguins.csv"));
+  // The pull runs in the image, after the manifest and the sources are copied.
+  const pull = text.indexOf("RUN deno task data:pull");
+  assert.ok(pull > text.indexOf("COPY data/ data/") && pull > text.indexOf("COPY src/ src/"));
+  assert.ok(pull < text.indexOf("USER deno"));
+  assert.ok(TASKS.includes("data:pull"));
+  // data/raw belongs to the user the container runs as, so data:pull can write there too.
+  const chown = text.match(/chown -R deno:deno (.+)$/m)?.[1]?.split(" ") ?? [];
+  for (const folder of ["models", "data/processed", "data/raw"]) {
+    assert.ok(chown.includes(folder), `${folder} is owned by deno`);
+  }
+  assert.ok(text.indexOf("chown -R deno:deno") < text.indexOf("USER deno"));
 });
 
 Deno.test("the training entrypoint and the workflows run only tasks that exist", () => {
@@ -66,6 +156,61 @@ Deno.test("the training entrypoint and the workflows run only tasks that exist",
   for (const task of named) assert.ok(TASKS.includes(task), `unknown task "${task}"`);
 });
 
+interface WorkflowJob {
+  needs?: string | string[];
+  steps: { uses?: string; run?: string; with?: Record<string, string | boolean> }[];
+}
+
+/** The `deno task` names a step gives to the training image (`docker run ... IMAGE-train:TAG NAME`). */
+function tasksInTrainingImage(run: string): string[] {
+  return [...run.matchAll(/docker run [^\n]*"\$IMAGE-train:\$CANDIDATE" ([a-z:]+)/g)].map((m) =>
+    m[1]!
+  );
+}
+
+Deno.test("cd pushes both images to GHCR, trains in the training image and gates before release", () => {
+  const cd = parse(read(".github/workflows/cd.yml"));
+  assert.equal(cd.permissions.packages, "write");
+  assert.equal(cd.env.REGISTRY, "ghcr.io");
+  assert.equal(cd.env.IMAGE, "ghcr.io/${{ github.repository }}");
+  const jobs = cd.jobs as Record<string, WorkflowJob>;
+  assert.deepEqual(Object.keys(jobs), ["images", "train", "release"]);
+  assert.equal(jobs["images"]!.needs, undefined);
+  assert.equal(jobs["train"]!.needs, "images");
+  assert.equal(jobs["release"]!.needs, "train");
+
+  const pushed = jobs["images"]!.steps.filter((s) =>
+    s.uses?.startsWith("docker/build-push-action@")
+  );
+  assert.deepEqual(
+    pushed.map((s) => [s.with?.["file"], s.with?.["push"], s.with?.["tags"]]),
+    [
+      ["docker/Dockerfile.train", true, "${{ env.IMAGE }}-train:${{ env.CANDIDATE }}"],
+      ["docker/Dockerfile.serve", true, "${{ env.IMAGE }}-serve:${{ env.CANDIDATE }}"],
+    ],
+  );
+  for (const step of pushed) assert.ok(exists(String(step.with?.["file"])));
+  const login = jobs["images"]!.steps.find((s) => s.uses?.startsWith("docker/login-action@"));
+  assert.equal(login?.with?.["registry"], "${{ env.REGISTRY }}");
+
+  // Training runs in the image: no Deno on the runner, every task through `docker run`.
+  const train = jobs["train"]!.steps;
+  assert.ok(train.every((s) => !s.uses?.startsWith("denoland/setup-deno@")));
+  assert.ok(train.every((s) => !/deno task/.test(s.run ?? "")), "no task runs on the runner");
+  const tasks = train.flatMap((s) => tasksInTrainingImage(s.run ?? ""));
+  assert.deepEqual(tasks, ["train", "reproduce", "promote"], "the gate comes last");
+  for (const task of tasks) assert.ok(TASKS.includes(task), `unknown task "${task}"`);
+  // After the gate the job only copies the promoted run out; the release job runs no task.
+  const gate = train.findIndex((s) => tasksInTrainingImage(s.run ?? "").includes("promote"));
+  for (const step of train.slice(gate + 1)) {
+    assert.doesNotMatch(step.run ?? "", /docker run/);
+  }
+  const release = jobs["release"]!.steps.map((s) => s.run ?? "").join("\n");
+  assert.doesNotMatch(release, /docker run|deno task/);
+  assert.match(release, /imagetools create/);
+  assert.match(release, /\$IMAGE-\$image:\$\{\{ github\.ref_name \}\}/);
+});
+
 Deno.test("docker-compose trains and promotes into a shared volume, then serves", () => {
   const compose = parse(read("docker/docker-compose.yml"));
   assert.equal(compose.services.train.build.dockerfile, "docker/Dockerfile.train");
@@ -75,6 +220,62 @@ Deno.test("docker-compose trains and promotes into a shared volume, then serves"
   assert.deepEqual(compose.services.train.volumes, ["models:/app/models"]);
   assert.deepEqual(compose.services.serve.volumes, ["models:/app/models:ro"]);
   assert.ok("models" in compose.volumes);
+});
+
+/**
+ * The oldest release of each action the workflows may use: actions/cache before 4.2.0 calls the
+ * retired cache service and fails, and the other minimums are the first majors that run on the
+ * Node 24 runtime GitHub now requires. An action missing here fails the test, so a new one is
+ * added with its minimum.
+ */
+const MINIMUM_ACTION_VERSIONS: Record<string, string> = {
+  "actions/checkout": "6.0.0",
+  "actions/cache": "5.0.0",
+  "actions/upload-artifact": "6.0.0",
+  "denoland/setup-deno": "2.0.0",
+  "docker/setup-buildx-action": "4.0.0",
+  "docker/login-action": "4.0.0",
+  "docker/build-push-action": "7.0.0",
+  "actions/download-artifact": "8.0.0",
+};
+
+function compareVersions(a: string, b: string): number {
+  const left = a.split(".").map(Number);
+  const right = b.split(".").map(Number);
+  for (let i = 0; i < 3; i++) {
+    const difference = (left[i] ?? 0) - (right[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+/** Every step of every job of a workflow file, parsed. */
+function workflowSteps(
+  file: string,
+): { uses?: string; run?: string; with?: Record<string, string> }[] {
+  const workflow = parse(read(file));
+  return Object.values(
+    workflow.jobs as Record<string, { steps: { uses?: string; with?: Record<string, string> }[] }>,
+  ).flatMap((job) => job.steps);
+}
+
+Deno.test("workflows use current releases of every action (actions/cache at least 4.2.0)", () => {
+  assert.ok(compareVersions(MINIMUM_ACTION_VERSIONS["actions/cache"]!, "4.2.0") >= 0);
+  for (const file of [".github/workflows/ci.yml", ".github/workflows/cd.yml"]) {
+    for (const step of workflowSteps(file).filter((s) => s.uses)) {
+      const [name, version] = step.uses!.split("@v") as [string, string];
+      const minimum = MINIMUM_ACTION_VERSIONS[name];
+      assert.ok(minimum, `${file}: ${name} has no minimum version in this test; add one`);
+      assert.ok(
+        compareVersions(version, minimum) >= 0,
+        `${file}: ${step.uses} is older than ${name}@v${minimum}`,
+      );
+    }
+  }
+  const cache = workflowSteps(".github/workflows/ci.yml").find((s) =>
+    s.uses?.startsWith("actions/cache@")
+  );
+  assert.ok(cache, "ci.yml caches the npm packages");
 });
 
 Deno.test("workflows pin every action to an exact release and use the same Deno", () => {
@@ -105,8 +306,46 @@ Deno.test("workflows pin every action to an exact release and use the same Deno"
   assert.match(run, /nbconvert --to notebook --execute/);
 });
 
+interface PreCommitHook {
+  id: string;
+  entry: string;
+  types?: string[];
+  types_or?: string[];
+}
+
+const PRE_COMMIT_HOOKS = (parse(read(".pre-commit-config.yaml")).repos[0].hooks) as PreCommitHook[];
+
+/** Runs a hook's entry as pre-commit does: the entry's words, then the staged file names. */
+async function runHook(hook: PreCommitHook, files: string[]): Promise<Deno.CommandOutput> {
+  const [program, ...args] = hook.entry.split(" ");
+  assert.equal(program, "deno");
+  return await new Deno.Command(Deno.execPath(), {
+    args: [...args, ...files],
+    cwd: REPO_ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+}
+
 Deno.test("the pre-commit hooks run deno fmt, lint and check", () => {
-  const config = parse(read(".pre-commit-config.yaml"));
-  const entries = config.repos[0].hooks.map((h: { entry: string }) => h.entry);
+  const entries = PRE_COMMIT_HOOKS.map((h) => h.entry.replace(/ --permit-no-files$/, ""));
   assert.deepEqual(entries, ["deno fmt", "deno lint", "deno check"]);
+});
+
+Deno.test("the pre-commit fmt hook passes a commit of only files deno.json excludes from fmt", async () => {
+  const hook = PRE_COMMIT_HOOKS.find((h) => h.id === "deno-fmt");
+  assert.ok(hook);
+  assert.deepEqual(hook.types_or, ["ts", "json", "markdown", "yaml"]);
+  // Files of those types that pre-commit hands the hook although deno fmt skips them.
+  for (
+    const files of [["data/manifest.json"], ["bench/RESULTS.md"], [
+      "data/manifest.json",
+      "bench/RESULTS.md",
+    ]]
+  ) {
+    for (const file of files) assert.ok(exists(file), file);
+    const result = await runHook(hook, files);
+    const stderr = new TextDecoder().decode(result.stderr);
+    assert.equal(result.code, 0, `deno fmt hook on ${files.join(" ")}: ${stderr}`);
+  }
 });

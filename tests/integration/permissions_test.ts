@@ -110,3 +110,24 @@ Deno.test("predict writes under data/processed/ only and cannot read outside the
   assert.equal(read.code, 1);
   assert.match(read.stderr, /Requires read access/);
 });
+
+Deno.test("notebooks refuses an --out folder outside notebooks/executed/ before any notebook runs", async () => {
+  const root = await makeTempProject();
+  const outside = await Deno.makeTempDir({ prefix: "outside-" });
+  for (const out of [`${outside}/executed`, "notebooks/other", "data/processed"]) {
+    const denied = await runTask("notebooks", ["--out", out], root);
+    assert.equal(denied.code, 2, denied.stderr);
+    assert.ok(
+      denied.stderr.includes(
+        `notebooks: Cannot write executed notebooks to "${out}": the notebooks task may write only under notebooks/executed/`,
+      ),
+      denied.stderr,
+    );
+    assert.equal(denied.stdout, "", "no notebook started");
+  }
+  assert.deepEqual(listDir(outside), []);
+
+  // A folder inside notebooks/executed/ passes the check (this project has no notebooks to run).
+  const inside = await runTask("notebooks", ["--out", "notebooks/executed/mine"], root);
+  assert.doesNotMatch(inside.stderr, /Cannot write executed notebooks/);
+});

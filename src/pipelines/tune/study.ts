@@ -305,13 +305,12 @@ export async function runStudy(
   const onResult = async (result: TrialResult) => {
     record.trials = [...record.trials.filter((t) => t.id !== result.id), result]
       .sort((a, b) => a.id - b.id);
+    // Counted before the write: two workers' results can both be written before either is
+    // reported, and each must still report its own count.
+    const progress = { done: record.trials.length, total: specs.length, studyId: record.id };
     rankStudy(record);
     await writer.write(record);
-    options.onTrial?.(result, {
-      done: record.trials.length,
-      total: specs.length,
-      studyId: record.id,
-    });
+    options.onTrial?.(result, progress);
   };
   const job: TrialJob = { folds: record.folds, foldSeed: record.fold_seed };
   const workerUrl = workerModuleUrl();

@@ -117,6 +117,9 @@ Deno.test("runs, promote and rollback take a project through train, gate, force 
   assert.match(compared.stdout, /^training\.epochs\s+5\s+1$/m);
   assert.match(
     compared.stdout,
-    /^f1_macro \*\s+1\.0000\s+0\.\d{4}\s+-0\.\d{4}\s+1\.0000\s+0\.\d{4}\s+-0\.\d{4}$/m,
+    /^f1_macro \*\s+1\.0000\s+0\.\d{4}\s+-0\.\d{4} worse\s+1\.0000\s+0\.\d{4}\s+-0\.\d{4} worse$/m,
   );
+  // log_loss is lower-is-better: the worse run's higher loss is a positive change called worse.
+  assert.match(compared.stdout, /^log_loss\s+.*\s\+\d+\.\d{4} worse$/m);
+  assert.match(compared.stdout, /lower for errors and losses/);
 });

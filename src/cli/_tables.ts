@@ -42,3 +42,24 @@ export function formatTable(
 export function formatMetric(value: unknown): string {
   return typeof value === "number" && Number.isFinite(value) ? value.toFixed(4) : "n/a";
 }
+
+/**
+ * Formats B's change against A for one metric, with a word that reads the change in the
+ * metric's direction: for a lower-is-better metric such as `log_loss`, a positive change is
+ * `worse`.
+ *
+ * @param delta `b - a`, or `null` when either value is missing
+ * @param better whether B is better than A in the metric's direction, or `null` when unknown
+ * @returns the signed change with 4 decimals and `better`, `worse` or `same`; `n/a` when unknown
+ * @example
+ * ```ts
+ * formatMetricDelta(0.0064, false); // "+0.0064 worse" (e.g. log_loss went up)
+ * formatMetricDelta(-0.0064, true); // "-0.0064 better"
+ * ```
+ */
+export function formatMetricDelta(delta: number | null, better: boolean | null): string {
+  if (delta === null || better === null || !Number.isFinite(delta)) return "n/a";
+  const sign = delta >= 0 ? "+" : "";
+  const verdict = better ? "better" : delta === 0 ? "same" : "worse";
+  return `${sign}${delta.toFixed(4)} ${verdict}`;
+}

@@ -1,15 +1,20 @@
 /**
- * `deno task evaluate --run <id> [--input labelled.csv]`: recomputes a run's metrics on its own
- * test split, or on a labelled file.
+ * `deno task evaluate [--run <id>|production] [--input labelled.csv]`: recomputes a run's metrics
+ * on its own test split, or on a labelled file.
+ *
+ * Without `--run` it evaluates the production run when one is promoted, else the newest run of
+ * the configured project, and says which.
  *
  * @module
  */
 import { loadConfig } from "../config/mod.ts";
-import { evaluateRun } from "../pipelines/mod.ts";
+import type { LoadedConfig } from "../config/mod.ts";
+import { listRuns, readProductionPointer } from "../models/mod.ts";
+import { evaluateRun, PRODUCTION } from "../pipelines/mod.ts";
 import { setupLogging } from "../utils/mod.ts";
 import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
 import { formatMetric, formatTable } from "./_tables.ts";
-import { UsageError } from "../errors.ts";
+import { ArtifactError } from "../errors.ts";
 import { runTask } from "./_task.ts";
 
 const SPEC = {
@@ -18,7 +23,8 @@ const SPEC = {
   flags: ["json"],
   descriptions: {
     ...CONFIG_ARG_SPEC.descriptions,
-    run: "the run id (see models/experiments/)",
+    run:
+      'the run id (see deno task runs) or "production"; default: production when a run is promoted, else the newest run',
     input: "a labelled file (CSV, Parquet, JSON, NDJSON, Arrow) to score instead of the test split",
     json: "print the metrics as JSON",
   },
@@ -30,12 +36,17 @@ await runTask("evaluate", async () => {
     console.log(formatUsage("evaluate", SPEC, "Recompute a run's metrics."));
     return 0;
   }
-  const id = args.options["run"];
-  if (!id) {
-    throw new UsageError("Cannot evaluate: --run <id> is required (see models/experiments/)");
-  }
   const loaded = await loadConfig({ ...configOptionsFromArgs(args), env: Deno.env.toObject() });
   setupLogging(loaded.config.logging);
+  let id = args.options["run"];
+  if (id === undefined) {
+    const chosen = await defaultRun(loaded);
+    id = chosen.ref;
+    // On stderr with --json, so the JSON on stdout stays parseable.
+    (args.flags["json"] ? console.error : console.log)(
+      `no --run given: evaluating ${chosen.label}`,
+    );
+  }
   const result = await evaluateRun(id, loaded, {
     input: args.options["input"] ?? null,
   });
@@ -48,3 +59,20 @@ await runTask("evaluate", async () => {
   console.log(formatTable(["metric", "value"], names.map((k) => [k, formatMetric(metrics[k])])));
   console.log(`\nrun ${result.id} on ${result.source}: ${result.rows} rows`);
 });
+
+/** The run to evaluate without `--run`: production when one is promoted, else the newest run. */
+async function defaultRun(loaded: LoadedConfig): Promise<{ ref: string; label: string }> {
+  const { experiments_dir: experiments, production_dir: production } = loaded.config.registry;
+  const pointer = await readProductionPointer(production);
+  if (pointer !== null) {
+    return { ref: PRODUCTION, label: `the production run ${pointer.run_id}` };
+  }
+  const project = loaded.config.project.name;
+  const newest = (await listRuns(experiments, { project })).find((run) => run.record !== null);
+  if (newest === undefined) {
+    throw new ArtifactError(
+      `Cannot evaluate: no run is in production and "${experiments}" holds no run of project "${project}"; train one with \`deno task train\`, or pass --run <id>`,
+    );
+  }
+  return { ref: newest.id, label: `the newest run ${newest.id} (production is empty)` };
+}

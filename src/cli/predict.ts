@@ -33,7 +33,8 @@ const SPEC = {
       "where predictions go; the extension picks the format (default <input>.predictions.csv)",
     run: `a run id, or "${PRODUCTION}" (default)`,
     "on-error": "fail (default): write nothing if a row cannot be scored; skip: score the rest",
-    rejected: "with --on-error skip: file for rejected rows (default <output>.rejected.csv)",
+    rejected:
+      "with --on-error skip: file for rejected rows (default: the output's name with .rejected.csv for its extension, preds.csv → preds.rejected.csv)",
     keep: "comma-separated input columns copied into the output (default data.id_columns)",
     "drift-report": "write the drift detail as JSON to this file",
     "batch-rows": "rows per batch, the memory bound (default 100000)",

@@ -19,7 +19,7 @@ import { ArtifactError } from "../errors.ts";
 import { writeRunsPage } from "../pipelines/mod.ts";
 import { setupLogging } from "../utils/mod.ts";
 import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
-import { formatMetric, formatTable } from "./_tables.ts";
+import { formatMetric, formatMetricDelta, formatTable } from "./_tables.ts";
 import { UsageError } from "../errors.ts";
 import { runTask } from "./_task.ts";
 
@@ -206,14 +206,15 @@ function formatComparison(comparison: RunComparison): string {
     ));
   }
   lines.push("");
-  lines.push("metrics (Δ = B - A; + marks B better):");
+  lines.push(
+    "metrics (Δ = B - A; better/worse in each metric's direction: higher is better for scores, lower for errors and losses):",
+  );
   const names = [...new Set(comparison.metrics.map((m) => m.metric))];
   const find = (metric: string, split: "val" | "test") =>
     comparison.metrics.find((m) => m.metric === metric && m.split === split);
   const delta = (metric: string, split: "val" | "test") => {
     const m = find(metric, split);
-    if (m?.delta === null || m?.delta === undefined) return "n/a";
-    return `${m.delta >= 0 ? "+" : ""}${m.delta.toFixed(4)}${m.better ? " +" : ""}`;
+    return m === undefined ? "n/a" : formatMetricDelta(m.delta, m.better);
   };
   lines.push(formatTable(
     ["metric", "A val", "B val", "Δ val", "A test", "B test", "Δ test"],

@@ -1,6 +1,8 @@
 /**
- * `deno task serve [--config F] [--set serve.port=8080]`: serves the production model over HTTP
- * on `serve.host:serve.port` until SIGTERM or SIGINT, then finishes in-flight requests and exits.
+ * `deno task serve [--config F] [--port N] [--host H] [--set serve.port=8080]`: serves the
+ * production model over HTTP on `serve.host:serve.port` until SIGTERM or SIGINT, then finishes
+ * in-flight requests and exits. `--port` and `--host` are short for `--set serve.port=N` and
+ * `--set serve.host=H`, and win over them.
  *
  * Prints one line to stdout once listening: `listening on http://HOST:PORT (run ID)`.
  *
@@ -16,10 +18,12 @@ import { runTask } from "./_task.ts";
 
 const SPEC = {
   ...CONFIG_ARG_SPEC,
-  options: [...CONFIG_ARG_SPEC.options, "poll-interval", "gc-every"],
+  options: [...CONFIG_ARG_SPEC.options, "port", "host", "poll-interval", "gc-every"],
   flags: ["no-access-log"],
   descriptions: {
     ...CONFIG_ARG_SPEC.descriptions,
+    port: "the port to listen on, 0 to 65535 (0: any free port); default serve.port (8000)",
+    host: "the address to listen on, e.g. 0.0.0.0; default serve.host (127.0.0.1)",
     "poll-interval": "milliseconds between checks of production for a new run (default 1000)",
     "gc-every":
       "full garbage collection every N scoring calls when run with --v8-flags=--expose-gc (default 4; 0: leave it to V8)",
@@ -53,7 +57,13 @@ await runTask("serve", async () => {
       `Cannot serve: --gc-every must be a non-negative integer, got "${args.options["gc-every"]}"`,
     );
   }
-  const loaded = await loadConfig({ ...configOptionsFromArgs(args), env: Deno.env.toObject() });
+  const listen = listenOverrides(args.options["port"], args.options["host"]);
+  const configOptions = configOptionsFromArgs(args);
+  const loaded = await loadConfig({
+    ...configOptions,
+    overrides: [...configOptions.overrides, ...listen],
+    env: Deno.env.toObject(),
+  });
   setupLogging(loaded.config.logging);
   let server;
   try {
@@ -64,7 +74,7 @@ await runTask("serve", async () => {
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {
       throw new ConfigError(
-        `Cannot serve on ${loaded.config.serve.host}:${loaded.config.serve.port}: the port is in use; stop the other process or pass --set serve.port=<free port>`,
+        `Cannot serve on ${loaded.config.serve.host}:${loaded.config.serve.port}: the port is in use; stop the other process or pass --port <free port>`,
       );
     }
     throw error;
@@ -87,3 +97,26 @@ await runTask("serve", async () => {
   console.log("stopped");
   return 0;
 });
+
+/** Turns `--port` and `--host` into `serve.*` overrides, applied after every `--set`. */
+function listenOverrides(port: string | undefined, host: string | undefined): string[] {
+  const overrides: string[] = [];
+  if (port !== undefined) {
+    const value = /^\d{1,5}$/.test(port) ? Number(port) : Number.NaN;
+    if (!(value >= 0 && value <= 65535)) {
+      throw new UsageError(
+        `Cannot serve: --port must be a whole number from 0 to 65535 (0: any free port), got "${port}"; e.g. --port 8080`,
+      );
+    }
+    overrides.push(`serve.port=${value}`);
+  }
+  if (host !== undefined) {
+    if (!/^[A-Za-z0-9.:\-\[\]]+$/.test(host)) {
+      throw new UsageError(
+        `Cannot serve: --host must be a host name or IP address, got "${host}"; e.g. --host 0.0.0.0`,
+      );
+    }
+    overrides.push(`serve.host=${JSON.stringify(host)}`);
+  }
+  return overrides;
+}

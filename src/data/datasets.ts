@@ -33,8 +33,11 @@ export interface DatasetManifest {
 export interface PullResult {
   /** File name. */
   name: string;
-  /** `copied`, or `present` when the target already held the exact bytes. */
-  status: "copied" | "present" | "verified";
+  /**
+   * `copied` into an empty place, `replaced` over a different file (only with `overwrite`),
+   * `present` when the target already held the exact bytes, `verified` for a shipped file.
+   */
+  status: "copied" | "replaced" | "present" | "verified";
   /** Size in bytes. */
   bytes: number;
 }
@@ -47,6 +50,12 @@ export interface PullOptions {
   targetDir: string;
   /** The manifest to check against. */
   manifest: DatasetManifest;
+  /**
+   * Replace a target that exists with other bytes (an edited or stale copy). Without it such a
+   * file is refused, as an edited shipped file is.
+   * @default false
+   */
+  overwrite?: boolean;
 }
 
 /**
@@ -91,11 +100,13 @@ export async function readManifest(path: string): Promise<DatasetManifest> {
  *
  * A file is first copied to a temporary name and renamed only once its hash matches, so a
  * mismatch or a crash never leaves a wrong file under its real name. A target that already
- * holds the exact bytes is left alone.
+ * holds the exact bytes is left alone. A target that holds other bytes (an edited copy) is
+ * refused, every such file named, before anything is written, unless `overwrite` is set.
  *
  * @param options source, target and manifest
  * @returns one result per file, manifest order, shipped files last
- * @throws {ArtifactError} on a missing source, a size or hash mismatch, or a write failure
+ * @throws {ArtifactError} on a target that differs from the manifest (without `overwrite`), a
+ *   missing source, a size or hash mismatch, or a write failure
  * @example
  * ```ts
  * await pullDatasets({ sourceDir, targetDir: "data/raw", manifest });
@@ -103,11 +114,29 @@ export async function readManifest(path: string): Promise<DatasetManifest> {
  */
 export async function pullDatasets(options: PullOptions): Promise<PullResult[]> {
   const { sourceDir, targetDir, manifest } = options;
+  const overwrite = options.overwrite ?? false;
   const results: PullResult[] = [];
   await Deno.mkdir(targetDir, { recursive: true });
+  const states = new Map<string, TargetState>();
+  for (const entry of manifest.files) {
+    states.set(entry.name, await targetState(`${targetDir}/${entry.name}`, entry));
+  }
+  const edited = manifest.files.filter((entry) => states.get(entry.name)?.kind === "different");
+  if (edited.length > 0 && !overwrite) {
+    const details = edited.map((entry) => {
+      const state = states.get(entry.name) as { digest: string; bytes: number };
+      return `"${targetDir}/${entry.name}" has sha256 ${state.digest} (${state.bytes} bytes), expected ${entry.sha256} (${entry.bytes} bytes)`;
+    });
+    throw new ArtifactError(
+      `Cannot pull datasets: ${edited.length} file(s) in "${targetDir}" differ from the manifest and may hold your edits: ${
+        details.join("; ")
+      }; move them away, or run \`deno task data:pull --force\` to replace them with the pinned copies`,
+    );
+  }
   for (const entry of manifest.files) {
     const target = `${targetDir}/${entry.name}`;
-    if (await matches(target, entry)) {
+    const state = states.get(entry.name);
+    if (state?.kind === "same") {
       results.push({ name: entry.name, status: "present", bytes: entry.bytes });
       continue;
     }
@@ -129,7 +158,11 @@ export async function pullDatasets(options: PullOptions): Promise<PullResult[]> 
     } catch (cause) {
       throw new ArtifactError(`Cannot write "${target}": ${errorText(cause)}`, { cause });
     }
-    results.push({ name: entry.name, status: "copied", bytes: entry.bytes });
+    results.push({
+      name: entry.name,
+      status: state?.kind === "different" ? "replaced" : "copied",
+      bytes: entry.bytes,
+    });
   }
   for (const entry of manifest.shipped) {
     const target = `${targetDir}/${entry.name}`;
@@ -148,14 +181,23 @@ export async function pullDatasets(options: PullOptions): Promise<PullResult[]> 
   return results;
 }
 
-async function matches(path: string, entry: ManifestEntry): Promise<boolean> {
+type TargetState =
+  | { kind: "missing" }
+  | { kind: "same" }
+  | { kind: "different"; digest: string; bytes: number };
+
+async function targetState(path: string, entry: ManifestEntry): Promise<TargetState> {
+  let bytes: Uint8Array;
   try {
-    const bytes = await Deno.readFile(path);
-    return bytes.byteLength === entry.bytes && (await sha256Hex(bytes)) === entry.sha256;
+    bytes = await Deno.readFile(path);
   } catch (cause) {
-    if (cause instanceof Deno.errors.NotFound) return false;
+    if (cause instanceof Deno.errors.NotFound) return { kind: "missing" };
     throw new ArtifactError(`Cannot read "${path}": ${errorText(cause)}`, { cause });
   }
+  const digest = await sha256Hex(bytes);
+  return bytes.byteLength === entry.bytes && digest === entry.sha256
+    ? { kind: "same" }
+    : { kind: "different", digest, bytes: bytes.byteLength };
 }
 
 async function checkBytes(bytes: Uint8Array, entry: ManifestEntry, where: string): Promise<void> {

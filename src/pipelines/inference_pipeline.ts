@@ -43,7 +43,10 @@ export interface PredictFileOptions {
   output: string;
   /** `fail`: no output and a per-row report when any row cannot be scored; `skip`: score the rest. @default "fail" */
   onError?: "fail" | "skip";
-  /** With `skip`, where rejected rows go (input columns + row + reasons). @default `<output stem>.rejected.csv` */
+  /**
+   * With `skip`, where rejected rows go (input columns + row + reasons).
+   * @default the output path with its extension replaced: `preds.csv` → `preds.rejected.csv`
+   */
   rejected?: string | null;
   /** Input columns copied unchanged into the output, in this order. @default the run's `data.id_columns` found in the input */
   keep?: string[] | null;
@@ -71,13 +74,22 @@ export interface PredictionSummary {
   rejected_file: string | null;
   /** The first problems found (at most 50). */
   problems: RowProblem[];
-  /** Per categorical column: values never seen in training (the encoder's policy applies). */
+  /**
+   * Per categorical column: values never seen in training (the encoder's policy applies), among
+   * the rows that were scored; rejected rows are not counted.
+   */
   unseen_categories: Record<string, number>;
-  /** Per numeric column: values outside the training range (scored all the same). */
+  /**
+   * Per numeric column: values outside the training range (scored all the same), among the rows
+   * that were scored; rejected rows are not counted.
+   */
   out_of_range: Record<string, number>;
   /** Input columns the run does not use (ignored unless kept). */
   extra_columns: string[];
-  /** The drift check on a sample of the scored input, or `null` when turned off. */
+  /**
+   * The drift check on a sample of the scored rows (rejected rows left out), or `null` when
+   * turned off.
+   */
   drift: DriftReport | null;
   seconds: number;
 }
@@ -160,7 +172,12 @@ export async function predictFile(
       const checked = checkBatch(batch.frame, run, batch.firstRow, tolerant);
       countInto(summary.unseen_categories, checked.unseen);
       countInto(summary.out_of_range, checked.outOfRange);
-      reservoir.add(checked.cleaned);
+      // Only rows that can be scored: rejected rows are reported in the rejected file, and their
+      // values (refused or missing) would skew the drift check.
+      const good = checked.badRows.size === 0
+        ? { raw: batch.frame, cleaned: checked.cleaned }
+        : keepRows(batch.frame, checked.cleaned, checked.badRows);
+      reservoir.add(good.cleaned);
       if (checked.problems.length > 0) {
         allProblems.push(...checked.problems.slice(0, Math.max(0, 10_000 - allProblems.length)));
         summary.rows_rejected += checked.badRows.size;
@@ -172,9 +189,6 @@ export async function predictFile(
         await rejectedWriter.write(rejectedFrame(batch.frame, batch.firstRow, checked.problems));
       }
       if (failed) continue;
-      const good = checked.badRows.size === 0
-        ? { raw: batch.frame, cleaned: checked.cleaned }
-        : keepRows(batch.frame, checked.cleaned, checked.badRows);
       if (good.raw.height === 0) continue;
       const predictions = scoreCleaned(run, good.cleaned, classes);
       await writer.write(pl.concat([good.raw.select(...keep), predictions], { how: "horizontal" }));
@@ -222,9 +236,9 @@ export interface ScoredRows {
   problems: RowProblem[];
   /** Rows that could not be scored (1-based). */
   rejected: number[];
-  /** Per categorical column: values never seen in training. */
+  /** Per categorical column: values never seen in training, among rows that can be scored. */
   unseen_categories: Record<string, number>;
-  /** Per numeric column: values outside the training range. */
+  /** Per numeric column: values outside the training range, among rows that can be scored. */
   out_of_range: Record<string, number>;
   /** Input columns the run does not use. */
   extra_columns: string[];
@@ -406,8 +420,12 @@ function checkBatch(
   const unseen: Record<string, number> = {};
   const outOfRange: Record<string, number> = {};
   if (counters.length > 0) {
+    // Counted over the rows that can be scored: a rejected row is reported once, as rejected.
+    const scorable = badRows.size > 0 ? pl.col("__row").isIn([...badRows]).not() : null;
     const sums = cleaned.select(
-      ...counters.map((c, i) => c.mask.cast(pl.UInt32).sum().alias(`c${i}`)),
+      ...counters.map((c, i) =>
+        (scorable === null ? c.mask : c.mask.and(scorable)).cast(pl.UInt32).sum().alias(`c${i}`)
+      ),
     ).row(0) as number[];
     counters.forEach((c, i) => {
       const count = Number(sums[i] ?? 0);

@@ -398,7 +398,7 @@ class CompiledRowScorer implements RowScorer {
       }
       return values;
     });
-    // Clean every row (counters include rows with problems).
+    // Clean every row.
     const rows: RowValue[][] = new Array(count);
     for (let i = 0; i < count; i++) {
       const row = parsed.map((values): RowValue => values[i] ?? null);
@@ -406,24 +406,27 @@ class CompiledRowScorer implements RowScorer {
       rows[i] = row;
     }
     const parseBad = new Set(bad);
+    this.#inputs.forEach((input, j) => {
+      if (this.#tolerant.has(input.name)) return;
+      const kind = input.signature.kind;
+      for (let i = 0; i < count; i++) {
+        if (parseBad.has(i)) continue;
+        const value = rows[i]![j]!;
+        if (value === null || (kind === "numeric" && Number.isNaN(value))) {
+          bad.add(i);
+          problems.push({ row: i + 1, column: input.name, problem: "missing value" });
+        }
+      }
+    });
+    // Counted over the rows that can be scored, as `scoreRows` counts them.
     const unseen: Record<string, number> = {};
     const outOfRange: Record<string, number> = {};
     this.#inputs.forEach((input, j) => {
-      const kind = input.signature.kind;
-      if (!this.#tolerant.has(input.name)) {
-        for (let i = 0; i < count; i++) {
-          if (parseBad.has(i)) continue;
-          const value = rows[i]![j]!;
-          if (value === null || (kind === "numeric" && Number.isNaN(value))) {
-            bad.add(i);
-            problems.push({ row: i + 1, column: input.name, problem: "missing value" });
-          }
-        }
-      }
       let hits = 0;
       if (input.signature.kind === "categorical") {
         const categories = new Set(input.signature.categories);
         for (let i = 0; i < count; i++) {
+          if (bad.has(i)) continue;
           const value = rows[i]![j];
           if (value !== null && !categories.has(value as string)) hits++;
         }
@@ -433,6 +436,7 @@ class CompiledRowScorer implements RowScorer {
       const range = trainingRange(input.signature);
       if (range === null) return;
       for (let i = 0; i < count; i++) {
+        if (bad.has(i)) continue;
         const value = rows[i]![j];
         if (
           typeof value === "number" && (lessThan(value, range[0]) || greaterThan(value, range[1]))

@@ -12,8 +12,15 @@
  * @module
  */
 import { didYouMean } from "../errors.ts";
+import { parseFloatText, stripText } from "../data/mod.ts";
 import type { ColumnSignature } from "../data/mod.ts";
-import { MAX_RANGE_MULTIPLE, refusalLimits, tooFarProblem } from "../pipelines/mod.ts";
+import {
+  describeInputKind,
+  MAX_RANGE_MULTIPLE,
+  refusalLimits,
+  tooFarProblem,
+} from "../pipelines/mod.ts";
+import { isIntegerDtype } from "../utils/mod.ts";
 import type { RunArtifacts } from "../pipelines/mod.ts";
 import { RequestRejectedError } from "../errors.ts";
 import type { RequestProblem } from "../errors.ts";
@@ -341,6 +348,7 @@ export function parseJsonRows(
       });
     }
   }
+  checkUnscorableValues(schema, columns, problems);
   return { count: rows.length, columns, ids, ...problems.rowProblems() };
 }
 
@@ -434,7 +442,47 @@ export function parseCsvRows(
       idColumns.map((id) => [id, checker.checkId(record.fields[position.get(id)!], id, i + 1)]),
     )
   );
+  checkUnscorableValues(schema, columns, problems);
   return { count: data.length, columns, ids, ...problems.rowProblems() };
+}
+
+/**
+ * Adds the parse problems `scoreRows` would report for the values of rows that will not reach
+ * it (a field is missing or a value was refused), so a 422 lists every problem of every row: a
+ * row with a missing field and an unparsable number reports both. Rows that reach scoring get
+ * these problems from `scoreRows` itself, so none is reported twice.
+ */
+function checkUnscorableValues(
+  schema: RowsSchema,
+  columns: Map<string, RowValue[]>,
+  problems: ProblemList,
+): void {
+  const rows = problems.rowProblems().unscorable;
+  if (rows.length === 0) return;
+  const numeric = schema.inputs.filter((column) => column.kind === "numeric");
+  for (const row of rows) {
+    for (const column of numeric) {
+      const given = columns.get(column.name)?.[row - 1];
+      if (typeof given !== "string") continue;
+      let number = parseFloatText(stripText(given));
+      if (number !== null && isIntegerDtype(column.dtype) && number !== Math.floor(number)) {
+        number = null; // A fractional value does not parse as an integer.
+      }
+      if (number === null) {
+        problems.add({
+          row,
+          column: column.name,
+          message: `cannot parse ${JSON.stringify(given)} as ${describeInputKind(column)}`,
+        });
+      } else if (!Number.isFinite(number)) {
+        problems.add({
+          row,
+          column: column.name,
+          message: `not a finite number: ${JSON.stringify(given)}`,
+        });
+      }
+    }
+  }
 }
 
 // ---------------------------------------------------------------- CSV reading

@@ -107,3 +107,29 @@ Deno.test("the committed manifest matches the shipped penguins.csv", async () =>
   assert.equal(await sha256Hex(bytes), shipped.sha256);
   assert.equal(bytes.byteLength, shipped.bytes);
 });
+
+Deno.test("pullDatasets() refuses an edited pulled file, as it refuses an edited shipped one", async () => {
+  const sourceDir = await makeSource({ "cars.json": "[1]", "b.json": "[]" });
+  const targetDir = await Deno.makeTempDir({ prefix: "pull-target-" });
+  await Deno.writeTextFile(`${targetDir}/cars.json`, "[1, 2]");
+  const manifest: DatasetManifest = {
+    package: "pkg",
+    version: "1.0.0",
+    files: [await entry("b.json", "[]"), await entry("cars.json", "[1]")],
+    shipped: [],
+  };
+  await assert.rejects(() => pullDatasets({ sourceDir, targetDir, manifest }), {
+    name: "ArtifactError",
+    message:
+      /^Cannot pull datasets: 1 file\(s\) .* differ from the manifest and may hold your edits: ".*\/cars\.json" has sha256 [0-9a-f]{64} \(6 bytes\), expected .* \(3 bytes\); move them away, or run `deno task data:pull --force`/,
+  });
+  assert.equal(await Deno.readTextFile(`${targetDir}/cars.json`), "[1, 2]", "the edit is kept");
+  assert.deepEqual([...Deno.readDirSync(targetDir)].map((e) => e.name), ["cars.json"]);
+
+  const forced = await pullDatasets({ sourceDir, targetDir, manifest, overwrite: true });
+  assert.deepEqual(forced.map((r) => [r.name, r.status]), [
+    ["b.json", "copied"],
+    ["cars.json", "replaced"],
+  ]);
+  assert.equal(await Deno.readTextFile(`${targetDir}/cars.json`), "[1]");
+});

@@ -129,6 +129,38 @@ Deno.test("predict fails with a per-row report and writes nothing when rows cann
   assert.deepEqual(pl.readCSV(`${root}/o.csv`).getColumn("id").toArray(), ["a"]);
 });
 
+Deno.test("predict --on-error skip leaves rejected rows out of the counts and the drift check", async () => {
+  const { root, id, experiments } = project;
+  await Deno.writeTextFile(
+    `${root}/mixed.csv`,
+    "id,Island,Beak Length (mm),Beak Depth (mm),Flipper Length (mm),Body Mass (g),Sex\n" +
+      "a,Dream,39.5,18.8,190,3700,MALE\n" +
+      "b,Atlantis,forty,13.2,211,9500,FEMALE\n" +
+      "c,Biscoe,46.1,13.2,211,4500,FEMALE\n",
+  );
+  using _logs = captureLogs({ level: "error" });
+  const loaded = await loadConfig({ root, snapshot: `${experiments}/${id}/config.yaml` });
+  const run = await openRun(id, loaded);
+  let summary;
+  try {
+    summary = await predictFile(run, {
+      input: `${root}/mixed.csv`,
+      output: `${root}/mixed.scored.csv`,
+      onError: "skip",
+    });
+  } finally {
+    run.model.dispose();
+  }
+  assert.equal(summary.rows_scored, 2);
+  assert.equal(summary.rows_rejected, 1);
+  assert.equal(summary.rejected_file, `${root}/mixed.scored.rejected.csv`);
+  // Row b is rejected (its beak length does not parse): its unseen island and its body mass
+  // outside training are not counted, and it is not part of the drift sample.
+  assert.deepEqual(summary.unseen_categories, {});
+  assert.deepEqual(summary.out_of_range, {});
+  assert.equal(summary.drift?.current_rows, 2);
+});
+
 Deno.test("predict counts unseen categories and out-of-range values but still scores them", async () => {
   const { root, id } = project;
   await Deno.writeTextFile(

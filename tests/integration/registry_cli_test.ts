@@ -33,9 +33,26 @@ Deno.test("runs, promote and rollback take a project through train, gate, force 
   const noRollback = await runCli("rollback.ts", [], root);
   assert.equal(noRollback.code, 1);
   assert.match(noRollback.stderr, /rollback: Cannot roll back: production in ".*" is empty/);
+  const noRun = await runCli("evaluate.ts", [], root);
+  assert.equal(noRun.code, 1);
+  assert.match(
+    noRun.stderr,
+    /evaluate: Cannot evaluate: no run is in production and ".*" holds no run of project "penguins"; train one/,
+  );
 
   // A good run goes into the empty slot.
   const good = await train(root, ["--set", "training.epochs=5"]);
+  // evaluate without --run: the newest run while production is empty, and says so.
+  const newest = await runCli("evaluate.ts", [], root);
+  assert.equal(newest.code, 0, newest.stderr);
+  assert.match(
+    newest.stdout,
+    new RegExp(
+      `^no --run given: evaluating the newest run ${good} \\(production is empty\\)$`,
+      "m",
+    ),
+  );
+  assert.match(newest.stdout, new RegExp(`^run ${good} on test split: \\d+ rows$`, "m"));
   const first = await runCli("promote.ts", [], root);
   assert.equal(first.code, 0, first.stderr);
   assert.match(
@@ -46,6 +63,14 @@ Deno.test("runs, promote and rollback take a project through train, gate, force 
 
   // A clearly worse run on the same test data: the gate refuses it and nothing changes.
   const worse = await train(root, ["--set", "training.epochs=1", "--set", WORSE_FEATURES]);
+  // With a production run, evaluate without --run takes it, not the newer run; --json stays JSON.
+  const promoted = await runCli("evaluate.ts", ["--json"], root);
+  assert.equal(promoted.code, 0, promoted.stderr);
+  assert.equal(JSON.parse(promoted.stdout).id, good);
+  assert.match(
+    promoted.stderr,
+    new RegExp(`no --run given: evaluating the production run ${good}`),
+  );
   const before = await production(root);
   const refused = await runCli("promote.ts", ["--run", worse], root);
   assert.equal(refused.code, 1, refused.stdout);
@@ -117,6 +142,9 @@ Deno.test("runs, promote and rollback take a project through train, gate, force 
   assert.match(compared.stdout, /^training\.epochs\s+5\s+1$/m);
   assert.match(
     compared.stdout,
-    /^f1_macro \*\s+1\.0000\s+0\.\d{4}\s+-0\.\d{4}\s+1\.0000\s+0\.\d{4}\s+-0\.\d{4}$/m,
+    /^f1_macro \*\s+1\.0000\s+0\.\d{4}\s+-0\.\d{4} worse\s+1\.0000\s+0\.\d{4}\s+-0\.\d{4} worse$/m,
   );
+  // log_loss is lower-is-better: the worse run's higher loss is a positive change called worse.
+  assert.match(compared.stdout, /^log_loss\s+.*\s\+\d+\.\d{4} worse$/m);
+  assert.match(compared.stdout, /lower for errors and losses/);
 });

@@ -375,12 +375,10 @@ Deno.test("the row engine reports the problems scoreRows reports for bad penguin
     { row: 4, column: "Sex", problem: "missing value" },
     { row: 6, column: "Beak Depth (mm)", problem: 'cannot parse "" as a number' },
   ]);
-  assert.deepEqual(scores.unseen_categories, { Island: 1, Sex: 1 });
-  assert.deepEqual(scores.out_of_range, {
-    "Beak Depth (mm)": 1,
-    "Flipper Length (mm)": 1,
-    "Body Mass (g)": 1,
-  });
+  // Counted over the rows that can be scored: row 4's "Atlantis" and the infinite depth and
+  // NaN flipper of rows 2 and 3 are in rejected rows, so only row 7's "male" and row 5's mass count.
+  assert.deepEqual(scores.unseen_categories, { Sex: 1 });
+  assert.deepEqual(scores.out_of_range, { "Body Mass (g)": 1 });
   assert.deepEqual(scores.extra_columns, ["extra"]);
   assert.deepEqual(scores.predictions!.kept.get("Species"), ["Adelie", "Adelie", "Adelie"]);
   // Every row alone, as the service mostly sees them.
@@ -516,8 +514,9 @@ Deno.test("the row engine cleans, parses and encodes odd values exactly as score
   ]);
   assert.deepEqual(scores.predictions!.kept.get("id"), odd.slice(0, 8).map((r) => r["id"]));
   assert.deepEqual(scores.unseen_categories, { color: 1, shape: 1, grade: 1, city: 1 });
-  // After cleaning: clipped weights are in range; NaN orders above every number.
-  assert.deepEqual(scores.out_of_range, { length: 4, age: 1, level: 1 });
+  // After cleaning: clipped weights are in range; rejected rows (the infinite and NaN lengths)
+  // are not counted.
+  assert.deepEqual(scores.out_of_range, { length: 2, age: 1, level: 1 });
   assert.deepEqual(scores.extra_columns, ["note"]);
   // Numbers as numbers (a Float64 column) and one by one (a date format per row).
   const numeric = odd.map((row) =>

@@ -625,3 +625,27 @@ Deno.test("createApp() refuses limits that are not positive", () => {
   });
   assert.throws(() => createApp(holder, { maxRangeMultiple: -1 }), { name: "RangeError" });
 });
+
+Deno.test("POST /v1/predict lists a missing field and an unparsable value of the same row", async () => {
+  using _logs = captureLogs({ level: "fatal" });
+  const s = await serving();
+  try {
+    const { Island: _island, ...noIsland } = ADELIE;
+    const response = await s.predict({
+      rows: [GENTOO, { ...noIsland, "Body Mass (g)": "heavy" }],
+    });
+    assert.equal(response.status, 422);
+    const body = await response.json();
+    assert.match(body.message, /^Cannot score the request: 1 of 2 rows has problems/);
+    assert.deepEqual(body.problems, [
+      {
+        row: 2,
+        column: "Island",
+        message: "missing field: every row needs every input field (null marks an unknown value)",
+      },
+      { row: 2, column: "Body Mass (g)", message: 'cannot parse "heavy" as a number' },
+    ]);
+  } finally {
+    await s.close();
+  }
+});

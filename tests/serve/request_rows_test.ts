@@ -178,7 +178,8 @@ Deno.test("parseJsonRows() caps the problem list and counts the rest", () => {
   );
   const parsed = parseJsonRows(JSON.stringify({ rows }), SCHEMA, { maxProblems: 3 });
   assert.equal(parsed.problems.length, 3);
-  assert.equal(parsed.moreProblems, 2);
+  // Two problems a row: Island is refused and Bill cannot be parsed as a number.
+  assert.equal(parsed.moreProblems, 7);
   assert.deepEqual(parsed.rejected, [1, 2, 3, 4, 5]);
 });
 
@@ -313,4 +314,44 @@ Deno.test("RequestRejectedError refuses a status that is not an HTTP error", () 
     error: "not_found",
     message: "gone",
   });
+});
+
+Deno.test("parseJsonRows() reports a row's unparsable values beside its missing field", () => {
+  const rows = parseJsonRows(
+    JSON.stringify({
+      rows: [
+        { Bill: "long", Island: "Dream", Banded: true },
+        { Bill: "inf", Eggs: "2.5", Island: 5, Banded: true },
+        { Bill: "abc", Eggs: 1, Island: "Dream", Banded: true },
+      ],
+    }),
+    SCHEMA,
+  );
+  assert.deepEqual(rows.rejected, [1, 2]);
+  assert.deepEqual(rows.unscorable, [1, 2]);
+  // Row 3 goes to scoring, whose own "cannot parse" problem it gets: nothing is listed twice.
+  const sorted = [...rows.problems].sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+  assert.deepEqual(sorted, [
+    {
+      row: 1,
+      column: "Eggs",
+      message: "missing field: every row needs every input field (null marks an unknown value)",
+    },
+    { row: 1, column: "Bill", message: 'cannot parse "long" as a number' },
+    { row: 2, column: "Island", message: "expected text or null, found number 5" },
+    { row: 2, column: "Bill", message: 'not a finite number: "inf"' },
+    { row: 2, column: "Eggs", message: 'cannot parse "2.5" as an integer' },
+  ]);
+});
+
+Deno.test("parseCsvRows() reports a row's unparsable values beside its refused value", () => {
+  const rows = parseCsvRows(
+    `Bill,Eggs,Island,Banded\nlong,1,${"x".repeat(2000)},true\n41,1,Dream,true\n`,
+    SCHEMA,
+  );
+  assert.deepEqual(rows.unscorable, [1]);
+  assert.deepEqual(rows.problems.map((p) => [p.row, p.column, p.message.slice(0, 28)]), [
+    [1, "Island", "text is 2000 characters long"],
+    [1, "Bill", 'cannot parse "long" as a num'],
+  ]);
 });

@@ -34,4 +34,5 @@ export { buildTargets, encodeTargets, fitFeatures, rawInputColumns } from "./fea
 export { evaluateSplits, fitModel } from "./model_nodes.ts";
 export type { FitModelOptions } from "./model_nodes.ts";
 export { pipelineGraph, pipelineStatus } from "./status.ts";
+export { gitState } from "./record_node.ts";
 export type { PipelineStatusOptions } from "./status.ts";

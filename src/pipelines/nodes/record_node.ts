@@ -52,7 +52,10 @@ export const RECORD_NODE = defineNode({
       profile: context.profile ?? null,
       task: config.data.task,
       family: config.model.family,
-      git: await gitState(root),
+      git: await gitState(root, [
+        ...configFiles(context.loaded.sources),
+        relative(inputs.input.path),
+      ]),
       versions: {
         deno: Deno.version.deno,
         typescript: Deno.version.typescript,
@@ -127,7 +130,28 @@ export const RECORD_NODE = defineNode({
   },
 });
 
-async function gitState(root: string): Promise<RunRecord["git"]> {
+/**
+ * Reads the git state of the project for a run record: the commit, and whether the work tree
+ * differs from it in a way that matters to the run.
+ *
+ * A run is dirty when a tracked file is modified, or when one of the files the run read (its
+ * config files, its profile, its data) is untracked: a run trained from an untracked profile
+ * cannot be rebuilt from the commit. Ignored files (pulled data) do not count.
+ *
+ * @param root the project root (a git work tree, or not)
+ * @param files the files the run read, relative to the root, e.g. `["config/config.yaml",
+ *   "config/profiles/cars.yaml"]`; paths outside the root are skipped
+ * @returns `{ commit, dirty }`, both `null` when git or the repository is missing
+ * @example
+ * ```ts
+ * await gitState(".", ["config/config.yaml", "config/profiles/mine.yaml"]);
+ * // { commit: "3f2a…", dirty: true } when config/profiles/mine.yaml is untracked
+ * ```
+ */
+export async function gitState(
+  root: string,
+  files: readonly string[] = [],
+): Promise<RunRecord["git"]> {
   const run = async (args: string[]) => {
     try {
       const out = await new Deno.Command("git", {
@@ -143,8 +167,19 @@ async function gitState(root: string): Promise<RunRecord["git"]> {
     }
   };
   const commit = await run(["rev-parse", "HEAD"]);
-  const status = commit === null
-    ? null
-    : await run(["status", "--porcelain", "--untracked-files=no"]);
-  return { commit, dirty: status === null ? null : status.length > 0 };
+  if (commit === null) return { commit, dirty: null };
+  const tracked = await run(["status", "--porcelain", "--untracked-files=no"]);
+  const inside = files.filter((file) =>
+    file.length > 0 && !file.startsWith("../") && !file.startsWith("/") && file !== ".."
+  );
+  const read = inside.length === 0
+    ? ""
+    : await run(["status", "--porcelain", "--untracked-files=all", "--", ...inside]);
+  if (tracked === null || read === null) return { commit, dirty: null };
+  return { commit, dirty: tracked.length > 0 || read.length > 0 };
+}
+
+/** The config files among `loadConfig`'s sources, which also list `env NAME` and `--set` entries. */
+function configFiles(sources: readonly string[]): string[] {
+  return sources.filter((source) => !source.startsWith("env ") && !source.startsWith("--set "));
 }

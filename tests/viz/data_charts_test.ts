@@ -81,17 +81,39 @@ Deno.test("plotHistogram() counts [1, 2, 2, 3] into two bins as numpy does", () 
   assert.match(subtitle(spec), /2 bins of width 1 \(fixed bin count\)/);
 });
 
-Deno.test("plotHistogram() picks the Freedman–Diaconis bin count and states the rule", () => {
-  // n = 8, IQR = 5.25 - 1.75 = 3.5, width = 2 · 3.5 / 8^(1/3) = 3.5, range 7 → 2 bins.
+Deno.test("plotHistogram() rounds the Freedman–Diaconis width to a nice one and states the rule", () => {
+  // n = 8, IQR = 5.25 - 1.75 = 3.5, width = 2 · 3.5 / 8^(1/3) = 3.5, range 7 → 2 bins, and the
+  // nice width giving 2 bins from a multiple of it is 5.
   const df = pl.DataFrame({ v: [0, 1, 2, 3, 4, 5, 6, 7] });
   const spec = plotHistogram(df, { column: "v", minBins: 1 });
   assert.deepEqual(rowsOf(spec), [
-    { bin_start: 0, bin_end: 3.5, count: 4 },
-    { bin_start: 3.5, bin_end: 7, count: 4 },
+    { bin_start: 0, bin_end: 5, count: 5 },
+    { bin_start: 5, bin_end: 10, count: 3 },
   ]);
-  assert.match(subtitle(spec), /Freedman–Diaconis rule, kept within 1–100 bins/);
+  assert.deepEqual(at(spec, "encoding", "x", "bin"), { binned: true, step: 5 });
+  assert.match(
+    subtitle(spec),
+    /2 bins of width 5 \(Freedman–Diaconis rule, rounded to a nice width, kept within 1–100 bins\)/,
+  );
   const clamped = plotHistogram(df, { column: "v" });
-  assert.equal(rowsOf(clamped).length, 5, "the default minBins of 5 applies");
+  assert.equal(rowsOf(clamped).length, 7, "the default minBins of 5 rules out width 2");
+});
+
+Deno.test("plotHistogram() puts nice bins on round edges free of rounding noise", () => {
+  const df = pl.DataFrame({ v: [0.05, 0.3, 0.31, 0.45, 0.62, 0.7, 0.9, 1.17] });
+  assert.deepEqual(rowsOf(plotHistogram(df, { column: "v" })), [
+    { bin_start: 0, bin_end: 0.25, count: 1 },
+    { bin_start: 0.25, bin_end: 0.5, count: 3 },
+    { bin_start: 0.5, bin_end: 0.75, count: 2 },
+    { bin_start: 0.75, bin_end: 1, count: 1 },
+    { bin_start: 1, bin_end: 1.25, count: 1 },
+  ]);
+  // Masses like the penguins' (2,700–6,300 g) get 250 g bins from 2,500, not 327.3 g from 2,700.
+  const mass = pl.DataFrame({ v: Array.from({ length: 300 }, (_, i) => 2700 + i * 12) });
+  const edges = rowsOf(plotHistogram(mass, { column: "v" })).map((row) => row.bin_start as number);
+  const width = edges[1]! - edges[0]!;
+  assert.ok([100, 200, 250, 500].includes(width), `width ${width}`);
+  assert.ok(edges.every((edge) => edge % width === 0), `edges ${edges}`);
 });
 
 Deno.test("plotHistogram() falls back to Sturges' rule when the IQR is 0", () => {

@@ -66,6 +66,11 @@ export interface HistogramOptions extends ChartOptions {
    * @default 8
    */
   maxGroups?: number;
+  /**
+   * Title of the x axis, e.g. the unit after a transformation; `null` uses the column name.
+   * @default null
+   */
+  axisTitle?: string | null;
 }
 
 /**
@@ -83,6 +88,7 @@ export const DEFAULT_HISTOGRAM_OPTIONS: Readonly<Omit<Required<HistogramOptions>
   maxBins: 100,
   color: null,
   maxGroups: 8,
+  axisTitle: null,
 };
 
 /**
@@ -183,7 +189,7 @@ export function plotHistogram(df: DataFrame, options: HistogramOptions): TopLeve
         field: "bin_start",
         type: "quantitative",
         bin: { binned: true, step: width },
-        title: column,
+        title: settings.axisTitle ?? column,
       },
       x2: { field: "bin_end" },
       y: { field: "count", type: "quantitative", title: "rows", stack: "zero" },

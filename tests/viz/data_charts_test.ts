@@ -116,6 +116,13 @@ Deno.test("plotHistogram() puts nice bins on round edges free of rounding noise"
   assert.ok(edges.every((edge) => edge % width === 0), `edges ${edges}`);
 });
 
+Deno.test("plotHistogram() titles the axis with axisTitle when given", () => {
+  const df = pl.DataFrame({ v: [-1.2, 0, 0.4, 1.5] });
+  const spec = plotHistogram(df, { column: "v", axisTitle: "v (standard deviations)" });
+  assert.equal(at(spec, "encoding", "x", "title"), "v (standard deviations)");
+  assert.equal(at(plotHistogram(df, { column: "v" }), "encoding", "x", "title"), "v");
+});
+
 Deno.test("plotHistogram() falls back to Sturges' rule when the IQR is 0", () => {
   const df = pl.DataFrame({ v: [5, 5, 5, 5, 5, 5, 5, 9] });
   const spec = plotHistogram(df, { column: "v", minBins: 1 });

@@ -347,18 +347,37 @@ Deno.test("plotPairGrid() lays out one scatter per column pair from complete row
     { mass: 3650, flipper: 190, group: "Adelie" },
     { mass: 4000, flipper: 188, group: "(missing)" },
   ]);
-  const rows = at(spec, "vconcat") as Row[];
-  assert.equal(rows.length, 2);
-  const panel = at(rows[1], "hconcat", 0);
+  const panels = at(spec, "concat") as Row[];
+  assert.equal(panels.length, 4);
+  const panel = panels[2];
   assert.equal(at(panel, "mark", "type"), "point");
   assert.equal(at(panel, "encoding", "x", "field"), "mass");
   assert.equal(at(panel, "encoding", "y", "field"), "flipper");
   assert.equal(at(panel, "encoding", "color", "field"), "group");
 });
 
+Deno.test("plotPairGrid() aligns its panels in a grid and shows each column's histogram on the diagonal", () => {
+  const spec = plotPairGrid(penguins, { columns: ["mass", "beak", "flipper"], color: "species" });
+  // A wrapped concat is laid out as a grid; rows of an hconcat in a vconcat are not aligned.
+  assert.equal(at(spec, "columns"), 3);
+  assert.equal(at(spec, "vconcat"), undefined);
+  const panels = at(spec, "concat") as Row[];
+  assert.equal(panels.length, 9);
+  for (const [i, name] of ["mass", "beak", "flipper"].entries()) {
+    const diagonal = panels[i * 3 + i];
+    assert.equal(at(diagonal, "mark", "type"), "bar");
+    assert.equal(at(diagonal, "encoding", "x", "field"), name);
+    assert.deepEqual(at(diagonal, "encoding", "x", "bin"), { maxbins: 20 });
+    assert.equal(at(diagonal, "encoding", "y", "aggregate"), "count");
+    assert.equal(at(diagonal, "encoding", "color", "field"), "group");
+  }
+  assert.equal(at(panels[1], "mark", "type"), "point");
+  assert.match(subtitle(spec), /diagonal: histogram of each column/);
+});
+
 Deno.test("plotPairGrid() escapes dots and brackets in field names but not in titles", () => {
   const df = pl.DataFrame({ "a.b": [1, 2], "c[0]": [3, 4] });
-  const panel = at(plotPairGrid(df), "vconcat", 1, "hconcat", 0);
+  const panel = at(plotPairGrid(df), "concat", 2);
   assert.equal(at(panel, "encoding", "x", "field"), "a\\.b");
   assert.equal(at(panel, "encoding", "x", "title"), "a.b");
   assert.equal(at(panel, "encoding", "y", "field"), "c\\[0\\]");

@@ -249,8 +249,9 @@ export const DEFAULT_RUN_COMPARISON_OPTIONS: Readonly<Required<RunComparisonOpti
 };
 
 /**
- * Builds grouped bars comparing metrics across runs: one panel per metric (each with its own
- * scale), one bar group per run, one bar per split.
+ * Builds a dot chart comparing metrics across runs: one panel per metric (each with its own
+ * scale, zoomed to the values rather than starting at 0), one column per run, one point per
+ * split side by side, so close scores and the spread of fold scores stay visible.
  *
  * Runs keep their input order; the first `maxRuns` distinct run ids are drawn. Rows with a
  * non-finite value (an undefined `roc_auc`) are left out and counted in the subtitle. The data
@@ -344,6 +345,7 @@ export function plotRunComparison(
       runs.length > drawnRuns.size
         ? `first ${drawnRuns.size} of ${formatCount(runs.length)} runs`
         : `${formatCount(runs.length)} ${runs.length === 1 ? "run" : "runs"}`,
+      "y axes zoomed to the values, not from 0",
       skipped > 0
         ? `${formatCount(skipped)} non-finite ${skipped === 1 ? "value" : "values"} left out`
         : "",
@@ -354,7 +356,9 @@ export function plotRunComparison(
     spec: {
       width: settings.width,
       height: settings.height,
-      mark: { type: "bar" },
+      // Points on a zoomed axis: close scores (0.968 against 0.989) and the spread of fold
+      // scores would be invisible on bars, which must start at 0.
+      mark: { type: "point", filled: true, size: 70, opacity: 0.9 },
       encoding: {
         x: {
           field: "run_id",
@@ -363,7 +367,12 @@ export function plotRunComparison(
           title: null,
           axis: { labelAngle: -45 },
         },
-        y: { field: "value", type: "quantitative", title: null },
+        y: {
+          field: "value",
+          type: "quantitative",
+          title: null,
+          scale: { zero: false, padding: 12 },
+        },
         ...(grouped
           ? {
             xOffset: { field: "split", type: "nominal", sort: splits },

@@ -280,7 +280,7 @@ Deno.test("plotFeatureScores() rejects a feature listed twice", () => {
 
 // -- run comparison -------------------------------------------------------------------------
 
-Deno.test("plotRunComparison() groups bars by run and split in one panel per metric", () => {
+Deno.test("plotRunComparison() groups points by run and split in one zoomed panel per metric", () => {
   const spec = plotRunComparison([
     { run_id: "r1", metric: "accuracy", value: 0.9, split: "val" },
     { run_id: "r1", metric: "accuracy", value: 0.8, split: "test" },
@@ -299,10 +299,15 @@ Deno.test("plotRunComparison() groups bars by run and split in one panel per met
     sort: ["accuracy", "roc_auc"],
     title: null,
   });
-  assert.equal(at(spec, "spec", "mark", "type"), "bar");
+  assert.equal(at(spec, "spec", "mark", "type"), "point");
   assert.equal(at(spec, "spec", "encoding", "x", "field"), "run_id");
   assert.equal(at(spec, "spec", "encoding", "xOffset", "field"), "split");
-  assert.match(subtitle(spec), /2 runs\n1 non-finite value left out/);
+  // 0.968 against 0.989 must not be flattened by an axis from 0 to 1.
+  assert.deepEqual(at(spec, "spec", "encoding", "y", "scale"), { zero: false, padding: 12 });
+  assert.match(
+    subtitle(spec),
+    /2 runs\ny axes zoomed to the values, not from 0\n1 non-finite value left out/,
+  );
 });
 
 Deno.test("plotRunComparison() keeps the first maxRuns runs in input order", () => {

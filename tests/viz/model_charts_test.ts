@@ -149,23 +149,36 @@ Deno.test("plotConfusionMatrix() rejects a matrix that does not match its labels
 
 // -- ROC curves -----------------------------------------------------------------------------
 
-Deno.test("plotRocCurves() draws each class's curve with its AUC in the legend", () => {
+Deno.test("plotRocCurves() draws each class's curve in its own panel headed with its AUC", () => {
   const curve = rocCurve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]);
   const spec = plotRocCurves({ pos: curve });
   const label = "pos (AUC 0.750)";
-  assert.deepEqual(rowsOf(spec, "layer", 1), [
+  assert.deepEqual(rowsOf(spec), [
     { class: "pos", label, fpr: 0, tpr: 0 },
     { class: "pos", label, fpr: 0, tpr: 0.5 },
     { class: "pos", label, fpr: 0.5, tpr: 0.5 },
     { class: "pos", label, fpr: 0.5, tpr: 1 },
     { class: "pos", label, fpr: 1, tpr: 1 },
   ]);
-  assert.deepEqual(rowsOf(spec, "layer", 0), [{ fpr: 0, tpr: 0 }, { fpr: 1, tpr: 1 }]);
-  const curves = at(spec, "layer", 1) as Row;
+  const chance = at(spec, "spec", "layer", 0) as Row;
+  assert.equal(at(chance, "mark", "type"), "rule");
+  assert.deepEqual(at(chance, "encoding", "x2"), { datum: 1 });
+  const curves = at(spec, "spec", "layer", 1) as Row;
   assert.equal(at(curves, "mark", "type"), "line");
   assert.equal(at(curves, "encoding", "x", "field"), "fpr");
   assert.equal(at(curves, "encoding", "y", "field"), "tpr");
   assert.deepEqual(at(curves, "encoding", "color", "scale", "domain"), [label]);
+});
+
+Deno.test("plotRocCurves() gives overlapping curves a panel each with uncut headers", () => {
+  const perfect = rocCurve([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9]);
+  const spec = plotRocCurves({ Adelie: perfect, Chinstrap: perfect, Gentoo: perfect });
+  const labels = ["Adelie (AUC 1.000)", "Chinstrap (AUC 1.000)", "Gentoo (AUC 1.000)"];
+  assert.deepEqual(at(spec, "facet", "field"), "label");
+  assert.deepEqual(at(spec, "facet", "sort"), labels);
+  assert.equal(at(spec, "facet", "header", "labelLimit"), 0, "headers are never truncated");
+  assert.equal(at(spec, "columns"), 3);
+  assert.equal(at(spec, "spec", "layer", 1, "encoding", "color", "legend"), null);
 });
 
 Deno.test("plotRocCurves() thins a curve to 500 points and keeps both ends", () => {
@@ -176,7 +189,7 @@ Deno.test("plotRocCurves() thins a curve to 500 points and keeps both ends", () 
     thresholds: Array.from({ length: n }, (_, i) => (i === 0 ? Infinity : 1 - i / n)),
   };
   const spec = plotRocCurves({ c: curve });
-  const rows = rowsOf(spec, "layer", 1);
+  const rows = rowsOf(spec);
   assert.equal(rows.length, 500);
   assert.deepEqual([rows[0]!.fpr, rows[0]!.tpr], [0, 0]);
   assert.deepEqual([rows.at(-1)!.fpr, rows.at(-1)!.tpr], [1, 1]);
@@ -195,7 +208,7 @@ Deno.test("plotRocCurves() shares the row cap between many classes and skips und
   );
   curves.empty = { fpr: [0, NaN], tpr: [0, 1], thresholds: [Infinity, 0.5] };
   const spec = plotRocCurves(curves);
-  assert.equal(rowsOf(spec, "layer", 1).length, 20 * 238);
+  assert.equal(rowsOf(spec).length, 20 * 238);
   assert.ok(countInlineRows(spec) <= MAX_INLINE_ROWS);
   assert.match(
     subtitle(spec),

@@ -357,8 +357,9 @@ Deno.test("liveTrainingDisplay() creates one display and updates it in place as 
   const last = sent[3]!.bundle;
   assert.match(last[SVG_MIME] as string, /^<svg/);
   const spec = last[VEGA_LITE_MIME] as { title: { text: string; subtitle: string[] } };
-  assert.equal(spec.title.text, "Training progress: finished after 4 epochs, best epoch 2");
-  assert.deepEqual(spec.title.subtitle, ["4 epochs", "dashed line: best epoch 2"]);
+  // historyOf(logs, 2): the third epoch, numbered from 1 wherever a person reads it.
+  assert.equal(spec.title.text, "Training progress: finished after 4 epochs, best epoch 3");
+  assert.deepEqual(spec.title.subtitle, ["4 epochs", "dashed line: best epoch 3"]);
   assert.deepEqual(live.epochs.map((e) => e.epoch), [0, 1, 2, 3]);
 });
 
@@ -398,7 +399,7 @@ Deno.test("liveTrainingDisplay() reused for a second fit keeps updating the same
   );
   assert.match(
     sent[5]!.bundle[TEXT_MIME],
-    /finished after 1 epoch, best epoch 0 \(loss 0\.5000, accuracy 0\.5000\)$/,
+    /finished after 1 epoch, best epoch 1 \(loss 0\.5000, accuracy 0\.5000\)$/,
   );
   assert.deepEqual(live.epochs.map((e) => e.epoch), [0]);
 });

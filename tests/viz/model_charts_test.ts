@@ -55,10 +55,10 @@ Deno.test("plotLearningCurves() puts loss and metric per epoch, train and valida
   const rows = rowsOf(spec);
   assert.equal(rows.length, 12);
   assert.deepEqual(rows.slice(0, 4), [
-    { epoch: 0, panel: "loss", split: "train", value: 1.0 },
-    { epoch: 0, panel: "loss", split: "validation", value: 1.1 },
-    { epoch: 0, panel: "accuracy", split: "train", value: 0.5 },
-    { epoch: 0, panel: "accuracy", split: "validation", value: 0.45 },
+    { epoch: 1, panel: "loss", split: "train", value: 1.0 },
+    { epoch: 1, panel: "loss", split: "validation", value: 1.1 },
+    { epoch: 1, panel: "accuracy", split: "train", value: 0.5 },
+    { epoch: 1, panel: "accuracy", split: "validation", value: 0.45 },
   ]);
   assert.deepEqual(at(spec, "facet", "column", "field"), "panel");
   assert.deepEqual(at(spec, "facet", "column", "sort"), ["loss", "accuracy"]);
@@ -69,8 +69,29 @@ Deno.test("plotLearningCurves() puts loss and metric per epoch, train and valida
   assert.equal(at(line, "encoding", "y", "field"), "value");
   assert.equal(at(line, "encoding", "color", "field"), "split");
   assert.equal(at(best, "mark", "type"), "rule");
-  assert.equal(at(best, "encoding", "x", "datum"), 1);
-  assert.match(subtitle(spec), /3 epochs\ndashed line: best epoch 1/);
+  assert.equal(at(best, "encoding", "x", "datum"), 2, "best epoch index 1 is the second epoch");
+  assert.match(subtitle(spec), /3 epochs\ndashed line: best epoch 2/);
+});
+
+Deno.test("plotLearningCurves() numbers epochs from 1 on an axis of whole numbers", () => {
+  const spec = plotLearningCurves(history);
+  const x = at(spec, "spec", "layer", 0, "encoding", "x");
+  assert.deepEqual(at(x, "axis"), { tickMinStep: 1, format: "d" }, "no 0.4, 0.8, 1.2 ticks");
+  assert.equal(at(x, "scale"), undefined);
+  assert.deepEqual([...new Set(rowsOf(spec).map((row) => row.epoch))], [1, 2, 3]);
+});
+
+Deno.test("plotLearningCurves() centres a single epoch instead of a zero-width axis", () => {
+  const spec = plotLearningCurves({
+    epochs: [{ epoch: 0, loss: 1.05, metric: 0.44 }],
+    bestEpoch: 0,
+  });
+  const x = at(spec, "spec", "layer", 0, "encoding", "x");
+  assert.deepEqual(at(x, "scale"), { domain: [0.5, 1.5] });
+  const y = at(spec, "spec", "layer", 0, "encoding", "y");
+  assert.deepEqual(at(y, "scale"), { zero: true }, "a constant value gets a readable y axis");
+  assert.deepEqual(at(x, "axis"), { tickMinStep: 1, format: "d" });
+  assert.match(subtitle(spec), /1 epoch\ndashed line: best epoch 1/);
 });
 
 Deno.test("plotLearningCurves() draws training only when there is no validation set", () => {
@@ -78,9 +99,9 @@ Deno.test("plotLearningCurves() draws training only when there is no validation 
     epochs: [{ epoch: 0, loss: 2, metric: 3 }, { epoch: 1, loss: NaN, metric: 2 }],
   }, { metricName: "mae" });
   assert.deepEqual(rowsOf(spec), [
-    { epoch: 0, panel: "loss", split: "train", value: 2 },
-    { epoch: 0, panel: "mae", split: "train", value: 3 },
-    { epoch: 1, panel: "mae", split: "train", value: 2 },
+    { epoch: 1, panel: "loss", split: "train", value: 2 },
+    { epoch: 1, panel: "mae", split: "train", value: 3 },
+    { epoch: 2, panel: "mae", split: "train", value: 2 },
   ]);
   assert.equal((at(spec, "spec", "layer") as Row[]).length, 1, "no best-epoch rule");
   assert.match(subtitle(spec), /1 non-finite value left out/);
@@ -94,7 +115,7 @@ Deno.test("plotLearningCurves() thins a long history and keeps the first, last a
   const spec = plotLearningCurves({ epochs, bestEpoch: 1234 }, { maxEpochs: 100 });
   const drawn = [...new Set(rowsOf(spec).map((row) => row.epoch as number))];
   assert.ok(drawn.length <= 100, `${drawn.length} epochs drawn`);
-  for (const epoch of [0, 1234, 2999]) assert.ok(drawn.includes(epoch), `epoch ${epoch} kept`);
+  for (const epoch of [1, 1235, 3000]) assert.ok(drawn.includes(epoch), `epoch ${epoch} kept`);
   assert.match(subtitle(spec), /100 of 3,000 epochs drawn/);
 });
 

@@ -32,6 +32,7 @@ export {
   TEXT_MIME,
   textSink,
   VEGA_LITE_MIME,
+  vegaLiteMime,
 } from "./display.ts";
 export type {
   DisplayBundle,

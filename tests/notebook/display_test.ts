@@ -20,6 +20,7 @@ import {
   TEXT_MIME,
   textSink,
   VEGA_LITE_MIME,
+  vegaLiteMime,
 } from "../../src/notebook/mod.ts";
 import { plotCounts, type TopLevelSpec } from "../../src/viz/mod.ts";
 import type { EpochLogs, TrainingHistory } from "../../src/models/mod.ts";
@@ -75,7 +76,9 @@ Deno.test("show() emits one bundle holding the vega-lite spec, its SVG and a tex
   const bundle = sent[0]!.bundle;
   assert.deepEqual(sent[0]!.target, { displayId: null, update: false });
   assert.deepEqual(Object.keys(bundle).sort(), [VEGA_LITE_MIME, SVG_MIME, TEXT_MIME].sort());
-  assert.equal(VEGA_LITE_MIME, "application/vnd.vegalite.v5+json");
+  // The MIME type names the major version of the spec's $schema (vega-lite/v6.json).
+  assert.match(String(spec.$schema), /\/vega-lite\/v6\.json$/);
+  assert.equal(VEGA_LITE_MIME, "application/vnd.vegalite.v6+json");
   assert.equal(SVG_MIME, "image/svg+xml");
   assert.equal(bundle[VEGA_LITE_MIME], spec);
   const svg = bundle[SVG_MIME] as string;
@@ -86,6 +89,13 @@ Deno.test("show() emits one bundle holding the vega-lite spec, its SVG and a tex
   // The bundle must survive the JSON encoding of the Jupyter protocol unchanged.
   assert.deepEqual(JSON.parse(JSON.stringify(bundle)), bundle);
   assert.deepEqual(Object.getOwnPropertySymbols(rowsOf(spec)[0]!), []); // rendering left it alone
+});
+
+Deno.test("vegaLiteMime() names the major version of the spec's $schema", () => {
+  const schema = (version: string) => `https://vega.github.io/schema/vega-lite/${version}.json`;
+  assert.equal(vegaLiteMime({ $schema: schema("v6") }), "application/vnd.vegalite.v6+json");
+  assert.equal(vegaLiteMime({ $schema: schema("v5.20.1") }), "application/vnd.vegalite.v5+json");
+  assert.equal(vegaLiteMime({}), VEGA_LITE_MIME);
 });
 
 Deno.test("show() sends a display id and update flag to the sink", async () => {

@@ -81,7 +81,7 @@ function checkExecuted(name: string, cells: ExecutedCell[]): number[] {
       `${name}: a chart cell has no image/svg+xml output:\n${sourceOf(cell).slice(0, 200)}`,
     );
     for (const output of outputs) {
-      if (output.data?.["application/vnd.vegalite.v5+json"] !== undefined) {
+      if (output.data?.["application/vnd.vegalite.v6+json"] !== undefined) {
         assert.match(
           joined(output.data["image/svg+xml"]) ?? "",
           /^<svg/,

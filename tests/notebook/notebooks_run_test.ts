@@ -141,6 +141,14 @@ Deno.test("03_model_experiments.ipynb runs through the runner and records one ru
     assert.equal(result.runIds.length, 1);
     assert.deepEqual(executed.metadata.deno_mlops?.run_ids, result.runIds);
     assert.deepEqual(await listRunIds(join(dir, "registry", "experiments")), result.runIds);
+    // The registry's production is empty, so the last chart compares the run with its baseline.
+    const titles = executed.cells.flatMap((c) => c.outputs ?? [])
+      .map((o) => o.data?.["application/vnd.vegalite.v6+json"] as { title?: { text?: string } })
+      .flatMap((spec) => spec?.title?.text ?? []);
+    assert.equal(
+      titles.at(-1),
+      "This run against its baseline on the test split (production is empty)",
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

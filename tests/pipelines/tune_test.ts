@@ -367,7 +367,14 @@ Deno.test("runStudy() gives the identical leaderboard on 1 worker, 2 workers and
   const loaded = await tinyProject();
   const options = { trials: 4, folds: 2, refit: false } as const;
   const one = await runStudy(loaded, { ...options, workers: 1, studyId: "one" });
-  const two = await runStudy(loaded, { ...options, workers: 2, studyId: "two" });
+  const counts: number[] = [];
+  const two = await runStudy(loaded, {
+    ...options,
+    workers: 2,
+    studyId: "two",
+    onTrial: (_trial, progress) => counts.push(progress.done),
+  });
+  assert.deepEqual(counts, [1, 2, 3, 4], "each finished trial counts once, in order");
   const inline = await runStudy(loaded, { ...options, workers: 0, studyId: "inline" });
   assert.equal(one.leaderboard.length, 4);
   assert.deepEqual(withoutTimes(two.leaderboard), withoutTimes(one.leaderboard));

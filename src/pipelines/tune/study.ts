@@ -305,13 +305,12 @@ export async function runStudy(
   const onResult = async (result: TrialResult) => {
     record.trials = [...record.trials.filter((t) => t.id !== result.id), result]
       .sort((a, b) => a.id - b.id);
+    // Counted before the write: with several workers another result can land during it, and
+    // both trials would then report the same count ("[2/4] trial 1 … [2/4] trial 0").
+    const finished = record.trials.length;
     rankStudy(record);
     await writer.write(record);
-    options.onTrial?.(result, {
-      done: record.trials.length,
-      total: specs.length,
-      studyId: record.id,
-    });
+    options.onTrial?.(result, { done: finished, total: specs.length, studyId: record.id });
   };
   const job: TrialJob = { folds: record.folds, foldSeed: record.fold_seed };
   const workerUrl = workerModuleUrl();

@@ -153,3 +153,26 @@ Deno.test("03_model_experiments.ipynb runs through the runner and records one ru
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("03_model_experiments.ipynb refuses folds=1 in its first cells, before training, naming --param", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "deno-mlops-nb-03-folds-" });
+  try {
+    const path = join(ROOT, "notebooks", "03_model_experiments.ipynb");
+    const { epochs, overrides } = quickParams(join(dir, "registry"));
+    const params = { epochs, overrides, folds: 1 };
+    await assert.rejects(
+      () => runNotebook(path, { params, out: join(dir, "executed") }),
+      {
+        name: "NotebookExecutionError",
+        message:
+          /folds = 1: cross-validation needs an integer of at least 2, e\.g\. --param folds=3/,
+      },
+    );
+    await assert.rejects(
+      () => Deno.stat(join(dir, "registry", "experiments")),
+      Deno.errors.NotFound,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

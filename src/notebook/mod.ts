@@ -11,6 +11,7 @@ export { NotebookExecutionError } from "../errors.ts";
 export type { NotebookFailureReason } from "../errors.ts";
 export {
   checkNotebookParameters,
+  effectiveParameters,
   INJECTED_PARAMETERS_TAG,
   PARAMETERS_TAG,
   parseParameterArgs,

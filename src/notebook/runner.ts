@@ -28,7 +28,12 @@ import {
   writeNotebook,
 } from "./_nbformat.ts";
 import { errorText } from "./_util.ts";
-import { checkParameters, notebookParameters, prepareCopy } from "./parameters.ts";
+import {
+  checkParameters,
+  effectiveParameters,
+  notebookParameters,
+  prepareCopy,
+} from "./parameters.ts";
 
 // The mime type of the bundle `showRun()` (display.ts, `RUN_MIME`) emits for a recorded run:
 // `{ run_id }`. Not imported from display.ts so the runner does not load the chart stack.
@@ -117,8 +122,9 @@ export interface NotebookResult {
  * Parameters are checked before the kernel starts. Code cells run in order; the first cell that
  * raises, times out or kills the kernel stops the run: the partial copy is written with that
  * cell marked (`metadata.deno_mlops.failed`) and a {@link NotebookExecutionError} is thrown. The
- * kernel process is always shut down. The copy's metadata `deno_mlops` records the parameters,
- * the run ids, the time, the kernel and the status.
+ * kernel process is always shut down. The copy's metadata `deno_mlops` records the parameters
+ * in effect (`parameters`, defaults included) and those injected (`injected_parameters`), the
+ * run ids, the time, the kernel and the status.
  *
  * @param path the `.ipynb` file
  * @param options parameters, output folder, timeouts, logger and kernel command
@@ -160,7 +166,10 @@ export async function runNotebook(
       { cause },
     );
   }
-  const run = new NotebookRun(path, join(outDir, basename(path)), notebook, origin, settings);
+  const run = new NotebookRun(path, join(outDir, basename(path)), notebook, origin, settings, {
+    parameters: effectiveParameters(declared, settings.params),
+    injected_parameters: settings.params,
+  });
   return await run.execute();
 }
 
@@ -183,6 +192,7 @@ class NotebookRun {
     notebook: Notebook,
     origin: (number | null)[],
     settings: Readonly<Required<RunNotebookOptions>>,
+    parameters: Pick<RunMetadata, "parameters" | "injected_parameters">,
   ) {
     this.#path = path;
     this.#out = out;
@@ -191,7 +201,7 @@ class NotebookRun {
     this.#settings = settings;
     this.#logger = settings.logger ?? getProjectLogger("notebook");
     this.#meta = {
-      parameters: settings.params,
+      ...parameters,
       run_ids: [],
       executed_at: new Date().toISOString(),
       seconds: 0,
@@ -404,7 +414,10 @@ const SETTLE_MAX_MS = 2000;
 
 /** The notebook metadata the runner writes under `deno_mlops`. */
 interface RunMetadata {
+  /** Every declared parameter with the value the run used, defaults included. */
   parameters: Record<string, unknown>;
+  /** The parameters given to the runner, which the injected cell re-declares. */
+  injected_parameters: Record<string, unknown>;
   run_ids: string[];
   executed_at: string;
   seconds: number;

@@ -5,7 +5,12 @@
  *
  * @module
  */
-export { DEFAULT_RUN_NOTEBOOK_OPTIONS, RUN_ID_TEXT_PATTERN, runNotebook } from "./runner.ts";
+export {
+  DEFAULT_RUN_NOTEBOOK_OPTIONS,
+  RUN_ID_TEXT_PATTERN,
+  runNotebook,
+  STUDY_ID_TEXT_PATTERN,
+} from "./runner.ts";
 export type { NotebookResult, RunNotebookOptions } from "./runner.ts";
 export { NotebookExecutionError } from "../errors.ts";
 export type { NotebookFailureReason } from "../errors.ts";

@@ -42,6 +42,9 @@ const RUN_MIME_TYPE = "application/vnd.deno-mlops.run+json";
 /** A run id as `createRunId` writes it, e.g. `20261127-074512-penguins-1a2b3c4d`. */
 export const RUN_ID_TEXT_PATTERN = /\b\d{8}-\d{6}-[a-z0-9-]+-[0-9a-f]{8}\b/;
 
+/** A study id as `createStudyId` writes it, e.g. `study-20261127-074512-penguins-1a2b3c4d`. */
+export const STUDY_ID_TEXT_PATTERN = /\bstudy-\d{8}-\d{6}-[a-z0-9-]+-[0-9a-f]{8}\b/;
+
 /** Options of {@link runNotebook}. */
 export interface RunNotebookOptions {
   /**
@@ -110,6 +113,8 @@ export interface NotebookResult {
    * (`application/vnd.deno-mlops.run+json`), or, when there are none, run ids in the text output.
    */
   runIds: string[];
+  /** Ids of the tuning studies the notebook's text output names, in order of appearance. */
+  studyIds: string[];
   /** The parameters injected. */
   params: Record<string, unknown>;
   /** The kernel that ran it, e.g. `{ implementation: "Deno kernel", version: "2.9.6" }`. */
@@ -124,7 +129,7 @@ export interface NotebookResult {
  * cell marked (`metadata.deno_mlops.failed`) and a {@link NotebookExecutionError} is thrown. The
  * kernel process is always shut down. The copy's metadata `deno_mlops` records the parameters
  * in effect (`parameters`, defaults included) and those injected (`injected_parameters`), the
- * run ids, the time, the kernel and the status.
+ * run ids, the study ids, the time, the kernel and the status.
  *
  * @param path the `.ipynb` file
  * @param options parameters, output folder, timeouts, logger and kernel command
@@ -203,6 +208,7 @@ class NotebookRun {
     this.#meta = {
       ...parameters,
       run_ids: [],
+      study_ids: [],
       executed_at: new Date().toISOString(),
       seconds: 0,
       kernel: null,
@@ -263,6 +269,7 @@ class NotebookRun {
         cells: executed,
         seconds: this.#meta.seconds,
         runIds: [...this.#meta.run_ids],
+        studyIds: [...this.#meta.study_ids],
         params: { ...this.#settings.params },
         kernel: { implementation: info.implementation, version: info.implementation_version },
       };
@@ -404,6 +411,11 @@ class NotebookRun {
   async #write(): Promise<void> {
     this.#meta.seconds = round((performance.now() - this.#started) / 1000);
     this.#meta.run_ids = collectRunIds(this.#collector);
+    this.#meta.study_ids = unique(
+      this.#collector.texts.flatMap((text) =>
+        stripAnsi(text).match(new RegExp(STUDY_ID_TEXT_PATTERN.source, "g")) ?? []
+      ),
+    );
     await writeNotebook(this.#out, this.#notebook);
   }
 }
@@ -419,6 +431,8 @@ interface RunMetadata {
   /** The parameters given to the runner, which the injected cell re-declares. */
   injected_parameters: Record<string, unknown>;
   run_ids: string[];
+  /** Tuning studies named in the output: a study records many trials but one run. */
+  study_ids: string[];
   executed_at: string;
   seconds: number;
   kernel: { name: string; implementation: string; version: string } | null;
@@ -438,8 +452,10 @@ function collectRunIds(collector: OutputCollector): string[] {
     if (typeof id === "string" && id !== "") fromBundles.push(id);
   }
   if (fromBundles.length > 0) return unique(fromBundles);
+  // A study id ends like a run id; it is not one.
   const fromText = collector.texts.flatMap((text) =>
-    stripAnsi(text).match(new RegExp(RUN_ID_TEXT_PATTERN.source, "g")) ?? []
+    stripAnsi(text).replace(new RegExp(STUDY_ID_TEXT_PATTERN.source, "g"), "")
+      .match(new RegExp(RUN_ID_TEXT_PATTERN.source, "g")) ?? []
   );
   return unique(fromText);
 }

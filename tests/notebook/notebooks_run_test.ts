@@ -140,6 +140,7 @@ Deno.test("03_model_experiments.ipynb runs through the runner and records one ru
     assert.ok(svgs.length >= 6, `expected at least 6 chart cells, found ${svgs.length}`);
     assert.equal(result.runIds.length, 1);
     assert.deepEqual(executed.metadata.deno_mlops?.run_ids, result.runIds);
+    assert.match(result.studyIds.join(), /^study-\d{8}-\d{6}-penguins-[0-9a-f]{8}$/);
     assert.deepEqual(await listRunIds(join(dir, "registry", "experiments")), result.runIds);
     // The registry's production is empty, so the last chart compares the run with its baseline.
     const titles = executed.cells.flatMap((c) => c.outputs ?? [])

@@ -584,3 +584,17 @@ Deno.test("effectiveParameters() puts the given values over literal defaults and
     home: 'Deno.env.get("HOME")',
   });
 });
+
+Deno.test("runNotebook() records the study ids its output names, apart from the run ids", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const result = await runNotebook(fixture("study"), { out, logger: null });
+    const copy = await readCopy(result.out);
+    assert.deepEqual(result.studyIds, ["study-20260101-120000-fixture-0000abcd"]);
+    assert.deepEqual(result.runIds, ["20260101-120001-fixture-0000beef"]);
+    assert.deepEqual(copy.metadata.deno_mlops["study_ids"], result.studyIds);
+    assert.deepEqual(copy.metadata.deno_mlops["run_ids"], result.runIds);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});

@@ -414,11 +414,25 @@ Deno.test("plotMissingValues() gives the null (and NaN) share of each column per
 
 Deno.test("plotMissingValues() uses fewer blocks when columns × blocks would pass the cap", () => {
   const wide = pl.DataFrame(
-    Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`c${i}`, new Float64Array(1000)])),
-  );
+    Object.fromEntries(
+      Array.from({ length: 100 }, (_, i) => [`c${i}`, new Float64Array(1000).fill(i, 0, 1)]),
+    ),
+  ).withColumns(pl.col("c0").cast(pl.Float64).replace(0, NaN));
   const spec = plotMissingValues(wide);
   assert.equal(rowsOf(spec).length, MAX_INLINE_ROWS);
   assert.match(subtitle(spec), /in 50 blocks of ~20 rows/);
+});
+
+Deno.test("plotMissingValues() says there are no missing values instead of drawing an empty matrix", () => {
+  const df = pl.DataFrame({ a: [1, 2, 3], s: ["x", "y", "z"] });
+  const spec = plotMissingValues(df, { title: "After cleaning" });
+  assert.deepEqual(rowsOf(spec), [{ text: "no missing values" }]);
+  assert.equal(at(spec, "mark", "type"), "text");
+  assert.equal(at(spec, "title", "text"), "After cleaning");
+  assert.match(
+    subtitle(spec),
+    /no missing values: all 6 values of 2 columns in 3 rows are present/,
+  );
 });
 
 // -- every data chart -----------------------------------------------------------------------

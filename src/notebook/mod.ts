@@ -25,6 +25,8 @@ export {
 } from "./parameters.ts";
 export type { ParameterDeclaration } from "./parameters.ts";
 export { resolveNotebooks } from "./resolve_notebooks.ts";
+export { DEFAULT_FORMAT_JSON_OPTIONS, formatJson } from "./format_json.ts";
+export type { FormatJsonOptions } from "./format_json.ts";
 // -- display helpers (exports added below this line)
 export {
   DEFAULT_DISPLAY_OPTIONS,

@@ -110,6 +110,7 @@ export type { RunMetric } from "./viz/mod.ts";
 
 // -- Notebook helpers: display, live training curves, reloading src/, and the headless runner.
 export { checkNotebookParameters } from "./notebook/mod.ts";
+export { formatJson } from "./notebook/mod.ts";
 export { liveTrainingDisplay } from "./notebook/mod.ts";
 export { parseParameterArgs } from "./notebook/mod.ts";
 export { readNotebookParameters } from "./notebook/mod.ts";

@@ -67,7 +67,9 @@ await runTask("train", async () => {
   console.log("");
   console.log(
     `${record.family} trained ${epochs} epoch(s)${
-      result.history.stoppedEarly ? `, stopped early (best epoch ${result.history.bestEpoch})` : ""
+      result.history.stoppedEarly
+        ? `, stopped early (best epoch ${result.history.bestEpoch + 1})`
+        : ""
     } on ${record.rows.train} rows in ${(record.stages["train"] ?? 0).toFixed(1)}s`,
   );
   console.log(`run: ${record.id}`);

@@ -184,7 +184,10 @@ export const DEFAULT_FIT_OPTIONS = {
 export interface TrainingHistory {
   /** One entry per epoch run. */
   epochs: EpochLogs[];
-  /** Epoch with the lowest monitored loss. */
+  /**
+   * Index (from 0, as `epochs[i].epoch`) of the epoch with the lowest monitored loss; messages,
+   * charts and reports show it numbered from 1.
+   */
   bestEpoch: number;
   /** Whether early stopping ended training before `epochs`. */
   stoppedEarly: boolean;

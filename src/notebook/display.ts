@@ -19,8 +19,29 @@ import { describeValue } from "./_util.ts";
 
 // ---------------------------------------------------------------- bundles and sinks
 
-/** MIME type of a vega-lite spec (JupyterLab, VS Code and nteract render it). */
-export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
+/**
+ * MIME type of a vega-lite spec of the major version `viz` builds (its `$schema` is
+ * `vega-lite/v6.json`); JupyterLab, VS Code and nteract render the versions they know, and
+ * every other front end shows the SVG beside it.
+ */
+export const VEGA_LITE_MIME = "application/vnd.vegalite.v6+json";
+
+/**
+ * Gives the MIME type that matches a vega-lite spec's `$schema` major version, so a v6 spec is
+ * never announced as v5.
+ *
+ * @param spec a vega-lite spec
+ * @returns `application/vnd.vegalite.v<major>+json` from `$schema`, or {@link VEGA_LITE_MIME}
+ *   when the spec names no vega-lite schema
+ * @example
+ * ```ts
+ * vegaLiteMime({ $schema: "https://vega.github.io/schema/vega-lite/v5.json" }); // "application/vnd.vegalite.v5+json"
+ * ```
+ */
+export function vegaLiteMime(spec: { $schema?: string }): string {
+  const major = /\/vega-lite\/v(\d+)(?:\.\d+)*\.json$/.exec(spec.$schema ?? "")?.[1];
+  return major === undefined ? VEGA_LITE_MIME : `application/vnd.vegalite.v${major}+json`;
+}
 
 /** MIME type of an SVG picture (every front end, GitHub's notebook viewer included). */
 export const SVG_MIME = "image/svg+xml";

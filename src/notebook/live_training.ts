@@ -172,7 +172,7 @@ export function liveTrainingDisplay(options: LiveTrainingOptions = {}): LiveTrai
     const last = epochs[epochs.length - 1]!;
     const status = history === null
       ? `epoch ${last.epoch + 1}${planned === null ? "" : ` of ${planned}`}`
-      : `finished after ${plural(epochs.length, "epoch")}, best epoch ${history.bestEpoch}`;
+      : `finished after ${plural(epochs.length, "epoch")}, best epoch ${history.bestEpoch + 1}`;
     const spec = plotLearningCurves(
       { epochs, metric, ...(history === null ? {} : { bestEpoch: history.bestEpoch }) },
       { title: `${settings.title}: ${status}`, width: settings.width, height: settings.height },

@@ -5,12 +5,18 @@
  *
  * @module
  */
-export { DEFAULT_RUN_NOTEBOOK_OPTIONS, RUN_ID_TEXT_PATTERN, runNotebook } from "./runner.ts";
+export {
+  DEFAULT_RUN_NOTEBOOK_OPTIONS,
+  RUN_ID_TEXT_PATTERN,
+  runNotebook,
+  STUDY_ID_TEXT_PATTERN,
+} from "./runner.ts";
 export type { NotebookResult, RunNotebookOptions } from "./runner.ts";
 export { NotebookExecutionError } from "../errors.ts";
 export type { NotebookFailureReason } from "../errors.ts";
 export {
   checkNotebookParameters,
+  effectiveParameters,
   INJECTED_PARAMETERS_TAG,
   PARAMETERS_TAG,
   parseParameterArgs,
@@ -19,6 +25,8 @@ export {
 } from "./parameters.ts";
 export type { ParameterDeclaration } from "./parameters.ts";
 export { resolveNotebooks } from "./resolve_notebooks.ts";
+export { DEFAULT_FORMAT_JSON_OPTIONS, formatJson } from "./format_json.ts";
+export type { FormatJsonOptions } from "./format_json.ts";
 // -- display helpers (exports added below this line)
 export {
   DEFAULT_DISPLAY_OPTIONS,
@@ -32,6 +40,7 @@ export {
   TEXT_MIME,
   textSink,
   VEGA_LITE_MIME,
+  vegaLiteMime,
 } from "./display.ts";
 export type {
   DisplayBundle,

@@ -340,6 +340,46 @@ function literalKind(text: string): ValueKind | null {
 }
 
 /**
+ * Gives the values a run of the notebook uses: the given parameters over the declared defaults.
+ *
+ * A default written as a literal (`30`, `"base"`, `[1, 2]`, `{ a: 1 }`) is recorded as its value;
+ * any other default (an expression such as `Deno.env.get("X")`) as its source text.
+ *
+ * @param declared the notebook's declarations, from {@link notebookParameters}
+ * @param params the injected values by name
+ * @returns every declared parameter with the value in effect, in declaration order
+ * @example
+ * ```ts
+ * effectiveParameters(readParameters("let epochs = 30;\nlet folds = 5;"), { folds: 3 });
+ * // { epochs: 30, folds: 3 }
+ * ```
+ */
+export function effectiveParameters(
+  declared: readonly ParameterDeclaration[],
+  params: Record<string, unknown>,
+): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const declaration of declared) {
+    values[declaration.name] = Object.hasOwn(params, declaration.name)
+      ? params[declaration.name]
+      : literalValue(declaration.defaultText);
+  }
+  return values;
+}
+
+/** The value of a literal default, or its source text when it is not a plain literal. */
+function literalValue(text: string): unknown {
+  const kind = literalKind(text);
+  if (kind === null || text.startsWith("`")) return text;
+  try {
+    // YAML's flow syntax reads JSON and the single-quoted strings and bare keys TS allows.
+    return parseYaml(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
  * Copies a notebook for execution: outputs cleared, an earlier injected cell dropped, and an
  * `injected-parameters` cell added after the `parameters` cell when there are parameters.
  * `origin[i]` is the 1-based number of copy cell `i` in the source notebook (`null`: injected).

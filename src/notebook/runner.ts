@@ -28,7 +28,12 @@ import {
   writeNotebook,
 } from "./_nbformat.ts";
 import { errorText } from "./_util.ts";
-import { checkParameters, notebookParameters, prepareCopy } from "./parameters.ts";
+import {
+  checkParameters,
+  effectiveParameters,
+  notebookParameters,
+  prepareCopy,
+} from "./parameters.ts";
 
 // The mime type of the bundle `showRun()` (display.ts, `RUN_MIME`) emits for a recorded run:
 // `{ run_id }`. Not imported from display.ts so the runner does not load the chart stack.
@@ -36,6 +41,9 @@ const RUN_MIME_TYPE = "application/vnd.deno-mlops.run+json";
 
 /** A run id as `createRunId` writes it, e.g. `20261127-074512-penguins-1a2b3c4d`. */
 export const RUN_ID_TEXT_PATTERN = /\b\d{8}-\d{6}-[a-z0-9-]+-[0-9a-f]{8}\b/;
+
+/** A study id as `createStudyId` writes it, e.g. `study-20261127-074512-penguins-1a2b3c4d`. */
+export const STUDY_ID_TEXT_PATTERN = /\bstudy-\d{8}-\d{6}-[a-z0-9-]+-[0-9a-f]{8}\b/;
 
 /** Options of {@link runNotebook}. */
 export interface RunNotebookOptions {
@@ -105,6 +113,8 @@ export interface NotebookResult {
    * (`application/vnd.deno-mlops.run+json`), or, when there are none, run ids in the text output.
    */
   runIds: string[];
+  /** Ids of the tuning studies the notebook's text output names, in order of appearance. */
+  studyIds: string[];
   /** The parameters injected. */
   params: Record<string, unknown>;
   /** The kernel that ran it, e.g. `{ implementation: "Deno kernel", version: "2.9.6" }`. */
@@ -117,8 +127,9 @@ export interface NotebookResult {
  * Parameters are checked before the kernel starts. Code cells run in order; the first cell that
  * raises, times out or kills the kernel stops the run: the partial copy is written with that
  * cell marked (`metadata.deno_mlops.failed`) and a {@link NotebookExecutionError} is thrown. The
- * kernel process is always shut down. The copy's metadata `deno_mlops` records the parameters,
- * the run ids, the time, the kernel and the status.
+ * kernel process is always shut down. The copy's metadata `deno_mlops` records the parameters
+ * in effect (`parameters`, defaults included) and those injected (`injected_parameters`), the
+ * run ids, the study ids, the time, the kernel and the status.
  *
  * @param path the `.ipynb` file
  * @param options parameters, output folder, timeouts, logger and kernel command
@@ -160,7 +171,10 @@ export async function runNotebook(
       { cause },
     );
   }
-  const run = new NotebookRun(path, join(outDir, basename(path)), notebook, origin, settings);
+  const run = new NotebookRun(path, join(outDir, basename(path)), notebook, origin, settings, {
+    parameters: effectiveParameters(declared, settings.params),
+    injected_parameters: settings.params,
+  });
   return await run.execute();
 }
 
@@ -183,6 +197,7 @@ class NotebookRun {
     notebook: Notebook,
     origin: (number | null)[],
     settings: Readonly<Required<RunNotebookOptions>>,
+    parameters: Pick<RunMetadata, "parameters" | "injected_parameters">,
   ) {
     this.#path = path;
     this.#out = out;
@@ -191,8 +206,9 @@ class NotebookRun {
     this.#settings = settings;
     this.#logger = settings.logger ?? getProjectLogger("notebook");
     this.#meta = {
-      parameters: settings.params,
+      ...parameters,
       run_ids: [],
+      study_ids: [],
       executed_at: new Date().toISOString(),
       seconds: 0,
       kernel: null,
@@ -253,6 +269,7 @@ class NotebookRun {
         cells: executed,
         seconds: this.#meta.seconds,
         runIds: [...this.#meta.run_ids],
+        studyIds: [...this.#meta.study_ids],
         params: { ...this.#settings.params },
         kernel: { implementation: info.implementation, version: info.implementation_version },
       };
@@ -394,6 +411,11 @@ class NotebookRun {
   async #write(): Promise<void> {
     this.#meta.seconds = round((performance.now() - this.#started) / 1000);
     this.#meta.run_ids = collectRunIds(this.#collector);
+    this.#meta.study_ids = unique(
+      this.#collector.texts.flatMap((text) =>
+        stripAnsi(text).match(new RegExp(STUDY_ID_TEXT_PATTERN.source, "g")) ?? []
+      ),
+    );
     await writeNotebook(this.#out, this.#notebook);
   }
 }
@@ -404,8 +426,13 @@ const SETTLE_MAX_MS = 2000;
 
 /** The notebook metadata the runner writes under `deno_mlops`. */
 interface RunMetadata {
+  /** Every declared parameter with the value the run used, defaults included. */
   parameters: Record<string, unknown>;
+  /** The parameters given to the runner, which the injected cell re-declares. */
+  injected_parameters: Record<string, unknown>;
   run_ids: string[];
+  /** Tuning studies named in the output: a study records many trials but one run. */
+  study_ids: string[];
   executed_at: string;
   seconds: number;
   kernel: { name: string; implementation: string; version: string } | null;
@@ -425,8 +452,10 @@ function collectRunIds(collector: OutputCollector): string[] {
     if (typeof id === "string" && id !== "") fromBundles.push(id);
   }
   if (fromBundles.length > 0) return unique(fromBundles);
+  // A study id ends like a run id; it is not one.
   const fromText = collector.texts.flatMap((text) =>
-    stripAnsi(text).match(new RegExp(RUN_ID_TEXT_PATTERN.source, "g")) ?? []
+    stripAnsi(text).replace(new RegExp(STUDY_ID_TEXT_PATTERN.source, "g"), "")
+      .match(new RegExp(RUN_ID_TEXT_PATTERN.source, "g")) ?? []
   );
   return unique(fromText);
 }

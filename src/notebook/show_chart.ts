@@ -17,7 +17,7 @@ import {
   type DisplayOptions,
   SVG_MIME,
   TEXT_MIME,
-  VEGA_LITE_MIME,
+  vegaLiteMime,
 } from "./display.ts";
 
 /** Options of {@link show} and {@link chartBundle}. */
@@ -48,7 +48,8 @@ export const DEFAULT_SHOW_OPTIONS: Readonly<Required<ShowOptions>> = {
  *
  * @param chart a vega-lite spec with inline data, e.g. from `plotHistogram`
  * @param options where render warnings go
- * @returns the bundle with `application/vnd.vegalite.v5+json`, `image/svg+xml` and `text/plain`
+ * @returns the bundle with the spec under the vega-lite MIME type of its `$schema`
+ *   (`application/vnd.vegalite.v6+json` for `viz` charts), `image/svg+xml` and `text/plain`
  * @throws {TypeError} when the spec cannot be compiled or rendered
  * @example
  * ```ts
@@ -65,7 +66,7 @@ export async function chartBundle(
   const svg = await toSVG(structuredClone(chart), { logger: options.logger ?? null });
   const size = svgSize(svg);
   return {
-    [VEGA_LITE_MIME]: chart,
+    [vegaLiteMime(chart)]: chart,
     [SVG_MIME]: svg,
     [TEXT_MIME]: `Chart: ${chartTitleText(chart)}${
       size === null ? "" : ` (${size.width}×${size.height} SVG)`

@@ -102,7 +102,7 @@ export function trainingFacts(history: TrainingHistory | null): string {
   if (!history || !Array.isArray(history.epochs)) return "";
   return keyValues([
     ["epochs run", numCell(history.epochs.length)],
-    ["best epoch", numCell(history.bestEpoch)],
+    ["best epoch", numCell(history.bestEpoch + 1)],
     ["stopped early", history.stoppedEarly ? "yes" : "no"],
     ["best weights restored", history.restoredBest ? "yes" : "no"],
     ["monitored loss", esc(history.monitor ?? "")],

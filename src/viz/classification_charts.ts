@@ -185,7 +185,7 @@ export function plotConfusionMatrix(
 
 // -- ROC curves -----------------------------------------------------------------------------
 
-/** Options of {@link plotRocCurves}. */
+/** Options of {@link plotRocCurves}; `width` and `height` are per panel. */
 export interface RocCurvesOptions extends ChartOptions {
   /**
    * Most points per class (2–5000): longer curves keep evenly spaced points, the first and last
@@ -205,23 +205,26 @@ export interface RocCurvesOptions extends ChartOptions {
  */
 export const DEFAULT_ROC_CURVES_OPTIONS: Readonly<Required<RocCurvesOptions>> = {
   ...DEFAULT_CHART_OPTIONS,
-  width: 320,
-  height: 320,
+  width: 200,
+  height: 200,
   maxPoints: 500,
 };
 
+/** Panels per row of {@link plotRocCurves} before wrapping. */
+const ROC_COLUMNS = 4;
+
 /**
- * Builds one ROC curve per class (one-vs-rest), with the chance diagonal.
+ * Builds one ROC curve per class (one-vs-rest), each in its own panel with the chance diagonal.
  *
  * Each curve is thinned to at most `maxPoints` points: when it has more, the points at indexes
  * `round(j·(n-1)/(m-1))` for `j = 0…m-1` are kept, so the first (0, 0) and last (1, 1) always
  * stay. The area under each full curve (trapezoidal rule, before thinning) is shown in the
- * legend. A curve that is undefined (a class with no positives or no negatives, so NaN rates)
+ * panel's header, which is never cut. Panels wrap after 4 per row. A curve that is undefined (a class with no positives or no negatives, so NaN rates)
  * is left out and named in the subtitle. The data holds `{ class, label, fpr, tpr }` rows.
  *
  * @param curves the curves by class name, e.g. from `rocCurve(yTrue01, scores)` per class
  * @param options thinning and the look
- * @returns a vega-lite line chart
+ * @returns a vega-lite faceted line chart
  * @throws {TypeError} when a curve's `fpr` and `tpr` are not number arrays of equal length
  * @throws {RangeError} when there are no curves or more than 2500, or a rate is outside [0, 1]
  * @example
@@ -289,38 +292,57 @@ export function plotRocCurves(
         : "",
       "dashed line: chance",
     ]),
-    width: settings.width,
-    height: settings.height,
-    layer: [
-      {
-        data: { values: [{ fpr: 0, tpr: 0 }, { fpr: 1, tpr: 1 }] },
-        mark: { type: "line", color: "#999999", strokeDash: [4, 4], strokeWidth: 1 },
-        encoding: {
-          x: { field: "fpr", type: "quantitative" },
-          y: { field: "tpr", type: "quantitative" },
-        },
-      },
-      {
-        data: { values: rows },
-        mark: { type: "line", interpolate: "linear" },
-        encoding: {
-          x: {
-            field: "fpr",
-            type: "quantitative",
-            title: "false positive rate",
-            scale: { domain: [0, 1] },
+    data: { values: rows },
+    // One panel per class: one-vs-rest curves of a good model all hug the top-left corner, so
+    // on one set of axes they hide each other.
+    facet: {
+      field: "label",
+      type: "nominal",
+      sort: order,
+      title: null,
+      header: { labelLimit: 0, labelFontSize: 12 },
+    },
+    columns: Math.min(order.length, ROC_COLUMNS),
+    spec: {
+      width: settings.width,
+      height: settings.height,
+      layer: [
+        {
+          mark: { type: "rule", color: "#999999", strokeDash: [4, 4], strokeWidth: 1 },
+          encoding: {
+            x: { datum: 0, type: "quantitative" },
+            y: { datum: 0, type: "quantitative" },
+            x2: { datum: 1 },
+            y2: { datum: 1 },
           },
-          y: {
-            field: "tpr",
-            type: "quantitative",
-            title: "true positive rate",
-            scale: { domain: [0, 1] },
-          },
-          color: { field: "label", type: "nominal", title: null, scale: { domain: order } },
-          order: { field: "fpr", type: "quantitative" },
         },
-      },
-    ],
+        {
+          mark: { type: "line", interpolate: "linear", strokeWidth: 2 },
+          encoding: {
+            x: {
+              field: "fpr",
+              type: "quantitative",
+              title: "false positive rate",
+              scale: { domain: [0, 1] },
+            },
+            y: {
+              field: "tpr",
+              type: "quantitative",
+              title: "true positive rate",
+              scale: { domain: [0, 1] },
+            },
+            color: {
+              field: "label",
+              type: "nominal",
+              title: null,
+              scale: { domain: order },
+              legend: null,
+            },
+            order: { field: "fpr", type: "quantitative" },
+          },
+        },
+      ],
+    },
     config: themeConfig(),
   };
 }

@@ -40,8 +40,9 @@ export interface HistogramOptions extends ChartOptions {
   column: string;
   /**
    * A fixed number of equal-width bins, or `"fd"` for the Freedman–Diaconis rule
-   * (bin width `2·IQR·n^(-1/3)`; Sturges' `⌈log2 n⌉ + 1` bins when the IQR is 0), kept within
-   * `minBins`–`maxBins`.
+   * (bin width `2·IQR·n^(-1/3)`; Sturges' `⌈log2 n⌉ + 1` bins when the IQR is 0), rounded to a
+   * nice width (1, 2, 2.5 or 5 times a power of ten) on multiples of that width and kept within
+   * `minBins`–`maxBins` where a nice width allows.
    * @default "fd"
    */
   bins?: number | "fd";
@@ -65,6 +66,11 @@ export interface HistogramOptions extends ChartOptions {
    * @default 8
    */
   maxGroups?: number;
+  /**
+   * Title of the x axis, e.g. the unit after a transformation; `null` uses the column name.
+   * @default null
+   */
+  axisTitle?: string | null;
 }
 
 /**
@@ -82,13 +88,16 @@ export const DEFAULT_HISTOGRAM_OPTIONS: Readonly<Omit<Required<HistogramOptions>
   maxBins: 100,
   color: null,
   maxGroups: 8,
+  axisTitle: null,
 };
 
 /**
  * Builds a histogram of a numeric column from bins counted in polars.
  *
- * The range `[min, max]` of the finite values is cut into equal-width bins; each bin holds the
- * values `>= start` and `< end`, the last one also its end (as numpy does). Null, NaN and
+ * With a fixed `bins`, the range `[min, max]` of the finite values is cut into that many
+ * equal-width bins. With `"fd"`, the rule's width is rounded to a nice one and the bins start on
+ * a multiple of it, so the axis reads round numbers. Each bin holds the values `>= start` and
+ * `< end`, the last one also its end (as numpy does). Null, NaN and
  * infinite values are left out and counted in the subtitle. The data holds one row
  * `{ bin_start, bin_end, count }` per bin (and per colour group, with `group`), empty bins
  * included.
@@ -129,14 +138,13 @@ export function plotHistogram(df: DataFrame, options: HistogramOptions): TopLeve
     pl.col("value").quantile(0.75, "linear").alias("q3"),
   ).row(0) as (number | null)[];
   const [min, max, q1, q3] = stats.map((x) => x ?? NaN) as [number, number, number, number];
-  const rule = chooseBins(n, max - min, q3 - q1, settings);
-  const lo = min === max ? min - 0.5 : min;
-  const hi = min === max ? max + 0.5 : max;
-  const width = (hi - lo) / rule.bins;
+  const rule = chooseBins(n, min, max, q3 - q1, settings);
+  const { lo, hi, width } = rule;
 
   const counts = new Map<string, number>();
   if (n > 0) {
-    const bin = pl.col("value").sub(pl.lit(lo)).div(pl.lit(width)).floor()
+    // The small offset keeps a value on a bin edge (0.3 with width 0.1) out of the bin below.
+    const bin = pl.col("value").sub(pl.lit(lo)).div(pl.lit(width)).add(pl.lit(1e-9)).floor()
       .clip(0, rule.bins - 1).cast(pl.Int32).alias("bin");
     const keys = groups === null ? ["bin"] : ["bin", "group"];
     const binned = present.select(bin, ...(groups === null ? [] : [groups.expr.alias("group")]))
@@ -150,8 +158,8 @@ export function plotHistogram(df: DataFrame, options: HistogramOptions): TopLeve
     for (const group of groups === null ? [null] : groups.order) {
       for (let i = 0; i < rule.bins; i++) {
         const row: Record<string, unknown> = {
-          bin_start: lo + i * width,
-          bin_end: i === rule.bins - 1 ? hi : lo + (i + 1) * width,
+          bin_start: rule.edge(i),
+          bin_end: i === rule.bins - 1 ? hi : rule.edge(i + 1),
           count: counts.get(`${i}\u0000${group ?? ""}`) ?? 0,
         };
         if (group !== null) row.group = group;
@@ -181,7 +189,7 @@ export function plotHistogram(df: DataFrame, options: HistogramOptions): TopLeve
         field: "bin_start",
         type: "quantitative",
         bin: { binned: true, step: width },
-        title: column,
+        title: settings.axisTitle ?? column,
       },
       x2: { field: "bin_end" },
       y: { field: "count", type: "quantitative", title: "rows", stack: "zero" },
@@ -198,14 +206,28 @@ export function plotHistogram(df: DataFrame, options: HistogramOptions): TopLeve
   };
 }
 
+interface BinRule {
+  bins: number;
+  lo: number;
+  hi: number;
+  width: number;
+  text: string;
+  /** Start of bin `i`, rounded to the width's precision so 0.1 · 3 reads 0.3. */
+  edge(i: number): number;
+}
+
 function chooseBins(
   n: number,
-  range: number,
+  min: number,
+  max: number,
   iqr: number,
   settings: { bins: number | "fd"; minBins: number; maxBins: number },
-): { bins: number; text: string } {
-  if (settings.bins !== "fd") return { bins: settings.bins, text: "fixed bin count" };
-  if (n === 0 || range === 0) return { bins: 1, text: "all values equal" };
+): BinRule {
+  const lo = min === max ? min - 0.5 : min;
+  const hi = min === max ? max + 0.5 : max;
+  if (settings.bins !== "fd") return equalBins(lo, hi, settings.bins, "fixed bin count");
+  if (n === 0 || min === max) return equalBins(lo, hi, 1, "all values equal");
+  const range = max - min;
   const limits = `kept within ${settings.minBins}–${settings.maxBins} bins`;
   let raw: number;
   let rule: string;
@@ -216,8 +238,45 @@ function chooseBins(
     raw = Math.ceil(Math.log2(n)) + 1;
     rule = "Sturges' rule, as the IQR is 0";
   }
-  const bins = Math.min(settings.maxBins, Math.max(settings.minBins, raw));
-  return { bins, text: `${rule}, ${limits}` };
+  const target = Math.min(settings.maxBins, Math.max(settings.minBins, raw));
+  const nice = niceBins(min, max, target, settings.minBins, settings.maxBins);
+  if (nice === null) return equalBins(min, max, target, `${rule}, ${limits}`);
+  return { ...nice, text: `${rule}, rounded to a nice width, ${limits}` };
+}
+
+function equalBins(lo: number, hi: number, bins: number, text: string): BinRule {
+  const width = (hi - lo) / bins;
+  return { bins, lo, hi, width, text, edge: (i) => lo + i * width };
+}
+
+/**
+ * Picks the nice width (1, 2, 2.5 or 5 times a power of ten) whose bin count is closest to
+ * `target` within `minBins`–`maxBins`, with bins on multiples of the width; `null` when none fits.
+ */
+function niceBins(
+  min: number,
+  max: number,
+  target: number,
+  minBins: number,
+  maxBins: number,
+): Omit<BinRule, "text"> | null {
+  const raw = (max - min) / target;
+  const power = Math.floor(Math.log10(raw));
+  let best: Omit<BinRule, "text"> | null = null;
+  for (let p = power - 1; p <= power + 1; p++) {
+    for (const mantissa of [1, 2, 2.5, 5]) {
+      const width = mantissa * 10 ** p;
+      // Edges are rounded to the width's decimals, so 0.1-wide bins read 0.3, not 0.30000000000000004.
+      const digits = Math.max(0, -p + (mantissa === 2.5 ? 1 : 0));
+      const lo = Math.floor(min / width + 1e-9) * width;
+      const bins = Math.max(1, Math.ceil((max - lo) / width - 1e-9));
+      if (bins < minBins || bins > maxBins) continue;
+      if (best !== null && Math.abs(bins - target) >= Math.abs(best.bins - target)) continue;
+      const edge = (i: number) => Number((lo + i * width).toFixed(digits));
+      best = { bins, lo: edge(0), hi: edge(bins), width, edge };
+    }
+  }
+  return best;
 }
 
 // -- counts bar -----------------------------------------------------------------------------

@@ -59,7 +59,8 @@ export const DEFAULT_MISSING_VALUES_OPTIONS: Readonly<Required<MissingValuesOpti
  * `b = min(blocks, rows, ⌊5000 / columns⌋)`; block `i` holds rows `⌊i·n/b⌋` to
  * `⌊(i+1)·n/b⌋ - 1`. Null counts as missing, and so does NaN in float columns. The data holds
  * `{ column, block, row_start, row_end, missing_share }` per column and block (rows numbered
- * from 0, `row_end` inclusive).
+ * from 0, `row_end` inclusive). A frame with rows and no missing value gets a one-line chart
+ * that says "no missing values" instead of an empty matrix.
  *
  * @param df the frame
  * @param options the columns, the block count and the look
@@ -118,6 +119,23 @@ export function plotMissingValues(df: DataFrame, options: MissingValuesOptions =
   }
   const cells = columns.length * n;
   const perBlock = blocks === 0 ? 0 : Math.round(n / blocks);
+  if (n > 0 && totalMissing === 0) {
+    // An all-grey matrix says nothing and weighs hundreds of kilobytes; say it in words.
+    return {
+      $schema: VEGA_LITE_SCHEMA,
+      title: chartTitle(settings.title ?? "Missing values", [
+        `no missing values: all ${formatCount(cells)} values of ${formatCount(columns.length)} ${
+          columns.length === 1 ? "column" : "columns"
+        } in ${formatCount(n)} rows are present`,
+      ]),
+      width: settings.width,
+      height: 40,
+      data: { values: [{ text: "no missing values" }] },
+      mark: { type: "text", fontSize: 16, color: "#555555" },
+      encoding: { text: { field: "text", type: "nominal" } },
+      config: themeConfig(),
+    };
+  }
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: chartTitle(settings.title ?? "Missing values", [

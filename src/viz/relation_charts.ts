@@ -342,13 +342,15 @@ export const DEFAULT_PAIR_GRID_OPTIONS: Readonly<Required<PairGridOptions>> = {
 };
 
 /**
- * Builds a grid of scatter plots of every pair of a few numeric columns (a scatterplot matrix).
+ * Builds a grid of scatter plots of every pair of a few numeric columns (a scatterplot matrix),
+ * with each column's histogram on the diagonal.
  *
  * Rows with a missing or non-finite value in any grid column are left out; when more than
  * `sampleSize` remain, a seeded sample of `sampleSize` rows is drawn as in
  * {@link plotScatter}, and the subtitle says so. The data holds the sampled rows with the grid
- * columns under their own names (and `group` for the colour); the grid is a `vconcat` of
- * `hconcat` rows, panel `(i, j)` plotting column `i` (y) against column `j` (x).
+ * columns under their own names (and `group` for the colour); the grid is a `concat` wrapped
+ * at `k` columns (so the panels align), panel `i · k + j` plotting column `i` (y) against
+ * column `j` (x), and the diagonal panel `(i, i)` a histogram of column `i`.
  *
  * @param df the frame
  * @param options the columns, the sample and the look (per panel)
@@ -410,7 +412,7 @@ export function plotPairGrid(df: DataFrame, options: PairGridOptions = {}): TopL
     },
   };
   // Explicit panels rather than `repeat`, so each axis is titled with the unescaped column name.
-  const panel = (xName: string, yName: string, row: number, column: number) => ({
+  const scatter = (xName: string, yName: string, row: number, column: number) => ({
     width: settings.width,
     height: settings.height,
     mark: { type: "point" as const, size: 12 },
@@ -430,17 +432,45 @@ export function plotPairGrid(df: DataFrame, options: PairGridOptions = {}): TopL
       ...colour,
     },
   });
+  // The diagonal shows the column's distribution; its count axis has no labels, as the row's
+  // other panels share the column's scale on y.
+  const histogram = (name: string, index: number) => ({
+    width: settings.width,
+    height: settings.height,
+    mark: { type: "bar" as const, binSpacing: 0 },
+    encoding: {
+      x: {
+        field: escapeField(name),
+        type: "quantitative" as const,
+        bin: { maxbins: 20 },
+        title: index === columns.length - 1 ? name : null,
+      },
+      y: {
+        aggregate: "count" as const,
+        type: "quantitative" as const,
+        title: index === 0 ? name : null,
+        axis: { labels: false, ticks: false },
+      },
+      ...colour,
+    },
+  });
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: chartTitle(settings.title ?? "Pairwise scatter plots", [
       sampleNote(values.length, present.height, settings.seed),
       leftOutNote(df.height - present.height, "a missing or non-finite value"),
       groups === null || color === null ? "" : groupNote(color, groups),
+      "diagonal: histogram of each column",
     ]),
     data: { values },
-    vconcat: columns.map((yName, row) => ({
-      hconcat: columns.map((xName, column) => panel(xName, yName, row, column)),
-    })),
+    // A wrapped concat is laid out as a grid, so the panels line up in columns whatever the
+    // width of each row's y-axis labels.
+    columns: columns.length,
+    concat: columns.flatMap((yName, row) =>
+      columns.map((xName, column) =>
+        row === column ? histogram(xName, row) : scatter(xName, yName, row, column)
+      )
+    ),
     config: themeConfig(),
   };
 }

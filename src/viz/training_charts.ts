@@ -39,7 +39,7 @@ export interface EpochPoint {
 export interface LearningCurveInput {
   /** One entry per epoch, in order. */
   epochs: readonly EpochPoint[];
-  /** The epoch whose weights were kept, marked with a dashed rule. */
+  /** The epoch whose weights were kept (0-based, as `epoch`), marked with a dashed rule. */
   bestEpoch?: number;
   /** Name of `EpochPoint.metric`, e.g. `accuracy`. */
   metric?: string;
@@ -79,9 +79,11 @@ export const DEFAULT_LEARNING_CURVES_OPTIONS: Readonly<Required<LearningCurvesOp
 /**
  * Builds learning curves: loss and metric per epoch, training against validation, side by side.
  *
- * The data holds `{ epoch, panel, split, value }` rows, where `panel` is `loss` or the metric
- * name and `split` is `train` or `validation` (validation rows only for epochs that have them).
- * Non-finite values are left out and counted in the subtitle. A dashed rule marks `bestEpoch`.
+ * The data holds `{ epoch, panel, split, value }` rows, where `epoch` is numbered from 1 as a
+ * person counts (the input's 0-based `epoch` plus 1), `panel` is `loss` or the metric name and
+ * `split` is `train` or `validation` (validation rows only for epochs that have them). The
+ * epoch axis shows whole numbers only. Non-finite values are left out and counted in the
+ * subtitle. A dashed rule marks `bestEpoch` (0-based in the input, shown from 1).
  *
  * @param history the training history, e.g. from `model.fit`
  * @param options the metric name, thinning and the look (per panel)
@@ -143,10 +145,13 @@ export function plotLearningCurves(
         skipped++;
         continue;
       }
-      rows.push({ epoch: entry.epoch, panel, split, value });
+      rows.push({ epoch: entry.epoch + 1, panel, split, value });
     }
   }
   const showBest = typeof bestEpoch === "number" && Number.isFinite(bestEpoch);
+  const drawn = [...new Set(rows.map((row) => row.epoch))];
+  // One epoch gives vega a zero-width domain, labelled "0.000000"; centre it on its number.
+  const single = drawn.length === 1 ? drawn[0]! : null;
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: chartTitle(settings.title ?? "Learning curves", [
@@ -155,7 +160,7 @@ export function plotLearningCurves(
           formatCount(epochs.length)
         } epochs drawn (evenly spaced, with the first, last and best)`
         : `${formatCount(epochs.length)} ${epochs.length === 1 ? "epoch" : "epochs"}`,
-      showBest ? `dashed line: best epoch ${bestEpoch}` : "",
+      showBest ? `dashed line: best epoch ${(bestEpoch as number) + 1}` : "",
       skipped > 0
         ? `${formatCount(skipped)} non-finite ${skipped === 1 ? "value" : "values"} left out`
         : "",
@@ -171,8 +176,20 @@ export function plotLearningCurves(
         {
           mark: { type: "line", point: keep.length <= 50 },
           encoding: {
-            x: { field: "epoch", type: "quantitative", title: "epoch" },
-            y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
+            x: {
+              field: "epoch",
+              type: "quantitative",
+              title: "epoch",
+              axis: { tickMinStep: 1, format: "d" },
+              ...(single === null ? {} : { scale: { domain: [single - 0.5, single + 0.5] } }),
+            },
+            // A single epoch's y domain would have zero width too, so it starts at 0.
+            y: {
+              field: "value",
+              type: "quantitative",
+              title: null,
+              scale: { zero: single !== null },
+            },
             color: {
               field: "split",
               type: "nominal",
@@ -190,7 +207,9 @@ export function plotLearningCurves(
         ...(showBest
           ? [{
             mark: { type: "rule" as const, color: "#888888", strokeDash: [4, 4] },
-            encoding: { x: { datum: bestEpoch as number, type: "quantitative" as const } },
+            encoding: {
+              x: { datum: (bestEpoch as number) + 1, type: "quantitative" as const },
+            },
           }]
           : []),
       ],
@@ -249,8 +268,9 @@ export const DEFAULT_RUN_COMPARISON_OPTIONS: Readonly<Required<RunComparisonOpti
 };
 
 /**
- * Builds grouped bars comparing metrics across runs: one panel per metric (each with its own
- * scale), one bar group per run, one bar per split.
+ * Builds a dot chart comparing metrics across runs: one panel per metric (each with its own
+ * scale, zoomed to the values rather than starting at 0), one column per run, one point per
+ * split side by side, so close scores and the spread of fold scores stay visible.
  *
  * Runs keep their input order; the first `maxRuns` distinct run ids are drawn. Rows with a
  * non-finite value (an undefined `roc_auc`) are left out and counted in the subtitle. The data
@@ -344,6 +364,7 @@ export function plotRunComparison(
       runs.length > drawnRuns.size
         ? `first ${drawnRuns.size} of ${formatCount(runs.length)} runs`
         : `${formatCount(runs.length)} ${runs.length === 1 ? "run" : "runs"}`,
+      "y axes zoomed to the values, not from 0",
       skipped > 0
         ? `${formatCount(skipped)} non-finite ${skipped === 1 ? "value" : "values"} left out`
         : "",
@@ -354,7 +375,9 @@ export function plotRunComparison(
     spec: {
       width: settings.width,
       height: settings.height,
-      mark: { type: "bar" },
+      // Points on a zoomed axis: close scores (0.968 against 0.989) and the spread of fold
+      // scores would be invisible on bars, which must start at 0.
+      mark: { type: "point", filled: true, size: 70, opacity: 0.9 },
       encoding: {
         x: {
           field: "run_id",
@@ -363,7 +386,12 @@ export function plotRunComparison(
           title: null,
           axis: { labelAngle: -45 },
         },
-        y: { field: "value", type: "quantitative", title: null },
+        y: {
+          field: "value",
+          type: "quantitative",
+          title: null,
+          scale: { zero: false, padding: 12 },
+        },
         ...(grouped
           ? {
             xOffset: { field: "split", type: "nominal", sort: splits },

@@ -20,6 +20,7 @@ import {
   TEXT_MIME,
   textSink,
   VEGA_LITE_MIME,
+  vegaLiteMime,
 } from "../../src/notebook/mod.ts";
 import { plotCounts, type TopLevelSpec } from "../../src/viz/mod.ts";
 import type { EpochLogs, TrainingHistory } from "../../src/models/mod.ts";
@@ -75,7 +76,9 @@ Deno.test("show() emits one bundle holding the vega-lite spec, its SVG and a tex
   const bundle = sent[0]!.bundle;
   assert.deepEqual(sent[0]!.target, { displayId: null, update: false });
   assert.deepEqual(Object.keys(bundle).sort(), [VEGA_LITE_MIME, SVG_MIME, TEXT_MIME].sort());
-  assert.equal(VEGA_LITE_MIME, "application/vnd.vegalite.v5+json");
+  // The MIME type names the major version of the spec's $schema (vega-lite/v6.json).
+  assert.match(String(spec.$schema), /\/vega-lite\/v6\.json$/);
+  assert.equal(VEGA_LITE_MIME, "application/vnd.vegalite.v6+json");
   assert.equal(SVG_MIME, "image/svg+xml");
   assert.equal(bundle[VEGA_LITE_MIME], spec);
   const svg = bundle[SVG_MIME] as string;
@@ -86,6 +89,13 @@ Deno.test("show() emits one bundle holding the vega-lite spec, its SVG and a tex
   // The bundle must survive the JSON encoding of the Jupyter protocol unchanged.
   assert.deepEqual(JSON.parse(JSON.stringify(bundle)), bundle);
   assert.deepEqual(Object.getOwnPropertySymbols(rowsOf(spec)[0]!), []); // rendering left it alone
+});
+
+Deno.test("vegaLiteMime() names the major version of the spec's $schema", () => {
+  const schema = (version: string) => `https://vega.github.io/schema/vega-lite/${version}.json`;
+  assert.equal(vegaLiteMime({ $schema: schema("v6") }), "application/vnd.vegalite.v6+json");
+  assert.equal(vegaLiteMime({ $schema: schema("v5.20.1") }), "application/vnd.vegalite.v5+json");
+  assert.equal(vegaLiteMime({}), VEGA_LITE_MIME);
 });
 
 Deno.test("show() sends a display id and update flag to the sink", async () => {
@@ -357,8 +367,9 @@ Deno.test("liveTrainingDisplay() creates one display and updates it in place as 
   const last = sent[3]!.bundle;
   assert.match(last[SVG_MIME] as string, /^<svg/);
   const spec = last[VEGA_LITE_MIME] as { title: { text: string; subtitle: string[] } };
-  assert.equal(spec.title.text, "Training progress: finished after 4 epochs, best epoch 2");
-  assert.deepEqual(spec.title.subtitle, ["4 epochs", "dashed line: best epoch 2"]);
+  // historyOf(logs, 2): the third epoch, numbered from 1 wherever a person reads it.
+  assert.equal(spec.title.text, "Training progress: finished after 4 epochs, best epoch 3");
+  assert.deepEqual(spec.title.subtitle, ["4 epochs", "dashed line: best epoch 3"]);
   assert.deepEqual(live.epochs.map((e) => e.epoch), [0, 1, 2, 3]);
 });
 
@@ -398,7 +409,7 @@ Deno.test("liveTrainingDisplay() reused for a second fit keeps updating the same
   );
   assert.match(
     sent[5]!.bundle[TEXT_MIME],
-    /finished after 1 epoch, best epoch 0 \(loss 0\.5000, accuracy 0\.5000\)$/,
+    /finished after 1 epoch, best epoch 1 \(loss 0\.5000, accuracy 0\.5000\)$/,
   );
   assert.deepEqual(live.epochs.map((e) => e.epoch), [0]);
 });

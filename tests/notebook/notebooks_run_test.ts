@@ -81,7 +81,7 @@ function checkExecuted(name: string, cells: ExecutedCell[]): number[] {
       `${name}: a chart cell has no image/svg+xml output:\n${sourceOf(cell).slice(0, 200)}`,
     );
     for (const output of outputs) {
-      if (output.data?.["application/vnd.vegalite.v5+json"] !== undefined) {
+      if (output.data?.["application/vnd.vegalite.v6+json"] !== undefined) {
         assert.match(
           joined(output.data["image/svg+xml"]) ?? "",
           /^<svg/,
@@ -140,7 +140,39 @@ Deno.test("03_model_experiments.ipynb runs through the runner and records one ru
     assert.ok(svgs.length >= 6, `expected at least 6 chart cells, found ${svgs.length}`);
     assert.equal(result.runIds.length, 1);
     assert.deepEqual(executed.metadata.deno_mlops?.run_ids, result.runIds);
+    assert.match(result.studyIds.join(), /^study-\d{8}-\d{6}-penguins-[0-9a-f]{8}$/);
     assert.deepEqual(await listRunIds(join(dir, "registry", "experiments")), result.runIds);
+    // The registry's production is empty, so the last chart compares the run with its baseline.
+    const titles = executed.cells.flatMap((c) => c.outputs ?? [])
+      .map((o) => o.data?.["application/vnd.vegalite.v6+json"] as { title?: { text?: string } })
+      .flatMap((spec) => spec?.title?.text ?? []);
+    assert.equal(
+      titles.at(-1),
+      "This run against its baseline on the test split (production is empty)",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("03_model_experiments.ipynb refuses folds=1 in its first cells, before training, naming --param", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "deno-mlops-nb-03-folds-" });
+  try {
+    const path = join(ROOT, "notebooks", "03_model_experiments.ipynb");
+    const { epochs, overrides } = quickParams(join(dir, "registry"));
+    const params = { epochs, overrides, folds: 1 };
+    await assert.rejects(
+      () => runNotebook(path, { params, out: join(dir, "executed") }),
+      {
+        name: "NotebookExecutionError",
+        message:
+          /folds = 1: cross-validation needs an integer of at least 2, e\.g\. --param folds=3/,
+      },
+    );
+    await assert.rejects(
+      () => Deno.stat(join(dir, "registry", "experiments")),
+      Deno.errors.NotFound,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

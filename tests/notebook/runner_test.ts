@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   checkNotebookParameters,
+  effectiveParameters,
   NotebookExecutionError,
   parseParameterArgs,
   readParameters,
@@ -170,7 +171,8 @@ Deno.test("runNotebook() captures stream, display, result and run-id outputs wit
   assert.equal(resultOutput["execution_count"], last.execution_count);
 
   const meta = copy.metadata.deno_mlops;
-  assert.deepEqual(meta["parameters"], { factor: 5, label: "tuned" });
+  assert.deepEqual(meta["parameters"], { factor: 5, label: "tuned", sizes: [1, 2] });
+  assert.deepEqual(meta["injected_parameters"], { factor: 5, label: "tuned" });
   assert.deepEqual(meta["run_ids"], ["20260101-120000-fixture-00005000"]);
   assert.equal(meta["status"], "ok");
   assert.equal(meta["failed_cell"], null);
@@ -197,7 +199,13 @@ Deno.test("runNotebook() without parameters runs the declared defaults and injec
   );
   const last = copy.cells[copy.cells.length - 1]!;
   assert.equal(plain((last.outputs![0]!["data"] as Record<string, unknown>)["text/plain"]), "42");
-  assert.deepEqual(copy.metadata.deno_mlops["parameters"], {});
+  // A default run records the declared values it used, not an empty map.
+  assert.deepEqual(copy.metadata.deno_mlops["parameters"], {
+    factor: 2,
+    label: "base",
+    sizes: [1, 2],
+  });
+  assert.deepEqual(copy.metadata.deno_mlops["injected_parameters"], {});
   assertNoKernelLeft([]);
   await Deno.remove(out, { recursive: true });
 });
@@ -563,4 +571,30 @@ Deno.test("resolveNotebooks() lists the notebooks available for an unknown or am
   });
   await Deno.remove(dir, { recursive: true });
   await Deno.remove(empty, { recursive: true });
+});
+
+Deno.test("effectiveParameters() puts the given values over literal defaults and keeps expressions as text", () => {
+  const declared = readParameters(
+    'let epochs = 30;\nlet name: string = \'base\';\nlet tags = ["a"];\nlet home = Deno.env.get("HOME");\n',
+  );
+  assert.deepEqual(effectiveParameters(declared, { epochs: 3 }), {
+    epochs: 3,
+    name: "base",
+    tags: ["a"],
+    home: 'Deno.env.get("HOME")',
+  });
+});
+
+Deno.test("runNotebook() records the study ids its output names, apart from the run ids", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const result = await runNotebook(fixture("study"), { out, logger: null });
+    const copy = await readCopy(result.out);
+    assert.deepEqual(result.studyIds, ["study-20260101-120000-fixture-0000abcd"]);
+    assert.deepEqual(result.runIds, ["20260101-120001-fixture-0000beef"]);
+    assert.deepEqual(copy.metadata.deno_mlops["study_ids"], result.studyIds);
+    assert.deepEqual(copy.metadata.deno_mlops["run_ids"], result.runIds);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
 });

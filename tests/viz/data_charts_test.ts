@@ -81,17 +81,46 @@ Deno.test("plotHistogram() counts [1, 2, 2, 3] into two bins as numpy does", () 
   assert.match(subtitle(spec), /2 bins of width 1 \(fixed bin count\)/);
 });
 
-Deno.test("plotHistogram() picks the Freedman–Diaconis bin count and states the rule", () => {
-  // n = 8, IQR = 5.25 - 1.75 = 3.5, width = 2 · 3.5 / 8^(1/3) = 3.5, range 7 → 2 bins.
+Deno.test("plotHistogram() rounds the Freedman–Diaconis width to a nice one and states the rule", () => {
+  // n = 8, IQR = 5.25 - 1.75 = 3.5, width = 2 · 3.5 / 8^(1/3) = 3.5, range 7 → 2 bins, and the
+  // nice width giving 2 bins from a multiple of it is 5.
   const df = pl.DataFrame({ v: [0, 1, 2, 3, 4, 5, 6, 7] });
   const spec = plotHistogram(df, { column: "v", minBins: 1 });
   assert.deepEqual(rowsOf(spec), [
-    { bin_start: 0, bin_end: 3.5, count: 4 },
-    { bin_start: 3.5, bin_end: 7, count: 4 },
+    { bin_start: 0, bin_end: 5, count: 5 },
+    { bin_start: 5, bin_end: 10, count: 3 },
   ]);
-  assert.match(subtitle(spec), /Freedman–Diaconis rule, kept within 1–100 bins/);
+  assert.deepEqual(at(spec, "encoding", "x", "bin"), { binned: true, step: 5 });
+  assert.match(
+    subtitle(spec),
+    /2 bins of width 5 \(Freedman–Diaconis rule, rounded to a nice width, kept within 1–100 bins\)/,
+  );
   const clamped = plotHistogram(df, { column: "v" });
-  assert.equal(rowsOf(clamped).length, 5, "the default minBins of 5 applies");
+  assert.equal(rowsOf(clamped).length, 7, "the default minBins of 5 rules out width 2");
+});
+
+Deno.test("plotHistogram() puts nice bins on round edges free of rounding noise", () => {
+  const df = pl.DataFrame({ v: [0.05, 0.3, 0.31, 0.45, 0.62, 0.7, 0.9, 1.17] });
+  assert.deepEqual(rowsOf(plotHistogram(df, { column: "v" })), [
+    { bin_start: 0, bin_end: 0.25, count: 1 },
+    { bin_start: 0.25, bin_end: 0.5, count: 3 },
+    { bin_start: 0.5, bin_end: 0.75, count: 2 },
+    { bin_start: 0.75, bin_end: 1, count: 1 },
+    { bin_start: 1, bin_end: 1.25, count: 1 },
+  ]);
+  // Masses like the penguins' (2,700–6,300 g) get 250 g bins from 2,500, not 327.3 g from 2,700.
+  const mass = pl.DataFrame({ v: Array.from({ length: 300 }, (_, i) => 2700 + i * 12) });
+  const edges = rowsOf(plotHistogram(mass, { column: "v" })).map((row) => row.bin_start as number);
+  const width = edges[1]! - edges[0]!;
+  assert.ok([100, 200, 250, 500].includes(width), `width ${width}`);
+  assert.ok(edges.every((edge) => edge % width === 0), `edges ${edges}`);
+});
+
+Deno.test("plotHistogram() titles the axis with axisTitle when given", () => {
+  const df = pl.DataFrame({ v: [-1.2, 0, 0.4, 1.5] });
+  const spec = plotHistogram(df, { column: "v", axisTitle: "v (standard deviations)" });
+  assert.equal(at(spec, "encoding", "x", "title"), "v (standard deviations)");
+  assert.equal(at(plotHistogram(df, { column: "v" }), "encoding", "x", "title"), "v");
 });
 
 Deno.test("plotHistogram() falls back to Sturges' rule when the IQR is 0", () => {
@@ -318,18 +347,37 @@ Deno.test("plotPairGrid() lays out one scatter per column pair from complete row
     { mass: 3650, flipper: 190, group: "Adelie" },
     { mass: 4000, flipper: 188, group: "(missing)" },
   ]);
-  const rows = at(spec, "vconcat") as Row[];
-  assert.equal(rows.length, 2);
-  const panel = at(rows[1], "hconcat", 0);
+  const panels = at(spec, "concat") as Row[];
+  assert.equal(panels.length, 4);
+  const panel = panels[2];
   assert.equal(at(panel, "mark", "type"), "point");
   assert.equal(at(panel, "encoding", "x", "field"), "mass");
   assert.equal(at(panel, "encoding", "y", "field"), "flipper");
   assert.equal(at(panel, "encoding", "color", "field"), "group");
 });
 
+Deno.test("plotPairGrid() aligns its panels in a grid and shows each column's histogram on the diagonal", () => {
+  const spec = plotPairGrid(penguins, { columns: ["mass", "beak", "flipper"], color: "species" });
+  // A wrapped concat is laid out as a grid; rows of an hconcat in a vconcat are not aligned.
+  assert.equal(at(spec, "columns"), 3);
+  assert.equal(at(spec, "vconcat"), undefined);
+  const panels = at(spec, "concat") as Row[];
+  assert.equal(panels.length, 9);
+  for (const [i, name] of ["mass", "beak", "flipper"].entries()) {
+    const diagonal = panels[i * 3 + i];
+    assert.equal(at(diagonal, "mark", "type"), "bar");
+    assert.equal(at(diagonal, "encoding", "x", "field"), name);
+    assert.deepEqual(at(diagonal, "encoding", "x", "bin"), { maxbins: 20 });
+    assert.equal(at(diagonal, "encoding", "y", "aggregate"), "count");
+    assert.equal(at(diagonal, "encoding", "color", "field"), "group");
+  }
+  assert.equal(at(panels[1], "mark", "type"), "point");
+  assert.match(subtitle(spec), /diagonal: histogram of each column/);
+});
+
 Deno.test("plotPairGrid() escapes dots and brackets in field names but not in titles", () => {
   const df = pl.DataFrame({ "a.b": [1, 2], "c[0]": [3, 4] });
-  const panel = at(plotPairGrid(df), "vconcat", 1, "hconcat", 0);
+  const panel = at(plotPairGrid(df), "concat", 2);
   assert.equal(at(panel, "encoding", "x", "field"), "a\\.b");
   assert.equal(at(panel, "encoding", "x", "title"), "a.b");
   assert.equal(at(panel, "encoding", "y", "field"), "c\\[0\\]");
@@ -366,11 +414,25 @@ Deno.test("plotMissingValues() gives the null (and NaN) share of each column per
 
 Deno.test("plotMissingValues() uses fewer blocks when columns × blocks would pass the cap", () => {
   const wide = pl.DataFrame(
-    Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`c${i}`, new Float64Array(1000)])),
-  );
+    Object.fromEntries(
+      Array.from({ length: 100 }, (_, i) => [`c${i}`, new Float64Array(1000).fill(i, 0, 1)]),
+    ),
+  ).withColumns(pl.col("c0").cast(pl.Float64).replace(0, NaN));
   const spec = plotMissingValues(wide);
   assert.equal(rowsOf(spec).length, MAX_INLINE_ROWS);
   assert.match(subtitle(spec), /in 50 blocks of ~20 rows/);
+});
+
+Deno.test("plotMissingValues() says there are no missing values instead of drawing an empty matrix", () => {
+  const df = pl.DataFrame({ a: [1, 2, 3], s: ["x", "y", "z"] });
+  const spec = plotMissingValues(df, { title: "After cleaning" });
+  assert.deepEqual(rowsOf(spec), [{ text: "no missing values" }]);
+  assert.equal(at(spec, "mark", "type"), "text");
+  assert.equal(at(spec, "title", "text"), "After cleaning");
+  assert.match(
+    subtitle(spec),
+    /no missing values: all 6 values of 2 columns in 3 rows are present/,
+  );
 });
 
 // -- every data chart -----------------------------------------------------------------------

@@ -55,10 +55,10 @@ Deno.test("plotLearningCurves() puts loss and metric per epoch, train and valida
   const rows = rowsOf(spec);
   assert.equal(rows.length, 12);
   assert.deepEqual(rows.slice(0, 4), [
-    { epoch: 0, panel: "loss", split: "train", value: 1.0 },
-    { epoch: 0, panel: "loss", split: "validation", value: 1.1 },
-    { epoch: 0, panel: "accuracy", split: "train", value: 0.5 },
-    { epoch: 0, panel: "accuracy", split: "validation", value: 0.45 },
+    { epoch: 1, panel: "loss", split: "train", value: 1.0 },
+    { epoch: 1, panel: "loss", split: "validation", value: 1.1 },
+    { epoch: 1, panel: "accuracy", split: "train", value: 0.5 },
+    { epoch: 1, panel: "accuracy", split: "validation", value: 0.45 },
   ]);
   assert.deepEqual(at(spec, "facet", "column", "field"), "panel");
   assert.deepEqual(at(spec, "facet", "column", "sort"), ["loss", "accuracy"]);
@@ -69,8 +69,29 @@ Deno.test("plotLearningCurves() puts loss and metric per epoch, train and valida
   assert.equal(at(line, "encoding", "y", "field"), "value");
   assert.equal(at(line, "encoding", "color", "field"), "split");
   assert.equal(at(best, "mark", "type"), "rule");
-  assert.equal(at(best, "encoding", "x", "datum"), 1);
-  assert.match(subtitle(spec), /3 epochs\ndashed line: best epoch 1/);
+  assert.equal(at(best, "encoding", "x", "datum"), 2, "best epoch index 1 is the second epoch");
+  assert.match(subtitle(spec), /3 epochs\ndashed line: best epoch 2/);
+});
+
+Deno.test("plotLearningCurves() numbers epochs from 1 on an axis of whole numbers", () => {
+  const spec = plotLearningCurves(history);
+  const x = at(spec, "spec", "layer", 0, "encoding", "x");
+  assert.deepEqual(at(x, "axis"), { tickMinStep: 1, format: "d" }, "no 0.4, 0.8, 1.2 ticks");
+  assert.equal(at(x, "scale"), undefined);
+  assert.deepEqual([...new Set(rowsOf(spec).map((row) => row.epoch))], [1, 2, 3]);
+});
+
+Deno.test("plotLearningCurves() centres a single epoch instead of a zero-width axis", () => {
+  const spec = plotLearningCurves({
+    epochs: [{ epoch: 0, loss: 1.05, metric: 0.44 }],
+    bestEpoch: 0,
+  });
+  const x = at(spec, "spec", "layer", 0, "encoding", "x");
+  assert.deepEqual(at(x, "scale"), { domain: [0.5, 1.5] });
+  const y = at(spec, "spec", "layer", 0, "encoding", "y");
+  assert.deepEqual(at(y, "scale"), { zero: true }, "a constant value gets a readable y axis");
+  assert.deepEqual(at(x, "axis"), { tickMinStep: 1, format: "d" });
+  assert.match(subtitle(spec), /1 epoch\ndashed line: best epoch 1/);
 });
 
 Deno.test("plotLearningCurves() draws training only when there is no validation set", () => {
@@ -78,9 +99,9 @@ Deno.test("plotLearningCurves() draws training only when there is no validation 
     epochs: [{ epoch: 0, loss: 2, metric: 3 }, { epoch: 1, loss: NaN, metric: 2 }],
   }, { metricName: "mae" });
   assert.deepEqual(rowsOf(spec), [
-    { epoch: 0, panel: "loss", split: "train", value: 2 },
-    { epoch: 0, panel: "mae", split: "train", value: 3 },
-    { epoch: 1, panel: "mae", split: "train", value: 2 },
+    { epoch: 1, panel: "loss", split: "train", value: 2 },
+    { epoch: 1, panel: "mae", split: "train", value: 3 },
+    { epoch: 2, panel: "mae", split: "train", value: 2 },
   ]);
   assert.equal((at(spec, "spec", "layer") as Row[]).length, 1, "no best-epoch rule");
   assert.match(subtitle(spec), /1 non-finite value left out/);
@@ -94,7 +115,7 @@ Deno.test("plotLearningCurves() thins a long history and keeps the first, last a
   const spec = plotLearningCurves({ epochs, bestEpoch: 1234 }, { maxEpochs: 100 });
   const drawn = [...new Set(rowsOf(spec).map((row) => row.epoch as number))];
   assert.ok(drawn.length <= 100, `${drawn.length} epochs drawn`);
-  for (const epoch of [0, 1234, 2999]) assert.ok(drawn.includes(epoch), `epoch ${epoch} kept`);
+  for (const epoch of [1, 1235, 3000]) assert.ok(drawn.includes(epoch), `epoch ${epoch} kept`);
   assert.match(subtitle(spec), /100 of 3,000 epochs drawn/);
 });
 
@@ -149,23 +170,36 @@ Deno.test("plotConfusionMatrix() rejects a matrix that does not match its labels
 
 // -- ROC curves -----------------------------------------------------------------------------
 
-Deno.test("plotRocCurves() draws each class's curve with its AUC in the legend", () => {
+Deno.test("plotRocCurves() draws each class's curve in its own panel headed with its AUC", () => {
   const curve = rocCurve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]);
   const spec = plotRocCurves({ pos: curve });
   const label = "pos (AUC 0.750)";
-  assert.deepEqual(rowsOf(spec, "layer", 1), [
+  assert.deepEqual(rowsOf(spec), [
     { class: "pos", label, fpr: 0, tpr: 0 },
     { class: "pos", label, fpr: 0, tpr: 0.5 },
     { class: "pos", label, fpr: 0.5, tpr: 0.5 },
     { class: "pos", label, fpr: 0.5, tpr: 1 },
     { class: "pos", label, fpr: 1, tpr: 1 },
   ]);
-  assert.deepEqual(rowsOf(spec, "layer", 0), [{ fpr: 0, tpr: 0 }, { fpr: 1, tpr: 1 }]);
-  const curves = at(spec, "layer", 1) as Row;
+  const chance = at(spec, "spec", "layer", 0) as Row;
+  assert.equal(at(chance, "mark", "type"), "rule");
+  assert.deepEqual(at(chance, "encoding", "x2"), { datum: 1 });
+  const curves = at(spec, "spec", "layer", 1) as Row;
   assert.equal(at(curves, "mark", "type"), "line");
   assert.equal(at(curves, "encoding", "x", "field"), "fpr");
   assert.equal(at(curves, "encoding", "y", "field"), "tpr");
   assert.deepEqual(at(curves, "encoding", "color", "scale", "domain"), [label]);
+});
+
+Deno.test("plotRocCurves() gives overlapping curves a panel each with uncut headers", () => {
+  const perfect = rocCurve([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9]);
+  const spec = plotRocCurves({ Adelie: perfect, Chinstrap: perfect, Gentoo: perfect });
+  const labels = ["Adelie (AUC 1.000)", "Chinstrap (AUC 1.000)", "Gentoo (AUC 1.000)"];
+  assert.deepEqual(at(spec, "facet", "field"), "label");
+  assert.deepEqual(at(spec, "facet", "sort"), labels);
+  assert.equal(at(spec, "facet", "header", "labelLimit"), 0, "headers are never truncated");
+  assert.equal(at(spec, "columns"), 3);
+  assert.equal(at(spec, "spec", "layer", 1, "encoding", "color", "legend"), null);
 });
 
 Deno.test("plotRocCurves() thins a curve to 500 points and keeps both ends", () => {
@@ -176,7 +210,7 @@ Deno.test("plotRocCurves() thins a curve to 500 points and keeps both ends", () 
     thresholds: Array.from({ length: n }, (_, i) => (i === 0 ? Infinity : 1 - i / n)),
   };
   const spec = plotRocCurves({ c: curve });
-  const rows = rowsOf(spec, "layer", 1);
+  const rows = rowsOf(spec);
   assert.equal(rows.length, 500);
   assert.deepEqual([rows[0]!.fpr, rows[0]!.tpr], [0, 0]);
   assert.deepEqual([rows.at(-1)!.fpr, rows.at(-1)!.tpr], [1, 1]);
@@ -195,7 +229,7 @@ Deno.test("plotRocCurves() shares the row cap between many classes and skips und
   );
   curves.empty = { fpr: [0, NaN], tpr: [0, 1], thresholds: [Infinity, 0.5] };
   const spec = plotRocCurves(curves);
-  assert.equal(rowsOf(spec, "layer", 1).length, 20 * 238);
+  assert.equal(rowsOf(spec).length, 20 * 238);
   assert.ok(countInlineRows(spec) <= MAX_INLINE_ROWS);
   assert.match(
     subtitle(spec),
@@ -280,7 +314,7 @@ Deno.test("plotFeatureScores() rejects a feature listed twice", () => {
 
 // -- run comparison -------------------------------------------------------------------------
 
-Deno.test("plotRunComparison() groups bars by run and split in one panel per metric", () => {
+Deno.test("plotRunComparison() groups points by run and split in one zoomed panel per metric", () => {
   const spec = plotRunComparison([
     { run_id: "r1", metric: "accuracy", value: 0.9, split: "val" },
     { run_id: "r1", metric: "accuracy", value: 0.8, split: "test" },
@@ -299,10 +333,15 @@ Deno.test("plotRunComparison() groups bars by run and split in one panel per met
     sort: ["accuracy", "roc_auc"],
     title: null,
   });
-  assert.equal(at(spec, "spec", "mark", "type"), "bar");
+  assert.equal(at(spec, "spec", "mark", "type"), "point");
   assert.equal(at(spec, "spec", "encoding", "x", "field"), "run_id");
   assert.equal(at(spec, "spec", "encoding", "xOffset", "field"), "split");
-  assert.match(subtitle(spec), /2 runs\n1 non-finite value left out/);
+  // 0.968 against 0.989 must not be flattened by an axis from 0 to 1.
+  assert.deepEqual(at(spec, "spec", "encoding", "y", "scale"), { zero: false, padding: 12 });
+  assert.match(
+    subtitle(spec),
+    /2 runs\ny axes zoomed to the values, not from 0\n1 non-finite value left out/,
+  );
 });
 
 Deno.test("plotRunComparison() keeps the first maxRuns runs in input order", () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { makeTempProject, REPO_ROOT, runCli } from "../_helpers/project.ts";
+import { makeTempProject, runCli } from "../_helpers/project.ts";
+import { startService } from "../_helpers/service.ts";
 
 Deno.test("serve refuses a bad --port or --host before loading anything", async () => {
   const root = await Deno.makeTempDir();
@@ -21,46 +22,23 @@ Deno.test("serve refuses a bad --port or --host before loading anything", async 
 
 Deno.test("serve listens on --host and --port, which win over --set serve.port", async () => {
   const root = await makeTempProject();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      `--config=${REPO_ROOT}/deno.json`,
-      `${REPO_ROOT}/src/cli/serve.ts`,
-      "--set",
-      "serve.port=99999",
-      "--port",
-      "0",
-      "--host",
-      "127.0.0.1",
-    ],
-    cwd: root,
-    env: { NO_COLOR: "1", CI: "true" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(child.stderr).text();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/listening on \S+/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
-  const url = text.match(/listening on (\S+)/)?.[1];
+  // An impossible serve.port from --set: the service only starts if --port wins over it.
+  const service = await startService(root, [
+    "--set",
+    "serve.port=99999",
+    "--port",
+    "0",
+    "--host",
+    "127.0.0.1",
+  ]);
   try {
-    assert.ok(url, text);
-    assert.match(url, /^http:\/\/127\.0\.0\.1:(\d+)$/);
-    assert.notEqual(Number(new URL(url).port), 0, "port 0 asks for a free port");
-    const health = await fetch(`${url}/v1/health`);
+    assert.match(service.url, /^http:\/\/127\.0\.0\.1:(\d+)$/);
+    assert.notEqual(Number(new URL(service.url).port), 0, "port 0 asks for a free port");
+    const health = await fetch(`${service.url}/v1/health`);
     await health.body?.cancel();
     assert.equal(health.status, 200);
   } finally {
-    child.kill("SIGTERM");
-    for (let r = await reader.read(); !r.done; r = await reader.read()) text += r.value;
-    await child.status;
-    await stderr;
+    await service.stop();
     await Deno.remove(root, { recursive: true });
   }
 });

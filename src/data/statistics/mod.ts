@@ -17,3 +17,5 @@ export {
   wassersteinDistance,
 } from "./distances.ts";
 export type { JensenShannonOptions } from "./distances.ts";
+export { classBalance, IMBALANCE_RATIO } from "./imbalance.ts";
+export type { ClassBalance } from "./imbalance.ts";

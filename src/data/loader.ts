@@ -13,7 +13,7 @@ import type { DataFrame, DataType, LazyDataFrame } from "nodejs-polars";
 import { sep as pathSeparator } from "node:path";
 import { ArtifactError, ConfigError, SchemaMismatchError } from "../errors.ts";
 import type { Dtype, Encoding } from "../config/schema.ts";
-import { dataFormat, dataFormatFor } from "./formats/mod.ts";
+import { dataFormat, dataFormatExtensions, dataFormatFor } from "./formats/mod.ts";
 import type {
   DataFile,
   DataFormatEntry,
@@ -208,6 +208,37 @@ export function scanDataset(path: string, options: LoadOptions = {}): LazyDataFr
   return columns === null ? lazy : lazy.select(selectedColumns(file, lazy.columns, columns));
 }
 
+/**
+ * Reads the first bytes of a data file as text, for sniffing its dialect.
+ *
+ * @param path the file
+ * @param bytes how many bytes at most
+ * @returns the text (a character cut at the end is replaced)
+ * @throws {ArtifactError} when the file cannot be read
+ * @example
+ * ```ts
+ * readTextSample("data/raw/penguins.csv", 4096).split("\n")[0]; // the header
+ * ```
+ */
+export function readTextSample(path: string, bytes: number): string {
+  const { file } = openDataFile(path, "auto", { anyExtension: true });
+  const handle = Deno.openSync(file.path);
+  try {
+    const buffer = new Uint8Array(bytes);
+    let filled = 0;
+    while (filled < bytes) {
+      const read = handle.readSync(buffer.subarray(filled));
+      if (read === null) break;
+      filled += read;
+    }
+    return new TextDecoder().decode(buffer.subarray(0, filled));
+  } catch (cause) {
+    throw new ArtifactError(`Cannot read "${file.path}": ${firstLine(cause)}`, { cause });
+  } finally {
+    handle.close();
+  }
+}
+
 // ---------------------------------------------------------------- opening and checks
 
 const TEXT_DEFAULTS: Readonly<Record<TextReadOption, unknown>> = {
@@ -256,10 +287,17 @@ function readOptionsFor(
 function openDataFile(
   location: string,
   requested: string,
+  options: { anyExtension?: boolean } = {},
 ): { file: DataFile; format: DataFormatEntry } {
   const source = dataSourceFor(location);
   const absolute = source.localPath(location);
-  const format = requested === "auto" ? dataFormatFor(absolute) : dataFormat(requested);
+  const format = requested !== "auto"
+    ? dataFormat(requested)
+    : options.anyExtension === true
+    ? (dataFormatExtensions().some((e) => absolute.toLowerCase().endsWith(e))
+      ? dataFormatFor(absolute)
+      : dataFormat("csv"))
+    : dataFormatFor(absolute);
   const info = source.stat(location);
   if (info === null) {
     const underRaw = absolute.includes(`${pathSeparator}data${pathSeparator}raw${pathSeparator}`);

@@ -26,6 +26,70 @@ export function isDatetimeFormat(format: string): boolean {
   return TIME_DIRECTIVE.test(format);
 }
 
+const DIRECTIVES: Readonly<Record<string, string>> = {
+  Y: "[-+]?\\d{4}",
+  y: "\\d{2}",
+  m: "\\d{1,2}",
+  d: "\\d{1,2}",
+  e: " ?\\d{1,2}",
+  H: "\\d{1,2}",
+  I: "\\d{1,2}",
+  M: "\\d{1,2}",
+  S: "\\d{1,2}",
+  j: "\\d{1,3}",
+  f: "\\d{1,9}",
+  b: "[A-Za-z]{3}",
+  h: "[A-Za-z]{3}",
+  B: "[A-Za-z]+",
+  a: "[A-Za-z]{3}",
+  A: "[A-Za-z]+",
+  p: "[AaPp][Mm]",
+  z: "[-+]\\d{2}:?\\d{2}",
+  T: "\\d{1,2}:\\d{2}:\\d{2}",
+  R: "\\d{1,2}:\\d{2}",
+  F: "[-+]?\\d{4}-\\d{1,2}-\\d{1,2}",
+  "%": "%",
+};
+
+/**
+ * A regular expression that a whole value written in a strftime format matches, or `null` when
+ * the format uses a directive it does not know. Polars parses leniently (a prefix matches, "1/2/20"
+ * reads as year 20 under "%Y"), so every parsed value is also checked against this pattern.
+ *
+ * @param format the strftime format
+ * @returns the anchored pattern source, or null
+ */
+export function strftimePattern(format: string): string | null {
+  let pattern = "^";
+  for (let i = 0; i < format.length; i++) {
+    const char = format[i]!;
+    if (char !== "%") {
+      pattern += char.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      continue;
+    }
+    const directive = DIRECTIVES[format[i + 1] ?? ""];
+    if (directive === undefined) return null;
+    pattern += directive;
+    i++;
+  }
+  return `${pattern}$`;
+}
+
+/**
+ * True where a text value (not null, not empty) does not parse under the format: polars gives
+ * null or the value does not match the format's pattern as a whole.
+ */
+export function dateMismatch(column: Expr, format: string, dtype: "date" | "datetime"): Expr {
+  const value = dtype === "date"
+    ? column.str.strptime(pl.Date, format)
+    : column.str.strptime(pl.Datetime("ms"), format);
+  const pattern = strftimePattern(format);
+  const failed = pattern === null ? value.isNull() : value.isNull().or(
+    column.str.contains(pattern).not(),
+  );
+  return column.isNotNull().and(column.str.lengths().gt(0)).and(failed);
+}
+
 /** The dtype a date-format column becomes: its `data.dtypes` entry, else from the format. */
 function targetDtype(format: string, dtype: Dtype | undefined): "date" | "datetime" {
   if (dtype === "date" || dtype === "datetime") return dtype;
@@ -97,10 +161,7 @@ export function applyDateFormats(
         } values, expected text; remove data.date_formats."${name}"`,
       );
     }
-    const value = parsed(name, format, targetDtype(format, dtypes[name]));
-    const bad = pl.col(name).isNotNull().and(pl.col(name).str.lengths().gt(0)).and(
-      value.isNull(),
-    );
+    const bad = dateMismatch(pl.col(name), format, targetDtype(format, dtypes[name]));
     let found: Record<string, unknown>[];
     let count: number;
     try {

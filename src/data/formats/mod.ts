@@ -34,4 +34,5 @@ export type {
   RowBatch,
   TextReadOption,
 } from "./_registry.ts";
+export { dateMismatch, isDatetimeFormat, strftimePattern } from "./_date_formats.ts";
 export { ARROW_FORMAT, CSV_FORMAT, JSON_FORMAT, NDJSON_FORMAT, PARQUET_FORMAT, TSV_FORMAT };

@@ -36,15 +36,8 @@ export {
   registerDataSource,
 } from "./sources/mod.ts";
 export type { DataSource, DataStat } from "./sources/mod.ts";
-export {
-  DEFAULT_INFER_SCHEMA_OPTIONS,
-  DEFAULT_VALIDATE_OPTIONS,
-  formatValidationReport,
-  inferSchema,
-  schemaToYaml,
-  validate,
-} from "./validator.ts";
-export type { InferSchemaOptions, ValidateOptions, ValidationReport } from "./validator.ts";
+export { DEFAULT_VALIDATE_OPTIONS, formatValidationReport, validate } from "./validator.ts";
+export type { ValidateOptions, ValidationReport } from "./validator.ts";
 // -- cleaner and splitter (exports added below this line)
 export {
   applyCleaning,

@@ -40,6 +40,10 @@ export const DATE_FORMAT_CANDIDATES: readonly string[] = [
   "%d.%m.%Y",
   "%d-%m-%Y",
   "%Y%m%d",
+  "%b %d %Y",
+  "%d %b %Y",
+  "%B %d %Y",
+  "%d %B %Y",
   "%Y-%m-%d %H:%M:%S",
   "%Y-%m-%dT%H:%M:%S",
   "%Y-%m-%d %H:%M",
@@ -85,7 +89,7 @@ export interface ColumnFacts {
  */
 export function findNullMarkers(df: DataFrame): string[] {
   const lazy = df.lazy();
-  const text = df.columns.filter((name, i) => dtypeKind(df.dtypes[i]!) === "string");
+  const text = df.columns.filter((_name, i) => dtypeKind(df.dtypes[i]!) === "string");
   if (text.length === 0) return [];
   const found = new Set<string>();
   const probe = lazy.select(
@@ -234,7 +238,8 @@ function detectDateFormat(df: DataFrame, name: string, file: string): string | n
     .unique().collectSync();
   // Dates start with a digit; skip the format scan for plain text.
   const digits = Number(
-    values.lazy().select(pl.col("v").str.contains("^\\d").mean().alias("s")).collectSync()
+    values.lazy().select(pl.col("v").str.contains("\\d\\D+\\d|^\\d{8}$").mean().alias("s"))
+      .collectSync()
       .toRecords()[0]!["s"],
   );
   if (!(digits > 0.5)) return null;

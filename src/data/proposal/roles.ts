@@ -15,13 +15,19 @@ export interface DroppedColumn {
 /** Which columns play which part. */
 export interface ColumnRoles {
   target: string;
-  /** Columns that identify rows: unique text or integers, or integers that increase row by row. */
+  /**
+   * Columns that identify rows: unique text, integers that increase row by row, and unique
+   * integers named like an id (`id`, `…_id`, `key`, `index`, `no`, `number`, `code`).
+   */
   idColumns: string[];
   /** Columns left out of the features. */
   dropped: DroppedColumn[];
   /** The feature columns, in file order. */
   features: ColumnFacts[];
 }
+
+/** Names of integer columns that number rows (unique integers named otherwise are measurements). */
+const ID_NAME = /(^|[^a-z])(id|key|index|idx|no|number|code)$/i;
 
 /** A column with a larger share of nulls than this is left out of the features. */
 export const MAX_FEATURE_NULL_SHARE = 0.5;
@@ -49,11 +55,14 @@ export function assignRoles(facts: readonly ColumnFacts[], target: string): Colu
     } else if (column.distinct === 1 && column.nulls === 0) {
       dropped.push({ name: column.name, reason: "constant: one value in every row" });
     } else if (
-      (column.kind === "string" || column.kind === "int") && column.nulls === 0 &&
-      column.distinct === column.rows && column.rows > 1
+      column.kind === "string" && column.nulls === 0 && column.distinct === column.rows &&
+      column.rows > 1
     ) {
       idColumns.push(column.name);
-    } else if (column.kind === "int" && column.increasing && column.rows > 1) {
+    } else if (
+      column.kind === "int" && column.rows > 1 &&
+      (column.increasing || (ID_NAME.test(column.name) && column.distinct === column.rows))
+    ) {
       idColumns.push(column.name);
     } else if (column.nulls / column.rows > MAX_FEATURE_NULL_SHARE) {
       dropped.push({

@@ -203,7 +203,9 @@ export function describeColumns(df: DataFrame, file: string): ColumnFacts[] {
         const examples = textExamples(df, name);
         throw new SchemaMismatchError(
           `Cannot propose a profile for "${file}": column "${name}" mixes numbers and text ` +
-            `(${numbers} numbers, ${examples.count} text values such as ${
+            `(${numbers} numbers, ${examples.count} text value${
+              examples.count === 1 ? "" : "s"
+            } such as ${
               examples.values.map((v, k) => `${JSON.stringify(v)} at row ${examples.rows[k]}`).join(
                 ", ",
               )

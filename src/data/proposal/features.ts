@@ -7,6 +7,7 @@
  * @module
  */
 import type { DerivedFeature, FeaturesConfig, FeatureStep } from "../../config/schema.ts";
+import { SchemaMismatchError } from "../../errors.ts";
 import type { ColumnRoles } from "./roles.ts";
 import type { ProposalComment } from "./_comments.ts";
 
@@ -47,7 +48,7 @@ function freeName(base: string, taken: Set<string>): string {
  * @param roles the column roles
  * @param options date columns with imputed parts and the names in use
  * @returns the features block with a comment per step and derived column
- * @throws {RangeError} when no column is left to learn from
+ * @throws {SchemaMismatchError} when no column is left to learn from
  * @example
  * ```ts
  * proposeFeatures(roles).features.steps.map((s) => s.name); // ["numeric", "dates", "categorical"]
@@ -138,10 +139,13 @@ export function proposeFeatures(
     `text with more than ${MAX_ONE_HOT_CATEGORIES} values: the ${MAX_ONE_HOT_CATEGORIES} most frequent, the rest as "other"`,
   );
   if (steps.length === 0) {
-    throw new RangeError(
+    const reasons = [
+      ...roles.dropped.map((d) => `"${d.name}" ${d.reason}`),
+      ...roles.idColumns.map((name) => `"${name}" looks like a row id`),
+    ];
+    throw new SchemaMismatchError(
       `Cannot propose features: no column is left to learn from (${
-        roles.dropped.map((d) => `"${d.name}" ${d.reason}`).join("; ") ||
-        "the file holds only the target and ids"
+        reasons.join("; ") || "the file holds only the target"
       }); add feature columns to the file`,
     );
   }

@@ -95,7 +95,7 @@ function classCountsOf(df: DataFrame, target: string): Record<string, number> {
  * @throws {ConfigError} when the target is not a column (with the closest name)
  * @throws {SchemaMismatchError} for mixed types or dates in two formats
  * @throws {DataValidationError} for a target with one class, a class of one row, or no values
- * @throws {RangeError} when no feature column is left
+ * @throws {SchemaMismatchError} when no feature column is left
  * @example
  * ```ts
  * const proposal = proposeProfile(loadDataset("weather.csv"), { target: "weather", name: "weather", path: "data/raw/weather.csv" });
@@ -264,11 +264,11 @@ function withoutDefaults(value: unknown, key = ""): unknown {
 
 function requireTarget(columns: readonly string[], target: string, path: string): void {
   if (columns.includes(target)) return;
-  const message = `unknown column "${target}"${didYouMean(target, columns)} (columns: ${
-    JSON.stringify(columns)
-  })`;
+  const message = `the target column "${target}" is not in the file${
+    didYouMean(target, columns)
+  } (columns: ${JSON.stringify(columns)})`;
   throw new ConfigError(
-    `Cannot propose a profile for "${path}": the target ${message}; pass --target with a column of the file`,
+    `Cannot propose a profile for "${path}": ${message}; pass --target with a column of the file`,
     [{ file: "", line: 0, column: 0, path: "data.target", message }],
   );
 }

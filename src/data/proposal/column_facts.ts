@@ -237,7 +237,7 @@ function detectDateFormat(df: DataFrame, name: string, file: string): string | n
   const values = df.lazy().select(pl.col(name).str.strip().alias("v")).filter(
     pl.col("v").isNotNull(),
   )
-    .unique().collectSync();
+    .unique().sort("v").collectSync();
   // Dates start with a digit; skip the format scan for plain text.
   const digits = Number(
     values.lazy().select(pl.col("v").str.contains("\\d\\D+\\d|^\\d{8}$").mean().alias("s"))

@@ -294,3 +294,33 @@ Deno.test("deno task init drops all-null columns with a note and parses names wi
     y: { dtype: "string", nullable: false, allowed: ["j", "k"] },
   });
 });
+
+Deno.test("deno task init reads a semicolon file with null markers and an integer target, and the profile trains", async () => {
+  const root = await project();
+  const lines = ["x1;x2;colour;label"];
+  for (let i = 0; i < 120; i++) {
+    const x1 = ((i * 37) % 101) / 50 - 1;
+    const x2 = i % 17 === 0 ? "?" : (((i * 53) % 97) / 48 - 1).toFixed(3);
+    const colour = ["red", "blue", "NA", "green"][i % 4];
+    lines.push(`${x1.toFixed(3)};${x2};${colour};${x1 > 0 ? 1 : 0}`);
+  }
+  await Deno.writeTextFile(join(root, "data/raw/binary.csv"), lines.join("\n") + "\n");
+  const init = await runTask("init", ["--data", "data/raw/binary.csv", "--target", "label"], root);
+  assert.equal(init.code, 0, init.stderr);
+  const text = Deno.readTextFileSync(join(root, "config/profiles/binary.yaml"));
+  assert.ok(text.includes('\n  separator: ";" # sniffed from the first lines\n'), text);
+  assert.ok(
+    text.includes('\n  null_markers: [ NA, "?" ] # values found in the file that mean missing\n'),
+    text,
+  );
+  const profile = profileOf(root, "binary");
+  assert.deepEqual(profile["registry"], { primary_metric: "roc_auc" });
+  assert.deepEqual((profile["validation"]!["columns"] as Record<string, unknown>)["label"], {
+    dtype: "int",
+    nullable: false,
+    allowed: [0, 1],
+  });
+  const train = await runTask("train", ["--config", "binary", "--set", "training.epochs=3"], root);
+  assert.equal(train.code, 0, train.stderr);
+  assert.match(train.stdout, /roc_auc \*/);
+});

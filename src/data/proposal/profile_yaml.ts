@@ -72,6 +72,13 @@ export function proposalToYaml(
       ) {
         pair.key.type = "QUOTE_DOUBLE";
       }
+      // Separators and quotes are punctuation (a tab is invisible): always write them quoted.
+      if (
+        isScalar(pair.key) && (pair.key.value === "separator" || pair.key.value === "quote") &&
+        isScalar(pair.value)
+      ) {
+        pair.value.type = "QUOTE_DOUBLE";
+      }
     },
     Seq(_, seq) {
       if (seq.items.every((item) => isScalar(item) || isSeq(item))) seq.flow = true;

@@ -12,7 +12,10 @@ import { dtypeKind } from "../../utils/mod.ts";
 import type { DtypeKind } from "../../utils/mod.ts";
 import { dateMismatch, isDatetimeFormat } from "../formats/mod.ts";
 
-/** Strings that commonly mean "missing" and are proposed as `data.null_markers` when found. */
+/**
+ * Strings that commonly mean "missing" and are proposed as `data.null_markers` when found. Words
+ * such as "None" or "missing" are left out: in many files they are a real category ("no damage").
+ */
 export const NULL_MARKER_CANDIDATES: readonly string[] = [
   "NA",
   "N/A",
@@ -22,13 +25,8 @@ export const NULL_MARKER_CANDIDATES: readonly string[] = [
   "nan",
   "null",
   "NULL",
-  "None",
-  "none",
   ".",
   "?",
-  "-",
-  "--",
-  "missing",
 ];
 
 /** Date and datetime formats tried on text columns, in order of preference. */

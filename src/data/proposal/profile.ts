@@ -165,7 +165,11 @@ export function proposeProfile(df: DataFrame, options: ProposeProfileOptions): P
       dtypes[column.name] = column.kind === "datetime" ? "datetime" : "date";
     }
   }
-  if (task.task === "regression" && targetFacts.kind === "int") dtypes[target] = "float";
+  if (task.task === "regression" && targetFacts.kind === "int") {
+    dtypes[target] = "float";
+    const rules = validation.validation.columns[target];
+    if (rules !== undefined) rules.dtype = "float";
+  }
   if (Object.keys(dateFormats).length > 0) {
     data["date_formats"] = dateFormats;
     comments.push({

@@ -186,4 +186,5 @@ function printSummary(proposal: ProfileProposal): void {
   for (const dropped of proposal.dropped) {
     console.log(`  not a feature: ${dropped.name} (${dropped.reason})`);
   }
+  for (const note of proposal.notes) console.log(`  note: ${note}`);
 }

@@ -49,6 +49,8 @@ interface Case {
   target: string;
   name: string;
   train: boolean;
+  /** A line init prints, if any. */
+  note?: string;
   expect: (profile: Record<string, Record<string, unknown>>) => void;
 }
 
@@ -100,6 +102,8 @@ const CASES: Case[] = [
     target: "IMDB Rating",
     name: "movies",
     train: false,
+    note:
+      '\n  note: "Release Date" is read with "%b %d %Y" for training; rows sent to predict and serve must write it in ISO 8601 (YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS)\n',
     expect: (profile) => {
       assert.deepEqual(profile["data"]!["date_formats"], { "Release Date": "%b %d %Y" });
       const steps = (profile["features"]!["steps"] as { columns: string[] }[]).flatMap((s) =>
@@ -143,6 +147,7 @@ for (const c of CASES) {
       init.stdout,
     );
     assert.deepEqual(listDir(join(root, "config/profiles")), [`${c.name}.yaml`]);
+    if (c.note !== undefined) assert.ok(init.stdout.includes(c.note), init.stdout);
     const profile = profileOf(root, c.name);
     assert.deepEqual(profile["project"], { name: c.name });
     c.expect(profile);

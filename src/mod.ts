@@ -28,11 +28,12 @@ export { cleanFrame } from "./data/mod.ts";
 export { formatCleaningReport } from "./data/mod.ts";
 export { formatDriftSummary } from "./data/mod.ts";
 export { formatValidationReport } from "./data/mod.ts";
-export { inferSchema } from "./data/mod.ts";
 export { loadDataset } from "./data/mod.ts";
 export { pullDatasets } from "./data/mod.ts";
 export { readManifest } from "./data/mod.ts";
-export { schemaToYaml } from "./data/mod.ts";
+export { proposalToYaml } from "./data/mod.ts";
+export { proposeProfile } from "./data/mod.ts";
+export { proposeProfileForFile } from "./data/mod.ts";
 export { validate } from "./data/mod.ts";
 export type { CleaningReport } from "./data/mod.ts";
 

@@ -13,11 +13,11 @@ import {
   cleanFrame,
   formatCleaningReport,
   formatValidationReport,
-  inferSchema,
   loadDataset,
   LOCAL_SCHEME,
   locationScheme,
-  schemaToYaml,
+  proposalToYaml,
+  proposeProfile,
   validate,
 } from "../data/mod.ts";
 import type { CleaningReport } from "../data/mod.ts";
@@ -33,7 +33,8 @@ const SPEC = {
   descriptions: {
     ...CONFIG_ARG_SPEC.descriptions,
     json: "print the report (or the proposed schema) as JSON",
-    infer: "print validation rules proposed from the data, ready to paste into config.yaml",
+    infer:
+      "print the validation block `deno task init` would propose for the data, ready to paste into the profile",
     "after-clean": "clean the data with the cleaning config before validating",
   },
 };
@@ -72,12 +73,30 @@ await runTask("validate", async () => {
   }
 
   if (args.flags["infer"]) {
-    const proposed = inferSchema(frame, { strict: config.validation.strict });
+    // The same proposal `deno task init` writes, reduced to its validation block.
+    const proposal = proposeProfile(frame, {
+      target: config.data.target,
+      name: config.project.name,
+      path,
+    });
+    const validation = {
+      ...(proposal.profile["validation"] as Record<string, unknown>),
+      strict: config.validation.strict,
+    };
+    const block = {
+      ...proposal,
+      profile: { validation },
+      comments: proposal.comments.filter((c) => c.path[0] === "validation"),
+    };
     console.log(
-      json ? JSON.stringify({ path, afterClean, validation: proposed }, null, 2) : (
-        `# Proposed from ${path}${afterClean ? " after cleaning" : ""}; review before use.\n` +
-        schemaToYaml(proposed).trimEnd()
-      ),
+      json ? JSON.stringify({ path, afterClean, validation }, null, 2) : proposalToYaml(block, {
+        header: [
+          `Proposed from ${path}${
+            afterClean ? " after cleaning" : ""
+          } (as deno task init would); ` +
+          "review before use.",
+        ],
+      }).trimEnd(),
     );
     return 0;
   }

@@ -26,6 +26,11 @@ export const ProjectConfigSchema = z.strictObject({
   seed: nonNegativeInt.default(42),
 });
 
+/** Text encodings the delimited readers understand (`data.encoding`). */
+export const ENCODINGS = ["utf8", "utf8-lossy", "latin1"] as const;
+/** A text encoding name. */
+export type Encoding = (typeof ENCODINGS)[number];
+
 /** `data`: where the dataset is and what to predict. */
 export const DataConfigSchema = z.strictObject({
   /** Path of the input file, relative to the project root. */
@@ -40,6 +45,26 @@ export const DataConfigSchema = z.strictObject({
   columns: z.array(columnName).nullable().default(null),
   /** Per-column type overrides applied while reading. */
   dtypes: z.record(columnName, z.enum(DTYPES)).default({}),
+  /**
+   * Field separator of a delimited file, one character (`";"`, `"\t"`, `"|"`); `null` is the
+   * format's own: `","` for csv, a tab for tsv. Other formats refuse it.
+   */
+  separator: z.string().length(1, { error: 'expected one character, e.g. ";"' }).nullable()
+    .default(null),
+  /** Quote character of a delimited file, one character. Other formats refuse another value. */
+  quote: z.string().length(1, { error: 'expected one character, e.g. "\'"' }).default('"'),
+  /**
+   * Text encoding of a delimited file: `utf8`, `utf8-lossy` (invalid bytes become U+FFFD) or
+   * `latin1` (ISO-8859-1). Other formats refuse another value.
+   */
+  encoding: z.enum(ENCODINGS).default("utf8"),
+  /** Strings read as null in every column of a delimited file, e.g. `["NA", "?"]`. */
+  null_markers: z.array(z.string()).default([]),
+  /**
+   * strftime format of each date or datetime column stored as text, e.g.
+   * `{ date: "%d/%m/%Y" }`; a value that does not match is an error naming the row.
+   */
+  date_formats: z.record(columnName, z.string().min(1)).default({}),
   /** The column to predict. */
   target: columnName.default("Species"),
   /** Whether the target is a class or a number. */

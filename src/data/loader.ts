@@ -11,10 +11,15 @@
 import pl from "nodejs-polars";
 import type { DataFrame, DataType, LazyDataFrame } from "nodejs-polars";
 import { sep as pathSeparator } from "node:path";
-import { ArtifactError, SchemaMismatchError } from "../errors.ts";
-import type { Dtype } from "../config/schema.ts";
-import { dataFormat, dataFormatFor } from "./formats/mod.ts";
-import type { DataFile, DataFormatEntry } from "./formats/mod.ts";
+import { ArtifactError, ConfigError, SchemaMismatchError } from "../errors.ts";
+import type { Dtype, Encoding } from "../config/schema.ts";
+import { dataFormat, dataFormatExtensions, dataFormatFor } from "./formats/mod.ts";
+import type {
+  DataFile,
+  DataFormatEntry,
+  FormatReadOptions,
+  TextReadOption,
+} from "./formats/mod.ts";
 import {
   checkOverrideColumns,
   firstLine,
@@ -26,6 +31,7 @@ import {
   wrapPolars,
 } from "./formats/_checks.ts";
 import { applyOverrides, strictConversion } from "./formats/_dtypes.ts";
+import { applyDateFormats, requireDateFormatColumns } from "./formats/_date_formats.ts";
 import { dataSourceFor } from "./sources/mod.ts";
 
 /** Options for {@link loadDataset} and {@link scanDataset}; `config.data` can be passed as is. */
@@ -46,6 +52,33 @@ export interface LoadOptions {
    * @default {}
    */
   dtypes?: Record<string, Dtype>;
+  /**
+   * Field separator of a delimited file; `null` is the format's own (`","` for csv, a tab for
+   * tsv). Formats that are not delimited text refuse it.
+   * @default null
+   */
+  separator?: string | null;
+  /**
+   * Quote character of a delimited file.
+   * @default '"'
+   */
+  quote?: string;
+  /**
+   * Text encoding of a delimited file: `utf8`, `utf8-lossy` or `latin1`.
+   * @default "utf8"
+   */
+  encoding?: Encoding;
+  /**
+   * Strings read as null in every column of a delimited file.
+   * @default []
+   */
+  null_markers?: readonly string[];
+  /**
+   * strftime format of each date or datetime column stored as text; the column becomes `Date`,
+   * or `Datetime` when `dtypes` says so or the format has a time of day. Any format.
+   * @default {}
+   */
+  date_formats?: Record<string, string>;
 }
 
 /** Defaults merged under the options of {@link loadDataset} and {@link scanDataset}. */
@@ -53,6 +86,11 @@ export const DEFAULT_LOAD_OPTIONS: Readonly<Required<LoadOptions>> = Object.free
   format: "auto",
   columns: null,
   dtypes: {},
+  separator: null,
+  quote: '"',
+  encoding: "utf8",
+  null_markers: [],
+  date_formats: {},
 });
 
 /**
@@ -94,10 +132,14 @@ export function detectFormat(path: string): string {
  * ```
  */
 export function loadDataset(path: string, options: LoadOptions = {}): DataFrame {
-  const { format: requested, columns, dtypes } = { ...DEFAULT_LOAD_OPTIONS, ...options };
+  const merged = { ...DEFAULT_LOAD_OPTIONS, ...options };
+  const { format: requested, columns, date_formats: dateFormats } = merged;
   const { file, format } = openDataFile(path, requested);
-  let frame = requireSupportedTypes(file, format.read(file, { columns, dtypes }), dtypes);
+  const read = readOptionsFor(file, format, merged);
+  const { dtypes } = read;
+  let frame = requireSupportedTypes(file, format.read(file, read), dtypes);
   if (format.parsesDtypes !== true) frame = applyOverrides(file, frame, dtypes);
+  frame = applyDateFormats(file, frame, dateFormats, merged.dtypes);
   requireRows(file, format, frame);
   if (columns === null) return frame;
   const lazy = lazyOf(frame);
@@ -136,12 +178,17 @@ export function loadDataset(path: string, options: LoadOptions = {}): DataFrame 
  * ```
  */
 export function scanDataset(path: string, options: LoadOptions = {}): LazyDataFrame {
-  const { format: requested, columns, dtypes } = { ...DEFAULT_LOAD_OPTIONS, ...options };
+  const merged = { ...DEFAULT_LOAD_OPTIONS, ...options };
+  const { format: requested, columns } = merged;
   const { file, format } = openDataFile(path, requested);
-  if (format.lazy === undefined) {
+  // Date formats are checked value by value (a value that does not match is an error), which
+  // needs the data: read eagerly.
+  if (format.lazy === undefined || Object.keys(merged.date_formats).length > 0) {
     return lazyOf(loadDataset(path, { ...options, format: format.name }));
   }
-  let lazy = format.lazy(file, { columns, dtypes });
+  const read = readOptionsFor(file, format, merged);
+  const { dtypes } = read;
+  let lazy = format.lazy(file, read);
   if (format.parsesDtypes !== true) {
     checkOverrideColumns(file, lazy.columns, dtypes);
     if (Object.keys(dtypes).length > 0) {
@@ -161,15 +208,96 @@ export function scanDataset(path: string, options: LoadOptions = {}): LazyDataFr
   return columns === null ? lazy : lazy.select(selectedColumns(file, lazy.columns, columns));
 }
 
+/**
+ * Reads the first bytes of a data file as text, for sniffing its dialect.
+ *
+ * @param path the file
+ * @param bytes how many bytes at most
+ * @returns the text (a character cut at the end is replaced)
+ * @throws {ArtifactError} when the file cannot be read
+ * @example
+ * ```ts
+ * readTextSample("data/raw/penguins.csv", 4096).split("\n")[0]; // the header
+ * ```
+ */
+export function readTextSample(path: string, bytes: number): string {
+  const { file } = openDataFile(path, "auto", { anyExtension: true });
+  const handle = Deno.openSync(file.path);
+  try {
+    const buffer = new Uint8Array(bytes);
+    let filled = 0;
+    while (filled < bytes) {
+      const read = handle.readSync(buffer.subarray(filled));
+      if (read === null) break;
+      filled += read;
+    }
+    return new TextDecoder().decode(buffer.subarray(0, filled));
+  } catch (cause) {
+    throw new ArtifactError(`Cannot read "${file.path}": ${firstLine(cause)}`, { cause });
+  } finally {
+    handle.close();
+  }
+}
+
 // ---------------------------------------------------------------- opening and checks
+
+const TEXT_DEFAULTS: Readonly<Record<TextReadOption, unknown>> = {
+  separator: null,
+  quote: '"',
+  encoding: "utf8",
+  null_markers: [],
+};
+
+/**
+ * The options a format reads: refuses text options the format does not understand, and reads
+ * the date-format columns as text (they are parsed after reading).
+ */
+function readOptionsFor(
+  file: DataFile,
+  format: DataFormatEntry,
+  options: Required<LoadOptions>,
+): FormatReadOptions {
+  const understood = format.textOptions ?? [];
+  for (const key of Object.keys(TEXT_DEFAULTS) as TextReadOption[]) {
+    const value = options[key];
+    if (understood.includes(key) || JSON.stringify(value) === JSON.stringify(TEXT_DEFAULTS[key])) {
+      continue;
+    }
+    const message = `the ${format.name} format does not read data.${key} (set to ${
+      JSON.stringify(value)
+    }); it applies to delimited text files (csv, tsv) only`;
+    throw new ConfigError(
+      `Cannot load dataset "${file.path}": ${message}; remove data.${key}`,
+      [{ file: "", line: 0, column: 0, path: `data.${key}`, message }],
+    );
+  }
+  requireDateFormatColumns(file, options.date_formats, options.dtypes);
+  const dtypes = { ...options.dtypes };
+  for (const name of Object.keys(options.date_formats)) dtypes[name] = "string";
+  return {
+    columns: options.columns,
+    dtypes,
+    separator: options.separator,
+    quote: options.quote,
+    encoding: options.encoding,
+    nullMarkers: options.null_markers,
+  };
+}
 
 function openDataFile(
   location: string,
   requested: string,
+  options: { anyExtension?: boolean } = {},
 ): { file: DataFile; format: DataFormatEntry } {
   const source = dataSourceFor(location);
   const absolute = source.localPath(location);
-  const format = requested === "auto" ? dataFormatFor(absolute) : dataFormat(requested);
+  const format = requested !== "auto"
+    ? dataFormat(requested)
+    : options.anyExtension === true
+    ? (dataFormatExtensions().some((e) => absolute.toLowerCase().endsWith(e))
+      ? dataFormatFor(absolute)
+      : dataFormat("csv"))
+    : dataFormatFor(absolute);
   const info = source.stat(location);
   if (info === null) {
     const underRaw = absolute.includes(`${pathSeparator}data${pathSeparator}raw${pathSeparator}`);

@@ -5,7 +5,13 @@
  * @module
  */
 // -- loader and validator (exports added below this line)
-export { DEFAULT_LOAD_OPTIONS, detectFormat, loadDataset, scanDataset } from "./loader.ts";
+export {
+  DEFAULT_LOAD_OPTIONS,
+  detectFormat,
+  loadDataset,
+  readTextSample,
+  scanDataset,
+} from "./loader.ts";
 export type { LoadOptions } from "./loader.ts";
 export {
   dataFormat,
@@ -30,15 +36,8 @@ export {
   registerDataSource,
 } from "./sources/mod.ts";
 export type { DataSource, DataStat } from "./sources/mod.ts";
-export {
-  DEFAULT_INFER_SCHEMA_OPTIONS,
-  DEFAULT_VALIDATE_OPTIONS,
-  formatValidationReport,
-  inferSchema,
-  schemaToYaml,
-  validate,
-} from "./validator.ts";
-export type { InferSchemaOptions, ValidateOptions, ValidationReport } from "./validator.ts";
+export { DEFAULT_VALIDATE_OPTIONS, formatValidationReport, validate } from "./validator.ts";
+export type { ValidateOptions, ValidationReport } from "./validator.ts";
 // -- cleaner and splitter (exports added below this line)
 export {
   applyCleaning,
@@ -128,3 +127,28 @@ export type {
   DriftReport,
   DriftTestName,
 } from "./drift.ts";
+// -- profile proposals (`deno task init`)
+export {
+  DATE_FORMAT_CANDIDATES,
+  describeColumns,
+  findNullMarkers,
+  isClassTarget,
+  NULL_MARKER_CANDIDATES,
+  proposalToYaml,
+  proposeCleaning,
+  proposeFeatures,
+  proposeProfile,
+  proposeProfileForFile,
+  proposeTask,
+  proposeValidation,
+  sniffDialect,
+} from "./proposal/mod.ts";
+export type {
+  ColumnFacts,
+  ProfileProposal,
+  ProposalComment,
+  ProposeProfileForFileOptions,
+  ProposeProfileOptions,
+  ProposeValidationOptions,
+  SniffedDialect,
+} from "./proposal/mod.ts";

@@ -1,6 +1,6 @@
 /**
- * Checks a frame against the configured data schema (`config.validation`) and proposes a schema
- * from data.
+ * Checks a frame against the configured data schema (`config.validation`). Proposing a schema
+ * from data is the profile proposal's job (`proposal/validation.ts`).
  *
  * Every rule is a polars expression evaluated over whole columns, so validating millions of rows
  * costs a few passes, not a loop per row. A report lists every broken rule with a count, up to
@@ -10,7 +10,6 @@
  */
 import pl from "nodejs-polars";
 import type { DataFrame, DataType, Expr, LazyDataFrame } from "nodejs-polars";
-import { Document, isScalar, isSeq, visit } from "yaml";
 import { DataValidationError, didYouMean, SchemaMismatchError } from "../errors.ts";
 import type { ValidationIssue } from "../errors.ts";
 import type { ColumnRules, Dtype, ValidationConfig } from "../config/schema.ts";
@@ -48,26 +47,6 @@ export interface ValidationReport {
   /** Every broken rule: table rules first, then columns in schema order. */
   issues: ValidationIssue[];
 }
-
-/** Options for {@link inferSchema}. */
-export interface InferSchemaOptions {
-  /**
-   * A string column with at most this many distinct values (that repeat) gets an `allowed` list.
-   * @default 20
-   */
-  maxAllowed?: number;
-  /**
-   * The proposed `strict` flag.
-   * @default true
-   */
-  strict?: boolean;
-}
-
-/** Defaults merged under the options of {@link inferSchema}. */
-export const DEFAULT_INFER_SCHEMA_OPTIONS: Readonly<Required<InferSchemaOptions>> = Object.freeze({
-  maxAllowed: 20,
-  strict: true,
-});
 
 const MAX_EXAMPLES = 5;
 /** Rules whose examples say what is wrong; the table shows the message for the others. */
@@ -227,119 +206,6 @@ export function formatValidationReport(report: ValidationReport): string {
     line(header),
     ...body.map(line),
   ].join("\n");
-}
-
-/**
- * Proposes validation rules that the given frame passes, as a starting point for
- * `config.validation`.
- *
- * Per column: `dtype`; `nullable` (false only when there is no null or NaN); `min` and `max`
- * rounded outward to the leading digit of the range (32.1–59.6 gives 30–60); `allowed` for string
- * columns with at most `maxAllowed` distinct values that repeat; `unique` for integer and string
- * columns whose values are all distinct. `min_rows` is half the rows rounded down to one
- * significant digit (344 rows give 100).
- *
- * @param df the frame to describe; it is not changed
- * @param options the `allowed` list limit and the `strict` flag to propose
- * @returns a complete `ValidationConfig`
- * @throws {RangeError} when `maxAllowed` is not a non-negative integer
- * @example
- * ```ts
- * const proposed = inferSchema(loadDataset("data/raw/penguins.csv"));
- * console.log(schemaToYaml(proposed));
- * ```
- */
-export function inferSchema(df: DataFrame, options: InferSchemaOptions = {}): ValidationConfig {
-  const { maxAllowed, strict } = { ...DEFAULT_INFER_SCHEMA_OPTIONS, ...options };
-  if (!Number.isInteger(maxAllowed) || maxAllowed < 0) {
-    throw new RangeError(
-      `Cannot infer a schema: maxAllowed must be a non-negative integer, found ${maxAllowed}`,
-    );
-  }
-  const frame = inspect(df);
-  const kinds = frame.columns.map((name) => dtypeKind(frame.dtypes.get(name)!));
-  const stats = frame.columns.length === 0 ? {} : frame.lazy.select(
-    ...frame.columns.flatMap((name, i) => {
-      const column = pl.col(name);
-      const present = kinds[i] === "float"
-        ? column.isNotNull().and(column.isNotNan())
-        : column.isNotNull();
-      const values = column.filter(present);
-      const exprs = [present.not().sum().alias(`__missing_${i}__`)];
-      if (kinds[i] !== "other") exprs.push(values.nUnique().alias(`__distinct_${i}__`));
-      if (kinds[i] === "int" || kinds[i] === "float") {
-        exprs.push(values.min().cast(pl.Float64).alias(`__min_${i}__`));
-        exprs.push(values.max().cast(pl.Float64).alias(`__max_${i}__`));
-      }
-      return exprs;
-    }),
-  ).collectSync().toRecords()[0]!;
-
-  const columns: Record<string, ColumnRules> = {};
-  frame.columns.forEach((name, i) => {
-    const kind = kinds[i]!;
-    const missing = Number(stats[`__missing_${i}__`]);
-    const distinct = Number(stats[`__distinct_${i}__`]);
-    const present = frame.height - missing;
-    const rules: ColumnRules = { nullable: missing > 0, unique: false };
-    if (kind !== "other") rules.dtype = kind;
-    if ((kind === "int" || kind === "float") && present > 0) {
-      const [min, max] = roundOutward(Number(stats[`__min_${i}__`]), Number(stats[`__max_${i}__`]));
-      rules.min = min;
-      rules.max = max;
-    }
-    if (kind === "string" && present > 0 && distinct <= maxAllowed && distinct < present) {
-      rules.allowed = frame.lazy
-        .select(pl.col(name).dropNulls().unique().sort().alias("__allowed__"))
-        .collectSync()
-        .toRecords()
-        .map((record) => String(record["__allowed__"]));
-    }
-    if ((kind === "int" || kind === "string") && present > 1 && distinct === present) {
-      rules.unique = true;
-    }
-    columns[name] = orderRules(rules);
-  });
-  return { strict, min_rows: proposedMinRows(frame.height), columns };
-}
-
-/**
- * Renders a validation schema as a `validation:` YAML block to paste into `config/config.yaml`.
- *
- * Column names with white space are double-quoted; `allowed` lists are written inline.
- *
- * @param schema the schema, e.g. from {@link inferSchema}
- * @returns the YAML text, ending with a line break
- * @example
- * ```ts
- * schemaToYaml({ strict: true, min_rows: 100, columns: { "Body Mass (g)": { dtype: "int", nullable: false, unique: false } } });
- * // validation:
- * //   strict: true
- * //   min_rows: 100
- * //   columns:
- * //     "Body Mass (g)":
- * //       dtype: int
- * //       ...
- * ```
- */
-export function schemaToYaml(schema: ValidationConfig): string {
-  const columns = Object.fromEntries(
-    Object.entries(schema.columns).map(([name, rules]) => [name, orderRules(rules)]),
-  );
-  const doc = new Document({
-    validation: { strict: schema.strict, min_rows: schema.min_rows, columns },
-  });
-  visit(doc, {
-    Pair(_, pair) {
-      if (isScalar(pair.key) && typeof pair.key.value === "string" && /\s/.test(pair.key.value)) {
-        pair.key.type = "QUOTE_DOUBLE";
-      }
-    },
-    Seq(_, seq) {
-      if (isSeq(seq)) seq.flow = true;
-    },
-  });
-  return doc.toString({ lineWidth: 0 });
 }
 
 // ---------------------------------------------------------------- frame access
@@ -565,30 +431,4 @@ function showValue(value: unknown): string {
   }
   if (value instanceof Date) return value.toISOString();
   return String(value);
-}
-
-// ---------------------------------------------------------------- inference helpers
-
-const RULE_ORDER = ["dtype", "nullable", "min", "max", "allowed", "unique"] as const;
-
-function orderRules(rules: ColumnRules): ColumnRules {
-  const ordered: Record<string, unknown> = {};
-  for (const key of RULE_ORDER) if (rules[key] !== undefined) ordered[key] = rules[key];
-  return ordered as ColumnRules;
-}
-
-/** Widens [min, max] to multiples of the range's leading power of ten (32.1–59.6 → 30–60). */
-function roundOutward(min: number, max: number): [number, number] {
-  const span = max - min;
-  const magnitude = span > 0 ? span : Math.max(Math.abs(min), Math.abs(max), 1);
-  const step = 10 ** Math.floor(Math.log10(magnitude));
-  const clean = (value: number) => Number(value.toPrecision(12));
-  return [clean(Math.floor(min / step) * step), clean(Math.ceil(max / step) * step)];
-}
-
-function proposedMinRows(rows: number): number {
-  const half = Math.floor(rows / 2);
-  if (half < 1) return 1;
-  const unit = 10 ** Math.floor(Math.log10(half));
-  return Math.floor(half / unit) * unit;
 }

@@ -138,15 +138,20 @@ Deno.test("deno task validate --after-clean validates the cleaned frame", async 
   );
 });
 
-Deno.test("deno task validate --infer prints a schema block that parses back", async () => {
+Deno.test("deno task validate --infer prints the validation block init proposes, ready to paste", async () => {
   const root = await makeProject(GOOD);
   const run = await runValidate(root, "--infer");
   assert.equal(run.code, 0, run.stderr);
   assert.match(
     run.stdout,
-    /^# Proposed from data\/raw\/birds\.csv; review before use\.\nvalidation:\n/,
+    /^# Proposed from data\/raw\/birds\.csv \(as deno task init would\); review before use\.\n+validation:\n/,
   );
-  assert.ok(run.stdout.includes('\n    "wing span (cm)":\n'), run.stdout);
+  assert.ok(
+    run.stdout.includes(
+      '\n    "wing span (cm)": { dtype: float, nullable: false, min: 42, max: 107 } # no nulls; seen 48–101, widened by 10%\n',
+    ),
+    run.stdout,
+  );
   const schema = ValidationConfigSchema.parse(parse(run.stdout).validation);
   assert.deepEqual(schema.columns["species"], {
     dtype: "string",

@@ -423,3 +423,150 @@ Deno.test("loadDataset() handles columns named like frame members, such as heigh
     message: /header line \(2 columns\)/,
   });
 });
+
+// ---------------------------------------------------------------- data.* reading options
+
+Deno.test("loadDataset() reads separator, quote, null markers and date formats from data options", async () => {
+  const dir = await tempDir();
+  const path = join(dir, "semi.csv");
+  await Deno.writeTextFile(
+    path,
+    "id;name;mass;day\n1;'Smith; John';NA;02/01/2020\n2;?;3.5;03/01/2020\n3;Li;4;\n",
+  );
+  const df = loadDataset(path, {
+    separator: ";",
+    quote: "'",
+    null_markers: ["NA", "?"],
+    date_formats: { day: "%d/%m/%Y" },
+  });
+  assertFrameEqual(
+    df,
+    pl.DataFrame({
+      id: pl.Series("id", [1, 2, 3], pl.Int64),
+      name: pl.Series("name", ["Smith; John", null, "Li"], pl.Utf8),
+      mass: pl.Series("mass", [null, 3.5, 4], pl.Float64),
+      day: pl.Series("day", [new Date(Date.UTC(2020, 0, 2)), new Date(Date.UTC(2020, 0, 3)), null])
+        .cast(pl.Date),
+    }),
+  );
+  // The lazy scan reads the same options.
+  assertFrameEqual(
+    scanDataset(path, {
+      separator: ";",
+      quote: "'",
+      null_markers: ["NA", "?"],
+      date_formats: { day: "%d/%m/%Y" },
+    }).collectSync(),
+    df,
+  );
+});
+
+Deno.test("loadDataset() reads a datetime format, and data.dtypes datetime makes a date format a datetime", async () => {
+  const dir = await tempDir();
+  const path = join(dir, "times.csv");
+  await Deno.writeTextFile(
+    path,
+    "at,on,x\n2020-01-02 10:30,2020/01/02,1\n2020-01-03 11:45,2020/01/03,2\n",
+  );
+  const df = loadDataset(path, {
+    date_formats: { at: "%Y-%m-%d %H:%M", on: "%Y/%m/%d" },
+    dtypes: { on: "datetime" },
+  });
+  assert.deepEqual(df.dtypes.map(String), [
+    String(pl.Datetime("us")),
+    String(pl.Datetime("us")),
+    String(pl.Int64),
+  ]);
+  assert.deepEqual(
+    (df.getColumn("at").toArray() as unknown as Date[]).map((d) => d.toISOString()),
+    ["2020-01-02T10:30:00.000Z", "2020-01-03T11:45:00.000Z"],
+  );
+});
+
+Deno.test("loadDataset() refuses a value that does not match its date format, naming the row", async () => {
+  const dir = await tempDir();
+  const path = join(dir, "mixed.csv");
+  await Deno.writeTextFile(
+    path,
+    "day,x\n2020-01-02,1\n03/01/2020,2\n2020-01-04,3\n2020-01-05 10:00,4\n",
+  );
+  assert.throws(() => loadDataset(path, { date_formats: { day: "%Y-%m-%d" } }), {
+    name: "SchemaMismatchError",
+    message:
+      /column "day" has value "03\/01\/2020" at row 2 that does not match data\.date_formats\."day" "%Y-%m-%d" \(2 values fail in all\); fix the value or the format/,
+  });
+  assert.throws(() => loadDataset(path, { date_formats: { nope: "%Y" } }), {
+    name: "SchemaMismatchError",
+    message: /unknown column "nope"/,
+  });
+  assert.throws(() => loadDataset(path, { date_formats: { x: "%Y" }, dtypes: { x: "int" } }), {
+    name: "ConfigError",
+    message: /data\.dtypes types it int; set data\.dtypes\."x" to date or datetime/,
+  });
+});
+
+Deno.test("loadDataset() names data.separator when a header splits at another separator", async () => {
+  const dir = await tempDir();
+  for (const [separator, shown] of [[";", '";"'], ["\t", '"\\t"'], ["|", '"|"']] as const) {
+    const path = join(dir, "wrong.csv");
+    await Deno.writeTextFile(
+      path,
+      ["a", "b", "c"].join(separator) + "\n" + ["1", "2,5", "x"].join(separator) + "\n",
+    );
+    assert.throws(() => loadDataset(path), {
+      name: "ArtifactError",
+      message: new RegExp(
+        `the header reads as one column .* but it splits into 3 columns at ${
+          shown.replace(/[|\\]/g, "\\$&")
+        }; set data\\.separator: ${shown.replace(/[|\\]/g, "\\$&")}$`,
+      ),
+    });
+    assert.deepEqual(loadDataset(path, { separator }).columns, ["a", "b", "c"]);
+  }
+});
+
+Deno.test("loadDataset() decodes latin1 and reads invalid UTF-8 with utf8-lossy", async () => {
+  const dir = await tempDir();
+  const path = join(dir, "latin.csv");
+  // "café" in Latin-1: é is the single byte 0xE9.
+  await Deno.writeFile(
+    path,
+    new Uint8Array([
+      ...new TextEncoder().encode("name,x\ncaf"),
+      0xe9,
+      ...new TextEncoder().encode(",1\n"),
+    ]),
+  );
+  assert.deepEqual(loadDataset(path, { encoding: "latin1" }).getColumn("name").toArray(), ["café"]);
+  assert.deepEqual(loadDataset(path, { encoding: "utf8-lossy" }).getColumn("name").toArray(), [
+    "caf\uFFFD",
+  ]);
+});
+
+Deno.test("formats that are not delimited text refuse separator, quote, encoding and null markers", async () => {
+  const dir = await tempDir();
+  const path = join(dir, "a.json");
+  sampleFrame().writeJSON(path, { format: "json" });
+  for (
+    const [key, options] of [
+      ["separator", { separator: ";" }],
+      ["quote", { quote: "'" }],
+      ["encoding", { encoding: "latin1" as const }],
+      ["null_markers", { null_markers: ["NA"] }],
+    ] as const
+  ) {
+    assert.throws(() => loadDataset(path, options), {
+      name: "ConfigError",
+      message: new RegExp(
+        `the json format does not read data\\.${key} .*it applies to delimited text files \\(csv, tsv\\) only; remove data\\.${key}`,
+      ),
+    });
+  }
+  // Date formats apply to text columns of any format.
+  const dates = join(dir, "d.json");
+  await Deno.writeTextFile(dates, '[{"d": "2020-01-02", "x": 1}]');
+  assert.equal(
+    String(loadDataset(dates, { date_formats: { d: "%Y-%m-%d" } }).dtypes[0]),
+    String(pl.Date),
+  );
+});

@@ -1,15 +1,8 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
 import { loadDataset } from "../../src/data/loader.ts";
-import {
-  formatValidationReport,
-  inferSchema,
-  schemaToYaml,
-  validate,
-} from "../../src/data/validator.ts";
+import { formatValidationReport, validate } from "../../src/data/validator.ts";
 import { DataValidationError } from "../../src/errors.ts";
-import { ValidationConfigSchema } from "../../src/config/schema.ts";
 import type { ColumnRules, ValidationConfig } from "../../src/config/schema.ts";
 import { pl } from "../_helpers/assert_frame.ts";
 
@@ -244,73 +237,6 @@ Deno.test("formatValidationReport() renders an aligned table under a one-line su
     formatValidationReport({ ok: true, rows: 1, columns: 2, issues: [] }),
     "Validation passed: 1 row × 2 columns, no rule broken",
   );
-});
-
-Deno.test("inferSchema() proposes rules the penguins data passes", () => {
-  const df = loadDataset(PENGUINS);
-  const schema = inferSchema(df);
-  assert.deepEqual(schema, {
-    strict: true,
-    min_rows: 100,
-    columns: {
-      Species: {
-        dtype: "string",
-        nullable: false,
-        allowed: ["Adelie", "Chinstrap", "Gentoo"],
-        unique: false,
-      },
-      Island: {
-        dtype: "string",
-        nullable: false,
-        allowed: ["Biscoe", "Dream", "Torgersen"],
-        unique: false,
-      },
-      "Beak Length (mm)": { dtype: "float", nullable: true, min: 30, max: 60, unique: false },
-      "Beak Depth (mm)": { dtype: "float", nullable: true, min: 13, max: 22, unique: false },
-      "Flipper Length (mm)": { dtype: "int", nullable: true, min: 170, max: 240, unique: false },
-      "Body Mass (g)": { dtype: "int", nullable: true, min: 2000, max: 7000, unique: false },
-      Sex: { dtype: "string", nullable: true, allowed: [".", "FEMALE", "MALE"], unique: false },
-    },
-  });
-  assert.equal(validate(df, schema).ok, true);
-});
-
-Deno.test("inferSchema() marks distinct ids unique, NaN as missing and skips lists of unique text", () => {
-  const df = pl.DataFrame({
-    id: pl.Series("id", [10, 11, 12, 13], pl.Int64),
-    name: ["ann", "bob", "cy", "dee"],
-    x: [0.001, 0.004, NaN, 0.009],
-    flag: [true, false, true, true],
-  });
-  assert.deepEqual(inferSchema(df, { maxAllowed: 3, strict: false }), {
-    strict: false,
-    min_rows: 2,
-    columns: {
-      id: { dtype: "int", nullable: false, min: 10, max: 13, unique: true },
-      name: { dtype: "string", nullable: false, unique: true },
-      x: { dtype: "float", nullable: true, min: 0.001, max: 0.009, unique: false },
-      flag: { dtype: "bool", nullable: false, unique: false },
-    },
-  });
-  assert.throws(() => inferSchema(df, { maxAllowed: -1 }), RangeError);
-});
-
-Deno.test("schemaToYaml() writes a validation block that parses back to the same schema", () => {
-  const schema = inferSchema(loadDataset(PENGUINS));
-  const text = schemaToYaml(schema);
-  assert.ok(
-    text.startsWith("validation:\n  strict: true\n  min_rows: 100\n  columns:\n    Species:\n"),
-    text,
-  );
-  assert.ok(
-    text.includes(
-      '\n    "Beak Length (mm)":\n      dtype: float\n      nullable: true\n      min: 30\n',
-    ),
-    text,
-  );
-  assert.ok(text.includes("\n      allowed: [ ., FEMALE, MALE ]\n"), text);
-  const parsed = ValidationConfigSchema.parse(parse(text).validation);
-  assert.deepEqual(parsed, schema);
 });
 
 Deno.test("validate() checks allowed lists that mix text and numbers on a text column as isIn does", () => {

@@ -30,7 +30,8 @@ Deno.test("every runtime task declares explicit permissions and never prompts", 
     const writes = command.match(/--allow-write=(\S+)/)?.[1]?.split(",") ?? [];
     for (const folder of writes) {
       assert.ok(
-        ["models", "data/processed", "data/raw", "notebooks/executed"].includes(folder),
+        ["models", "data/processed", "data/raw", "notebooks/executed"].includes(folder) ||
+          (name === "init" && folder === "config/profiles"),
         `${name}: ${folder}`,
       );
     }
@@ -45,6 +46,8 @@ Deno.test("every runtime task declares explicit permissions and never prompts", 
   assert.match(TASKS["predict"]!.command, /--allow-write=data\/processed /);
   assert.doesNotMatch(TASKS["evaluate"]!.command, /--allow-write/);
   assert.doesNotMatch(TASKS["validate"]!.command, /--allow-write/);
+  // init writes the profile it proposes, and nothing else.
+  assert.match(TASKS["init"]!.command, /--allow-write=config\/profiles /);
 });
 
 Deno.test("train runs with its own permissions but cannot write outside models/ and its stage cache", async () => {

@@ -8,7 +8,7 @@
 import type { DataFrame, LazyDataFrame } from "nodejs-polars";
 import { extname } from "node:path";
 import { ArtifactError, ConfigError, didYouMean } from "../../errors.ts";
-import type { Dtype } from "../../config/schema.ts";
+import type { Dtype, Encoding } from "../../config/schema.ts";
 
 /** A data file opened for reading: where it is and how big. */
 export interface DataFile {
@@ -34,7 +34,18 @@ export interface FormatReadOptions {
   columns: readonly string[] | null;
   /** Per-column type overrides. */
   dtypes: Record<string, Dtype>;
+  /** Field separator, or `null` for the format's own; only formats listing it read it. */
+  separator?: string | null;
+  /** Quote character; only formats listing `quote` in `textOptions` read it. */
+  quote?: string;
+  /** Text encoding; only formats listing `encoding` in `textOptions` read it. */
+  encoding?: Encoding;
+  /** Strings read as null in every column; only formats listing `null_markers` read them. */
+  nullMarkers?: readonly string[];
 }
+
+/** The `data.` reading options a text format may understand. */
+export type TextReadOption = "separator" | "quote" | "encoding" | "null_markers";
 
 /** What a format's `scan` receives. */
 export interface FormatScanOptions {
@@ -76,6 +87,11 @@ export interface DataFormatEntry {
    * converts after reading, strictly.
    */
   readonly parsesDtypes?: boolean;
+  /**
+   * The `data.` reading options the format understands; the loader refuses the others when they
+   * differ from their defaults.
+   */
+  readonly textOptions?: readonly TextReadOption[];
   /** Describes a file that holds columns but no rows, for messages; `width` is the column count. */
   describeEmpty?(width: number): string;
 }

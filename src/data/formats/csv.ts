@@ -10,8 +10,8 @@ import type { DataFrame, LazyDataFrame, ReadCsvOptions, ScanCsvOptions } from "n
 import { Buffer } from "node:buffer";
 import { extname } from "node:path";
 import { ArtifactError, SchemaMismatchError } from "../../errors.ts";
-import type { Dtype } from "../../config/schema.ts";
-import type { DataFile, DataFormatEntry, RowBatch } from "./_registry.ts";
+import type { Dtype, Encoding } from "../../config/schema.ts";
+import type { DataFile, DataFormatEntry, FormatReadOptions, RowBatch } from "./_registry.ts";
 import {
   checkOverrideColumns,
   firstLine,
@@ -24,7 +24,6 @@ import { conversionError, firstBadValue, polarsDtype } from "./_dtypes.ts";
 
 const LF = 10;
 const CR = 13;
-const QUOTE = 34;
 const READ_CHUNK_BYTES = 1 << 20;
 const MAX_REPORTED_LINES = 5;
 
@@ -32,14 +31,17 @@ function describeEmpty(width: number): string {
   return `the file has a header line (${width} columns) but no data rows`;
 }
 
+const TEXT_OPTIONS = ["separator", "quote", "encoding", "null_markers"] as const;
+
 /** The `csv` format: comma-separated values with a header line. */
 export const CSV_FORMAT: DataFormatEntry = {
   name: "csv",
   extensions: [".csv"],
-  read: (file, options) => readDelimited(file, options.dtypes),
+  read: (file, options) => readDelimited(file, dialectOf(file, options), options.dtypes),
   scan: (file, options) => readDelimitedBatches(file.path, ",", options.batchRows),
-  lazy: (file, options) => scanDelimited(file, options.dtypes),
+  lazy: (file, options) => scanDelimited(file, dialectOf(file, options), options.dtypes),
   parsesDtypes: true,
+  textOptions: TEXT_OPTIONS,
   describeEmpty,
 };
 
@@ -47,27 +49,52 @@ export const CSV_FORMAT: DataFormatEntry = {
 export const TSV_FORMAT: DataFormatEntry = {
   name: "tsv",
   extensions: [".tsv"],
-  read: (file, options) => readDelimited(file, options.dtypes),
+  read: (file, options) => readDelimited(file, dialectOf(file, options), options.dtypes),
   scan: (file, options) => readDelimitedBatches(file.path, "\t", options.batchRows),
-  lazy: (file, options) => scanDelimited(file, options.dtypes),
+  lazy: (file, options) => scanDelimited(file, dialectOf(file, options), options.dtypes),
   parsesDtypes: true,
+  textOptions: TEXT_OPTIONS,
   describeEmpty,
 };
 
 // ---------------------------------------------------------------- eager and lazy reading
 
-function delimiter(format: string): string {
-  return format === "tsv" ? "\t" : ",";
+/** How a delimited file is written: `data.separator`, `quote`, `encoding` and `null_markers`. */
+interface CsvDialect {
+  separator: string;
+  quote: string;
+  encoding: Encoding;
+  nullMarkers: readonly string[];
+}
+
+function dialectOf(file: DataFile, options: FormatReadOptions): CsvDialect {
+  return {
+    separator: options.separator ?? (file.format === "tsv" ? "\t" : ","),
+    quote: options.quote ?? '"',
+    encoding: options.encoding ?? "utf8",
+    nullMarkers: options.nullMarkers ?? [],
+  };
+}
+
+/** How a separator is written in YAML for messages: `";"`, `"\t"`. */
+function shownSeparator(separator: string): string {
+  return JSON.stringify(separator);
 }
 
 /** Rows polars reads to infer CSV types before falling back to every row (see readDelimited). */
 const CSV_INFER_ROWS = 10_000;
 
-function csvOptions(file: DataFile, inferRows: "all" | number): Partial<ReadCsvOptions> {
+function csvOptions(
+  file: DataFile,
+  dialect: CsvDialect,
+  inferRows: "all" | number,
+): Partial<ReadCsvOptions> {
   return {
-    sep: delimiter(file.format),
+    sep: dialect.separator,
     hasHeader: true,
-    quoteChar: '"',
+    quoteChar: dialect.quote,
+    ...(dialect.nullMarkers.length > 0 ? { nullValues: [...dialect.nullMarkers] } : {}),
+    ...(dialect.encoding === "utf8-lossy" ? { encoding: "utf8-lossy" as const } : {}),
     ignoreErrors: false,
     truncateRaggedLines: false,
     raiseIfEmpty: true,
@@ -79,24 +106,35 @@ function csvOptions(file: DataFile, inferRows: "all" | number): Partial<ReadCsvO
 
 const CSV_PARSE_ERROR = /could not parse `(.*)` as dtype `(.*)` at column '(.*)'/;
 
-function readDelimited(file: DataFile, dtypes: Record<string, Dtype>): DataFrame {
+function readDelimited(
+  file: DataFile,
+  dialect: CsvDialect,
+  dtypes: Record<string, Dtype>,
+): DataFrame {
+  requireSeparatorFits(file, dialect);
   const overrides = Object.fromEntries(
     Object.entries(dtypes).map(([name, dtype]) => [name, polarsDtype(dtype)]),
   );
   let frame: DataFrame;
   try {
-    frame = readCsvFile(file, { ...csvOptions(file, CSV_INFER_ROWS), dtypes: overrides });
+    frame = readCsvFile(file, dialect, {
+      ...csvOptions(file, dialect, CSV_INFER_ROWS),
+      dtypes: overrides,
+    });
   } catch (cause) {
     // Parsing is strict, so a type inferred from the first rows that a later value breaks is an
     // error, never a null: read again inferring from every row (slower, so only when needed).
     const parse = CSV_PARSE_ERROR.exec(firstLine(cause));
     if (parse === null || Object.hasOwn(dtypes, parse[3]!)) {
-      throw explainCsvFailure(file, dtypes, csvOptions(file, "all"), cause);
+      throw explainCsvFailure(file, dialect, dtypes, csvOptions(file, dialect, "all"), cause);
     }
     try {
-      frame = readCsvFile(file, { ...csvOptions(file, "all"), dtypes: overrides });
+      frame = readCsvFile(file, dialect, {
+        ...csvOptions(file, dialect, "all"),
+        dtypes: overrides,
+      });
     } catch (again) {
-      throw explainCsvFailure(file, dtypes, csvOptions(file, "all"), again);
+      throw explainCsvFailure(file, dialect, dtypes, csvOptions(file, dialect, "all"), again);
     }
   }
   // polars fills the missing fields of a short row (and a blank line) with nulls, so nulls in
@@ -108,7 +146,7 @@ function readDelimited(file: DataFile, dtypes: Record<string, Dtype>): DataFrame
     const nulls = lazy.select(pl.col(last).nullCount().alias("__nulls__")).collectSync()
       .toRecords()[0]!["__nulls__"];
     if (Number(nulls) > 0) {
-      const ragged = raggedLines(file);
+      const ragged = raggedLines(file, dialect);
       if (ragged !== null) throw ragged;
     }
   }
@@ -116,7 +154,16 @@ function readDelimited(file: DataFile, dtypes: Record<string, Dtype>): DataFrame
   return frame;
 }
 
-function readCsvFile(file: DataFile, options: Partial<ReadCsvOptions>): DataFrame {
+function readCsvFile(
+  file: DataFile,
+  dialect: CsvDialect,
+  options: Partial<ReadCsvOptions>,
+): DataFrame {
+  if (dialect.encoding === "latin1") {
+    // polars reads UTF-8 only; Latin-1 maps byte for byte onto the first 256 code points.
+    const text = new TextDecoder("latin1").decode(Deno.readFileSync(file.path));
+    return pl.readCSV(Buffer.from(text, "utf8"), options);
+  }
   // readCSV treats a string without a .csv/.tsv extension as CSV text, not a path.
   const extension = extname(file.path);
   const source = extension === ".csv" || extension === ".tsv"
@@ -125,8 +172,58 @@ function readCsvFile(file: DataFile, options: Partial<ReadCsvOptions>): DataFram
   return pl.readCSV(source, options);
 }
 
+/**
+ * Refuses a file whose header reads as one column although it holds another common separator
+ * (";", tab, "|") on every one of its first lines: it was written with that separator.
+ */
+function requireSeparatorFits(file: DataFile, dialect: CsvDialect): void {
+  const lines = firstLines(file, 6);
+  const header = lines[0];
+  if (header === undefined || splitsInto(header, dialect) > 1) return;
+  for (const candidate of [";", "\t", "|", ","]) {
+    if (candidate === dialect.separator) continue;
+    const fields = splitsInto(header, { ...dialect, separator: candidate });
+    if (fields < 2) continue;
+    const rows = lines.slice(1).filter((line) => line.trim().length > 0);
+    if (!rows.every((line) => splitsInto(line, { ...dialect, separator: candidate }) === fields)) {
+      continue;
+    }
+    throw new ArtifactError(
+      `Cannot load dataset "${file.path}": the header reads as one column ${
+        JSON.stringify(header.slice(0, 60))
+      } with separator ${shownSeparator(dialect.separator)}, but it splits into ${fields} ` +
+        `columns at ${shownSeparator(candidate)}; set data.separator: ${shownSeparator(candidate)}`,
+    );
+  }
+}
+
+/** The first `count` lines of a file (at most 64 KiB read), without line ends. */
+function firstLines(file: DataFile, count: number): string[] {
+  const handle = Deno.openSync(file.path);
+  try {
+    const buffer = new Uint8Array(1 << 16);
+    const read = handle.readSync(buffer) ?? 0;
+    const text = new TextDecoder().decode(buffer.subarray(0, read));
+    return text.split("\n").slice(0, count).map((line) => line.replace(/\r$/, ""));
+  } finally {
+    handle.close();
+  }
+}
+
+/** Fields of one line under a dialect, quotes respected. */
+function splitsInto(line: string, dialect: CsvDialect): number {
+  let fields = 1;
+  let inQuotes = false;
+  for (const char of line) {
+    if (char === dialect.quote) inQuotes = !inQuotes;
+    else if (char === dialect.separator && !inQuotes) fields++;
+  }
+  return fields;
+}
+
 function explainCsvFailure(
   file: DataFile,
+  dialect: CsvDialect,
   dtypes: Record<string, Dtype>,
   options: Partial<ReadCsvOptions>,
   cause: unknown,
@@ -139,7 +236,7 @@ function explainCsvFailure(
       { cause },
     );
   }
-  const ragged = raggedLines(file);
+  const ragged = raggedLines(file, dialect);
   if (ragged !== null) return ragged;
   const parse = CSV_PARSE_ERROR.exec(message);
   if (parse !== null && Object.keys(dtypes).length > 0) {
@@ -147,7 +244,7 @@ function explainCsvFailure(
     const text = Object.fromEntries(Object.keys(dtypes).map((name) => [name, pl.Utf8]));
     let raw: DataFrame | null = null;
     try {
-      raw = readCsvFile(file, { ...options, dtypes: text });
+      raw = readCsvFile(file, dialect, { ...options, dtypes: text });
     } catch {
       raw = null;
     }
@@ -163,7 +260,7 @@ function explainCsvFailure(
         if (bad !== null) {
           return conversionError(file, name, dtype, bad, {
             cause,
-            lineOf: (row) => lineOfRow(file, row),
+            lineOf: (row) => lineOfRow(file, dialect, row),
           });
         }
       }
@@ -179,9 +276,18 @@ function explainCsvFailure(
   return wrapPolars(file, cause);
 }
 
-function scanDelimited(file: DataFile, dtypes: Record<string, Dtype>): LazyDataFrame {
+function scanDelimited(
+  file: DataFile,
+  dialect: CsvDialect,
+  dtypes: Record<string, Dtype>,
+): LazyDataFrame {
+  if (dialect.encoding === "latin1") {
+    // scanCSV reads UTF-8 only: decode and read eagerly.
+    return lazyOf(readDelimited(file, dialect, dtypes));
+  }
+  requireSeparatorFits(file, dialect);
   // A lazy scan cannot retry at collect time, so it infers from every row up front.
-  const options = csvOptions(file, "all");
+  const options = csvOptions(file, dialect, "all");
   try {
     let lazy = pl.scanCSV(file.path, options as Partial<ScanCsvOptions>);
     const names = lazy.columns;
@@ -234,10 +340,11 @@ interface CsvRecord {
  */
 function walkCsvRecords(
   path: string,
-  separator: string,
+  dialect: CsvDialect,
   visit: (record: CsvRecord) => boolean,
 ): void {
-  const sepByte = separator.charCodeAt(0);
+  const sepByte = dialect.separator.charCodeAt(0);
+  const QUOTE = dialect.quote.charCodeAt(0);
   const highestSpecial = Math.max(LF, CR, QUOTE, sepByte);
   const handle = Deno.openSync(path);
   try {
@@ -291,11 +398,11 @@ function walkCsvRecords(
 }
 
 /** Returns the error for rows whose field count differs from the header's, or null if none. */
-function raggedLines(file: DataFile): ArtifactError | null {
+function raggedLines(file: DataFile, dialect: CsvDialect): ArtifactError | null {
   let expected = 0;
   let count = 0;
   const first: CsvRecord[] = [];
-  walkCsvRecords(file.path, delimiter(file.format), (record) => {
+  walkCsvRecords(file.path, dialect, (record) => {
     if (record.index === 0) {
       expected = record.fields;
     } else if (record.fields !== expected && !(expected === 1 && record.blank)) {
@@ -312,17 +419,18 @@ function raggedLines(file: DataFile): ArtifactError | null {
     : ` (${count} malformed lines in all, the first at lines ${
       first.map((r) => r.line).join(", ")
     })`;
-  const separator = file.format === "tsv" ? "tab" : '","';
+  const separator = dialect.separator === "\t" ? "tab" : shownSeparator(dialect.separator);
   return new ArtifactError(
     `Cannot load dataset "${file.path}": line ${head.line} ${found}, expected ${expected} as in ` +
-      `the header${others}; fix the row, or quote values that contain ${separator}`,
+      `the header${others}; fix the row, or quote values that contain ${separator}` +
+      (dialect.quote === '"' ? "" : ` (with ${shownSeparator(dialect.quote)}, data.quote)`),
   );
 }
 
 /** Returns the 1-based line on which data row `row` (1-based) starts. */
-function lineOfRow(file: DataFile, row: number): number {
+function lineOfRow(file: DataFile, dialect: CsvDialect, row: number): number {
   let line = row + 1;
-  walkCsvRecords(file.path, delimiter(file.format), (record) => {
+  walkCsvRecords(file.path, dialect, (record) => {
     if (record.index === row) {
       line = record.line;
       return false;

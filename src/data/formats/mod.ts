@@ -32,5 +32,7 @@ export type {
   FormatReadOptions,
   FormatScanOptions,
   RowBatch,
+  TextReadOption,
 } from "./_registry.ts";
+export { dateMismatch, isDatetimeFormat, strftimePattern } from "./_date_formats.ts";
 export { ARROW_FORMAT, CSV_FORMAT, JSON_FORMAT, NDJSON_FORMAT, PARQUET_FORMAT, TSV_FORMAT };

@@ -39,6 +39,17 @@ export {
   validate,
 } from "./validator.ts";
 export type { InferSchemaOptions, ValidateOptions, ValidationReport } from "./validator.ts";
+export {
+  checkConfigColumns,
+  datasetColumns,
+  DEFAULT_CHECK_CONFIG_COLUMNS_OPTIONS,
+  findUnknownConfigColumns,
+} from "./config_columns.ts";
+export type {
+  CheckConfigColumnsOptions,
+  ColumnsConfig,
+  UnknownConfigColumn,
+} from "./config_columns.ts";
 // -- cleaner and splitter (exports added below this line)
 export {
   applyCleaning,

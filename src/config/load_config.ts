@@ -114,6 +114,9 @@ export interface LoadedConfig {
 /** The key of `config/config.yaml` naming the profile used when no other is chosen. */
 const PROFILE_KEY = "profile";
 
+const PROFILE_OVERRIDE =
+  "the profile cannot be overridden: pick one with --config NAME (the profile option), or change the default in config/config.yaml";
+
 /** Prefix of the environment variables read as overrides. */
 export const ENV_PREFIX = "DENO_MLOPS__";
 
@@ -268,6 +271,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       continue;
     }
     const segments = raw.map((s) => (/^\d+$/.test(s) ? Number(s) : s.toLowerCase()));
+    if (segments[0] === PROFILE_KEY) {
+      issues.push(issueAt(origin, PROFILE_KEY, PROFILE_OVERRIDE));
+      continue;
+    }
     sources.push(`env ${name}`);
     applyOverride(merged, segments, value, origin, issues);
   }
@@ -284,6 +291,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       issues.push(
         issueAt(origin, "", `${message}: expected key.path=value, e.g. training.epochs=5`),
       );
+      continue;
+    }
+    if (parsed.segments[0] === PROFILE_KEY) {
+      issues.push(issueAt(origin, PROFILE_KEY, PROFILE_OVERRIDE));
       continue;
     }
     sources.push(`--set ${text}`);

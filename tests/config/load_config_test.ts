@@ -659,6 +659,15 @@ Deno.test("loadConfig() reports a default profile that does not exist, with the 
   assert.deepEqual(listError.issues.map((i) => `${i.file}:${i.line} ${i.path}: ${i.message}`), [
     'config/config.yaml:1 profile: expected the name of a profile in config/profiles/ (e.g. penguins) or a path to one, got ["a", "b"]',
   ]);
+  const overridden = await loadError({
+    root: await makeProject({ "config/config.yaml": MINIMAL }),
+    env: { DENO_MLOPS__PROFILE: "cars" },
+    overrides: ["profile=cars"],
+  });
+  assert.deepEqual(overridden.issues.map((i) => `${i.file} ${i.path}: ${i.message}`), [
+    "env profile: the profile cannot be overridden: pick one with --config NAME (the profile option), or change the default in config/config.yaml (from env DENO_MLOPS__PROFILE=cars)",
+    "--set profile: the profile cannot be overridden: pick one with --config NAME (the profile option), or change the default in config/config.yaml (from --set profile=cars)",
+  ]);
   for (const dir of [root, listed]) await Deno.remove(dir, { recursive: true });
 });
 

@@ -180,10 +180,10 @@ export function resolveProjectPath(root: string, path: string): string {
  * The base files are `config/config.yaml` (required), `config/model_config.yaml` and
  * `config/logging_config.yaml` under the root; one profile (the `profile` option, or else the
  * default named by the `profile:` key of `config/config.yaml`) is deep-merged over them (a map
- * tagged `!replace` replaces instead of merging), then `DENO_MLOPS__A__B=v` environment variables and
- * `a.b=v` overrides replace single values. Values of overrides are parsed as YAML (`5`, `true`,
- * `[1, 2]`); paths accept list indexes (`model.params.hidden_units[1]=8`) and quoted keys
- * (`cleaning.nulls."Body Mass (g)".strategy=median`). Environment paths are lower-cased, and an
+ * tagged `!replace` replaces instead of merging), then `DENO_MLOPS__A__B=v` environment
+ * variables and `a.b=v` overrides replace single values. Values of overrides are parsed as YAML
+ * (`5`, `true`, `[1, 2]`); paths accept list indexes (`model.params.hidden_units[1]=8`) and
+ * quoted keys (`cleaning.nulls."Body Mass (g)".strategy=median`). Environment paths are lower-cased, and an
  * all-digit segment is a list index (`DENO_MLOPS__MODEL__PARAMS__HIDDEN_UNITS__0=64`).
  *
  * Where no layer sets them, `split.method` and `registry.primary_metric` follow the task (see the

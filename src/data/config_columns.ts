@@ -165,14 +165,13 @@ export function checkConfigColumns(
   const unknown = findUnknownConfigColumns(config, columns);
   if (unknown.length === 0) return;
   const many = unknown.length > 1;
+  const where = source === DEFAULT_CHECK_CONFIG_COLUMNS_OPTIONS.source ? source : `"${source}"`;
+  const count = `${unknown.length} column name${many ? "s are" : " is"}`;
+  const lines = unknown.map((u) => `  ${u.key}: ${u.message}`);
   throw new SchemaMismatchError(
-    `Cannot use the config with ${
-      source === DEFAULT_CHECK_CONFIG_COLUMNS_OPTIONS.source ? source : `"${source}"`
-    }: ${unknown.length} column name${many ? "s are" : " is"} not in the data, fix the config key${
+    `Cannot use the config with ${where}: ${count} not in the data, fix the config key${
       many ? "s" : ""
-    }\n${unknown.map((u) => `  ${u.key}: ${u.message}`).join("\n")}\n  (the data has columns ${
-      JSON.stringify(columns)
-    })`,
+    }\n${lines.join("\n")}\n  (the data has columns ${JSON.stringify(columns)})`,
   );
 }
 

@@ -57,3 +57,26 @@ Deno.test("the cars profile trains from the CLI with --config cars, not merged o
   assert.doesNotMatch(snapshot, /Species|Beak/, "nothing of the penguins profile is merged in");
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("train switches the default profile's model with --set model.family alone", async () => {
+  const root = await makeTempProject();
+  for (const family of ["linear", "baseline"]) {
+    const result = await runCli(
+      "train.ts",
+      ["--set", `model.family=${family}`, "--set", "training.epochs=2"],
+      root,
+    );
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const id = result.stdout.match(/^run: (\S+)$/m)?.[1];
+    assert.ok(id, result.stdout);
+    const snapshot = await Deno.readTextFile(`${root}/models/experiments/${id}/config.yaml`);
+    const model = snapshot.slice(snapshot.indexOf("\nmodel:"), snapshot.indexOf("\nsearch:"));
+    assert.equal(
+      model,
+      family === "linear"
+        ? "\nmodel:\n  family: linear\n  params:\n    l2: 0"
+        : "\nmodel:\n  family: baseline\n  params: {}",
+    );
+  }
+  await Deno.remove(root, { recursive: true });
+});

@@ -63,11 +63,16 @@ interface ScenarioResult {
 async function makeProject(): Promise<string> {
   const root = await Deno.makeTempDir({ prefix: "deno-mlops-load-" });
   await Deno.writeTextFile(`${root}/deno.json`, "{}\n");
-  await Deno.mkdir(`${root}/config`, { recursive: true });
+  await Deno.mkdir(`${root}/config/profiles`, { recursive: true });
   await Deno.mkdir(`${root}/data/raw`, { recursive: true });
   for (const name of ["config.yaml", "model_config.yaml", "logging_config.yaml"]) {
     await Deno.copyFile(`${ROOT}/config/${name}`, `${root}/config/${name}`);
   }
+  // The default profile config.yaml names.
+  await Deno.copyFile(
+    `${ROOT}/config/profiles/penguins.yaml`,
+    `${root}/config/profiles/penguins.yaml`,
+  );
   await Deno.copyFile(`${ROOT}/data/raw/penguins.csv`, `${root}/data/raw/penguins.csv`);
   return root;
 }

@@ -128,7 +128,7 @@ def prepare_flights(path, clock):
 
 
 def prepare_penguins(path, split_path, clock):
-    """Load the CSV, clean as config/config.yaml, take the project's split rows, scale + one-hot."""
+    """Load the CSV, clean as config/profiles/penguins.yaml, take the project's split rows, scale + one-hot."""
     df = pd.read_csv(path, na_values={"Sex": ["."]})
     clock.lap("load")
     for column in df.columns:

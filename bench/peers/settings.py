@@ -12,7 +12,7 @@ SETTINGS = {
         "patience": 0,
         "seed": 42,
     },
-    # config/config.yaml + config/model_config.yaml
+    # config/config.yaml + config/model_config.yaml + config/profiles/penguins.yaml
     "penguins": {
         "hidden": [32, 16],
         "epochs": 200,

@@ -55,7 +55,7 @@ export const CONFIG_ARG_SPEC: Readonly<
   options: ["config"],
   multi: ["set"],
   descriptions: {
-    config: "a profile merged over config/*.yaml, e.g. config/profiles/cars.yaml",
+    config: "the profile instead of the default one, e.g. cars or config/profiles/cars.yaml",
     set: "override one value, e.g. --set training.epochs=5 (repeatable)",
   },
 };

@@ -10,7 +10,9 @@
 import { relative } from "node:path";
 import { loadConfig } from "../config/mod.ts";
 import {
+  checkConfigColumns,
   cleanFrame,
+  datasetColumns,
   formatCleaningReport,
   formatValidationReport,
   loadDataset,
@@ -39,7 +41,7 @@ const SPEC = {
   },
 };
 
-const DESCRIPTION = "Check data.path against the validation schema in config/config.yaml. " +
+const DESCRIPTION = "Check data.path against the validation schema of the profile. " +
   "Exits 1 when strict validation fails.";
 
 await runTask("validate", async () => {
@@ -64,6 +66,9 @@ await runTask("validate", async () => {
   const path = locationScheme(config.data.path) === LOCAL_SCHEME
     ? relative(root, config.data.path)
     : config.data.path;
+  if (args.flags["infer"] !== true) {
+    checkConfigColumns(config, datasetColumns(config.data.path, config.data), { source: path });
+  }
   let frame = loadDataset(config.data.path, config.data);
   let cleaning: CleaningReport | null = null;
   if (afterClean) {

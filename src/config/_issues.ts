@@ -27,9 +27,14 @@ import {
   type TreeMap,
 } from "./_tree.ts";
 import { formatKeyPath, type KeyPathSegment, parseKeyPath } from "./key_path.ts";
+import { applyTaskDefaults, checkMetricFitsTask } from "./_task_defaults.ts";
 
-/** Validates the merged tree section by section; pushes every issue and returns the config. */
+/**
+ * Fills the task defaults, then validates the merged tree section by section; pushes every issue
+ * and returns the config.
+ */
 export function validateTree(layer: Layer, issues: LocatedIssue[]): Config | undefined {
+  applyTaskDefaults(layer.tree);
   const main: TreeMap = Object.create(null);
   const model: TreeMap = Object.create(null);
   const logging: TreeMap = Object.create(null);
@@ -67,7 +72,14 @@ export function validateTree(layer: Layer, issues: LocatedIssue[]): Config | und
     );
     return undefined;
   }
-  if (!modelResult.success || !loggingResult.success) return undefined;
+  const metricIssues: LocatedIssue[] = [];
+  checkMetricFitsTask(
+    mainResult.data,
+    findOrigin(layer, ["registry", "primary_metric"], false),
+    metricIssues,
+  );
+  issues.push(...metricIssues);
+  if (!modelResult.success || !loggingResult.success || metricIssues.length > 0) return undefined;
   return { ...mainResult.data, ...modelResult.data, ...loggingResult.data };
 }
 

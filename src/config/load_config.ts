@@ -3,14 +3,22 @@
  *
  * Layers, lowest precedence first:
  *
- * 1. `config/config.yaml` (required), `config/model_config.yaml` and
+ * 1. `config/config.yaml` (required: the project-wide settings), `config/model_config.yaml` and
  *    `config/logging_config.yaml` (optional: schema defaults apply when absent), or instead of
  *    those three one snapshot file holding every section (`snapshot` option, e.g. the
  *    `config.yaml` of a run folder).
- * 2. A profile (`profile` option), deep-merged on top. Maps merge key by key; lists and scalars
- *    replace. A map or list tagged `!replace` replaces the whole subtree below it instead.
+ * 2. One profile, describing one dataset: the `profile` option, or else the one named by the
+ *    `profile:` key of `config/config.yaml` (never both: a chosen profile is not merged over the
+ *    default one). It is deep-merged on top: maps merge key by key, lists and scalars replace,
+ *    and a map or list tagged `!replace` replaces the whole subtree below it instead. A profile
+ *    must set `data.path` and `data.target`.
  * 3. Environment variables `DENO_MLOPS__SECTION__KEY=value` (`env` option).
  * 4. `--set key.path=value` overrides (`overrides` option).
+ *
+ * Then the task defaults fill what no layer set: `split.method` (`time` with a
+ * `split.time_column`, else `stratified` for classification and `random` for regression) and
+ * `registry.primary_metric` (`f1_macro`, or `roc_auc` for a two-class target; `rmse` for
+ * regression). A primary metric that the task does not compute is an error.
  *
  * Every problem found in any layer is reported at once in one `ConfigError` whose `issues`
  * locate each value by file, line and column.
@@ -25,7 +33,10 @@ import type { Config } from "./schema.ts";
 import { configErrorFrom, validateTree } from "./_issues.ts";
 import { applyOverride, overrideOrigin, parseOverride, toTree } from "./_overrides.ts";
 import {
+  clearOrigins,
+  describeValue,
   issueAt,
+  isTreeMap,
   type Layer,
   LAYER_ORDER,
   type LocatedIssue,
@@ -35,6 +46,8 @@ import {
   MAIN_SECTIONS,
   MODEL_FILE,
   MODEL_SECTIONS,
+  type Origin,
+  pathKey,
   PROFILES_DIR,
   type TreeMap,
 } from "./_tree.ts";
@@ -49,8 +62,10 @@ export interface LoadConfigOptions {
    */
   root?: string;
   /**
-   * A profile file deep-merged over the base files: a path resolved against the root
-   * (`config/profiles/cars.yaml`) or a bare name looked up in `config/profiles/` (`cars`).
+   * The profile deep-merged over the base files, instead of the default one that
+   * `config/config.yaml` names: a path resolved against the root (`config/profiles/cars.yaml`)
+   * or a bare name looked up in `config/profiles/` (`cars`). `null` uses the default profile
+   * (none when `config/config.yaml` has no `profile` key, and none over a snapshot).
    * @default null
    */
   profile?: string | null;
@@ -95,6 +110,12 @@ export interface LoadedConfig {
    */
   sources: string[];
 }
+
+/** The key of `config/config.yaml` naming the profile used when no other is chosen. */
+const PROFILE_KEY = "profile";
+
+const PROFILE_OVERRIDE =
+  "the profile cannot be overridden: pick one with --config NAME (the profile option), or change the default in config/config.yaml";
 
 /** Prefix of the environment variables read as overrides. */
 export const ENV_PREFIX = "DENO_MLOPS__";
@@ -157,15 +178,20 @@ export function resolveProjectPath(root: string, path: string): string {
  * Reads, merges, overrides and validates the config of a project.
  *
  * The base files are `config/config.yaml` (required), `config/model_config.yaml` and
- * `config/logging_config.yaml` under the root; a profile is deep-merged over them (a map tagged
- * `!replace` replaces instead of merging), then `DENO_MLOPS__A__B=v` environment variables and
- * `a.b=v` overrides replace single values. Values of overrides are parsed as YAML (`5`, `true`,
- * `[1, 2]`); paths accept list indexes (`model.params.hidden_units[1]=8`) and quoted keys
- * (`cleaning.nulls."Body Mass (g)".strategy=median`). Environment paths are lower-cased, and an
+ * `config/logging_config.yaml` under the root; one profile (the `profile` option, or else the
+ * default named by the `profile:` key of `config/config.yaml`) is deep-merged over them (a map
+ * tagged `!replace` replaces instead of merging), then `DENO_MLOPS__A__B=v` environment
+ * variables and `a.b=v` overrides replace single values. Values of overrides are parsed as YAML
+ * (`5`, `true`, `[1, 2]`); paths accept list indexes (`model.params.hidden_units[1]=8`) and
+ * quoted keys (`cleaning.nulls."Body Mass (g)".strategy=median`). Environment paths are lower-cased, and an
  * all-digit segment is a list index (`DENO_MLOPS__MODEL__PARAMS__HIDDEN_UNITS__0=64`).
  *
+ * Where no layer sets them, `split.method` and `registry.primary_metric` follow the task (see the
+ * module doc); a primary metric of another task is reported with the valid ones.
+ *
  * Pass `snapshot` to read one file holding every section (see {@link configToYaml}) instead of
- * the three base files; loading a snapshot gives the same hash as the config it was written from.
+ * the three base files (the default profile does not apply); loading a snapshot gives the same
+ * hash as the config it was written from.
  *
  * @param options where the project is, the profile, overrides and environment
  * @returns the typed config with absolute paths, the root, the config hash and the sources
@@ -193,7 +219,9 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       sources.push(displayPath(root, path));
       mergeLayer(merged, layer, []);
     }
-  } else {
+  }
+  let defaultProfile: string | null = null;
+  if (snapshot === null) {
     const bases = [
       { file: MAIN_FILE, order: LAYER_ORDER.main, required: true, sections: MAIN_SECTIONS },
       { file: MODEL_FILE, order: LAYER_ORDER.model, required: false, sections: MODEL_SECTIONS },
@@ -214,16 +242,20 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       );
       if (layer === undefined) continue;
       sources.push(base.file);
+      if (base.file === MAIN_FILE) defaultProfile = takeDefaultProfile(layer, issues);
       checkFileSections(layer, base.file, base.sections, issues);
       mergeLayer(merged, layer, []);
     }
   }
 
-  if (profile !== null) {
-    const path = await resolveProfilePath(root, profile);
+  const chosen = profile ?? defaultProfile;
+  if (chosen !== null) {
+    const path = await resolveProfilePath(root, chosen, profile === null);
     const layer = await readLayerFile(root, path, LAYER_ORDER.profile, true, issues, "profile");
     if (layer !== undefined) {
-      sources.push(displayPath(root, path));
+      const file = displayPath(root, path);
+      sources.push(file);
+      checkProfileLayer(layer, file, issues);
       mergeLayer(merged, layer, []);
     }
   }
@@ -239,6 +271,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       continue;
     }
     const segments = raw.map((s) => (/^\d+$/.test(s) ? Number(s) : s.toLowerCase()));
+    if (segments[0] === PROFILE_KEY) {
+      issues.push(issueAt(origin, PROFILE_KEY, PROFILE_OVERRIDE));
+      continue;
+    }
     sources.push(`env ${name}`);
     applyOverride(merged, segments, value, origin, issues);
   }
@@ -255,6 +291,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       issues.push(
         issueAt(origin, "", `${message}: expected key.path=value, e.g. training.epochs=5`),
       );
+      continue;
+    }
+    if (parsed.segments[0] === PROFILE_KEY) {
+      issues.push(issueAt(origin, PROFILE_KEY, PROFILE_OVERRIDE));
       continue;
     }
     sources.push(`--set ${text}`);
@@ -322,7 +362,78 @@ export function configToYaml(config: Config, root: string): string {
   return doc.toString({ lineWidth: 0 });
 }
 
-async function resolveProfilePath(root: string, profile: string): Promise<string> {
+/**
+ * Takes the `profile` key (the default profile's name or path) out of `config/config.yaml`, so
+ * that it never reaches the config itself; a value that is not a name is reported.
+ */
+function takeDefaultProfile(layer: Layer, issues: LocatedIssue[]): string | null {
+  if (!Object.hasOwn(layer.tree, PROFILE_KEY)) return null;
+  const value = layer.tree[PROFILE_KEY];
+  const origin = layer.origins.get(pathKey([PROFILE_KEY]));
+  delete layer.tree[PROFILE_KEY];
+  clearOrigins(layer.origins, pathKey([PROFILE_KEY]));
+  if (value === null) return null;
+  if (typeof value === "string" && value.trim().length > 0) return value.trim();
+  if (origin !== undefined) {
+    issues.push(
+      issueAt(
+        origin,
+        PROFILE_KEY,
+        `expected the name of a profile in ${PROFILES_DIR}/ (e.g. penguins) or a path to one, got ${
+          describeValue(value ?? null)
+        }`,
+      ),
+    );
+  }
+  return null;
+}
+
+/**
+ * A profile describes one dataset: it must name its data file and target, and it cannot name
+ * another profile.
+ */
+function checkProfileLayer(layer: Layer, file: string, issues: LocatedIssue[]): void {
+  const at = (path: KeyPathSegment[]): Origin => {
+    for (let n = path.length; n > 0; n--) {
+      const origin = layer.origins.get(pathKey(path.slice(0, n)));
+      if (origin !== undefined) {
+        return { ...origin, line: origin.keyLine, column: origin.keyColumn };
+      }
+    }
+    return overrideOrigin(file, LAYER_ORDER.profile, "");
+  };
+  if (Object.hasOwn(layer.tree, PROFILE_KEY)) {
+    issues.push(
+      issueAt(
+        at([PROFILE_KEY]),
+        PROFILE_KEY,
+        `a profile cannot name another profile: remove the key (${MAIN_FILE} names the default profile, --config picks another)`,
+      ),
+    );
+    delete layer.tree[PROFILE_KEY];
+  }
+  const data = layer.tree["data"];
+  const examples = { path: "data/raw/my_data.csv", target: "the column to predict" } as const;
+  for (const key of ["path", "target"] as const) {
+    if (isTreeMap(data) && data[key] !== undefined) continue;
+    const origin = at(["data"]);
+    issues.push(
+      issueAt(
+        origin.line === 0 ? { ...origin, line: 1, column: 1 } : origin,
+        `data.${key}`,
+        `the profile "${file}" does not set data.${key}: every profile names its own ${
+          key === "path" ? "data file" : "target column"
+        }, add "${key}: ${examples[key]}" under "data:"`,
+      ),
+    );
+  }
+}
+
+async function resolveProfilePath(
+  root: string,
+  profile: string,
+  fromConfigFile: boolean,
+): Promise<string> {
   const bare = !profile.includes("/") && !profile.includes("\\") && !/\.ya?ml$/.test(profile);
   const path = bare
     ? join(root, PROFILES_DIR, `${profile}.yaml`)
@@ -343,8 +454,11 @@ async function resolveProfilePath(root: string, profile: string): Promise<string
     : `available profiles are ${available.map((p) => `"${p}"`).join(", ")}${
       didYouMean(name, available)
     }`;
+  const fix = fromConfigFile
+    ? `fix the "${PROFILE_KEY}" key of ${MAIN_FILE}, or pick a profile with --config`
+    : `pass a profile name or a path relative to the project root such as "${PROFILES_DIR}/cars.yaml"`;
   throw new ConfigError(
-    `Cannot load config profile "${profile}": "${path}" does not exist (${list}), pass a path relative to the project root such as "${PROFILES_DIR}/cars.yaml"`,
+    `Cannot load config profile "${profile}": "${path}" does not exist (${list}), ${fix}`,
   );
 }
 

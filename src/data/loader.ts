@@ -303,7 +303,7 @@ function openDataFile(
     const underRaw = absolute.includes(`${pathSeparator}data${pathSeparator}raw${pathSeparator}`);
     const remedy = underRaw
       ? "run `deno task data:pull` to download the raw datasets"
-      : "check data.path in config/config.yaml";
+      : "check data.path in the profile (config/profiles/<name>.yaml)";
     throw new ArtifactError(
       `Cannot load dataset "${absolute}": the file does not exist; ${remedy}`,
     );

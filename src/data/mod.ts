@@ -38,6 +38,17 @@ export {
 export type { DataSource, DataStat } from "./sources/mod.ts";
 export { DEFAULT_VALIDATE_OPTIONS, formatValidationReport, validate } from "./validator.ts";
 export type { ValidateOptions, ValidationReport } from "./validator.ts";
+export {
+  checkConfigColumns,
+  datasetColumns,
+  DEFAULT_CHECK_CONFIG_COLUMNS_OPTIONS,
+  findUnknownConfigColumns,
+} from "./config_columns.ts";
+export type {
+  CheckConfigColumnsOptions,
+  ColumnsConfig,
+  UnknownConfigColumn,
+} from "./config_columns.ts";
 // -- cleaner and splitter (exports added below this line)
 export {
   applyCleaning,

@@ -157,9 +157,7 @@ export function validate(
   if (!report.ok && (strict ?? schema.strict)) {
     throw new DataValidationError(
       `Cannot accept data: ${plural(issues.length, "validation rule")} failed ` +
-        `(${
-          summarise(issues)
-        }); fix the data or the schema in config/config.yaml validation.columns`,
+        `(${summarise(issues)}); fix the data or validation.columns in the profile`,
       issues,
     );
   }

@@ -1,6 +1,7 @@
 /**
- * Temporary copies of the project for tests that run pipelines and tasks: the real config files
- * and penguins data in a fresh folder, so runs are written there and nothing in the repo changes.
+ * Temporary copies of the project for tests that run pipelines and tasks: the real config files,
+ * profiles and penguins data in a fresh folder, so runs are written there and nothing in the repo
+ * changes.
  *
  * @module
  */
@@ -10,7 +11,8 @@ import { fileURLToPath } from "node:url";
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
 
 /**
- * Creates a temporary project holding `deno.json`, `config/` and `data/raw/penguins.csv`.
+ * Creates a temporary project holding `deno.json`, `config/` (the base files and every profile in
+ * `config/profiles/`, penguins being the default) and `data/raw/penguins.csv`.
  *
  * @param files extra files to write, by path relative to the new root
  * @returns the new root
@@ -22,6 +24,13 @@ export async function makeTempProject(files: Record<string, string> = {}): Promi
   await Deno.mkdir(`${root}/data/raw`, { recursive: true });
   for (const name of ["config.yaml", "model_config.yaml", "logging_config.yaml"]) {
     await Deno.copyFile(`${REPO_ROOT}/config/${name}`, `${root}/config/${name}`);
+  }
+  for (const entry of Deno.readDirSync(`${REPO_ROOT}/config/profiles`)) {
+    if (!entry.isFile || !entry.name.endsWith(".yaml")) continue;
+    await Deno.copyFile(
+      `${REPO_ROOT}/config/profiles/${entry.name}`,
+      `${root}/config/profiles/${entry.name}`,
+    );
   }
   await Deno.copyFile(`${REPO_ROOT}/data/raw/penguins.csv`, `${root}/data/raw/penguins.csv`);
   for (const [path, text] of Object.entries(files)) {

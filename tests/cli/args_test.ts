@@ -139,7 +139,7 @@ Deno.test("formatUsage() lists every option with its description and the help fl
       "Predict with the production model.",
       "",
       "Options:",
-      "  --config <value>  a profile merged over config/*.yaml, e.g. config/profiles/cars.yaml",
+      "  --config <value>  the profile instead of the default one, e.g. cars or config/profiles/cars.yaml",
       "  --out <value>     where to write predictions",
       "  --set <value>     override one value, e.g. --set training.epochs=5 (repeatable)",
       "  --dry-run",

@@ -102,8 +102,7 @@ Deno.test("deno task validate exits 1 with the table and the strict error when r
   assert.equal(
     run.stderr,
     "validate: Cannot accept data: 2 validation rules failed (species allowed: 1 row, " +
-      "wing span (cm) max: 1 row); fix the data or the schema in config/config.yaml " +
-      "validation.columns\n",
+      "wing span (cm) max: 1 row); fix the data or validation.columns in the profile\n",
   );
 
   const lenient = await runValidate(root, "--json", "--set", "validation.strict=false");

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pl from "nodejs-polars";
+import { parse } from "yaml";
 import { type ColumnRules, findProjectRoot, loadConfig } from "../../src/config/mod.ts";
 // Registers the model families, whose params schemas check and default model.params.
 import "../../src/models/families/mod.ts";
@@ -37,13 +38,14 @@ function violations(df: pl.DataFrame, columns: Record<string, ColumnRules>): str
   return found;
 }
 
-Deno.test("config/*.yaml load as the penguins species task", async () => {
+Deno.test("config/*.yaml load as the penguins species task, the default profile", async () => {
   const { config, root, sources } = await loadConfig({ root: ROOT });
   assert.equal(root, ROOT);
   assert.deepEqual(sources, [
     "config/config.yaml",
     "config/model_config.yaml",
     "config/logging_config.yaml",
+    "config/profiles/penguins.yaml",
   ]);
   assert.deepEqual(config.project, { name: "penguins", seed: 42 });
   assert.equal(config.data.path, join(ROOT, "data", "raw", "penguins.csv"));
@@ -103,7 +105,7 @@ Deno.test("the penguins validation schema flags exactly the known problems of th
   ]);
 });
 
-Deno.test("the cars profile replaces the penguins data maps instead of merging them", async () => {
+Deno.test("the cars profile is used instead of penguins, not merged over it", async () => {
   const { config, sources } = await loadConfig({
     root: ROOT,
     profile: "config/profiles/cars.yaml",
@@ -143,4 +145,88 @@ Deno.test({
     assert.ok(df.height >= config.validation.min_rows);
     assert.deepEqual(violations(df, config.validation.columns), []);
   },
+});
+
+const PROFILES_DIR = join(ROOT, "config", "profiles");
+const SHIPPED_PROFILES = [...Deno.readDirSync(PROFILES_DIR)]
+  .filter((e) => e.isFile && e.name.endsWith(".yaml"))
+  .map((e) => e.name.slice(0, -".yaml".length))
+  .sort();
+
+Deno.test("config.yaml holds only project-wide settings and names penguins as the default profile", async () => {
+  const text = await Deno.readTextFile(join(ROOT, "config", "config.yaml"));
+  const raw = parse(text) as Record<string, Record<string, unknown>>;
+  assert.equal(raw["profile"] as unknown, "penguins");
+  assert.deepEqual(Object.keys(raw), [
+    "profile",
+    "project",
+    "split",
+    "training",
+    "registry",
+    "serve",
+  ]);
+  assert.deepEqual(Object.keys(raw["project"]!), ["seed"]);
+  assert.deepEqual(Object.keys(raw["split"]!), ["ratios", "seed"]);
+  assert.deepEqual(Object.keys(raw["registry"]!), [
+    "experiments_dir",
+    "production_dir",
+    "min_improvement",
+  ]);
+});
+
+Deno.test("every shipped profile is self-contained: data.path and data.target set, no !replace", async () => {
+  assert.deepEqual(SHIPPED_PROFILES, ["cars", "flights", "penguins"]);
+  for (const name of SHIPPED_PROFILES) {
+    const text = await Deno.readTextFile(join(PROFILES_DIR, `${name}.yaml`));
+    assert.ok(!/^[^#]*!replace/m.test(text), `${name}.yaml uses !replace`);
+    const raw = parse(text) as { project: { name: string }; data: Record<string, unknown> };
+    assert.equal(raw.project.name, name);
+    assert.equal(typeof raw.data["path"], "string", `${name}.yaml data.path`);
+    assert.equal(typeof raw.data["target"], "string", `${name}.yaml data.target`);
+    const { config, sources } = await loadConfig({ root: ROOT, profile: name });
+    assert.equal(sources.at(-1), `config/profiles/${name}.yaml`);
+    assert.equal(config.project.name, name);
+  }
+});
+
+Deno.test("--config penguins gives the same config and hash as the default", async () => {
+  const byDefault = await loadConfig({ root: ROOT });
+  const named = await loadConfig({ root: ROOT, profile: "penguins" });
+  const byPath = await loadConfig({ root: ROOT, profile: "config/profiles/penguins.yaml" });
+  assert.equal(named.hash, byDefault.hash);
+  assert.equal(byPath.hash, byDefault.hash);
+  assert.deepEqual(named.config, byDefault.config);
+});
+
+Deno.test("the flights profile gets its time split from split.time_column and keeps roc_auc", async () => {
+  const { config } = await loadConfig({ root: ROOT, profile: "flights" });
+  assert.equal(config.split.method, "time");
+  assert.equal(config.split.time_column, "date");
+  assert.deepEqual(config.split.ratios, { train: 0.7, val: 0.15, test: 0.15 });
+  assert.equal(config.registry.primary_metric, "roc_auc");
+  assert.deepEqual(config.data.dtypes, {});
+  assert.deepEqual(Object.keys(config.validation.columns), [
+    "date",
+    "delay",
+    "distance",
+    "origin",
+    "destination",
+    "delayed",
+  ]);
+  assert.deepEqual(config.cleaning.nulls, {});
+});
+
+Deno.test("--set model.family alone switches the default config to linear or baseline", async () => {
+  const linear = await loadConfig({ root: ROOT, overrides: ["model.family=linear"] });
+  assert.deepEqual(linear.config.model, { family: "linear", params: { l2: 0 } });
+  assert.deepEqual(Object.keys(linear.config.search), ["training.learning_rate"]);
+  const baseline = await loadConfig({ root: ROOT, env: { DENO_MLOPS__MODEL__FAMILY: "baseline" } });
+  assert.deepEqual(baseline.config.model, { family: "baseline", params: {} });
+  assert.deepEqual(Object.keys(baseline.config.search), ["training.learning_rate"]);
+  const cars = await loadConfig({
+    root: ROOT,
+    profile: "cars",
+    overrides: ["model.family=linear"],
+  });
+  assert.deepEqual(cars.config.model, { family: "linear", params: { l2: 0 } });
 });

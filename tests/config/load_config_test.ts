@@ -36,6 +36,9 @@ async function loadError(options: Parameters<typeof loadConfig>[0]): Promise<Con
 
 const MINIMAL = "project:\n  name: tiny\n";
 
+/** The two keys every profile must set, as the first lines of a profile file. */
+const PROFILE_DATA = "data:\n  path: data/raw/x.csv\n  target: y\n";
+
 Deno.test("loadConfig() fills schema defaults when only config.yaml exists", async () => {
   const root = await makeProject({ "config/config.yaml": MINIMAL });
   const { config, sources } = await loadConfig({ root });
@@ -81,6 +84,7 @@ Deno.test("loadConfig() deep-merges a profile and keeps keys the profile does no
       "    a: { dtype: float }",
     ].join("\n"),
     "config/profiles/fast.yaml": [
+      PROFILE_DATA,
       "training:",
       "  early_stopping:",
       "    enabled: false",
@@ -110,6 +114,7 @@ Deno.test("loadConfig() replaces a subtree tagged !replace instead of merging it
       "  trim_strings: false",
     ].join("\n"),
     "config/profiles/other.yaml": [
+      PROFILE_DATA,
       "validation:",
       "  columns: !replace",
       "    b: { dtype: int }",
@@ -188,7 +193,7 @@ Deno.test("loadConfig() reads DENO_MLOPS__ environment overrides and ignores oth
 Deno.test("loadConfig() applies layers in the order base < profile < env < --set", async () => {
   const root = await makeProject({
     "config/config.yaml": "training:\n  epochs: 1\n  batch_size: 1\n  learning_rate: 0.1\n",
-    "config/profiles/p.yaml": "training:\n  epochs: 2\n  batch_size: 2\n",
+    "config/profiles/p.yaml": `${PROFILE_DATA}training:\n  epochs: 2\n  batch_size: 2\n`,
   });
   const { config } = await loadConfig({
     root,
@@ -264,13 +269,13 @@ Deno.test("loadConfig() reports a typo, a wrong type and a negative hidden unit 
 Deno.test("loadConfig() points at the profile for a value the profile overrode, and at --set for overrides", async () => {
   const root = await makeProject({
     "config/config.yaml": "split:\n  method: random\n",
-    "config/profiles/p.yaml": "split:\n  method: stratifed\n",
+    "config/profiles/p.yaml": `${PROFILE_DATA}split:\n  method: stratifed\n`,
   });
   const error = await loadError({ root, profile: "p", overrides: ["training.optimizer=adamw"] });
   assert.deepEqual(error.issues, [
     {
       file: "config/profiles/p.yaml",
-      line: 2,
+      line: 5,
       column: 11,
       path: "split.method",
       message: 'expected one of "random" | "stratified" | "group" | "time", got "stratifed"',
@@ -479,7 +484,7 @@ Deno.test("configToYaml() snapshot loads back to the same config and hash", asyn
       'data:\n  path: data/raw/x.csv\ncleaning:\n  nulls:\n    "Body Mass (g)": { strategy: median }\n',
     "config/model_config.yaml":
       'search:\n  "training.learning_rate": { low: 0.001, high: 0.1, scale: log }\n',
-    "config/profiles/p.yaml": "training:\n  epochs: 3\n",
+    "config/profiles/p.yaml": `${PROFILE_DATA}training:\n  epochs: 3\n`,
   });
   const original = await loadConfig({ root, profile: "p" });
   const yaml = configToYaml(original.config, root);
@@ -548,7 +553,7 @@ Deno.test("loadConfig() switches model.family from a profile or --set: the other
       "  model.params.dropout: [0, 0.1]",
       "  training.learning_rate: [0.01, 0.1]",
     ].join("\n"),
-    "config/profiles/lin.yaml": "model:\n  family: linear\n  params:\n    l2: 0.5\n",
+    "config/profiles/lin.yaml": `${PROFILE_DATA}model:\n  family: linear\n  params:\n    l2: 0.5\n`,
   });
   const viaSet = await loadConfig({ root, overrides: ["model.family=linear"] });
   assert.deepEqual(viaSet.config.model, { family: "linear", params: { l2: 0 } });
@@ -600,5 +605,172 @@ Deno.test("a config snapshot of a linear model reloads to the same config and ha
   const again = await loadConfig({ root, snapshot: "snapshot.yaml" });
   assert.deepEqual(again.config.model, { family: "linear", params: { l2: 0.2 } });
   assert.equal(again.hash, loaded.hash);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("loadConfig() merges the profile config.yaml names, and a chosen profile instead of it", async () => {
+  const root = await makeProject({
+    "config/config.yaml": "profile: first\ntraining:\n  epochs: 9\n",
+    "config/profiles/first.yaml": [
+      "project: { name: first }",
+      "data: { path: data/raw/first.csv, target: a }",
+      "validation:",
+      "  columns:",
+      "    a: { dtype: string }",
+    ].join("\n"),
+    "config/profiles/second.yaml": [
+      "project: { name: second }",
+      "data: { path: data/raw/second.csv, target: b, task: regression }",
+      "validation:",
+      "  columns:",
+      "    b: { dtype: float }",
+    ].join("\n"),
+  });
+  const byDefault = await loadConfig({ root });
+  assert.deepEqual(byDefault.sources, ["config/config.yaml", "config/profiles/first.yaml"]);
+  assert.equal(byDefault.config.project.name, "first");
+  assert.equal(byDefault.config.data.target, "a");
+  assert.equal(byDefault.config.training.epochs, 9);
+  const chosen = await loadConfig({ root, profile: "second" });
+  assert.deepEqual(chosen.sources, ["config/config.yaml", "config/profiles/second.yaml"]);
+  assert.equal(chosen.config.project.name, "second");
+  assert.equal(chosen.config.data.path, join(root, "data", "raw", "second.csv"));
+  assert.deepEqual(Object.keys(chosen.config.validation.columns), ["b"], "first is not merged");
+  assert.equal(chosen.config.training.epochs, 9, "config.yaml still applies");
+  await Deno.writeTextFile(join(root, "snapshot.yaml"), configToYaml(chosen.config, root));
+  const again = await loadConfig({ root, snapshot: "snapshot.yaml" });
+  assert.deepEqual(again.sources, ["snapshot.yaml"], "no default profile over a snapshot");
+  assert.equal(again.hash, chosen.hash);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("loadConfig() reports a default profile that does not exist, with the key to fix", async () => {
+  const root = await makeProject({
+    "config/config.yaml": "profile: pengiuns\n",
+    "config/profiles/penguins.yaml": PROFILE_DATA,
+  });
+  const error = await loadError({ root });
+  assert.match(
+    error.message,
+    /profile "pengiuns": ".+pengiuns\.yaml" does not exist \(available profiles are "penguins": did you mean "penguins"\), fix the "profile" key of config\/config\.yaml, or pick a profile with --config/,
+  );
+  const listed = await makeProject({ "config/config.yaml": "profile: [a, b]\n" });
+  const listError = await loadError({ root: listed });
+  assert.deepEqual(listError.issues.map((i) => `${i.file}:${i.line} ${i.path}: ${i.message}`), [
+    'config/config.yaml:1 profile: expected the name of a profile in config/profiles/ (e.g. penguins) or a path to one, got ["a", "b"]',
+  ]);
+  const overridden = await loadError({
+    root: await makeProject({ "config/config.yaml": MINIMAL }),
+    env: { DENO_MLOPS__PROFILE: "cars" },
+    overrides: ["profile=cars"],
+  });
+  assert.deepEqual(overridden.issues.map((i) => `${i.file} ${i.path}: ${i.message}`), [
+    "env profile: the profile cannot be overridden: pick one with --config NAME (the profile option), or change the default in config/config.yaml (from env DENO_MLOPS__PROFILE=cars)",
+    "--set profile: the profile cannot be overridden: pick one with --config NAME (the profile option), or change the default in config/config.yaml (from --set profile=cars)",
+  ]);
+  for (const dir of [root, listed]) await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("loadConfig() requires a profile to name data.path and data.target, and no other profile", async () => {
+  const root = await makeProject({
+    "config/config.yaml": MINIMAL,
+    "config/profiles/bare.yaml": "profile: other\ndata:\n  task: regression\n",
+    "config/profiles/empty.yaml": "training: { epochs: 3 }\n",
+  });
+  const error = await loadError({ root, profile: "bare" });
+  assert.deepEqual(
+    error.issues.map((i) => `${i.file}:${i.line}:${i.column} ${i.path}: ${i.message}`),
+    [
+      "config/profiles/bare.yaml:1:1 profile: a profile cannot name another profile: remove the key (config/config.yaml names the default profile, --config picks another)",
+      'config/profiles/bare.yaml:2:1 data.path: the profile "config/profiles/bare.yaml" does not set data.path: every profile names its own data file, add "path: data/raw/my_data.csv" under "data:"',
+      'config/profiles/bare.yaml:2:1 data.target: the profile "config/profiles/bare.yaml" does not set data.target: every profile names its own target column, add "target: the column to predict" under "data:"',
+    ],
+  );
+  const empty = await loadError({ root, profile: "empty" });
+  assert.deepEqual(empty.issues.map((i) => `${i.file}:${i.line}:${i.column} ${i.path}`), [
+    "config/profiles/empty.yaml:1:1 data.path",
+    "config/profiles/empty.yaml:1:1 data.target",
+  ]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("loadConfig() defaults the split method and primary metric by task", async () => {
+  const profile = (data: string, extra = "") =>
+    `data:\n  path: data/raw/x.csv\n  target: y\n${data}${extra}`;
+  const root = await makeProject({
+    "config/config.yaml": "split:\n  ratios: { train: 0.6, val: 0.2, test: 0.2 }\n",
+    "config/profiles/multi.yaml": profile(
+      "",
+      "validation:\n  columns:\n    y: { allowed: [a, b, c] }\n",
+    ),
+    "config/profiles/binary.yaml": profile(
+      "",
+      "validation:\n  columns:\n    y: { allowed: [no, yes] }\n",
+    ),
+    "config/profiles/derived.yaml": profile(
+      "  derive_target: { source: delay, greater_than: 15 }\n",
+    ),
+    "config/profiles/numbers.yaml": profile("  task: regression\n"),
+    "config/profiles/timed.yaml": profile("  task: regression\n", "split:\n  time_column: t\n"),
+    "config/profiles/chosen.yaml": profile(
+      "  task: regression\n",
+      "split:\n  method: group\n  group_column: g\nregistry:\n  primary_metric: mae\n",
+    ),
+  });
+  const found: Record<string, [string, string]> = {};
+  for (const name of ["multi", "binary", "derived", "numbers", "timed", "chosen"]) {
+    const { config } = await loadConfig({ root, profile: name });
+    found[name] = [config.split.method, config.registry.primary_metric];
+    assert.deepEqual(config.split.ratios, { train: 0.6, val: 0.2, test: 0.2 });
+  }
+  assert.deepEqual(found, {
+    multi: ["stratified", "f1_macro"],
+    binary: ["stratified", "roc_auc"],
+    derived: ["stratified", "roc_auc"],
+    numbers: ["random", "rmse"],
+    timed: ["time", "rmse"],
+    chosen: ["group", "mae"],
+  });
+  const regression = await loadConfig({
+    root,
+    profile: "multi",
+    overrides: ["data.task=regression"],
+  });
+  assert.deepEqual(
+    [regression.config.split.method, regression.config.registry.primary_metric],
+    ["random", "rmse"],
+  );
+  assert.deepEqual(
+    [
+      parseConfig({ data: { task: "regression" } }).registry.primary_metric,
+      parseConfig({}).split.method,
+    ],
+    ["rmse", "stratified"],
+  );
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("loadConfig() refuses a primary metric of the other task, listing the task's metrics", async () => {
+  const root = await makeProject({
+    "config/config.yaml": MINIMAL,
+    "config/profiles/cls.yaml": `${PROFILE_DATA}registry:\n  primary_metric: rmse\n`,
+    "config/profiles/reg.yaml":
+      `${PROFILE_DATA}  task: regression\nregistry:\n  primary_metric: f1_macro\n`,
+  });
+  const classification = await loadError({ root, profile: "cls" });
+  assert.deepEqual(
+    classification.issues.map((i) => `${i.file}:${i.line}:${i.column} ${i.path}: ${i.message}`),
+    [
+      'config/profiles/cls.yaml:5:19 registry.primary_metric: "rmse" is a regression metric but data.task is "classification", set one of the classification metrics: "accuracy", "balanced_accuracy", "precision_macro", "recall_macro", "f1_macro", "precision_weighted", "recall_weighted", "f1_weighted", "roc_auc", "log_loss"',
+    ],
+  );
+  const regression = await loadError({ root, profile: "reg" });
+  assert.deepEqual(regression.issues.map((i) => `${i.path}: ${i.message}`), [
+    'registry.primary_metric: "f1_macro" is a classification metric but data.task is "regression", set one of the regression metrics: "mae", "rmse", "r2", "mape"',
+  ]);
+  const typo = await loadError({ root, overrides: ["registry.primary_metric=f1_makro"] });
+  assert.deepEqual(typo.issues.map((i) => `${i.file} ${i.path}: ${i.message}`), [
+    '--set registry.primary_metric: unknown metric "f1_makro", set one of the classification metrics: "accuracy", "balanced_accuracy", "precision_macro", "recall_macro", "f1_macro", "precision_weighted", "recall_weighted", "f1_weighted", "roc_auc", "log_loss": did you mean "f1_macro" (from --set registry.primary_metric=f1_makro)',
+  ]);
   await Deno.remove(root, { recursive: true });
 });

@@ -161,8 +161,8 @@ Deno.test("validate() in strict mode throws DataValidationError carrying every i
       error.message,
       "Cannot accept data: 8 validation rules failed (min_rows: 6 rows, id unique: 3 rows, " +
         "score nullable: 2 rows, score min: 1 row, score max: 1 row, grade allowed: 3 rows, " +
-        "amount dtype: 6 rows, missing present: 1 column); fix the data or the schema in " +
-        "config/config.yaml validation.columns",
+        "amount dtype: 6 rows, missing present: 1 column); fix the data or validation.columns " +
+        "in the profile",
     );
     return true;
   });

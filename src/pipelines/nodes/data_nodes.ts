@@ -12,6 +12,8 @@ import pl from "nodejs-polars";
 import type { CleaningConfig } from "../../config/mod.ts";
 import {
   applyCleaning,
+  checkConfigColumns,
+  datasetColumns,
   deriveTarget,
   fingerprintData,
   fitCleaning,
@@ -42,7 +44,11 @@ export const LOAD_NODE = defineNode({
   cached: true,
   config: (config) => configSlice(config, ["data"]),
   async external(context) {
-    const { sha256, bytes } = await fingerprintData(context.config.data.path);
+    // Every column the config names is checked against the file's header here, not in run():
+    // this runs on every training run, also when the loaded data comes from the cache.
+    const { data } = context.config;
+    checkConfigColumns(context.config, datasetColumns(data.path, data), { source: data.path });
+    const { sha256, bytes } = await fingerprintData(data.path);
     return { input_sha256: sha256, input_bytes: String(bytes) };
   },
   run(_inputs, { config, logger }, external) {
@@ -198,7 +204,7 @@ export const CLEAN_SPLITS_NODE = defineNode({
           throw new DataValidationError(
             `Cannot train: the cleaned ${name} split still breaks ${report.issues.length} validation rule(s) (${
               report.issues.map((i) => `${i.column ?? "table"} ${i.rule}: ${i.count}`).join(", ")
-            }); add cleaning for them in config/config.yaml "cleaning" or relax "validation.columns"`,
+            }); add cleaning for them in the profile's "cleaning" or relax its "validation.columns"`,
             report.issues,
           );
         }

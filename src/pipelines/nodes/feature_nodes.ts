@@ -96,7 +96,7 @@ export const DESCRIBE_NODE = defineNode({
 export function fitFeatures(data: SplitFrames, config: Config): FittedFeatures {
   if (config.features.steps.length === 0) {
     throw new ConfigError(
-      `Cannot build features: "features.steps" is empty; list the columns to use and their transformers in config/config.yaml`,
+      `Cannot build features: "features.steps" is empty; list the columns to use and their transformers in the profile`,
     );
   }
   const { target, task, id_columns } = config.data;

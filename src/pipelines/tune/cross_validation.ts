@@ -11,7 +11,7 @@ import type { Config } from "../../config/mod.ts";
 import { kFold, stratifiedKFold } from "../../data/mod.ts";
 import type { Fold } from "../../data/mod.ts";
 import { evaluateModel, metricValue } from "../../models/mod.ts";
-import { getProjectLogger, METRIC_DIRECTIONS } from "../../utils/mod.ts";
+import { getProjectLogger, METRIC_DIRECTIONS, METRICS_BY_TASK } from "../../utils/mod.ts";
 import type { Logger, MetricDirection, MetricName } from "../../utils/mod.ts";
 import { prepareData } from "../training_pipeline.ts";
 import { runPipeline, TRAINING_NODES } from "../nodes/mod.ts";
@@ -139,7 +139,7 @@ export async function crossValidate(
 export function primaryMetricOf(config: Config): string {
   const metric = config.registry.primary_metric;
   directionOf(metric);
-  const regression = ["mae", "rmse", "r2", "mape"].includes(metric);
+  const regression = (METRICS_BY_TASK.regression as readonly string[]).includes(metric);
   if (regression !== (config.data.task === "regression")) {
     throw new ConfigError(
       `Cannot score trials by "${metric}": it is a ${

@@ -20,7 +20,7 @@
  *
  * @module
  */
-export { isBetter, METRIC_DIRECTIONS } from "./names.ts";
+export { isBetter, METRIC_DIRECTIONS, METRICS_BY_TASK } from "./names.ts";
 export type {
   ClassificationMetricName,
   ClassificationMetrics,
@@ -28,6 +28,7 @@ export type {
   LabelArray,
   MetricDirection,
   MetricName,
+  MetricTask,
   NumericArray,
   PrecisionRecallF1,
   ProbabilityArray,

@@ -116,6 +116,40 @@ export type RegressionMetricName = "mae" | "rmse" | "r2" | "mape";
 /** The name of any scalar metric that a report holds. */
 export type MetricName = ClassificationMetricName | RegressionMetricName;
 
+/** The task a metric belongs to: `classification` (labels) or `regression` (numbers). */
+export type MetricTask = "classification" | "regression";
+
+/**
+ * The scalar metrics of each task, in report order: the one list that says which metric fits
+ * which task (config loading refuses a `registry.primary_metric` outside its task's list).
+ *
+ * @example
+ * ```ts
+ * METRICS_BY_TASK.regression; // ["mae", "rmse", "r2", "mape"]
+ * METRICS_BY_TASK.classification.includes("f1_macro"); // true
+ * ```
+ */
+export const METRICS_BY_TASK: Readonly<{
+  classification: readonly ClassificationMetricName[];
+  regression: readonly RegressionMetricName[];
+}> = Object.freeze({
+  classification: Object.freeze(
+    [
+      "accuracy",
+      "balanced_accuracy",
+      "precision_macro",
+      "recall_macro",
+      "f1_macro",
+      "precision_weighted",
+      "recall_weighted",
+      "f1_weighted",
+      "roc_auc",
+      "log_loss",
+    ] as const,
+  ),
+  regression: Object.freeze(["mae", "rmse", "r2", "mape"] as const),
+});
+
 /** Whether larger (`"max"`) or smaller (`"min"`) values of a metric are better. */
 export type MetricDirection = "max" | "min";
 

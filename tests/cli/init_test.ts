@@ -3,8 +3,8 @@
  * load, validate and (for some) train on the first try; bad input is refused with the column and
  * the fix, and nothing is written.
  *
- * The temporary projects hold a `config/config.yaml` with project-wide sections only (training,
- * registry, serve), as profiles are self-contained: nothing of penguins is merged into them.
+ * The temporary projects hold the shipped project-wide config files and no profile, as a user's
+ * project does before its first `init`: profiles are self-contained, nothing is merged into them.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -14,22 +14,12 @@ import { runTask } from "../_helpers/tasks.ts";
 
 const VEGA = join(REPO_ROOT, "node_modules/vega-datasets/data");
 
-const PROJECT_WIDE = `# Project-wide settings only; each dataset is a profile.
-project:
-  seed: 42
-training:
-  epochs: 200
-  batch_size: 32
-  seed: 42
-registry:
-  min_improvement: 0
-serve:
-  host: 127.0.0.1
-  port: 8000
-`;
-
 async function project(files: Record<string, string> = {}): Promise<string> {
-  const root = await makeTempProject({ "config/config.yaml": PROJECT_WIDE, ...files });
+  const root = await makeTempProject(files);
+  // A user's own project: the shipped project-wide config.yaml and no profile yet.
+  for (const name of listDir(join(root, "config/profiles"))) {
+    await Deno.remove(join(root, "config/profiles", name));
+  }
   for (
     const name of ["seattle-weather.csv", "cars.json", "movies.json", "gapminder-health-income.csv"]
   ) {

@@ -26,7 +26,7 @@ const SPEC = {
     ...CONFIG_ARG_SPEC.descriptions,
     run: "the run to deploy (default: the best run of this project and profile by val)",
     force: "promote even when the gate refuses; needs --reason",
-    reason: "why, recorded in models/production/promotions.jsonl",
+    reason: "why, recorded in models/production/<project>/promotions.jsonl",
   },
 };
 

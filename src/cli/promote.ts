@@ -24,7 +24,7 @@ const SPEC = {
     ...CONFIG_ARG_SPEC.descriptions,
     run: "the run to promote (default: the best run of this project and profile by val)",
     force: "promote even when the gate refuses; needs --reason",
-    reason: "why, recorded in models/production/promotions.jsonl",
+    reason: "why, recorded in models/production/<project>/promotions.jsonl",
     "dry-run": "check the gate and say what would happen, change nothing",
     json: "print the result as JSON",
   },

@@ -46,7 +46,13 @@ const SPEC = {
 await runTask("predict", async () => {
   const args = parseTaskArgs(Deno.args, SPEC);
   if (args.flags["help"]) {
-    console.log(formatUsage("predict", SPEC, "Score a file with a run or the production model of the config's project (project.name)."));
+    console.log(
+      formatUsage(
+        "predict",
+        SPEC,
+        "Score a file with a run or the production model of the config's project (project.name).",
+      ),
+    );
     return 0;
   }
   const input = args.options["input"];

@@ -94,10 +94,10 @@ export type {
   PermutationImportanceResult,
 } from "./importance.ts";
 export {
+  assertProjectLayout,
   assertRunId,
   checkPromotionGate,
   compareRuns,
-  assertProjectLayout,
   createRunId,
   DEFAULT_GATE_OPTIONS,
   DEFAULT_LIST_RUNS_OPTIONS,

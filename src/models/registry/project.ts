@@ -7,11 +7,7 @@
  */
 import { ArtifactError, ConfigError } from "../../errors.ts";
 import { pathExists } from "../../utils/mod.ts";
-import {
-  PRODUCTION_POINTER_FILE,
-  PRODUCTION_RUNS_DIR,
-  PROMOTION_LOG_FILE,
-} from "./production.ts";
+import { PRODUCTION_POINTER_FILE, PRODUCTION_RUNS_DIR, PROMOTION_LOG_FILE } from "./production.ts";
 
 /** A project name usable as a folder and a URL segment: letters, digits, `.`, `_` and `-`. */
 const PROJECT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -35,8 +31,10 @@ export function projectProductionDir(productionDir: string, project: string): st
       `Cannot use project.name ${
         JSON.stringify(project)
       } as a registry name: it names the production folder and the /v1/models/<name> route, so it holds only letters, digits, ".", "_" and "-" and starts with a letter or digit; rename it in the profile, e.g. project.name: ${
-        JSON.stringify(project.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "") ||
-          "my-project")
+        JSON.stringify(
+          project.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "") ||
+            "my-project",
+        )
       }`,
     );
   }

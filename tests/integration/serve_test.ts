@@ -89,7 +89,7 @@ Deno.test("deno task serve answers every route and bad input, reloads on promoti
   const quiet = { level: "fatal" } as const;
   {
     using _logs = captureLogs(quiet);
-    await promoteRun(registry, { runId: first, force: true, reason: "test" });
+    await promoteRun(registry, "penguins", { runId: first, force: true, reason: "test" });
   }
   const service = await startService(root);
   const { url } = service;
@@ -329,11 +329,11 @@ Deno.test("deno task serve answers every route and bad input, reloads on promoti
         };
         const clients = [client(), client(), client()];
         await new Promise((resolve) => setTimeout(resolve, 300));
-        await promoteRun(registry, { runId: second, force: true, reason: "test" });
+        await promoteRun(registry, "penguins", { runId: second, force: true, reason: "test" });
         await waitFor(second);
         const switched = seen.length;
         await new Promise((resolve) => setTimeout(resolve, 300));
-        await rollbackProduction(registry, { reason: "test" });
+        await rollbackProduction(registry, "penguins", { reason: "test" });
         await waitFor(first);
         await new Promise((resolve) => setTimeout(resolve, 200));
         running = false;

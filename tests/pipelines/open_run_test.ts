@@ -15,7 +15,7 @@ Deno.test('openRun() opens a run by id, as "production" and by its folder, the s
     name: "ArtifactError",
     message: /holds no promoted run; promote one with `deno task promote`/,
   });
-  await promoteRun(loaded.config.registry, { runId: trained.id });
+  await promoteRun(loaded.config.registry, loaded.config.project.name, { runId: trained.id });
   const byId = await openRun(trained.id, loaded);
   const production = await openRun("production", loaded);
   const byFolder = await openRun(`models/experiments/${trained.id}`, loaded);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { loadConfig } from "../../src/config/mod.ts";
 import type { RegistryConfig } from "../../src/config/mod.ts";
-import { promoteRun, readProductionPointer } from "../../src/models/mod.ts";
+import { projectProductionDir, promoteRun, readProductionPointer } from "../../src/models/mod.ts";
 import { runTraining, scoreRows } from "../../src/pipelines/mod.ts";
 import { createApp, ModelHolder, ServeMetrics } from "../../src/serve/mod.ts";
 import { captureLogs } from "../../src/utils/mod.ts";
@@ -46,7 +46,7 @@ async function setUp(): Promise<{ root: string; registry: RegistryConfig; ids: [
     ids.push(result.id);
   }
   const { registry } = (await loadConfig({ root })).config;
-  await promoteRun(registry, { runId: ids[0]!, force: true, reason: "test" });
+  await promoteRun(registry, "penguins", { runId: ids[0]!, force: true, reason: "test" });
   return { root, registry, ids: ids as [string, string] };
 }
 
@@ -55,11 +55,13 @@ const [FIRST, SECOND] = project.ids;
 
 /** A holder serving FIRST and an app around it; `close()` releases both. */
 async function serving(options: Parameters<typeof createApp>[1] = {}) {
-  const pointer = await readProductionPointer(project.registry.production_dir);
+  const pointer = await readProductionPointer(
+    projectProductionDir(project.registry.production_dir, "penguins"),
+  );
   if (pointer?.run_id !== FIRST) {
-    await promoteRun(project.registry, { runId: FIRST, force: true, reason: "test" });
+    await promoteRun(project.registry, "penguins", { runId: FIRST, force: true, reason: "test" });
   }
-  const holder = new ModelHolder(project.registry, project.root);
+  const holder = new ModelHolder({ ...project.registry, project: "penguins" }, project.root);
   await holder.refresh();
   const metrics = new ServeMetrics();
   const app = createApp(holder, { maxRows: 20, maxBodyBytes: 8192, metrics, ...options });
@@ -333,7 +335,7 @@ Deno.test("POST /v1/admin/reload answers loopback clients only and swaps in a pr
       reloaded: false,
       error: null,
     });
-    await promoteRun(project.registry, { runId: SECOND, force: true, reason: "test" });
+    await promoteRun(project.registry, "penguins", { runId: SECOND, force: true, reason: "test" });
     assert.deepEqual(await (await reload(tcp("::1"))).json(), {
       run_id: SECOND,
       reloaded: true,
@@ -383,7 +385,7 @@ Deno.test("A request keeps the run it started with when production changes under
     );
     send('{"rows": [');
     await new Promise((resolve) => setTimeout(resolve, 10));
-    await promoteRun(project.registry, { runId: SECOND, force: true, reason: "test" });
+    await promoteRun(project.registry, "penguins", { runId: SECOND, force: true, reason: "test" });
     assert.equal(await s.holder.refresh(), true);
     assert.equal(disposed, false, "the first run is still in use");
 
@@ -554,7 +556,7 @@ Deno.test("GET /v1/ready and POST /v1/predict answer 503 while no model is loade
   using _logs = captureLogs({ level: "fatal" });
   const root = await makeTempProject();
   const { registry } = (await loadConfig({ root })).config;
-  const holder = new ModelHolder(registry, root);
+  const holder = new ModelHolder({ ...registry, project: "penguins" }, root);
   await holder.refresh();
   const app = createApp(holder);
   try {
@@ -618,7 +620,7 @@ Deno.test("Every request writes one access-log line through the project logger",
 });
 
 Deno.test("createApp() refuses limits that are not positive", () => {
-  const holder = new ModelHolder(project.registry, project.root);
+  const holder = new ModelHolder({ ...project.registry, project: "penguins" }, project.root);
   assert.throws(() => createApp(holder, { maxRows: 0 }), {
     name: "RangeError",
     message: /maxRows must be a positive integer, got 0/,

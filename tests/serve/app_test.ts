@@ -334,12 +334,14 @@ Deno.test("POST /v1/admin/reload answers loopback clients only and swaps in a pr
       run_id: FIRST,
       reloaded: false,
       error: null,
+      models: { penguins: { run_id: FIRST, error: null } },
     });
     await promoteRun(project.registry, "penguins", { runId: SECOND, force: true, reason: "test" });
     assert.deepEqual(await (await reload(tcp("::1"))).json(), {
       run_id: SECOND,
       reloaded: true,
       error: null,
+      models: { penguins: { run_id: SECOND, error: null } },
     });
     assert.equal((await (await reload(tcp("::ffff:127.0.0.2"))).json()).reloaded, false);
     const socket = await reload({ transport: "unix", path: "/run/serve.sock" });
@@ -539,14 +541,23 @@ Deno.test("GET /v1/health, /v1/ready and /metrics report liveness, readiness and
     const text = await response.text();
     assert.match(
       text,
-      /deno_mlops_serve_requests_total\{route="\/v1\/predict",method="POST",status="200"\} 1\n/,
+      /deno_mlops_serve_requests_total\{route="\/v1\/predict",method="POST",status="200",model="penguins"\} 1\n/,
     );
     assert.match(
       text,
-      /deno_mlops_serve_requests_total\{route="\/v1\/predict",method="POST",status="400"\} 1\n/,
+      /deno_mlops_serve_requests_total\{route="\/v1\/predict",method="POST",status="400",model="penguins"\} 1\n/,
     );
     assert.match(text, /deno_mlops_serve_errors_total\{code="invalid_json"\} 1\n/);
-    assert.match(text, new RegExp(`deno_mlops_serve_model_info\\{run_id="${FIRST}"\\} 1\\n`));
+    assert.match(
+      text,
+      new RegExp(`deno_mlops_serve_model_info\\{model="penguins",run_id="${FIRST}"\\} 1\\n`),
+    );
+    assert.match(
+      text,
+      /deno_mlops_serve_requests_total\{route="\/v1\/health",method="GET",status="200"\} 1\n/,
+    );
+    assert.match(text, /^deno_mlops_serve_model_loaded 1$/m);
+    assert.match(text, /^deno_mlops_serve_model_loaded\{model="penguins"\} 1$/m);
   } finally {
     await s.close();
   }
@@ -576,7 +587,10 @@ Deno.test("GET /v1/ready and POST /v1/predict answer 503 while no model is loade
       assert.equal(response.headers.get("retry-after"), "1");
       const body = await response.json();
       assert.equal(body.error, "not_ready");
-      assert.match(body.message, /no model is loaded yet \(production ".*" holds no promoted run/);
+      assert.match(
+        body.message,
+        /no model of project "penguins" is loaded yet \(production of project "penguins" \(".*\/penguins"\) holds no promoted run/,
+      );
     }
     assert.equal((await app.fetch(new Request("http://localhost/v1/health"))).status, 200);
   } finally {

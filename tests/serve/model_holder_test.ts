@@ -128,7 +128,7 @@ Deno.test("ModelHolder keeps serving the old run when the new production run is 
     assert.equal(holder.failures, 1);
     assert.match(
       holder.lastError ?? "",
-      /^Cannot load the production model: .*metrics\.json.*sha256/,
+      /^Cannot load the production model of project "penguins": .*metrics\.json.*sha256/,
     );
     const errors = logs.messages().filter((m) => m.includes("Cannot load the production model"));
     assert.equal(errors.length, 1);

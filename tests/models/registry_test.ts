@@ -772,7 +772,7 @@ Deno.test("promoteRun() refuses a candidate that ties production and says it tie
   await assert.rejects(() => promoteRun(registry, "penguins", { runId: "run-b" }), {
     name: "PromotionRefusedError",
     message:
-      /^Cannot promote run "run-b": it ties production run "run-a" of project "penguins" on test f1_macro \(a tie does not replace production\), production is unchanged:\n  - run "run-b" ties production run "run-a" on test f1_macro: 0\.9000 vs 0\.9000 \(\+0\.0000\)[^\n]*\nTrain a run that beats production, or override with --force --reason "\.\.\."$/,
+      /^Cannot promote run "run-b": it ties production run "run-a" of project "penguins" on test f1_macro \(a tie does not replace production\), production is unchanged:\n {2}- run "run-b" ties production run "run-a" on test f1_macro: 0\.9000 vs 0\.9000 \(\+0\.0000\)[^\n]*\nTrain a run that beats production, or override with --force --reason "\.\.\."$/,
   });
   assert.equal(await productionState(registry), before);
 });

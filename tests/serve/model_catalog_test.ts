@@ -262,3 +262,28 @@ Deno.test("The service reloads every project on POST /v1/admin/reload and report
     await models.close();
   }
 });
+
+Deno.test("The service reports a production folder from before projects as the reason it serves nothing", async () => {
+  using _logs = captureLogs(quiet);
+  await emptyProduction();
+  await Deno.mkdir(project.registry.production_dir, { recursive: true });
+  await Deno.writeTextFile(`${project.registry.production_dir}/current.json`, "{}");
+  const models = catalog();
+  try {
+    assert.equal(await models.refresh(), false);
+    assert.deepEqual(models.names(), ["penguins"]);
+    assert.match(
+      models.default.lastError ?? "",
+      /^Cannot load the production model of project "penguins": Cannot use production in ".*": it holds "current\.json" at the top, the layout from before production was kept per project .*; move it into the folder of its project with: mkdir -p .*\/<project> && mv /,
+    );
+    const ready = await createApp(models).fetch(new Request("http://localhost/v1/ready"));
+    assert.equal(ready.status, 503);
+    assert.match(
+      (await ready.json()).message,
+      /the layout from before production was kept per project/,
+    );
+  } finally {
+    await models.close();
+    await emptyProduction();
+  }
+});

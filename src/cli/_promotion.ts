@@ -14,7 +14,8 @@ import type { ParsedArgs } from "./_args.ts";
 import { UsageError } from "../errors.ts";
 
 /**
- * Promotes the run named by `--run` (or the best of the config's project and profile) through
+ * Promotes the run named by `--run` (or the best run of the config's project, of the `--config`
+ * profile when one is given) through
  * the gate into the production of the config's project (`project.name`), honouring
  * `--force --reason` and `--dry-run`.
  *
@@ -42,7 +43,8 @@ export async function promoteFromArgs(
   setupLogging(loaded.config.logging);
   const result = await promoteRun(loaded.config.registry, loaded.config.project.name, {
     runId: args.options["run"] ?? null,
-    match: { profile: args.options["config"] ?? null },
+    // Runs of other projects never compete; --config also limits the choice to its profile.
+    match: args.options["config"] === undefined ? null : { profile: args.options["config"] },
     force: args.flags["force"] ?? false,
     reason,
     dryRun: args.flags["dry-run"] ?? false,

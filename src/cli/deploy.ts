@@ -25,7 +25,8 @@ const SPEC = {
   flags: ["force"],
   descriptions: {
     ...CONFIG_ARG_SPEC.descriptions,
-    run: "the run to deploy (default: the best run of this project and profile by val)",
+    run:
+      "the run to deploy (default: the best run of this project, and of --config's profile, by val)",
     force: "promote even when the gate refuses; needs --reason",
     reason: "why, recorded in models/production/<project>/promotions.jsonl",
   },

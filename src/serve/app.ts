@@ -157,11 +157,11 @@ type Env = {
  * `POST /v1/admin/reload` makes every holder read its production now (they also poll) and
  * answers `{ run_id, reloaded, error, models }`: the default project's run served after the
  * call, whether any new run was swapped in, why the default project's last load failed (or
- * `null`), and `models`, `{ <name>: { run_id, error } }` for every project. It answers only clients on a loopback address
- * (127.0.0.0/8, ::1, or a Unix socket), read from the `remoteAddr` of the env `app.fetch` gets
- * (`startServer` passes `Deno.serve`'s handler info); any other client, or a call without an
- * address, gets 403. Put no proxy on the same machine in front of it that forwards outside
- * requests to that route.
+ * `null`), and `models`, `{ <name>: { run_id, error } }` for every project. It answers only
+ * clients on a loopback address (127.0.0.0/8, ::1, or a Unix socket), read from the
+ * `remoteAddr` of the env `app.fetch` gets (`startServer` passes `Deno.serve`'s handler info);
+ * any other client, or a call without an address, gets 403. Put no proxy on the same machine
+ * in front of it that forwards outside requests to that route.
  *
  * @param served the production models (a catalog), or one holder
  * @param options limits, access log, logger and metrics

@@ -1,10 +1,10 @@
 /**
  * The HTTP prediction service (`deno task serve`): a Hono app on `Deno.serve` that scores JSON
  * or CSV rows with the production run of every promoted project (`/v1/models/<name>/predict`;
- * `/v1/predict` for the loaded config's project; `/v1/models` lists them), through the run's row engine (`compileRowScorer`: no
- * polars per request, the same answers) or `scoreRows` (the code `deno task predict` runs);
- * answers health, readiness, model and Prometheus metrics routes; reloads the model when
- * production changes without dropping requests, on its own poll or at once on a loopback
+ * `/v1/predict` for the loaded config's project; `/v1/models` lists them), through the run's
+ * row engine (`compileRowScorer`: no polars per request, the same answers) or `scoreRows` (the
+ * code `deno task predict` runs); answers health, readiness, model and Prometheus metrics
+ * routes; reloads each project's model when its production changes without dropping requests, on its own poll or at once on a loopback
  * `POST /v1/admin/reload` (`deno task deploy` sends it); and shuts down gracefully.
  *
  * @module

@@ -19,7 +19,11 @@
  * A production folder from before production was kept per project (`current.json` directly in
  * `registry.production_dir`) is refused by every reader and writer, with the commands that move
  * it into its project's folder:
- * `mkdir -p models/production/<project> && mv models/production/current.json models/production/runs models/production/promotions.jsonl models/production/<project>/`.
+ *
+ * ```sh
+ * mkdir -p models/production/<project> && mv models/production/current.json \
+ *   models/production/runs models/production/promotions.jsonl models/production/<project>/
+ * ```
  *
  * A promotion copies the run into a hidden `.partial-*` folder, verifies every checksum, renames
  * it into `runs/`, then renames a new `current.json` over the old one. A crash at any point leaves

@@ -258,6 +258,7 @@ function formatComparison(comparison: RunComparison): string {
   ];
   lines.push(formatTable(["run", "A", "B"], [
     runRow("id", (r) => r.id),
+    runRow("project", (r) => r.project),
     runRow("created", (r) => localTime(r.created)),
     runRow("family", (r) => r.family),
     runRow("profile", (r) => (r.profile === null ? "-" : profileName(r.profile))),
@@ -265,6 +266,11 @@ function formatComparison(comparison: RunComparison): string {
     runRow("test data", (r) => r.test_fingerprint.slice(0, 12)),
     runRow("git", (r) => gitLabel(r.git)),
   ]));
+  if (a.project !== b.project) {
+    lines.push(
+      `note: A is a run of project "${a.project}" and B of project "${b.project}"; the promotion gate compares only runs of one project`,
+    );
+  }
   lines.push("");
   if (comparison.config.length === 0) {
     lines.push("config: identical");

@@ -220,6 +220,15 @@ Deno.test("two projects share one registry: each has its own production, gate, r
   assert.match(all.stdout, new RegExp(`^\\* production of other: ${otherRun} `, "m"));
   assert.match(all.stdout, new RegExp(`^\\* production of penguins: ${penguinsRun} `, "m"));
 
+  // Comparing runs of two projects shows their projects and says the gate never compares them.
+  const crossCompare = await runCli("runs.ts", ["--compare", penguinsRun, otherRun], root);
+  assert.equal(crossCompare.code, 0, crossCompare.stderr);
+  assert.match(crossCompare.stdout, /^project\s+penguins\s+other$/m);
+  assert.match(
+    crossCompare.stdout,
+    /^note: A is a run of project "penguins" and B of project "other"; the promotion gate compares only runs of one project$/m,
+  );
+
   // Rolling back one project leaves the other untouched.
   const otherAgain = await train(root, [...other, "--set", "training.epochs=4"]);
   const forced = await runCli(

@@ -283,7 +283,7 @@ console.log(`project ${root}: training two runs`);
 const first = await train(root, 30);
 const second = await train(root, 40);
 const loaded = await loadConfig({ root });
-await promoteRun(loaded.config.registry, { runId: first });
+await promoteRun(loaded.config.registry, loaded.config.project.name, { runId: first });
 logs.stop();
 
 const server = await startServer(root);
@@ -318,7 +318,11 @@ const promotion = await scenario(
   async (elapsed) => {
     while (elapsed() < SECONDS) await new Promise((r) => setTimeout(r, 50));
     using _quiet = captureLogs({ level: "error" });
-    await promoteRun(loaded.config.registry, { runId: second, force: true, reason: "load test" });
+    await promoteRun(loaded.config.registry, loaded.config.project.name, {
+      runId: second,
+      force: true,
+      reason: "load test",
+    });
   },
 );
 results.push(promotion);

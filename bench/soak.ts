@@ -290,7 +290,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
       result.model.dispose();
       ids.push(result.id);
     }
-    await promoteRun(loaded.config.registry, { runId: ids[0]! });
+    await promoteRun(loaded.config.registry, loaded.config.project.name, { runId: ids[0]! });
   }
   const [first, second] = ids as [string, string];
   const service = await startService(root, [

@@ -72,6 +72,7 @@ export { checkPromotionGate } from "./models/mod.ts";
 export { compareRuns } from "./models/mod.ts";
 export { listRuns } from "./models/mod.ts";
 export { profileName } from "./models/mod.ts";
+export { projectProductionDir } from "./models/mod.ts";
 export { promoteRun } from "./models/mod.ts";
 export { readProduction } from "./models/mod.ts";
 export { readProductionPointer } from "./models/mod.ts";

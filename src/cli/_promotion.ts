@@ -14,8 +14,10 @@ import type { ParsedArgs } from "./_args.ts";
 import { UsageError } from "../errors.ts";
 
 /**
- * Promotes the run named by `--run` (or the best of the config's project and profile) through
- * the gate, honouring `--force --reason` and `--dry-run`.
+ * Promotes the run named by `--run` (or the best run of the config's project, of the `--config`
+ * profile when one is given) through
+ * the gate into the production of the config's project (`project.name`), honouring
+ * `--force --reason` and `--dry-run`.
  *
  * @param args the parsed task arguments
  * @param noun what the task calls a forced promotion in its usage error ("promotion", "deployment")
@@ -39,9 +41,10 @@ export async function promoteFromArgs(
   }
   const loaded = await loadConfig({ ...configOptionsFromArgs(args), env: Deno.env.toObject() });
   setupLogging(loaded.config.logging);
-  const result = await promoteRun(loaded.config.registry, {
+  const result = await promoteRun(loaded.config.registry, loaded.config.project.name, {
     runId: args.options["run"] ?? null,
-    match: { project: loaded.config.project.name, profile: args.options["config"] ?? null },
+    // Runs of other projects never compete; --config also limits the choice to its profile.
+    match: args.options["config"] === undefined ? null : { profile: args.options["config"] },
     force: args.flags["force"] ?? false,
     reason,
     dryRun: args.flags["dry-run"] ?? false,

@@ -1,8 +1,9 @@
 /**
  * `deno task deploy [--run ID] [--force --reason "..."]`: what a release does on this machine.
- * It promotes a run to production through the gate, exactly as `deno task promote` does (same
- * candidate choice, flags and log), then tells the service running on `serve.host:serve.port`
- * to load it now with `POST /v1/admin/reload`.
+ * It promotes a run to the production of the config's project through the gate, exactly as
+ * `deno task promote` does (same candidate choice, flags and log), then tells the service
+ * running on `serve.host:serve.port` to load it now with `POST /v1/admin/reload`, and checks
+ * that the service serves it for that project.
  *
  * - The gate refuses: every reason is printed, production is unchanged, the service is not
  *   contacted, and the task exits 1.
@@ -24,9 +25,10 @@ const SPEC = {
   flags: ["force"],
   descriptions: {
     ...CONFIG_ARG_SPEC.descriptions,
-    run: "the run to deploy (default: the best run of this project and profile by val)",
+    run:
+      "the run to deploy (default: the best run of this project, and of --config's profile, by val)",
     force: "promote even when the gate refuses; needs --reason",
-    reason: "why, recorded in models/production/promotions.jsonl",
+    reason: "why, recorded in models/production/<project>/promotions.jsonl",
   },
 };
 
@@ -46,7 +48,9 @@ await runTask("deploy", async () => {
   for (const check of result.gate.passed) console.log(`  ok: ${check}`);
   for (const overridden of result.gate.reasons) console.log(`  overridden: ${overridden}`);
 
-  const outcome = await requestReload(loaded.config.serve);
+  const outcome = await requestReload(loaded.config.serve, {
+    project: loaded.config.project.name,
+  });
   if (!outcome.listening) {
     console.log(
       `no service listens at ${outcome.url}; it serves ${result.to} when it starts (deno task serve)`,

@@ -9,7 +9,7 @@
  */
 import { loadConfig } from "../config/mod.ts";
 import type { LoadedConfig } from "../config/mod.ts";
-import { listRuns, readProductionPointer } from "../models/mod.ts";
+import { listRuns, readProductionPointer, resolveProductionDir } from "../models/mod.ts";
 import { evaluateRun, PRODUCTION } from "../pipelines/mod.ts";
 import { setupLogging } from "../utils/mod.ts";
 import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
@@ -60,14 +60,19 @@ await runTask("evaluate", async () => {
   console.log(`\nrun ${result.id} on ${result.source}: ${result.rows} rows`);
 });
 
-/** The run to evaluate without `--run`: production when one is promoted, else the newest run. */
+/**
+ * The run to evaluate without `--run`: the production run of the config's project when one is
+ * promoted, else that project's newest run.
+ */
 async function defaultRun(loaded: LoadedConfig): Promise<{ ref: string; label: string }> {
-  const { experiments_dir: experiments, production_dir: production } = loaded.config.registry;
-  const pointer = await readProductionPointer(production);
-  if (pointer !== null) {
-    return { ref: PRODUCTION, label: `the production run ${pointer.run_id}` };
-  }
+  const { experiments_dir: experiments } = loaded.config.registry;
   const project = loaded.config.project.name;
+  const pointer = await readProductionPointer(
+    await resolveProductionDir(loaded.config.registry, project),
+  );
+  if (pointer !== null) {
+    return { ref: PRODUCTION, label: `the production run ${pointer.run_id} of ${project}` };
+  }
   const newest = (await listRuns(experiments, { project })).find((run) => run.record !== null);
   if (newest === undefined) {
     throw new ArtifactError(

@@ -1,6 +1,7 @@
 /**
  * `deno task predict --input F [--output F] [--run ID|production] [--on-error fail|skip]`:
- * scores a file with a recorded run or the production model.
+ * scores a file with a recorded run or the production model of the config's project
+ * (`project.name`; `--config cars` scores with the cars production model).
  *
  * @module
  */
@@ -31,7 +32,7 @@ const SPEC = {
     input: "the rows to score (CSV, TSV, Parquet, JSON, NDJSON, Arrow)",
     output:
       "where predictions go; the extension picks the format (default <input>.predictions.csv)",
-    run: `a run id, or "${PRODUCTION}" (default)`,
+    run: `a run id, or "${PRODUCTION}" (default: the production model of the config's project)`,
     "on-error": "fail (default): write nothing if a row cannot be scored; skip: score the rest",
     rejected:
       "with --on-error skip: file for rejected rows (default: the output's name with .rejected.csv for its extension, preds.csv → preds.rejected.csv)",
@@ -45,7 +46,13 @@ const SPEC = {
 await runTask("predict", async () => {
   const args = parseTaskArgs(Deno.args, SPEC);
   if (args.flags["help"]) {
-    console.log(formatUsage("predict", SPEC, "Score a file with a run or the production model."));
+    console.log(
+      formatUsage(
+        "predict",
+        SPEC,
+        "Score a file with a run or the production model of the config's project (project.name).",
+      ),
+    );
     return 0;
   }
   const input = args.options["input"];

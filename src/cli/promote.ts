@@ -1,12 +1,15 @@
 /**
- * `deno task promote [--run ID] [--force --reason "..."] [--dry-run] [--json]`: promotes a run
- * to production through the gate.
+ * `deno task promote [--config NAME] [--run ID] [--force --reason "..."] [--dry-run] [--json]`:
+ * promotes a run to the production of the loaded config's project (`project.name`), kept in
+ * `<registry.production_dir>/<project>/`, through the gate.
  *
  * Without `--run`, the candidate is the run with the best validation value of
- * `registry.primary_metric` (ties: the newest) among runs of the loaded config's project and
- * profile, so `--config cars` picks among cars runs and penguins runs never compete with them.
- * The gate (see `checkPromotionGate`) compares the test split with the run's baseline and with
- * production; a refusal prints every reason and exits 1 with production unchanged.
+ * `registry.primary_metric` (ties: the newest) among runs of the loaded config's project (and of
+ * the `--config` profile when one is given), so `--config cars` picks among cars runs and
+ * penguins runs never compete with them. A run of another project is refused, even with
+ * `--force`. The gate (see `checkPromotionGate`) compares the test split with the run's baseline
+ * and with the project's production; a refusal prints every reason (a tie with production says
+ * so) and exits 1 with production unchanged.
  *
  * @module
  */
@@ -22,9 +25,10 @@ const SPEC = {
   flags: ["force", "dry-run", "json"],
   descriptions: {
     ...CONFIG_ARG_SPEC.descriptions,
-    run: "the run to promote (default: the best run of this project and profile by val)",
+    run:
+      "the run to promote (default: the best run of this project, and of --config's profile, by val)",
     force: "promote even when the gate refuses; needs --reason",
-    reason: "why, recorded in models/production/promotions.jsonl",
+    reason: "why, recorded in models/production/<project>/promotions.jsonl",
     "dry-run": "check the gate and say what would happen, change nothing",
     json: "print the result as JSON",
   },
@@ -36,7 +40,7 @@ await runTask("promote", async () => {
     console.log(formatUsage(
       "promote",
       SPEC,
-      "Promote a run to production if it passes the gate: it must beat its baseline and beat production on registry.primary_metric (test split, same test data) by more than registry.min_improvement.",
+      "Promote a run to the production of the config's project (project.name) if it passes the gate: it must beat its baseline and beat that project's production on registry.primary_metric (test split, same test data) by more than registry.min_improvement; a tie is refused.",
     ));
     return 0;
   }

@@ -1,6 +1,7 @@
 /**
- * `deno task rollback [--reason "..."] [--json]`: returns production to the run promoted before
- * the current one, and logs it in models/production/promotions.jsonl.
+ * `deno task rollback [--config NAME] [--reason "..."] [--json]`: returns the production of the
+ * config's project (`project.name`) to the run promoted before the current one, and logs it in
+ * models/production/<project>/promotions.jsonl. Other projects' production is untouched.
  *
  * @module
  */
@@ -17,7 +18,7 @@ const SPEC = {
   flags: ["json"],
   descriptions: {
     ...CONFIG_ARG_SPEC.descriptions,
-    reason: "why, recorded in models/production/promotions.jsonl",
+    reason: "why, recorded in models/production/<project>/promotions.jsonl",
     json: "print the result as JSON",
   },
 };
@@ -28,13 +29,13 @@ await runTask("rollback", async () => {
     console.log(formatUsage(
       "rollback",
       SPEC,
-      "Return production to the run promoted before the current one.",
+      "Return the production of the config's project (project.name) to the run promoted before the current one.",
     ));
     return 0;
   }
   const loaded = await loadConfig({ ...configOptionsFromArgs(args), env: Deno.env.toObject() });
   setupLogging(loaded.config.logging);
-  const result = await rollbackProduction(loaded.config.registry, {
+  const result = await rollbackProduction(loaded.config.registry, loaded.config.project.name, {
     reason: args.options["reason"] ?? null,
     user: Deno.env.get("USER") ?? null,
   });
@@ -43,7 +44,7 @@ await runTask("rollback", async () => {
     return 0;
   }
   const entry = result.entry;
-  console.log(`rolled back ${result.from} -> ${result.to}`);
+  console.log(`rolled back ${loaded.config.project.name}: ${result.from} -> ${result.to}`);
   if (entry !== null) {
     const values = (v: { val: number | null; test: number | null } | null) =>
       v === null ? "n/a" : `val ${formatMetric(v.val)} test ${formatMetric(v.test)}`;

@@ -1,6 +1,8 @@
 /**
- * `deno task runs [--profile NAME] [--family NAME] [--project NAME] [--verify] [--json]`: lists
- * the recorded runs newest first, with the production run marked `*`.
+ * `deno task runs [--profile NAME] [--family NAME] [--project NAME | --all] [--verify] [--json]`:
+ * lists the recorded runs of the config's project (`project.name`) newest first, with its
+ * production run marked `*`; `--project NAME` lists another project, and `--all` lists every
+ * project with a project column, each project's production run marked.
  *
  * `deno task runs --compare A B`: shows two runs side by side: the config keys that differ and
  * every metric on val and test with B's change against A.
@@ -13,7 +15,14 @@
  */
 import { resolve } from "node:path";
 import { loadConfig } from "../config/mod.ts";
-import { compareRuns, listRuns, profileName, readProductionPointer } from "../models/mod.ts";
+import {
+  compareRuns,
+  listProductionProjects,
+  listRuns,
+  profileName,
+  readProductionPointer,
+  resolveProductionDir,
+} from "../models/mod.ts";
 import type { ProductionPointer, RunComparison, RunRecord, RunSummary } from "../models/mod.ts";
 import { ArtifactError } from "../errors.ts";
 import { writeRunsPage } from "../pipelines/mod.ts";
@@ -26,13 +35,14 @@ import { runTask } from "./_task.ts";
 const SPEC = {
   ...CONFIG_ARG_SPEC,
   options: [...CONFIG_ARG_SPEC.options, "profile", "family", "project", "out"],
-  flags: ["compare", "verify", "json", "html"],
+  flags: ["compare", "verify", "json", "html", "all"],
   positional: 2,
   descriptions: {
     ...CONFIG_ARG_SPEC.descriptions,
     profile: 'only runs trained with this profile, e.g. cars ("none": without a profile)',
     family: "only runs of this model family, e.g. mlp",
-    project: "only runs of this project.name, e.g. penguins",
+    project: "only runs of this project.name, e.g. penguins (default: the config's project)",
+    all: "list the runs of every project, with a project column",
     compare: "compare two runs: deno task runs --compare RUN_A RUN_B",
     verify: "also check every artifact's sha256 and mark corrupt runs (slower)",
     json: "print JSON instead of a table",
@@ -47,13 +57,24 @@ await runTask("runs", async () => {
     console.log(formatUsage(
       "runs",
       SPEC,
-      "List recorded runs newest first (* marks production), compare two with --compare A B, or write a comparison page with --html.",
+      "List the recorded runs of the config's project newest first (* marks its production run; --all: every project), compare two with --compare A B, or write a comparison page with --html.",
     ));
     return 0;
   }
   const loaded = await loadConfig({ ...configOptionsFromArgs(args), env: Deno.env.toObject() });
   setupLogging(loaded.config.logging);
-  const { experiments_dir: experiments, production_dir: production } = loaded.config.registry;
+  const { experiments_dir: experiments } = loaded.config.registry;
+  if (args.flags["all"] && args.options["project"] !== undefined) {
+    throw new UsageError(
+      `Cannot list runs: --all lists every project and --project one; give one of them, e.g. deno task runs --project ${
+        args.options["project"]
+      }`,
+    );
+  }
+  // The config's project unless --project names another; --all lists every project.
+  const project = args.flags["all"]
+    ? null
+    : (args.options["project"] ?? loaded.config.project.name);
 
   if (args.options["out"] !== undefined && !args.flags["html"]) {
     throw new UsageError(
@@ -75,7 +96,7 @@ await runTask("runs", async () => {
       filter: {
         profile: args.options["profile"] ?? null,
         family: args.options["family"] ?? null,
-        project: args.options["project"] ?? null,
+        project,
       },
     });
     const shown = page.path.startsWith(`${loaded.root}/`)
@@ -109,58 +130,92 @@ await runTask("runs", async () => {
   const runs = await listRuns(experiments, {
     profile: args.options["profile"] ?? null,
     family: args.options["family"] ?? null,
-    project: args.options["project"] ?? null,
+    project,
     verify: args.flags["verify"] ?? false,
   });
-  let pointer: ProductionPointer | null = null;
-  let productionProblem: string | null = null;
-  try {
-    pointer = await readProductionPointer(production);
-  } catch (error) {
-    if (!(error instanceof ArtifactError)) throw error;
-    productionProblem = error.message; // The listing stays useful when the pointer is broken.
-  }
+  const productions = await readProductions(
+    loaded.config.registry,
+    project === null ? null : [project],
+  );
+  const productionIds = new Set(
+    [...productions.values()].flatMap((p) => (p.pointer === null ? [] : [p.pointer.run_id])),
+  );
   if (args.flags["json"]) {
     console.log(JSON.stringify(
-      runs.map((run) => ({ ...run, production: run.id === pointer?.run_id })),
+      runs.map((run) => ({ ...run, production: productionIds.has(run.id) })),
       null,
       2,
     ));
     return 0;
   }
   if (runs.length === 0) {
-    const filtered = ["profile", "family", "project"].some((name) => args.options[name]);
+    const filtered = ["profile", "family"].some((name) => args.options[name]);
+    const scope = project === null ? "" : ` of project "${project}"`;
     console.log(
       filtered
-        ? `No runs in ${experiments} match the filters`
-        : `No runs in ${experiments} yet; train one with \`deno task train\``,
+        ? `No runs${scope} in ${experiments} match the filters`
+        : `No runs${scope} in ${experiments} yet; train one with \`deno task train\`${
+          project === null ? "" : " (--all lists every project)"
+        }`,
     );
   } else {
-    console.log(formatRunTable(runs, pointer?.run_id ?? null));
+    console.log(formatRunTable(runs, productionIds, project === null));
   }
   console.log("");
-  if (productionProblem !== null) {
-    console.log(`production: unreadable (${productionProblem})`);
-  } else if (pointer === null) {
+  const how = { promote: "promoted", force: "force-promoted", rollback: "rolled back" };
+  if (productions.size === 0) {
     console.log("production: empty (promote a run with `deno task promote`)");
-  } else {
-    const how = { promote: "promoted", force: "force-promoted", rollback: "rolled back" };
-    console.log(
-      `* production: ${pointer.run_id} (${how[pointer.action] ?? pointer.action} at ${
-        localTime(pointer.promoted_at)
-      })`,
-    );
+  }
+  for (const [name, { pointer, problem }] of productions) {
+    const label = project === null ? `production of ${name}` : "production";
+    if (problem !== null) {
+      console.log(`${label}: unreadable (${problem})`);
+    } else if (pointer === null) {
+      console.log(`${label}: empty (promote a run with \`deno task promote\`)`);
+    } else {
+      console.log(
+        `* ${label}: ${pointer.run_id} (${how[pointer.action] ?? pointer.action} at ${
+          localTime(pointer.promoted_at)
+        })`,
+      );
+    }
   }
   return 0;
 });
 
-function formatRunTable(runs: readonly RunSummary[], productionId: string | null): string {
+/**
+ * The production pointer of each project listed (`null`: every project with a production
+ * folder); a broken pointer is reported, not thrown, so the listing stays useful.
+ */
+async function readProductions(
+  registry: { production_dir: string },
+  projects: string[] | null,
+): Promise<Map<string, { pointer: ProductionPointer | null; problem: string | null }>> {
+  const out = new Map<string, { pointer: ProductionPointer | null; problem: string | null }>();
+  for (const name of projects ?? await listProductionProjects(registry.production_dir)) {
+    try {
+      const dir = await resolveProductionDir(registry, name);
+      out.set(name, { pointer: await readProductionPointer(dir), problem: null });
+    } catch (error) {
+      if (!(error instanceof ArtifactError)) throw error;
+      out.set(name, { pointer: null, problem: error.message });
+    }
+  }
+  return out;
+}
+
+function formatRunTable(
+  runs: readonly RunSummary[],
+  productionIds: ReadonlySet<string>,
+  showProject: boolean,
+): string {
   const rows = runs.map((run) => {
-    const id = `${run.id === productionId ? "*" : " "} ${run.id}`;
+    const id = `${productionIds.has(run.id) ? "*" : " "} ${run.id}`;
     const record = run.record;
-    if (record === null) return [id, "", "", "", "", "", "", "", "", run.problem ?? ""];
+    if (record === null) return [id, "", "", "", "", "", "", "", "", "", run.problem ?? ""];
     return [
       id,
+      record.project,
       localTime(record.created),
       record.family,
       record.profile === null ? "-" : profileName(record.profile),
@@ -172,10 +227,25 @@ function formatRunTable(runs: readonly RunSummary[], productionId: string | null
       run.problem ?? "",
     ];
   });
-  const header = ["  id", "created", "family", "profile", "metric", "val", "test", "data", "git"];
-  // The problem column appears only when a run has one, so the usual table stays narrow.
-  if (rows.some((row) => row[9] !== "")) return formatTable([...header, "problem"], rows);
-  return formatTable(header, rows.map((row) => row.slice(0, header.length)));
+  const header = [
+    "  id",
+    "project",
+    "created",
+    "family",
+    "profile",
+    "metric",
+    "val",
+    "test",
+    "data",
+    "git",
+  ];
+  // The problem column appears only when a run has one, so the usual table stays narrow; the
+  // project column only when several projects are listed.
+  const withProblem = rows.some((row) => row[10] !== "");
+  const keep = (row: string[]) =>
+    (withProblem ? row : row.slice(0, header.length)).filter((_, i) => showProject || i !== 1);
+  const names = withProblem ? [...header, "problem"] : header;
+  return formatTable(keep(names), rows.map(keep));
 }
 
 function formatComparison(comparison: RunComparison): string {
@@ -188,6 +258,7 @@ function formatComparison(comparison: RunComparison): string {
   ];
   lines.push(formatTable(["run", "A", "B"], [
     runRow("id", (r) => r.id),
+    runRow("project", (r) => r.project),
     runRow("created", (r) => localTime(r.created)),
     runRow("family", (r) => r.family),
     runRow("profile", (r) => (r.profile === null ? "-" : profileName(r.profile))),
@@ -195,6 +266,11 @@ function formatComparison(comparison: RunComparison): string {
     runRow("test data", (r) => r.test_fingerprint.slice(0, 12)),
     runRow("git", (r) => gitLabel(r.git)),
   ]));
+  if (a.project !== b.project) {
+    lines.push(
+      `note: A is a run of project "${a.project}" and B of project "${b.project}"; the promotion gate compares only runs of one project`,
+    );
+  }
   lines.push("");
   if (comparison.config.length === 0) {
     lines.push("config: identical");

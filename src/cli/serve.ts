@@ -1,10 +1,13 @@
 /**
  * `deno task serve [--config F] [--port N] [--host H] [--set serve.port=8080]`: serves the
- * production model over HTTP on `serve.host:serve.port` until SIGTERM or SIGINT, then finishes
- * in-flight requests and exits. `--port` and `--host` are short for `--set serve.port=N` and
+ * production model of every promoted project over HTTP on `serve.host:serve.port`
+ * (`POST /v1/models/<name>/predict`; `POST /v1/predict` for the config's project, the default;
+ * `GET /v1/models` lists them) until SIGTERM or SIGINT, then finishes in-flight requests and
+ * exits. `--port` and `--host` are short for `--set serve.port=N` and
  * `--set serve.host=H`, and win over them.
  *
- * Prints one line to stdout once listening: `listening on http://HOST:PORT (run ID)`.
+ * Prints to stdout once listening: `listening on http://HOST:PORT (run ID)` (the default
+ * project's run), then `models: NAME (run ID, default), ...`.
  *
  * @module
  */
@@ -38,7 +41,7 @@ await runTask("serve", async () => {
       formatUsage(
         "serve",
         SPEC,
-        "Serve the production model over HTTP (host and port from serve.* in config).",
+        "Serve the production model of every promoted project over HTTP: POST /v1/models/<name>/predict, and POST /v1/predict for the config's project (host and port from serve.* in config).",
       ),
     );
     return 0;
@@ -88,6 +91,12 @@ await runTask("serve", async () => {
         : `run ${served}`
     })`,
   );
+  console.log(`models: ${
+    running.models.holders().map((holder) => {
+      const run = holder.current?.runId ?? "no model yet";
+      return `${holder.project} (${run}${holder === running.holder ? ", default" : ""})`;
+    }).join(", ")
+  }`);
 
   const stop = () => void running.shutdown();
   const signals: Deno.Signal[] = ["SIGTERM", "SIGINT"];

@@ -94,6 +94,7 @@ export type {
   PermutationImportanceResult,
 } from "./importance.ts";
 export {
+  assertProjectLayout,
   assertRunId,
   checkPromotionGate,
   compareRuns,
@@ -106,6 +107,7 @@ export {
   DEFAULT_SELECT_BEST_RUN_OPTIONS,
   flattenConfig,
   isPartialName,
+  listProductionProjects,
   listRunIds,
   listRuns,
   LOCK_FILE,
@@ -113,6 +115,7 @@ export {
   PRODUCTION_POINTER_FILE,
   PRODUCTION_RUNS_DIR,
   profileName,
+  projectProductionDir,
   promoteRun,
   PROMOTION_LOG_FILE,
   readProduction,
@@ -120,6 +123,7 @@ export {
   readPromotionLog,
   readRunFolder,
   readRunMetrics,
+  resolveProductionDir,
   rollbackProduction,
   RUN_FORMAT_VERSION,
   selectBestRun,

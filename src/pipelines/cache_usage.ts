@@ -5,7 +5,13 @@
  * @module
  */
 import type { LoadedConfig } from "../config/mod.ts";
-import { listRunIds, PRODUCTION_RUNS_DIR, readRunFolder } from "../models/mod.ts";
+import {
+  listProductionProjects,
+  listRunIds,
+  PRODUCTION_RUNS_DIR,
+  projectProductionDir,
+  readRunFolder,
+} from "../models/mod.ts";
 import { getProjectLogger } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 import { planPipeline, TRAINING_NODES } from "./nodes/mod.ts";
@@ -40,7 +46,11 @@ export async function cacheKeysInUse(
 ): Promise<CacheUsage> {
   const { experiments_dir: experiments, production_dir: production } = loaded.config.registry;
   const runs = new Map<string, string[]>();
-  for (const folder of [experiments, `${production}/${PRODUCTION_RUNS_DIR}`]) {
+  // Every project's production copies keep their cache entries alive.
+  const productionRuns = (await listProductionProjects(production)).map((project) =>
+    `${projectProductionDir(production, project)}/${PRODUCTION_RUNS_DIR}`
+  );
+  for (const folder of [experiments, ...productionRuns]) {
     for (const id of await listRunIds(folder)) {
       try {
         const { record } = await readRunFolder(folder, id);

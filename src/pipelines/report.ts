@@ -14,8 +14,10 @@ import { parse as parseYaml } from "yaml";
 import type { RegistryConfig } from "../config/mod.ts";
 import {
   flattenConfig,
+  listProductionProjects,
   listRuns,
   profileName,
+  projectProductionDir,
   readProductionPointer,
   readRunMetrics,
   RUN_ARTIFACTS,
@@ -221,12 +223,18 @@ export async function collectRunsPage(
 ): Promise<RunsPageInput> {
   const experiments = registry.experiments_dir;
   const link = (path: string) => relative(dirname(out), path).split("\\").join("/");
-  let productionId: string | null = null;
-  try {
-    productionId = (await readProductionPointer(registry.production_dir))?.run_id ?? null;
-  } catch (error) {
-    if (!(error instanceof ArtifactError)) throw error;
-    // The page is still useful without the pointer; `deno task runs` says what is wrong.
+  // The production run of every project is highlighted.
+  const productionIds = new Set<string>();
+  for (const project of await listProductionProjects(registry.production_dir)) {
+    try {
+      const pointer = await readProductionPointer(
+        projectProductionDir(registry.production_dir, project),
+      );
+      if (pointer !== null) productionIds.add(pointer.run_id);
+    } catch (error) {
+      if (!(error instanceof ArtifactError)) throw error;
+      // The page is still useful without the pointer; `deno task runs` says what is wrong.
+    }
   }
   const runs: RunsPageRun[] = [];
   for (const summary of await listRuns(experiments, options.filter ?? {})) {
@@ -255,7 +263,7 @@ export async function collectRunsPage(
         }
         : null,
       params,
-      production: summary.id === productionId,
+      production: productionIds.has(summary.id),
       problem,
       report,
     });
@@ -264,6 +272,9 @@ export async function collectRunsPage(
   for (const id of await listStudyIds(experiments)) {
     studies.push(await studyRow(experiments, id, link));
   }
+  // One project listed: its production run; several: each project's, in listing order.
+  const shownProduction = runs.filter((run) => run.production).map((run) => run.id);
+  const productionId = shownProduction.length === 0 ? null : shownProduction.join(", ");
   return { experimentsDir: experiments, productionId, runs, studies };
 }
 

@@ -8,7 +8,7 @@
 import { basename, dirname, resolve } from "node:path";
 import type { DataFrame } from "nodejs-polars";
 import { loadConfig } from "../config/mod.ts";
-import type { LoadedConfig, RegistryConfig } from "../config/mod.ts";
+import type { LoadedConfig, ProjectConfig, RegistryConfig } from "../config/mod.ts";
 import { applyCleaning, deriveTarget } from "../data/mod.ts";
 import type { CleaningState, DataProfile, InputSignature } from "../data/mod.ts";
 import { addDerivedFeatures, FeaturePipeline, FeatureSelector } from "../features/mod.ts";
@@ -16,6 +16,7 @@ import {
   PRODUCTION_RUNS_DIR,
   readProduction,
   readRunFolder,
+  resolveProductionDir,
   RUN_ARTIFACTS,
   runArtifactPath,
 } from "../models/mod.ts";
@@ -57,27 +58,34 @@ export interface RunArtifacts {
  */
 const LOADED_ARTIFACTS = ["config", "features", "cleaning", "schema", "profile"] as const;
 
-/** The run reference meaning "whatever is in production". */
+/** The run reference meaning "whatever is in production" for the config's project. */
 export const PRODUCTION = "production";
 
-/** Where {@link openRun} looks: the project root and the registry folders (a `LoadedConfig`). */
+/**
+ * Where {@link openRun} looks: the project root, the registry folders and the project whose
+ * production `"production"` means (a `LoadedConfig`).
+ */
 export interface RunLocations {
   /** The project root, against which a run's config snapshot resolves. */
   root: string;
-  config: { registry: Pick<RegistryConfig, "experiments_dir" | "production_dir"> };
+  config: {
+    registry: Pick<RegistryConfig, "experiments_dir" | "production_dir">;
+    project: Pick<ProjectConfig, "name">;
+  };
 }
 
 /**
  * Opens a recorded run for scoring, evaluation or reporting: a run id of the experiments
- * folder, `"production"` (the promoted run), or the path of a run folder. Every artifact is
- * checked against the sha256 in `run.json` before it is loaded.
+ * folder, `"production"` (the run promoted for the config's `project.name`), or the path of a
+ * run folder. Every artifact is checked against the sha256 in `run.json` before it is loaded.
  *
  * @param ref a run id, `"production"`, or a run folder (a path holding `/`) directly under the
- *   experiments folder or production's `runs/`
- * @param where the project root and registry folders; a `LoadedConfig` will do
+ *   experiments folder or a project's production `runs/`
+ * @param where the project root, registry folders and project; a `LoadedConfig` will do
  * @returns the verified, loaded run
- * @throws {ArtifactError} when the run does not exist (with the closest id), production is empty,
- *   or an artifact is missing or altered
+ * @throws {ArtifactError} when the run does not exist (with the closest id), the project's
+ *   production is empty or in the layout from before it was kept per project, or an artifact is
+ *   missing or altered
  * @example
  * ```ts
  * const loaded = await loadConfig();
@@ -88,10 +96,12 @@ export interface RunLocations {
 export async function openRun(ref: string, where: RunLocations): Promise<RunArtifacts> {
   const { experiments_dir: experiments, production_dir: production } = where.config.registry;
   if (ref === PRODUCTION) {
-    const promoted = await readProduction(production);
+    const project = where.config.project.name;
+    const dir = await resolveProductionDir(where.config.registry, project);
+    const promoted = await readProduction(dir);
     if (promoted === null) {
       throw new ArtifactError(
-        `Cannot use the production model: "${production}" holds no promoted run; promote one with \`deno task promote\` or pass --run <id>`,
+        `Cannot use the production model of project "${project}": "${dir}" holds no promoted run; promote one with \`deno task promote\` (with this profile) or pass --run <id>`,
       );
     }
     return await loadRunArtifacts(promoted.dir, promoted.record, where.root);
@@ -102,11 +112,15 @@ export async function openRun(ref: string, where: RunLocations): Promise<RunArti
   }
   // A folder: only one of the registry's own run folders, so a path cannot reach elsewhere.
   const folder = resolve(where.root, ref);
+  // Production copies lie in <production>/<project>/runs/, for any project.
+  const productionRoot = resolve(where.root, production);
+  const inProduction = basename(dirname(folder)) === PRODUCTION_RUNS_DIR &&
+    dirname(dirname(dirname(folder))) === productionRoot;
   const homes = [
     resolve(where.root, experiments),
-    resolve(where.root, production, PRODUCTION_RUNS_DIR),
+    resolve(productionRoot, "<project>", PRODUCTION_RUNS_DIR),
   ];
-  if (!homes.includes(dirname(folder))) {
+  if (!inProduction && homes[0] !== dirname(folder)) {
     throw new ArtifactError(
       `Cannot open run "${ref}": a run id holds only letters, digits, ., _ and -, and a run folder must lie directly under ${
         homes.map((home) => `"${home}"`).join(" or ")

@@ -1,7 +1,8 @@
 /**
- * The HTTP routes of the prediction service as a Hono app: prediction, health, readiness, the
- * model card, Prometheus metrics and the loopback-only reload, with JSON errors (never a stack
- * trace) and an access log.
+ * The HTTP routes of the prediction service as a Hono app: prediction (the default project at
+ * `/v1/predict`, every promoted project at `/v1/models/<name>/predict`), the model list, health,
+ * readiness, the model card, Prometheus metrics and the loopback-only reload, with JSON errors
+ * (never a stack trace) and an access log.
  *
  * @module
  */
@@ -12,9 +13,11 @@ import type { RunArtifacts } from "../pipelines/mod.ts";
 import { dtypeKind, getProjectLogger, isIntegerDtype } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 import { BatchScorer, DEFAULT_BATCH_SCORER_OPTIONS } from "./batch_scorer.ts";
-import type { ModelHolder, ServedModel } from "./model_holder.ts";
+import { ModelHolder } from "./model_holder.ts";
+import type { ServedModel } from "./model_holder.ts";
+import { ModelCatalog } from "./model_catalog.ts";
 import { PROMETHEUS_CONTENT_TYPE, ServeMetrics } from "./metrics.ts";
-import { RequestRejectedError } from "../errors.ts";
+import { didYouMean, RequestRejectedError } from "../errors.ts";
 import {
   DEFAULT_PARSE_ROWS_OPTIONS,
   parseCsvRows,
@@ -26,15 +29,29 @@ import {
 } from "./request_rows.ts";
 import type { RequestRows, RowValue } from "./request_rows.ts";
 
-/** The service's routes and the methods each answers. */
+/**
+ * The service's routes and the methods each answers; `:name` is a project name (`project.name`)
+ * with a promoted run. The routes without a name answer for the default project.
+ */
 export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   "/v1/predict": ["POST"],
   "/v1/health": ["GET", "HEAD"],
   "/v1/ready": ["GET", "HEAD"],
   "/v1/model": ["GET", "HEAD"],
+  "/v1/models": ["GET", "HEAD"],
+  "/v1/models/:name": ["GET", "HEAD"],
+  "/v1/models/:name/predict": ["POST"],
   "/metrics": ["GET", "HEAD"],
   "/v1/admin/reload": ["POST"],
 };
+
+/** The route pattern of a path, for metric labels (never the raw path), or `unmatched`. */
+function routeOf(path: string): string {
+  if (Object.hasOwn(ROUTES, path)) return path;
+  if (/^\/v1\/models\/[^/]+\/predict$/.test(path)) return "/v1/models/:name/predict";
+  if (/^\/v1\/models\/[^/]+$/.test(path)) return "/v1/models/:name";
+  return "unmatched";
+}
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -118,29 +135,35 @@ export const DEFAULT_APP_OPTIONS: Readonly<
  */
 type Env = {
   Bindings: { remoteAddr?: Deno.Addr };
-  Variables: { rows: number; runId: string };
+  Variables: { rows: number; runId: string; model: string };
 };
 
 /**
- * Builds the service's Hono app around a model holder.
+ * Builds the service's Hono app around the served models: a {@link ModelCatalog} (every promoted
+ * project) or one {@link ModelHolder} (one project).
  *
- * Routes: `POST /v1/predict` (JSON `{"rows": [...]}` or CSV), `GET /v1/health`,
- * `GET /v1/ready`, `GET /v1/model`, `GET /metrics` and `POST /v1/admin/reload`. Every error is
- * a JSON `{ error, message, problems? }` with the matching status; unexpected failures answer
- * 500 with no detail and are logged.
+ * Routes: `POST /v1/predict` (JSON `{"rows": [...]}` or CSV) for the default project,
+ * `POST /v1/models/<name>/predict` (the same formats and errors) for any served project,
+ * `GET /v1/models` (every project: name, run id, primary metric, promotion time, whether it is
+ * the default), `GET /v1/models/<name>` (its model card), `GET /v1/health`, `GET /v1/ready`,
+ * `GET /v1/model` (the default project's card), `GET /metrics` and `POST /v1/admin/reload`. An
+ * unknown model name answers 404 naming the served ones. Every error is a JSON
+ * `{ error, message, problems? }` with the matching status; unexpected failures answer 500 with
+ * no detail and are logged.
  *
  * Predictions use the run's row engine when it has one (see `ModelHolder`) and `scoreRows`
  * otherwise; both give the same answers.
  *
- * `POST /v1/admin/reload` makes the holder read production now (it also polls) and answers
- * `{ run_id, reloaded, error }`: the run served after the call, whether a new run was swapped
- * in, and why the last load failed (or `null`). It answers only clients on a loopback address
- * (127.0.0.0/8, ::1, or a Unix socket), read from the `remoteAddr` of the env `app.fetch` gets
- * (`startServer` passes `Deno.serve`'s handler info); any other client, or a call without an
- * address, gets 403. Put no proxy on the same machine in front of it that forwards outside
- * requests to that route.
+ * `POST /v1/admin/reload` makes every holder read its production now (they also poll) and
+ * answers `{ run_id, reloaded, error, models }`: the default project's run served after the
+ * call, whether any new run was swapped in, why the default project's last load failed (or
+ * `null`), and `models`, `{ <name>: { run_id, error } }` for every project. It answers only
+ * clients on a loopback address (127.0.0.0/8, ::1, or a Unix socket), read from the
+ * `remoteAddr` of the env `app.fetch` gets (`startServer` passes `Deno.serve`'s handler info);
+ * any other client, or a call without an address, gets 403. Put no proxy on the same machine
+ * in front of it that forwards outside requests to that route.
  *
- * @param holder the production model
+ * @param served the production models (a catalog), or one holder
  * @param options limits, access log, logger and metrics
  * @returns the app; serve it with `Deno.serve(app.fetch)`
  * @throws {RangeError} when a limit is not a positive number
@@ -150,7 +173,12 @@ type Env = {
  * Deno.serve({ port: 8000 }, app.fetch);
  * ```
  */
-export function createApp(holder: ModelHolder, options: AppOptions = {}): Hono<Env> {
+export function createApp(
+  served: ModelCatalog | ModelHolder,
+  options: AppOptions = {},
+): Hono<Env> {
+  const models = served instanceof ModelHolder ? ModelCatalog.of(served) : served;
+  const holder = models.default;
   const settings = { ...DEFAULT_APP_OPTIONS, ...options };
   for (const key of ["maxBodyBytes", "maxRows", "maxValueChars", "maxProblems"] as const) {
     if (!Number.isInteger(settings[key]) || settings[key] < 1) {
@@ -192,9 +220,9 @@ export function createApp(holder: ModelHolder, options: AppOptions = {}): Hono<E
       metrics.trackInFlight(-1);
       const seconds = (performance.now() - started) / 1000;
       const path = c.req.path;
-      const route = Object.hasOwn(ROUTES, path) ? path : "unmatched";
+      const route = routeOf(path);
       const status = c.res.status;
-      metrics.observeRequest(route, c.req.method, status, seconds);
+      metrics.observeRequest(route, c.req.method, status, seconds, c.get("model") ?? null);
       if (settings.accessLog) {
         logger.info("{method} {path} {status} {duration_ms} ms", {
           method: c.req.method,
@@ -202,16 +230,18 @@ export function createApp(holder: ModelHolder, options: AppOptions = {}): Hono<E
           status,
           duration_ms: Math.round(seconds * 100_000) / 100,
           rows: c.get("rows") ?? null,
+          model: c.get("model") ?? null,
           run_id: c.get("runId") ?? null,
         });
       }
     }
   });
 
-  app.post("/v1/predict", async (c) => {
+  const predict = async (c: Context<Env>, target: ModelHolder) => {
     const format = requestFormat(c.req.header("content-type") ?? null);
-    const lease = holder.acquire();
-    if (lease === null) throw notReady(holder);
+    c.set("model", target.project);
+    const lease = target.acquire();
+    if (lease === null) throw notReady(target);
     c.set("runId", lease.run.id);
     let rows: RequestRows | null = null;
     try {
@@ -233,6 +263,44 @@ export function createApp(holder: ModelHolder, options: AppOptions = {}): Hono<E
     } catch (error) {
       if (rows !== null && error instanceof RequestRejectedError) metrics.countRows(0, rows.count);
       throw error;
+    } finally {
+      lease.release();
+    }
+  };
+
+  /** The holder of `name`, or a 404 naming the projects served. */
+  const modelNamed = (name: string): ModelHolder => {
+    const found = models.get(name);
+    if (found !== null) return found;
+    const names = models.names();
+    throw new RequestRejectedError(
+      404,
+      "unknown_model",
+      `Cannot find model ${
+        JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}…` : name)
+      }: the service serves ${JSON.stringify(names)}${
+        didYouMean(name, names)
+      }; send POST /v1/models/<name>/predict with one of them (GET /v1/models lists them)`,
+    );
+  };
+
+  app.post("/v1/predict", (c) => predict(c, holder));
+
+  app.post("/v1/models/:name/predict", (c) => predict(c, modelNamed(c.req.param("name"))));
+
+  app.get("/v1/models", (c) =>
+    c.json({
+      default: models.defaultName,
+      models: models.holders().map((each) => modelEntry(each, models.defaultName)),
+    }));
+
+  app.get("/v1/models/:name", (c) => {
+    const target = modelNamed(c.req.param("name"));
+    c.set("model", target.project);
+    const lease = target.acquire();
+    if (lease === null) throw notReady(target);
+    try {
+      return c.json(modelCard(lease.run, lease.model, settings));
     } finally {
       lease.release();
     }
@@ -277,16 +345,29 @@ export function createApp(holder: ModelHolder, options: AppOptions = {}): Hono<E
     }
     // A poll already in flight may have read production before this request: if it found
     // nothing new, read again.
-    const reloaded = (await holder.refresh()) || (await holder.refresh());
-    return c.json({ run_id: holder.current?.runId ?? null, reloaded, error: holder.lastError });
+    const reloaded = (await models.refresh()) || (await models.refresh());
+    return c.json({
+      run_id: holder.current?.runId ?? null,
+      reloaded,
+      error: holder.lastError,
+      models: Object.fromEntries(
+        models.holders().map((
+          each,
+        ) => [each.project, { run_id: each.current?.runId ?? null, error: each.lastError }]),
+      ),
+    });
   });
 
   app.get("/metrics", (c) => {
-    const text = metrics.render({
-      runId: holder.current?.runId ?? null,
-      reloads: holder.reloads,
-      reloadFailures: holder.failures,
-    });
+    const text = metrics.render(
+      models.holders().map((each) => ({
+        model: each.project,
+        isDefault: each === holder,
+        runId: each.current?.runId ?? null,
+        reloads: each.reloads,
+        reloadFailures: each.failures,
+      })),
+    );
     return c.body(text, 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE });
   });
 
@@ -302,7 +383,9 @@ export function createApp(holder: ModelHolder, options: AppOptions = {}): Hono<E
   }
 
   app.notFound((c) => {
-    const routes = Object.entries(ROUTES).map(([path, methods]) => `${methods[0]} ${path}`);
+    const routes = Object.entries(ROUTES).map(([path, methods]) =>
+      `${methods[0]} ${path.replace(":name", "<name>")}`
+    );
     const path = c.req.path.length > 200 ? `${c.req.path.slice(0, 200)}…` : c.req.path;
     return answer(
       c,
@@ -364,11 +447,32 @@ function notReady(holder: ModelHolder): RequestRejectedError {
   return new RequestRejectedError(
     503,
     "not_ready",
-    `Cannot answer: no model is loaded yet (${
+    `Cannot answer: no model of project "${holder.project}" is loaded yet (${
       holder.lastError ?? "the production model is loading"
     })`,
     { headers: { "Retry-After": "1" } },
   );
+}
+
+/** One entry of `GET /v1/models`. */
+function modelEntry(holder: ModelHolder, defaultName: string): Record<string, unknown> {
+  const model = holder.current;
+  const primary = model?.metrics?.primary_metric ?? null;
+  const value = (split: "val" | "test") => {
+    const v = primary === null ? undefined : model?.metrics?.model[split]?.[primary];
+    return typeof v === "number" && Number.isFinite(v) ? v : null;
+  };
+  return {
+    name: holder.project,
+    default: holder.project === defaultName,
+    ready: model !== null,
+    run_id: model?.runId ?? null,
+    promoted_at: model?.promotedAt ?? null,
+    primary_metric: primary === null
+      ? null
+      : { name: primary, val: value("val"), test: value("test") },
+    error: model === null ? holder.lastError : null,
+  };
 }
 
 /** The body of `GET /v1/model`. */
@@ -383,6 +487,7 @@ function modelCard(
       ? null
       : Object.fromEntries(Object.entries(split).filter(([, v]) => typeof v === "number"));
   return {
+    model: model.project,
     run_id: model.runId,
     promoted_at: model.promotedAt,
     action: model.action,

@@ -33,8 +33,15 @@ export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8
 /** Prefix of every metric the service exports. */
 export const METRIC_PREFIX = "deno_mlops_serve";
 
-/** The model state shown by {@link ServeMetrics.render}. */
+/** The state of one served model shown by {@link ServeMetrics.render}. */
 export interface ModelMetricsState {
+  /**
+   * The project (`project.name`) the model serves, the `model` label; absent for a service of
+   * one unnamed model.
+   */
+  model?: string;
+  /** Whether it is the default project (`/v1/predict`); the unlabelled gauges follow it. */
+  isDefault?: boolean;
   /** The run served now, or `null` when none is loaded. */
   runId: string | null;
   /** Successful model loads since start. */
@@ -91,15 +98,28 @@ export class ServeMetrics {
    * @param method the HTTP method
    * @param status the status answered
    * @param seconds time from arrival to the response
+   * @param model the served project the request went to (a `model` label), or `null` for
+   *   routes of no model and unknown model names (so label values stay bounded)
    * @example
    * ```ts
    * metrics.observeRequest("/v1/health", "GET", 200, 0.0002);
+   * metrics.observeRequest("/v1/models/:name/predict", "POST", 200, 0.004, "cars");
    * ```
    */
-  observeRequest(route: string, method: string, status: number, seconds: number): void {
-    const key = labels({ route, method, status: String(status) });
+  observeRequest(
+    route: string,
+    method: string,
+    status: number,
+    seconds: number,
+    model: string | null = null,
+  ): void {
+    const key = labels(
+      model === null
+        ? { route, method, status: String(status) }
+        : { route, method, status: String(status), model },
+    );
     this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
-    const routeKey = labels({ route });
+    const routeKey = labels(model === null ? { route } : { route, model });
     let histogram = this.#latency.get(routeKey);
     if (histogram === undefined) {
       histogram = new Histogram(LATENCY_BUCKETS);
@@ -189,14 +209,25 @@ export class ServeMetrics {
   /**
    * Renders every metric in the Prometheus text format.
    *
-   * @param model the served run and reload counts
+   * The model gauges and counters get a `model` label per served project; the unlabelled
+   * `model_loaded` follows the default project (or the only model), as before projects.
+   *
+   * @param served the served model, or one state per served project
    * @returns the exposition text, ending with a newline
    * @example
    * ```ts
    * const text = metrics.render({ runId: null, reloads: 0, reloadFailures: 0 });
    * ```
    */
-  render(model: ModelMetricsState): string {
+  render(served: ModelMetricsState | readonly ModelMetricsState[]): string {
+    const models: readonly ModelMetricsState[] = Array.isArray(served)
+      ? served
+      : [served as ModelMetricsState];
+    const main = models.find((m) => m.isDefault) ?? models[0] ??
+      { runId: null, reloads: 0, reloadFailures: 0 };
+    const modelLabel = (m: ModelMetricsState, extra: Record<string, string> = {}) =>
+      labels(m.model === undefined ? extra : { model: m.model, ...extra });
+    const braces = (text: string) => (text === "" ? "" : `{${text}}`);
     const p = METRIC_PREFIX;
     const out: string[] = [];
     const family = (name: string, type: string, help: string) => {
@@ -265,18 +296,37 @@ export class ServeMetrics {
     family(`${p}_in_flight_requests`, "gauge", "Requests being answered now.");
     out.push(`${p}_in_flight_requests ${this.#inFlight}`);
 
-    family(`${p}_model_info`, "gauge", "The run served now (1), by run id.");
-    if (model.runId !== null) out.push(`${p}_model_info{${labels({ run_id: model.runId })}} 1`);
-    family(`${p}_model_loaded`, "gauge", "1 when a model is loaded and the service is ready.");
-    out.push(`${p}_model_loaded ${model.runId === null ? 0 : 1}`);
-    family(`${p}_model_reloads_total`, "counter", "Models loaded since start, the first included.");
-    out.push(`${p}_model_reloads_total ${model.reloads}`);
+    family(`${p}_model_info`, "gauge", "The run served now (1), by model and run id.");
+    for (const m of models) {
+      if (m.runId !== null) out.push(`${p}_model_info{${modelLabel(m, { run_id: m.runId })}} 1`);
+    }
+    family(
+      `${p}_model_loaded`,
+      "gauge",
+      "1 when a model is loaded; unlabelled: the default model (the service is ready).",
+    );
+    out.push(`${p}_model_loaded ${main.runId === null ? 0 : 1}`);
+    for (const m of models) {
+      if (m.model !== undefined) {
+        out.push(`${p}_model_loaded${braces(modelLabel(m))} ${m.runId === null ? 0 : 1}`);
+      }
+    }
+    family(
+      `${p}_model_reloads_total`,
+      "counter",
+      "Models loaded since start, the first included, by model.",
+    );
+    for (const m of models) {
+      out.push(`${p}_model_reloads_total${braces(modelLabel(m))} ${m.reloads}`);
+    }
     family(
       `${p}_model_reload_failures_total`,
       "counter",
-      "Model loads that failed (the previous model stayed in service).",
+      "Model loads that failed (the previous model stayed in service), by model.",
     );
-    out.push(`${p}_model_reload_failures_total ${model.reloadFailures}`);
+    for (const m of models) {
+      out.push(`${p}_model_reload_failures_total${braces(modelLabel(m))} ${m.reloadFailures}`);
+    }
 
     const memory = Deno.memoryUsage();
     family("process_resident_memory_bytes", "gauge", "Resident memory of the process.");

@@ -1,9 +1,10 @@
 /**
  * The HTTP prediction service (`deno task serve`): a Hono app on `Deno.serve` that scores JSON
- * or CSV rows with the production run, through the run's row engine (`compileRowScorer`: no
- * polars per request, the same answers) or `scoreRows` (the code `deno task predict` runs);
- * answers health, readiness, model and Prometheus metrics routes; reloads the model when
- * production changes without dropping requests, on its own poll or at once on a loopback
+ * or CSV rows with the production run of every promoted project (`/v1/models/<name>/predict`;
+ * `/v1/predict` for the loaded config's project; `/v1/models` lists them), through the run's
+ * row engine (`compileRowScorer`: no polars per request, the same answers) or `scoreRows` (the
+ * code `deno task predict` runs); answers health, readiness, model and Prometheus metrics
+ * routes; reloads each project's model when its production changes without dropping requests, on its own poll or at once on a loopback
  * `POST /v1/admin/reload` (`deno task deploy` sends it); and shuts down gracefully.
  *
  * @module
@@ -28,7 +29,14 @@ export {
 } from "./metrics.ts";
 export type { ModelMetricsState } from "./metrics.ts";
 export { DEFAULT_MODEL_HOLDER_OPTIONS, ModelHolder } from "./model_holder.ts";
-export type { ModelHolderOptions, ModelLease, ServedModel } from "./model_holder.ts";
+export type {
+  ModelHolderOptions,
+  ModelLease,
+  ProductionSource,
+  ServedModel,
+} from "./model_holder.ts";
+export { ModelCatalog } from "./model_catalog.ts";
+export type { ModelCatalogOptions } from "./model_catalog.ts";
 export { RequestRejectedError, ServiceReloadError } from "../errors.ts";
 export type { ErrorBody, RequestProblem } from "../errors.ts";
 export {

@@ -1,5 +1,6 @@
 /**
- * Holds the production model the service scores with, and swaps it when production changes
+ * Holds the production model of one project that the service scores with (a `ModelCatalog`
+ * holds one per promoted project), and swaps it when that project's production changes
  * (promotion or rollback) without dropping a request: each request leases the run it starts
  * with and keeps it to the end; a replaced run is disposed once its last lease is released.
  * Each run is compiled into a row engine (`compileRowScorer`) when it is loaded, before it is
@@ -7,15 +8,30 @@
  *
  * @module
  */
-import { readProduction, readProductionPointer, readRunMetrics } from "../models/mod.ts";
+import {
+  readProduction,
+  readProductionPointer,
+  readRunMetrics,
+  resolveProductionDir,
+} from "../models/mod.ts";
 import type { RunMetricsFile } from "../models/mod.ts";
 import { compileRowScorer, loadRunArtifacts } from "../pipelines/mod.ts";
 import type { RowScorer, RunArtifacts } from "../pipelines/mod.ts";
 import { getProjectLogger } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 
+/** Where a holder finds its production: the production root and the project. */
+export interface ProductionSource {
+  /** The production root (`registry.production_dir`). */
+  production_dir: string;
+  /** The project (`project.name`); its production is `<production_dir>/<project>/`. */
+  project: string;
+}
+
 /** What the holder knows about the run it serves. */
 export interface ServedModel {
+  /** The project (`project.name`) whose production this is. */
+  project: string;
   /** The run id. */
   runId: string;
   /** When production last changed to this run (`current.json`). */
@@ -82,11 +98,11 @@ interface Entry {
 }
 
 /**
- * The production model of a registry, reloaded when `current.json` changes.
+ * The production model of one project, reloaded when its `current.json` changes.
  *
  * @example
  * ```ts
- * const holder = new ModelHolder(config.registry, root);
+ * const holder = new ModelHolder({ ...config.registry, project: config.project.name }, root);
  * await holder.refresh();
  * holder.start();
  * const lease = holder.acquire();
@@ -95,7 +111,7 @@ interface Entry {
  * ```
  */
 export class ModelHolder {
-  #registry: { production_dir: string };
+  #source: ProductionSource;
   #root: string;
   #pollIntervalMs: number;
   #rowEngine: boolean;
@@ -110,13 +126,14 @@ export class ModelHolder {
   #failures = 0;
 
   /**
-   * @param registry where production lives (`config.registry`)
+   * @param source the production root (`config.registry`) and the project whose production
+   *   this holds (`config.project.name`)
    * @param root the project root, against which the run's config snapshot resolves
    * @param options poll interval, row engine and logger
    * @throws {RangeError} when `pollIntervalMs` is not a positive number
    */
   constructor(
-    registry: { production_dir: string },
+    source: ProductionSource,
     root: string,
     options: ModelHolderOptions = {},
   ) {
@@ -126,11 +143,16 @@ export class ModelHolder {
         `Cannot create ModelHolder: pollIntervalMs must be a positive number, got ${settings.pollIntervalMs}`,
       );
     }
-    this.#registry = registry;
+    this.#source = { production_dir: source.production_dir, project: source.project };
     this.#root = root;
     this.#pollIntervalMs = settings.pollIntervalMs;
     this.#rowEngine = settings.rowEngine;
     this.#logger = options.logger ?? getProjectLogger("serve");
+  }
+
+  /** The project whose production this holds. */
+  get project(): string {
+    return this.#source.project;
   }
 
   /** The run served now, or `null` before one is loaded. */
@@ -236,9 +258,11 @@ export class ModelHolder {
 
   async #refresh(): Promise<boolean> {
     if (this.#closed) return false;
-    const dir = this.#registry.production_dir;
+    const project = this.#source.project;
+    let dir: string;
     let pointer;
     try {
+      dir = await resolveProductionDir(this.#source, project);
       pointer = await readProductionPointer(dir);
     } catch (error) {
       this.#fail(`pointer:${(error as Error).message}`, error as Error);
@@ -247,7 +271,7 @@ export class ModelHolder {
     if (pointer === null) {
       if (this.#current === null) {
         this.#lastError =
-          `production "${dir}" holds no promoted run; promote one with \`deno task promote\``;
+          `production of project "${project}" ("${dir}") holds no promoted run; promote one with \`deno task promote\``;
       }
       return false;
     }
@@ -284,6 +308,7 @@ export class ModelHolder {
         retired: false,
         disposed: false,
         model: {
+          project,
           runId: production.runId,
           promotedAt: production.pointer.promoted_at,
           action: production.pointer.action,
@@ -306,12 +331,16 @@ export class ModelHolder {
     this.#failedKey = null;
     this.#lastError = null;
     this.#reloads++;
-    this.#logger.info("Serving run {run_id} ({action} at {promoted_at}), replacing {previous}", {
-      run_id: entry.model.runId,
-      action: entry.model.action,
-      promoted_at: entry.model.promotedAt,
-      previous: previous?.model.runId ?? "none",
-    });
+    this.#logger.info(
+      "Serving run {run_id} for {project} ({action} at {promoted_at}), replacing {previous}",
+      {
+        project,
+        run_id: entry.model.runId,
+        action: entry.model.action,
+        promoted_at: entry.model.promotedAt,
+        previous: previous?.model.runId ?? "none",
+      },
+    );
     if (previous !== null) {
       previous.retired = true;
       this.#disposeIfIdle(previous);
@@ -322,10 +351,12 @@ export class ModelHolder {
   #fail(key: string, error: Error): void {
     this.#failures++;
     const served = this.#current?.model.runId;
-    this.#lastError = `Cannot load the production model: ${error.message}`;
+    this.#lastError =
+      `Cannot load the production model of project "${this.#source.project}": ${error.message}`;
     if (key === this.#failedKey) return; // logged once per production change
     this.#failedKey = key;
-    this.#logger.error("Cannot load the production model, {keeping}: {error}", {
+    this.#logger.error("Cannot load the production model of {project}, {keeping}: {error}", {
+      project: this.#source.project,
       keeping: served === undefined ? "no model is served" : `still serving ${served}`,
       error: error.message,
     });

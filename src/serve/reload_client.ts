@@ -19,11 +19,14 @@ export type ReloadOutcome =
     listening: true;
     /** The reload URL. */
     url: string;
-    /** The run the service serves after the reload, or `null` when it has none. */
+    /**
+     * The run the service serves after the reload for the project asked (the service's default
+     * project when none was), or `null` when it serves none.
+     */
     runId: string | null;
-    /** Whether the service swapped in a new run. */
+    /** Whether the service swapped in a new run (of any project). */
     reloaded: boolean;
-    /** Why the service's last load failed, or `null`. */
+    /** Why the service's last load of that project failed, or `null`. */
     error: string | null;
   };
 
@@ -34,11 +37,18 @@ export interface RequestReloadOptions {
    * @default 30000
    */
   timeoutMs?: number;
+  /**
+   * The project (`project.name`) whose served run to report; `null` reports the service's
+   * default project.
+   * @default null
+   */
+  project?: string | null;
 }
 
 /** Defaults of {@link RequestReloadOptions}. */
 export const DEFAULT_REQUEST_RELOAD_OPTIONS: Readonly<Required<RequestReloadOptions>> = {
   timeoutMs: 30_000,
+  project: null,
 };
 
 /**
@@ -59,10 +69,10 @@ export function reloadUrl(serve: { host: string; port: number }): string {
 }
 
 /**
- * Asks the service configured by `serve` to load production now.
+ * Asks the service configured by `serve` to load production now (every project's).
  *
  * @param serve `config.serve` (host and port)
- * @param options how long to wait for the answer
+ * @param options how long to wait for the answer, and which project to report
  * @returns whether a service listens, and what it serves after the reload
  * @throws {ServiceReloadError} when the service refuses (403 from a non-loopback address, 404
  *   from a version without the route) or does not answer in time
@@ -77,7 +87,7 @@ export async function requestReload(
   serve: { host: string; port: number },
   options: RequestReloadOptions = {},
 ): Promise<ReloadOutcome> {
-  const { timeoutMs } = { ...DEFAULT_REQUEST_RELOAD_OPTIONS, ...options };
+  const { timeoutMs, project } = { ...DEFAULT_REQUEST_RELOAD_OPTIONS, ...options };
   const url = reloadUrl(serve);
   const { hostname, port } = new URL(url);
   // Connect first: a refused connection is a typed error here, not a message to parse.
@@ -120,11 +130,20 @@ export async function requestReload(
       }`,
     );
   }
+  // A service of several projects lists each under `models`; one from before lists none.
+  const models = body["models"];
+  const entry: Record<string, unknown> = project === null
+    ? body
+    : typeof models === "object" && models !== null && Object.hasOwn(models, project)
+    ? (models as Record<string, Record<string, unknown>>)[project] ?? {}
+    : typeof models === "object" && models !== null
+    ? { run_id: null, error: `the service does not serve project "${project}"` }
+    : body;
   return {
     listening: true,
     url,
-    runId: typeof body["run_id"] === "string" ? body["run_id"] : null,
+    runId: typeof entry["run_id"] === "string" ? entry["run_id"] : null,
     reloaded: body["reloaded"],
-    error: typeof body["error"] === "string" ? body["error"] : null,
+    error: typeof entry["error"] === "string" ? entry["error"] : null,
   };
 }

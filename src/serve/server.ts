@@ -1,7 +1,8 @@
 /**
- * Runs the prediction service: loads the production model, serves the Hono app with
- * `Deno.serve` on `serve.host:serve.port`, reloads the model when production changes, and shuts
- * down gracefully (in-flight requests finish, then the model is released).
+ * Runs the prediction service: loads the production model of every promoted project (the
+ * loaded config's project is the default, at `/v1/predict`), serves the Hono app with
+ * `Deno.serve` on `serve.host:serve.port`, reloads each model when its production changes, and
+ * shuts down gracefully (in-flight requests finish, then the models are released).
  *
  * @module
  */
@@ -11,7 +12,8 @@ import type { Logger } from "../utils/mod.ts";
 import { createApp } from "./app.ts";
 import type { AppOptions } from "./app.ts";
 import { ServeMetrics } from "./metrics.ts";
-import { ModelHolder } from "./model_holder.ts";
+import { ModelCatalog } from "./model_catalog.ts";
+import type { ModelHolder } from "./model_holder.ts";
 
 /** Options of {@link startServer}. */
 export interface StartServerOptions {
@@ -82,8 +84,10 @@ export interface RunningServer {
   readonly hostname: string;
   /** The port it listens on (the real one when `0` was asked). */
   readonly port: number;
-  /** The production model it serves. */
+  /** The default project's production model (the loaded config's `project.name`). */
   readonly holder: ModelHolder;
+  /** Every project's production model, the default one included. */
+  readonly models: ModelCatalog;
   /** Its metrics. */
   readonly metrics: ServeMetrics;
   /**
@@ -96,12 +100,13 @@ export interface RunningServer {
 }
 
 /**
- * Loads the production model and starts serving.
+ * Loads the production model of every promoted project and starts serving.
  *
- * The server starts even when production is empty or its run cannot be loaded: `/v1/ready`
- * answers 503 with the reason, and the model is picked up as soon as a run is promoted.
+ * The server starts even when the default project's production is empty or its run cannot be
+ * loaded: `/v1/ready` answers 503 with the reason, and the model is picked up as soon as a run
+ * is promoted. A project promoted while the service runs is served from the next poll on.
  *
- * @param loaded the loaded config (`serve`, `registry`, the root)
+ * @param loaded the loaded config (`serve`, `registry`, `project.name`, the root)
  * @param options listen address overrides, poll interval, app options and logger
  * @returns the running server
  * @throws {Deno.errors.AddrInUse} when the port is taken
@@ -117,17 +122,18 @@ export async function startServer(
   options: StartServerOptions = {},
 ): Promise<RunningServer> {
   const settings = { ...DEFAULT_START_SERVER_OPTIONS, ...options };
-  const { serve, registry } = loaded.config;
+  const { serve, registry, project } = loaded.config;
   const logger = options.logger ?? getProjectLogger("serve");
-  const holder = new ModelHolder(registry, loaded.root, {
-    pollIntervalMs: settings.pollIntervalMs,
-    rowEngine: settings.rowEngine,
-    logger,
-  });
-  await holder.refresh();
+  const models = new ModelCatalog(
+    { production_dir: registry.production_dir, project: project.name },
+    loaded.root,
+    { pollIntervalMs: settings.pollIntervalMs, rowEngine: settings.rowEngine, logger },
+  );
+  await models.refresh();
+  const holder = models.default;
   const metrics = new ServeMetrics();
   let stopping: Promise<void> | null = null;
-  const app = createApp(holder, {
+  const app = createApp(models, {
     ...settings.app,
     maxBodyBytes: serve.max_body_bytes,
     maxRows: serve.max_rows,
@@ -152,15 +158,16 @@ export async function startServer(
       );
     },
   }, (request, info) => app.fetch(request, info)); // info.remoteAddr: see the reload route
-  holder.start();
+  models.start();
   const address = server.addr;
   const hostname = address.hostname;
   const port = address.port;
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-  logger.info("Listening on http://{host}:{port}, serving {run_id}", {
+  logger.info("Listening on http://{host}:{port}, serving {run_id} (models: {models})", {
     host,
     port,
     run_id: holder.current?.runId ?? "no model yet",
+    models: models.names().join(", "),
   });
 
   const shutdown = () => {
@@ -181,7 +188,7 @@ export async function startServer(
         });
       }
       await server.shutdown();
-      await holder.close();
+      await models.close();
       logger.info("Stopped");
     })();
     return stopping;
@@ -191,6 +198,7 @@ export async function startServer(
     hostname,
     port,
     holder,
+    models,
     metrics,
     shutdown,
     finished: server.finished.then(() => stopping ?? undefined),

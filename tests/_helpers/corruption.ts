@@ -14,6 +14,7 @@ import {
   listRuns,
   PRODUCTION_POINTER_FILE,
   PRODUCTION_RUNS_DIR,
+  projectProductionDir,
   promoteRun,
 } from "../../src/models/mod.ts";
 import { openRun, runTraining } from "../../src/pipelines/mod.ts";
@@ -104,14 +105,18 @@ export async function runCorruptionSuite(
   const { flipsPerFile, seed } = { ...DEFAULT_CORRUPTION_OPTIONS, ...options };
   const root = await makeTempProject();
   const loaded = await loadConfig({ root });
-  const { experiments_dir: experiments, production_dir: production } = loaded.config.registry;
+  const { experiments_dir: experiments } = loaded.config.registry;
+  const production = projectProductionDir(
+    loaded.config.registry.production_dir,
+    loaded.config.project.name,
+  );
   let id: string;
   {
     using _logs = captureLogs({ level: "fatal" });
     const result = await runTraining(await loadConfig({ root, overrides: ["training.epochs=3"] }));
     result.model.dispose();
     id = result.id;
-    await promoteRun(loaded.config.registry, { runId: id });
+    await promoteRun(loaded.config.registry, loaded.config.project.name, { runId: id });
   }
   const random = new Random(seed);
   const results: CorruptionResult[] = [];
@@ -238,7 +243,10 @@ async function loadFailure(load: () => Promise<{ model: { dispose(): void } }>):
 
 /** The service's model holder must load nothing from damaged production, and say why. */
 async function assertNothingServed(loaded: LoadedConfig, file: string, where: string) {
-  const holder = new ModelHolder(loaded.config.registry, loaded.root);
+  const holder = new ModelHolder(
+    { ...loaded.config.registry, project: loaded.config.project.name },
+    loaded.root,
+  );
   try {
     await holder.refresh();
     assert.equal(holder.current, null, `${where}: the service loaded it`);

@@ -32,6 +32,7 @@ import {
   listRuns,
   LOCK_FILE,
   PRODUCTION_RUNS_DIR,
+  projectProductionDir,
   promoteRun,
   readProduction,
   readProductionPointer,
@@ -340,13 +341,16 @@ export async function killTrain(options: KillOptions = {}): Promise<CrashReport>
   const root = await makeTempProject();
   const loaded = await loadConfig({ root });
   const experiments = loaded.config.registry.experiments_dir;
-  const production = loaded.config.registry.production_dir;
+  const production = projectProductionDir(
+    loaded.config.registry.production_dir,
+    loaded.config.project.name,
+  );
   const args = ["--set", "training.epochs=8"];
   // Production holds a run throughout: train must never touch it.
   const seeded = await trainInProcess(root, 8);
   {
     using _logs = captureLogs({ level: "fatal" });
-    await promoteRun(loaded.config.registry, { runId: seeded });
+    await promoteRun(loaded.config.registry, loaded.config.project.name, { runId: seeded });
   }
   const productionBefore = snapshotTree(production);
 
@@ -518,7 +522,10 @@ export async function killPromote(options: KillOptions = {}): Promise<CrashRepor
   const { kills, seed, onKill } = { ...DEFAULT_KILL_OPTIONS, ...options };
   const root = await makeTempProject();
   const loaded = await loadConfig({ root });
-  const production = loaded.config.registry.production_dir;
+  const production = projectProductionDir(
+    loaded.config.registry.production_dir,
+    loaded.config.project.name,
+  );
   // Two runs that differ in every weight, so a mix of their files could not pass unnoticed.
   const runA = await trainInProcess(root, 4);
   const runB = await trainInProcess(root, 12);
@@ -535,7 +542,7 @@ export async function killPromote(options: KillOptions = {}): Promise<CrashRepor
   }
   {
     using _logs = captureLogs({ level: "fatal" });
-    await promoteRun(loaded.config.registry, { runId: runA });
+    await promoteRun(loaded.config.registry, loaded.config.project.name, { runId: runA });
   }
   const promote = (to: string, why: string) => ["--run", to, "--force", "--reason", why];
   const reference = await measure(
@@ -652,7 +659,10 @@ export async function killPromote(options: KillOptions = {}): Promise<CrashRepor
 export async function concurrentPromotions(): Promise<string[]> {
   const root = await makeTempProject();
   const loaded = await loadConfig({ root });
-  const { production_dir: production } = loaded.config.registry;
+  const production = projectProductionDir(
+    loaded.config.registry.production_dir,
+    loaded.config.project.name,
+  );
   const runA = await trainInProcess(root, 4);
   const runB = await trainInProcess(root, 12);
   const [first, second] = await Promise.all(
@@ -689,7 +699,10 @@ export async function concurrentPromotions(): Promise<string[]> {
 export async function staleLockRecovery(): Promise<{ seconds: number; warning: string }> {
   const root = await makeTempProject();
   const loaded = await loadConfig({ root });
-  const { production_dir: production } = loaded.config.registry;
+  const production = projectProductionDir(
+    loaded.config.registry.production_dir,
+    loaded.config.project.name,
+  );
   const run = await trainInProcess(root, 4);
   const probe = `${root}/hold_lock.ts`;
   await Deno.writeTextFile(
@@ -769,7 +782,7 @@ export async function killPredict(options: KillOptions = {}): Promise<CrashRepor
   const run = await trainInProcess(root, 4);
   {
     using _logs = captureLogs({ level: "fatal" });
-    await promoteRun(loaded.config.registry, { runId: run });
+    await promoteRun(loaded.config.registry, loaded.config.project.name, { runId: run });
   }
   const raw = (await Deno.readTextFile(`${root}/data/raw/penguins.csv`)).trimEnd().split("\n");
   const body = raw.slice(1);

@@ -956,8 +956,11 @@ async function makeContext(): Promise<Context> {
     using _logs = captureLogs({ level: "fatal" });
     const result = await runTraining(await loadConfig({ root, overrides: ["training.epochs=3"] }));
     result.model.dispose();
-    await promoteRun(loaded.config.registry, { runId: result.id });
-    holder = new ModelHolder(loaded.config.registry, root);
+    await promoteRun(loaded.config.registry, loaded.config.project.name, { runId: result.id });
+    holder = new ModelHolder(
+      { ...loaded.config.registry, project: loaded.config.project.name },
+      root,
+    );
     await holder.refresh();
     const served = createApp(holder, { accessLog: false, maxRows: 20, maxBodyBytes: 65_536 });
     built = {

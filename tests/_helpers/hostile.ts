@@ -762,7 +762,7 @@ async function makeContext(): Promise<HostileContext & { close(): Promise<void> 
     const result = await runTraining(loaded);
     result.model.dispose();
     runId = result.id;
-    await promoteRun(loaded.config.registry, { runId });
+    await promoteRun(loaded.config.registry, loaded.config.project.name, { runId });
   }
   let service: Promise<Service> | null = null;
   return {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../src/config/mod.ts";
-import { promoteRun, readProductionPointer } from "../../src/models/mod.ts";
+import { projectProductionDir, promoteRun, readProductionPointer } from "../../src/models/mod.ts";
 import { runTraining } from "../../src/pipelines/mod.ts";
 import { captureLogs } from "../../src/utils/mod.ts";
 import { makeTempProject, REPO_ROOT } from "../_helpers/project.ts";
@@ -89,7 +89,7 @@ Deno.test("deno task deploy promotes through the gate, then makes the running se
       ids.push(result.id);
     }
     const { registry } = (await loadConfig({ root })).config;
-    await promoteRun(registry, { runId: ids[0]!, force: true, reason: "test" });
+    await promoteRun(registry, "penguins", { runId: ids[0]!, force: true, reason: "test" });
   }
   const [first, second] = ids as [string, string];
   const { registry } = (await loadConfig({ root })).config;
@@ -117,7 +117,11 @@ Deno.test("deno task deploy promotes through the gate, then makes the running se
         ]);
         assert.equal(refused.code, 1, refused.stdout);
         assert.match(refused.stderr, /^deploy: Cannot promote run/m);
-        assert.equal((await readProductionPointer(registry.production_dir))?.run_id, first);
+        assert.equal(
+          (await readProductionPointer(projectProductionDir(registry.production_dir, "penguins")))
+            ?.run_id,
+          first,
+        );
         assert.equal(await ready(), first);
         assert.equal(await reloadCalls(), 0);
       },
@@ -197,7 +201,11 @@ Deno.test("deno task deploy promotes through the gate, then makes the running se
           ]);
           assert.equal(failed.code, 1, failed.stdout);
           assert.match(failed.stderr, message);
-          assert.equal((await readProductionPointer(registry.production_dir))?.run_id, run);
+          assert.equal(
+            (await readProductionPointer(projectProductionDir(registry.production_dir, "penguins")))
+              ?.run_id,
+            run,
+          );
         } finally {
           await fake.shutdown();
         }
@@ -222,6 +230,10 @@ Deno.test("deno task deploy promotes through the gate, then makes the running se
         `no service listens at http://127\\.0\\.0\\.1:${port}/v1/admin/reload; it serves ${first} when it starts`,
       ),
     );
-    assert.equal((await readProductionPointer(registry.production_dir))?.run_id, first);
+    assert.equal(
+      (await readProductionPointer(projectProductionDir(registry.production_dir, "penguins")))
+        ?.run_id,
+      first,
+    );
   });
 });

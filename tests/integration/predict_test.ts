@@ -238,3 +238,41 @@ Deno.test("predict uses the production run by default once a run is promoted", a
     ],
   );
 });
+
+Deno.test("predict scores with the production model of the config's project", async () => {
+  const { root, id } = project;
+  const promote = await runCli("promote.ts", ["--run", id], root);
+  assert.ok(promote.code === 0 || /already in production/.test(promote.stderr), promote.stderr);
+  await Deno.writeTextFile(
+    `${root}/two.csv`,
+    "Island,Beak Length (mm),Beak Depth (mm),Flipper Length (mm),Body Mass (g),Sex\n" +
+      "Biscoe,46.1,13.2,211,4500,FEMALE\n",
+  );
+  const other = ["--set", "project.name=other"];
+  const empty = await runCli("predict.ts", [...other, "--input", "two.csv"], root);
+  assert.equal(empty.code, 1);
+  assert.match(
+    empty.stderr,
+    /Cannot use the production model of project "other": ".*models\/production\/other" holds no promoted run/,
+  );
+
+  let otherId: string;
+  {
+    using _logs = captureLogs({ level: "error" });
+    const loaded = await loadConfig({
+      root,
+      overrides: ["project.name=other", "training.epochs=3", "data.id_columns=[id]"],
+    });
+    const result = await runTraining(loaded);
+    result.model.dispose();
+    otherId = result.id;
+  }
+  const promoted = await runCli("promote.ts", [...other, "--run", otherId], root);
+  assert.equal(promoted.code, 0, promoted.stderr);
+  const scored = await runCli("predict.ts", [...other, "--input", "two.csv", "--json"], root);
+  assert.equal(scored.code, 0, scored.stderr);
+  assert.equal(JSON.parse(scored.stdout).run_id, otherId);
+  const byDefault = await runCli("predict.ts", ["--input", "two.csv", "--json"], root);
+  assert.equal(byDefault.code, 0, byDefault.stderr);
+  assert.equal(JSON.parse(byDefault.stdout).run_id, id);
+});

@@ -117,7 +117,7 @@ Deno.test({
       ids.push(result.id);
     }
     const { config } = await loadConfig({ root });
-    await promoteRun(config.registry, { runId: ids[0]! });
+    await promoteRun(config.registry, config.project.name, { runId: ids[0]! });
     const runsPage = `${root}/models/runs.html`;
     await writeRunsPage(config.registry, runsPage);
     const report = `${config.registry.experiments_dir}/${ids[0]}/${RUN_ARTIFACTS.report.file}`;

@@ -89,7 +89,7 @@ Deno.test("deno task serve answers every route and bad input, reloads on promoti
   const quiet = { level: "fatal" } as const;
   {
     using _logs = captureLogs(quiet);
-    await promoteRun(registry, { runId: first, force: true, reason: "test" });
+    await promoteRun(registry, "penguins", { runId: first, force: true, reason: "test" });
   }
   const service = await startService(root);
   const { url } = service;
@@ -98,6 +98,7 @@ Deno.test("deno task serve answers every route and bad input, reloads on promoti
     await t.step("it listens on loopback and prints the run it serves", () => {
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.match(service.stdout(), new RegExp(`listening on ${url} \\(run ${first}\\)`));
+      assert.match(service.stdout(), new RegExp(`^models: penguins \\(${first}, default\\)$`, "m"));
     });
 
     await t.step("GET /v1/health, /v1/ready, /v1/model and /metrics answer", async () => {
@@ -120,7 +121,10 @@ Deno.test("deno task serve answers every route and bad input, reloads on promoti
         text,
         /deno_mlops_serve_requests_total\{route="\/v1\/health",method="GET",status="200"\} 1\n/,
       );
-      assert.match(text, new RegExp(`deno_mlops_serve_model_info\\{run_id="${first}"\\} 1`));
+      assert.match(
+        text,
+        new RegExp(`deno_mlops_serve_model_info\\{model="penguins",run_id="${first}"\\} 1`),
+      );
       assert.match(text, /deno_mlops_serve_rows_predicted_total 1\n/);
     });
 
@@ -329,11 +333,11 @@ Deno.test("deno task serve answers every route and bad input, reloads on promoti
         };
         const clients = [client(), client(), client()];
         await new Promise((resolve) => setTimeout(resolve, 300));
-        await promoteRun(registry, { runId: second, force: true, reason: "test" });
+        await promoteRun(registry, "penguins", { runId: second, force: true, reason: "test" });
         await waitFor(second);
         const switched = seen.length;
         await new Promise((resolve) => setTimeout(resolve, 300));
-        await rollbackProduction(registry, { reason: "test" });
+        await rollbackProduction(registry, "penguins", { reason: "test" });
         await waitFor(first);
         await new Promise((resolve) => setTimeout(resolve, 200));
         running = false;
@@ -345,7 +349,7 @@ Deno.test("deno task serve answers every route and bad input, reloads on promoti
         const ready = await (await fetch(`${url}/v1/ready`)).json();
         assert.equal(ready.run_id, first);
         const metrics = await (await fetch(`${url}/metrics`)).text();
-        assert.match(metrics, /deno_mlops_serve_model_reloads_total 3\n/);
+        assert.match(metrics, /deno_mlops_serve_model_reloads_total\{model="penguins"\} 3\n/);
       },
     );
 
@@ -359,7 +363,12 @@ Deno.test("deno task serve answers every route and bad input, reloads on promoti
         assert.doesNotMatch(metrics, /scoring_calls_total\{engine="polars"\}/);
         const reload = await fetch(`${url}/v1/admin/reload`, { method: "POST" });
         assert.equal(reload.status, 200);
-        assert.deepEqual(await reload.json(), { run_id: first, reloaded: false, error: null });
+        assert.deepEqual(await reload.json(), {
+          run_id: first,
+          reloaded: false,
+          error: null,
+          models: { penguins: { run_id: first, error: null } },
+        });
       },
     );
 
@@ -413,6 +422,71 @@ Deno.test("deno task serve answers every route and bad input, reloads on promoti
       await service.child.status;
       await service.stderr;
     }
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("deno task serve serves two projects of one registry by name, the config's project at /v1/predict", async () => {
+  const root = await makeTempProject();
+  const ids: Record<string, string> = {};
+  {
+    using _logs = captureLogs({ level: "error" });
+    for (const [name, epochs] of [["penguins", 8], ["other", 3]] as const) {
+      const loaded = await loadConfig({
+        root,
+        overrides: [`project.name=${name}`, `training.epochs=${epochs}`],
+      });
+      const result = await runTraining(loaded);
+      result.model.dispose();
+      ids[name] = result.id;
+      await promoteRun(loaded.config.registry, name, { runId: result.id });
+    }
+  }
+  const service = await startService(root);
+  const { url } = service;
+  try {
+    assert.match(
+      service.stdout(),
+      new RegExp(
+        `^models: other \\(${ids["other"]}\\), penguins \\(${ids["penguins"]}, default\\)$`,
+        "m",
+      ),
+    );
+    const listed = await (await fetch(`${url}/v1/models`)).json();
+    assert.equal(listed.default, "penguins");
+    assert.deepEqual(
+      listed.models.map((m: Record<string, unknown>) => [m.name, m.run_id, m.default]),
+      [["other", ids["other"], false], ["penguins", ids["penguins"], true]],
+    );
+    for (const name of ["other", "penguins"]) {
+      const response = await fetch(`${url}/v1/models/${name}/predict`, {
+        method: "POST",
+        headers: { "content-type": "text/csv" },
+        body: `${HEADER}\n39.5,18.8,190,3700,Dream,MALE\n`,
+      });
+      assert.equal(response.status, 200);
+      const body = await response.json();
+      assert.equal(body.run_id, ids[name]);
+      assert.equal(body.predictions.length, 1);
+    }
+    const plain = await (await post(url, JSON.stringify({ rows: [ADELIE] }))).json();
+    assert.equal(plain.run_id, ids["penguins"]);
+    const unknown = await fetch(`${url}/v1/models/cars/predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ rows: [ADELIE] }),
+    });
+    assert.equal(unknown.status, 404);
+    const body = await unknown.json();
+    assert.equal(body.error, "unknown_model");
+    assert.match(
+      body.message,
+      /Cannot find model "cars": the service serves \["other","penguins"\]/,
+    );
+  } finally {
+    service.child.kill("SIGTERM");
+    await service.child.status;
+    await service.stderr;
     await Deno.remove(root, { recursive: true });
   }
 });

@@ -6,14 +6,17 @@ import {
   compareRuns,
   createRunId,
   flattenConfig,
+  listProductionProjects,
   listRunIds,
   listRuns,
   profileName,
+  projectProductionDir,
   promoteRun,
   readProduction,
   readProductionPointer,
   readPromotionLog,
   readRunFolder,
+  resolveProductionDir,
   rollbackProduction,
   selectBestRun,
   withRegistryLock,
@@ -238,10 +241,15 @@ function modelsDir(registry: RegistryConfig): string {
   return registry.production_dir.slice(0, registry.production_dir.lastIndexOf("/"));
 }
 
+/** The production folder of project "penguins", where the fake runs are promoted. */
+function penguinsDir(registry: RegistryConfig): string {
+  return `${registry.production_dir}/penguins`;
+}
+
 /** Everything in the production folder that a reader sees: pointer text and log text. */
 async function productionState(registry: RegistryConfig): Promise<string> {
   const read = (name: string) =>
-    Deno.readTextFile(`${registry.production_dir}/${name}`).catch(() => "(none)");
+    Deno.readTextFile(`${penguinsDir(registry)}/${name}`).catch(() => "(none)");
   return `${await read("current.json")}\n---\n${await read("promotions.jsonl")}`;
 }
 
@@ -333,7 +341,7 @@ Deno.test("checkPromotionGate() refuses a run evaluated on different test data o
   );
   assert.equal(verdict.ok, false);
   assert.deepEqual(verdict.reasons, [
-    'run "b" belongs to project "cars" but production run "a" to "penguins"',
+    'run "b" belongs to project "cars" but production run "a" to project "penguins"; runs are compared only within one project',
     'run "b" was evaluated on different test data than production run "a" (test fingerprint bbbbbbbbbbbb… vs aaaaaaaaaaaa…): retrain both on the same data or use --force',
   ]);
 });
@@ -469,23 +477,23 @@ Deno.test("compareRuns() shows differing config keys and metric changes", async 
 Deno.test("promoteRun() fills an empty slot with a verified copy, a pointer and a log line", async () => {
   const registry = await makeRegistry();
   await writeFakeRun(registry.experiments_dir, { id: "20260101-000000-penguins-aaaaaaaa" });
-  assert.equal(await readProduction(registry.production_dir), null);
-  const result = await promoteRun(registry, {
+  assert.equal(await readProduction(penguinsDir(registry)), null);
+  const result = await promoteRun(registry, "penguins", {
     runId: "20260101-000000-penguins-aaaaaaaa",
     user: "ana",
   });
   assert.equal(result.action, "promote");
   assert.equal(result.from, null);
-  assert.equal(result.dir, `${registry.production_dir}/runs/20260101-000000-penguins-aaaaaaaa`);
-  assert.deepEqual(listDir(registry.production_dir), ["current.json", "promotions.jsonl", "runs"]);
+  assert.equal(result.dir, `${penguinsDir(registry)}/runs/20260101-000000-penguins-aaaaaaaa`);
+  assert.deepEqual(listDir(penguinsDir(registry)), ["current.json", "promotions.jsonl", "runs"]);
 
   // Production keeps working when the experiments folder is cleaned.
   await Deno.remove(registry.experiments_dir, { recursive: true });
-  const production = await readProduction(registry.production_dir);
+  const production = await readProduction(penguinsDir(registry));
   assert.equal(production?.runId, "20260101-000000-penguins-aaaaaaaa");
   assert.equal(production?.pointer.previous, null);
   assert.deepEqual(production?.pointer.history, ["20260101-000000-penguins-aaaaaaaa"]);
-  const log = await readPromotionLog(registry.production_dir);
+  const log = await readPromotionLog(penguinsDir(registry));
   assert.equal(log.length, 1);
   assert.deepEqual({ ...log[0]!, time: "" }, {
     time: "",
@@ -505,25 +513,28 @@ Deno.test("promoteRun() refuses a run that fails the gate and leaves production 
   const registry = await makeRegistry({ min_improvement: 0.05 });
   await writeFakeRun(registry.experiments_dir, { id: "run-a", test: 0.9 });
   await writeFakeRun(registry.experiments_dir, { id: "run-b", test: 0.93 });
-  await promoteRun(registry, { runId: "run-a" });
+  await promoteRun(registry, "penguins", { runId: "run-a" });
   const before = await productionState(registry);
-  await assert.rejects(() => promoteRun(registry, { runId: "run-b" }), (error: Error) => {
-    assert.equal(error.name, "PromotionRefusedError");
-    assert.match(
-      error.message,
-      /Cannot promote run "run-b": the gate refused it, production is unchanged/,
-    );
-    assert.match(error.message, /by more than 0\.05 \(higher is better\): 0\.9300 vs 0\.9000/);
-    assert.match(error.message, /override with --force --reason/);
-    assert.equal((error as PromotionRefusedError).reasons.length, 1);
-    return true;
-  });
-  await assert.rejects(() => promoteRun(registry, { runId: "run-a" }), {
+  await assert.rejects(
+    () => promoteRun(registry, "penguins", { runId: "run-b" }),
+    (error: Error) => {
+      assert.equal(error.name, "PromotionRefusedError");
+      assert.match(
+        error.message,
+        /Cannot promote run "run-b": the gate refused it, production is unchanged/,
+      );
+      assert.match(error.message, /by more than 0\.05 \(higher is better\): 0\.9300 vs 0\.9000/);
+      assert.match(error.message, /override with --force --reason/);
+      assert.equal((error as PromotionRefusedError).reasons.length, 1);
+      return true;
+    },
+  );
+  await assert.rejects(() => promoteRun(registry, "penguins", { runId: "run-a" }), {
     name: "PromotionRefusedError",
     message: /"run-a": it is already in production/,
   });
   assert.equal(await productionState(registry), before);
-  assert.deepEqual(listDir(`${registry.production_dir}/runs`), ["run-a"]);
+  assert.deepEqual(listDir(`${penguinsDir(registry)}/runs`), ["run-a"]);
 });
 
 Deno.test("promoteRun() with force needs a reason and logs the overridden checks", async () => {
@@ -534,23 +545,30 @@ Deno.test("promoteRun() with force needs a reason and logs the overridden checks
     test: 0.7,
     fingerprint: "ef".repeat(32),
   });
-  await promoteRun(registry, { runId: "run-a" });
-  await assert.rejects(() => promoteRun(registry, { runId: "run-b", force: true, reason: "  " }), {
-    name: "PromotionRefusedError",
-    message: /without a reason: pass --reason/,
-  });
-  const dry = await promoteRun(registry, {
+  await promoteRun(registry, "penguins", { runId: "run-a" });
+  await assert.rejects(
+    () => promoteRun(registry, "penguins", { runId: "run-b", force: true, reason: "  " }),
+    {
+      name: "PromotionRefusedError",
+      message: /without a reason: pass --reason/,
+    },
+  );
+  const dry = await promoteRun(registry, "penguins", {
     runId: "run-b",
     force: true,
     reason: "x",
     dryRun: true,
   });
   assert.equal(dry.entry, null);
-  assert.equal((await readProduction(registry.production_dir))?.runId, "run-a");
+  assert.equal((await readProduction(penguinsDir(registry)))?.runId, "run-a");
 
-  const forced = await promoteRun(registry, { runId: "run-b", force: true, reason: "hotfix" });
+  const forced = await promoteRun(registry, "penguins", {
+    runId: "run-b",
+    force: true,
+    reason: "hotfix",
+  });
   assert.equal(forced.action, "force");
-  const last = (await readPromotionLog(registry.production_dir)).at(-1)!;
+  const last = (await readPromotionLog(penguinsDir(registry))).at(-1)!;
   assert.equal(last.action, "force");
   assert.equal(last.reason, "hotfix");
   assert.equal(last.overridden.length, 2);
@@ -563,27 +581,30 @@ Deno.test("promoteRun() refuses a candidate with corrupted weights, naming the f
   const registry = await makeRegistry();
   await writeFakeRun(registry.experiments_dir, { id: "run-a", test: 0.8 });
   const bad = await writeFakeRun(registry.experiments_dir, { id: "run-b", test: 0.95 });
-  await promoteRun(registry, { runId: "run-a" });
+  await promoteRun(registry, "penguins", { runId: "run-a" });
   const before = await productionState(registry);
   await Deno.writeFile(`${bad}/model/weights.bin`, new Uint8Array([9, 9, 9, 9]));
   for (const force of [false, true]) {
-    await assert.rejects(() => promoteRun(registry, { runId: "run-b", force, reason: "r" }), {
-      name: "ArtifactError",
-      message: /run-b\/model\/weights\.bin": sha256 .* does not match/,
-    });
+    await assert.rejects(
+      () => promoteRun(registry, "penguins", { runId: "run-b", force, reason: "r" }),
+      {
+        name: "ArtifactError",
+        message: /run-b\/model\/weights\.bin": sha256 .* does not match/,
+      },
+    );
   }
   assert.equal(await productionState(registry), before);
-  assert.deepEqual(listDir(registry.production_dir), ["current.json", "promotions.jsonl", "runs"]);
+  assert.deepEqual(listDir(penguinsDir(registry)), ["current.json", "promotions.jsonl", "runs"]);
 });
 
 Deno.test("promoteRun() refuses an unknown run id without touching production", async () => {
   const registry = await makeRegistry();
   await writeFakeRun(registry.experiments_dir, { id: "run-a" });
-  await assert.rejects(() => promoteRun(registry, { runId: "run-x" }), {
+  await assert.rejects(() => promoteRun(registry, "penguins", { runId: "run-x" }), {
     name: "ArtifactError",
     message: /Cannot open run "run-x".*did you mean "run-a"/,
   });
-  await assert.rejects(() => promoteRun(registry, { runId: "../run-a" }), {
+  await assert.rejects(() => promoteRun(registry, "penguins", { runId: "../run-a" }), {
     name: "ArtifactError",
     message: /a run id holds only/,
   });
@@ -606,7 +627,7 @@ Deno.test("promoteRun() without a run id promotes the best run of the matching p
     project: "cars",
     profile: "cars",
   });
-  const result = await promoteRun(registry, { match: { project: "penguins", profile: null } });
+  const result = await promoteRun(registry, "penguins", {});
   assert.equal(result.to, "20260101-000000-penguins-aaaaaaaa");
 });
 
@@ -614,48 +635,56 @@ Deno.test("promoteRun() refuses when the production copy is corrupt, unless forc
   const registry = await makeRegistry();
   await writeFakeRun(registry.experiments_dir, { id: "run-a", test: 0.8 });
   await writeFakeRun(registry.experiments_dir, { id: "run-b", test: 0.9 });
-  await promoteRun(registry, { runId: "run-a" });
-  await Deno.writeTextFile(`${registry.production_dir}/runs/run-a/model/weights.bin`, "x");
-  await assert.rejects(() => readProduction(registry.production_dir), {
+  await promoteRun(registry, "penguins", { runId: "run-a" });
+  await Deno.writeTextFile(`${penguinsDir(registry)}/runs/run-a/model/weights.bin`, "x");
+  await assert.rejects(() => readProduction(penguinsDir(registry)), {
     name: "ArtifactError",
     message: /runs\/run-a\/model\/weights\.bin": sha256/,
   });
-  await assert.rejects(() => promoteRun(registry, { runId: "run-b" }), {
+  await assert.rejects(() => promoteRun(registry, "penguins", { runId: "run-b" }), {
     name: "ArtifactError",
     message: /weights\.bin": sha256 .*production was not changed \(roll back with/,
   });
   // Forcing the same run again repairs its copy from the intact experiments folder.
-  const repaired = await promoteRun(registry, { runId: "run-a", force: true, reason: "repair" });
+  const repaired = await promoteRun(registry, "penguins", {
+    runId: "run-a",
+    force: true,
+    reason: "repair",
+  });
   assert.equal(repaired.action, "force");
-  assert.equal((await readProduction(registry.production_dir))?.runId, "run-a");
-  assert.deepEqual((await readProduction(registry.production_dir))?.pointer.history, ["run-a"]);
+  assert.equal((await readProduction(penguinsDir(registry)))?.runId, "run-a");
+  assert.deepEqual((await readProduction(penguinsDir(registry)))?.pointer.history, ["run-a"]);
 });
 
 Deno.test("rollbackProduction() returns to the previous run and logs it", async () => {
   const registry = await makeRegistry();
-  await assert.rejects(() => rollbackProduction(registry), {
+  await assert.rejects(() => rollbackProduction(registry, "penguins"), {
     name: "ArtifactError",
-    message: /Cannot roll back: production in ".*" is empty; promote a run first/,
+    message:
+      /Cannot roll back project "penguins": its production in ".*\/penguins" is empty; promote a run first/,
   });
   assert.deepEqual(listDir(modelsDir(registry)), [], "no folder is created");
   await writeFakeRun(registry.experiments_dir, { id: "run-a", test: 0.8 });
   await writeFakeRun(registry.experiments_dir, { id: "run-b", test: 0.9 });
-  await promoteRun(registry, { runId: "run-a" });
-  await promoteRun(registry, { runId: "run-b" });
-  assert.deepEqual((await readProduction(registry.production_dir))?.pointer.history, [
+  await promoteRun(registry, "penguins", { runId: "run-a" });
+  await promoteRun(registry, "penguins", { runId: "run-b" });
+  assert.deepEqual((await readProduction(penguinsDir(registry)))?.pointer.history, [
     "run-a",
     "run-b",
   ]);
   // The current run's copy may be broken: rolling back is the remedy.
-  await Deno.writeTextFile(`${registry.production_dir}/runs/run-b/model/weights.bin`, "x");
+  await Deno.writeTextFile(`${penguinsDir(registry)}/runs/run-b/model/weights.bin`, "x");
 
-  const result = await rollbackProduction(registry, { reason: "bad predictions", user: "ana" });
+  const result = await rollbackProduction(registry, "penguins", {
+    reason: "bad predictions",
+    user: "ana",
+  });
   assert.deepEqual([result.action, result.from, result.to], ["rollback", "run-b", "run-a"]);
-  const production = await readProduction(registry.production_dir);
+  const production = await readProduction(penguinsDir(registry));
   assert.equal(production?.runId, "run-a");
   assert.deepEqual(production?.pointer.history, ["run-a"]);
-  assert.deepEqual(listDir(`${registry.production_dir}/runs`), ["run-a"]);
-  const log = await readPromotionLog(registry.production_dir);
+  assert.deepEqual(listDir(`${penguinsDir(registry)}/runs`), ["run-a"]);
+  const log = await readPromotionLog(penguinsDir(registry));
   assert.deepEqual(log.map((e) => [e.action, e.from, e.to]), [
     ["promote", null, "run-a"],
     ["promote", "run-a", "run-b"],
@@ -665,7 +694,7 @@ Deno.test("rollbackProduction() returns to the previous run and logs it", async 
   assert.deepEqual(log[2]?.metrics.to, { val: 0.8, test: 0.8 });
 
   const before = await productionState(registry);
-  await assert.rejects(() => rollbackProduction(registry), {
+  await assert.rejects(() => rollbackProduction(registry, "penguins"), {
     name: "ArtifactError",
     message: /Cannot roll back production run "run-a": no earlier promoted run is recorded/,
   });
@@ -676,29 +705,29 @@ Deno.test("promoteRun() keeps only the last `keep` runs for rollback", async () 
   const registry = await makeRegistry();
   for (const [i, id] of ["run-a", "run-b", "run-c"].entries()) {
     await writeFakeRun(registry.experiments_dir, { id, test: 0.5 + i / 10 });
-    await promoteRun(registry, { runId: id, keep: 2 });
+    await promoteRun(registry, "penguins", { runId: id, keep: 2 });
   }
-  assert.deepEqual((await readProduction(registry.production_dir))?.pointer.history, [
+  assert.deepEqual((await readProduction(penguinsDir(registry)))?.pointer.history, [
     "run-b",
     "run-c",
   ]);
-  assert.deepEqual(listDir(`${registry.production_dir}/runs`), ["run-b", "run-c"]);
+  assert.deepEqual(listDir(`${penguinsDir(registry)}/runs`), ["run-b", "run-c"]);
 });
 
 Deno.test("readProductionPointer() names current.json when it is not a valid pointer", async () => {
   const registry = await makeRegistry();
-  assert.equal(await readProductionPointer(registry.production_dir), null);
-  await Deno.mkdir(registry.production_dir, { recursive: true });
-  await Deno.writeTextFile(`${registry.production_dir}/current.json`, "{");
-  await assert.rejects(() => readProductionPointer(registry.production_dir), {
+  assert.equal(await readProductionPointer(penguinsDir(registry)), null);
+  await Deno.mkdir(penguinsDir(registry), { recursive: true });
+  await Deno.writeTextFile(`${penguinsDir(registry)}/current.json`, "{");
+  await assert.rejects(() => readProductionPointer(penguinsDir(registry)), {
     name: "ArtifactError",
     message: /current\.json": the file is not valid JSON; restore it from promotions\.jsonl/,
   });
   await Deno.writeTextFile(
-    `${registry.production_dir}/current.json`,
+    `${penguinsDir(registry)}/current.json`,
     JSON.stringify({ run_id: "../x", promoted_at: "", previous: null, history: ["../x"] }),
   );
-  await assert.rejects(() => readProductionPointer(registry.production_dir), {
+  await assert.rejects(() => readProductionPointer(penguinsDir(registry)), {
     name: "ArtifactError",
     message: /current\.json": expected \{ run_id, promoted_at, previous, history \}/,
   });
@@ -709,15 +738,146 @@ Deno.test("two promotions started together run one after the other", async () =>
   await writeFakeRun(registry.experiments_dir, { id: "run-a", test: 0.8 });
   await writeFakeRun(registry.experiments_dir, { id: "run-b", test: 0.9 });
   const results = await Promise.allSettled([
-    promoteRun(registry, { runId: "run-b" }),
-    promoteRun(registry, { runId: "run-a" }),
+    promoteRun(registry, "penguins", { runId: "run-b" }),
+    promoteRun(registry, "penguins", { runId: "run-a" }),
   ]);
   // Whichever went second saw the first one's result: b first refuses a; a first lets b in.
-  const log = await readPromotionLog(registry.production_dir);
+  const log = await readPromotionLog(penguinsDir(registry));
   assert.equal(log[0]?.from, null);
   for (let i = 1; i < log.length; i++) assert.equal(log[i]?.from, log[i - 1]?.to);
-  assert.equal((await readProduction(registry.production_dir))?.runId, "run-b");
+  assert.equal((await readProduction(penguinsDir(registry)))?.runId, "run-b");
   assert.equal(results[0].status, "fulfilled");
+});
+
+Deno.test("checkPromotionGate() calls an equal test value a tie, and a tie is refused", () => {
+  const production = gateRun("a", 0.9);
+  const tie = checkPromotionGate(gateRun("b", 0.9), production);
+  assert.equal(tie.ok, false);
+  assert.equal(tie.tie, true);
+  assert.deepEqual(tie.reasons, [
+    'run "b" ties production run "a" on test f1_macro: 0.9000 vs 0.9000 (+0.0000); a tie does not replace production, the candidate must be better by more than 0',
+  ]);
+  const better = checkPromotionGate(gateRun("c", 0.91), production);
+  assert.deepEqual([better.ok, better.tie], [true, false]);
+  const worse = checkPromotionGate(gateRun("d", 0.89), production);
+  assert.deepEqual([worse.ok, worse.tie], [false, false]);
+});
+
+Deno.test("promoteRun() refuses a candidate that ties production and says it ties", async () => {
+  const registry = await makeRegistry();
+  await writeFakeRun(registry.experiments_dir, { id: "run-a", test: 0.9 });
+  await writeFakeRun(registry.experiments_dir, { id: "run-b", test: 0.9 });
+  await promoteRun(registry, "penguins", { runId: "run-a" });
+  const before = await productionState(registry);
+  await assert.rejects(() => promoteRun(registry, "penguins", { runId: "run-b" }), {
+    name: "PromotionRefusedError",
+    message:
+      /^Cannot promote run "run-b": it ties production run "run-a" of project "penguins" on test f1_macro \(a tie does not replace production\), production is unchanged:\n {2}- run "run-b" ties production run "run-a" on test f1_macro: 0\.9000 vs 0\.9000 \(\+0\.0000\)[^\n]*\nTrain a run that beats production, or override with --force --reason "\.\.\."$/,
+  });
+  assert.equal(await productionState(registry), before);
+});
+
+Deno.test("promoteRun() keeps production per project: two projects side by side, each gate and rollback its own", async () => {
+  const registry = await makeRegistry();
+  const cars = (id: string, test: number) =>
+    writeFakeRun(registry.experiments_dir, { id, test, project: "cars", profile: "cars" });
+  await writeFakeRun(registry.experiments_dir, { id: "run-p1", test: 0.9 });
+  await writeFakeRun(registry.experiments_dir, { id: "run-p2", test: 0.95 });
+  await cars("run-c1", 0.6);
+  await cars("run-c2", 0.7);
+
+  await promoteRun(registry, "penguins", { runId: "run-p1" });
+  // A cars run far below penguins' production still fills the empty cars slot: no cross-project comparison.
+  const first = await promoteRun(registry, "cars", { runId: "run-c1" });
+  assert.deepEqual([first.action, first.from], ["promote", null]);
+  assert.deepEqual(await listProductionProjects(registry.production_dir), ["cars", "penguins"]);
+  assert.deepEqual(listDir(registry.production_dir), ["cars", "penguins"]);
+  assert.deepEqual(listDir(`${registry.production_dir}/cars`), [
+    "current.json",
+    "promotions.jsonl",
+    "runs",
+  ]);
+  await promoteRun(registry, "penguins", { runId: "run-p2" });
+  await promoteRun(registry, "cars", { runId: "run-c2" });
+  assert.equal((await readProduction(penguinsDir(registry)))?.runId, "run-p2");
+  assert.equal((await readProduction(`${registry.production_dir}/cars`))?.runId, "run-c2");
+
+  // Rolling back penguins leaves cars as it was, log included.
+  const carsBefore = await Deno.readTextFile(`${registry.production_dir}/cars/current.json`);
+  const back = await rollbackProduction(registry, "penguins", { reason: "test" });
+  assert.deepEqual([back.from, back.to], ["run-p2", "run-p1"]);
+  assert.equal((await readProduction(penguinsDir(registry)))?.runId, "run-p1");
+  assert.equal(await Deno.readTextFile(`${registry.production_dir}/cars/current.json`), carsBefore);
+  assert.deepEqual(
+    (await readPromotionLog(`${registry.production_dir}/cars`)).map((e) => [e.from, e.to]),
+    [[null, "run-c1"], ["run-c1", "run-c2"]],
+  );
+
+  // Without --run, only runs of the project compete.
+  await cars("run-c3", 0.8);
+  const best = await promoteRun(registry, "cars", { dryRun: true });
+  assert.equal(best.to, "run-c3");
+});
+
+Deno.test("promoteRun() refuses a run of another project, naming both, even by force", async () => {
+  const registry = await makeRegistry();
+  await writeFakeRun(registry.experiments_dir, { id: "run-c", test: 0.99, project: "cars" });
+  for (const force of [false, true]) {
+    await assert.rejects(
+      () => promoteRun(registry, "penguins", { runId: "run-c", force, reason: "r" }),
+      {
+        name: "PromotionRefusedError",
+        message:
+          /^Cannot promote run "run-c" to the production of project "penguins": the run belongs to project "cars", and production is kept per project; promote it with the profile of project "cars"/,
+      },
+    );
+  }
+  assert.deepEqual(listDir(modelsDir(registry)), ["experiments"]);
+});
+
+Deno.test("projectProductionDir() joins the project folder and refuses names that are not folder names", () => {
+  assert.equal(
+    projectProductionDir("models/production", "penguins"),
+    "models/production/penguins",
+  );
+  assert.equal(projectProductionDir("models/production/", "cars.v2"), "models/production/cars.v2");
+  for (const bad of ["", "../x", "a/b", ".hidden", "my project", "x..y"]) {
+    assert.throws(() => projectProductionDir("models/production", bad), {
+      name: "ConfigError",
+      message: /Cannot use project\.name .* as a registry name: .*rename it in the profile/,
+    });
+  }
+});
+
+Deno.test("a production folder in the layout from before projects is refused with the commands that move it", async () => {
+  const registry = await makeRegistry();
+  await writeFakeRun(registry.experiments_dir, { id: "run-a", test: 0.8 });
+  await writeFakeRun(registry.experiments_dir, { id: "run-b", test: 0.9 });
+  await promoteRun(registry, "penguins", { runId: "run-a" });
+  // The old layout: the project's files directly in production_dir.
+  const root = registry.production_dir;
+  for (const name of ["current.json", "promotions.jsonl", "runs"]) {
+    await Deno.rename(`${root}/penguins/${name}`, `${root}/${name}`);
+  }
+  await Deno.remove(`${root}/penguins`, { recursive: true });
+  const expected = {
+    name: "ArtifactError",
+    message: new RegExp(
+      `^Cannot use production in "${root}": it holds "current\\.json" at the top, the layout from before production was kept per project \\(now "${root}/<project\\.name>/current\\.json"\\); move it into the folder of project "penguins" with: mkdir -p ${root}/penguins && mv ${root}/current\\.json ${root}/runs ${root}/promotions\\.jsonl ${root}/penguins/`,
+    ),
+  };
+  await assert.rejects(() => promoteRun(registry, "penguins", { runId: "run-b" }), expected);
+  await assert.rejects(() => rollbackProduction(registry, "penguins"), expected);
+  await assert.rejects(() => resolveProductionDir(registry, "cars"), expected);
+
+  // The documented move works: production is back, and the next promotion passes the gate.
+  await Deno.mkdir(`${root}/penguins`);
+  for (const name of ["current.json", "runs", "promotions.jsonl"]) {
+    await Deno.rename(`${root}/${name}`, `${root}/penguins/${name}`);
+  }
+  assert.equal((await readProduction(penguinsDir(registry)))?.runId, "run-a");
+  const result = await promoteRun(registry, "penguins", { runId: "run-b" });
+  assert.deepEqual([result.from, result.to], ["run-a", "run-b"]);
 });
 
 Deno.test("withRegistryLock() lets one holder in at a time and releases on error", async () => {

@@ -15,16 +15,30 @@ Deno.test('openRun() opens a run by id, as "production" and by its folder, the s
     name: "ArtifactError",
     message: /holds no promoted run; promote one with `deno task promote`/,
   });
-  await promoteRun(loaded.config.registry, { runId: trained.id });
+  await promoteRun(loaded.config.registry, loaded.config.project.name, { runId: trained.id });
   const byId = await openRun(trained.id, loaded);
   const production = await openRun("production", loaded);
   const byFolder = await openRun(`models/experiments/${trained.id}`, loaded);
-  for (const run of [byId, production, byFolder]) {
+  const byCopy = await openRun(`models/production/penguins/runs/${trained.id}`, loaded);
+  for (const run of [byId, production, byFolder, byCopy]) {
     assert.equal(run.id, trained.id);
     assert.deepEqual(run.names, trained.features.names);
     run.model.dispose();
   }
-  assert.match(production.dir, /models\/production\/runs\//);
+  assert.match(production.dir, /models\/production\/penguins\/runs\//);
+  // "production" is the production of the config's project: another project has its own.
+  const other = await loadConfig({ root, overrides: ["project.name=other"] });
+  await assert.rejects(() => openRun("production", other), {
+    name: "ArtifactError",
+    message:
+      /^Cannot use the production model of project "other": ".*models\/production\/other" holds no promoted run/,
+  });
+  // A production copy is opened by path only from a project's runs/ folder.
+  await Deno.mkdir(`${root}/models/production/runs`, { recursive: true });
+  await assert.rejects(() => openRun(`models/production/runs/${trained.id}`, loaded), {
+    name: "ArtifactError",
+    message: /a run folder must lie directly under ".*models\/experiments" or ".*<project>\/runs"/,
+  });
   await Deno.remove(root, { recursive: true });
 });
 

@@ -381,7 +381,7 @@ Deno.test("writeRunsPage() and the report and runs tasks work on a real registry
   const { root, loaded } = first;
   const second = await trainRun(["training.learning_rate=0.05", "training.epochs=2"], root);
   const registry = loaded.config.registry;
-  await promoteRun(registry, { runId: first.result.id });
+  await promoteRun(registry, "penguins", { runId: first.result.id });
   const experiments = registry.experiments_dir;
   const study = `${experiments}/study-20261127-074512-penguins-1a2b3c4d`;
   await Deno.mkdir(study);

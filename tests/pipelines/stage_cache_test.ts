@@ -11,6 +11,7 @@ import {
   STAGE_CACHE_DIR,
 } from "../../src/pipelines/mod.ts";
 import type { TrainingResult } from "../../src/pipelines/mod.ts";
+import { promoteRun } from "../../src/models/mod.ts";
 import { captureLogs } from "../../src/utils/mod.ts";
 import { makeTempProject } from "../_helpers/project.ts";
 
@@ -243,5 +244,20 @@ Deno.test("pruning keeps the entries runs and the current config use and removes
     maxBytes: 1e9,
   });
   assert.equal(budget.removed.length, 0);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("cacheKeysInUse() counts the runs in every project's production, also once experiments are cleaned", async () => {
+  using _logs = captureLogs({ level: "fatal" });
+  const root = await makeTempProject();
+  const penguins = await train(root);
+  const other = await train(root, ["project.name=other", "split.seed=7"]);
+  const loaded = await loadConfig({ root });
+  await promoteRun(loaded.config.registry, "penguins", { runId: penguins.id });
+  await promoteRun(loaded.config.registry, "other", { runId: other.id });
+  await Deno.remove(loaded.config.registry.experiments_dir, { recursive: true });
+  const usage = await cacheKeysInUse(loaded);
+  const users = new Set([...usage.runs.values()].flat());
+  assert.deepEqual([...users].sort(), [other.id, penguins.id].sort());
   await Deno.remove(root, { recursive: true });
 });

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { openBatchWriter } from "../../src/data/mod.ts";
 import {
+  projectProductionDir,
   promoteRun,
   readProductionPointer,
   readPromotionLog,
@@ -175,31 +176,38 @@ Deno.test("current.json is sealed, a lost pointer is an error while the log reco
   };
   await fakeRun(registry.experiments_dir, "run-a", 0.8);
   await fakeRun(registry.experiments_dir, "run-b", 0.9);
-  await withCapturedLogs(() => promoteRun(registry, { runId: "run-a" }));
-  const pointerPath = `${registry.production_dir}/current.json`;
+  await withCapturedLogs(() => promoteRun(registry, "penguins", { runId: "run-a" }));
+  const production = projectProductionDir(registry.production_dir, "penguins");
+  const pointerPath = `${production}/current.json`;
   const text = await Deno.readTextFile(pointerPath);
   assert.match(text, /"self_sha256": "[0-9a-f]{64}"/);
 
   await Deno.writeTextFile(pointerPath, text.replace(/"promoted_at": "2/, '"promoted_at": "3'));
-  await assert.rejects(() => readProductionPointer(registry.production_dir), {
-    message: /current\.json": self checksum .* does not match/,
-  });
+  await assert.rejects(
+    () => readProductionPointer(production),
+    {
+      message: /current\.json": self checksum .* does not match/,
+    },
+  );
   await Deno.remove(pointerPath);
-  await assert.rejects(() => readProductionPointer(registry.production_dir), {
-    message: /current\.json": the file is missing but .*promotions\.jsonl" records 1 change/,
-  });
+  await assert.rejects(
+    () => readProductionPointer(production),
+    {
+      message: /current\.json": the file is missing but .*promotions\.jsonl" records 1 change/,
+    },
+  );
   await Deno.writeTextFile(pointerPath, text);
 
   // A promotion killed after the pointer swap but before its log line: simulate by removing the
   // last line. Readers still see the change; the next promotion writes the line.
-  await withCapturedLogs(() => promoteRun(registry, { runId: "run-b" }));
-  const logPath = `${registry.production_dir}/promotions.jsonl`;
+  await withCapturedLogs(() => promoteRun(registry, "penguins", { runId: "run-b" }));
+  const logPath = `${production}/promotions.jsonl`;
   const lines = (await Deno.readTextFile(logPath)).trim().split("\n");
   await Deno.writeTextFile(logPath, `${lines[0]}\n`);
-  const read = await readPromotionLog(registry.production_dir);
+  const read = await readPromotionLog(production);
   assert.deepEqual(read.map((e) => e.to), ["run-a", "run-b"]);
   const logs = await withCapturedLogs(() =>
-    promoteRun(registry, { runId: "run-a", force: true, reason: "back" })
+    promoteRun(registry, "penguins", { runId: "run-a", force: true, reason: "back" })
   );
   assert.ok(logs.some((l) => /Completing the promotion log/.test(l.message)));
   const completed = (await Deno.readTextFile(logPath)).trim().split("\n").map((l) => JSON.parse(l));

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { loadConfig } from "../../src/config/mod.ts";
 import type { RegistryConfig } from "../../src/config/mod.ts";
-import { promoteRun, readProductionPointer } from "../../src/models/mod.ts";
+import { projectProductionDir, promoteRun, readProductionPointer } from "../../src/models/mod.ts";
 import { runTraining, scoreRows } from "../../src/pipelines/mod.ts";
 import { createApp, ModelHolder, ServeMetrics } from "../../src/serve/mod.ts";
 import { captureLogs } from "../../src/utils/mod.ts";
@@ -46,7 +46,7 @@ async function setUp(): Promise<{ root: string; registry: RegistryConfig; ids: [
     ids.push(result.id);
   }
   const { registry } = (await loadConfig({ root })).config;
-  await promoteRun(registry, { runId: ids[0]!, force: true, reason: "test" });
+  await promoteRun(registry, "penguins", { runId: ids[0]!, force: true, reason: "test" });
   return { root, registry, ids: ids as [string, string] };
 }
 
@@ -55,11 +55,13 @@ const [FIRST, SECOND] = project.ids;
 
 /** A holder serving FIRST and an app around it; `close()` releases both. */
 async function serving(options: Parameters<typeof createApp>[1] = {}) {
-  const pointer = await readProductionPointer(project.registry.production_dir);
+  const pointer = await readProductionPointer(
+    projectProductionDir(project.registry.production_dir, "penguins"),
+  );
   if (pointer?.run_id !== FIRST) {
-    await promoteRun(project.registry, { runId: FIRST, force: true, reason: "test" });
+    await promoteRun(project.registry, "penguins", { runId: FIRST, force: true, reason: "test" });
   }
-  const holder = new ModelHolder(project.registry, project.root);
+  const holder = new ModelHolder({ ...project.registry, project: "penguins" }, project.root);
   await holder.refresh();
   const metrics = new ServeMetrics();
   const app = createApp(holder, { maxRows: 20, maxBodyBytes: 8192, metrics, ...options });
@@ -332,12 +334,14 @@ Deno.test("POST /v1/admin/reload answers loopback clients only and swaps in a pr
       run_id: FIRST,
       reloaded: false,
       error: null,
+      models: { penguins: { run_id: FIRST, error: null } },
     });
-    await promoteRun(project.registry, { runId: SECOND, force: true, reason: "test" });
+    await promoteRun(project.registry, "penguins", { runId: SECOND, force: true, reason: "test" });
     assert.deepEqual(await (await reload(tcp("::1"))).json(), {
       run_id: SECOND,
       reloaded: true,
       error: null,
+      models: { penguins: { run_id: SECOND, error: null } },
     });
     assert.equal((await (await reload(tcp("::ffff:127.0.0.2"))).json()).reloaded, false);
     const socket = await reload({ transport: "unix", path: "/run/serve.sock" });
@@ -383,7 +387,7 @@ Deno.test("A request keeps the run it started with when production changes under
     );
     send('{"rows": [');
     await new Promise((resolve) => setTimeout(resolve, 10));
-    await promoteRun(project.registry, { runId: SECOND, force: true, reason: "test" });
+    await promoteRun(project.registry, "penguins", { runId: SECOND, force: true, reason: "test" });
     assert.equal(await s.holder.refresh(), true);
     assert.equal(disposed, false, "the first run is still in use");
 
@@ -537,14 +541,23 @@ Deno.test("GET /v1/health, /v1/ready and /metrics report liveness, readiness and
     const text = await response.text();
     assert.match(
       text,
-      /deno_mlops_serve_requests_total\{route="\/v1\/predict",method="POST",status="200"\} 1\n/,
+      /deno_mlops_serve_requests_total\{route="\/v1\/predict",method="POST",status="200",model="penguins"\} 1\n/,
     );
     assert.match(
       text,
-      /deno_mlops_serve_requests_total\{route="\/v1\/predict",method="POST",status="400"\} 1\n/,
+      /deno_mlops_serve_requests_total\{route="\/v1\/predict",method="POST",status="400",model="penguins"\} 1\n/,
     );
     assert.match(text, /deno_mlops_serve_errors_total\{code="invalid_json"\} 1\n/);
-    assert.match(text, new RegExp(`deno_mlops_serve_model_info\\{run_id="${FIRST}"\\} 1\\n`));
+    assert.match(
+      text,
+      new RegExp(`deno_mlops_serve_model_info\\{model="penguins",run_id="${FIRST}"\\} 1\\n`),
+    );
+    assert.match(
+      text,
+      /deno_mlops_serve_requests_total\{route="\/v1\/health",method="GET",status="200"\} 1\n/,
+    );
+    assert.match(text, /^deno_mlops_serve_model_loaded 1$/m);
+    assert.match(text, /^deno_mlops_serve_model_loaded\{model="penguins"\} 1$/m);
   } finally {
     await s.close();
   }
@@ -554,7 +567,7 @@ Deno.test("GET /v1/ready and POST /v1/predict answer 503 while no model is loade
   using _logs = captureLogs({ level: "fatal" });
   const root = await makeTempProject();
   const { registry } = (await loadConfig({ root })).config;
-  const holder = new ModelHolder(registry, root);
+  const holder = new ModelHolder({ ...registry, project: "penguins" }, root);
   await holder.refresh();
   const app = createApp(holder);
   try {
@@ -574,7 +587,10 @@ Deno.test("GET /v1/ready and POST /v1/predict answer 503 while no model is loade
       assert.equal(response.headers.get("retry-after"), "1");
       const body = await response.json();
       assert.equal(body.error, "not_ready");
-      assert.match(body.message, /no model is loaded yet \(production ".*" holds no promoted run/);
+      assert.match(
+        body.message,
+        /no model of project "penguins" is loaded yet \(production of project "penguins" \(".*\/penguins"\) holds no promoted run/,
+      );
     }
     assert.equal((await app.fetch(new Request("http://localhost/v1/health"))).status, 200);
   } finally {
@@ -618,7 +634,7 @@ Deno.test("Every request writes one access-log line through the project logger",
 });
 
 Deno.test("createApp() refuses limits that are not positive", () => {
-  const holder = new ModelHolder(project.registry, project.root);
+  const holder = new ModelHolder({ ...project.registry, project: "penguins" }, project.root);
   assert.throws(() => createApp(holder, { maxRows: 0 }), {
     name: "RangeError",
     message: /maxRows must be a positive integer, got 0/,

@@ -107,3 +107,50 @@ Deno.test("ServeMetrics.render() declares every family once with HELP and TYPE",
     assert.match(line, /^[a-z_]+(\{[^}]*\})? -?[0-9.e+-]+$/, line);
   }
 });
+
+Deno.test("ServeMetrics.render() labels requests and model state by model when several are served", () => {
+  const metrics = new ServeMetrics();
+  metrics.observeRequest("/v1/predict", "POST", 200, 0.004, "penguins");
+  metrics.observeRequest("/v1/models/:name/predict", "POST", 200, 0.004, "cars");
+  metrics.observeRequest("/v1/models/:name/predict", "POST", 404, 0.001);
+  const text = metrics.render([
+    { model: "cars", runId: "run-c", reloads: 1, reloadFailures: 0 },
+    { model: "penguins", isDefault: true, runId: null, reloads: 0, reloadFailures: 2 },
+  ]);
+  assert.equal(
+    sample(
+      text,
+      'deno_mlops_serve_requests_total{route="/v1/predict",method="POST",status="200",model="penguins"}',
+    ),
+    1,
+  );
+  assert.equal(
+    sample(
+      text,
+      'deno_mlops_serve_requests_total{route="/v1/models/:name/predict",method="POST",status="200",model="cars"}',
+    ),
+    1,
+  );
+  assert.equal(
+    sample(
+      text,
+      'deno_mlops_serve_requests_total{route="/v1/models/:name/predict",method="POST",status="404"}',
+    ),
+    1,
+  );
+  assert.equal(
+    sample(
+      text,
+      'deno_mlops_serve_request_duration_seconds_count{route="/v1/predict",model="penguins"}',
+    ),
+    1,
+  );
+  assert.equal(sample(text, 'deno_mlops_serve_model_info{model="cars",run_id="run-c"}'), 1);
+  assert.ok(!text.includes('model_info{model="penguins"'), "no run, no info line");
+  // The unlabelled gauge follows the default model.
+  assert.equal(sample(text, "deno_mlops_serve_model_loaded"), 0);
+  assert.equal(sample(text, 'deno_mlops_serve_model_loaded{model="cars"}'), 1);
+  assert.equal(sample(text, 'deno_mlops_serve_model_loaded{model="penguins"}'), 0);
+  assert.equal(sample(text, 'deno_mlops_serve_model_reloads_total{model="cars"}'), 1);
+  assert.equal(sample(text, 'deno_mlops_serve_model_reload_failures_total{model="penguins"}'), 2);
+});

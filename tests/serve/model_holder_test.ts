@@ -3,6 +3,7 @@ import { loadConfig } from "../../src/config/mod.ts";
 import type { RegistryConfig } from "../../src/config/mod.ts";
 import {
   PRODUCTION_RUNS_DIR,
+  projectProductionDir,
   promoteRun,
   readProductionPointer,
   rollbackProduction,
@@ -43,9 +44,11 @@ function watchDispose(run: RunArtifacts): { disposed: boolean } {
 
 /** Puts `runId` in production (by force, so the gate does not matter) unless it is there. */
 async function ensureProduction(registry: RegistryConfig, runId: string): Promise<void> {
-  const pointer = await readProductionPointer(registry.production_dir);
+  const pointer = await readProductionPointer(
+    projectProductionDir(registry.production_dir, "penguins"),
+  );
   if (pointer?.run_id === runId) return;
-  await promoteRun(registry, { runId, force: true, reason: "test" });
+  await promoteRun(registry, "penguins", { runId, force: true, reason: "test" });
 }
 
 const project = await twoRuns();
@@ -56,7 +59,7 @@ Deno.test("ModelHolder has no model while production is empty and says how to fi
   using _logs = captureLogs(quiet);
   const root = await makeTempProject();
   const { registry } = (await loadConfig({ root })).config;
-  const holder = new ModelHolder(registry, root);
+  const holder = new ModelHolder({ ...registry, project: "penguins" }, root);
   assert.equal(await holder.refresh(), false);
   assert.equal(holder.current, null);
   assert.equal(holder.acquire(), null);
@@ -71,7 +74,7 @@ Deno.test("ModelHolder swaps runs on promotion and disposes the old one after it
   using _logs = captureLogs(quiet);
   const { root, registry } = project;
   await ensureProduction(registry, FIRST);
-  const holder = new ModelHolder(registry, root);
+  const holder = new ModelHolder({ ...registry, project: "penguins" }, root);
   try {
     assert.equal(await holder.refresh(), true);
     assert.equal(holder.current?.runId, FIRST);
@@ -97,7 +100,7 @@ Deno.test("ModelHolder swaps runs on promotion and disposes the old one after it
     assert.equal(next.run.id, SECOND);
     next.release();
 
-    await rollbackProduction(registry, { reason: "test" });
+    await rollbackProduction(registry, "penguins", { reason: "test" });
     assert.equal(await holder.refresh(), true);
     assert.equal(holder.current?.runId, FIRST);
     assert.equal(holder.current?.action, "rollback");
@@ -110,12 +113,14 @@ Deno.test("ModelHolder keeps serving the old run when the new production run is 
   const logs = captureLogs({ level: "error" });
   const { root, registry } = project;
   await ensureProduction(registry, FIRST);
-  const holder = new ModelHolder(registry, root);
+  const holder = new ModelHolder({ ...registry, project: "penguins" }, root);
   try {
     await holder.refresh();
     assert.equal(holder.current?.runId, FIRST);
     await ensureProduction(registry, SECOND);
-    const copy = `${registry.production_dir}/${PRODUCTION_RUNS_DIR}/${SECOND}/metrics.json`;
+    const copy = `${
+      projectProductionDir(registry.production_dir, "penguins")
+    }/${PRODUCTION_RUNS_DIR}/${SECOND}/metrics.json`;
     await Deno.writeTextFile(copy, "{}");
     assert.equal(await holder.refresh(), false);
     assert.equal(await holder.refresh(), false, "the same broken run is not loaded again");
@@ -123,7 +128,7 @@ Deno.test("ModelHolder keeps serving the old run when the new production run is 
     assert.equal(holder.failures, 1);
     assert.match(
       holder.lastError ?? "",
-      /^Cannot load the production model: .*metrics\.json.*sha256/,
+      /^Cannot load the production model of project "penguins": .*metrics\.json.*sha256/,
     );
     const errors = logs.messages().filter((m) => m.includes("Cannot load the production model"));
     assert.equal(errors.length, 1);
@@ -132,7 +137,11 @@ Deno.test("ModelHolder keeps serving the old run when the new production run is 
     lease.release();
 
     // Repairing production (a forced re-promotion rewrites the copy) is picked up.
-    await promoteRun(registry, { runId: SECOND, force: true, reason: "repair a corrupt copy" });
+    await promoteRun(registry, "penguins", {
+      runId: SECOND,
+      force: true,
+      reason: "repair a corrupt copy",
+    });
     assert.equal(await holder.refresh(), true);
     assert.equal(holder.current?.runId, SECOND);
     assert.equal(holder.lastError, null);
@@ -146,7 +155,9 @@ Deno.test("ModelHolder.start() picks up a promotion by polling and close() stops
   using _logs = captureLogs(quiet);
   const { root, registry } = project;
   await ensureProduction(registry, FIRST);
-  const holder = new ModelHolder(registry, root, { pollIntervalMs: 20 });
+  const holder = new ModelHolder({ ...registry, project: "penguins" }, root, {
+    pollIntervalMs: 20,
+  });
   try {
     await holder.refresh();
     holder.start();
@@ -163,18 +174,24 @@ Deno.test("ModelHolder.start() picks up a promotion by polling and close() stops
 });
 
 Deno.test("ModelHolder refuses a poll interval that is not positive", () => {
-  assert.throws(() => new ModelHolder(project.registry, project.root, { pollIntervalMs: 0 }), {
-    name: "RangeError",
-    message: /pollIntervalMs must be a positive number, got 0/,
-  });
+  assert.throws(
+    () =>
+      new ModelHolder({ ...project.registry, project: "penguins" }, project.root, {
+        pollIntervalMs: 0,
+      }),
+    {
+      name: "RangeError",
+      message: /pollIntervalMs must be a positive number, got 0/,
+    },
+  );
 });
 
 Deno.test("ModelHolder compiles each run it loads into a row engine, unless turned off", async () => {
   using _logs = captureLogs(quiet);
   const { root, registry } = project;
   await ensureProduction(registry, FIRST);
-  const holder = new ModelHolder(registry, root);
-  const plain = new ModelHolder(registry, root, { rowEngine: false });
+  const holder = new ModelHolder({ ...registry, project: "penguins" }, root);
+  const plain = new ModelHolder({ ...registry, project: "penguins" }, root, { rowEngine: false });
   try {
     await holder.refresh();
     await plain.refresh();

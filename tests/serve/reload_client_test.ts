@@ -49,6 +49,44 @@ Deno.test("requestReload() POSTs the reload and returns the service's answer", a
   assert.deepEqual(seen, ["POST /v1/admin/reload"]);
 });
 
+Deno.test("requestReload() with a project reports that project's run from the service's models", async () => {
+  await withServer(() =>
+    Response.json({
+      run_id: "run-p",
+      reloaded: true,
+      error: null,
+      models: {
+        cars: { run_id: "run-c", error: 'Cannot load the production model of project "cars": x' },
+        penguins: { run_id: "run-p", error: null },
+      },
+    }), async (port) => {
+    const url = `http://127.0.0.1:${port}/v1/admin/reload`;
+    const serve = { host: "127.0.0.1", port };
+    assert.deepEqual(await requestReload(serve, { project: "cars" }), {
+      listening: true,
+      url,
+      runId: "run-c",
+      reloaded: true,
+      error: 'Cannot load the production model of project "cars": x',
+    });
+    assert.deepEqual(await requestReload(serve, { project: "other" }), {
+      listening: true,
+      url,
+      runId: null,
+      reloaded: true,
+      error: 'the service does not serve project "other"',
+    });
+    // Without a project: the service's default project.
+    assert.deepEqual(await requestReload(serve), {
+      listening: true,
+      url,
+      runId: "run-p",
+      reloaded: true,
+      error: null,
+    });
+  });
+});
+
 Deno.test("requestReload() throws ServiceReloadError for refusals, odd answers and timeouts", async () => {
   const cases: Array<[() => Response | Promise<Response>, RegExp, number?]> = [
     [

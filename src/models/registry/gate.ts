@@ -49,7 +49,15 @@ export interface GateResult {
   reasons: string[];
   /** The checks that passed, for the promotion log. */
   passed: string[];
+  /**
+   * Whether the candidate was refused because it ties production: the same test value of the
+   * metric (within 1e-12, so rounding noise counts as equal).
+   */
+  tie: boolean;
 }
+
+/** Differences of the primary metric at most this small are a tie. */
+const TIE_TOLERANCE = 1e-12;
 
 /**
  * Decides whether `candidate` may replace `production`.
@@ -57,8 +65,8 @@ export interface GateResult {
  * The candidate must have a test value for the metric and beat its own baseline family on it.
  * When production holds a run, the candidate must also belong to the same project, have been
  * evaluated on the same test data (equal `test_fingerprint`), and beat production's test value
- * by more than `minImprovement` in the metric's direction. An empty slot needs only the first
- * two checks.
+ * by more than `minImprovement` in the metric's direction; an equal value is a tie, refused with
+ * a reason that says so (`tie`). An empty slot needs only the first two checks.
  *
  * @param candidate the run to promote
  * @param production the run in production, or `null` when the slot is empty
@@ -90,7 +98,7 @@ export function checkPromotionGate(
     reasons.push(
       `run "${candidate.id}" has no test value for "${metric}" in metrics.json; set registry.primary_metric to a metric of its task`,
     );
-    return { ok: false, reasons, passed };
+    return { ok: false, reasons, passed, tie: false };
   }
 
   const baseline = numberOrNull(candidate.metrics.baseline.test?.[metric]);
@@ -110,13 +118,14 @@ export function checkPromotionGate(
 
   if (production === null) {
     passed.push("production is empty, so only the baseline check applies");
-    return { ok: reasons.length === 0, reasons, passed };
+    return { ok: reasons.length === 0, reasons, passed, tie: false };
   }
   if (candidate.record.project !== production.record.project) {
     reasons.push(
-      `run "${candidate.id}" belongs to project "${candidate.record.project}" but production run "${production.id}" to "${production.record.project}"`,
+      `run "${candidate.id}" belongs to project "${candidate.record.project}" but production run "${production.id}" to project "${production.record.project}"; runs are compared only within one project`,
     );
   }
+  let tie = false;
   if (candidate.record.test_fingerprint !== production.record.test_fingerprint) {
     reasons.push(
       `run "${candidate.id}" was evaluated on different test data than production run "${production.id}" (test fingerprint ${
@@ -131,6 +140,13 @@ export function checkPromotionGate(
     reasons.push(
       `production run "${production.id}" has no test value for "${metric}", so they cannot be compared; use --force to replace it`,
     );
+  } else if (Math.abs(value - current) <= TIE_TOLERANCE) {
+    tie = true;
+    reasons.push(
+      `run "${candidate.id}" ties production run "${production.id}" on test ${metric}: ${
+        compared(value, current)
+      }; a tie does not replace production, the candidate must be better by more than ${minImprovement}`,
+    );
   } else if (isBetter(metric, value, current, minImprovement)) {
     passed.push(
       `beats production run "${production.id}" on test ${metric} by more than ${minImprovement}: ${
@@ -144,7 +160,7 @@ export function checkPromotionGate(
       } is better): ${compared(value, current)}`,
     );
   }
-  return { ok: reasons.length === 0, reasons, passed };
+  return { ok: reasons.length === 0, reasons, passed, tie };
 }
 
 function short(hash: string | undefined): string {

@@ -201,11 +201,11 @@ export interface SelectBestRunOptions {
    */
   metric?: string;
   /**
-   * Consider only runs of this project and profile (see {@link profileName}); `null` considers
-   * every run.
+   * Consider only runs of this project and, when `profile` is given, this profile (see
+   * {@link profileName}; `null` means runs trained without one); `null` considers every run.
    * @default null
    */
-  match?: { project: string; profile: string | null } | null;
+  match?: { project: string; profile?: string | null } | null;
 }
 
 /** Defaults of {@link SelectBestRunOptions}. */
@@ -241,7 +241,7 @@ export async function selectBestRun(
   assertKnownMetric(metric);
   const runs = await listRuns(experimentsDir, {
     project: match?.project ?? null,
-    profile: match === null ? null : profileName(match.profile),
+    profile: match === null || match.profile === undefined ? null : profileName(match.profile),
   });
   let best: { id: string; value: number } | null = null;
   for (const run of runs) {
@@ -261,7 +261,9 @@ export async function selectBestRun(
   if (best === null) {
     const scope = match === null
       ? ""
-      : ` of project "${match.project}" with profile "${profileName(match.profile)}"`;
+      : ` of project "${match.project}"${
+        match.profile === undefined ? "" : ` with profile "${profileName(match.profile)}"`
+      }`;
     throw new ArtifactError(
       `Cannot choose a run to promote: no run${scope} in "${experimentsDir}" has a validation value for "${metric}"; train one with \`deno task train\`, or name a run with --run ID`,
     );

@@ -9,7 +9,7 @@ import { getProjectLogger, pathExists } from "../../utils/mod.ts";
 import type { Logger } from "../../utils/mod.ts";
 import { isObject } from "./_values.ts";
 
-/** The lock file in `registry.production_dir`. */
+/** The lock file in a project's production folder (`<registry.production_dir>/<project>/`). */
 export const LOCK_FILE = ".lock";
 
 /** Options of {@link withRegistryLock}. */
@@ -55,7 +55,7 @@ const BREAK_LOCK_STALE_MS = 30_000;
  * (its process on this host is gone, or it is older than `staleMs`) is removed with a warning
  * log line. The lock is always released, also when `fn` throws.
  *
- * @param productionDir the production folder (created when missing)
+ * @param productionDir the project's production folder (created when missing)
  * @param fn the work to do under the lock
  * @param options wait and staleness limits, logger
  * @returns what `fn` returns
@@ -63,7 +63,7 @@ const BREAK_LOCK_STALE_MS = 30_000;
  * @throws {ArtifactError} when the lock file cannot be created for another reason
  * @example
  * ```ts
- * await withRegistryLock("models/production", async () => { ... });
+ * await withRegistryLock("models/production/penguins", async () => { ... });
  * ```
  */
 export async function withRegistryLock<T>(

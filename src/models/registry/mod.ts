@@ -1,10 +1,12 @@
 /**
  * The model registry, a file store under `models/`: run ids, atomic run folders and run records
  * with the sha256 of every artifact under `experiments/`; listing and comparing runs; and the
- * production slot under `production/`, changed only through a promotion gate or a rollback,
- * swapped atomically, logged, and guarded by a lock.
+ * production slot of each project under `production/<project>/`, changed only through a
+ * promotion gate or a rollback, swapped atomically, logged, and guarded by a lock.
  *
- * Production layout (`registry.production_dir`):
+ * Production is kept per project (`project.name`), like MLflow's registered models: the gate
+ * compares only runs of one project, and promoting or rolling back one project leaves the others
+ * as they are. Layout of `<registry.production_dir>/<project>/` (see `projectProductionDir`):
  *
  * ```text
  * current.json      the pointer: { run_id, promoted_at, action, previous, history }
@@ -12,6 +14,15 @@
  *                   production and rollback keep working when experiments/ is cleaned
  * promotions.jsonl  append-only log: time, action, from, to, metric values, reason, user
  * .lock             held while a promotion or rollback runs
+ * ```
+ *
+ * A production folder from before production was kept per project (`current.json` directly in
+ * `registry.production_dir`) is refused by every reader and writer, with the commands that move
+ * it into its project's folder:
+ *
+ * ```sh
+ * mkdir -p models/production/<project> && mv models/production/current.json \
+ *   models/production/runs models/production/promotions.jsonl models/production/<project>/
  * ```
  *
  * A promotion copies the run into a hidden `.partial-*` folder, verifies every checksum, renames
@@ -91,3 +102,9 @@ export {
   rollbackProduction,
 } from "./promote.ts";
 export type { PromoteOptions, PromotionResult, RollbackOptions } from "./promote.ts";
+export {
+  assertProjectLayout,
+  listProductionProjects,
+  projectProductionDir,
+  resolveProductionDir,
+} from "./project.ts";

@@ -1,6 +1,7 @@
 /**
- * The production slot: the sealed pointer `current.json`, the production copies of runs and
- * the append-only promotion log.
+ * The production slot of one project: the sealed pointer `current.json`, the production copies
+ * of runs and the append-only promotion log. Every function here takes the project's folder,
+ * `projectProductionDir(registry.production_dir, project.name)`.
  *
  * @module
  */
@@ -101,12 +102,12 @@ export interface PromotionLogEntry {
 /**
  * Reads `current.json` without touching the run copy (fast; for listings).
  *
- * @param productionDir the production folder
+ * @param productionDir the project's production folder (see `projectProductionDir`)
  * @returns the pointer, or `null` when production is empty
  * @throws {ArtifactError} naming the file when it is not a valid pointer
  * @example
  * ```ts
- * const pointer = await readProductionPointer("models/production");
+ * const pointer = await readProductionPointer("models/production/penguins");
  * pointer?.run_id;
  * ```
  */
@@ -146,13 +147,13 @@ export async function readProductionPointer(
  * Opens the production run: reads `current.json` and verifies the sha256 of every file of the
  * production copy.
  *
- * @param productionDir the production folder
+ * @param productionDir the project's production folder (see `projectProductionDir`)
  * @returns the run id, its copy's folder, its record and the pointer; `null` when empty
  * @throws {ArtifactError} naming the file when the pointer is invalid, or the copy is missing or
  *   a file in it is missing or altered
  * @example
  * ```ts
- * const production = await readProduction("models/production");
+ * const production = await readProduction("models/production/penguins");
  * if (production) console.log(production.runId, production.dir);
  * ```
  */
@@ -170,12 +171,12 @@ export async function readProduction(productionDir: string): Promise<ProductionR
  * the line kept in the pointer (`log_entry`) is listed last, so the log read here always ends
  * with the change that put the current run in production.
  *
- * @param productionDir the production folder
+ * @param productionDir the project's production folder (see `projectProductionDir`)
  * @returns every entry; empty when nothing was promoted yet
  * @throws {ArtifactError} naming the line when a line is not valid JSON
  * @example
  * ```ts
- * const last = (await readPromotionLog("models/production")).at(-1);
+ * const last = (await readPromotionLog("models/production/penguins")).at(-1);
  * ```
  */
 export async function readPromotionLog(productionDir: string): Promise<PromotionLogEntry[]> {

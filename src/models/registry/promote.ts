@@ -13,6 +13,7 @@ import { verifyArtifacts } from "./checksums.ts";
 import { checkPromotionGate, type GateResult, type GateRun } from "./gate.ts";
 import { readRunMetrics, type RunMetricsFile, selectBestRun } from "./listing.ts";
 import { type RegistryLockOptions, withRegistryLock } from "./lock.ts";
+import { resolveProductionDir } from "./project.ts";
 import {
   appendPromotionLog,
   completePromotionLog,
@@ -42,11 +43,11 @@ export interface PromoteOptions {
    */
   runId?: string | null;
   /**
-   * Which runs compete when `runId` is `null`: those of this project and profile; `null` lets
-   * every run compete.
+   * Which runs compete when `runId` is `null`: those of this profile (see `selectBestRun`);
+   * `null` lets every run of the project compete. Runs of other projects never compete.
    * @default null
    */
-  match?: { project: string; profile: string | null } | null;
+  match?: { profile: string | null } | null;
   /**
    * Promote even when the gate refuses (never when the candidate's files are corrupt).
    * @default false
@@ -115,31 +116,39 @@ export interface PromotionResult {
 }
 
 /**
- * Promotes a run to production through the gate ({@link checkPromotionGate}), under the
- * registry lock.
+ * Promotes a run to the production of its project through the gate
+ * ({@link checkPromotionGate}), under the project's registry lock.
  *
- * The candidate's checksums are verified first. The run folder is copied to
- * `production/runs/<id>/`, verified again, and `current.json` is renamed over the old pointer;
+ * Production is kept per project, in `<registry.production_dir>/<project>/`; only a run of
+ * `project` may enter it, and the gate compares it only with that project's production. The
+ * candidate's checksums are verified first. The run folder is copied to
+ * `<project>/runs/<id>/`, verified again, and `current.json` is renamed over the old pointer;
  * then a line is appended to `promotions.jsonl` and copies no longer in `history` are removed.
  * On any error before the rename, production is unchanged.
  *
  * @param registry the `registry` config slice (directories, primary metric, margin)
+ * @param project the project whose production changes (`project.name`)
  * @param options the run (or how to pick one), force and reason, dry run, user, lock timing
  * @returns what changed and the log entry
- * @throws {PromotionRefusedError} when the gate refuses (listing every reason), the run is
+ * @throws {PromotionRefusedError} when the gate refuses (listing every reason; a tie with
+ *   production says so), the run belongs to another project (even with `force`), the run is
  *   already in production, or `force` is given without a reason
  * @throws {ArtifactError} when the run is unknown (with the closest id), a file of it is missing
- *   or altered (naming the file), or the production copy is corrupt and `force` is not given
- * @throws {ConfigError} when the primary metric is unknown
+ *   or altered (naming the file), the production copy is corrupt and `force` is not given, or
+ *   production is in the layout from before it was kept per project
+ * @throws {ConfigError} when the primary metric is unknown or the project name cannot be a folder
  * @throws {RegistryLockedError} when another promotion holds the lock for too long
  * @example
  * ```ts
- * const result = await promoteRun(config.registry, { runId: "20261127-074512-penguins-1a2b3c4d" });
+ * const result = await promoteRun(config.registry, config.project.name, {
+ *   runId: "20261127-074512-penguins-1a2b3c4d",
+ * });
  * console.log(`${result.from} -> ${result.to}`);
  * ```
  */
 export async function promoteRun(
   registry: RegistryConfig,
+  project: string,
   options: PromoteOptions = {},
 ): Promise<PromotionResult> {
   const { runId, match, force, reason, dryRun, user, keep, lock } = {
@@ -159,23 +168,35 @@ export async function promoteRun(
     );
   }
   if (runId !== null) assertRunId(runId);
+  const productionDir = await resolveProductionDir(registry, project);
   await removeLeftovers(registry.experiments_dir, isPartialName, { logger });
 
   // Run folders never change once written, so the candidate is checked before taking the lock:
   // an unknown or corrupt run fails without touching the production folder at all.
-  const id = runId ?? await selectBestRun(registry.experiments_dir, { metric, match });
+  const id = runId ??
+    await selectBestRun(registry.experiments_dir, {
+      metric,
+      match: match === null ? { project } : { project, profile: match.profile },
+    });
   const candidate = await readRunFolder(registry.experiments_dir, id);
+  if (candidate.record.project !== project) {
+    // Not even by force: production of one project must never serve another project's model.
+    throw new PromotionRefusedError(
+      `Cannot promote run "${id}" to the production of project "${project}": the run belongs to project "${candidate.record.project}", and production is kept per project; promote it with the profile of project "${candidate.record.project}" (--config), or train a run of project "${project}"`,
+      [`run "${id}" belongs to project "${candidate.record.project}", not "${project}"`],
+    );
+  }
   const candidateMetrics = await readRunMetrics(candidate.dir);
 
   const work = async (): Promise<PromotionResult> => {
-    await removeProductionLeftovers(registry.production_dir, logger);
-    await completePromotionLog(registry.production_dir, logger).catch(() => {});
-    const pointer = await readProductionPointer(registry.production_dir);
+    await removeProductionLeftovers(productionDir, logger);
+    await completePromotionLog(productionDir, logger).catch(() => {});
+    const pointer = await readProductionPointer(productionDir);
     let production: GateRun | null = null;
     let broken: string | null = null;
     if (pointer !== null) {
       try {
-        const copy = await openProductionCopy(registry.production_dir, pointer.run_id);
+        const copy = await openProductionCopy(productionDir, pointer.run_id);
         production = {
           id: pointer.run_id,
           record: copy.record,
@@ -212,12 +233,15 @@ export async function promoteRun(
     );
     const gate: GateResult = broken === null
       ? checked
-      : { ok: false, reasons: [broken, ...checked.reasons], passed: checked.passed };
+      : { ok: false, reasons: [broken, ...checked.reasons], passed: checked.passed, tie: false };
     if (!gate.ok && !force) {
+      const why = gate.tie && production !== null
+        ? `it ties production run "${production.id}" of project "${project}" on test ${metric} (a tie does not replace production), production is unchanged`
+        : "the gate refused it, production is unchanged";
       throw new PromotionRefusedError(
-        `Cannot promote run "${id}": the gate refused it, production is unchanged:\n${
-          gate.reasons.map((r) => `  - ${r}`).join("\n")
-        }\nTrain a better run, or override with --force --reason "..."`,
+        `Cannot promote run "${id}": ${why}:\n${gate.reasons.map((r) => `  - ${r}`).join("\n")}\n${
+          gate.tie ? "Train a run that beats production" : "Train a better run"
+        }, or override with --force --reason "..."`,
         gate.reasons,
       );
     }
@@ -225,7 +249,7 @@ export async function promoteRun(
     const from = pointer?.run_id ?? null;
     if (dryRun) return { action, from, to: id, gate, entry: null, dir: null, dryRun: true };
 
-    const dir = await installProductionCopy(registry.production_dir, candidate);
+    const dir = await installProductionCopy(productionDir, candidate);
     const history = [...(pointer?.history ?? []).filter((h) => h !== id), id].slice(-keep);
     const time = new Date().toISOString();
     const entry: PromotionLogEntry = {
@@ -242,7 +266,7 @@ export async function promoteRun(
       overridden: gate.ok ? [] : gate.reasons,
       user,
     };
-    await writeProductionPointer(registry.production_dir, {
+    await writeProductionPointer(productionDir, {
       format_version: RUN_FORMAT_VERSION,
       run_id: id,
       promoted_at: time,
@@ -251,7 +275,7 @@ export async function promoteRun(
       history,
       log_entry: entry,
     });
-    await appendPromotionLog(registry.production_dir, entry, logger);
+    await appendPromotionLog(productionDir, entry, logger);
     if (action === "force") {
       logger.warning("Forced promotion of {to} over {from}: {reason} (gate: {gate})", {
         to: id,
@@ -262,10 +286,10 @@ export async function promoteRun(
     } else {
       logger.info("Promoted {to} over {from}", { to: id, from: from ?? "(empty)" });
     }
-    await pruneProduction(registry.production_dir, history, logger);
+    await pruneProduction(productionDir, history, logger);
     return { action, from, to: id, gate, entry, dir, dryRun: false };
   };
-  return await withRegistryLock(registry.production_dir, work, { ...lock, logger });
+  return await withRegistryLock(productionDir, work, { ...lock, logger });
 }
 
 /** Options of {@link rollbackProduction}. */
@@ -307,6 +331,8 @@ export const DEFAULT_ROLLBACK_OPTIONS: Readonly<Required<Omit<RollbackOptions, "
  * may be corrupt (rolling back is the remedy for that).
  *
  * @param registry the `registry` config slice
+ * @param project the project whose production rolls back (`project.name`); other projects'
+ *   production is untouched
  * @param options reason, user, lock timing
  * @returns the runs before and after and the log entry
  * @throws {ArtifactError} when production is empty, no earlier run is recorded, or the earlier
@@ -314,25 +340,29 @@ export const DEFAULT_ROLLBACK_OPTIONS: Readonly<Required<Omit<RollbackOptions, "
  * @throws {RegistryLockedError} when another promotion holds the lock for too long
  * @example
  * ```ts
- * const { from, to } = await rollbackProduction(config.registry, { reason: "bad predictions" });
+ * const { from, to } = await rollbackProduction(config.registry, config.project.name, {
+ *   reason: "bad predictions",
+ * });
  * ```
  */
 export async function rollbackProduction(
   registry: RegistryConfig,
+  project: string,
   options: RollbackOptions = {},
 ): Promise<PromotionResult> {
   const { reason, user, lock } = { ...DEFAULT_ROLLBACK_OPTIONS, ...options };
   const logger = options.logger ?? getProjectLogger("registry");
+  const productionDir = await resolveProductionDir(registry, project);
   const empty = () =>
     new ArtifactError(
-      `Cannot roll back: production in "${registry.production_dir}" is empty; promote a run first with \`deno task promote\``,
+      `Cannot roll back project "${project}": its production in "${productionDir}" is empty; promote a run first with \`deno task promote\``,
     );
   // Checked before the lock too, so an empty slot fails without creating the folder.
-  if ((await readProductionPointer(registry.production_dir)) === null) throw empty();
+  if ((await readProductionPointer(productionDir)) === null) throw empty();
   const work = async (): Promise<PromotionResult> => {
-    await removeProductionLeftovers(registry.production_dir, logger);
-    await completePromotionLog(registry.production_dir, logger).catch(() => {});
-    const pointer = await readProductionPointer(registry.production_dir);
+    await removeProductionLeftovers(productionDir, logger);
+    await completePromotionLog(productionDir, logger).catch(() => {});
+    const pointer = await readProductionPointer(productionDir);
     if (pointer === null) throw empty();
     const previous = pointer.history.at(-2);
     if (previous === undefined) {
@@ -340,11 +370,11 @@ export async function rollbackProduction(
         `Cannot roll back production run "${pointer.run_id}": no earlier promoted run is recorded; promote another run with \`deno task promote --run ID\` instead`,
       );
     }
-    const target = await openProductionCopy(registry.production_dir, previous);
+    const target = await openProductionCopy(productionDir, previous);
     const targetMetrics = await readRunMetrics(target.dir);
     let fromMetrics: MetricValues | null = null;
     try {
-      const current = `${registry.production_dir}/${PRODUCTION_RUNS_DIR}/${pointer.run_id}`;
+      const current = `${productionDir}/${PRODUCTION_RUNS_DIR}/${pointer.run_id}`;
       fromMetrics = metricValues(await readRunMetrics(current), registry.primary_metric);
     } catch {
       fromMetrics = null; // The run being rolled back may be the broken one.
@@ -365,7 +395,7 @@ export async function rollbackProduction(
       overridden: [],
       user,
     };
-    await writeProductionPointer(registry.production_dir, {
+    await writeProductionPointer(productionDir, {
       format_version: RUN_FORMAT_VERSION,
       run_id: previous,
       promoted_at: time,
@@ -374,13 +404,13 @@ export async function rollbackProduction(
       history,
       log_entry: entry,
     });
-    await appendPromotionLog(registry.production_dir, entry, logger);
+    await appendPromotionLog(productionDir, entry, logger);
     logger.info("Rolled production back from {from} to {to}", {
       from: pointer.run_id,
       to: previous,
     });
-    await pruneProduction(registry.production_dir, history, logger);
-    const gate: GateResult = { ok: true, reasons: [], passed: [] };
+    await pruneProduction(productionDir, history, logger);
+    const gate: GateResult = { ok: true, reasons: [], passed: [], tie: false };
     return {
       action: "rollback",
       from: pointer.run_id,
@@ -391,7 +421,7 @@ export async function rollbackProduction(
       dryRun: false,
     };
   };
-  return await withRegistryLock(registry.production_dir, work, { ...lock, logger });
+  return await withRegistryLock(productionDir, work, { ...lock, logger });
 }
 
 function metricValues(metrics: RunMetricsFile, metric: string): MetricValues {

@@ -79,13 +79,22 @@ export {
 } from "./row_values.ts";
 export type { DateShape, RowColumn, RowDtype, RowValue, ShapedDate } from "./row_values.ts";
 export {
+  decodeRowRanges,
   DEFAULT_SPLIT_OPTIONS,
+  encodeRowRanges,
   kFold,
   splitFrame,
   splitIndices,
   stratifiedKFold,
 } from "./splitter.ts";
-export type { Fold, Label, SplitFrames, SplitIndices, SplitOptions } from "./splitter.ts";
+export type {
+  Fold,
+  Label,
+  RowRanges,
+  SplitFrames,
+  SplitIndices,
+  SplitOptions,
+} from "./splitter.ts";
 // -- datasets
 export { pullDatasets, readManifest } from "./datasets.ts";
 export type { DatasetManifest, ManifestEntry, PullOptions, PullResult } from "./datasets.ts";

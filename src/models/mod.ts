@@ -159,4 +159,5 @@ export type {
   ReportsFile,
   RunArtifact,
   RunArtifactName,
+  SplitFile,
 } from "./run_catalog.ts";

@@ -63,6 +63,8 @@ export {
 } from "./run_artifacts.ts";
 export type { RunArtifacts, RunLocations } from "./run_artifacts.ts";
 export { evaluateRun } from "./evaluation.ts";
+export { DEFAULT_EXPORT_RUN_SPLIT_OPTIONS, exportRunSplit, SPLITS_DIR } from "./split_export.ts";
+export type { ExportRunSplitOptions, RunSplitExport } from "./split_export.ts";
 export type { EvaluateRunOptions, RunEvaluation } from "./evaluation.ts";
 export { reproduceRun } from "./reproduce.ts";
 export type { Reproduction } from "./reproduce.ts";

@@ -1,10 +1,21 @@
 import assert from "node:assert/strict";
 import { assertFrameEqual, pl } from "../_helpers/assert_frame.ts";
 import { FeaturePipeline, resolveColumnSelector } from "../../src/features/mod.ts";
+import type { FeaturePipelineState } from "../../src/features/mod.ts";
 import type { FeatureStep } from "../../src/config/mod.ts";
 import { loadConfig } from "../../src/config/mod.ts";
-import { fitFeatures, prepareData } from "../../src/pipelines/mod.ts";
+import { RUN_ARTIFACTS } from "../../src/models/mod.ts";
+import {
+  compileRowScorer,
+  fitFeatures,
+  openRun,
+  prepareData,
+  rowsToFrame,
+  runTraining,
+  scoreRows,
+} from "../../src/pipelines/mod.ts";
 import { captureLogs } from "../../src/utils/mod.ts";
+import { makeTempProject } from "../_helpers/project.ts";
 
 function train() {
   return pl.DataFrame([
@@ -179,5 +190,51 @@ Deno.test("columns: { dtype: numeric } on penguins gives the model the same inpu
   assert.deepEqual(selected.pipeline.inputColumns(), explicit.pipeline.inputColumns());
   for (const split of ["train", "val", "test"] as const) {
     assert.deepEqual(selected.x[split], explicit.x[split], `${split} matrix`);
+  }
+});
+
+Deno.test("a run trained with selectors scores rows with exactly the fitted columns, in both scoring engines", async () => {
+  using _logs = captureLogs({ level: "error" });
+  const root = await makeTempProject();
+  const loaded = await loadConfig({
+    root,
+    overrides: [
+      'features.steps[0].columns={"dtype":"numeric"}',
+      'features.steps[1].columns={"dtype":"text","exclude":["Sex"]}',
+    ],
+  });
+  const result = await runTraining(loaded);
+  result.model.dispose();
+  const features = await RUN_ARTIFACTS.features.read(result.dir!);
+  const state = features.pipeline as FeaturePipelineState;
+  assert.deepEqual(state.steps.map((step) => step.columns), [
+    ["Beak Length (mm)", "Beak Depth (mm)", "Flipper Length (mm)", "Body Mass (g)"],
+    ["Island"],
+  ]);
+  const run = await openRun(result.id, loaded);
+  try {
+    const row = {
+      Island: "Dream",
+      "Beak Length (mm)": 46.5,
+      "Beak Depth (mm)": 17.9,
+      "Flipper Length (mm)": 192,
+      "Body Mass (g)": 3500,
+      Sex: "FEMALE",
+    };
+    const scorer = compileRowScorer(run);
+    assert.ok(scorer !== null);
+    const fast = scorer.score([row], []);
+    assert.equal(fast.fallback, false);
+    const frame = scoreRows(run, rowsToFrame(run, [row]), []);
+    if (fast.fallback) throw new Error("unreachable");
+    const label = frame.predictions?.getColumn("prediction").toArray();
+    assert.deepEqual((fast.predictions as { prediction?: unknown[] } | null)?.prediction, label);
+    // Sex was excluded from the selector, so it is not an input the run needs.
+    const { Sex: _, ...withoutSex } = row;
+    const scored = scoreRows(run, rowsToFrame(run, [withoutSex]), []);
+    assert.deepEqual(scored.rejected, []);
+    assert.deepEqual(scored.predictions?.getColumn("prediction").toArray(), label);
+  } finally {
+    run.model.dispose();
   }
 });

@@ -104,6 +104,7 @@ export type {
 export {
   applyTrialParams,
   BEST_CONFIG_FILE,
+  CLASSIFICATION_ONLY_SEARCH_KEYS,
   createStudyId,
   crossValidate,
   DEFAULT_CROSS_VALIDATE_OPTIONS,
@@ -118,6 +119,7 @@ export {
   runStudy,
   sampleTrials,
   SEARCH_STRATEGIES,
+  searchSpaceForTask,
   STUDY_FILE,
   STUDY_FORMAT_VERSION,
 } from "./tune/mod.ts";

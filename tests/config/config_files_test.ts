@@ -85,7 +85,9 @@ Deno.test("config/*.yaml load as the penguins species task", async () => {
     "model.params.hidden_units",
     "training.learning_rate",
     "model.params.dropout",
+    "training.class_weights",
   ]);
+  assert.deepEqual(config.search["training.class_weights"], ["none", "balanced"]);
   assert.deepEqual(config.logging, { level: "info", format: "auto", file: null, categories: {} });
 });
 

@@ -123,6 +123,8 @@ export {
 export {
   chiSquareSf,
   chiSquareTest,
+  classBalance,
+  IMBALANCE_RATIO,
   jensenShannonDistance,
   ksTwoSample,
   logGamma,
@@ -130,6 +132,7 @@ export {
   quantileWassersteinDistance,
   wassersteinDistance,
 } from "./statistics/mod.ts";
+export type { ClassBalance } from "./statistics/mod.ts";
 export type {
   ColumnDrift,
   DatasetDrift,

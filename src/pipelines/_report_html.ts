@@ -48,6 +48,7 @@ import {
   metricValues,
   perClassTable,
   timingTable,
+  trainingClassBalance,
   trainingFacts,
   validationSummary,
 } from "./_report_sections.ts";
@@ -299,6 +300,8 @@ export async function buildRunReport(
     : missingTest;
 
   const primary = metrics.primary_metric || record.primary.metric;
+  // With imbalanced classes the per-class scores lead: the averages hide the rare classes.
+  const imbalance = record.task === "classification" ? trainingClassBalance(metrics.model) : null;
   const primaryTest = num(metrics.model.test?.[primary]);
   const baselineTest = num(metrics.baseline.test?.[primary]);
   const sections = [
@@ -359,10 +362,13 @@ export async function buildRunReport(
       "<h3>Cleaning</h3>",
       cleaningSummary(reports.cleaning),
     ]),
-    section("metrics", "Metrics", [
-      metricTable(metrics, primary),
-      record.task === "classification" ? perClassTable(metrics.model.test) : "",
-    ]),
+    section(
+      "metrics",
+      "Metrics",
+      imbalance?.balance.imbalanced
+        ? [perClassTable(metrics.model.test, imbalance), metricTable(metrics, primary)]
+        : [metricTable(metrics, primary), perClassTable(metrics.model.test, imbalance)],
+    ),
     section("training", "Learning curves", [learning, trainingFacts(history)]),
     section(
       "evaluation",

@@ -20,7 +20,8 @@ const SPEC = {
   descriptions: {
     ...CONFIG_ARG_SPEC.descriptions,
     run: "the run id (see deno task runs)",
-    out: "the folder for train.csv, val.csv and test.csv; default data/processed/splits/<run-id>",
+    out:
+      "the folder for train.csv, val.csv and test.csv, under data/processed (where the task may write); default data/processed/splits/<run-id>",
     force: "replace files that already exist",
   },
 };

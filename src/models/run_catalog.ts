@@ -159,7 +159,18 @@ export const RUN_ARTIFACTS = {
   history: jsonArtifact<TrainingHistory>("history.json", "per-epoch losses and metrics"),
   profile: jsonArtifact<DataProfile>("profile.json", "the training data's profile, for drift"),
   reports: jsonArtifact<ReportsFile>("reports.json", "validation, cleaning, selection reports"),
-  split: jsonArtifact<SplitFile>("split.json", "the input rows of train, val and test"),
+  split: {
+    ...jsonArtifact<SplitFile>("split.json", "the input rows of train, val and test"),
+    // One line per split: a random split has a run per few rows, and a pair per line would
+    // make the file tens of times longer than the rows it lists.
+    write: (dir: string, value: SplitFile) => {
+      const { format_version, data, rows } = value;
+      const head = JSON.stringify({ format_version, data, rows }, null, 2).replace(/\n}$/, "");
+      const splits = (["train", "val", "test"] as const)
+        .map((name) => `  "${name}": ${JSON.stringify(value[name])}`);
+      return Deno.writeTextFile(`${dir}/split.json`, `${head},\n${splits.join(",\n")}\n}\n`);
+    },
+  } satisfies RunArtifact<SplitFile>,
   report: textArtifact("report.html", "the self-contained run report", "derived"),
 } as const;
 

@@ -113,13 +113,13 @@ export async function exportRunSplit(
   if (!force) {
     const existing = [];
     for (const name of SPLIT_NAMES) {
-      if (await exists(files[name])) existing.push(files[name]);
+      if (await exists(files[name])) existing.push(`${name}.csv`);
     }
     if (existing.length > 0) {
       throw new ArtifactError(
-        `${action}: ${
-          existing.map((file) => `"${file}"`).join(", ")
-        } already exist; pass --force to replace them, or --out another folder`,
+        `${action}: "${target}" already holds ${
+          existing.join(", ")
+        }; pass --force to replace them, or --out another folder`,
       );
     }
   }

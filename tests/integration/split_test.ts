@@ -71,7 +71,10 @@ Deno.test("split.json records each split's input rows and deno task split writes
 
   const again = await runCli("split.ts", ["--run", result.id], root);
   assert.equal(again.code, 1);
-  assert.match(again.stderr, /already exist; pass --force to replace them/);
+  assert.match(
+    again.stderr,
+    /already holds train.csv, val.csv, test.csv; pass --force to replace them/,
+  );
   const forced = await runCli(
     "split.ts",
     ["--run", result.id, "--force", "--out", "elsewhere"],

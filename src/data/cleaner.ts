@@ -236,7 +236,8 @@ export function applyCleaning(
   frame = applyNullDrops(frame, config, dropRows, steps);
   let rowPositions: Uint32Array | undefined;
   if (position !== null) {
-    rowPositions = Uint32Array.from(frame.getColumn(position).toArray() as number[]);
+    // The row index is UInt32: its typed array is a copy, no JS number per row.
+    rowPositions = Uint32Array.from(frame.getColumn(position).toTypedArray() as Uint32Array);
     frame = frame.drop(position);
   }
   frame = applyNullFills(frame, config, state.fills, steps);

@@ -62,6 +62,10 @@ await runTask("split", async () => {
   );
   const total = written.rows.train + written.rows.val + written.rows.test;
   console.log(
-    `\nrun ${written.id}: ${total} of ${written.inputRows} input rows (the rest were dropped by cleaning)`,
+    `\nrun ${written.id}: ${total} of ${written.inputRows} input rows (the rest were dropped by cleaning), ${
+      written.copiedLines
+        ? "each the input file's own line"
+        : "written from the loaded data as comma-separated CSV"
+    }`,
   );
 });

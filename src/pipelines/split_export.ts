@@ -8,7 +8,7 @@
 import { isAbsolute } from "node:path";
 import pl from "nodejs-polars";
 import { loadConfig } from "../config/mod.ts";
-import { decodeRowRanges, fingerprintData, loadDataset } from "../data/mod.ts";
+import { decodeRowRanges, detectFormat, fingerprintData, loadDataset } from "../data/mod.ts";
 import { readRunFolder, RUN_ARTIFACTS, runArtifactPath } from "../models/mod.ts";
 import { ArtifactError } from "../errors.ts";
 import type { RunLocations } from "./run_artifacts.ts";
@@ -48,6 +48,13 @@ export interface RunSplitExport {
   rows: { train: number; val: number; test: number };
   /** Rows of the input file as loaded. */
   inputRows: number;
+  /**
+   * `true` when each row is its line of the CSV input, byte for byte (separator, quoting,
+   * encoding and date formats as in the input, so the run's profile reads the files as it read
+   * the input); `false` when the rows were written from the loaded frame as comma-separated CSV
+   * (inputs in another format, or a CSV whose lines are not one row each).
+   */
+  copiedLines: boolean;
 }
 
 const SPLIT_NAMES = ["train", "val", "test"] as const;
@@ -123,6 +130,12 @@ export async function exportRunSplit(
       );
     }
   }
+  const format = loaded.config.data.format === "auto"
+    ? detectFormat(path)
+    : loaded.config.data.format;
+  const lines = format === "csv" && !path.includes("://")
+    ? csvRowLines(await Deno.readFile(path), raw.height)
+    : null;
   await Deno.mkdir(target, { recursive: true });
   const rows = { train: 0, val: 0, test: 0 };
   for (const name of SPLIT_NAMES) {
@@ -133,11 +146,63 @@ export async function exportRunSplit(
         `${action}: split.json lists row ${beyond} in ${name}, beyond the ${raw.height} rows of "${path}"; retrain the run`,
       );
     }
-    const frame = raw.select(pl.all().gather(Array.from(positions)));
-    await Deno.writeTextFile(files[name], frame.writeCSV().toString());
-    rows[name] = frame.height;
+    if (lines !== null) {
+      await Deno.writeFile(
+        files[name],
+        joinLines(
+          [lines.header, ...positions].map((row) =>
+            typeof row === "number" ? lines.rows[row]! : row
+          ),
+        ),
+      );
+    } else {
+      const frame = raw.select(pl.all().gather(Array.from(positions)));
+      await Deno.writeTextFile(files[name], frame.writeCSV().toString());
+    }
+    rows[name] = positions.length;
   }
-  return { id, dir: target, files, rows, inputRows: raw.height };
+  return { id, dir: target, files, rows, inputRows: raw.height, copiedLines: lines !== null };
+}
+
+/**
+ * Splits a CSV file's bytes into its header line and one line per row, each without its `\n`
+ * (a `\r` stays), when the file has exactly one line per row; otherwise (a quoted field holding
+ * a line break) `null`. Working on bytes keeps the file's encoding as it is.
+ *
+ * @param bytes the file
+ * @param rows the rows the loader read from it
+ * @returns the header and row lines, or `null`
+ * @example
+ * ```ts
+ * csvRowLines(new TextEncoder().encode("a,b\n1,2\n3,4\n"), 2); // { header: "a,b", rows: ["1,2", "3,4"] } as bytes
+ * ```
+ */
+export function csvRowLines(
+  bytes: Uint8Array,
+  rows: number,
+): { header: Uint8Array; rows: Uint8Array[] } | null {
+  const lines: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] !== 0x0a) continue;
+    lines.push(bytes.subarray(start, i));
+    start = i + 1;
+  }
+  if (start < bytes.length) lines.push(bytes.subarray(start));
+  const header = lines.shift();
+  if (header === undefined || lines.length !== rows) return null;
+  return { header, rows: lines };
+}
+
+function joinLines(lines: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(lines.reduce((sum, line) => sum + line.length + 1, 0));
+  let at = 0;
+  for (const line of lines) {
+    out.set(line, at);
+    at += line.length;
+    out[at++] = 0x0a;
+  }
+  return out;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -4,6 +4,7 @@ import { loadConfig } from "../../src/config/mod.ts";
 import { decodeRowRanges, loadDataset } from "../../src/data/mod.ts";
 import { readRunFolder, RUN_ARTIFACTS, writeRunRecord } from "../../src/models/mod.ts";
 import { evaluateRun, prepareData, runTraining } from "../../src/pipelines/mod.ts";
+import { csvRowLines } from "../../src/pipelines/split_export.ts";
 import { captureLogs } from "../../src/utils/mod.ts";
 import { makeTempProject, runCli } from "../_helpers/project.ts";
 
@@ -54,11 +55,17 @@ Deno.test("split.json records each split's input rows and deno task split writes
   assert.match(cli.stdout, /train\s+233\s+data\/processed\/splits\/.+\/train\.csv/);
   assert.match(cli.stdout, /val\s+50\s/);
   assert.match(cli.stdout, /test\s+50\s/);
-  assert.match(cli.stdout, /333 of 344 input rows/);
+  assert.match(
+    cli.stdout,
+    /333 of 344 input rows \(the rest were dropped by cleaning\), each the input file's own line/,
+  );
   const out = `${root}/data/processed/splits/${result.id}`;
+  // Each file is the header and the recorded rows' own lines of penguins.csv, in order.
+  const input = (await Deno.readTextFile(`${root}/data/raw/penguins.csv`)).trimEnd().split("\n");
   for (const [name, count] of [["train", 233], ["val", 50], ["test", 50]] as const) {
-    const text = await Deno.readTextFile(`${out}/${name}.csv`);
-    assert.equal(text.trimEnd().split("\n").length, count + 1, `${name}.csv: header + ${count}`);
+    const lines = (await Deno.readTextFile(`${out}/${name}.csv`)).trimEnd().split("\n");
+    assert.equal(lines.length, count + 1, `${name}.csv: header + ${count}`);
+    assert.deepEqual(lines, [input[0], ...[...rows[name]].map((row) => input[row + 1])]);
   }
 
   // Scoring the written test file gives the run's own test metrics.
@@ -95,6 +102,44 @@ Deno.test("split.json records each split's input rows and deno task split writes
   assert.equal(old.code, 1);
   assert.match(old.stderr, /has no split\.json, so its rows are not on record/);
   assert.match(old.stderr, /retrain it/);
+});
+
+Deno.test("deno task split writes the rows of a non-CSV input from the loaded data, and they score as the run's test split", async () => {
+  using _logs = captureLogs({ level: "error" });
+  const root = await makeTempProject();
+  const csv = loadDataset(
+    `${root}/data/raw/penguins.csv`,
+    (await loadConfig({ root })).config.data,
+  );
+  csv.writeParquet(`${root}/data/raw/penguins.parquet`);
+  const loaded = await loadConfig({ root, overrides: ["data.path=data/raw/penguins.parquet"] });
+  const result = await runTraining(loaded);
+  result.model.dispose();
+  const cli = await runCli("split.ts", ["--run", result.id], root);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.match(
+    cli.stdout,
+    /333 of 344 input rows .*written from the loaded data as comma-separated CSV/,
+  );
+  const out = `${root}/data/processed/splits/${result.id}`;
+  const test = pl.readCSV(`${out}/test.csv`);
+  assert.equal(test.height, 50);
+  assert.deepEqual(test.columns, csv.columns);
+  const scored = await evaluateRun(result.id, loaded, { input: `${out}/test.csv` });
+  assert.deepEqual(
+    JSON.parse(JSON.stringify(scored.metrics)),
+    JSON.parse(JSON.stringify(result.metrics.test)),
+  );
+});
+
+Deno.test("csvRowLines() gives a CSV's header and row lines as bytes, or null when a row spans lines", () => {
+  const encode = (text: string) => new TextEncoder().encode(text);
+  const decode = (lines: Uint8Array[]) => lines.map((line) => new TextDecoder().decode(line));
+  const lines = csvRowLines(encode("a;b\r\n1;x\r\n2;y"), 2);
+  assert.ok(lines !== null);
+  assert.deepEqual(decode([lines.header, ...lines.rows]), ["a;b\r", "1;x\r", "2;y"]);
+  assert.equal(csvRowLines(encode('a,b\n1,"two\nlines"\n'), 1), null);
+  assert.equal(csvRowLines(encode(""), 0), null);
 });
 
 Deno.test("deno task split without --run says how to give one", async () => {

@@ -86,6 +86,11 @@ export interface RunReportInput {
   names: readonly string[];
   /** The feature pipeline's input columns, which group one-hot columns for importance. */
   inputColumns: readonly string[];
+  /**
+   * Whether the run folder holds `split.json` (runs recorded before it existed do not).
+   * @default false
+   */
+  splitRecorded?: boolean;
 }
 
 /** Options of {@link buildRunReport}. */
@@ -346,6 +351,11 @@ export async function buildRunReport(
       `<p>Test split fingerprint: <code title="${esc(record.test_fingerprint)}">${
         esc(record.test_fingerprint.slice(0, 16))
       }…</code> (runs with the same fingerprint were tested on the same rows).</p>`,
+      input.splitRecorded
+        ? `<p>The input rows of each split are listed in <code>split.json</code>; <code>deno task split --run ${
+          esc(record.id)
+        }</code> writes them as CSV files, to fit or score another tool on the same rows.</p>`
+        : "",
       "<h3>Rows per split</h3>",
       table(
         ["raw", "after cleaning", "train", "val", "test"],

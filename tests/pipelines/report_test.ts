@@ -99,6 +99,12 @@ Deno.test("runTraining() writes report.html with every section and chart, outsid
   assert.match(
     html,
     new RegExp(
+      `<code>split\\.json</code>; <code>deno task split --run ${result.id}</code> writes them`,
+    ),
+  );
+  assert.match(
+    html,
+    new RegExp(
       [344, 333, 233, 50, 50].map((n) => `<td><span class="num">${n}</span></td>`).join(""),
     ),
     "rows: raw, after cleaning, train, val, test",

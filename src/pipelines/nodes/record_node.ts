@@ -133,6 +133,7 @@ export const RECORD_NODE = defineNode({
           model,
           names: features.names,
           inputColumns: features.pipeline.inputColumns(),
+          splitRecorded: true,
         }, { test: { x: features.x.test, y: features.y.test }, logger: context.logger }),
       );
     });

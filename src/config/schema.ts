@@ -192,10 +192,32 @@ export const TransformerSpecSchema = z.strictObject({
   params: z.record(z.string(), z.unknown()).default({}),
 });
 
-/** A named group of columns and the transformers applied to them in order. */
+/**
+ * A named group of columns and the transformers applied to them in order.
+ *
+ * `columns` is a list of names, or a selector like scikit-learn's `make_column_selector`,
+ * resolved against the training split when the feature pipeline is fitted (the resolved names
+ * are recorded in `features.json`, so prediction uses exactly those):
+ * `{ dtype: numeric | text | date | bool, pattern: "regex", exclude: [names] }`, with `dtype`,
+ * `pattern` or both. `dtype` matches the column type (`numeric`: integers and floats; `text`:
+ * strings and categoricals; `date`: dates and datetimes; `bool`: booleans). `pattern` is a
+ * JavaScript regular expression searched in the column name, as scikit-learn's `re.search`:
+ * `"mm"` matches `"Beak Length (mm)"`; anchor it (`"^Beak"`, `"\(mm\)$"`) to match the start,
+ * end or whole name. A selector needs `dtype`, `pattern` or both, and a pattern that compiles;
+ * both are checked when the feature pipeline is built. A selector never takes the target, `data.id_columns`, `exclude`, a column
+ * another step names in its list, or one an earlier selector step took; columns keep the
+ * frame's order.
+ */
 export const FeatureStepSchema = z.strictObject({
   name: z.string().min(1),
-  columns: z.array(columnName).min(1),
+  columns: z.union([
+    z.array(columnName).min(1),
+    z.strictObject({
+      dtype: z.enum(["numeric", "text", "date", "bool"]).optional(),
+      pattern: z.string().min(1).optional(),
+      exclude: z.array(columnName).default([]),
+    }),
+  ]),
   transformers: z.array(TransformerSpecSchema).min(1),
 });
 

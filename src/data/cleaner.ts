@@ -58,6 +58,11 @@ export interface CleaningResult {
   frame: DataFrame;
   /** What was done, with exact row counts. */
   report: CleaningReport;
+  /**
+   * With `trackRows: true`, the 0-based position in the input frame of each row of `frame`, in
+   * `frame`'s order (cleaning keeps the input order, so they ascend).
+   */
+  rowPositions?: Uint32Array;
 }
 
 /** A value that fills a missing cell. */
@@ -97,10 +102,19 @@ export interface ApplyCleaningOptions {
    * @default true
    */
   dropRows?: boolean;
+  /**
+   * Whether the result lists, in `rowPositions`, the input position of every kept row, so a run
+   * can record which input rows it trained and tested on.
+   * @default false
+   */
+  trackRows?: boolean;
 }
 
 /** Defaults of `ApplyCleaningOptions`. */
-export const DEFAULT_APPLY_CLEANING_OPTIONS: Required<ApplyCleaningOptions> = { dropRows: true };
+export const DEFAULT_APPLY_CLEANING_OPTIONS: Required<ApplyCleaningOptions> = {
+  dropRows: true,
+  trackRows: false,
+};
 
 /** Options of `cleanFrame`. */
 export interface CleanFrameOptions {
@@ -162,7 +176,7 @@ export function fitCleaning(df: DataFrame, config: CleaningConfig): CleaningStat
   }
   const ignored: CleaningStep[] = [];
   let frame = applyValueSteps(df, config, ignored);
-  frame = applyDropDuplicates(frame, config, true, ignored);
+  frame = applyDropDuplicates(frame, config, true, ignored, null);
   frame = applyNullDrops(frame, config, true, ignored);
 
   const fills = constantFills(config);
@@ -194,7 +208,7 @@ export function fitCleaning(df: DataFrame, config: CleaningConfig): CleaningStat
  * @param df the frame to clean; it is not changed
  * @param config `config.cleaning`, the same one `state` was fitted with
  * @param state the statistics from `fitCleaning`
- * @param options `dropRows`
+ * @param options `dropRows`; `trackRows` to get `rowPositions`
  * @returns the cleaned frame and a report with the rows each operation touched
  * @throws {SchemaMismatchError} when a configured column is missing or has the wrong type
  * @throws {NotFittedError} when `state` has no learned value for a configured fill or clip
@@ -210,16 +224,33 @@ export function applyCleaning(
   state: CleaningState,
   options: ApplyCleaningOptions = {},
 ): CleaningResult {
-  const { dropRows } = { ...DEFAULT_APPLY_CLEANING_OPTIONS, ...options };
+  const { dropRows, trackRows } = { ...DEFAULT_APPLY_CLEANING_OPTIONS, ...options };
   checkState(state, config);
   checkConfig(df, config, "Cannot apply cleaning");
   const steps: CleaningStep[] = [];
-  let frame = applyValueSteps(df, config, steps);
-  frame = applyDropDuplicates(frame, config, dropRows, steps);
+  // Rows are only dropped (never reordered) by duplicates and null drops: a position column
+  // carried through those two steps, and left out of the duplicate check, says which survived.
+  const position = trackRows ? unusedColumnName(df.columns, "__row_position") : null;
+  let frame = applyValueSteps(position === null ? df : df.withRowIndex(position), config, steps);
+  frame = applyDropDuplicates(frame, config, dropRows, steps, position);
   frame = applyNullDrops(frame, config, dropRows, steps);
+  let rowPositions: Uint32Array | undefined;
+  if (position !== null) {
+    // The row index is UInt32: its typed array is a copy, no JS number per row.
+    rowPositions = Uint32Array.from(frame.getColumn(position).toTypedArray() as Uint32Array);
+    frame = frame.drop(position);
+  }
   frame = applyNullFills(frame, config, state.fills, steps);
   frame = applyClip(frame, config, state.clip, steps);
-  return { frame, report: { rowsIn: df.height, rowsOut: frame.height, steps } };
+  const report = { rowsIn: df.height, rowsOut: frame.height, steps };
+  return rowPositions === undefined ? { frame, report } : { frame, report, rowPositions };
+}
+
+/** `base`, or `base` with a numeric suffix, whichever no column of `columns` is named. */
+function unusedColumnName(columns: readonly string[], base: string): string {
+  let name = base;
+  for (let i = 1; columns.includes(name); i++) name = `${base}_${i}`;
+  return name;
 }
 
 /**
@@ -329,13 +360,16 @@ function applyDropDuplicates(
   config: CleaningConfig,
   dropRows: boolean,
   steps: CleaningStep[],
+  position: string | null,
 ): DataFrame {
   const setting = config.drop_duplicates;
   if (setting === false) return df;
-  const subset = setting === true ? undefined : setting.subset;
-  const action = subset === undefined
+  const configured = setting === true ? undefined : setting.subset;
+  const subset = configured ??
+    (position === null ? undefined : df.columns.filter((column) => column !== position));
+  const action = configured === undefined
     ? "drop exact duplicates, keep first"
-    : `drop duplicates on ${JSON.stringify(subset)}, keep first`;
+    : `drop duplicates on ${JSON.stringify(configured)}, keep first`;
   if (!dropRows) {
     steps.push({
       step: "drop_duplicates",

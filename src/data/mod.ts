@@ -89,13 +89,22 @@ export {
 } from "./row_values.ts";
 export type { DateShape, RowColumn, RowDtype, RowValue, ShapedDate } from "./row_values.ts";
 export {
+  decodeRowRanges,
   DEFAULT_SPLIT_OPTIONS,
+  encodeRowRanges,
   kFold,
   splitFrame,
   splitIndices,
   stratifiedKFold,
 } from "./splitter.ts";
-export type { Fold, Label, SplitFrames, SplitIndices, SplitOptions } from "./splitter.ts";
+export type {
+  Fold,
+  Label,
+  RowRanges,
+  SplitFrames,
+  SplitIndices,
+  SplitOptions,
+} from "./splitter.ts";
 // -- datasets
 export { pullDatasets, readManifest } from "./datasets.ts";
 export type { DatasetManifest, ManifestEntry, PullOptions, PullResult } from "./datasets.ts";
@@ -124,6 +133,8 @@ export {
 export {
   chiSquareSf,
   chiSquareTest,
+  classBalance,
+  IMBALANCE_RATIO,
   jensenShannonDistance,
   ksTwoSample,
   logGamma,
@@ -131,6 +142,7 @@ export {
   quantileWassersteinDistance,
   wassersteinDistance,
 } from "./statistics/mod.ts";
+export type { ClassBalance } from "./statistics/mod.ts";
 export type {
   ColumnDrift,
   DatasetDrift,

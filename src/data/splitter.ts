@@ -172,6 +172,70 @@ export function splitFrame(
 }
 
 /**
+ * Row numbers as run-length-encoded `[start, length]` pairs: each pair is `length` consecutive
+ * numbers from `start`. Mostly-contiguous row sets (a split of a file) stay small as JSON.
+ */
+export type RowRanges = [start: number, length: number][];
+
+/**
+ * Encodes row numbers, in their order, as `[start, length]` runs of consecutive numbers.
+ *
+ * @param rows the row numbers, in the order they are to be read back
+ * @returns the runs; `decodeRowRanges` gives `rows` back
+ * @example
+ * ```ts
+ * encodeRowRanges([0, 1, 2, 5, 6, 9]); // [[0, 3], [5, 2], [9, 1]]
+ * ```
+ */
+export function encodeRowRanges(rows: ArrayLike<number>): RowRanges {
+  const ranges: RowRanges = [];
+  let start = -1;
+  let length = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (length > 0 && row === start + length) {
+      length++;
+      continue;
+    }
+    if (length > 0) ranges.push([start, length]);
+    start = row;
+    length = 1;
+  }
+  if (length > 0) ranges.push([start, length]);
+  return ranges;
+}
+
+/**
+ * Decodes `[start, length]` runs back into row numbers.
+ *
+ * @param ranges the runs from `encodeRowRanges`
+ * @returns the row numbers, in order
+ * @throws {RangeError} when a start is negative or not an integer, or a length is not a
+ *   positive integer
+ * @example
+ * ```ts
+ * decodeRowRanges([[0, 3], [9, 1]]); // Uint32Array [0, 1, 2, 9]
+ * ```
+ */
+export function decodeRowRanges(ranges: readonly (readonly [number, number])[]): Uint32Array {
+  let total = 0;
+  for (const [start, length] of ranges) {
+    if (!Number.isInteger(start) || start < 0 || !Number.isInteger(length) || length < 1) {
+      throw new RangeError(
+        `Cannot decode row ranges: [${start}, ${length}] is not [start >= 0, length >= 1] integers`,
+      );
+    }
+    total += length;
+  }
+  const rows = new Uint32Array(total);
+  let k = 0;
+  for (const [start, length] of ranges) {
+    for (let i = 0; i < length; i++) rows[k++] = start + i;
+  }
+  return rows;
+}
+
+/**
  * Returns `k` seeded cross-validation folds of `n` rows; every row is in exactly one `val`.
  *
  * The rows are permuted once; fold `i` validates on the `i`-th slice, and the first `n % k`

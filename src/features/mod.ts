@@ -67,6 +67,8 @@ export type {
   FeaturePipelineState,
   FeaturePipelineStep,
 } from "./pipeline.ts";
+export { isColumnSelector, resolveColumnSelector, SELECTOR_DTYPES } from "./column_selector.ts";
+export type { ColumnSelector, ResolveSelectorOptions, SelectorDtype } from "./column_selector.ts";
 // -- engineer and selector (exports added below this line)
 export { addDerivedFeatures, derivedFeatureExpr } from "./engineer.ts";
 export { compileDerivedRow } from "./engineer_row.ts";

@@ -19,6 +19,8 @@ import type { FeaturesConfig } from "../config/mod.ts";
 import { dtypeKind, frameToMatrix, isNumericDtype } from "../utils/mod.ts";
 import type { Matrix } from "../utils/mod.ts";
 import { createTransformer, requireColumns, transformerFromJson } from "./transformers/mod.ts";
+import { isColumnSelector, resolveColumnSelector } from "./column_selector.ts";
+import type { ColumnSelector } from "./column_selector.ts";
 import type { Transformer, TransformerState } from "./transformers/mod.ts";
 
 /** Format version of `FeaturePipeline.toJSON()`; loading refuses other versions. */
@@ -28,8 +30,11 @@ export const FEATURE_PIPELINE_VERSION = 1;
 export interface FeaturePipelineStep {
   /** Unique step name, e.g. `"numeric"`. */
   name: string;
-  /** The input columns this step reads; no column may feed two steps. */
-  columns: string[];
+  /**
+   * The input columns this step reads, or a selector resolved against the training split by
+   * `fit` (see `FeatureStepSchema`); no column may feed two steps.
+   */
+  columns: string[] | ColumnSelector;
   /** Applied in order to the step's columns; each sees the previous one's output. */
   transformers: Transformer[];
 }
@@ -73,8 +78,16 @@ export interface FeaturePipelineConfigOptions {
 export type FeaturePipelineState = {
   /** `FEATURE_PIPELINE_VERSION` when written. */
   version: number;
-  /** Each step with its fitted transformers' states. */
-  steps: { name: string; columns: string[]; transformers: TransformerState[] }[];
+  /**
+   * Each step with its input columns (resolved, for a step configured with a selector, which is
+   * kept in `selector`) and its fitted transformers' states.
+   */
+  steps: {
+    name: string;
+    columns: string[];
+    selector?: ColumnSelector;
+    transformers: TransformerState[];
+  }[];
 };
 
 const STATE_SCHEMA = z.strictObject({
@@ -83,6 +96,11 @@ const STATE_SCHEMA = z.strictObject({
     z.strictObject({
       name: z.string().min(1),
       columns: z.array(z.string().min(1)).min(1),
+      selector: z.strictObject({
+        dtype: z.enum(["numeric", "text", "date", "bool"]).optional(),
+        pattern: z.string().optional(),
+        exclude: z.array(z.string()).optional(),
+      }).optional(),
       transformers: z.array(z.unknown()).min(1),
     }),
   ).min(1),
@@ -107,6 +125,10 @@ const STATE_SCHEMA = z.strictObject({
 export class FeaturePipeline {
   #options: FeaturePipelineOptions;
   #featureNames: string[][] | null = null;
+  // Each step's input columns once selectors are resolved (`fit`, `fromJSON`); `null` before.
+  #selected: string[][] | null = null;
+  // The selector each step was configured with (`null`: a list of names), for `toJSON`.
+  #selectors: (ColumnSelector | null)[] = [];
 
   /**
    * @param options the steps and the columns they must not use; stored unchanged and checked by
@@ -114,6 +136,9 @@ export class FeaturePipeline {
    */
   constructor(options: FeaturePipelineOptions) {
     this.#options = options;
+    this.#selectors = options.steps.map((step) =>
+      isColumnSelector(step.columns) ? step.columns : null
+    );
   }
 
   /**
@@ -147,7 +172,10 @@ export class FeaturePipeline {
           issues.push(...error.issues);
         }
       });
-      steps.push({ name: step.name, columns: [...step.columns], transformers });
+      const columns = isColumnSelector(step.columns)
+        ? { ...step.columns, exclude: [...(step.columns.exclude ?? [])] }
+        : [...step.columns];
+      steps.push({ name: step.name, columns, transformers });
     });
     throwIssues(issues);
     return new FeaturePipeline({ steps, target: options.target, idColumns });
@@ -191,6 +219,9 @@ export class FeaturePipeline {
       columns: step.columns,
       transformers: step.transformers.map((state) => transformerFromJson(state)),
     }));
+    const selectors = parsed.data.steps.map((step) =>
+      step.selector === undefined ? null : withoutUndefined(step.selector as ColumnSelector)
+    );
     const issues = stepIssues(steps, undefined, [], "steps");
     if (issues.length > 0) {
       throw new ArtifactError(
@@ -204,6 +235,7 @@ export class FeaturePipeline {
     }
     const pipeline = new FeaturePipeline({ steps });
     pipeline.#featureNames = featureNames;
+    pipeline.#selectors = selectors;
     return pipeline;
   }
 
@@ -214,16 +246,29 @@ export class FeaturePipeline {
 
   /**
    * The columns a row must contain: every step's input columns, in step order. Known before
-   * `fit`.
+   * `fit` unless a step selects its columns with a selector, which `fit` resolves.
    *
    * @returns the input column names
+   * @throws {NotFittedError} before `fit` when a step has a column selector
    * @example
    * ```ts
    * pipeline.inputColumns(); // ["Beak Length (mm)", ..., "Island"]
    * ```
    */
   inputColumns(): string[] {
-    return this.#options.steps.flatMap((step) => step.columns);
+    return this.#stepColumns().flat();
+  }
+
+  /** Each step's input columns: the configured lists, or the ones `fit` selected. */
+  #stepColumns(): string[][] {
+    if (this.#selected !== null) return this.#selected;
+    const steps = this.#options.steps;
+    const lists = steps.map((step) => isColumnSelector(step.columns) ? null : step.columns);
+    if (lists.every((list) => list !== null)) return lists as string[][];
+    const step = steps[lists.indexOf(null)]!;
+    throw new NotFittedError(
+      `Cannot list the input columns of feature pipeline: step "${step.name}" selects its columns with a selector, which is resolved by fit(); call fit() on the training split first`,
+    );
   }
 
   /**
@@ -346,11 +391,15 @@ export class FeaturePipeline {
     this.#requireFitted("serialise");
     return {
       version: FEATURE_PIPELINE_VERSION,
-      steps: this.#options.steps.map((step) => ({
-        name: step.name,
-        columns: [...step.columns],
-        transformers: step.transformers.map((transformer) => transformer.toJSON()),
-      })),
+      steps: this.#options.steps.map((step, i) => {
+        const selector = this.#selectors[i] ?? null;
+        return {
+          name: step.name,
+          columns: [...this.#stepColumns()[i]!],
+          ...(selector === null ? {} : { selector: copySelector(selector) }),
+          transformers: step.transformers.map((transformer) => transformer.toJSON()),
+        };
+      }),
     };
   }
 
@@ -359,12 +408,17 @@ export class FeaturePipeline {
     // A refit that fails half way has refitted some transformers: the pipeline is then unfitted,
     // never a mix of old and new state.
     this.#featureNames = null;
+    this.#selected = null;
     const options = { ...DEFAULT_FEATURE_PIPELINE_OPTIONS, ...this.#options };
-    throwIssues(stepIssues(options.steps, options.target, options.idColumns ?? [], "steps"));
+    const idColumns = options.idColumns ?? [];
+    throwIssues(stepIssues(options.steps, options.target, idColumns, "steps"));
+    const selected = selectColumns(df, options.steps, options.target, idColumns);
+    const steps = options.steps.map((step, i) => ({ ...step, columns: selected[i]! }));
+    throwIssues(stepIssues(steps, options.target, idColumns, "steps"));
     const action = "Cannot fit feature pipeline";
-    requireColumns(df, this.inputColumns(), action);
-    requireObservedInputs(df, options.steps);
-    const frames = options.steps.map((step) =>
+    requireColumns(df, selected.flat(), action);
+    requireObservedInputs(df, steps);
+    const frames = steps.map((step) =>
       requireNumericOutput(runStep(step, df, true), step.name, action)
     );
     const featureNames = frames.map((frame) => frame.columns);
@@ -378,6 +432,7 @@ export class FeaturePipeline {
       );
     }
     this.#featureNames = featureNames;
+    this.#selected = selected;
     return frames;
   }
 
@@ -385,9 +440,10 @@ export class FeaturePipeline {
   #transformSteps(df: DataFrame): DataFrame[] {
     const featureNames = this.#requireFitted("transform with");
     const action = "Cannot transform with feature pipeline";
-    requireColumns(df, this.inputColumns(), action);
+    const columns = this.#stepColumns();
+    requireColumns(df, columns.flat(), action);
     return this.#options.steps.map((step, i) => {
-      const output = runStep(step, df, false);
+      const output = runStep({ ...step, columns: columns[i]! }, df, false);
       const expected = featureNames[i]!;
       if (JSON.stringify(output.columns) !== JSON.stringify(expected)) {
         throw new SchemaMismatchError(
@@ -415,7 +471,11 @@ export class FeaturePipeline {
  * first). The last one's compact output is kept when it has one: Boolean indicators instead of
  * Float64 copies, the same values once cast (see `toFloat64`).
  */
-function runStep(step: FeaturePipelineStep, df: DataFrame, fitting: boolean): DataFrame {
+function runStep(
+  step: FeaturePipelineStep & { columns: string[] },
+  df: DataFrame,
+  fitting: boolean,
+): DataFrame {
   let frame = df.select(...step.columns);
   const last = step.transformers.length - 1;
   step.transformers.forEach((transformer, i) => {
@@ -459,7 +519,10 @@ function hstack(frames: DataFrame[]): DataFrame {
   return frames.length === 1 ? frames[0]! : pl.concat(frames, { how: "horizontal" });
 }
 
-function requireObservedInputs(df: DataFrame, steps: readonly FeaturePipelineStep[]): void {
+function requireObservedInputs(
+  df: DataFrame,
+  steps: readonly (FeaturePipelineStep & { columns: string[] })[],
+): void {
   if (df.height === 0) {
     throw new DataValidationError(
       "Cannot fit feature pipeline: the training frame has no rows, expected at least one; check the split ratios and the cleaning rules",
@@ -494,8 +557,53 @@ function requireObservedInputs(df: DataFrame, steps: readonly FeaturePipelineSte
   );
 }
 
+/**
+ * Each step's input columns in `df`: a list as configured, a selector resolved. Selectors never
+ * take the target, an id column or a column a step lists by name, and take what an earlier
+ * selector took no more, so every column feeds one step at most.
+ */
+function selectColumns(
+  df: DataFrame,
+  steps: readonly FeaturePipelineStep[],
+  target: string | undefined,
+  idColumns: readonly string[],
+): string[][] {
+  const taken = new Set<string>([...(target === undefined ? [] : [target]), ...idColumns]);
+  for (const step of steps) {
+    if (!isColumnSelector(step.columns)) { for (const column of step.columns) taken.add(column); }
+  }
+  return steps.map((step, i) => {
+    if (!isColumnSelector(step.columns)) return step.columns;
+    const selected = resolveColumnSelector(df, step.columns, {
+      step: step.name,
+      path: `features.steps[${i}]`,
+      taken,
+    });
+    for (const column of selected) taken.add(column);
+    return selected;
+  });
+}
+
+function copySelector(selector: ColumnSelector): ColumnSelector {
+  return withoutUndefined({
+    dtype: selector.dtype,
+    pattern: selector.pattern,
+    exclude: [...(selector.exclude ?? [])],
+  });
+}
+
+function withoutUndefined(selector: ColumnSelector): ColumnSelector {
+  return Object.fromEntries(
+    Object.entries(selector).filter(([, value]) => value !== undefined),
+  ) as ColumnSelector;
+}
+
 function stepIssues(
-  steps: readonly { name: string; columns: readonly string[]; transformers: readonly unknown[] }[],
+  steps: readonly {
+    name: string;
+    columns: readonly string[] | ColumnSelector;
+    transformers: readonly unknown[];
+  }[],
   target: string | undefined,
   idColumns: readonly string[],
   prefix: string,
@@ -519,10 +627,33 @@ function stepIssues(
       );
     }
     names.set(step.name, i);
-    if (step.columns.length === 0) issue(`${at}.columns`, "expected at least one column, got none");
     if (step.transformers.length === 0) {
       issue(`${at}.transformers`, "expected at least one transformer, got none");
     }
+    // A selector's columns are checked when fit resolves it.
+    if (isColumnSelector(step.columns)) {
+      const selector = step.columns;
+      if (selector.dtype === undefined && selector.pattern === undefined) {
+        issue(
+          `${at}.columns`,
+          `a column selector needs dtype, pattern or both, e.g. { dtype: numeric }`,
+        );
+      }
+      if (selector.pattern !== undefined) {
+        try {
+          new RegExp(selector.pattern);
+        } catch (error) {
+          issue(
+            `${at}.columns.pattern`,
+            `"${selector.pattern}" is not a valid JavaScript regular expression (${
+              (error as Error).message
+            }); escape special characters such as ( ) [ ] with \\`,
+          );
+        }
+      }
+      return;
+    }
+    if (step.columns.length === 0) issue(`${at}.columns`, "expected at least one column, got none");
     step.columns.forEach((column, k) => {
       const path = `${at}.columns[${k}]`;
       const owner = owners.get(column);

@@ -163,4 +163,5 @@ export type {
   ReportsFile,
   RunArtifact,
   RunArtifactName,
+  SplitFile,
 } from "./run_catalog.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { CleaningState, DataProfile, InputSignature } from "../data/mod.ts";
+import type { CleaningState, DataProfile, InputSignature, RowRanges } from "../data/mod.ts";
 import { ArtifactError } from "../errors.ts";
 import type { BaseModel } from "./base_model.ts";
 import { loadModel } from "./factory.ts";
@@ -62,6 +62,27 @@ export interface MetricsFile {
   model: { train: unknown; val: unknown; test: unknown };
   /** The baseline family's metrics on the same splits. */
   baseline: { train: unknown; val: unknown; test: unknown };
+}
+
+/**
+ * `split.json`: which input rows went to train, val and test. Rows are the 0-based row numbers
+ * of the input file as loaded (before cleaning; the header is not a row), each split's in the
+ * order the run used them, as `[start, length]` runs of consecutive row numbers. Rows dropped
+ * by cleaning are in no split.
+ */
+export interface SplitFile {
+  /** Format version of this file; currently 1. */
+  format_version: 1;
+  /** The input file: its path (root-relative), sha256 and rows as loaded. */
+  data: { path: string; sha256: string; rows: number };
+  /** Rows in each split after cleaning. */
+  rows: { train: number; val: number; test: number };
+  /** The training split's input rows. */
+  train: RowRanges;
+  /** The validation split's input rows (empty when `split.ratios.val` is 0). */
+  val: RowRanges;
+  /** The test split's input rows. */
+  test: RowRanges;
 }
 
 /** `reports.json`: what validation, cleaning and selection found while training. */
@@ -138,6 +159,18 @@ export const RUN_ARTIFACTS = {
   history: jsonArtifact<TrainingHistory>("history.json", "per-epoch losses and metrics"),
   profile: jsonArtifact<DataProfile>("profile.json", "the training data's profile, for drift"),
   reports: jsonArtifact<ReportsFile>("reports.json", "validation, cleaning, selection reports"),
+  split: {
+    ...jsonArtifact<SplitFile>("split.json", "the input rows of train, val and test"),
+    // One line per split: a random split has a run per few rows, and a pair per line would
+    // make the file tens of times longer than the rows it lists.
+    write: (dir: string, value: SplitFile) => {
+      const { format_version, data, rows } = value;
+      const head = JSON.stringify({ format_version, data, rows }, null, 2).replace(/\n}$/, "");
+      const splits = (["train", "val", "test"] as const)
+        .map((name) => `  "${name}": ${JSON.stringify(value[name])}`);
+      return Deno.writeTextFile(`${dir}/split.json`, `${head},\n${splits.join(",\n")}\n}\n`);
+    },
+  } satisfies RunArtifact<SplitFile>,
   report: textArtifact("report.html", "the self-contained run report", "derived"),
 } as const;
 

@@ -48,6 +48,7 @@ import {
   metricValues,
   perClassTable,
   timingTable,
+  trainingClassBalance,
   trainingFacts,
   validationSummary,
 } from "./_report_sections.ts";
@@ -85,6 +86,11 @@ export interface RunReportInput {
   names: readonly string[];
   /** The feature pipeline's input columns, which group one-hot columns for importance. */
   inputColumns: readonly string[];
+  /**
+   * Whether the run folder holds `split.json` (runs recorded before it existed do not).
+   * @default false
+   */
+  splitRecorded?: boolean;
 }
 
 /** Options of {@link buildRunReport}. */
@@ -299,6 +305,8 @@ export async function buildRunReport(
     : missingTest;
 
   const primary = metrics.primary_metric || record.primary.metric;
+  // With imbalanced classes the per-class scores lead: the averages hide the rare classes.
+  const imbalance = record.task === "classification" ? trainingClassBalance(metrics.model) : null;
   const primaryTest = num(metrics.model.test?.[primary]);
   const baselineTest = num(metrics.baseline.test?.[primary]);
   const sections = [
@@ -343,6 +351,11 @@ export async function buildRunReport(
       `<p>Test split fingerprint: <code title="${esc(record.test_fingerprint)}">${
         esc(record.test_fingerprint.slice(0, 16))
       }…</code> (runs with the same fingerprint were tested on the same rows).</p>`,
+      input.splitRecorded
+        ? `<p>The input rows of each split are listed in <code>split.json</code>; <code>deno task split --run ${
+          esc(record.id)
+        }</code> writes them as CSV files, to fit or score another tool on the same rows.</p>`
+        : "",
       "<h3>Rows per split</h3>",
       table(
         ["raw", "after cleaning", "train", "val", "test"],
@@ -359,10 +372,13 @@ export async function buildRunReport(
       "<h3>Cleaning</h3>",
       cleaningSummary(reports.cleaning),
     ]),
-    section("metrics", "Metrics", [
-      metricTable(metrics, primary),
-      record.task === "classification" ? perClassTable(metrics.model.test) : "",
-    ]),
+    section(
+      "metrics",
+      "Metrics",
+      imbalance?.balance.imbalanced
+        ? [perClassTable(metrics.model.test, imbalance), metricTable(metrics, primary)]
+        : [metricTable(metrics, primary), perClassTable(metrics.model.test, imbalance)],
+    ),
     section("training", "Learning curves", [learning, trainingFacts(history)]),
     section(
       "evaluation",

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { CleaningReport, ValidationReport } from "../data/mod.ts";
+import { classBalance, IMBALANCE_RATIO } from "../data/mod.ts";
+import type { ClassBalance, CleaningReport, ValidationReport } from "../data/mod.ts";
 import type { PermutationImportanceResult, TrainingHistory } from "../models/mod.ts";
 import { METRIC_DIRECTIONS } from "../utils/mod.ts";
 import { direction, esc, fmt, fmtSeconds, keyValues, num, numCell, table } from "./_html.ts";
@@ -79,10 +80,47 @@ export function metricTable(metrics: ReturnType<typeof metricValues>, primary: s
   }`;
 }
 
-/** Precision, recall and F1 per class on the test split. */
-export function perClassTable(test: Record<string, unknown> | null): string {
+/**
+ * The balance of the classes the model learned from: the per-class support of the training
+ * split (of the test split when train has none), by `classBalance`.
+ *
+ * @param metrics the model's metrics by split, as plain records
+ * @returns the balance, or `null` without per-class scores (regression)
+ */
+export function trainingClassBalance(
+  metrics: Record<"train" | "test", Record<string, unknown> | null>,
+): { split: "train" | "test"; balance: ClassBalance } | null {
+  for (const split of ["train", "test"] as const) {
+    const perClass = metrics[split]?.["per_class"];
+    if (typeof perClass !== "object" || perClass === null) continue;
+    const counts = Object.fromEntries(
+      Object.entries(perClass as Record<string, Record<string, unknown>>).map((
+        [name, scores],
+      ) => [name, num(scores["support"]) ?? 0]),
+    );
+    if (Object.keys(counts).length === 0) continue;
+    return { split, balance: classBalance(counts) };
+  }
+  return null;
+}
+
+/**
+ * Precision, recall and F1 per class on the test split; with imbalanced classes, a note saying
+ * why they come before the averages.
+ */
+export function perClassTable(
+  test: Record<string, unknown> | null,
+  imbalance: { split: "train" | "test"; balance: ClassBalance } | null = null,
+): string {
   const perClass = test?.["per_class"];
   if (typeof perClass !== "object" || perClass === null) return "";
+  const note = imbalance?.balance.imbalanced
+    ? `<p class="note imbalance">The classes are imbalanced: the rarest, ${
+      esc(JSON.stringify(imbalance.balance.rarest))
+    }, has ${imbalance.balance.rarestCount} ${imbalance.split} rows against ${imbalance.balance.largestCount} of the largest (a ratio of ${
+      imbalance.balance.ratio.toFixed(3)
+    }, below ${IMBALANCE_RATIO}). Averages and accuracy hide how the rare classes fare, so the per-class scores come first.</p>`
+    : "";
   const rows = Object.entries(perClass as Record<string, Record<string, unknown>>).map((
     [name, scores],
   ) => [
@@ -92,7 +130,7 @@ export function perClassTable(test: Record<string, unknown> | null): string {
     fmt(num(scores["f1"])),
     numCell(num(scores["support"]) ?? 0),
   ]);
-  return `<h3>Per class on the test split</h3>${
+  return `<h3>Per class on the test split</h3>${note}${
     table(["class", "precision", "recall", "f1", "support"], rows)
   }`;
 }

@@ -63,6 +63,8 @@ export {
 } from "./run_artifacts.ts";
 export type { RunArtifacts, RunLocations } from "./run_artifacts.ts";
 export { evaluateRun } from "./evaluation.ts";
+export { DEFAULT_EXPORT_RUN_SPLIT_OPTIONS, exportRunSplit, SPLITS_DIR } from "./split_export.ts";
+export type { ExportRunSplitOptions, RunSplitExport } from "./split_export.ts";
 export type { EvaluateRunOptions, RunEvaluation } from "./evaluation.ts";
 export { reproduceRun } from "./reproduce.ts";
 export type { Reproduction } from "./reproduce.ts";
@@ -102,6 +104,7 @@ export type {
 export {
   applyTrialParams,
   BEST_CONFIG_FILE,
+  CLASSIFICATION_ONLY_SEARCH_KEYS,
   createStudyId,
   crossValidate,
   DEFAULT_CROSS_VALIDATE_OPTIONS,
@@ -116,6 +119,7 @@ export {
   runStudy,
   sampleTrials,
   SEARCH_STRATEGIES,
+  searchSpaceForTask,
   STUDY_FILE,
   STUDY_FORMAT_VERSION,
 } from "./tune/mod.ts";

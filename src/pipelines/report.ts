@@ -87,6 +87,7 @@ export async function loadRunReportInput(run: RunArtifacts): Promise<RunReportIn
     model: run.model,
     names: run.names,
     inputColumns: run.pipeline.inputColumns(),
+    splitRecorded: Object.hasOwn(run.record.artifacts ?? {}, RUN_ARTIFACTS.split.file),
   };
 }
 

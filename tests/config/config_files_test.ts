@@ -87,7 +87,9 @@ Deno.test("config/*.yaml load as the penguins species task, the default profile"
     "model.params.hidden_units",
     "training.learning_rate",
     "model.params.dropout",
+    "training.class_weights",
   ]);
+  assert.deepEqual(config.search["training.class_weights"], ["none", "balanced"]);
   assert.deepEqual(config.logging, { level: "info", format: "auto", file: null, categories: {} });
 });
 

@@ -500,3 +500,29 @@ Deno.test("applyCleaning() rejects a state that does not match the config or is 
     message: /not a cleaning state of version 1/,
   });
 });
+
+Deno.test("applyCleaning() with trackRows lists the input position of every kept row, and cleans alike", () => {
+  const df = pl.DataFrame({
+    k: [" a", "a", "b", "a", "c", "d"],
+    v: [1, 1, null, 3, 4, 1],
+    __row_position: [9, 9, 9, 9, 9, 9],
+  });
+  const cleaning = config({
+    drop_duplicates: { subset: ["k", "v"] },
+    nulls: { v: { strategy: "drop" } },
+  });
+  const state = fitCleaning(df, cleaning);
+  const plain = applyCleaning(df, cleaning, state);
+  const tracked = applyCleaning(df, cleaning, state, { trackRows: true });
+  // Row 1 repeats row 0 once trimmed, row 2 has no v: rows 0, 3, 4 and 5 are left. A column
+  // already named like the internal position column is kept as it was.
+  assertFrameEqual(tracked.frame, plain.frame);
+  assert.deepEqual(tracked.report, plain.report);
+  assert.deepEqual([...tracked.rowPositions!], [0, 3, 4, 5]);
+  assert.equal(plain.rowPositions, undefined);
+
+  const exact = applyCleaning(df, config({}), fitCleaning(df, config({})), { trackRows: true });
+  // Exact duplicates are judged on the frame's own columns, never on the positions.
+  assert.deepEqual([...exact.rowPositions!], [0, 2, 3, 4, 5]);
+  assert.equal(exact.frame.height, 5);
+});

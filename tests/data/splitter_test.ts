@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { assertFrameEqual, pl } from "../_helpers/assert_frame.ts";
 import { SplitConfigSchema } from "../../src/config/schema.ts";
 import type { SplitConfig } from "../../src/config/schema.ts";
-import { kFold, splitFrame, splitIndices, stratifiedKFold } from "../../src/data/splitter.ts";
+import {
+  decodeRowRanges,
+  encodeRowRanges,
+  kFold,
+  splitFrame,
+  splitIndices,
+  stratifiedKFold,
+} from "../../src/data/splitter.ts";
 import type { Fold, SplitIndices } from "../../src/data/splitter.ts";
 import { Random } from "../../src/utils/mod.ts";
 
@@ -462,4 +469,17 @@ Deno.test("stratifiedKFold() and kFold() reject bad fold counts, null labels and
     message: /expected an integer of at least 2/,
   });
   assert.throws(() => kFold(3, 4, 1), { name: "RangeError", message: /use at most 3 folds/ });
+});
+
+Deno.test("encodeRowRanges() writes runs of consecutive rows as [start, length] and decodeRowRanges() reads them back", () => {
+  assert.deepEqual(encodeRowRanges([0, 1, 2, 5, 6, 9]), [[0, 3], [5, 2], [9, 1]]);
+  assert.deepEqual(encodeRowRanges([]), []);
+  // Order is kept: a row after a higher one starts a new run.
+  assert.deepEqual(encodeRowRanges(Uint32Array.from([4, 5, 1, 2, 3])), [[4, 2], [1, 3]]);
+  assert.deepEqual([...decodeRowRanges([[4, 2], [1, 3]])], [4, 5, 1, 2, 3]);
+  const random = new Random(7);
+  const rows = Array.from({ length: 500 }, () => random.int(1000)).sort((a, b) => a - b);
+  assert.deepEqual([...decodeRowRanges(encodeRowRanges(rows))], rows);
+  assert.throws(() => decodeRowRanges([[3, 0]]), { name: "RangeError", message: /\[3, 0\]/ });
+  assert.throws(() => decodeRowRanges([[-1, 2]]), { name: "RangeError" });
 });

@@ -16,6 +16,7 @@ const RUN_FILES = [
   "reports.json",
   "run.json",
   "schema.json",
+  "split.json",
 ];
 
 Deno.test("the default penguins run meets the quality bar, records a run and reproduces", async () => {

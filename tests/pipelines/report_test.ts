@@ -99,6 +99,12 @@ Deno.test("runTraining() writes report.html with every section and chart, outsid
   assert.match(
     html,
     new RegExp(
+      `<code>split\\.json</code>; <code>deno task split --run ${result.id}</code> writes them`,
+    ),
+  );
+  assert.match(
+    html,
+    new RegExp(
       [344, 333, 233, 50, 50].map((n) => `<td><span class="num">${n}</span></td>`).join(""),
     ),
     "rows: raw, after cleaning, train, val, test",
@@ -484,4 +490,43 @@ Deno.test("writeRunFolder() leaves report.html out of the checksums, so rebuildi
   assert.deepEqual(Object.keys(written.record.artifacts), ["metrics.json"]);
   await Deno.writeTextFile(`${written.dir}/${RUN_REPORT_FILE}`, "<p>rebuilt</p>");
   await readRunFolder(dir, "run-a");
+});
+
+Deno.test("the report shows per-class scores after the averages for balanced classes and first for imbalanced ones", async () => {
+  using _logs = captureLogs({ level: "error" });
+  const { loaded, result } = await trainRun();
+  const run = await openRun(result.id, loaded);
+  try {
+    const input = await loadRunReportInput(run);
+    const order = (html: string): [number, number] => {
+      const metrics = html.slice(html.indexOf('<section id="metrics">'));
+      const section = metrics.slice(0, metrics.indexOf("</section>"));
+      return [section.indexOf('id="metrics-table"'), section.indexOf("Per class on the test")];
+    };
+    // Penguins: the rarest training class (Chinstrap, 48 rows) is 0.47 of the largest.
+    const balanced = await buildRunReport(input, { testUnavailable: "not needed" });
+    const [table, perClass] = order(balanced);
+    assert.ok(table >= 0 && perClass > table, "balanced: the averages first");
+    assert.doesNotMatch(balanced, /The classes are imbalanced/);
+
+    // The same run as if Chinstrap had 20 training rows against Adelie's 102: 0.196 < 0.25.
+    const metrics = structuredClone(input.metrics) as typeof input.metrics;
+    const train = metrics.model.train as { per_class: Record<string, { support: number }> };
+    const supports = Object.fromEntries(
+      Object.entries(train.per_class).map(([name, scores]) => [name, scores.support]),
+    );
+    assert.deepEqual(supports, { Adelie: 102, Chinstrap: 48, Gentoo: 83 });
+    train.per_class["Chinstrap"]!.support = 20;
+    const imbalanced = await buildRunReport({ ...input, metrics }, {
+      testUnavailable: "not needed",
+    });
+    const [table2, perClass2] = order(imbalanced);
+    assert.ok(perClass2 >= 0 && table2 > perClass2, "imbalanced: the per-class scores first");
+    assert.match(
+      imbalanced,
+      /The classes are imbalanced: the rarest, &quot;Chinstrap&quot;, has 20 train rows against 102 of the largest \(a ratio of 0\.196, below 0\.25\)/,
+    );
+  } finally {
+    run.model.dispose();
+  }
 });

@@ -17,6 +17,7 @@ import {
   readStudy,
   runStudy,
   sampleTrials,
+  searchSpaceForTask,
   STUDY_FILE,
 } from "../../src/pipelines/mod.ts";
 import type { StudyRecord, TrialResult } from "../../src/pipelines/mod.ts";
@@ -559,4 +560,59 @@ Deno.test("deno task tune refuses a bad option with status 2 and names the close
     (await stderr).trim(),
     'tune: Cannot parse arguments: --strategy "grd" is not a strategy: did you mean "grid"; use grid or random',
   );
+});
+
+Deno.test("searchSpaceForTask() keeps class weighting for classification and skips it for regression", () => {
+  const search: SearchConfig = {
+    "training.class_weights": ["none", "balanced"],
+    "model.params.dropout": [0, 0.2],
+  };
+  assert.deepEqual(searchSpaceForTask(search, "classification"), { search, skipped: [] });
+  assert.deepEqual(searchSpaceForTask(search, "regression"), {
+    search: { "model.params.dropout": [0, 0.2] },
+    skipped: ["training.class_weights"],
+  });
+});
+
+Deno.test("runStudy() tries class weighting on a classification and skips it, with a note, on a regression", async () => {
+  const modelConfig = `${TINY_MODEL_CONFIG}  "training.class_weights": [none, balanced]\n`;
+  {
+    using _logs = captureLogs({ level: "error" });
+    const loaded = await tinyProject(modelConfig);
+    const specs = sampleTrials(loaded.config.search, { strategy: "grid", gridPoints: 2 });
+    assert.deepEqual(
+      [...new Set(specs.map((spec) => spec.params["training.class_weights"]))],
+      ["none", "balanced"],
+    );
+  }
+  using logs = captureLogs({ level: "info" });
+  const loaded = await tinyProject(modelConfig, [
+    "data.task=regression",
+    'data.target="Body Mass (g)"',
+    'features.steps[0].columns=["Beak Length (mm)","Beak Depth (mm)","Flipper Length (mm)"]',
+    "split.method=random",
+    "registry.primary_metric=rmse",
+  ]);
+  const study = await runStudy(loaded, { trials: 2, folds: 2, workers: 0, strategy: "random" });
+  try {
+    assert.equal(study.status, "finished");
+    assert.deepEqual(study.failed, []);
+    assert.deepEqual(Object.keys(study.record.search), [
+      "model.params.hidden_units",
+      "training.learning_rate",
+    ]);
+    for (const trial of study.leaderboard) {
+      assert.equal(trial.status, "ok");
+      assert.ok(!("training.class_weights" in trial.params));
+    }
+    assert.ok(
+      logs.messages().some((m) =>
+        m.includes("search.training.class_weights") && m.includes("skipped") &&
+        m.includes("regression")
+      ),
+      logs.messages().join("\n"),
+    );
+  } finally {
+    study.final?.model.dispose();
+  }
 });

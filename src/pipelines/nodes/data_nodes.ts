@@ -14,7 +14,9 @@ import {
   applyCleaning,
   checkConfigColumns,
   datasetColumns,
+  decodeRowRanges,
   deriveTarget,
+  encodeRowRanges,
   fingerprintData,
   fitCleaning,
   loadDataset,
@@ -25,6 +27,7 @@ import type { CleaningReport } from "../../data/mod.ts";
 import { addDerivedFeatures } from "../../features/mod.ts";
 import { DataValidationError, SchemaMismatchError } from "../../errors.ts";
 import { isNumericDtype } from "../../utils/mod.ts";
+import type { SplitPositions } from "./datasets.ts";
 import { configSlice, defineNode } from "./node.ts";
 
 const DATA_CODE = ["data", "utils", "config"] as const;
@@ -115,11 +118,18 @@ export const CLEAN_NODE = defineNode({
     const rowLevel = rowLevelCleaning(config.cleaning);
     const cleanedRows = applyCleaning(raw, rowLevel, fitCleaning(raw, rowLevel), {
       dropRows: true,
+      trackRows: true,
     });
-    const targetNulls = cleanedRows.frame.getColumn(target).nullCount();
+    const targetColumn = cleanedRows.frame.getColumn(target);
+    const targetNulls = targetColumn.nullCount();
     const rows = targetNulls > 0
       ? cleanedRows.frame.filter(pl.col(target).isNotNull())
       : cleanedRows.frame;
+    let inputRows = cleanedRows.rowPositions!;
+    if (targetNulls > 0) {
+      const present = targetColumn.isNotNull().toArray() as boolean[];
+      inputRows = inputRows.filter((_, i) => present[i]);
+    }
     if (targetNulls > 0) {
       logger.warning("Dropped {count} rows whose target {target} is null", {
         count: targetNulls,
@@ -127,7 +137,14 @@ export const CLEAN_NODE = defineNode({
       });
     }
     checkTarget(rows, target, task);
-    return { rows, row_cleaning: { report: cleanedRows.report, rawSchema: schemaText(raw) } };
+    return {
+      rows,
+      row_cleaning: {
+        report: cleanedRows.report,
+        rawSchema: schemaText(raw),
+        inputRows: encodeRowRanges(inputRows),
+      },
+    };
   },
 });
 
@@ -137,13 +154,22 @@ export const SPLIT_NODE = defineNode({
   description: "split into train, validation and test (seeded)",
   stage: "split",
   inputs: ["rows"],
-  outputs: ["splits"],
+  outputs: ["splits", "split_positions"],
   code: DATA_CODE,
   cached: true,
   config: (config) => configSlice(config, ["data.target", "split"]),
   run({ rows }, { config }) {
-    const { train, val, test } = splitFrame(rows, config.split, { target: config.data.target });
-    return { splits: { train, val, test } };
+    const { train, val, test, indices } = splitFrame(rows, config.split, {
+      target: config.data.target,
+    });
+    return {
+      splits: { train, val, test },
+      split_positions: {
+        train: encodeRowRanges(indices.train),
+        val: encodeRowRanges(indices.val),
+        test: encodeRowRanges(indices.test),
+      },
+    };
   },
 });
 
@@ -155,17 +181,17 @@ export const CLEAN_SPLITS_NODE = defineNode({
   name: "clean_splits",
   description: "learn fills and clips on train, apply them to every split; strict validation",
   stage: "clean",
-  inputs: ["splits", "row_cleaning", "validation"],
-  outputs: ["cleaned", "cleaning_state", "cleaning"],
+  inputs: ["splits", "split_positions", "row_cleaning", "validation"],
+  outputs: ["cleaned", "cleaning_state", "cleaning", "split_rows"],
   code: DATA_CODE,
   cached: true,
   config: (config) => configSlice(config, ["data.target", "cleaning", "validation"]),
-  run({ splits, row_cleaning, validation }, { config }) {
+  run({ splits, split_positions, row_cleaning, validation }, { config }) {
     const { target } = config.data;
     const rowLevel = rowLevelCleaning(config.cleaning);
     const cleaningState = fitCleaning(splits.train, config.cleaning);
     const cleanSplit = (df: DataFrame) =>
-      applyCleaning(df, config.cleaning, cleaningState, { dropRows: true });
+      applyCleaning(df, config.cleaning, cleaningState, { dropRows: true, trackRows: true });
     const train = cleanSplit(splits.train);
     const val = cleanSplit(splits.val);
     const test = cleanSplit(splits.test);
@@ -210,10 +236,22 @@ export const CLEAN_SPLITS_NODE = defineNode({
         }
       }
     }
+    // Input row of each kept row: split position → row-cleaned row → raw row.
+    const inputRows = decodeRowRanges(row_cleaning.inputRows);
+    const splitRows = (part: typeof train, positions: SplitPositions["train"]) => {
+      const rowsOfSplit = decodeRowRanges(positions);
+      return encodeRowRanges(part.rowPositions!.map((k) => inputRows[rowsOfSplit[k]!]!));
+    };
     return {
       cleaned: { train: train.frame, val: val.frame, test: test.frame },
       cleaning_state: cleaningState,
       cleaning,
+      split_rows: {
+        input_rows: rowReport.rowsIn,
+        train: splitRows(train, split_positions.train),
+        val: splitRows(val, split_positions.val),
+        test: splitRows(test, split_positions.test),
+      },
     };
   },
 });

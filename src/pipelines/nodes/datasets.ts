@@ -10,6 +10,7 @@ import type {
   CleaningState,
   DataProfile,
   InputSignature,
+  RowRanges,
   ValidationReport,
 } from "../../data/mod.ts";
 import { FeaturePipeline, FeatureSelector } from "../../features/mod.ts";
@@ -45,6 +46,28 @@ export interface RowCleaning {
   report: CleaningReport;
   /** `[name, dtype]` of every raw column. */
   rawSchema: string[][];
+  /** The raw row number of each row left (`rows`), in order, as `[start, length]` runs. */
+  inputRows: RowRanges;
+}
+
+/** Each split's rows as positions in the row-cleaned frame (`rows`), as `[start, length]` runs. */
+export interface SplitPositions {
+  train: RowRanges;
+  val: RowRanges;
+  test: RowRanges;
+}
+
+/**
+ * Which input rows (0-based row numbers of the file as loaded, before cleaning) each cleaned
+ * split holds, in the split's order, as `[start, length]` runs; the run records it as
+ * `split.json`.
+ */
+export interface SplitRows {
+  /** Rows of the input as loaded. */
+  input_rows: number;
+  train: RowRanges;
+  val: RowRanges;
+  test: RowRanges;
 }
 
 /** Fitted feature state: the pipeline, the optional selector and the matrices of each split. */
@@ -99,7 +122,9 @@ export interface Datasets {
   rows: DataFrame;
   row_cleaning: RowCleaning;
   splits: SplitFrames;
+  split_positions: SplitPositions;
   cleaned: SplitFrames;
+  split_rows: SplitRows;
   cleaning_state: CleaningState;
   cleaning: CleaningReport;
   prepared: SplitFrames;
@@ -196,9 +221,17 @@ export const DATASETS: { readonly [K in DatasetName]: DatasetEntry<Datasets[K]> 
   rows: { description: "rows after row-level cleaning, target present", codec: FRAME_CODEC },
   row_cleaning: { description: "what row-level cleaning did", codec: jsonCodec() },
   splits: { description: "train, validation and test rows", codec: SPLIT_FRAMES_CODEC },
+  split_positions: {
+    description: "each split's positions among the row-cleaned rows",
+    codec: jsonCodec(),
+  },
   cleaned: {
     description: "splits with fills and clips learned on train",
     codec: SPLIT_FRAMES_CODEC,
+  },
+  split_rows: {
+    description: "the input row numbers of each cleaned split (split.json)",
+    codec: jsonCodec(),
   },
   cleaning_state: { description: "fill values and clip bounds from train", codec: jsonCodec() },
   cleaning: { description: "the whole cleaning report", codec: jsonCodec() },

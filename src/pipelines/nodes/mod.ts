@@ -18,6 +18,8 @@ export type {
   RecordedRun,
   RowCleaning,
   RunMetrics,
+  SplitPositions,
+  SplitRows,
 } from "./datasets.ts";
 export { configSlice, defineNode } from "./node.ts";
 export type {

@@ -28,6 +28,7 @@ export const RECORD_NODE = defineNode({
     "model",
     "history",
     "evaluation",
+    "split_rows",
   ],
   outputs: ["run"],
   code: ["models", "pipelines"],
@@ -105,6 +106,19 @@ export const RECORD_NODE = defineNode({
       await artifacts.history.write(dir, history);
       await artifacts.profile.write(dir, description.profile);
       await artifacts.reports.write(dir, reports);
+      const splitRows = inputs.split_rows;
+      await artifacts.split.write(dir, {
+        format_version: 1,
+        data: {
+          path: relative(inputs.input.path),
+          sha256: inputs.input.sha256,
+          rows: splitRows.input_rows,
+        },
+        rows: { ...description.rows },
+        train: splitRows.train,
+        val: splitRows.val,
+        test: splitRows.test,
+      });
       // Written with the run, so a finished run always has its report; it is derived, so it
       // stays out of the checksums and `deno task report` may rebuild it.
       await artifacts.report.write(
@@ -119,6 +133,7 @@ export const RECORD_NODE = defineNode({
           model,
           names: features.names,
           inputColumns: features.pipeline.inputColumns(),
+          splitRecorded: true,
         }, { test: { x: features.x.test, y: features.y.test }, logger: context.logger }),
       );
     });

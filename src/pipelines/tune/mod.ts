@@ -23,12 +23,14 @@
  */
 export {
   applyTrialParams,
+  CLASSIFICATION_ONLY_SEARCH_KEYS,
   DEFAULT_RANDOM_TRIALS,
   DEFAULT_SAMPLE_TRIALS_OPTIONS,
   formatTrialParams,
   MAX_GRID_TRIALS,
   sampleTrials,
   SEARCH_STRATEGIES,
+  searchSpaceForTask,
 } from "./search_space.ts";
 export type {
   SampleTrialsOptions,

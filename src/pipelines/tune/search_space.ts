@@ -422,6 +422,38 @@ function setAtPath(tree: Record<string, unknown>, key: string, value: unknown): 
   );
 }
 
+/** Search keys that only apply to a classification task. */
+export const CLASSIFICATION_ONLY_SEARCH_KEYS: readonly string[] = ["training.class_weights"];
+
+/**
+ * The search space a task can use: a regression drops the keys that only apply to
+ * classification (`training.class_weights`), so the shared default space (which tries class
+ * weighting) tunes a regression profile too, instead of failing every trial.
+ *
+ * @param search the search space (`config.search`)
+ * @param task `config.data.task`
+ * @returns the keys the task keeps, in order, and the keys it skipped
+ * @example
+ * ```ts
+ * searchSpaceForTask({ "training.class_weights": ["none", "balanced"], "model.params.dropout": [0, 0.2] }, "regression");
+ * // { search: { "model.params.dropout": [0, 0.2] }, skipped: ["training.class_weights"] }
+ * ```
+ */
+export function searchSpaceForTask(
+  search: SearchConfig,
+  task: Config["data"]["task"],
+): { search: SearchConfig; skipped: string[] } {
+  if (task === "classification") return { search, skipped: [] };
+  const skipped = Object.keys(search).filter((key) =>
+    CLASSIFICATION_ONLY_SEARCH_KEYS.includes(key)
+  );
+  if (skipped.length === 0) return { search, skipped };
+  return {
+    search: Object.fromEntries(Object.entries(search).filter(([key]) => !skipped.includes(key))),
+    skipped,
+  };
+}
+
 /** Each list value and range end must be valid at its key on the base config. */
 export function checkSearchValues(config: Config, search: SearchConfig): void {
   for (const [key, space] of Object.entries(search)) {

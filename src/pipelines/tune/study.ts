@@ -18,6 +18,7 @@ import {
   checkSearchValues,
   formatTrialParams,
   sampleTrials,
+  searchSpaceForTask,
   type SearchStrategy,
   trialConfig,
 } from "./search_space.ts";
@@ -199,6 +200,13 @@ export async function runStudy(
 ): Promise<StudyResult> {
   const { config, root } = loaded;
   const logger = options.logger ?? getProjectLogger("tune");
+  const { search, skipped } = searchSpaceForTask(config.search, config.data.task);
+  for (const key of skipped) {
+    logger.info(
+      "Search key {key} is skipped: it applies to classification and the task is {task}",
+      { key: `search.${key}`, task: config.data.task },
+    );
+  }
   const settings = { ...DEFAULT_RUN_STUDY_OPTIONS, ...options };
   const workers = options.workers ?? navigator.hardwareConcurrency;
   if (!Number.isSafeInteger(workers) || workers < 0) {
@@ -235,7 +243,7 @@ export async function runStudy(
       config_hash: loaded.hash,
       primary_metric: metric,
       direction,
-      search: config.search,
+      search,
       strategy: settings.strategy,
       trials_planned: 0,
       grid_points: settings.gridPoints,
@@ -250,14 +258,14 @@ export async function runStudy(
     dir = `${experimentsDir}/${id}`;
   }
 
-  const specs = sampleTrials(config.search, {
+  const specs = sampleTrials(search, {
     strategy: record.strategy,
     trials: settings.resume !== null ? record.trials_planned : settings.trials,
     seed: record.seed,
     gridPoints: record.grid_points,
   });
   record.trials_planned = specs.length;
-  checkSearchValues(config, config.search);
+  checkSearchValues(config, search);
   const trialConfigs = new Map(specs.map((spec) => [spec.id, trialConfig(config, spec)]));
   for (const done of record.trials) {
     const spec = specs[done.id];

@@ -221,10 +221,11 @@ Deno.test("the flights profile gets its time split from split.time_column and ke
 Deno.test("--set model.family alone switches the default config to linear or baseline", async () => {
   const linear = await loadConfig({ root: ROOT, overrides: ["model.family=linear"] });
   assert.deepEqual(linear.config.model, { family: "linear", params: { l2: 0 } });
-  assert.deepEqual(Object.keys(linear.config.search), ["training.learning_rate"]);
+  const trainingKeys = ["training.learning_rate", "training.class_weights"];
+  assert.deepEqual(Object.keys(linear.config.search), trainingKeys);
   const baseline = await loadConfig({ root: ROOT, env: { DENO_MLOPS__MODEL__FAMILY: "baseline" } });
   assert.deepEqual(baseline.config.model, { family: "baseline", params: {} });
-  assert.deepEqual(Object.keys(baseline.config.search), ["training.learning_rate"]);
+  assert.deepEqual(Object.keys(baseline.config.search), trainingKeys);
   const cars = await loadConfig({
     root: ROOT,
     profile: "cars",

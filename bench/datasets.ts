@@ -140,7 +140,11 @@ async function measure(dataset: (typeof OWN_DATASETS)[number], missing: string |
         timeoutMs: CHILD_TIMEOUT_MS,
         env: { ...Deno.env.toObject(), OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1" },
       });
-      if (peer.code !== 0) throw new Error(`datasets_peer.py exited ${peer.code}:\n${peer.stderr}`);
+      if (peer.code !== 0) {
+        throw new Error(
+          `datasets_peer.py exited ${peer.code}: ${peer.stderr.trim().split("\n").at(-1)}`,
+        );
+      }
       const result = JSON.parse(peer.stdout) as {
         rows: { train: number; test: number };
         models: Record<string, { value: number }>;

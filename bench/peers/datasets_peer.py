@@ -10,7 +10,7 @@ loaded, before any cleaning) and a JSON spec on argv[1]:
 Rows whose target is missing are dropped (they cannot be scored, and the project drops them
 too). Every other column except `ignore` is a feature: date columns become year, month, day of
 year and weekday; numeric columns are median-imputed (and standardised for the linear model);
-text columns are one-hot encoded with at most 20 categories (the rest one "infrequent" column).
+text columns (missing as a category of its own) are one-hot encoded with at most 20 categories (the rest one "infrequent" column).
 Then LogisticRegression (Ridge for regression), RandomForest and HistGradientBoosting are
 fitted on train and scored on test with the run's primary metric. Prints one JSON object.
 Run with Debian's /usr/bin/python3 (python3-pandas, python3-sklearn).
@@ -80,9 +80,8 @@ def preprocessor(numeric, text, scale):
             ("numeric", make_pipeline(*numeric_steps), numeric),
             (
                 "text",
-                make_pipeline(
-                    SimpleImputer(strategy="constant", fill_value="<missing>"),
-                    OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=20),
+                OneHotEncoder(
+                    handle_unknown="infrequent_if_exist", max_categories=20, sparse_output=False
                 ),
                 text,
             ),
@@ -131,9 +130,9 @@ def main():
     target = spec["target"]
     y_train = train[target].astype(str) if spec["task"] == "classification" else train[target].astype(float)
     y_test = test[target].astype(str) if spec["task"] == "classification" else test[target].astype(float)
-    for column in text:
-        train[column] = train[column].astype("string").astype(object)
-        test[column] = test[column].astype("string").astype(object)
+    for column in text:  # a missing text value is a category of its own
+        train[column] = [str(v) if pd.notna(v) else "<missing>" for v in train[column]]
+        test[column] = [str(v) if pd.notna(v) else "<missing>" for v in test[column]]
     results = {}
     for name, (estimator, scale) in models(spec["task"]).items():
         started = time.perf_counter()

@@ -56,5 +56,27 @@ export type { TableOptions } from "./show_table.ts";
 export { runBundle, showRun } from "./show_run.ts";
 export { DEFAULT_LIVE_TRAINING_OPTIONS, liveTrainingDisplay } from "./live_training.ts";
 export type { LiveTrainingDisplay, LiveTrainingOptions } from "./live_training.ts";
+export {
+  columnRoles,
+  DEFAULT_COLUMN_ROLES_OPTIONS,
+  DEFAULT_RATIO_CANDIDATES_OPTIONS,
+  rankNumericColumns,
+  ratioCandidates,
+  rowsWithMissing,
+  targetByCategory,
+  targetBySplit,
+} from "./explore.ts";
+export type {
+  ColumnRanking,
+  ColumnRoles,
+  ColumnRolesOptions,
+  ColumnScore,
+  RankColumnsOptions,
+  RatioCandidatesOptions,
+  TargetSummaryOptions,
+  Task,
+} from "./explore.ts";
+export { DEFAULT_TEST_RESULTS_OPTIONS, plotTestResults } from "./experiments.ts";
+export type { TestResultsOptions } from "./experiments.ts";
 export { DEFAULT_RELOAD_OPTIONS, reloadInfo, reloadSrc } from "./reload.ts";
 export type { ReloadInfo, ReloadOptions, SrcModule } from "./reload.ts";

@@ -180,9 +180,7 @@ export function rankNumericColumns(df: DataFrame, options: RankColumnsOptions): 
   }
   const targetValues = task === "classification"
     ? classIndexes(df.getColumn(target).cast(pl.Utf8).toArray() as (string | null)[])
-    : (df.getColumn(target).cast(pl.Float64).toArray() as (number | null)[]).map((v) =>
-      v ?? NaN
-    );
+    : (df.getColumn(target).cast(pl.Float64).toArray() as (number | null)[]).map((v) => v ?? NaN);
   const scores = columns.map((column, order) => {
     const raw = df.getColumn(column).cast(pl.Float64).toArray() as (number | null)[];
     const x: number[] = [];
@@ -264,7 +262,9 @@ export function rowsWithMissing(df: DataFrame): DataFrame {
   const missing = df.columns.map((name) => {
     const variant = dtypeVariant(df.getColumn(name).dtype);
     const isNull = pl.col(name).isNull();
-    return variant === "Float32" || variant === "Float64" ? isNull.or(pl.col(name).isNan()) : isNull;
+    return variant === "Float32" || variant === "Float64"
+      ? isNull.or(pl.col(name).isNan())
+      : isNull;
   });
   const any = missing.slice(1).reduce((acc, expr) => acc.or(expr), missing[0]!);
   return df.filter(any);

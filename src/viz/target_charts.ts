@@ -24,7 +24,7 @@ import {
 import { type ChartOptions, DEFAULT_CHART_OPTIONS } from "./theme.ts";
 
 /** How long one point of {@link plotTargetOverTime} is. */
-export type TimePeriod = "day" | "week" | "month";
+export type TimePeriod = "day" | "week" | "month" | "year";
 
 /** Options of {@link plotTargetOverTime}. */
 export interface TargetOverTimeOptions extends ChartOptions {
@@ -35,8 +35,8 @@ export interface TargetOverTimeOptions extends ChartOptions {
   /** `"regression"` draws the mean per period; `"classification"` the share of each class. */
   task: "classification" | "regression";
   /**
-   * The period of one point, or `"auto"`: months when the dates span more than two years,
-   * weeks when they span more than 120 days, else days.
+   * The period of one point, or `"auto"`: years when the dates span more than ten years,
+   * months when they span more than two, weeks when they span more than 120 days, else days.
    * @default "auto"
    */
   period?: TimePeriod | "auto";
@@ -68,14 +68,14 @@ export const DEFAULT_TARGET_OVER_TIME_OPTIONS: Readonly<
 const DAY_MS = 86_400_000;
 
 /**
- * Builds a chart of the target over time, aggregated in polars by day, week (from Monday) or
- * month of the `time` column.
+ * Builds a chart of the target over time, aggregated in polars by day, week (from Monday), month
+ * or year of the `time` column.
  *
  * A regression target is drawn as its mean per period (a line with points); a classification
  * target as the share of each class per period (a normalised stacked area), so a trend or a
  * season in the classes shows even when one class dominates. Rows whose time or target is null
  * (or not finite) are left out and counted in the subtitle. The data holds
- * `{ period, mean, rows }` or `{ period, class, rows }` rows, one per period (and class).
+ * `{ period, mean, rows }` or `{ period, class, rank, rows }` rows (`rank`: the class's place in the legend), one per period (and class).
  *
  * @param df the frame
  * @param options the time and target columns, the task, the period and the look
@@ -108,9 +108,9 @@ export function plotTargetOverTime(df: DataFrame, options: TargetOverTimeOptions
     );
   }
   if (task === "regression") requireNumeric(df, [target], action);
-  if (!["auto", "day", "week", "month"].includes(settings.period)) {
+  if (!["auto", "day", "week", "month", "year"].includes(settings.period)) {
     throw new RangeError(
-      `${action}: option "period" must be "auto", "day", "week" or "month", got ${
+      `${action}: option "period" must be "auto", "day", "week", "month" or "year", got ${
         show(settings.period)
       }`,
     );
@@ -126,16 +126,20 @@ export function plotTargetOverTime(df: DataFrame, options: TargetOverTimeOptions
   const first = kept.height === 0 ? 0 : Number(days.min());
   const last = kept.height === 0 ? 0 : Number(days.max());
   const period = settings.period === "auto" ? autoPeriod(last - first) : settings.period;
-  const bucket = period === "month"
+  const bucket = period === "year"
+    ? day.dt.year().cast(pl.Int32)
+    : period === "month"
     ? day.dt.year().cast(pl.Int32).mul(12).add(day.dt.month().cast(pl.Int32)).sub(1)
     : period === "week"
     ? day.cast(pl.Int32).add(3).cast(pl.Float64).div(7).floor().cast(pl.Int32).mul(7).sub(3)
     : day.cast(pl.Int32);
   const periodStart = (b: number) =>
-    period === "month"
+    period === "year"
+      ? `${b}-01-01`
+      : period === "month"
       ? `${Math.floor(b / 12)}-${String((b % 12) + 1).padStart(2, "0")}-01`
       : new Date(b * DAY_MS).toISOString().slice(0, 10);
-  const timeUnit = period === "month" ? "yearmonth" : "yearmonthdate";
+  const timeUnit = period === "year" ? "year" : period === "month" ? "yearmonth" : "yearmonthdate";
   const periodTitle = `${time} (${period})`;
   const note = leftOutNote(leftOut, `a null ${task === "regression" ? "or non-finite " : ""}value`);
 
@@ -181,6 +185,7 @@ export function plotTargetOverTime(df: DataFrame, options: TargetOverTimeOptions
     .toRecords().map((r) => ({
       period: periodStart(Number(r["b"])),
       class: String(r["class"]),
+      rank: groups.order.indexOf(String(r["class"])),
       rows: Number(r["len"]),
     }));
   const periods = new Set(rows.map((r) => r.period)).size;
@@ -206,7 +211,8 @@ export function plotTargetOverTime(df: DataFrame, options: TargetOverTimeOptions
         axis: { format: "%" },
       },
       color: { field: "class", type: "nominal", title: target, sort: groups.order },
-      order: { field: "class", sort: "ascending" },
+      // The most frequent class at the bottom, in legend order.
+      order: { field: "rank", type: "quantitative", sort: "ascending" },
       tooltip: [
         { field: "period", type: "temporal", timeUnit, title: period },
         { field: "class", type: "nominal", title: target },
@@ -218,6 +224,7 @@ export function plotTargetOverTime(df: DataFrame, options: TargetOverTimeOptions
 }
 
 function autoPeriod(spanDays: number): TimePeriod {
+  if (spanDays > 3652) return "year";
   if (spanDays > 730) return "month";
   if (spanDays > 120) return "week";
   return "day";

@@ -154,7 +154,7 @@ export function plotTargetOverTime(df: DataFrame, options: TargetOverTimeOptions
     return {
       $schema: VEGA_LITE_SCHEMA,
       title: chartTitle(settings.title ?? `Mean ${target} per ${period} of ${time}`, [
-        `${formatCount(rows.length)} ${period}s, ${formatCount(kept.height)} rows`,
+        periodNote(rows.length, period, kept.height),
         note,
       ]),
       width: settings.width,
@@ -192,7 +192,7 @@ export function plotTargetOverTime(df: DataFrame, options: TargetOverTimeOptions
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: chartTitle(settings.title ?? `Share of each ${target} per ${period} of ${time}`, [
-      `${formatCount(periods)} ${period}s, ${formatCount(kept.height)} rows`,
+      periodNote(periods, period, kept.height),
       groupNote(target, groups),
       note,
     ]),
@@ -221,6 +221,12 @@ export function plotTargetOverTime(df: DataFrame, options: TargetOverTimeOptions
     },
     config: themeConfig(),
   };
+}
+
+function periodNote(periods: number, period: TimePeriod, rows: number): string {
+  return `${formatCount(periods)} ${period}${periods === 1 ? "" : "s"}, ${formatCount(rows)} ${
+    rows === 1 ? "row" : "rows"
+  }`;
 }
 
 function autoPeriod(spanDays: number): TimePeriod {

@@ -363,3 +363,14 @@ Deno.test("plotRunComparison() rejects duplicate values and unknown metrics", ()
     message: /no rows for metric \["rmse"\] \(found \["mae"\]\)/,
   });
 });
+
+Deno.test("plotRocCurves() wraps five classes into rows of 3 and 2, each panel with its own axes", () => {
+  const curve = rocCurve([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9]);
+  const spec = plotRocCurves({ a: curve, b: curve, c: curve, d: curve, e: curve });
+  assert.equal(at(spec, "columns"), 3);
+  assert.deepEqual(at(spec, "resolve"), { axis: { x: "independent", y: "independent" } });
+  const four = plotRocCurves({ a: curve, b: curve, c: curve, d: curve });
+  assert.equal(at(four, "columns"), 4);
+  const nine = plotRocCurves(Object.fromEntries("abcdefghi".split("").map((k) => [k, curve])));
+  assert.equal(at(nine, "columns"), 3);
+});

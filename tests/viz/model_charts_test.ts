@@ -374,3 +374,16 @@ Deno.test("plotRocCurves() wraps five classes into rows of 3 and 2, each panel w
   const nine = plotRocCurves(Object.fromEntries("abcdefghi".split("").map((k) => [k, curve])));
   assert.equal(at(nine, "columns"), 3);
 });
+
+Deno.test("plotFeatureScores() names the two statuses with statusLabels, and refuses a pair that is not two strings", () => {
+  const spec = plotFeatureScores([
+    { feature: "a", score: 2, kept: true },
+    { feature: "b", score: 1, kept: false },
+  ], { statusLabels: ["drawn below", "not drawn"] });
+  assert.deepEqual(rowsOf(spec).map((r) => r["status"]), ["drawn below", "not drawn"]);
+  assert.deepEqual(at(spec, "encoding", "color", "scale", "domain"), ["drawn below", "not drawn"]);
+  assert.throws(
+    () => plotFeatureScores([], { statusLabels: ["same", "same"] }),
+    { name: "TypeError", message: /option "statusLabels" must be two different strings/ },
+  );
+});

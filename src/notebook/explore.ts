@@ -25,8 +25,8 @@ export interface ColumnRolesOptions {
    */
   idColumns?: readonly string[];
   /**
-   * Most distinct values of a text or boolean column that counts as categorical; wider text
-   * columns are `other`.
+   * Most distinct values of a text column that counts as categorical; text columns with more
+   * are `text`.
    * @default 20
    */
   maxCategories?: number;
@@ -52,9 +52,11 @@ export interface ColumnRoles {
   numeric: string[];
   /** Text, categorical and boolean columns with at most `maxCategories` distinct values. */
   categorical: string[];
+  /** Text and categorical columns with more distinct values (names, codes, free text). */
+  text: string[];
   /** Date and datetime columns. */
   temporal: string[];
-  /** Everything else: wide text columns, lists, structs. */
+  /** Everything else: lists, structs, binary. */
   other: string[];
   /**
    * The date column to draw the target over: `timeColumn` when given and present, else the
@@ -69,7 +71,7 @@ export interface ColumnRoles {
  *
  * @param df the frame
  * @param options the target, identifier columns, the categorical cut-off and the time column
- * @returns the numeric, categorical, temporal and other columns, and the time column
+ * @returns the numeric, categorical, text, temporal and other columns, and the time column
  * @throws {SchemaMismatchError} when the target is not in the frame
  * @example
  * ```ts
@@ -86,6 +88,7 @@ export function columnRoles(df: DataFrame, options: ColumnRolesOptions): ColumnR
   const roles: ColumnRoles = {
     numeric: [],
     categorical: [],
+    text: [],
     temporal: [],
     other: [],
     time: null,
@@ -96,11 +99,11 @@ export function columnRoles(df: DataFrame, options: ColumnRolesOptions): ColumnR
     const variant = dtypeVariant(series.dtype);
     if (isNumericDtype(series.dtype)) roles.numeric.push(name);
     else if (variant === "Date" || variant === "Datetime") roles.temporal.push(name);
-    else if (
-      ["String", "Utf8", "Categorical", "Enum", "Bool"].includes(variant) &&
-      series.nUnique() <= settings.maxCategories
-    ) roles.categorical.push(name);
-    else roles.other.push(name);
+    else if (["String", "Utf8", "Categorical", "Enum", "Bool"].includes(variant)) {
+      if (series.nUnique() <= settings.maxCategories) roles.categorical.push(name);
+      else if (variant === "Bool") roles.categorical.push(name);
+      else roles.text.push(name);
+    } else roles.other.push(name);
   }
   const declared = settings.timeColumn;
   roles.time = declared !== null && df.columns.includes(declared)

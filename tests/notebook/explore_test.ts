@@ -30,8 +30,9 @@ Deno.test("columnRoles() sorts columns by role, leaving out the target and id co
   assert.deepEqual(roles, {
     numeric: ["x", "noise", "flat"],
     categorical: ["colour", "grade"],
+    text: ["note"], // six distinct values, above maxCategories
     temporal: ["day"],
-    other: ["note"], // six distinct values, above maxCategories
+    other: [],
     time: "day",
   });
   assert.equal(columnRoles(frame, { target: "label", timeColumn: "missing" }).time, "day");

@@ -10,7 +10,6 @@ import type { DataFrame } from "nodejs-polars";
 import { anovaF } from "../features/mod.ts";
 import { dtypeVariant, isNumericDtype } from "../utils/mod.ts";
 import { SchemaMismatchError } from "../errors.ts";
-import type { DerivedFeature } from "../config/mod.ts";
 
 /** The learning task of a target. */
 export type Task = "classification" | "regression";
@@ -372,6 +371,16 @@ function requireTarget(df: DataFrame, column: string, action: string): void {
   }
 }
 
+/** A `features.derived` entry of kind `ratio`: `columns[0] / columns[1]`. */
+export interface RatioFeature {
+  /** The new column's name, `"a / b"`. */
+  name: string;
+  /** Always `"ratio"`. */
+  kind: "ratio";
+  /** The dividend and the divisor. */
+  columns: [string, string];
+}
+
 /** Options of {@link ratioCandidates}. */
 export interface RatioCandidatesOptions {
   /**
@@ -412,11 +421,11 @@ export function ratioCandidates(
   df: DataFrame,
   ranking: ColumnRanking,
   options: RatioCandidatesOptions = {},
-): DerivedFeature[] {
+): RatioFeature[] {
   const { count, fromTop } = { ...DEFAULT_RATIO_CANDIDATES_OPTIONS, ...options };
   const top = ranking.scores.slice(0, fromTop).map((s) => s.column)
     .filter((column) => df.columns.includes(column) && completeColumn(df, column));
-  const candidates: DerivedFeature[] = [];
+  const candidates: RatioFeature[] = [];
   for (let i = 0; i < top.length; i++) {
     for (let j = i + 1; j < top.length; j++) {
       const [a, b] = [top[i]!, top[j]!];

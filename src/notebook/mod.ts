@@ -73,6 +73,7 @@ export type {
   ColumnScore,
   RankColumnsOptions,
   RatioCandidatesOptions,
+  RatioFeature,
   TargetSummaryOptions,
   Task,
 } from "./explore.ts";

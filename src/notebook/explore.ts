@@ -30,6 +30,12 @@ export interface ColumnRolesOptions {
    */
   maxCategories?: number;
   /**
+   * The column a derived target is computed from (`data.derive_target.source`): given no role,
+   * since it holds the answer.
+   * @default null
+   */
+  targetSource?: string | null;
+  /**
    * The split's time column (`split.time_column`): the date column the target is drawn over.
    * `null` picks the first Date or Datetime column, if any.
    * @default null
@@ -42,6 +48,7 @@ export const DEFAULT_COLUMN_ROLES_OPTIONS: Readonly<Omit<Required<ColumnRolesOpt
   {
     idColumns: [],
     maxCategories: 20,
+    targetSource: null,
     timeColumn: null,
   };
 
@@ -65,7 +72,8 @@ export interface ColumnRoles {
 }
 
 /**
- * Sorts the columns of a frame by role, leaving out the target and the identifier columns, and
+ * Sorts the columns of a frame by role, leaving out the target, the column a derived target comes
+ * from and the identifier columns, and
  * picks the date column to draw the target over.
  *
  * @param df the frame
@@ -77,6 +85,7 @@ export interface ColumnRoles {
  * columnRoles(data.train, {
  *   target: config.data.target,
  *   idColumns: config.data.id_columns,
+ *   targetSource: config.data.derive_target?.source ?? null,
  *   timeColumn: config.split.time_column,
  * });
  * ```
@@ -93,7 +102,10 @@ export function columnRoles(df: DataFrame, options: ColumnRolesOptions): ColumnR
     time: null,
   };
   for (const name of df.columns) {
-    if (name === settings.target || settings.idColumns.includes(name)) continue;
+    if (
+      name === settings.target || name === settings.targetSource ||
+      settings.idColumns.includes(name)
+    ) continue;
     const series = df.getColumn(name);
     const variant = dtypeVariant(series.dtype);
     if (isNumericDtype(series.dtype)) roles.numeric.push(name);

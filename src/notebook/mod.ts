@@ -1,7 +1,9 @@
 /**
  * Notebooks: the headless runner that executes `.ipynb` files through the Deno Jupyter kernel
- * (no Python or Jupyter needed), and the display helpers notebooks use to show charts, tables
- * and recorded runs.
+ * (no Python or Jupyter needed), the display helpers notebooks use to show charts, tables
+ * and recorded runs, and the helpers that let one notebook explore any profile without naming a
+ * column (column roles, numeric columns ranked against the target, target summaries, the charts
+ * of a run's test split by task).
  *
  * @module
  */

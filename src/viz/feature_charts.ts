@@ -27,6 +27,9 @@ export interface FeatureScore {
   kept?: boolean;
 }
 
+/** Pixels per bar when the bars would not fit in `height`. */
+const BAR_STEP = 16;
+
 /** Options of {@link plotFeatureScores}. */
 export interface FeatureScoresOptions extends ChartOptions {
   /**
@@ -141,7 +144,8 @@ export function plotFeatureScores(
       nonFinite.length > 0 ? `left out (non-finite score): ${listNames(nonFinite)}` : "",
     ]),
     width: settings.width,
-    height: settings.height,
+    // Many bars get a fixed step each, so their labels never overlap.
+    height: shown.length * BAR_STEP > settings.height ? { step: BAR_STEP } : settings.height,
     data: { values: rows },
     mark: { type: "bar" },
     encoding: {

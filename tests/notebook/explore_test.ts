@@ -36,6 +36,8 @@ Deno.test("columnRoles() sorts columns by role, leaving out the target and id co
     time: "day",
   });
   assert.equal(columnRoles(frame, { target: "label", timeColumn: "missing" }).time, "day");
+  const derived = columnRoles(frame, { target: "label", idColumns: ["id"], targetSource: "x" });
+  assert.deepEqual(derived.numeric, ["noise", "flat"], "the target's source column has no role");
   assert.equal(columnRoles(frame.drop("day"), { target: "label" }).time, null);
   assert.throws(() => columnRoles(frame, { target: "lable" }), {
     name: "SchemaMismatchError",

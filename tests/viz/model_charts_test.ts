@@ -387,3 +387,9 @@ Deno.test("plotFeatureScores() names the two statuses with statusLabels, and ref
     { name: "TypeError", message: /option "statusLabels" must be two different strings/ },
   );
 });
+
+Deno.test("plotFeatureScores() gives each of many bars a 16-pixel step instead of squeezing them", () => {
+  const many = Array.from({ length: 30 }, (_, i) => ({ feature: `f${i}`, score: i }));
+  assert.deepEqual(at(plotFeatureScores(many), "height"), { step: 16 });
+  assert.equal(at(plotFeatureScores(many.slice(0, 5)), "height"), 300);
+});

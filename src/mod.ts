@@ -106,12 +106,20 @@ export { plotPairGrid } from "./viz/mod.ts";
 export { plotRocCurves } from "./viz/mod.ts";
 export { plotRunComparison } from "./viz/mod.ts";
 export { plotScatter } from "./viz/mod.ts";
+export { plotTargetOverTime } from "./viz/mod.ts";
 // The theme's primary colour, for marks a notebook cell draws itself.
 export { PRIMARY } from "./viz/mod.ts";
 export type { RunMetric } from "./viz/mod.ts";
 
 // -- Notebook helpers: display, live training curves, reloading src/, and the headless runner.
 export { checkNotebookParameters } from "./notebook/mod.ts";
+export { columnRoles } from "./notebook/mod.ts";
+export { rankNumericColumns } from "./notebook/mod.ts";
+export { ratioCandidates } from "./notebook/mod.ts";
+export { rowsWithMissing } from "./notebook/mod.ts";
+export { targetByCategory } from "./notebook/mod.ts";
+export { targetBySplit } from "./notebook/mod.ts";
+export { plotTestResults } from "./notebook/mod.ts";
 export { formatJson } from "./notebook/mod.ts";
 export { liveTrainingDisplay } from "./notebook/mod.ts";
 export { parseParameterArgs } from "./notebook/mod.ts";

@@ -9,6 +9,8 @@
  * NAME is a notebook in `notebooks/` (`01_eda`, `01_eda.ipynb` or a unique prefix like `01`);
  * no NAME runs them all in order. A `--param` applies to every selected notebook that declares
  * it in its `parameters` cell; a key that none declares is refused before any kernel starts.
+ * Every notebook declares `profile`: `--param profile=cars` runs them on `config/profiles/cars.yaml`
+ * (a name or a path, as `--config` takes it); without it they use the default profile.
  *
  * @module
  */
@@ -35,7 +37,8 @@ const SPEC = {
   flags: ["verbose"],
   positional: 1000,
   descriptions: {
-    param: "set a parameter, value typed as YAML, e.g. --param epochs=3 (repeatable)",
+    param:
+      "set a parameter, value typed as YAML, e.g. --param profile=cars (the config profile every notebook reads) or --param epochs=3 (repeatable)",
     out:
       `folder for the executed copies, inside ${DEFAULT_OUT}/ (the only folder the task may write; default ${DEFAULT_OUT})`,
     timeout: "seconds one cell may run (default 120)",

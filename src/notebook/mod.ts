@@ -1,7 +1,9 @@
 /**
  * Notebooks: the headless runner that executes `.ipynb` files through the Deno Jupyter kernel
- * (no Python or Jupyter needed), and the display helpers notebooks use to show charts, tables
- * and recorded runs.
+ * (no Python or Jupyter needed), the display helpers notebooks use to show charts, tables
+ * and recorded runs, and the helpers that let one notebook explore any profile without naming a
+ * column (column roles, numeric columns ranked against the target, target summaries, the charts
+ * of a run's test split by task).
  *
  * @module
  */
@@ -56,5 +58,28 @@ export type { TableOptions } from "./show_table.ts";
 export { runBundle, showRun } from "./show_run.ts";
 export { DEFAULT_LIVE_TRAINING_OPTIONS, liveTrainingDisplay } from "./live_training.ts";
 export type { LiveTrainingDisplay, LiveTrainingOptions } from "./live_training.ts";
+export {
+  columnRoles,
+  DEFAULT_COLUMN_ROLES_OPTIONS,
+  DEFAULT_RATIO_CANDIDATES_OPTIONS,
+  rankNumericColumns,
+  ratioCandidates,
+  rowsWithMissing,
+  targetByCategory,
+  targetBySplit,
+} from "./explore.ts";
+export type {
+  ColumnRanking,
+  ColumnRoles,
+  ColumnRolesOptions,
+  ColumnScore,
+  RankColumnsOptions,
+  RatioCandidatesOptions,
+  RatioFeature,
+  TargetSummaryOptions,
+  Task,
+} from "./explore.ts";
+export { DEFAULT_TEST_RESULTS_OPTIONS, plotTestResults } from "./experiments.ts";
+export type { TestResultsOptions } from "./experiments.ts";
 export { DEFAULT_RELOAD_OPTIONS, reloadInfo, reloadSrc } from "./reload.ts";
 export type { ReloadInfo, ReloadOptions, SrcModule } from "./reload.ts";

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { DataFrame } from "nodejs-polars";
+import pl from "nodejs-polars";
+import type { DataFrame, Series } from "nodejs-polars";
 import { checkCount, describeValue, escapeHtml } from "./_util.ts";
 import {
   DEFAULT_DISPLAY_OPTIONS,
@@ -14,7 +15,7 @@ import {
   HTML_MIME,
   TEXT_MIME,
 } from "./display.ts";
-import { isNumericDtype } from "../utils/mod.ts";
+import { dtypeVariant, isNumericDtype } from "../utils/mod.ts";
 
 /** Options of {@link showTable} and {@link tableBundle}. */
 export interface TableOptions extends DisplayOptions {
@@ -101,7 +102,10 @@ export function tableBundle(df: DataFrame, options: TableOptions = {}): DisplayB
  * Shows a polars frame as an HTML table: shape, dtypes, head and tail.
  *
  * nodejs-polars' own display shows nothing in some front ends; this one works in all of them
- * and prints an aligned text table outside the kernel. {@link tableBundle} builds the bundle
+ * and prints an aligned text table outside the kernel. Every polars dtype is shown as polars
+ * writes it: Date, Datetime (any unit, with its time zone offset), Time, Duration, Boolean,
+ * Categorical, Null, Decimal and 64-bit integers beyond 2^53 exactly; List, Array and Struct
+ * cells as JSON. {@link tableBundle} builds the bundle
  * without showing it.
  *
  * @param df the frame
@@ -139,7 +143,17 @@ interface CellText {
 function tableLayout(df: DataFrame, settings: Required<TableOptions>): TableLayout {
   const { height, width } = df;
   const names = df.columns;
-  const dtypes = df.dtypes.map((d) => dtypeName(String(d)));
+  // nodejs-polars reports every Duration as Duration(ms); polars' own header has the real unit.
+  const durationUnits = new Map<number, TimeUnit>();
+  df.dtypes.forEach((dtype, c) => {
+    if (dtypeVariant(dtype) === "Duration") {
+      durationUnits.set(c, durationUnit(df.select(names[c]!).head(0).toString()));
+    }
+  });
+  const dtypes = df.dtypes.map((d, c) => {
+    const unit = durationUnits.get(c);
+    return unit === undefined ? dtypeName(String(d)) : `Duration(${unit})`;
+  });
   let shownColumns: (number | null)[] = names.map((_, i) => i);
   if (width > settings.maxColumns) {
     const left = Math.ceil(settings.maxColumns / 2);
@@ -156,19 +170,17 @@ function tableLayout(df: DataFrame, settings: Required<TableOptions>): TableLayo
   for (let i = 0; i < headCount; i++) rowIndexes.push(i);
   if (tailStart > headCount) rowIndexes.push(null);
   for (let i = tailStart; i < height; i++) rowIndexes.push(i);
-  const picked = rowIndexes.filter((i): i is number => i !== null);
   const columnIndexes = shownColumns.filter((i): i is number => i !== null);
   const numeric = new Map(
     columnIndexes.map((c) => [c, isNumericDtype(df.getColumn(names[c]!).dtype)]),
   );
   const cellsByColumn = columnIndexes.map((c) => {
     const series = df.getColumn(names[c]!);
-    const isFloat = series.isFloat();
-    return picked.map((row): CellText => {
-      const value = series.get(row) as unknown;
-      const isNull = value === null || value === undefined;
-      return { text: cellText(value, settings.maxCellChars, isFloat), isNull };
-    });
+    const shown = pickRows(series, headCount, tailStart);
+    return columnTexts(shown, durationUnits.get(c) ?? null).map((text): CellText => ({
+      text: text === null ? "null" : cutText(text, settings.maxCellChars),
+      isNull: text === null,
+    }));
   });
   let k = 0;
   const rows = rowIndexes.map((index) => {
@@ -251,18 +263,104 @@ function tableText(layout: TableLayout, title: string | null): string {
   return [caption, ...lines.map((line, i) => render(line, i < 2))].join("\n");
 }
 
-function cellText(value: unknown, maxChars: number, isFloat: boolean): string {
-  let text: string;
-  if (value === null || value === undefined) text = "null";
-  else if (typeof value === "number") text = formatNumber(value, isFloat);
-  else if (typeof value === "bigint") text = value.toString();
-  else if (typeof value === "string") text = value;
-  else if (value instanceof Date) {
-    text = Number.isNaN(value.getTime()) ? "Invalid Date" : value.toISOString();
-  } else if (typeof value === "boolean") text = String(value);
-  else text = JSON.stringify(value, (_, v) => typeof v === "bigint" ? v.toString() : v) ?? "";
+type TimeUnit = "ns" | "us" | "ms";
+
+/** The rows of the head and the tail, in order. */
+function pickRows(series: Series, headCount: number, tailStart: number): Series {
+  const head = series.slice(0, headCount);
+  return tailStart < series.length
+    ? head.concat(series.slice(tailStart, series.length - tailStart))
+    : head;
+}
+
+/**
+ * The text of every value of a column (`null` for a null), written as polars writes it: dates,
+ * datetimes (with their time zone offset), times, decimals and 64-bit integers come from polars'
+ * own cast to text, so nothing is rounded through a JS number or moved to UTC.
+ */
+function columnTexts(series: Series, durationUnit: TimeUnit | null): (string | null)[] {
+  const variant = dtypeVariant(series.dtype);
+  if (variant === "Float32" || variant === "Float64") {
+    return (series.toArray() as (number | null)[]).map((x) =>
+      x === null || x === undefined ? null : formatNumber(x, true)
+    );
+  }
+  if (durationUnit !== null) {
+    return asText(series.cast(pl.Int64)).map((ticks) =>
+      ticks === null ? null : formatDuration(BigInt(ticks), durationUnit)
+    );
+  }
+  if (NESTED_VARIANTS.has(variant)) {
+    // List, Array and Struct cannot be cast to text; polars' JSON writer renders them.
+    const name = series.name;
+    const records = JSON.parse(
+      pl.DataFrame([series]).writeJSON({ format: "json" }).toString(),
+    ) as Record<string, unknown>[];
+    return records.map((row) => {
+      const value = row[name];
+      return value === null || value === undefined ? null : JSON.stringify(value);
+    });
+  }
+  if (variant === "Object") {
+    return (series.toArray() as unknown[]).map((value) =>
+      value === null || value === undefined ? null : objectText(value)
+    );
+  }
+  return asText(series);
+}
+
+const NESTED_VARIANTS = new Set(["List", "FixedSizeList", "Array", "Struct"]);
+
+function asText(series: Series): (string | null)[] {
+  return series.cast(pl.Utf8).toArray() as (string | null)[];
+}
+
+function objectText(value: unknown): string {
+  if (typeof value === "string") return value;
+  return JSON.stringify(value, (_, v) => typeof v === "bigint" ? v.toString() : v) ?? String(value);
+}
+
+function cutText(text: string, maxChars: number): string {
   const chars = [...text];
   return chars.length > maxChars ? chars.slice(0, maxChars - 1).join("") + ELLIPSIS : text;
+}
+
+/** The unit in polars' header of a one-column frame, e.g. "duration[μs]". */
+function durationUnit(header: string): TimeUnit {
+  const match = /duration\[(ns|μs|us|ms)\]/.exec(header);
+  if (match === null) {
+    throw new TypeError(`Cannot show table: no duration unit in polars' header "${header}"`);
+  }
+  return match[1] === "ns" ? "ns" : match[1] === "ms" ? "ms" : "us";
+}
+
+const TICKS_PER_SECOND: Record<TimeUnit, bigint> = {
+  ms: 1000n,
+  us: 1_000_000n,
+  ns: 1_000_000_000n,
+};
+
+/** A duration as polars prints it: "1d 2h 3m 4s 500ms", "-6ms", "0s". */
+function formatDuration(ticks: bigint, unit: TimeUnit): string {
+  if (ticks === 0n) return "0s";
+  const sign = ticks < 0n ? "-" : "";
+  let rest = ticks < 0n ? -ticks : ticks;
+  const perSecond = TICKS_PER_SECOND[unit];
+  const fraction = rest % perSecond;
+  rest /= perSecond;
+  const parts: string[] = [];
+  for (const [size, suffix] of [[86400n, "d"], [3600n, "h"], [60n, "m"], [1n, "s"]] as const) {
+    const count = rest / size;
+    rest %= size;
+    if (count > 0n) parts.push(`${sign}${count}${suffix}`);
+  }
+  if (fraction > 0n) {
+    const nanos = fraction * (1_000_000_000n / perSecond);
+    if (nanos % 1_000_000n === 0n) parts.push(`${sign}${nanos / 1_000_000n}ms`);
+    else if (nanos % 1000n === 0n) parts.push(`${sign}${nanos / 1000n}µs`);
+    else parts.push(`${sign}${nanos}ns`);
+  }
+  return parts.join(" ");
 }
 
 /** Six significant digits; whole floats keep a ".0" so they read as floats, as polars prints them. */
@@ -293,7 +391,29 @@ function dtypeName(text: string): string {
     if (end < 0) break;
     out = out.slice(0, at) + out.slice(at + prefix.length, end) + out.slice(end + 1);
   }
-  return out;
+  // `Field("a", Int64)` → `a: Int64`, the fields of a Struct separated by ", ".
+  const field = 'Field("';
+  for (let at = out.indexOf(field); at >= 0; at = out.indexOf(field)) {
+    const nameEnd = out.indexOf('", ', at + field.length);
+    let depth = 0;
+    let end = -1;
+    for (let i = at + field.length - 2; i < out.length; i++) {
+      if (out[i] === "(") depth++;
+      else if (out[i] === ")" && --depth === 0) {
+        end = i;
+        break;
+      }
+    }
+    if (nameEnd < 0 || end < 0) break;
+    const name = out.slice(at + field.length, nameEnd);
+    const inner = out.slice(nameEnd + 3, end);
+    const next = out[end + 1] === "," ? ", " : "";
+    out = out.slice(0, at) + `${name}: ${inner}` + next +
+      out.slice(next === "" ? end + 1 : end + 2);
+  }
+  // `Datetime(ms,)` → `Datetime(ms)`, `Datetime(ms,Europe/Paris)` → `Datetime(ms, Europe/Paris)`.
+  return out.replace(/Datetime\((\w+),\)/g, "Datetime($1)")
+    .replace(/Datetime\((\w+),([^)]+)\)/g, "Datetime($1, $2)");
 }
 
 function checkFrame(df: unknown, action: string): asserts df is DataFrame {

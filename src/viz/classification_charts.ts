@@ -302,7 +302,10 @@ export function plotRocCurves(
       title: null,
       header: { labelLimit: 0, labelFontSize: 12 },
     },
-    columns: Math.min(order.length, ROC_COLUMNS),
+    // As few rows as ROC_COLUMNS allows, filled evenly (5 classes: 3 + 2, not 4 + 1).
+    columns: Math.ceil(order.length / Math.ceil(order.length / ROC_COLUMNS)),
+    // Each panel draws its own axes, so a short last row leaves no axis under an empty cell.
+    resolve: { axis: { x: "independent", y: "independent" } },
     spec: {
       width: settings.width,
       height: settings.height,

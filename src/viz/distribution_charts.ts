@@ -138,7 +138,10 @@ export function plotHistogram(df: DataFrame, options: HistogramOptions): TopLeve
     pl.col("value").quantile(0.75, "linear").alias("q3"),
   ).row(0) as (number | null)[];
   const [min, max, q1, q3] = stats.map((x) => x ?? NaN) as [number, number, number, number];
-  const rule = chooseBins(n, min, max, q3 - q1, settings);
+  // Whole numbers (counts, hours, years) get whole-number bins, so no bar falls between values.
+  const wholeNumbers = n > 0 &&
+    present.filter(pl.col("value").neq(pl.col("value").floor())).height === 0;
+  const rule = chooseBins(n, min, max, q3 - q1, { ...settings, wholeNumbers });
   const { lo, hi, width } = rule;
 
   const counts = new Map<string, number>();
@@ -190,6 +193,8 @@ export function plotHistogram(df: DataFrame, options: HistogramOptions): TopLeve
         type: "quantitative",
         bin: { binned: true, step: width },
         title: settings.axisTitle ?? column,
+        // Centred bins tick the values themselves, not the half-way edges (at most ~25 ticks).
+        ...(rule.centred === true ? { axis: { values: wholeTicks(lo + 0.5, hi - 0.5) } } : {}),
       },
       x2: { field: "bin_end" },
       y: { field: "count", type: "quantitative", title: "rows", stack: "zero" },
@@ -206,12 +211,22 @@ export function plotHistogram(df: DataFrame, options: HistogramOptions): TopLeve
   };
 }
 
+/** Whole numbers from `first` to `last`, every k-th so that at most 25 remain. */
+function wholeTicks(first: number, last: number): number[] {
+  const step = Math.max(1, Math.ceil((last - first + 1) / 25));
+  const ticks: number[] = [];
+  for (let v = first; v <= last; v += step) ticks.push(v);
+  return ticks;
+}
+
 interface BinRule {
   bins: number;
   lo: number;
   hi: number;
   width: number;
   text: string;
+  /** Whether each bin of width 1 is centred on a whole number (then the axis ticks those). */
+  centred?: boolean;
   /** Start of bin `i`, rounded to the width's precision so 0.1 · 3 reads 0.3. */
   edge(i: number): number;
 }
@@ -221,7 +236,7 @@ function chooseBins(
   min: number,
   max: number,
   iqr: number,
-  settings: { bins: number | "fd"; minBins: number; maxBins: number },
+  settings: { bins: number | "fd"; minBins: number; maxBins: number; wholeNumbers: boolean },
 ): BinRule {
   const lo = min === max ? min - 0.5 : min;
   const hi = min === max ? max + 0.5 : max;
@@ -239,9 +254,10 @@ function chooseBins(
     rule = "Sturges' rule, as the IQR is 0";
   }
   const target = Math.min(settings.maxBins, Math.max(settings.minBins, raw));
-  const nice = niceBins(min, max, target, settings.minBins, settings.maxBins);
+  const nice = niceBins(min, max, target, settings);
   if (nice === null) return equalBins(min, max, target, `${rule}, ${limits}`);
-  return { ...nice, text: `${rule}, rounded to a nice width, ${limits}` };
+  const whole = settings.wholeNumbers ? "whole-number values, " : "";
+  return { ...nice, text: `${rule}, rounded to a nice width, ${whole}${limits}` };
 }
 
 function equalBins(lo: number, hi: number, bins: number, text: string): BinRule {
@@ -252,20 +268,31 @@ function equalBins(lo: number, hi: number, bins: number, text: string): BinRule 
 /**
  * Picks the nice width (1, 2, 2.5 or 5 times a power of ten) whose bin count is closest to
  * `target` within `minBins`–`maxBins`, with bins on multiples of the width; `null` when none fits.
+ * For whole numbers only whole widths count, and bins of width 1 are centred on the values.
  */
 function niceBins(
   min: number,
   max: number,
   target: number,
-  minBins: number,
-  maxBins: number,
+  limits: { minBins: number; maxBins: number; wholeNumbers: boolean },
 ): Omit<BinRule, "text"> | null {
+  const { minBins, maxBins, wholeNumbers } = limits;
   const raw = (max - min) / target;
   const power = Math.floor(Math.log10(raw));
   let best: Omit<BinRule, "text"> | null = null;
-  for (let p = power - 1; p <= power + 1; p++) {
+  if (wholeNumbers && max - min + 1 <= maxBins && max - min + 1 >= minBins && raw <= 1) {
+    // One bin per value, centred on it: [v - 0.5, v + 0.5).
+    const lo = min - 0.5;
+    const bins = max - min + 1;
+    return { bins, lo, hi: max + 0.5, width: 1, centred: true, edge: (i) => lo + i };
+  }
+  // Whole numbers never take a width below 1, however many bins the rule asks for.
+  const first = wholeNumbers ? Math.max(0, power - 1) : power - 1;
+  const last = wholeNumbers ? Math.max(1, power + 1) : power + 1;
+  for (let p = first; p <= last; p++) {
     for (const mantissa of [1, 2, 2.5, 5]) {
       const width = mantissa * 10 ** p;
+      if (wholeNumbers && (width < 1 || !Number.isInteger(width))) continue;
       // Edges are rounded to the width's decimals, so 0.1-wide bins read 0.3, not 0.30000000000000004.
       const digits = Math.max(0, -p + (mantissa === 2.5 ? 1 : 0));
       const lo = Math.floor(min / width + 1e-9) * width;

@@ -27,6 +27,9 @@ export interface FeatureScore {
   kept?: boolean;
 }
 
+/** Pixels per bar when the bars would not fit in `height`. */
+const BAR_STEP = 16;
+
 /** Options of {@link plotFeatureScores}. */
 export interface FeatureScoresOptions extends ChartOptions {
   /**
@@ -39,6 +42,12 @@ export interface FeatureScoresOptions extends ChartOptions {
    * @default "score"
    */
   scoreName?: string;
+  /**
+   * The legend's words for `kept: true` and `kept: false`, e.g. `["drawn", "not drawn"]` when
+   * the flag marks something other than a selector's choice.
+   * @default ["kept", "dropped"]
+   */
+  statusLabels?: readonly [string, string];
 }
 
 /**
@@ -53,6 +62,7 @@ export const DEFAULT_FEATURE_SCORES_OPTIONS: Readonly<Required<FeatureScoresOpti
   ...DEFAULT_CHART_OPTIONS,
   topN: 30,
   scoreName: "score",
+  statusLabels: ["kept", "dropped"],
 };
 
 /**
@@ -61,7 +71,8 @@ export const DEFAULT_FEATURE_SCORES_OPTIONS: Readonly<Required<FeatureScoresOpti
  * Features are ordered by score (descending), then by name; the `topN` highest are drawn.
  * Features with a non-finite score (an infinite F statistic, a NaN) cannot be drawn to scale:
  * they are left out and named in the subtitle. The data holds `{ feature, score }` rows, plus
- * `status` (`kept` or `dropped`) when the input says which features were kept.
+ * `status` (`kept` or `dropped`, or the `statusLabels`) when the input says which features were
+ * kept.
  *
  * @param scores one score per feature
  * @param options how many bars, the score name and the look
@@ -109,10 +120,20 @@ export function plotFeatureScores(
     .sort((a, b) => b.score - a.score || compareText(a.feature, b.feature));
   const shown = ranked.slice(0, settings.topN);
   const withStatus = scores.some((entry) => typeof entry.kept === "boolean");
+  const labels = settings.statusLabels as unknown;
+  if (
+    !Array.isArray(labels) || labels.length !== 2 ||
+    !labels.every((label) => typeof label === "string") || labels[0] === labels[1]
+  ) {
+    throw new TypeError(
+      `${action}: option "statusLabels" must be two different strings, got ${show(labels)}`,
+    );
+  }
+  const [kept, dropped] = settings.statusLabels;
   const rows = shown.map((entry) => ({
     feature: entry.feature,
     score: entry.score,
-    ...(withStatus ? { status: entry.kept === true ? "kept" : "dropped" } : {}),
+    ...(withStatus ? { status: entry.kept === true ? kept : dropped } : {}),
   }));
   return {
     $schema: VEGA_LITE_SCHEMA,
@@ -123,7 +144,8 @@ export function plotFeatureScores(
       nonFinite.length > 0 ? `left out (non-finite score): ${listNames(nonFinite)}` : "",
     ]),
     width: settings.width,
-    height: settings.height,
+    // Many bars get a fixed step each, so their labels never overlap.
+    height: shown.length * BAR_STEP > settings.height ? { step: BAR_STEP } : settings.height,
     data: { values: rows },
     mark: { type: "bar" },
     encoding: {
@@ -135,7 +157,7 @@ export function plotFeatureScores(
             field: "status",
             type: "nominal",
             title: null,
-            scale: { domain: ["kept", "dropped"], range: [PALETTE[0]!, "#bbbbbb"] },
+            scale: { domain: [kept, dropped], range: [PALETTE[0]!, "#bbbbbb"] },
           },
         }
         : {}),

@@ -62,6 +62,8 @@ export {
 export type { PredictionPlotOptions } from "./regression_charts.ts";
 export { DEFAULT_FEATURE_SCORES_OPTIONS, plotFeatureScores } from "./feature_charts.ts";
 export type { FeatureScore, FeatureScoresOptions } from "./feature_charts.ts";
+export { DEFAULT_TARGET_OVER_TIME_OPTIONS, plotTargetOverTime } from "./target_charts.ts";
+export type { TargetOverTimeOptions, TimePeriod } from "./target_charts.ts";
 export { countInlineRows, DEFAULT_RENDER_OPTIONS, toSVG, toVegaSpec } from "./render.ts";
 export type { RenderOptions } from "./render.ts";
 export type { TopLevelSpec } from "vega-lite";

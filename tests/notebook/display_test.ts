@@ -446,3 +446,129 @@ Deno.test("liveTrainingDisplay() follows a real model fit to its final learning 
   assert.ok(sent.slice(1).every((s) => s.target.update && s.target.displayId === live.displayId));
   assert.match(sent[4]!.bundle[TEXT_MIME], /finished after 3 epochs, best epoch \d/);
 });
+
+// -- tables: every polars dtype ---------------------------------------------------------------
+
+/** The body rows of a one-column table's text, without the shape line and the two header rows. */
+function cellsOf(df: pl.DataFrame): { dtype: string; cells: string[] } {
+  const lines = tableBundle(df)[TEXT_MIME].split("\n");
+  return { dtype: lines[2]!.trim(), cells: lines.slice(3).map((line) => line.slice(3).trim()) };
+}
+
+const MOMENT = new Date(Date.UTC(2020, 0, 2, 3, 4, 5, 6));
+
+Deno.test("tableBundle() shows Date, Datetime in every unit and time zone, and Time as polars writes them", () => {
+  const dates = pl.DataFrame({ d: ["2020-01-02", null] })
+    .select(pl.col("d").str.strptime(pl.Date, "%Y-%m-%d"));
+  assert.deepEqual(cellsOf(dates), { dtype: "Date", cells: ["2020-01-02", "null"] });
+  const moments = pl.DataFrame({ d: [MOMENT, null] });
+  assert.deepEqual(cellsOf(moments), {
+    dtype: "Datetime(ms)",
+    cells: ["2020-01-02 03:04:05.006", "null"],
+  });
+  assert.deepEqual(cellsOf(moments.select(pl.col("d").cast(pl.Datetime("us")))), {
+    dtype: "Datetime(us)",
+    cells: ["2020-01-02 03:04:05.006000", "null"],
+  });
+  assert.deepEqual(cellsOf(moments.select(pl.col("d").cast(pl.Datetime("ns")))), {
+    dtype: "Datetime(ns)",
+    cells: ["2020-01-02 03:04:05.006000000", "null"],
+  });
+  // A zoned datetime shows the local time and its offset, not UTC.
+  assert.deepEqual(cellsOf(moments.select(pl.col("d").cast(pl.Datetime("ms", "Europe/Paris")))), {
+    dtype: "Datetime(ms, Europe/Paris)",
+    cells: ["2020-01-02 04:04:05.006+01:00", "null"],
+  });
+  assert.deepEqual(cellsOf(moments.select(pl.col("d").cast(pl.Time))), {
+    dtype: "Time",
+    cells: ["03:04:05", "null"],
+  });
+});
+
+Deno.test("tableBundle() shows Duration in days, hours, minutes, seconds and the sub-second unit", () => {
+  const ends = pl.DataFrame({
+    end: [new Date(Date.UTC(2020, 0, 2)), MOMENT, null, MOMENT],
+    start: [new Date(Date.UTC(2020, 0, 1)), new Date(Date.UTC(2020, 0, 1)), MOMENT, MOMENT],
+  });
+  const ms = ends.select(pl.col("end").minus(pl.col("start")).alias("took"));
+  assert.deepEqual(cellsOf(ms), {
+    dtype: "Duration(ms)",
+    cells: ["1d", "1d 3h 4m 5s 6ms", "null", "0s"],
+  });
+  const ns = ends.select(
+    pl.col("start").cast(pl.Datetime("ns")).minus(pl.col("end").cast(pl.Datetime("ns")))
+      .alias("took"),
+  );
+  assert.deepEqual(cellsOf(ns), {
+    dtype: "Duration(ns)",
+    cells: ["-1d", "-1d -3h -4m -5s -6ms", "null", "0s"],
+  });
+});
+
+Deno.test("tableBundle() shows Boolean, Categorical, Null and Decimal columns", () => {
+  assert.deepEqual(cellsOf(pl.DataFrame({ b: [true, false, null] })), {
+    dtype: "Bool",
+    cells: ["true", "false", "null"],
+  });
+  const categories = pl.DataFrame({ c: ["a", "b", null] }).select(pl.col("c").cast(pl.Categorical));
+  assert.deepEqual(cellsOf(categories), { dtype: "Categorical", cells: ["a", "b", "null"] });
+  const nulls = pl.DataFrame({ x: [1, 2] }).select(pl.lit(null).alias("n"));
+  assert.deepEqual(cellsOf(nulls), { dtype: "Null", cells: ["null"] });
+  const decimals = pl.DataFrame({ x: [1.25, null, -3] }).select(
+    pl.col("x").cast(pl.Decimal(10, 2)),
+  );
+  assert.deepEqual(cellsOf(decimals), {
+    dtype: "Decimal(10,2)",
+    cells: ["1.25", "null", "-3.00"],
+  });
+});
+
+Deno.test("tableBundle() shows 64-bit integers beyond 2^53 exactly", () => {
+  const big = pl.DataFrame({ x: ["9007199254740993", "-9223372036854775808", null] })
+    .select(pl.col("x").cast(pl.Int64));
+  assert.deepEqual(cellsOf(big), {
+    dtype: "Int64",
+    cells: ["9007199254740993", "-9223372036854775808", "null"],
+  });
+  const unsigned = pl.DataFrame({ x: ["18446744073709551615"] }).select(
+    pl.col("x").cast(pl.UInt64),
+  );
+  assert.deepEqual(cellsOf(unsigned), { dtype: "UInt64", cells: ["18446744073709551615"] });
+});
+
+Deno.test("tableBundle() shows List, Array and Struct cells as JSON with the field names", () => {
+  assert.deepEqual(cellsOf(pl.DataFrame({ l: [[1.5, 2], [3], null] })), {
+    dtype: "List(Float64)",
+    cells: ["[1.5,2]", "[3]", "null"],
+  });
+  assert.deepEqual(cellsOf(pl.DataFrame({ l: [["a"], ["b", "c"]] })), {
+    dtype: "List(String)",
+    cells: ['["a"]', '["b","c"]'],
+  });
+  const arrays = pl.DataFrame({ l: [[1, 2], [3, 4]] })
+    .select(pl.col("l").cast(pl.FixedSizeList(pl.Float64, 2)));
+  assert.deepEqual(cellsOf(arrays).cells, ["[1,2]", "[3,4]"]);
+  assert.deepEqual(cellsOf(pl.DataFrame({ s: [{ a: 1, b: "x" }, { a: 2, b: null }] })), {
+    dtype: "Struct(a: Float64, b: String)",
+    cells: ['{"a":1,"b":"x"}', '{"a":2,"b":null}'],
+  });
+});
+
+Deno.test("tableBundle() shows the head and tail rows of a Date column in order", () => {
+  const days = pl.DataFrame({ d: Array.from({ length: 10 }, (_, i) => `2021-03-${10 + i}`) })
+    .select(pl.col("d").str.strptime(pl.Date, "%Y-%m-%d"));
+  const text = tableBundle(days, { head: 2, tail: 2 })[TEXT_MIME];
+  assert.equal(
+    text,
+    [
+      "shape: (10, 1)",
+      "   d",
+      "   Date",
+      "0  2021-03-10",
+      "1  2021-03-11",
+      "…  …",
+      "8  2021-03-18",
+      "9  2021-03-19",
+    ].join("\n"),
+  );
+});

@@ -93,7 +93,7 @@ Deno.test("plotHistogram() rounds the Freedman–Diaconis width to a nice one an
   assert.deepEqual(at(spec, "encoding", "x", "bin"), { binned: true, step: 5 });
   assert.match(
     subtitle(spec),
-    /2 bins of width 5 \(Freedman–Diaconis rule, rounded to a nice width, kept within 1–100 bins\)/,
+    /2 bins of width 5 \(Freedman–Diaconis rule, rounded to a nice width, whole-number values, kept within 1–100 bins\)/,
   );
   const clamped = plotHistogram(df, { column: "v" });
   assert.equal(rowsOf(clamped).length, 7, "the default minBins of 5 rules out width 2");
@@ -126,8 +126,29 @@ Deno.test("plotHistogram() titles the axis with axisTitle when given", () => {
 Deno.test("plotHistogram() falls back to Sturges' rule when the IQR is 0", () => {
   const df = pl.DataFrame({ v: [5, 5, 5, 5, 5, 5, 5, 9] });
   const spec = plotHistogram(df, { column: "v", minBins: 1 });
-  assert.deepEqual(rowsOf(spec).map((row) => row.count), [7, 0, 0, 1]);
+  // Sturges asks for 4 bins over whole numbers 5–9: one bin per value, centred on it.
+  assert.deepEqual(rowsOf(spec).map((row) => row.count), [7, 0, 0, 0, 1]);
   assert.match(subtitle(spec), /Sturges' rule, as the IQR is 0/);
+});
+
+Deno.test("plotHistogram() gives whole numbers whole-number bins, one per value when few", () => {
+  // Hours 0–23 over many rows: Freedman–Diaconis asks for bins narrower than 1.
+  // Most rows at 11–13 (a small IQR), a few at every hour.
+  const hours = pl.DataFrame({
+    v: Array.from({ length: 5000 }, (_, i) => (i < 240 ? i % 24 : 11 + (i % 3))),
+  });
+  const rows = rowsOf(plotHistogram(hours, { column: "v" }));
+  assert.equal(rows.length, 24);
+  assert.deepEqual(rows[0], { bin_start: -0.5, bin_end: 0.5, count: rows[0]!.count });
+  assert.deepEqual(rows.at(-1), { bin_start: 22.5, bin_end: 23.5, count: rows.at(-1)!.count });
+  assert.equal(rows.reduce((sum, row) => sum + (row.count as number), 0), 5000);
+  const ticks = at(plotHistogram(hours, { column: "v" }), "encoding", "x", "axis", "values");
+  assert.deepEqual(ticks, Array.from({ length: 24 }, (_, h) => h), "ticks on the values");
+  // The same values plus a half keep fractional widths.
+  const fractions = hours.select(pl.col("v").add(0.5));
+  const width = rowsOf(plotHistogram(fractions, { column: "v" }))
+    .map((row) => (row.bin_end as number) - (row.bin_start as number))[0]!;
+  assert.ok(width < 1, `width ${width}`);
 });
 
 Deno.test("plotHistogram() puts equal values in one bin and leaves out null, NaN and infinity", () => {

@@ -363,3 +363,33 @@ Deno.test("plotRunComparison() rejects duplicate values and unknown metrics", ()
     message: /no rows for metric \["rmse"\] \(found \["mae"\]\)/,
   });
 });
+
+Deno.test("plotRocCurves() wraps five classes into rows of 3 and 2, each panel with its own axes", () => {
+  const curve = rocCurve([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9]);
+  const spec = plotRocCurves({ a: curve, b: curve, c: curve, d: curve, e: curve });
+  assert.equal(at(spec, "columns"), 3);
+  assert.deepEqual(at(spec, "resolve"), { axis: { x: "independent", y: "independent" } });
+  const four = plotRocCurves({ a: curve, b: curve, c: curve, d: curve });
+  assert.equal(at(four, "columns"), 4);
+  const nine = plotRocCurves(Object.fromEntries("abcdefghi".split("").map((k) => [k, curve])));
+  assert.equal(at(nine, "columns"), 3);
+});
+
+Deno.test("plotFeatureScores() names the two statuses with statusLabels, and refuses a pair that is not two strings", () => {
+  const spec = plotFeatureScores([
+    { feature: "a", score: 2, kept: true },
+    { feature: "b", score: 1, kept: false },
+  ], { statusLabels: ["drawn below", "not drawn"] });
+  assert.deepEqual(rowsOf(spec).map((r) => r["status"]), ["drawn below", "not drawn"]);
+  assert.deepEqual(at(spec, "encoding", "color", "scale", "domain"), ["drawn below", "not drawn"]);
+  assert.throws(
+    () => plotFeatureScores([], { statusLabels: ["same", "same"] }),
+    { name: "TypeError", message: /option "statusLabels" must be two different strings/ },
+  );
+});
+
+Deno.test("plotFeatureScores() gives each of many bars a 16-pixel step instead of squeezing them", () => {
+  const many = Array.from({ length: 30 }, (_, i) => ({ feature: `f${i}`, score: i }));
+  assert.deepEqual(at(plotFeatureScores(many), "height"), { step: 16 });
+  assert.equal(at(plotFeatureScores(many.slice(0, 5)), "height"), 300);
+});

@@ -29,7 +29,7 @@ data:
   path: ${join(VEGA_DATA, "seattle-weather.csv")}
   target: weather
   task: classification
-  dtypes: !replace
+  dtypes:
     date: date
     precipitation: float
     temp_max: float
@@ -38,18 +38,18 @@ data:
 validation:
   strict: true
   min_rows: 100
-  columns: !replace
+  columns:
     date: { dtype: date, nullable: false }
     precipitation: { dtype: float, nullable: false, min: 0, max: 100 }
     temp_max: { dtype: float, nullable: false, min: -20, max: 50 }
     temp_min: { dtype: float, nullable: false, min: -20, max: 50 }
     wind: { dtype: float, nullable: false, min: 0, max: 20 }
     weather: { dtype: string, nullable: false, allowed: [drizzle, fog, rain, snow, sun] }
-cleaning: !replace
+cleaning:
   drop_duplicates: true
 split:
   method: stratified
-features: !replace
+features:
   derived:
     - { name: month, kind: date_part, column: date, part: month }
   steps:

@@ -84,19 +84,17 @@ await runTask("serve", async () => {
   }
   const running = server;
   const served = running.holder.current?.runId;
-  console.log(
-    `listening on ${running.url} (${
-      served === undefined
-        ? `no model yet: ${running.holder.lastError ?? "loading"}`
-        : `run ${served}`
-    })`,
-  );
-  console.log(`models: ${
-    running.models.holders().map((holder) => {
-      const run = holder.current?.runId ?? "no model yet";
-      return `${holder.project} (${run}${holder === running.holder ? ", default" : ""})`;
-    }).join(", ")
-  }`);
+  const listening = `listening on ${running.url} (${
+    served === undefined
+      ? `no model yet: ${running.holder.lastError ?? "loading"}`
+      : `run ${served}`
+  })`;
+  const models = running.models.holders().map((holder) => {
+    const run = holder.current?.runId ?? "no model yet";
+    return `${holder.project} (${run}${holder === running.holder ? ", default" : ""})`;
+  });
+  // One write, so a reader that waits for "listening on" has the models line too.
+  console.log(`${listening}\nmodels: ${models.join(", ")}`);
 
   const stop = () => void running.shutdown();
   const signals: Deno.Signal[] = ["SIGTERM", "SIGINT"];

@@ -13,6 +13,7 @@ const TOOLING = new Set([
   "bench:tune",
   "bench:reliability",
   "bench:soak",
+  "bench:datasets",
 ]);
 
 Deno.test("every runtime task declares explicit permissions and never prompts", () => {

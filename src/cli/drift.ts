@@ -39,7 +39,8 @@ await runTask("drift", async () => {
   setupLogging(loaded.config.logging);
   const run = await openRun(args.options["run"] ?? PRODUCTION, loaded);
   try {
-    const report = await checkDrift(run, input);
+    // The input is written as the run's training data (separator, quote, encoding, markers).
+    const report = await checkDrift(run, input, { data: run.loaded.config.data });
     if (args.options["out"]) {
       await Deno.writeTextFile(args.options["out"], JSON.stringify(report, null, 2) + "\n");
     }

@@ -81,6 +81,9 @@ await runTask("predict", async () => {
       rejected: args.options["rejected"] ?? null,
       keep: args.options["keep"]?.split(",").map((c) => c.trim()).filter((c) => c) ?? null,
       batchRows,
+      // The input is written as the run's training data: its separator, quote, encoding and
+      // null markers.
+      data: run.loaded.config.data,
     });
     const driftPath = args.options["drift-report"];
     if (driftPath && summary.drift) {

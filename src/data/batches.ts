@@ -15,6 +15,7 @@ import { getProjectLogger, removeLeftovers } from "../utils/mod.ts";
 import { dataFormat, dataFormatFor } from "./formats/mod.ts";
 import type { RowBatch } from "./formats/mod.ts";
 import { dataSourceFor } from "./sources/mod.ts";
+import type { LoadOptions } from "./loader.ts";
 
 export type { RowBatch } from "./formats/mod.ts";
 
@@ -24,18 +25,33 @@ const PARTIAL_OUTPUT = /^\..+\.partial-[0-9a-f]{8}$/;
 /** The formats {@link openBatchWriter} writes. */
 const WRITABLE_FORMATS: readonly string[] = ["csv", "tsv", "parquet", "json", "ndjson"];
 
+/** How a text input is written: the loader's options of the same names. */
+export type BatchTextOptions = Pick<
+  LoadOptions,
+  "separator" | "quote" | "encoding" | "null_markers"
+>;
+
 /** Options of {@link readBatches}. */
 export interface ReadBatchesOptions {
   /** Rows per batch. @default 100000 */
   batchRows?: number;
   /** Format name; `auto` picks it from the extension. @default "auto" */
   format?: string;
+  /**
+   * How the file is written, as for `loadDataset` (a run's `config.data` can be passed as is):
+   * `separator`, `quote`, `encoding` and `null_markers`. A format reads only the options it
+   * understands (delimited text reads all four) and ignores the others, so a file of another
+   * format than the training data is still read.
+   * @default {} (the loader's defaults: the format's own separator, `"`, UTF-8, no markers)
+   */
+  data?: BatchTextOptions;
 }
 
 /** Defaults of {@link ReadBatchesOptions}. */
 export const DEFAULT_READ_BATCHES_OPTIONS: Required<ReadBatchesOptions> = {
   batchRows: 100_000,
   format: "auto",
+  data: {},
 };
 
 /**
@@ -47,19 +63,20 @@ export const DEFAULT_READ_BATCHES_OPTIONS: Required<ReadBatchesOptions> = {
  * stream as their `scan` does.
  *
  * @param path the input file
- * @param options batch size and format
+ * @param options batch size, format and how the text is written
  * @returns an async iterator of batches
  * @throws {ArtifactError} when the file is missing, empty, malformed or of an unsupported format
  * @example
  * ```ts
  * for await (const { frame, firstRow } of readBatches("big.csv", { batchRows: 50_000 })) { ... }
+ * readBatches("new.csv", { data: run.loaded.config.data }); // the run's separator, quote, …
  * ```
  */
 export async function* readBatches(
   path: string,
   options: ReadBatchesOptions = {},
 ): AsyncGenerator<RowBatch> {
-  const { batchRows, format: requested } = { ...DEFAULT_READ_BATCHES_OPTIONS, ...options };
+  const { batchRows, format: requested, data } = { ...DEFAULT_READ_BATCHES_OPTIONS, ...options };
   if (!Number.isInteger(batchRows) || batchRows < 1) {
     throw new RangeError(`Cannot read batches of ${batchRows} rows: expected a positive integer`);
   }
@@ -72,7 +89,13 @@ export async function* readBatches(
     throw new ArtifactError(`Cannot read "${path}": the file holds no data rows`);
   }
   const file = { path: source.localPath(path), format: format.name, bytes: info.bytes };
-  yield* format.scan(file, { batchRows });
+  yield* format.scan(file, {
+    batchRows,
+    ...(data.separator === undefined ? {} : { separator: data.separator }),
+    ...(data.quote === undefined ? {} : { quote: data.quote }),
+    ...(data.encoding === undefined ? {} : { encoding: data.encoding }),
+    ...(data.null_markers === undefined ? {} : { nullMarkers: data.null_markers }),
+  });
 }
 
 /** Writes result batches to a temporary file; `commit` renames it into place. */

@@ -18,13 +18,16 @@ export {
   dataFormatExtensions,
   dataFormatFor,
   dataFormatNames,
+  isDatetimeFormat,
   registerDataFormat,
+  strftimePattern,
 } from "./formats/mod.ts";
 export type {
   DataFile,
   DataFormatEntry,
   FormatReadOptions,
   FormatScanOptions,
+  TextReadOptions,
 } from "./formats/mod.ts";
 export {
   dataSourceFor,
@@ -75,6 +78,7 @@ export { compileCleaningRow } from "./cleaning_row.ts";
 export type { RowCleaning } from "./cleaning_row.ts";
 export {
   changeCase,
+  compileDateFormat,
   DateValue,
   greaterThan,
   LARGEST_EXACT_INTEGER,
@@ -123,7 +127,7 @@ export type {
 } from "./profile.ts";
 export { deriveTarget } from "./target.ts";
 export { DEFAULT_READ_BATCHES_OPTIONS, openBatchWriter, readBatches } from "./batches.ts";
-export type { BatchWriter, ReadBatchesOptions, RowBatch } from "./batches.ts";
+export type { BatchTextOptions, BatchWriter, ReadBatchesOptions, RowBatch } from "./batches.ts";
 export {
   DEFAULT_DRIFT_OPTIONS,
   DRIFT_REPORT_VERSION,

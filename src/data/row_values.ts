@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { isDatetimeFormat, strftimeFields } from "./formats/mod.ts";
 
 /** Polars dtypes a column can have on the row path: Float64, Int64, text and date/time. */
 export type RowDtype = "f64" | "i64" | "str" | "dt";
@@ -196,6 +197,157 @@ export function shapeDate(text: string, column: string): ShapedDate {
   return {
     shape: match[4] === "T" ? "T" : "S",
     value: new DateValue(year, month, day, hour, minute),
+  };
+}
+
+const MONTHS = [
+  "january",
+  "february",
+  "march",
+  "april",
+  "may",
+  "june",
+  "july",
+  "august",
+  "september",
+  "october",
+  "november",
+  "december",
+];
+
+/** The strftime directives the row engine reads; a format with another one is left to polars. */
+const ROW_DIRECTIVES = new Set([
+  "Y",
+  "m",
+  "d",
+  "e",
+  "b",
+  "h",
+  "B",
+  "H",
+  "M",
+  "S",
+  "T",
+  "R",
+  "F",
+  "%",
+]);
+
+/**
+ * Reads text written in a column's `data.date_formats` strftime format, as the polars path of
+ * inference does: a value is in the format when it matches the format's whole pattern (the
+ * pattern the training loader checks values against) and polars parses it.
+ *
+ * @param format the strftime format, e.g. `"%b %d %Y"`
+ * @param column the column, for reasons
+ * @returns a reader of stripped text: its value, or `null` when the text is not in the format
+ * @throws {RowUnsupported} when the format uses a directive the row engine does not read
+ * @example
+ * ```ts
+ * compileDateFormat("%b %d %Y", "Release Date")("Jun 12 1998")?.month; // 6
+ * ```
+ */
+export function compileDateFormat(
+  format: string,
+  column: string,
+): (text: string) => DateValue | null {
+  const fields = strftimeFields(format, true);
+  const unread = fields?.directives.find((d) => !ROW_DIRECTIVES.has(d));
+  if (fields === null || unread !== undefined) {
+    throw new RowUnsupported(
+      `date format ${JSON.stringify(format)} of "${column}" uses ${
+        unread === undefined ? "a directive" : `%${unread}`
+      }, which the row engine does not read`,
+    );
+  }
+  const timed = isDatetimeFormat(format);
+  const has = (...letters: string[]) => letters.some((l) => fields.directives.includes(l));
+  // A format that leaves out a part of the date (or the minutes of a time) parses in polars'
+  // own way, if at all: left to polars.
+  const complete = has("Y", "F") && has("m", "b", "h", "B", "F") && has("d", "e", "F") &&
+    (!timed || has("T", "R") || (has("H") && has("M")));
+  if (!complete) {
+    throw new RowUnsupported(
+      `date format ${JSON.stringify(format)} of "${column}" leaves out part of the date or ` +
+        `time, which the row engine does not read`,
+    );
+  }
+  const pattern = new RegExp(fields.pattern);
+  return (text) => {
+    const match = pattern.exec(text);
+    if (match === null) return null;
+    // Parts not in the format keep polars' defaults: January 1st, midnight.
+    let year: number | null = null;
+    let month = 1;
+    let day = 1;
+    let hour = 0;
+    let minute = 0;
+    let second = 0;
+    const refuse = () =>
+      new RowRefused(
+        `date ${JSON.stringify(text)} of "${column}" is not a date the row engine reads in ${
+          JSON.stringify(format)
+        }`,
+      );
+    fields.directives.forEach((directive, k) => {
+      const part = match[k + 1]!;
+      switch (directive) {
+        case "Y":
+          if (!/^\d{4}$/.test(part)) throw refuse();
+          year = Number(part);
+          break;
+        case "m":
+          month = Number(part);
+          break;
+        case "d":
+        case "e":
+          day = Number(part.trim());
+          break;
+        case "b":
+        case "h":
+        case "B": {
+          const name = part.toLowerCase();
+          const index = MONTHS.findIndex((m) =>
+            m.slice(0, 3) === name || (directive === "B" && m === name)
+          );
+          if (index < 0) throw refuse();
+          month = index + 1;
+          break;
+        }
+        case "H":
+          hour = Number(part);
+          break;
+        case "M":
+          minute = Number(part);
+          break;
+        case "S":
+          second = Number(part);
+          break;
+        case "T":
+        case "R": {
+          const [h, m, sec] = part.split(":").map(Number);
+          hour = h!;
+          minute = m!;
+          second = sec ?? 0;
+          break;
+        }
+        case "F": {
+          if (!/^\d/.test(part)) throw refuse();
+          const [y, m, d] = part.split("-").map(Number);
+          year = y!;
+          month = m!;
+          day = d!;
+          break;
+        }
+      }
+    });
+    // A value with a part out of range is left to polars.
+    if (year === null) throw refuse();
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw refuse();
+    if (hour > 23 || minute > 59 || second > 59) throw refuse();
+    return timed
+      ? new DateValue(year, month, day, hour, minute)
+      : new DateValue(year, month, day, 0, 0);
   };
 }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  compileDateFormat,
   DateValue,
   LARGEST_EXACT_INTEGER,
   parseFloatText,
@@ -29,6 +30,11 @@ export interface InputColumn {
   describe: string;
   /** Numeric with a finite training range: the values beyond which a row is refused. */
   limits: [number, number] | null;
+  /**
+   * Temporal with a `data.date_formats` entry: reads text in that format (`null` when the text
+   * is not in it, and the ISO forms apply); `null` for other columns.
+   */
+  inFormat: ((text: string) => DateValue | null) | null;
 }
 
 const INT64_MIN = -(2 ** 63);
@@ -51,10 +57,15 @@ const DATE_ONLY_FORMAT = 4;
  * Compiles the run's input signature for parsing.
  *
  * @param columns the signature's columns
+ * @param dateFormats the run's `data.date_formats`: the strftime format of date columns
  * @returns the input columns
- * @throws {RowUnsupported} for a column kind the row engine does not parse
+ * @throws {RowUnsupported} for a column kind the row engine does not parse, or a date format
+ *   it does not read
  */
-export function inputColumns(columns: readonly ColumnSignature[]): InputColumn[] {
+export function inputColumns(
+  columns: readonly ColumnSignature[],
+  dateFormats: Readonly<Record<string, string>> = {},
+): InputColumn[] {
   return columns.map((signature) => {
     if (!["numeric", "categorical", "temporal"].includes(signature.kind)) {
       throw new RowUnsupported(`input column "${signature.name}" has kind "${signature.kind}"`);
@@ -72,6 +83,9 @@ export function inputColumns(columns: readonly ColumnSignature[]): InputColumn[]
         : "f64",
       describe: describeInputKind(signature),
       limits: refusalLimits(signature),
+      inFormat: signature.kind === "temporal" && Object.hasOwn(dateFormats, signature.name)
+        ? compileDateFormat(dateFormats[signature.name]!, signature.name)
+        : null,
     };
   });
 }
@@ -105,11 +119,21 @@ export function parseColumn(
     return { values, problems: [] };
   }
   if (kind === "temporal") {
-    const format = dateFormat(source as (string | null)[], input.name);
+    // Text in the column's own format is read with it; the rest as ISO text, in the ISO form
+    // picked from the values not in the column's format.
+    const inFormat = source.map((text) =>
+      text === null || input.inFormat === null ? null : input.inFormat(stripText(String(text)))
+    );
+    const format = dateFormat(source as (string | null)[], input.name, inFormat);
     for (let i = 0; i < count; i++) {
       const text = source[i] as string | null;
       if (text === null) {
         values[i] = null;
+        continue;
+      }
+      const own = inFormat[i];
+      if (own !== null && own !== undefined) {
+        values[i] = own;
         continue;
       }
       const shaped = shapeDate(stripText(text), input.name);
@@ -160,12 +184,21 @@ export function parseColumn(
 
 /**
  * The format `scoreRows` picks for a text date column: the first that parses every one of its
- * first 100 values that some format parses.
+ * first 100 values that some format parses, values in the column's own format left out.
  */
-function dateFormat(source: (string | null)[], column: string): number {
+function dateFormat(
+  source: (string | null)[],
+  column: string,
+  inFormat: readonly (DateValue | null)[],
+): number {
   const sample: DateShape[] = [];
-  for (const value of source) {
+  for (let i = 0; i < source.length; i++) {
+    const value = source[i]!;
     if (value === null) continue;
+    if (inFormat[i] !== null) {
+      sample.push("none"); // counted among the first 100, decides nothing
+      continue;
+    }
     sample.push(shapeDate(stripText(value), column).shape);
     if (sample.length === 100) break;
   }

@@ -97,7 +97,71 @@ function probeBatches(run: RunArtifacts): Map<string, unknown[]>[] {
   );
   const firstNumeric = run.signature.columns.find((c) => c.kind === "numeric");
   if (firstNumeric !== undefined) text.get(firstNumeric.name)![1] = "not a number";
-  return [typed, text];
+  // Dates written in their data.date_formats format, as the training file wrote them.
+  const dateFormats = run.loaded.config.data.date_formats;
+  const formatted = new Map(typed);
+  let anyFormatted = false;
+  for (const column of run.signature.columns) {
+    const format = dateFormats[column.name];
+    if (column.kind !== "temporal" || format === undefined) continue;
+    const values = typed.get(column.name)!.map((v) => formatIsoDate(String(v), format));
+    if (values.some((v) => v === null)) continue;
+    formatted.set(column.name, values);
+    anyFormatted = true;
+  }
+  return anyFormatted ? [typed, text, formatted] : [typed, text];
+}
+
+const MONTH_ABBREVIATIONS = [
+  "Jan",
+  "Feb",
+  "Mar",
+  "Apr",
+  "May",
+  "Jun",
+  "Jul",
+  "Aug",
+  "Sep",
+  "Oct",
+  "Nov",
+  "Dec",
+];
+
+/**
+ * Writes an ISO date (`YYYY-MM-DD[THH:MM:SS]`) in a strftime format, or `null` when the format
+ * uses a directive this does not write (the row engine then does not read it either).
+ */
+function formatIsoDate(iso: string, format: string): string | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2}))?/.exec(iso);
+  if (match === null) return null;
+  const [, year, month, day, hour = "00", minute = "00", second = "00"] = match;
+  const parts: Record<string, string> = {
+    Y: year!,
+    m: month!,
+    d: day!,
+    e: String(Number(day)).padStart(2, " "),
+    b: MONTH_ABBREVIATIONS[Number(month) - 1]!,
+    h: MONTH_ABBREVIATIONS[Number(month) - 1]!,
+    H: hour,
+    M: minute,
+    S: second,
+    T: `${hour}:${minute}:${second}`,
+    R: `${hour}:${minute}`,
+    F: `${year}-${month}-${day}`,
+    "%": "%",
+  };
+  let out = "";
+  for (let i = 0; i < format.length; i++) {
+    if (format[i] !== "%") {
+      out += format[i];
+      continue;
+    }
+    const part = parts[format[i + 1] ?? ""];
+    if (part === undefined) return null;
+    out += part;
+    i++;
+  }
+  return out;
 }
 
 /** The run with a model that records the matrices it is given. */

@@ -7,8 +7,15 @@
  */
 import pl from "nodejs-polars";
 import type { DataFrame, Expr } from "nodejs-polars";
-import { applyCleaning, driftReport, openBatchWriter, readBatches } from "../data/mod.ts";
-import type { ColumnSignature, DriftOptions, DriftReport } from "../data/mod.ts";
+import {
+  applyCleaning,
+  driftReport,
+  isDatetimeFormat,
+  openBatchWriter,
+  readBatches,
+  strftimePattern,
+} from "../data/mod.ts";
+import type { BatchTextOptions, ColumnSignature, DriftOptions, DriftReport } from "../data/mod.ts";
 import type { CleaningConfig } from "../config/mod.ts";
 import { addDerivedFeatures, transformerFromJson } from "../features/mod.ts";
 import { DataValidationError, SchemaMismatchError } from "../errors.ts";
@@ -52,6 +59,11 @@ export interface PredictFileOptions {
   keep?: string[] | null;
   /** Rows read, checked and scored at a time: the memory bound. @default 100000 */
   batchRows?: number;
+  /**
+   * How a delimited input is written (`separator`, `quote`, `encoding`, `null_markers`), as
+   * for `readBatches`. @default the run's `config.data`, as the training file was read
+   */
+  data?: BatchTextOptions;
   /** Rows kept (seeded reservoir) to compare with the training profile; 0 turns drift off. @default 50000 */
   driftSampleRows?: number;
   /** Drift thresholds. @default Evidently's defaults */
@@ -155,7 +167,8 @@ export async function predictFile(
   let failed = false;
 
   try {
-    for await (const batch of readBatches(options.input, { batchRows })) {
+    const data = options.data ?? config.data;
+    for await (const batch of readBatches(options.input, { batchRows, data })) {
       if (keep === null) {
         keep = resolveKeep(batch.frame.columns, options.keep ?? null, config.data.id_columns);
         requireInputColumns(batch.frame.columns, inputColumns, options.input);
@@ -286,7 +299,8 @@ export function scoreRows(run: RunArtifacts, rows: DataFrame, keep: string[] = [
  *
  * @param run the opened run
  * @param input the file to check
- * @param options sample size and thresholds
+ * @param options sample size, thresholds, and how the input is written (default: as the run's
+ *   `config.data`)
  * @returns the drift report
  * @throws {SchemaMismatchError} when the input lacks a column the run needs
  * @example
@@ -297,13 +311,22 @@ export function scoreRows(run: RunArtifacts, rows: DataFrame, keep: string[] = [
 export async function checkDrift(
   run: RunArtifacts,
   input: string,
-  options: { sampleRows?: number; drift?: DriftOptions; batchRows?: number } = {},
+  options: {
+    sampleRows?: number;
+    drift?: DriftOptions;
+    batchRows?: number;
+    data?: BatchTextOptions;
+  } = {},
 ): Promise<DriftReport> {
   const reservoir = new Reservoir(options.sampleRows ?? 50_000, run.record.seeds.split);
   const inputColumns = run.signature.columns.map((c) => c.name);
   const tolerant = nullTolerantColumns(run);
   let first = true;
-  for await (const batch of readBatches(input, { batchRows: options.batchRows ?? 100_000 })) {
+  const reading = {
+    batchRows: options.batchRows ?? 100_000,
+    data: options.data ?? run.loaded.config.data,
+  };
+  for await (const batch of readBatches(input, reading)) {
     if (first) requireInputColumns(batch.frame.columns, inputColumns, input);
     first = false;
     reservoir.add(checkBatch(batch.frame, run, batch.firstRow, tolerant).cleaned);
@@ -348,8 +371,9 @@ function checkBatch(
   const indexed = raw.withRowIndex("__row");
   const typedColumns: Expr[] = [];
   const parseChecks: Check[] = [];
+  const dateFormats = run.loaded.config.data.date_formats;
   for (const column of run.signature.columns) {
-    const parsed = parseColumn(column, raw);
+    const parsed = parseColumn(column, raw, dateFormats[column.name] ?? null);
     typedColumns.push(parsed.alias(column.name));
     const source = pl.col(column.name);
     parseChecks.push({
@@ -475,8 +499,11 @@ function collectProblems(
   });
 }
 
-/** The expression that turns a raw column into the training type, null where it fails. */
-function parseColumn(column: ColumnSignature, raw: DataFrame): Expr {
+/**
+ * The expression that turns a raw column into the training type, null where it fails. A date
+ * column with a `data.date_formats` entry reads text in that format first, then ISO text.
+ */
+function parseColumn(column: ColumnSignature, raw: DataFrame, dateFormat: string | null): Expr {
   const value = pl.col(column.name);
   const sourceType = raw.getColumn(column.name).dtype.variant;
   if (column.kind === "categorical") return value.cast(pl.Utf8);
@@ -493,7 +520,27 @@ function parseColumn(column: ColumnSignature, raw: DataFrame): Expr {
   }
   if (sourceType !== "String") return value.cast(pl.Datetime("ms"), false);
   const text = value.str.strip();
-  return text.str.strptime(pl.Datetime("ms"), dateFormatOf(raw, column.name));
+  const iso = text.str.strptime(pl.Datetime("ms"), dateFormatOf(raw, column.name, dateFormat));
+  if (dateFormat === null) return iso;
+  return pl.when(inDateFormat(text, dateFormat)).then(parseInFormat(text, dateFormat))
+    .otherwise(iso);
+}
+
+/** Text parsed with a column's strftime format, as a `Datetime("ms")`; null where it fails. */
+function parseInFormat(text: Expr, format: string): Expr {
+  return isDatetimeFormat(format)
+    ? text.str.strptime(pl.Datetime("ms"), format)
+    : text.str.strptime(pl.Date, format).cast(pl.Datetime("ms"));
+}
+
+/**
+ * True where text is written in the strftime format: it matches the format's whole pattern
+ * (the one the training loader checks values against) and polars parses it.
+ */
+function inDateFormat(text: Expr, format: string): Expr {
+  const pattern = strftimePattern(format);
+  const parses = parseInFormat(text, format).isNotNull();
+  return (pattern === null ? parses : text.str.contains(pattern).and(parses)).fillNull(false);
 }
 
 /** ISO 8601 forms accepted for dates and times, most specific first. */
@@ -506,18 +553,25 @@ const DATE_FORMATS = [
 ];
 
 /**
- * Picks the format of a text date column from its first non-null values, so the whole column
- * is parsed once; values in another form then fail to parse and are reported by row.
+ * Picks the ISO format of a text date column from its first non-null values, so the whole
+ * column is parsed once; values in another form then fail to parse and are reported by row.
+ * Values in the column's own `data.date_formats` format do not decide it.
  */
-function dateFormatOf(raw: DataFrame, name: string): string {
+function dateFormatOf(raw: DataFrame, name: string, own: string | null): string {
   const sample = raw.select(pl.col(name).dropNulls().head(100).str.strip().alias(name));
   const parses = DATE_FORMATS.map((format) =>
     (sample.select(pl.col(name).str.strptime(pl.Datetime("ms"), format)).getColumn(name)
       .toArray() as unknown[]).map((value) => value !== null)
   );
+  const inOwn = own === null
+    ? null
+    : sample.select(inDateFormat(pl.col(name), own).alias(name)).getColumn(name)
+      .toArray() as boolean[];
   // Values no format parses are reported row by row; they must not decide the format for the
   // valid values around them.
-  const parseable = sample.getColumn(name).toArray().map((_, i) => parses.some((p) => p[i]));
+  const parseable = sample.getColumn(name).toArray().map((_, i) =>
+    inOwn?.[i] !== true && parses.some((p) => p[i])
+  );
   const index = parses.findIndex((p) => parseable.every((ok, i) => !ok || p[i]));
   return DATE_FORMATS[Math.max(0, index)]!;
 }

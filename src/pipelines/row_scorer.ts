@@ -18,7 +18,7 @@
  * - a run using something no row form reproduces, or a config the polars path refuses, does
  *   not compile (`compileRowScorer` returns `null`);
  * - rows that need a case the engine leaves to polars (a date written in a form other than
- *   `YYYY-MM-DD[(T| )HH:MM:SS[.fff]]`, an integer beyond 2^53, a transformer refusing a value, a
+ *   `YYYY-MM-DD[(T| )HH:MM:SS[.fff]]` or the column's `data.date_formats` format, an integer beyond 2^53, a transformer refusing a value, a
  *   `log1p` within a few ulps of a Float32 rounding boundary) are answered with a
  *   {@link RowFallback}, and the caller scores them with `scoreRows`.
  *
@@ -290,7 +290,10 @@ class CompiledRowScorer implements RowScorer {
     const { config } = run.loaded;
     this.#target = config.data.target;
     this.#classes = [...run.model.classes];
-    this.#inputs = compiling("", () => inputColumns(run.signature.columns));
+    this.#inputs = compiling(
+      "",
+      () => inputColumns(run.signature.columns, config.data.date_formats),
+    );
     const parsed = this.#inputs.map((c): RowColumn => ({ name: c.name, dtype: c.dtype }));
     this.#cleaning = compiling(
       "",

@@ -37,6 +37,16 @@ export interface RowsSchema {
   idColumns: readonly string[];
   /** The target column: accepted and ignored (rows copied from a labelled file), or `null`. */
   target: string | null;
+  /**
+   * `data.null_markers`: text values of input fields read as null, as the training file's were.
+   * @default []
+   */
+  nullMarkers?: readonly string[];
+  /**
+   * `data.date_formats`: the strftime format of date columns written in one, for messages.
+   * @default {}
+   */
+  dateFormats?: Readonly<Record<string, string>>;
 }
 
 /** Rows read from a request, column by column, ready to be built into a frame. */
@@ -110,7 +120,7 @@ export type RequestFormat = keyof typeof REQUEST_MEDIA_TYPES;
  * Returns the schema that requests scored by `run` are checked against.
  *
  * @param run the loaded run
- * @returns its input columns, id columns and target
+ * @returns its input columns, id columns, target, null markers and date formats
  * @example
  * ```ts
  * const schema = rowsSchemaForRun(run);
@@ -122,6 +132,8 @@ export function rowsSchemaForRun(run: RunArtifacts): RowsSchema {
     inputs: run.signature.columns,
     idColumns: run.loaded.config.data.id_columns,
     target: run.loaded.config.data.target,
+    nullMarkers: run.loaded.config.data.null_markers,
+    dateFormats: run.loaded.config.data.date_formats,
   };
 }
 
@@ -243,7 +255,7 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
  * Every row must be an object holding every input column; id columns and the target are
  * accepted too, any other field is a problem. Values must be text, a finite number or `null`;
  * a categorical or temporal column takes text only. Numeric text is accepted and parsed later by
- * `scoreRows`.
+ * `scoreRows`. Text equal to one of `schema.nullMarkers` is null, as in the training file.
  *
  * @param text the body
  * @param schema what the rows may hold
@@ -296,7 +308,7 @@ export function parseJsonRows(
   checkRowCount(rows.length, settings.maxRows);
 
   const problems = new ProblemList(settings.maxProblems);
-  const checker = new ValueChecker(settings, problems);
+  const checker = new ValueChecker(settings, problems, schema);
   const columns = new Map<string, RowValue[]>(
     schema.inputs.map((c) => [c.name, new Array<RowValue>(rows.length)]),
   );
@@ -357,8 +369,9 @@ export function parseJsonRows(
  * Reads CSV text (a header line, then one line per row) and checks it against `schema`.
  *
  * The CSV is read strictly: fields are separated by commas, a field holding a comma, quote or
- * line break is quoted with `"`, and every line has as many fields as the header. An empty field
- * is `null`; every value stays text for `scoreRows` to parse. Blank lines are skipped.
+ * line break is quoted with `"`, and every line has as many fields as the header. An empty field,
+ * or one equal to a `schema.nullMarkers` entry, is `null`; every value stays text for
+ * `scoreRows` to parse. Blank lines are skipped.
  *
  * @param text the body
  * @param schema what the rows may hold
@@ -428,7 +441,7 @@ export function parseCsvRows(
   }
   problems.throwIfAny(data.length);
 
-  const checker = new ValueChecker(settings, problems);
+  const checker = new ValueChecker(settings, problems, schema);
   const columns = new Map<string, RowValue[]>();
   for (const column of schema.inputs) {
     const at = position.get(column.name)!;
@@ -615,15 +628,21 @@ export function rowsRejected(
 class ValueChecker {
   #settings: Required<ParseRowsOptions>;
   #problems: ProblemList;
+  #nullMarkers: ReadonlySet<string>;
+  #dateFormats: Readonly<Record<string, string>>;
 
-  constructor(settings: Required<ParseRowsOptions>, problems: ProblemList) {
+  constructor(settings: Required<ParseRowsOptions>, problems: ProblemList, schema: RowsSchema) {
     this.#settings = settings;
     this.#problems = problems;
+    this.#nullMarkers = new Set(schema.nullMarkers ?? []);
+    this.#dateFormats = schema.dateFormats ?? {};
   }
 
   check(value: unknown, column: ColumnSignature, row: number): RowValue {
     if (value === null) return null;
     if (typeof value === "string") {
+      // A null marker of the training file (data.null_markers) means null here too.
+      if (this.#nullMarkers.has(value)) return null;
       if (!this.#shortEnough(value, column.name, row)) return null;
       if (column.kind === "numeric") this.#checkMagnitude(Number(value.trim()), column, row);
       return value;
@@ -650,7 +669,11 @@ class ValueChecker {
     const expected = column.kind === "numeric"
       ? "a number, numeric text or null"
       : column.kind === "temporal"
-      ? "a date or time as ISO 8601 text, or null"
+      ? `a date or time as ${
+        Object.hasOwn(this.#dateFormats, column.name)
+          ? `text in ${JSON.stringify(this.#dateFormats[column.name])} or ISO 8601`
+          : "ISO 8601 text"
+      }, or null`
       : "text or null";
     this.#problems.add({
       row,

@@ -37,6 +37,69 @@ Deno.test("readBatches() keeps quoted line breaks and commas inside their field"
   assert.deepEqual(batch!.frame.getColumn("text").toArray(), ["a, b", "line\nbreak", "plain"]);
 });
 
+Deno.test("readBatches() reads the loader's separator, quote, encoding and null markers", async () => {
+  const dir = await Deno.makeTempDir();
+  // ";" separates, "'" quotes (a quoted field holds ";" and a line break), "NA" and "?" are null.
+  await Deno.writeTextFile(
+    `${dir}/semi.csv`,
+    "id;text;x\n1;'a; b';NA\n2;'line\nbreak';2.5\n3;plain;?\n4;\"q\";1\n",
+  );
+  const data = { separator: ";", quote: "'", null_markers: ["NA", "?"] };
+  const rows = [];
+  for await (const batch of readBatches(`${dir}/semi.csv`, { batchRows: 3, data })) {
+    rows.push(...batch.frame.rows());
+  }
+  assert.deepEqual(rows, [
+    ["1", "a; b", null],
+    ["2", "line\nbreak", "2.5"],
+    ["3", "plain", null],
+    ["4", '"q"', "1"],
+  ]);
+  // Read with the format's own dialect, the header is one column: the error names the option.
+  await Deno.writeTextFile(`${dir}/plain.csv`, "id;x\n1;2\n3;4\n");
+  await assert.rejects(() => collect(`${dir}/plain.csv`, 10), {
+    name: "ArtifactError",
+    message: /splits into 2 columns at ";"; set data\.separator: ";"/,
+  });
+
+  // Latin-1 text is decoded as the loader decodes it; strict UTF-8 refuses its bytes.
+  const latin = new Uint8Array([
+    ...new TextEncoder().encode("name,x\n"),
+    0x4d,
+    0xfc,
+    0x6c,
+    0x6c,
+    0x65,
+    0x72,
+    0x2c,
+    0x31,
+    0x0a,
+  ]);
+  await Deno.writeFile(`${dir}/latin.csv`, latin);
+  const read = [];
+  for await (const batch of readBatches(`${dir}/latin.csv`, { data: { encoding: "latin1" } })) {
+    read.push(...batch.frame.getColumn("name").toArray());
+  }
+  assert.deepEqual(read, ["Müller"]);
+  await assert.rejects(() => collect(`${dir}/latin.csv`, 10), {
+    name: "ArtifactError",
+    message: /not valid UTF-8 text .*set data\.encoding to "utf8-lossy" or "latin1"/,
+  });
+  const lossy = [];
+  for await (const b of readBatches(`${dir}/latin.csv`, { data: { encoding: "utf8-lossy" } })) {
+    lossy.push(...b.frame.getColumn("name").toArray());
+  }
+  assert.deepEqual(lossy, ["M\ufffdller"]);
+
+  // Formats that do not read the options ignore them: a run's CSV dialect scores NDJSON too.
+  await Deno.writeTextFile(`${dir}/rows.ndjson`, '{"id":"1","x":"NA"}\n');
+  const ndjson = [];
+  for await (const batch of readBatches(`${dir}/rows.ndjson`, { data })) {
+    ndjson.push(...batch.frame.rows());
+  }
+  assert.deepEqual(ndjson, [["1", "NA"]]);
+});
+
 Deno.test("readBatches() reads NDJSON, Parquet and JSON arrays in batches", async () => {
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(`${dir}/a.ndjson`, '{"x":1,"y":"a"}\n{"x":2.5,"y":null}\n\n{"x":"3"}\n');

@@ -263,6 +263,76 @@ const PENGUINS_SCORER = compiled(PENGUINS);
 const CARS_SCORER = compiled(CARS);
 const SYNTHETIC_SCORER = compiled(SYNTHETIC);
 
+/** A run whose dates are written in `data.date_formats` formats, not ISO 8601. */
+const DATED_CONFIG = `
+project: { name: dated, seed: 7 }
+data:
+  path: data/raw/dated.csv
+  target: label
+  task: classification
+  dtypes: { size: float }
+  date_formats: { released: "%b %d %Y", seen: "%d.%m.%Y %H:%M" }
+validation: { strict: false, min_rows: 10, columns: {} }
+split: { method: stratified, ratios: { train: 0.7, val: 0.15, test: 0.15 }, seed: 7 }
+features:
+  derived:
+    - { name: r_year, kind: date_part, column: released, part: year }
+    - { name: r_month, kind: date_part, column: released, part: month }
+    - { name: r_day, kind: date_part, column: released, part: day }
+    - { name: r_weekday, kind: date_part, column: released, part: weekday }
+    - { name: s_hour, kind: date_part, column: seen, part: hour }
+    - { name: s_minute, kind: date_part, column: seen, part: minute }
+    - { name: s_month, kind: date_part, column: seen, part: month }
+  steps:
+    - name: scaled
+      columns: [size, r_year, r_month, r_day, r_weekday, s_hour, s_minute, s_month]
+      transformers: [{ kind: StandardScaler }]
+training: { epochs: 3, batch_size: 32, seed: 7, early_stopping: { enabled: false } }
+registry: { primary_metric: f1_macro }
+`;
+
+const MONTH_NAMES = [
+  "Jan",
+  "Feb",
+  "Mar",
+  "Apr",
+  "May",
+  "Jun",
+  "Jul",
+  "Aug",
+  "Sep",
+  "Oct",
+  "Nov",
+  "Dec",
+];
+
+/** Seeded rows with `released` as "%b %d %Y" and `seen` as "%d.%m.%Y %H:%M". */
+function datedRows(count: number, seed: number): Row[] {
+  const rng = new Random(seed);
+  const rows: Row[] = [];
+  for (let i = 0; i < count; i++) {
+    const size = Math.round(rng.next() * 1000) / 100;
+    const month = rng.int(12);
+    rows.push({
+      size,
+      released: `${MONTH_NAMES[month]} ${1 + rng.int(28)} ${1950 + rng.int(70)}`,
+      seen: `${1 + rng.int(28)}.${1 + rng.int(12)}.${2000 + rng.int(20)} ${rng.int(24)}:${
+        String(rng.int(60)).padStart(2, "0")
+      }`,
+      label: size > 5 ? (month < 6 ? "a" : "b") : "c",
+    });
+  }
+  return rows;
+}
+
+const DATED_DATA = datedRows(120, 5);
+const datedRoot = await makeTempProject({
+  "config/config.yaml": DATED_CONFIG,
+  "data/raw/dated.csv": toCsv(DATED_DATA),
+});
+const DATED = await trainRun(datedRoot, null);
+const DATED_SCORER = compiled(DATED);
+
 // ---------------------------------------------------------------- comparison
 
 /** The run with a model that records every matrix it is given. */
@@ -570,6 +640,92 @@ Deno.test("the row engine picks the date format of a batch as scoreRows does", (
     when(["no digits", "2021-03-04T05:06:07", "2021-03-04"]),
   );
   assertSameScores(SYNTHETIC, SYNTHETIC_SCORER, when(["", "  2021-03-04\u3000"]));
+});
+
+// ---------------------------------------------------------------- date formats
+
+Deno.test("the row engine reads dates in the run's data.date_formats exactly as scoreRows", () => {
+  const base = { size: 4.2, released: "Jun 12 1998", seen: "31.12.2020 23:59" };
+  // Every training row, together and alone.
+  const rows = DATED_DATA.map(({ label: _label, ...row }) => row);
+  const all = assertSameScores(DATED, DATED_SCORER, rows);
+  assert.deepEqual(all.rejected, []);
+  for (const row of rows.slice(0, 10)) assertSameScores(DATED, DATED_SCORER, [row]);
+  // Month names in any case, one-digit days and hours, spaces around the value.
+  const odd = assertSameScores(DATED, DATED_SCORER, [
+    base,
+    { ...base, released: "jun 1 2001", seen: "1.2.2020 7:05" },
+    { ...base, released: " JUN 30 2010 ", seen: "\u00a029.2.2020 00:00" },
+  ]);
+  assert.deepEqual(odd.rejected, []);
+  // ISO text is still read, alone and next to values in the column's format.
+  const iso = assertSameScores(DATED, DATED_SCORER, [
+    { ...base, released: "1998-06-12", seen: "2020-12-31 23:59:00" },
+    base,
+    { ...base, released: "1998-06-12T10:00:00", seen: "2020-12-31 23:59:00.5" },
+  ]);
+  assert.deepEqual(iso.rejected, []);
+  // The same date in the format and in ISO text: the same model input.
+  const cols = iso.input!.cols;
+  const rowBits = (r: number) => [...bits(iso.input!).slice(r * cols, (r + 1) * cols)];
+  assert.deepEqual(rowBits(0), rowBits(1));
+  // Text with no digits is reported by both engines.
+  const bad = assertSameScores(DATED, DATED_SCORER, [base, { ...base, released: "unknown" }]);
+  assert.deepEqual(bad.rejected, [2]);
+  assert.match(bad.problems[0]!.problem, /cannot parse "unknown"/);
+});
+
+Deno.test("the row engine leaves dates it cannot read exactly in a date format to scoreRows", () => {
+  const base = { size: 4.2, released: "Jun 12 1998", seen: "31.12.2020 23:59" };
+  // An impossible day, an unknown month name, a signed year: polars answers.
+  for (const released of ["Feb 30 1998", "Xyz 12 1998", "Jun 12 +1998"]) {
+    assertFallback(DATED_SCORER, [{ ...base, released }], /not a date the row engine reads/);
+  }
+  assertFallback(DATED_SCORER, [{ ...base, seen: "31.12.2020 24:00" }], /not a date the row/);
+  const frame = rowsToFrame(DATED, [base, { ...base, released: "Feb 30 1998" }]);
+  assert.deepEqual(scoreRows(DATED, frame).rejected, [2]);
+  // A format with a directive the row engine does not read: the run is scored with polars.
+  const loaded = {
+    ...DATED.loaded,
+    config: {
+      ...DATED.loaded.config,
+      data: { ...DATED.loaded.config.data, date_formats: { released: "%b %d %y" } },
+    },
+  } as unknown as RunArtifacts["loaded"];
+  assert.match(unsupportedReason({ ...DATED, loaded }), /uses %y, which the row engine/);
+});
+
+Deno.test("the row engine and scoreRows agree on seeded batches of formatted, ISO and bad dates", () => {
+  const rng = new Random(11);
+  const releasedForms = [
+    () => `${MONTH_NAMES[rng.int(12)]} ${1 + rng.int(28)} ${1900 + rng.int(120)}`,
+    () => `${MONTH_NAMES[rng.int(12)]!.toUpperCase()} ${1 + rng.int(28)} ${1900 + rng.int(120)}`,
+    () => `${1900 + rng.int(120)}-0${1 + rng.int(9)}-1${rng.int(9)}`,
+    () => `${1900 + rng.int(120)}-0${1 + rng.int(9)}-1${rng.int(9)} 0${rng.int(9)}:00:00`,
+    () => ["", "n/a", "unknown"][rng.int(3)]!,
+    () => null,
+  ];
+  const seenForms = [
+    () =>
+      `${1 + rng.int(28)}.${1 + rng.int(12)}.${2000 + rng.int(20)} ${rng.int(24)}:0${rng.int(10)}`,
+    () => `20${10 + rng.int(10)}-0${1 + rng.int(9)}-1${rng.int(9)}T1${rng.int(10)}:30:00`,
+    () => null,
+  ];
+  let compared = 0;
+  for (let batch = 0; batch < 40; batch++) {
+    const rows: Row[] = [];
+    const count = 1 + rng.int(6);
+    for (let i = 0; i < count; i++) {
+      rows.push({
+        size: Math.round(rng.next() * 1000) / 100,
+        released: releasedForms[rng.int(releasedForms.length)]!(),
+        seen: seenForms[rng.int(seenForms.length)]!(),
+      });
+    }
+    assertSameScores(DATED, DATED_SCORER, rows);
+    compared++;
+  }
+  assert.equal(compared, 40);
 });
 
 // ---------------------------------------------------------------- fallbacks

@@ -355,3 +355,32 @@ Deno.test("parseCsvRows() reports a row's unparsable values beside its refused v
     [1, "Bill", 'cannot parse "long" as a num'],
   ]);
 });
+
+Deno.test("parseJsonRows() and parseCsvRows() read the run's null markers as null in input fields", () => {
+  const schema: RowsSchema = { ...SCHEMA, nullMarkers: ["NA", "?"] };
+  const json = parseJsonRows(
+    JSON.stringify({
+      rows: [
+        { id: "NA", Bill: "NA", Eggs: 2, Island: "?", Banded: true },
+        { id: "b", Bill: 40, Eggs: "?", Island: "na", Banded: false },
+      ],
+    }),
+    schema,
+  );
+  assert.deepEqual(json.problems, []);
+  assert.deepEqual(json.columns.get("Bill"), [null, 40]);
+  assert.deepEqual(json.columns.get("Eggs"), [2, null]);
+  // Markers match exactly, and ids are echoed as sent.
+  assert.deepEqual(json.columns.get("Island"), [null, "na"]);
+  assert.deepEqual(json.ids, [{ id: "NA" }, { id: "b" }]);
+  const csv = parseCsvRows("Bill,Eggs,Island,Banded\nNA,1,Dream,true\n41,?,NA,false\n", schema);
+  assert.deepEqual(csv.columns.get("Bill"), [null, "41"]);
+  assert.deepEqual(csv.columns.get("Eggs"), ["1", null]);
+  assert.deepEqual(csv.columns.get("Island"), ["Dream", null]);
+  // Without markers the same text is kept, for scoring to judge.
+  const plain = parseJsonRows(
+    JSON.stringify({ rows: [{ Bill: "NA", Eggs: 1, Island: "?", Banded: true }] }),
+    SCHEMA,
+  );
+  assert.deepEqual(plain.columns.get("Island"), ["?"]);
+});

@@ -60,19 +60,42 @@ const DIRECTIVES: Readonly<Record<string, string>> = {
  * @returns the anchored pattern source, or null
  */
 export function strftimePattern(format: string): string | null {
+  return strftimeFields(format, false)?.pattern ?? null;
+}
+
+/**
+ * The pattern of {@link strftimePattern} with one capture group per directive, and the
+ * directives in order (`"Y"`, `"b"`, `"%"`, …), so a row engine can read the parts of a value
+ * that the pattern accepts; `null` when the format uses a directive the pattern does not know.
+ *
+ * @param format the strftime format
+ * @param capture whether each directive is a capture group
+ * @returns the anchored pattern source and the directives, or null
+ * @example
+ * ```ts
+ * strftimeFields("%b %d %Y", true)?.directives; // ["b", "d", "Y"]
+ * ```
+ */
+export function strftimeFields(
+  format: string,
+  capture = true,
+): { pattern: string; directives: string[] } | null {
   let pattern = "^";
+  const directives: string[] = [];
   for (let i = 0; i < format.length; i++) {
     const char = format[i]!;
     if (char !== "%") {
       pattern += char.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
       continue;
     }
-    const directive = DIRECTIVES[format[i + 1] ?? ""];
+    const letter = format[i + 1] ?? "";
+    const directive = DIRECTIVES[letter];
     if (directive === undefined) return null;
-    pattern += directive;
+    pattern += capture ? `(${directive})` : directive;
+    directives.push(letter);
     i++;
   }
-  return `${pattern}$`;
+  return { pattern: `${pattern}$`, directives };
 }
 
 /**

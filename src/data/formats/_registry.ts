@@ -28,12 +28,12 @@ export interface RowBatch {
   firstRow: number;
 }
 
-/** What a format's `read` and `lazy` receive. */
-export interface FormatReadOptions {
-  /** Columns the caller keeps, in order, or `null` for all; a format may read only these. */
-  columns: readonly string[] | null;
-  /** Per-column type overrides. */
-  dtypes: Record<string, Dtype>;
+/**
+ * How a text file is written (`data.separator`, `quote`, `encoding`, `null_markers`): what a
+ * format's `read`, `lazy` and `scan` receive alike. Only formats listing an option in
+ * `textOptions` read it; the others ignore it.
+ */
+export interface TextReadOptions {
   /** Field separator, or `null` for the format's own; only formats listing it read it. */
   separator?: string | null;
   /** Quote character; only formats listing `quote` in `textOptions` read it. */
@@ -44,11 +44,19 @@ export interface FormatReadOptions {
   nullMarkers?: readonly string[];
 }
 
+/** What a format's `read` and `lazy` receive. */
+export interface FormatReadOptions extends TextReadOptions {
+  /** Columns the caller keeps, in order, or `null` for all; a format may read only these. */
+  columns: readonly string[] | null;
+  /** Per-column type overrides. */
+  dtypes: Record<string, Dtype>;
+}
+
 /** The `data.` reading options a text format may understand. */
 export type TextReadOption = "separator" | "quote" | "encoding" | "null_markers";
 
-/** What a format's `scan` receives. */
-export interface FormatScanOptions {
+/** What a format's `scan` receives: the batch size and how the text is written. */
+export interface FormatScanOptions extends TextReadOptions {
   /** Rows per batch, a positive integer. */
   batchRows: number;
 }

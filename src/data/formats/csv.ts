@@ -11,7 +11,7 @@ import { Buffer } from "node:buffer";
 import { extname } from "node:path";
 import { ArtifactError, SchemaMismatchError } from "../../errors.ts";
 import type { Dtype, Encoding } from "../../config/schema.ts";
-import type { DataFile, DataFormatEntry, FormatReadOptions, RowBatch } from "./_registry.ts";
+import type { DataFile, DataFormatEntry, RowBatch, TextReadOptions } from "./_registry.ts";
 import {
   checkOverrideColumns,
   firstLine,
@@ -38,7 +38,7 @@ export const CSV_FORMAT: DataFormatEntry = {
   name: "csv",
   extensions: [".csv"],
   read: (file, options) => readDelimited(file, dialectOf(file, options), options.dtypes),
-  scan: (file, options) => readDelimitedBatches(file.path, ",", options.batchRows),
+  scan: (file, options) => readDelimitedBatches(file, dialectOf(file, options), options.batchRows),
   lazy: (file, options) => scanDelimited(file, dialectOf(file, options), options.dtypes),
   parsesDtypes: true,
   textOptions: TEXT_OPTIONS,
@@ -50,7 +50,7 @@ export const TSV_FORMAT: DataFormatEntry = {
   name: "tsv",
   extensions: [".tsv"],
   read: (file, options) => readDelimited(file, dialectOf(file, options), options.dtypes),
-  scan: (file, options) => readDelimitedBatches(file.path, "\t", options.batchRows),
+  scan: (file, options) => readDelimitedBatches(file, dialectOf(file, options), options.batchRows),
   lazy: (file, options) => scanDelimited(file, dialectOf(file, options), options.dtypes),
   parsesDtypes: true,
   textOptions: TEXT_OPTIONS,
@@ -67,7 +67,7 @@ interface CsvDialect {
   nullMarkers: readonly string[];
 }
 
-function dialectOf(file: DataFile, options: FormatReadOptions): CsvDialect {
+function dialectOf(file: DataFile, options: TextReadOptions): CsvDialect {
   return {
     separator: options.separator ?? (file.format === "tsv" ? "\t" : ","),
     quote: options.quote ?? '"',
@@ -84,17 +84,27 @@ function shownSeparator(separator: string): string {
 /** Rows polars reads to infer CSV types before falling back to every row (see readDelimited). */
 const CSV_INFER_ROWS = 10_000;
 
-function csvOptions(
-  file: DataFile,
-  dialect: CsvDialect,
-  inferRows: "all" | number,
-): Partial<ReadCsvOptions> {
+/**
+ * The polars read options a dialect maps to: the one place `data.separator`, `quote`,
+ * `encoding` and `null_markers` become polars options, for the eager, lazy and batch readers.
+ */
+function dialectCsvOptions(dialect: CsvDialect): Partial<ReadCsvOptions> {
   return {
     sep: dialect.separator,
     hasHeader: true,
     quoteChar: dialect.quote,
     ...(dialect.nullMarkers.length > 0 ? { nullValues: [...dialect.nullMarkers] } : {}),
     ...(dialect.encoding === "utf8-lossy" ? { encoding: "utf8-lossy" as const } : {}),
+  };
+}
+
+function csvOptions(
+  file: DataFile,
+  dialect: CsvDialect,
+  inferRows: "all" | number,
+): Partial<ReadCsvOptions> {
+  return {
+    ...dialectCsvOptions(dialect),
     ignoreErrors: false,
     truncateRaggedLines: false,
     raiseIfEmpty: true,
@@ -443,44 +453,66 @@ function lineOfRow(file: DataFile, dialect: CsvDialect, row: number): number {
 // ---------------------------------------------------------------- streaming batches
 
 /**
+ * The decoder of a dialect's encoding: UTF-8 is strict (invalid bytes are an error, as the eager
+ * reader's), `utf8-lossy` replaces them, and Latin-1 is decoded as the eager reader decodes it.
+ */
+function textDecoderStream(encoding: Encoding): TextDecoderStream {
+  if (encoding === "latin1") return new TextDecoderStream("latin1");
+  return new TextDecoderStream("utf-8", { fatal: encoding === "utf8" });
+}
+
+/**
  * Splits a text stream into chunks of whole CSV records (quoted line breaks stay inside their
  * record). Chunks without quotes are cut with one `lastIndexOf`, so plain files are split at
  * native speed; only chunks with quotes are scanned character by character.
  */
-async function* csvChunks(path: string): AsyncGenerator<string[]> {
-  const file = await Deno.open(path);
-  const reader = file.readable.pipeThrough(new TextDecoderStream()).getReader();
+async function* csvChunks(file: DataFile, dialect: CsvDialect): AsyncGenerator<string[]> {
+  const handle = await Deno.open(file.path);
+  const reader = handle.readable.pipeThrough(textDecoderStream(dialect.encoding)).getReader();
+  const quote = dialect.quote;
+  const QUOTE = quote.charCodeAt(0);
   let pending = "";
   let inQuotes = false;
   try {
     while (true) {
-      const { value, done } = await reader.read();
+      let chunk: ReadableStreamReadResult<string>;
+      try {
+        chunk = await reader.read();
+      } catch (cause) {
+        throw new ArtifactError(
+          `Cannot read "${file.path}": it is not valid ${
+            dialect.encoding === "latin1" ? "Latin-1" : "UTF-8"
+          } text (${firstLine(cause)}); set data.encoding to "utf8-lossy" or "latin1"`,
+          { cause },
+        );
+      }
+      const { value, done } = chunk;
       if (done) break;
       pending += value;
       let cut = -1;
-      if (!inQuotes && pending.indexOf('"') < 0) {
+      if (!inQuotes && pending.indexOf(quote) < 0) {
         cut = pending.lastIndexOf("\n");
       } else {
         for (let i = 0; i < pending.length; i++) {
           const char = pending.charCodeAt(i);
-          if (char === 34) inQuotes = !inQuotes;
-          else if (char === 10 && !inQuotes) cut = i;
+          if (char === QUOTE) inQuotes = !inQuotes;
+          else if (char === LF && !inQuotes) cut = i;
         }
         // The scan above ran to the end; restart the quote state from the last cut next time.
         inQuotes = false;
         for (let i = cut + 1; i < pending.length; i++) {
-          if (pending.charCodeAt(i) === 34) inQuotes = !inQuotes;
+          if (pending.charCodeAt(i) === QUOTE) inQuotes = !inQuotes;
         }
       }
       if (cut < 0) continue;
-      yield splitRecords(pending.slice(0, cut));
+      yield splitRecords(pending.slice(0, cut), quote);
       pending = pending.slice(cut + 1);
     }
-    if (pending.replace(/\r?\n?$/, "").length > 0) yield splitRecords(pending);
+    if (pending.replace(/\r?\n?$/, "").length > 0) yield splitRecords(pending, quote);
   } finally {
     reader.releaseLock();
     try {
-      file.close();
+      handle.close();
     } catch {
       // Already closed by the stream.
     }
@@ -488,19 +520,20 @@ async function* csvChunks(path: string): AsyncGenerator<string[]> {
 }
 
 /** Splits whole records at line breaks outside quotes, dropping a trailing \r. */
-function splitRecords(text: string): string[] {
-  const lines = text.indexOf('"') < 0 ? text.split("\n") : splitQuoted(text);
+function splitRecords(text: string, quote: string): string[] {
+  const lines = text.indexOf(quote) < 0 ? text.split("\n") : splitQuoted(text, quote);
   return lines.map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line));
 }
 
-function splitQuoted(text: string): string[] {
+function splitQuoted(text: string, quote: string): string[] {
+  const QUOTE = quote.charCodeAt(0);
   const out: string[] = [];
   let start = 0;
   let inQuotes = false;
   for (let i = 0; i < text.length; i++) {
     const char = text.charCodeAt(i);
-    if (char === 34) inQuotes = !inQuotes;
-    else if (char === 10 && !inQuotes) {
+    if (char === QUOTE) inQuotes = !inQuotes;
+    else if (char === LF && !inQuotes) {
       out.push(text.slice(start, i));
       start = i + 1;
     }
@@ -509,11 +542,17 @@ function splitQuoted(text: string): string[] {
   return out;
 }
 
+/**
+ * Streams a delimited file in batches of text columns, read with the same polars options as the
+ * eager reader (`dialectCsvOptions`): separator, quote and null markers included.
+ */
 async function* readDelimitedBatches(
-  path: string,
-  separator: string,
+  file: DataFile,
+  dialect: CsvDialect,
   batchRows: number,
 ): AsyncGenerator<RowBatch> {
+  const path = file.path;
+  const dialectOptions = dialectCsvOptions(dialect);
   let header: string | null = null;
   let columns: string[] = [];
   let lines: string[] = [];
@@ -524,9 +563,8 @@ async function* readDelimitedBatches(
       return pl.readCSV(
         text,
         {
-          sep: separator,
+          ...dialectOptions,
           dtypes: Object.fromEntries(columns.map((c) => [c, pl.Utf8])),
-          hasHeader: true,
           ignoreErrors: false,
           truncateRaggedLines: false,
         } as Parameters<typeof pl.readCSV>[1],
@@ -540,17 +578,15 @@ async function* readDelimitedBatches(
       );
     }
   };
-  for await (const records of csvChunks(path)) {
+  for await (const records of csvChunks(file, dialect)) {
     for (const record of records) {
       if (header === null) {
         header = record;
         columns = pl.readCSV(
           `${record}\n`,
-          {
-            sep: separator,
-            hasHeader: true,
-          } as Parameters<typeof pl.readCSV>[1],
+          dialectOptions as Parameters<typeof pl.readCSV>[1],
         ).columns;
+        if (columns.length === 1) requireSeparatorFits(file, dialect);
         continue;
       }
       if (record.length === 0) continue;

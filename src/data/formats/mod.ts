@@ -33,6 +33,12 @@ export type {
   FormatScanOptions,
   RowBatch,
   TextReadOption,
+  TextReadOptions,
 } from "./_registry.ts";
-export { dateMismatch, isDatetimeFormat, strftimePattern } from "./_date_formats.ts";
+export {
+  dateMismatch,
+  isDatetimeFormat,
+  strftimeFields,
+  strftimePattern,
+} from "./_date_formats.ts";
 export { ARROW_FORMAT, CSV_FORMAT, JSON_FORMAT, NDJSON_FORMAT, PARQUET_FORMAT, TSV_FORMAT };

@@ -92,8 +92,6 @@ const CASES: Case[] = [
     target: "IMDB Rating",
     name: "movies",
     train: false,
-    note:
-      '\n  note: "Release Date" is read with "%b %d %Y" for training; rows sent to predict and serve must write it in ISO 8601 (YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS)\n',
     expect: (profile) => {
       assert.deepEqual(profile["data"]!["date_formats"], { "Release Date": "%b %d %Y" });
       const steps = (profile["features"]!["steps"] as { columns: string[] }[]).flatMap((s) =>

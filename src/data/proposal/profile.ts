@@ -23,15 +23,6 @@ import { proposeFeatures } from "./features.ts";
 import { isClassTarget, proposeTask } from "./task.ts";
 import type { ProposalComment } from "./_comments.ts";
 
-/** Date formats the row engine of predict and serve parses (ISO 8601). */
-const ROW_DATE_FORMATS: readonly string[] = [
-  "%Y-%m-%d",
-  "%Y-%m-%d %H:%M:%S",
-  "%Y-%m-%dT%H:%M:%S",
-  "%Y-%m-%d %H:%M:%S%.f",
-  "%Y-%m-%dT%H:%M:%S%.f",
-];
-
 /** The default model family of a proposal and its layers. */
 export const PROPOSED_MODEL = { family: "mlp", params: { hidden_units: [32, 16] } } as const;
 
@@ -188,13 +179,6 @@ export function proposeProfile(df: DataFrame, options: ProposeProfileOptions): P
       path: ["data", "date_formats"],
       text: "every value of these columns matches its format",
     });
-    for (const [column, format] of Object.entries(dateFormats)) {
-      if (ROW_DATE_FORMATS.includes(format)) continue;
-      notes.push(
-        `"${column}" is read with ${JSON.stringify(format)} for training; rows sent to predict ` +
-          `and serve must write it in ISO 8601 (YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS)`,
-      );
-    }
   }
   if (Object.keys(dtypes).length > 0) {
     data["dtypes"] = dtypes;

@@ -101,6 +101,20 @@ const CASES: Case[] = [
         !steps.includes("US DVD Sales") && !steps.includes("Running Time min"),
         String(steps),
       );
+      // Nearly every title is different: not a feature.
+      assert.ok(!steps.includes("Title"), String(steps));
+      // Grosses, budgets and votes span orders of magnitude: imputed, logged, then scaled.
+      const skewed = (profile["features"]!["steps"] as {
+        name: string;
+        columns: string[];
+        transformers: { kind: string }[];
+      }[]).find((s) => s.name === "skewed");
+      assert.deepEqual(skewed?.transformers.map((x) => x.kind), [
+        "SimpleImputer",
+        "Log1pTransformer",
+        "StandardScaler",
+      ]);
+      assert.ok(skewed.columns.includes("IMDB Votes"), String(skewed.columns));
     },
   },
   {

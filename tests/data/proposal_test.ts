@@ -35,6 +35,7 @@ function facts(partial: Partial<ColumnFacts> & { name: string }): ColumnFacts {
     min: null,
     max: null,
     increasing: false,
+    skew: null,
     ...partial,
   };
 }
@@ -92,7 +93,16 @@ Deno.test("describeColumns() detects dates and datetimes with their format, rang
   const [id, day, at, x, s] = describeColumns(df, "f.csv");
   assert.deepEqual(
     id,
-    facts({ name: "id", kind: "int", rows: 3, distinct: 3, min: 1, max: 3, increasing: true }),
+    facts({
+      name: "id",
+      kind: "int",
+      rows: 3,
+      distinct: 3,
+      min: 1,
+      max: 3,
+      increasing: true,
+      skew: 0,
+    }),
   );
   assert.deepEqual(
     day,
@@ -104,7 +114,7 @@ Deno.test("describeColumns() detects dates and datetimes with their format, rang
   );
   assert.deepEqual(
     x,
-    facts({ name: "x", kind: "float", rows: 3, nulls: 1, distinct: 2, min: -2, max: 1.5 }),
+    facts({ name: "x", kind: "float", rows: 3, nulls: 1, distinct: 2, min: -2, max: 1.5, skew: 0 }),
   );
   assert.deepEqual(s, facts({ name: "s", rows: 3, distinct: 2 }));
 });
@@ -272,7 +282,16 @@ Deno.test("proposeProfileForFile() proposes a profile for seattle-weather that p
   const config = parseConfig(parse(proposalToYaml(proposal)));
   assert.equal(config.data.target, "weather");
   assert.equal(config.training.class_weights, "balanced");
-  assert.deepEqual(config.features.steps.map((s) => s.name), ["numeric"]);
+  // Precipitation is 0 on most days with a long tail of wet ones (skewness 3.5): logged first.
+  assert.deepEqual(
+    config.features.steps.map((s) => [s.name, s.columns, s.transformers.map((x) => x.kind)]),
+    [
+      ["numeric", ["temp_max", "temp_min", "wind", "date_year", "date_month", "date_weekday"], [
+        "StandardScaler",
+      ]],
+      ["skewed", ["precipitation"], ["Log1pTransformer", "StandardScaler"]],
+    ],
+  );
 });
 
 Deno.test("proposalToYaml() puts a one-line comment on every choice and parses back to the profile", () => {

@@ -73,6 +73,8 @@ export interface ColumnFacts {
   max: number | null;
   /** An integer column whose values strictly increase row by row. */
   increasing: boolean;
+  /** Sample skewness of a numeric column's values (Fisher–Pearson, biased), else `null`. */
+  skew: number | null;
 }
 
 /**
@@ -146,6 +148,11 @@ function textExamples(
   };
 }
 
+/** A finite number, or `null` for null, NaN and the infinities. */
+function finiteOrNull(value: number | null): number | null {
+  return value !== null && Number.isFinite(value) ? value : null;
+}
+
 /**
  * Describes every column of a frame for a profile proposal.
  *
@@ -175,6 +182,7 @@ export function describeColumns(df: DataFrame, file: string): ColumnFacts[] {
       if (kind === "int" || kind === "float") {
         exprs.push(values.min().cast(pl.Float64).alias(`__min_${i}__`));
         exprs.push(values.max().cast(pl.Float64).alias(`__max_${i}__`));
+        exprs.push(values.cast(pl.Float64).skew().alias(`__skew_${i}__`));
       }
       if (kind === "int") {
         exprs.push(pl.col(name).diff(1, "drop").gt(0).all().alias(`__increasing_${i}__`));
@@ -226,6 +234,7 @@ export function describeColumns(df: DataFrame, file: string): ColumnFacts[] {
       min: number(`__min_${i}__`),
       max: number(`__max_${i}__`),
       increasing: stats[`__increasing_${i}__`] === true && nulls === 0,
+      skew: finiteOrNull(number(`__skew_${i}__`)),
     };
   });
 }

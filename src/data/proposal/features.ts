@@ -14,6 +14,12 @@ import type { ProposalComment } from "./_comments.ts";
 /** Text with more distinct values than this keeps only its most frequent ones. */
 export const MAX_ONE_HOT_CATEGORIES = 20;
 
+/**
+ * A non-negative numeric column with a skewness above this (money, counts, populations) is
+ * log-transformed before scaling: scaling alone leaves most rows squeezed near the lowest values.
+ */
+export const LOG_SKEW = 2;
+
 /** A proposed features block and the comments on its choices. */
 export interface FeaturesProposal {
   features: FeaturesConfig;
@@ -64,6 +70,8 @@ export function proposeFeatures(
   const derived: DerivedFeature[] = [];
   const numericFull: string[] = [];
   const numericWithNulls: string[] = [];
+  const skewed: string[] = [];
+  let skewedNulls = false;
   const dateParts: string[] = [];
   const dateNulls: string[] = [];
   const categorical: string[] = [];
@@ -72,7 +80,10 @@ export function proposeFeatures(
     switch (column.kind) {
       case "int":
       case "float":
-        (column.nulls > 0 ? numericWithNulls : numericFull).push(column.name);
+        if (column.min !== null && column.min >= 0 && (column.skew ?? 0) > LOG_SKEW) {
+          skewed.push(column.name);
+          skewedNulls ||= column.nulls > 0;
+        } else (column.nulls > 0 ? numericWithNulls : numericFull).push(column.name);
         break;
       case "bool":
         categorical.push(column.name);
@@ -125,6 +136,18 @@ export function proposeFeatures(
       params: {},
     }],
     "numbers with nulls: the training median fills them, then scaled",
+  );
+  step(
+    "skewed",
+    skewed,
+    [
+      ...(skewedNulls ? [{ kind: "SimpleImputer", params: { strategy: "median" } }] : []),
+      { kind: "Log1pTransformer", params: {} },
+      { kind: "StandardScaler", params: {} },
+    ],
+    `non-negative numbers with a long right tail (skewness above ${LOG_SKEW}): ${
+      skewedNulls ? "the training median fills nulls, then " : ""
+    }log(1 + x), then scaled`,
   );
   step(
     "categorical",

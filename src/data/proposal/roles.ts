@@ -1,6 +1,6 @@
 /**
  * The role of each column in a profile proposal: the target, an id (carried through prediction,
- * never a feature), dropped (all null, constant, or mostly null) or a feature.
+ * never a feature), dropped (all null, constant, mostly null or nearly unique text) or a feature.
  *
  * @module
  */
@@ -31,6 +31,13 @@ const ID_NAME = /(^|[^a-z])(id|key|index|idx|no|number|code)$/i;
 
 /** A column with a larger share of nulls than this is left out of the features. */
 export const MAX_FEATURE_NULL_SHARE = 0.5;
+
+/**
+ * Text whose distinct values are more than this share of its filled rows (titles, names, free
+ * text) is left out of the features: its most frequent values cover almost no rows, so one-hot
+ * columns of them would only fit noise.
+ */
+export const MAX_TEXT_DISTINCT_SHARE = 0.9;
 
 /**
  * Assigns each column a role.
@@ -70,6 +77,12 @@ export function assignRoles(facts: readonly ColumnFacts[], target: string): Colu
         reason: `${
           Math.round((100 * column.nulls) / column.rows)
         }% null, too few values to learn from`,
+      });
+    } else if (column.kind === "string" && column.distinct > MAX_TEXT_DISTINCT_SHARE * filled) {
+      dropped.push({
+        name: column.name,
+        reason:
+          `nearly unique text (${column.distinct} values in ${filled} rows), like a name or title`,
       });
     } else if (column.kind === "other") {
       dropped.push({ name: column.name, reason: "a type the feature steps do not handle" });

@@ -8,6 +8,7 @@
  */
 import { listProductionProjects } from "../models/mod.ts";
 import { getProjectLogger } from "../utils/mod.ts";
+import { Poller } from "./_poller.ts";
 import type { Logger } from "../utils/mod.ts";
 import { DEFAULT_MODEL_HOLDER_OPTIONS, ModelHolder } from "./model_holder.ts";
 import type { ModelHolderOptions, ProductionSource } from "./model_holder.ts";
@@ -31,13 +32,10 @@ export class ModelCatalog {
   #source: ProductionSource | null;
   #root: string;
   #options: ModelHolderOptions;
-  #pollIntervalMs: number;
   #logger: Logger;
   #holders = new Map<string, ModelHolder>();
   #default: ModelHolder;
-  #refreshing: Promise<boolean> | null = null;
-  #timer: ReturnType<typeof setTimeout> | null = null;
-  #closed = false;
+  #poller: Poller;
   #listError: string | null = null;
 
   /**
@@ -51,7 +49,10 @@ export class ModelCatalog {
     this.#source = { production_dir: source.production_dir, project: source.project };
     this.#root = root;
     this.#options = options;
-    this.#pollIntervalMs = options.pollIntervalMs ?? DEFAULT_MODEL_HOLDER_OPTIONS.pollIntervalMs;
+    this.#poller = new Poller(
+      () => this.#refresh(),
+      options.pollIntervalMs ?? DEFAULT_MODEL_HOLDER_OPTIONS.pollIntervalMs,
+    );
     this.#logger = options.logger ?? getProjectLogger("serve");
     this.#default = new ModelHolder(source, root, options);
     this.#holders.set(source.project, this.#default);
@@ -133,8 +134,7 @@ export class ModelCatalog {
    * ```
    */
   refresh(): Promise<boolean> {
-    this.#refreshing ??= this.#refresh().finally(() => (this.#refreshing = null));
-    return this.#refreshing;
+    return this.#poller.run();
   }
 
   /**
@@ -146,12 +146,7 @@ export class ModelCatalog {
    * ```
    */
   start(): void {
-    if (this.#timer !== null || this.#closed) return;
-    const tick = async () => {
-      await this.refresh();
-      if (!this.#closed) this.#timer = setTimeout(tick, this.#pollIntervalMs);
-    };
-    this.#timer = setTimeout(tick, this.#pollIntervalMs);
+    this.#poller.start();
   }
 
   /**
@@ -163,15 +158,12 @@ export class ModelCatalog {
    * ```
    */
   async close(): Promise<void> {
-    this.#closed = true;
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
-    await this.#refreshing;
+    await this.#poller.stop();
     await Promise.all(this.holders().map((holder) => holder.close()));
   }
 
   async #refresh(): Promise<boolean> {
-    if (this.#closed) return false;
+    if (this.#poller.stopped) return false;
     if (this.#source !== null) {
       try {
         for (const name of await listProductionProjects(this.#source.production_dir)) {

@@ -18,6 +18,7 @@ import type { RunMetricsFile } from "../models/mod.ts";
 import { compileRowScorer, loadRunArtifacts } from "../pipelines/mod.ts";
 import type { RowScorer, RunArtifacts } from "../pipelines/mod.ts";
 import { getProjectLogger } from "../utils/mod.ts";
+import { Poller } from "./_poller.ts";
 import type { Logger } from "../utils/mod.ts";
 
 /** Where a holder finds its production: the production root and the project. */
@@ -113,13 +114,10 @@ interface Entry {
 export class ModelHolder {
   #source: ProductionSource;
   #root: string;
-  #pollIntervalMs: number;
   #rowEngine: boolean;
   #logger: Logger;
   #current: Entry | null = null;
-  #refreshing: Promise<boolean> | null = null;
-  #timer: ReturnType<typeof setTimeout> | null = null;
-  #closed = false;
+  #poller: Poller;
   #failedKey: string | null = null;
   #lastError: string | null = null;
   #reloads = 0;
@@ -145,7 +143,7 @@ export class ModelHolder {
     }
     this.#source = { production_dir: source.production_dir, project: source.project };
     this.#root = root;
-    this.#pollIntervalMs = settings.pollIntervalMs;
+    this.#poller = new Poller(() => this.#refresh(), settings.pollIntervalMs);
     this.#rowEngine = settings.rowEngine;
     this.#logger = options.logger ?? getProjectLogger("serve");
   }
@@ -186,7 +184,7 @@ export class ModelHolder {
    */
   acquire(): ModelLease | null {
     const entry = this.#current;
-    if (entry === null || this.#closed) return null;
+    if (entry === null || this.#poller.stopped) return null;
     entry.leases++;
     let released = false;
     return {
@@ -214,8 +212,7 @@ export class ModelHolder {
    * ```
    */
   refresh(): Promise<boolean> {
-    this.#refreshing ??= this.#refresh().finally(() => (this.#refreshing = null));
-    return this.#refreshing;
+    return this.#poller.run();
   }
 
   /**
@@ -227,12 +224,7 @@ export class ModelHolder {
    * ```
    */
   start(): void {
-    if (this.#timer !== null || this.#closed) return;
-    const tick = async () => {
-      await this.refresh();
-      if (!this.#closed) this.#timer = setTimeout(tick, this.#pollIntervalMs);
-    };
-    this.#timer = setTimeout(tick, this.#pollIntervalMs);
+    this.#poller.start();
   }
 
   /**
@@ -245,10 +237,7 @@ export class ModelHolder {
    * ```
    */
   async close(): Promise<void> {
-    this.#closed = true;
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
-    await this.#refreshing;
+    await this.#poller.stop();
     const entry = this.#current;
     if (entry !== null) {
       entry.retired = true;
@@ -257,7 +246,7 @@ export class ModelHolder {
   }
 
   async #refresh(): Promise<boolean> {
-    if (this.#closed) return false;
+    if (this.#poller.stopped) return false;
     const project = this.#source.project;
     let dir: string;
     let pointer;
@@ -322,7 +311,7 @@ export class ModelHolder {
       this.#fail(key, error as Error);
       return false;
     }
-    if (this.#closed) {
+    if (this.#poller.stopped) {
       entry.run.model.dispose();
       return false;
     }

@@ -10,7 +10,7 @@
  * @module
  */
 import { didYouMean } from "../errors.ts";
-import { METRIC_DIRECTIONS, Random, takeRows } from "../utils/mod.ts";
+import { METRIC_DIRECTIONS, METRICS_BY_TASK, Random, takeRows } from "../utils/mod.ts";
 import type { Matrix, MetricDirection } from "../utils/mod.ts";
 import type { BaseModel, Targets } from "./base_model.ts";
 import { evaluateModel, metricValue } from "./evaluate.ts";
@@ -115,18 +115,7 @@ export const DEFAULT_PERMUTATION_IMPORTANCE_OPTIONS: Readonly<
   maxRows: null,
 };
 
-const CLASSIFICATION_METRICS = new Set([
-  "accuracy",
-  "balanced_accuracy",
-  "precision_macro",
-  "recall_macro",
-  "f1_macro",
-  "precision_weighted",
-  "recall_weighted",
-  "f1_weighted",
-  "roc_auc",
-  "log_loss",
-]);
+const CLASSIFICATION_METRICS: ReadonlySet<string> = new Set(METRICS_BY_TASK.classification);
 
 /**
  * Measures permutation feature importance on labelled rows (use the test split).

@@ -12,6 +12,7 @@ import type { Dtype } from "../../config/schema.ts";
 import { dtypeKind } from "../../utils/mod.ts";
 import type { DataFile } from "./_registry.ts";
 import { lazyOf, schemaOf, wrapPolars } from "./_checks.ts";
+import { type BadValue, firstMatch } from "./_dtypes.ts";
 
 /** strftime directives of a time of day: a format holding one parses as a datetime. */
 const TIME_DIRECTIVE = /%[HIMSTRfpcsLkl]/;
@@ -185,32 +186,18 @@ export function applyDateFormats(
       );
     }
     const bad = dateMismatch(pl.col(name), format, targetDtype(format, dtypes[name]));
-    let found: Record<string, unknown>[];
-    let count: number;
+    let first: BadValue | null;
     try {
-      count = Number(
-        lazy.select(bad.sum().alias("__count__")).collectSync().toRecords()[0]!["__count__"],
-      );
-      found = count === 0 ? [] : lazy
-        .select(
-          pl.intRange(1, pl.len().add(1)).alias("__row__"),
-          pl.col(name).alias("__value__"),
-          bad.alias("__bad__"),
-        )
-        .filter(pl.col("__bad__"))
-        .head(1)
-        .collectSync()
-        .toRecords();
+      first = firstMatch(lazy, name, bad);
     } catch (cause) {
       throw wrapPolars(file, cause);
     }
-    const first = found[0];
-    if (first !== undefined) {
-      const others = count > 1 ? ` (${count} values fail in all)` : "";
+    if (first !== null) {
+      const others = first.count > 1 ? ` (${first.count} values fail in all)` : "";
       throw new SchemaMismatchError(
         `Cannot load dataset "${file.path}": column "${name}" has value ${
-          JSON.stringify(first["__value__"])
-        } at row ${first["__row__"]} that does not match data.date_formats."${name}" ${
+          JSON.stringify(first.value)
+        } at row ${first.row} that does not match data.date_formats."${name}" ${
           JSON.stringify(format)
         }${others}; fix the value or the format (a column written in two formats must be made ` +
           `consistent first)`,

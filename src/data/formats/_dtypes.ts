@@ -141,7 +141,18 @@ export function firstBadValue(
   source: DataType,
   dtype: Dtype,
 ): BadValue | null {
-  const bad = badValues(name, dtypeKind(source), dtype);
+  return firstMatch(lazy, name, badValues(name, dtypeKind(source), dtype));
+}
+
+/**
+ * The first row where `bad` holds, with the value of `name` there and how many rows it holds in.
+ *
+ * @param lazy the data
+ * @param name the column whose value is reported
+ * @param bad a boolean expression over the rows
+ * @returns the first matching row (1-based) and the count, or `null` when no row matches
+ */
+export function firstMatch(lazy: LazyDataFrame, name: string, bad: Expr): BadValue | null {
   const counted = Number(
     lazy.select(bad.sum().alias("__count__")).collectSync().toRecords()[0]!["__count__"],
   );

@@ -302,7 +302,7 @@ function openDataFile(
   if (info === null) {
     const underRaw = absolute.includes(`${pathSeparator}data${pathSeparator}raw${pathSeparator}`);
     const remedy = underRaw
-      ? "run `deno task data:pull` to download the raw datasets"
+      ? "check the path; the files listed in data/manifest.json are copied there by `deno task data:pull`"
       : "check data.path in the profile (config/profiles/<name>.yaml)";
     throw new ArtifactError(
       `Cannot load dataset "${absolute}": the file does not exist; ${remedy}`,

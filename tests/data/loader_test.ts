@@ -223,7 +223,10 @@ Deno.test("loadDataset() reports the missing file's absolute path and the data:p
   assert.throws(() => loadDataset(missing), (error: Error) => {
     assert.equal(error.name, "ArtifactError");
     assert.ok(error.message.includes(`"${missing}"`), error.message);
-    assert.match(error.message, /does not exist; check the path; the files listed in data\/manifest\.json are copied there by `deno task data:pull`/);
+    assert.match(
+      error.message,
+      /does not exist; check the path; the files listed in data\/manifest\.json are copied there by `deno task data:pull`/,
+    );
     return true;
   });
   const cwd = Deno.cwd();

@@ -434,13 +434,14 @@ Deno.test("readParameters() reads let, const and var declarations with annotatio
     "let callback: (x: number) => number = (x) => x;",
   ].join("\n");
   assert.deepEqual(readParameters(source), [
-    { name: "epochs", keyword: "let", annotation: null, defaultText: "30", line: 2 },
+    { name: "epochs", keyword: "let", annotation: null, defaultText: "30", line: 2, rule: null },
     {
       name: "family",
       keyword: "const",
       annotation: '"mlp" | "linear"',
       defaultText: '"mlp"',
       line: 3,
+      rule: null,
     },
     {
       name: "note",
@@ -448,16 +449,32 @@ Deno.test("readParameters() reads let, const and var declarations with annotatio
       annotation: null,
       defaultText: "'a; b // not a comment'",
       line: 4,
+      rule: null,
     },
-    { name: "units", keyword: "let", annotation: null, defaultText: "[\n  16, 8,\n]", line: 5 },
-    { name: "profile", keyword: "let", annotation: "string | null", defaultText: "null", line: 8 },
-    { name: "seed", keyword: "let", annotation: null, defaultText: "42", line: 8 },
+    {
+      name: "units",
+      keyword: "let",
+      annotation: null,
+      defaultText: "[\n  16, 8,\n]",
+      line: 5,
+      rule: null,
+    },
+    {
+      name: "profile",
+      keyword: "let",
+      annotation: "string | null",
+      defaultText: "null",
+      line: 8,
+      rule: null,
+    },
+    { name: "seed", keyword: "let", annotation: null, defaultText: "42", line: 8, rule: null },
     {
       name: "callback",
       keyword: "let",
       annotation: "(x: number) => number",
       defaultText: "(x) => x",
       line: 9,
+      rule: null,
     },
   ]);
   assert.deepEqual(readParameters(""), []);

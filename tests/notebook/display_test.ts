@@ -22,7 +22,7 @@ import {
   VEGA_LITE_MIME,
   vegaLiteMime,
 } from "../../src/notebook/mod.ts";
-import { plotCounts, type TopLevelSpec } from "../../src/viz/mod.ts";
+import { plotCounts, type TopLevelSpec, trainingObjective } from "../../src/viz/mod.ts";
 import type { EpochLogs, TrainingHistory } from "../../src/models/mod.ts";
 import { MlpModel } from "../../src/models/mod.ts";
 import type { TrainingResult } from "../../src/pipelines/mod.ts";
@@ -333,6 +333,7 @@ Deno.test("liveTrainingDisplay() creates one display and updates it in place as 
     displayId: "fit",
     minIntervalMs: 100,
     now: () => clock,
+    objective: { task: "classification", l2: 0.0001 },
   });
   await live.onTrainBegin!({
     epochs: 4,
@@ -369,7 +370,11 @@ Deno.test("liveTrainingDisplay() creates one display and updates it in place as 
   const spec = last[VEGA_LITE_MIME] as { title: { text: string; subtitle: string[] } };
   // historyOf(logs, 2): the third epoch, numbered from 1 wherever a person reads it.
   assert.equal(spec.title.text, "Training progress: finished after 4 epochs, best epoch 3");
-  assert.deepEqual(spec.title.subtitle, ["4 epochs", "dashed line: best epoch 3"]);
+  assert.deepEqual(spec.title.subtitle, [
+    "4 epochs",
+    "dashed line: best epoch 3",
+    "loss: the training objective, log-loss + L2 penalty (l2 = 0.0001); log_loss in the metrics is the plain log-loss",
+  ]);
   assert.deepEqual(live.epochs.map((e) => e.epoch), [0, 1, 2, 3]);
 });
 
@@ -412,6 +417,48 @@ Deno.test("liveTrainingDisplay() reused for a second fit keeps updating the same
     /finished after 1 epoch, best epoch 1 \(loss 0\.5000, accuracy 0\.5000\)$/,
   );
   assert.deepEqual(live.epochs.map((e) => e.epoch), [0]);
+});
+
+Deno.test("liveTrainingDisplay() names the L2 penalty in the loss label when l2 > 0, and not when l2 = 0", async () => {
+  const logs = [epochLogs(0, 0.9), epochLogs(1, 0.5)];
+  const labels: { panels: string[]; subtitle: string[] }[] = [];
+  for (const l2 of [0.001, 0]) {
+    const { sink, sent } = recorder();
+    const live = liveTrainingDisplay({
+      sink,
+      minIntervalMs: 0,
+      objective: trainingObjective("classification", { hidden_units: [8], l2 }),
+    });
+    for (const [i, entry] of logs.entries()) await live.onEpochEnd!(i, entry);
+    await live.onTrainEnd!(historyOf(logs, 1));
+    const spec = sent.at(-1)!.bundle[VEGA_LITE_MIME] as {
+      title: { subtitle: string[] };
+      data: { values: { panel: string }[] };
+    };
+    labels.push({
+      panels: [...new Set(spec.data.values.map((row) => row.panel))],
+      subtitle: spec.title.subtitle,
+    });
+  }
+  assert.deepEqual(labels, [
+    {
+      panels: ["loss: log-loss + L2 penalty", "metric"],
+      subtitle: [
+        "2 epochs",
+        "dashed line: best epoch 2",
+        "loss: the training objective, log-loss + L2 penalty (l2 = 0.001); log_loss in the metrics is the plain log-loss",
+      ],
+    },
+    {
+      panels: ["loss: log-loss", "metric"],
+      subtitle: [
+        "2 epochs",
+        "dashed line: best epoch 2",
+        "loss: the plain log-loss, with no penalty",
+      ],
+    },
+  ]);
+  assert.doesNotMatch(labels[1]!.panels.join() + labels[1]!.subtitle.join(), /L2|penalty \(/);
 });
 
 Deno.test("liveTrainingDisplay() rejects options out of range", () => {

@@ -615,3 +615,39 @@ Deno.test("runNotebook() records the study ids its output names, apart from the 
     await Deno.remove(out, { recursive: true });
   }
 });
+
+Deno.test("runNotebook() keeps every cell's last console.log, which the Deno kernel may publish after its idle status", async () => {
+  // `deno jupyter --kernel` forwards stdout from a pipe on its own task, so a cell's last line
+  // can reach iopub after the cell's `status: idle` (seen in about 1 cell in 5 of this probe).
+  // nbconvert stops listening at idle and loses it; the runner keeps listening and must not.
+  const dir = await Deno.makeTempDir();
+  try {
+    const cells = Array.from({ length: 30 }, (_, i) => ({
+      cell_type: "code",
+      execution_count: null,
+      id: `probe-${i}`,
+      metadata: {},
+      outputs: [],
+      source: [`console.log("first ${i}");\n`, `console.log("last ${i}");`],
+    }));
+    const path = join(dir, "probe.ipynb");
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({
+        cells,
+        metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
+        nbformat: 4,
+        nbformat_minor: 5,
+      }),
+    );
+    const result = await runNotebook(path, { out: join(dir, "out"), logger: null });
+    const copy = await readCopy(result.out);
+    const printed = copy.cells.map((cell) =>
+      (cell.outputs ?? []).filter((o) => o["output_type"] === "stream")
+        .map((o) => text(o["text"])).join("")
+    );
+    assert.deepEqual(printed, cells.map((_, i) => `first ${i}\nlast ${i}\n`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -190,7 +190,9 @@ export function liveTrainingDisplay(options: LiveTrainingOptions = {}): LiveTrai
         objective: settings.objective,
       },
     );
-    const bundle = await chartBundle(spec, { logger: settings.logger });
+    // The PNG (for untrusted and static viewers) only for the final picture, which is the one
+    // an executed notebook keeps; rendering it for every epoch would slow training down.
+    const bundle = await chartBundle(spec, { logger: settings.logger, png: history !== null });
     bundle[TEXT_MIME] = `${settings.title}: ${status} (${epochLine(last, metric)})`;
     await send(bundle);
   }

@@ -38,6 +38,7 @@ export {
   HTML_MIME,
   isJupyterKernel,
   jupyterSink,
+  PNG_MIME,
   RUN_MIME,
   SVG_MIME,
   TEXT_MIME,

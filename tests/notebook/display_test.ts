@@ -10,6 +10,7 @@ import {
   isJupyterKernel,
   jupyterSink,
   liveTrainingDisplay,
+  PNG_MIME,
   RUN_MIME,
   runBundle,
   show,
@@ -68,14 +69,17 @@ function historyOf(epochs: EpochLogs[], bestEpoch: number): TrainingHistory {
 
 // -- charts -----------------------------------------------------------------------------------
 
-Deno.test("show() emits one bundle holding the vega-lite spec, its SVG and a text line", async () => {
+Deno.test("show() emits one bundle holding the vega-lite spec, its SVG, a PNG of it and a text line", async () => {
   const spec = plotCounts(islands, { column: "Island" });
   const { sink, sent } = recorder();
   assert.equal(await show(spec, { sink }), undefined); // the kernel would print a returned value
   assert.equal(sent.length, 1);
   const bundle = sent[0]!.bundle;
   assert.deepEqual(sent[0]!.target, { displayId: null, update: false });
-  assert.deepEqual(Object.keys(bundle).sort(), [VEGA_LITE_MIME, SVG_MIME, TEXT_MIME].sort());
+  assert.deepEqual(
+    Object.keys(bundle).sort(),
+    [VEGA_LITE_MIME, SVG_MIME, PNG_MIME, TEXT_MIME].sort(),
+  );
   // The MIME type names the major version of the spec's $schema (vega-lite/v6.json).
   assert.match(String(spec.$schema), /\/vega-lite\/v6\.json$/);
   assert.equal(VEGA_LITE_MIME, "application/vnd.vegalite.v6+json");
@@ -89,6 +93,25 @@ Deno.test("show() emits one bundle holding the vega-lite spec, its SVG and a tex
   // The bundle must survive the JSON encoding of the Jupyter protocol unchanged.
   assert.deepEqual(JSON.parse(JSON.stringify(bundle)), bundle);
   assert.deepEqual(Object.getOwnPropertySymbols(rowsOf(spec)[0]!), []); // rendering left it alone
+});
+
+Deno.test("chartBundle() adds a PNG of the SVG, the SVG's size, with its text drawn; png: false leaves it out", async () => {
+  const spec = plotCounts(islands, { column: "Island" });
+  const bundle = await chartBundle(spec);
+  assert.equal(PNG_MIME, "image/png");
+  const png = Uint8Array.from(atob(bundle[PNG_MIME] as string), (c) => c.charCodeAt(0));
+  // The PNG signature, then the IHDR chunk's width and height.
+  assert.deepEqual([...png.slice(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10]);
+  const view = new DataView(png.buffer);
+  const size = /^<svg[^>]*width="(\d+(?:\.\d+)?)"[^>]*height="(\d+(?:\.\d+)?)"/.exec(
+    bundle[SVG_MIME] as string,
+  )!;
+  assert.equal(view.getUint32(16), Math.ceil(Number(size[1])));
+  assert.equal(view.getUint32(20), Math.ceil(Number(size[2])));
+  // Text needs a font: a chart drawn without one is far smaller than with its labels.
+  assert.ok(png.length > 5000, `a ${png.length}-byte PNG has no text drawn`);
+  const without = await chartBundle(spec, { png: false });
+  assert.deepEqual(Object.keys(without).sort(), [VEGA_LITE_MIME, SVG_MIME, TEXT_MIME].sort());
 });
 
 Deno.test("vegaLiteMime() names the major version of the spec's $schema", () => {
@@ -367,6 +390,9 @@ Deno.test("liveTrainingDisplay() creates one display and updates it in place as 
   );
   const last = sent[3]!.bundle;
   assert.match(last[SVG_MIME] as string, /^<svg/);
+  // Only the final picture, the one an executed notebook keeps, carries the PNG.
+  assert.equal(PNG_MIME in sent[1]!.bundle, false);
+  assert.equal(PNG_MIME in last, true);
   const spec = last[VEGA_LITE_MIME] as { title: { text: string; subtitle: string[] } };
   // historyOf(logs, 2): the third epoch, numbered from 1 wherever a person reads it.
   assert.equal(spec.title.text, "Training progress: finished after 4 epochs, best epoch 3");

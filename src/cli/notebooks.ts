@@ -8,7 +8,10 @@
  *
  * NAME is a notebook in `notebooks/` (`01_eda`, `01_eda.ipynb` or a unique prefix like `01`);
  * no NAME runs them all in order. A `--param` applies to every selected notebook that declares
- * it in its `parameters` cell; a key that none declares is refused before any kernel starts.
+ * it in its `parameters` cell; a key that none declares is refused before any kernel starts, and
+ * so is a value of the wrong type or outside the rule the cell writes in brackets at the start of
+ * the declaration's comment (`let epochs = 30; // [integer >= 1] ...`), naming the notebook, the
+ * parameter and the allowed range.
  * Every notebook declares `profile`: `--param profile=cars` runs them on `config/profiles/cars.yaml`
  * (a name or a path, as `--config` takes it); without it they use the default profile.
  *

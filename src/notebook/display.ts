@@ -46,6 +46,12 @@ export function vegaLiteMime(spec: { $schema?: string }): string {
 /** MIME type of an SVG picture (every front end, GitHub's notebook viewer included). */
 export const SVG_MIME = "image/svg+xml";
 
+/**
+ * MIME type of a PNG picture, base64-encoded: what an untrusted notebook in the classic front end
+ * and static viewers show when they show no SVG.
+ */
+export const PNG_MIME = "image/png";
+
 /** MIME type of HTML. */
 export const HTML_MIME = "text/html";
 

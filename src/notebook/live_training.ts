@@ -11,7 +11,7 @@ import type {
   TrainingHistory,
 } from "../models/mod.ts";
 import type { Logger } from "../utils/mod.ts";
-import { type EpochPoint, plotLearningCurves } from "../viz/mod.ts";
+import { type EpochPoint, plotLearningCurves, type TrainingObjective } from "../viz/mod.ts";
 import { checkCount, describeValue, escapeHtml } from "./_util.ts";
 import {
   defaultSink,
@@ -51,6 +51,13 @@ export interface LiveTrainingOptions {
    */
   height?: number;
   /**
+   * What the loss is, from `trainingObjective(task, params)`: names the loss panel and says in
+   * the subtitle whether it carries an L2 penalty the metrics' log-loss does not; `null` keeps
+   * the panel named `loss`.
+   * @default null
+   */
+  objective?: TrainingObjective | null;
+  /**
    * Where the display goes; `null` picks {@link defaultSink} when training begins.
    * @default null
    */
@@ -86,6 +93,7 @@ export const DEFAULT_LIVE_TRAINING_OPTIONS: Readonly<Required<LiveTrainingOption
   title: "Training progress",
   width: 320,
   height: 200,
+  objective: null,
   sink: null,
   displayId: null,
   now: () => performance.now(),
@@ -175,9 +183,16 @@ export function liveTrainingDisplay(options: LiveTrainingOptions = {}): LiveTrai
       : `finished after ${plural(epochs.length, "epoch")}, best epoch ${history.bestEpoch + 1}`;
     const spec = plotLearningCurves(
       { epochs, metric, ...(history === null ? {} : { bestEpoch: history.bestEpoch }) },
-      { title: `${settings.title}: ${status}`, width: settings.width, height: settings.height },
+      {
+        title: `${settings.title}: ${status}`,
+        width: settings.width,
+        height: settings.height,
+        objective: settings.objective,
+      },
     );
-    const bundle = await chartBundle(spec, { logger: settings.logger });
+    // The PNG (for untrusted and static viewers) only for the final picture, which is the one
+    // an executed notebook keeps; rendering it for every epoch would slow training down.
+    const bundle = await chartBundle(spec, { logger: settings.logger, png: history !== null });
     bundle[TEXT_MIME] = `${settings.title}: ${status} (${epochLine(last, metric)})`;
     await send(bundle);
   }

@@ -18,6 +18,7 @@ export { NotebookExecutionError } from "../errors.ts";
 export type { NotebookFailureReason } from "../errors.ts";
 export {
   checkNotebookParameters,
+  describeRule,
   effectiveParameters,
   INJECTED_PARAMETERS_TAG,
   PARAMETERS_TAG,
@@ -25,7 +26,7 @@ export {
   readNotebookParameters,
   readParameters,
 } from "./parameters.ts";
-export type { ParameterDeclaration } from "./parameters.ts";
+export type { ParameterDeclaration, ParameterRule } from "./parameters.ts";
 export { resolveNotebooks } from "./resolve_notebooks.ts";
 export { DEFAULT_FORMAT_JSON_OPTIONS, formatJson } from "./format_json.ts";
 export type { FormatJsonOptions } from "./format_json.ts";
@@ -37,6 +38,7 @@ export {
   HTML_MIME,
   isJupyterKernel,
   jupyterSink,
+  PNG_MIME,
   RUN_MIME,
   SVG_MIME,
   TEXT_MIME,

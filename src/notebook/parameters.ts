@@ -38,6 +38,28 @@ export interface ParameterDeclaration {
   defaultText: string;
   /** 1-based line of the declaration in the cell. */
   line: number;
+  /**
+   * The value rule written in brackets at the start of the declaration's trailing comment
+   * (`let epochs = 30; // [integer >= 1] training epochs`), or `null` when it has none.
+   */
+  rule: ParameterRule | null;
+}
+
+/**
+ * A range rule for a numeric parameter, read from a parameters cell comment such as
+ * `// [integer >= 1]` or `// [number > 0, <= 1]`.
+ */
+export interface ParameterRule {
+  /** `integer` also refuses fractions. */
+  kind: "integer" | "number";
+  /** The smallest value allowed, or `null`. */
+  min: number | null;
+  /** Whether `min` itself is allowed (`>=`) or not (`>`). */
+  minInclusive: boolean;
+  /** The largest value allowed, or `null`. */
+  max: number | null;
+  /** Whether `max` itself is allowed (`<=`) or not (`<`). */
+  maxInclusive: boolean;
 }
 
 /**
@@ -139,7 +161,10 @@ export function readParameters(source: string): ParameterDeclaration[] {
           `Cannot read the parameters cell: parameter "${name}" on line ${line} has an empty value`,
         );
       }
-      declarations.push({ name, keyword, annotation, defaultText, line });
+      // A rule in the comment that ends the declaration's line applies to that declaration.
+      const ruleText = scanner.trailingRule();
+      const rule = ruleText === null ? null : parseRule(ruleText, scanner.line);
+      declarations.push({ name, keyword, annotation, defaultText, line, rule });
       scanner.skipTrivia();
       if (scanner.peek() === ",") {
         scanner.advance(1);
@@ -151,6 +176,81 @@ export function readParameters(source: string): ParameterDeclaration[] {
     if (scanner.peek() === ";") scanner.advance(1);
   }
   return declarations;
+}
+
+/**
+ * Reads a rule such as `integer >= 1` or `number > 0, <= 1`.
+ *
+ * @throws {ConfigError} naming the line when the rule is not of that form
+ */
+function parseRule(text: string, line: number): ParameterRule {
+  const parts = text.split(",").map((part) => part.trim());
+  const head = /^(integer|number)\s*(.*)$/.exec(parts[0] ?? "");
+  const rule: ParameterRule = {
+    kind: "number",
+    min: null,
+    minInclusive: true,
+    max: null,
+    maxInclusive: true,
+  };
+  const bad = () =>
+    new ConfigError(
+      `Cannot read the parameters cell: the rule "[${text}]" on line ${line} is not of the form "[integer >= 1]" or "[number > 0, <= 1]"`,
+    );
+  if (head === null) throw bad();
+  rule.kind = head[1] as ParameterRule["kind"];
+  const bounds = [head[2]!, ...parts.slice(1)].filter((part) => part !== "");
+  for (const bound of bounds) {
+    const match = /^(>=|>|<=|<)\s*(-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)$/.exec(bound);
+    if (match === null) throw bad();
+    const value = Number(match[2]);
+    if (match[1]!.startsWith(">")) {
+      rule.min = value;
+      rule.minInclusive = match[1] === ">=";
+    } else {
+      rule.max = value;
+      rule.maxInclusive = match[1] === "<=";
+    }
+  }
+  return rule;
+}
+
+/**
+ * Describes the values a rule allows, e.g. "an integer of at least 1".
+ *
+ * @param rule the rule
+ * @returns the description
+ * @example
+ * ```ts
+ * describeRule({ kind: "integer", min: 1, minInclusive: true, max: null, maxInclusive: true });
+ * // "an integer of at least 1"
+ * ```
+ */
+export function describeRule(rule: ParameterRule): string {
+  const noun = rule.kind === "integer" ? "an integer" : "a number";
+  const limits: string[] = [];
+  if (rule.min !== null) {
+    limits.push(`${rule.minInclusive ? "at least" : "greater than"} ${rule.min}`);
+  }
+  if (rule.max !== null) {
+    limits.push(`${rule.maxInclusive ? "at most" : "less than"} ${rule.max}`);
+  }
+  if (limits.length === 0) return rule.kind === "integer" ? "an integer" : "a finite number";
+  return `${noun} ${rule.min !== null && rule.minInclusive ? "of " : ""}${limits.join(" and ")}`;
+}
+
+/** Whether a value satisfies a rule; `null` passes (the declared type decides about null). */
+function satisfiesRule(value: unknown, rule: ParameterRule): boolean {
+  if (value === null) return true;
+  if (typeof value !== "number" || !Number.isFinite(value)) return false;
+  if (rule.kind === "integer" && !Number.isInteger(value)) return false;
+  if (rule.min !== null && (rule.minInclusive ? value < rule.min : value <= rule.min)) {
+    return false;
+  }
+  if (rule.max !== null && (rule.maxInclusive ? value > rule.max : value >= rule.max)) {
+    return false;
+  }
+  return true;
 }
 
 /**
@@ -280,7 +380,27 @@ export function checkParameters(
         }; ${remedy}`,
       );
     }
+    if (declaration.rule !== null && !satisfiesRule(value, declaration.rule)) {
+      const example = literalKind(declaration.defaultText) === "number" &&
+          satisfiesRule(Number(declaration.defaultText), declaration.rule)
+        ? declaration.defaultText
+        : "VALUE";
+      throw new ConfigError(
+        `Cannot set parameter "${key}" of notebook "${path}": expected ${
+          describeRule(declaration.rule)
+        } (the parameters cell says "[${ruleSource(declaration.rule)}]"), got ${
+          JSON.stringify(value)
+        }; e.g. --param ${key}=${example}`,
+      );
+    }
   }
+}
+
+function ruleSource(rule: ParameterRule): string {
+  const bounds: string[] = [];
+  if (rule.min !== null) bounds.push(`${rule.minInclusive ? ">=" : ">"} ${rule.min}`);
+  if (rule.max !== null) bounds.push(`${rule.maxInclusive ? "<=" : "<"} ${rule.max}`);
+  return [rule.kind, bounds.join(", ")].filter((part) => part !== "").join(" ");
 }
 
 type ValueKind = "number" | "string" | "boolean" | "null" | "array" | "object";
@@ -507,6 +627,17 @@ class SourceScanner {
       if (match === null) return;
       this.#at += match[0].length;
     }
+  }
+
+  /**
+   * Reads the rest of the current line when it is a `//` comment, after an optional `;`, that
+   * opens with a bracketed rule (`// [integer >= 1] ...`); returns the rule text, or `null`.
+   * Moves nothing: the comment is left to `skipTrivia`.
+   */
+  trailingRule(): string | null {
+    const rest = this.#text.slice(this.#at).split("\n")[0] ?? "";
+    const match = /^[ \t]*;?[ \t]*\/\/\s*\[([^\]]*)\]/.exec(rest);
+    return match === null ? null : match[1]!.trim();
   }
 
   word(): string {

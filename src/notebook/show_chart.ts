@@ -1,9 +1,11 @@
 /**
  * Showing a chart in a notebook.
  *
- * A chart bundle carries the vega-lite spec and a rendered SVG side by side: JupyterLab and
- * VS Code draw the vega-lite spec, the classic notebook and GitHub's notebook viewer fall back to
- * the SVG, and the executed `.ipynb` file keeps a picture of every chart.
+ * A chart bundle carries the vega-lite spec, a rendered SVG and a PNG of it side by side:
+ * JupyterLab and VS Code draw the vega-lite spec, a trusted classic notebook the SVG, and an
+ * untrusted notebook (which shows no SVG) and static viewers such as GitHub's the PNG. The
+ * executed `.ipynb` file keeps a picture of every chart. Both pictures are rendered without a
+ * browser: the SVG by vega, the PNG from it by resvg in WebAssembly.
  *
  * @module
  */
@@ -15,10 +17,12 @@ import {
   display,
   type DisplayBundle,
   type DisplayOptions,
+  PNG_MIME,
   SVG_MIME,
   TEXT_MIME,
   vegaLiteMime,
 } from "./display.ts";
+import { svgToPngBase64 } from "./_png.ts";
 
 /** Options of {@link show} and {@link chartBundle}. */
 export interface ShowOptions extends DisplayOptions {
@@ -27,6 +31,12 @@ export interface ShowOptions extends DisplayOptions {
    * @default null
    */
   logger?: Logger | null;
+  /**
+   * Add an `image/png` rendering of the SVG, for viewers that show no SVG (an untrusted
+   * notebook, static viewers). Live displays leave it out of their intermediate updates.
+   * @default true
+   */
+  png?: boolean;
 }
 
 /**
@@ -40,16 +50,18 @@ export interface ShowOptions extends DisplayOptions {
 export const DEFAULT_SHOW_OPTIONS: Readonly<Required<ShowOptions>> = {
   ...DEFAULT_DISPLAY_OPTIONS,
   logger: null,
+  png: true,
 };
 
 /**
- * Builds the display bundle of a chart: the vega-lite spec, its SVG rendering and a one-line
- * text description.
+ * Builds the display bundle of a chart: the vega-lite spec, its SVG rendering, a PNG of the SVG
+ * and a one-line text description.
  *
  * @param chart a vega-lite spec with inline data, e.g. from `plotHistogram`
- * @param options where render warnings go
+ * @param options where render warnings go; `png: false` leaves the PNG out
  * @returns the bundle with the spec under the vega-lite MIME type of its `$schema`
- *   (`application/vnd.vegalite.v6+json` for `viz` charts), `image/svg+xml` and `text/plain`
+ *   (`application/vnd.vegalite.v6+json` for `viz` charts), `image/svg+xml`, `image/png`
+ *   (base64, the SVG's size) and `text/plain`
  * @throws {TypeError} when the spec cannot be compiled or rendered
  * @example
  * ```ts
@@ -59,7 +71,7 @@ export const DEFAULT_SHOW_OPTIONS: Readonly<Required<ShowOptions>> = {
  */
 export async function chartBundle(
   chart: TopLevelSpec,
-  options: Pick<ShowOptions, "logger"> = {},
+  options: Pick<ShowOptions, "logger" | "png"> = {},
 ): Promise<DisplayBundle> {
   // vega tags the inline rows it ingests with a symbol key; render a copy so the caller's spec,
   // which goes into the bundle, stays as it was built.
@@ -68,6 +80,7 @@ export async function chartBundle(
   return {
     [vegaLiteMime(chart)]: chart,
     [SVG_MIME]: svg,
+    ...(options.png === false ? {} : { [PNG_MIME]: await svgToPngBase64(svg, 1) }),
     [TEXT_MIME]: `Chart: ${chartTitleText(chart)}${
       size === null ? "" : ` (${size.width}×${size.height} SVG)`
     }`,
@@ -91,7 +104,7 @@ export async function chartBundle(
  */
 export async function show(chart: TopLevelSpec, options: ShowOptions = {}): Promise<void> {
   const settings = { ...DEFAULT_SHOW_OPTIONS, ...options };
-  const bundle = await chartBundle(chart, { logger: settings.logger });
+  const bundle = await chartBundle(chart, { logger: settings.logger, png: settings.png });
   await display(bundle, settings);
 }
 

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { parse as parseYaml } from "yaml";
 import type { CleaningReport, ValidationReport } from "../data/mod.ts";
 import type { SelectionReport } from "../features/mod.ts";
 import { featureGroups, permutationImportance } from "../models/mod.ts";
@@ -27,6 +28,7 @@ import {
   plotPredictedVsActual,
   plotResiduals,
   plotRocCurves,
+  trainingObjective,
 } from "../viz/mod.ts";
 import {
   card,
@@ -259,11 +261,13 @@ export async function buildRunReport(
     evaluation.push(missingTest);
   }
 
+  // The loss curves carry the family's L2 penalty; the metrics table's log_loss does not.
+  const objective = trainingObjective(record.task, modelParams(input.configYaml));
   const learning = history && Array.isArray(history.epochs) && history.epochs.length > 0
     ? await charts.figure(
       "learning-curves",
       "Loss and metric per epoch",
-      () => plotLearningCurves(history),
+      () => plotLearningCurves(history, { objective }),
     )
     : `<p class="note">No epochs in history.json.</p>`;
 
@@ -379,7 +383,7 @@ export async function buildRunReport(
         ? [perClassTable(metrics.model.test, imbalance), metricTable(metrics, primary)]
         : [metricTable(metrics, primary), perClassTable(metrics.model.test, imbalance)],
     ),
-    section("training", "Learning curves", [learning, trainingFacts(history)]),
+    section("training", "Learning curves", [learning, trainingFacts(history, objective)]),
     section(
       "evaluation",
       record.task === "classification"
@@ -462,4 +466,14 @@ function rocCurves(
     curves[name] = rocCurve(positive, scores);
   });
   return curves;
+}
+
+/** `model.params` of a resolved config's YAML, or `{}` when it has none. */
+function modelParams(configYaml: string): Record<string, unknown> {
+  const resolved: unknown = parseYaml(configYaml);
+  const model = (resolved as { model?: unknown } | null)?.model;
+  const params = (model as { params?: unknown } | null | undefined)?.params;
+  return typeof params === "object" && params !== null && !Array.isArray(params)
+    ? params as Record<string, unknown>
+    : {};
 }

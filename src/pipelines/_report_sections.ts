@@ -8,6 +8,7 @@ import { classBalance, IMBALANCE_RATIO } from "../data/mod.ts";
 import type { ClassBalance, CleaningReport, ValidationReport } from "../data/mod.ts";
 import type { PermutationImportanceResult, TrainingHistory } from "../models/mod.ts";
 import { METRIC_DIRECTIONS } from "../utils/mod.ts";
+import { describeLossCurve, type TrainingObjective } from "../viz/mod.ts";
 import { direction, esc, fmt, fmtSeconds, keyValues, num, numCell, table } from "./_html.ts";
 
 /** Metrics by split, as in `metrics.json` (`SplitMetrics` objects or their parsed JSON). */
@@ -135,10 +136,19 @@ export function perClassTable(
   }`;
 }
 
-/** Epochs run, best epoch and how training stopped. */
-export function trainingFacts(history: TrainingHistory | null): string {
+/**
+ * Epochs run, best epoch, how training stopped, and what the learning curves' loss is: with an
+ * L2 penalty it is the training objective, not the metrics table's plain log-loss.
+ */
+export function trainingFacts(
+  history: TrainingHistory | null,
+  objective: TrainingObjective | null = null,
+): string {
   if (!history || !Array.isArray(history.epochs)) return "";
   return keyValues([
+    ...(objective === null ? [] : [
+      ["loss in the curves", esc(describeLossCurve(objective).replace(/^loss: /, ""))] as const,
+    ]),
     ["epochs run", numCell(history.epochs.length)],
     ["best epoch", numCell(history.bestEpoch + 1)],
     ["stopped early", history.stoppedEarly ? "yes" : "no"],

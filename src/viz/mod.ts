@@ -33,8 +33,11 @@ export type { MissingValuesOptions } from "./missing_values_chart.ts";
 export {
   DEFAULT_LEARNING_CURVES_OPTIONS,
   DEFAULT_RUN_COMPARISON_OPTIONS,
+  describeLossCurve,
+  describeTrainingObjective,
   plotLearningCurves,
   plotRunComparison,
+  trainingObjective,
 } from "./training_charts.ts";
 export type {
   EpochPoint,
@@ -42,6 +45,7 @@ export type {
   LearningCurvesOptions,
   RunComparisonOptions,
   RunMetric,
+  TrainingObjective,
 } from "./training_charts.ts";
 export {
   DEFAULT_CONFUSION_MATRIX_OPTIONS,

@@ -45,8 +45,88 @@ export interface LearningCurveInput {
   metric?: string;
 }
 
+/**
+ * What a fit minimises, which is what its loss curves show: the plain loss of the task
+ * (log-loss for classification, mean squared error for regression) plus, when the family has
+ * one, its L2 penalty `l2 · Σ w²`. The metrics (`log_loss`, `rmse`, …) never include the penalty.
+ */
+export interface TrainingObjective {
+  /** The task, which picks the plain loss. */
+  task: "classification" | "regression";
+  /** The family's L2 penalty weight; 0 when it has none. */
+  l2: number;
+}
+
+/**
+ * Reads the training objective of a model from its task and its family's params: `l2` when the
+ * params hold a positive number, 0 otherwise (the baseline and families without a penalty).
+ *
+ * @param task the task
+ * @param params the family's params, e.g. `config.model.params` or `model.toConfig().params`
+ * @returns the objective
+ * @example
+ * ```ts
+ * trainingObjective("classification", { hidden_units: [16], l2: 0.0001 });
+ * // { task: "classification", l2: 0.0001 }
+ * ```
+ */
+export function trainingObjective(
+  task: "classification" | "regression",
+  params: Readonly<Record<string, unknown>>,
+): TrainingObjective {
+  const l2 = params["l2"];
+  return { task, l2: typeof l2 === "number" && Number.isFinite(l2) && l2 > 0 ? l2 : 0 };
+}
+
+/**
+ * Names a training objective as a chart or a report labels it: `"log-loss + L2 penalty"` when
+ * `l2 > 0`, `"log-loss"` without; `"MSE + L2 penalty"` and `"MSE"` for regression.
+ *
+ * @param objective the objective
+ * @returns the label
+ * @example
+ * ```ts
+ * describeTrainingObjective({ task: "classification", l2: 0.0001 }); // "log-loss + L2 penalty"
+ * ```
+ */
+export function describeTrainingObjective(objective: TrainingObjective): string {
+  const plain = objective.task === "classification" ? "log-loss" : "MSE";
+  return objective.l2 > 0 ? `${plain} + L2 penalty` : plain;
+}
+
+/**
+ * Explains in one line what a learning curve's loss is against the plain metric: with a
+ * penalty, that the loss is the training objective and the metrics' log-loss (or rmse) is the
+ * plain one; without, that the loss is the plain log-loss (or MSE).
+ *
+ * @param objective the objective
+ * @returns the sentence, without a final period
+ * @example
+ * ```ts
+ * describeLossCurve({ task: "classification", l2: 0.0001 });
+ * // "loss: the training objective, log-loss + L2 penalty (l2 = 0.0001); log_loss in the metrics is the plain log-loss"
+ * ```
+ */
+export function describeLossCurve(objective: TrainingObjective): string {
+  const metric = objective.task === "classification"
+    ? "log_loss in the metrics is the plain log-loss"
+    : "rmse in the metrics is the square root of the plain MSE";
+  return objective.l2 > 0
+    ? `loss: the training objective, ${
+      describeTrainingObjective(objective)
+    } (l2 = ${objective.l2}); ${metric}`
+    : `loss: the plain ${describeTrainingObjective(objective)}, with no penalty`;
+}
+
 /** Options of {@link plotLearningCurves}; `width` and `height` are per panel. */
 export interface LearningCurvesOptions extends ChartOptions {
+  /**
+   * What the loss is, from {@link trainingObjective}: it names the loss panel (`loss: log-loss +
+   * L2 penalty`) and adds a subtitle line saying how it differs from the metrics; `null` keeps
+   * the panel named `loss`.
+   * @default null
+   */
+  objective?: TrainingObjective | null;
   /**
    * Title of the metric panel; `null` uses `history.metric`, or `metric` when it has none.
    * @default null
@@ -74,6 +154,7 @@ export const DEFAULT_LEARNING_CURVES_OPTIONS: Readonly<Required<LearningCurvesOp
   height: 240,
   metricName: null,
   maxEpochs: 1000,
+  objective: null,
 };
 
 /**
@@ -83,7 +164,9 @@ export const DEFAULT_LEARNING_CURVES_OPTIONS: Readonly<Required<LearningCurvesOp
  * person counts (the input's 0-based `epoch` plus 1), `panel` is `loss` or the metric name and
  * `split` is `train` or `validation` (validation rows only for epochs that have them). The
  * epoch axis shows whole numbers only. Non-finite values are left out and counted in the
- * subtitle. A dashed rule marks `bestEpoch` (0-based in the input, shown from 1).
+ * subtitle. A dashed rule marks `bestEpoch` (0-based in the input, shown from 1). With
+ * `objective`, the loss panel is named after it (`loss: log-loss + L2 penalty`) and the subtitle
+ * says what the loss is, since the penalty makes it differ from the metrics' log-loss.
  *
  * @param history the training history, e.g. from `model.fit`
  * @param options the metric name, thinning and the look (per panel)
@@ -123,6 +206,8 @@ export function plotLearningCurves(
     }
   });
   const metric = settings.metricName ?? history.metric ?? "metric";
+  const objective = settings.objective;
+  const lossPanel = objective === null ? "loss" : `loss: ${describeTrainingObjective(objective)}`;
   const bestEpoch = history.bestEpoch;
   const keep = thinIndices(
     epochs.length,
@@ -134,8 +219,8 @@ export function plotLearningCurves(
   for (const i of keep) {
     const entry = epochs[i]!;
     const points: [string, string, number | undefined][] = [
-      ["loss", "train", entry.loss],
-      ["loss", "validation", entry.val_loss],
+      [lossPanel, "train", entry.loss],
+      [lossPanel, "validation", entry.val_loss],
       [metric, "train", entry.metric],
       [metric, "validation", entry.val_metric],
     ];
@@ -161,13 +246,14 @@ export function plotLearningCurves(
         } epochs drawn (evenly spaced, with the first, last and best)`
         : `${formatCount(epochs.length)} ${epochs.length === 1 ? "epoch" : "epochs"}`,
       showBest ? `dashed line: best epoch ${(bestEpoch as number) + 1}` : "",
+      objective === null ? "" : describeLossCurve(objective),
       skipped > 0
         ? `${formatCount(skipped)} non-finite ${skipped === 1 ? "value" : "values"} left out`
         : "",
     ]),
     data: { values: rows },
     facet: {
-      column: { field: "panel", type: "nominal", sort: ["loss", metric], title: null },
+      column: { field: "panel", type: "nominal", sort: [lossPanel, metric], title: null },
     },
     spec: {
       width: settings.width,

@@ -10,6 +10,7 @@ import {
   isJupyterKernel,
   jupyterSink,
   liveTrainingDisplay,
+  PNG_MIME,
   RUN_MIME,
   runBundle,
   show,
@@ -22,7 +23,7 @@ import {
   VEGA_LITE_MIME,
   vegaLiteMime,
 } from "../../src/notebook/mod.ts";
-import { plotCounts, type TopLevelSpec } from "../../src/viz/mod.ts";
+import { plotCounts, type TopLevelSpec, trainingObjective } from "../../src/viz/mod.ts";
 import type { EpochLogs, TrainingHistory } from "../../src/models/mod.ts";
 import { MlpModel } from "../../src/models/mod.ts";
 import type { TrainingResult } from "../../src/pipelines/mod.ts";
@@ -68,14 +69,17 @@ function historyOf(epochs: EpochLogs[], bestEpoch: number): TrainingHistory {
 
 // -- charts -----------------------------------------------------------------------------------
 
-Deno.test("show() emits one bundle holding the vega-lite spec, its SVG and a text line", async () => {
+Deno.test("show() emits one bundle holding the vega-lite spec, its SVG, a PNG of it and a text line", async () => {
   const spec = plotCounts(islands, { column: "Island" });
   const { sink, sent } = recorder();
   assert.equal(await show(spec, { sink }), undefined); // the kernel would print a returned value
   assert.equal(sent.length, 1);
   const bundle = sent[0]!.bundle;
   assert.deepEqual(sent[0]!.target, { displayId: null, update: false });
-  assert.deepEqual(Object.keys(bundle).sort(), [VEGA_LITE_MIME, SVG_MIME, TEXT_MIME].sort());
+  assert.deepEqual(
+    Object.keys(bundle).sort(),
+    [VEGA_LITE_MIME, SVG_MIME, PNG_MIME, TEXT_MIME].sort(),
+  );
   // The MIME type names the major version of the spec's $schema (vega-lite/v6.json).
   assert.match(String(spec.$schema), /\/vega-lite\/v6\.json$/);
   assert.equal(VEGA_LITE_MIME, "application/vnd.vegalite.v6+json");
@@ -89,6 +93,25 @@ Deno.test("show() emits one bundle holding the vega-lite spec, its SVG and a tex
   // The bundle must survive the JSON encoding of the Jupyter protocol unchanged.
   assert.deepEqual(JSON.parse(JSON.stringify(bundle)), bundle);
   assert.deepEqual(Object.getOwnPropertySymbols(rowsOf(spec)[0]!), []); // rendering left it alone
+});
+
+Deno.test("chartBundle() adds a PNG of the SVG, the SVG's size, with its text drawn; png: false leaves it out", async () => {
+  const spec = plotCounts(islands, { column: "Island" });
+  const bundle = await chartBundle(spec);
+  assert.equal(PNG_MIME, "image/png");
+  const png = Uint8Array.from(atob(bundle[PNG_MIME] as string), (c) => c.charCodeAt(0));
+  // The PNG signature, then the IHDR chunk's width and height.
+  assert.deepEqual([...png.slice(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10]);
+  const view = new DataView(png.buffer);
+  const size = /^<svg[^>]*width="(\d+(?:\.\d+)?)"[^>]*height="(\d+(?:\.\d+)?)"/.exec(
+    bundle[SVG_MIME] as string,
+  )!;
+  assert.equal(view.getUint32(16), Math.ceil(Number(size[1])));
+  assert.equal(view.getUint32(20), Math.ceil(Number(size[2])));
+  // Text needs a font: a chart drawn without one is far smaller than with its labels.
+  assert.ok(png.length > 5000, `a ${png.length}-byte PNG has no text drawn`);
+  const without = await chartBundle(spec, { png: false });
+  assert.deepEqual(Object.keys(without).sort(), [VEGA_LITE_MIME, SVG_MIME, TEXT_MIME].sort());
 });
 
 Deno.test("vegaLiteMime() names the major version of the spec's $schema", () => {
@@ -333,6 +356,7 @@ Deno.test("liveTrainingDisplay() creates one display and updates it in place as 
     displayId: "fit",
     minIntervalMs: 100,
     now: () => clock,
+    objective: { task: "classification", l2: 0.0001 },
   });
   await live.onTrainBegin!({
     epochs: 4,
@@ -366,10 +390,17 @@ Deno.test("liveTrainingDisplay() creates one display and updates it in place as 
   );
   const last = sent[3]!.bundle;
   assert.match(last[SVG_MIME] as string, /^<svg/);
+  // Only the final picture, the one an executed notebook keeps, carries the PNG.
+  assert.equal(PNG_MIME in sent[1]!.bundle, false);
+  assert.equal(PNG_MIME in last, true);
   const spec = last[VEGA_LITE_MIME] as { title: { text: string; subtitle: string[] } };
   // historyOf(logs, 2): the third epoch, numbered from 1 wherever a person reads it.
   assert.equal(spec.title.text, "Training progress: finished after 4 epochs, best epoch 3");
-  assert.deepEqual(spec.title.subtitle, ["4 epochs", "dashed line: best epoch 3"]);
+  assert.deepEqual(spec.title.subtitle, [
+    "4 epochs",
+    "dashed line: best epoch 3",
+    "loss: the training objective, log-loss + L2 penalty (l2 = 0.0001); log_loss in the metrics is the plain log-loss",
+  ]);
   assert.deepEqual(live.epochs.map((e) => e.epoch), [0, 1, 2, 3]);
 });
 
@@ -412,6 +443,48 @@ Deno.test("liveTrainingDisplay() reused for a second fit keeps updating the same
     /finished after 1 epoch, best epoch 1 \(loss 0\.5000, accuracy 0\.5000\)$/,
   );
   assert.deepEqual(live.epochs.map((e) => e.epoch), [0]);
+});
+
+Deno.test("liveTrainingDisplay() names the L2 penalty in the loss label when l2 > 0, and not when l2 = 0", async () => {
+  const logs = [epochLogs(0, 0.9), epochLogs(1, 0.5)];
+  const labels: { panels: string[]; subtitle: string[] }[] = [];
+  for (const l2 of [0.001, 0]) {
+    const { sink, sent } = recorder();
+    const live = liveTrainingDisplay({
+      sink,
+      minIntervalMs: 0,
+      objective: trainingObjective("classification", { hidden_units: [8], l2 }),
+    });
+    for (const [i, entry] of logs.entries()) await live.onEpochEnd!(i, entry);
+    await live.onTrainEnd!(historyOf(logs, 1));
+    const spec = sent.at(-1)!.bundle[VEGA_LITE_MIME] as {
+      title: { subtitle: string[] };
+      data: { values: { panel: string }[] };
+    };
+    labels.push({
+      panels: [...new Set(spec.data.values.map((row) => row.panel))],
+      subtitle: spec.title.subtitle,
+    });
+  }
+  assert.deepEqual(labels, [
+    {
+      panels: ["loss: log-loss + L2 penalty", "metric"],
+      subtitle: [
+        "2 epochs",
+        "dashed line: best epoch 2",
+        "loss: the training objective, log-loss + L2 penalty (l2 = 0.001); log_loss in the metrics is the plain log-loss",
+      ],
+    },
+    {
+      panels: ["loss: log-loss", "metric"],
+      subtitle: [
+        "2 epochs",
+        "dashed line: best epoch 2",
+        "loss: the plain log-loss, with no penalty",
+      ],
+    },
+  ]);
+  assert.doesNotMatch(labels[1]!.panels.join() + labels[1]!.subtitle.join(), /L2|penalty \(/);
 });
 
 Deno.test("liveTrainingDisplay() rejects options out of range", () => {

@@ -236,7 +236,7 @@ Deno.test("03_model_experiments.ipynb runs through the runner and records one ru
   }
 });
 
-Deno.test("03_model_experiments.ipynb refuses folds=1 in its first cells, before training, naming --param", async () => {
+Deno.test("03_model_experiments.ipynb refuses folds=1 before its kernel starts, naming --param and the range", async () => {
   const dir = await Deno.makeTempDir({ prefix: "deno-mlops-nb-03-folds-" });
   try {
     const path = join(ROOT, "notebooks", "03_model_experiments.ipynb");
@@ -245,11 +245,12 @@ Deno.test("03_model_experiments.ipynb refuses folds=1 in its first cells, before
     await assert.rejects(
       () => runNotebook(path, { params, out: join(dir, "executed") }),
       {
-        name: "NotebookExecutionError",
+        name: "ConfigError",
         message:
-          /folds = 1: cross-validation needs an integer of at least 2, e\.g\. --param folds=3/,
+          /parameter "folds" of notebook ".*03_model_experiments\.ipynb": expected an integer of at least 2 \(the parameters cell says "\[integer >= 2\]"\), got 1; e\.g\. --param folds=5/,
       },
     );
+    await assert.rejects(() => Deno.stat(join(dir, "executed")), Deno.errors.NotFound);
     await assert.rejects(
       () => Deno.stat(join(dir, "registry", "experiments")),
       Deno.errors.NotFound,

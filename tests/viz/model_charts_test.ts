@@ -13,6 +13,7 @@ import {
   plotRocCurves,
   plotRunComparison,
   type TopLevelSpec,
+  trainingObjective,
 } from "../../src/viz/mod.ts";
 
 type Row = Record<string, unknown>;
@@ -71,6 +72,48 @@ Deno.test("plotLearningCurves() puts loss and metric per epoch, train and valida
   assert.equal(at(best, "mark", "type"), "rule");
   assert.equal(at(best, "encoding", "x", "datum"), 2, "best epoch index 1 is the second epoch");
   assert.match(subtitle(spec), /3 epochs\ndashed line: best epoch 2/);
+});
+
+Deno.test("plotLearningCurves() labels the loss as the training objective, naming the L2 penalty only when l2 > 0", () => {
+  const cases = [
+    {
+      objective: trainingObjective("classification", { l2: 0.0001 }),
+      panel: "loss: log-loss + L2 penalty",
+      line:
+        "loss: the training objective, log-loss + L2 penalty (l2 = 0.0001); log_loss in the metrics is the plain log-loss",
+    },
+    {
+      objective: trainingObjective("classification", { l2: 0 }),
+      panel: "loss: log-loss",
+      line: "loss: the plain log-loss, with no penalty",
+    },
+    {
+      objective: trainingObjective("regression", { hidden_units: [8], l2: 0.01 }),
+      panel: "loss: MSE + L2 penalty",
+      line:
+        "loss: the training objective, MSE + L2 penalty (l2 = 0.01); rmse in the metrics is the square root of the plain MSE",
+    },
+    {
+      objective: trainingObjective("regression", {}),
+      panel: "loss: MSE",
+      line: "loss: the plain MSE, with no penalty",
+    },
+  ];
+  for (const { objective, panel, line } of cases) {
+    const spec = plotLearningCurves(history, { objective });
+    assert.deepEqual(at(spec, "facet", "column", "sort"), [panel, "accuracy"]);
+    assert.deepEqual(
+      [...new Set(rowsOf(spec).map((row) => row["panel"]))],
+      [panel, "accuracy"],
+    );
+    assert.deepEqual(at(spec, "title", "subtitle"), [
+      "3 epochs",
+      "dashed line: best epoch 2",
+      line,
+    ]);
+  }
+  // Without an objective the panel is plain "loss" and the subtitle says nothing about it.
+  assert.doesNotMatch(subtitle(plotLearningCurves(history)), /penalty|objective/);
 });
 
 Deno.test("plotLearningCurves() numbers epochs from 1 on an axis of whole numbers", () => {

@@ -172,8 +172,17 @@ Deno.test("cd pushes both images to GHCR, trains in the training image and gates
   const cd = parse(read(".github/workflows/cd.yml"));
   assert.equal(cd.permissions.packages, "write");
   assert.equal(cd.env.REGISTRY, "ghcr.io");
-  assert.equal(cd.env.IMAGE, "ghcr.io/${{ github.repository }}");
   const jobs = cd.jobs as Record<string, WorkflowJob>;
+  // GHCR refuses upper-case names: every job names the images from the lowercased repository
+  // before any step uses IMAGE.
+  assert.equal(cd.env.IMAGE, undefined);
+  for (const [name, job] of Object.entries(jobs)) {
+    assert.equal(
+      job.steps[0]?.run,
+      'echo "IMAGE=ghcr.io/${GITHUB_REPOSITORY,,}" >> "$GITHUB_ENV"',
+      `job ${name} must name the images first`,
+    );
+  }
   assert.deepEqual(Object.keys(jobs), ["images", "train", "release"]);
   assert.equal(jobs["images"]!.needs, undefined);
   assert.equal(jobs["train"]!.needs, "images");

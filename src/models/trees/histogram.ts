@@ -1,0 +1,94 @@
+/**
+ * Gradient and hessian histograms: per feature and bin, the sums of the rows' gradients and
+ * hessians and the row count. A node's larger child gets its histogram by subtracting the
+ * smaller child's from the parent's, so each split scans only the smaller child's rows.
+ *
+ * @module
+ */
+import type { BinnedMatrix } from "./binning.ts";
+
+/** Slots per feature: the 255 value bins and the missing bin. */
+export const BINS_PER_FEATURE = 256;
+
+/** Values per bin: gradient sum, hessian sum, row count. */
+export const HISTOGRAM_STRIDE = 3;
+
+/**
+ * A histogram of every feature: `values[(f * 256 + b) * 3 + {0, 1, 2}]` holds the gradient
+ * sum, hessian sum and row count of bin `b` of feature `f`.
+ */
+export type Histogram = Float64Array;
+
+/**
+ * Allocates an empty histogram for `cols` features.
+ *
+ * @param cols the number of features
+ * @returns zeros
+ * @example
+ * ```ts
+ * const h = newHistogram(4); // Float64Array of 4 × 256 × 3
+ * ```
+ */
+export function newHistogram(cols: number): Histogram {
+  return new Float64Array(cols * BINS_PER_FEATURE * HISTOGRAM_STRIDE);
+}
+
+/**
+ * Fills `out` with the histogram of the given rows over the given features. Features not
+ * listed are left as they are.
+ *
+ * @param binned the binned training features
+ * @param data the gradient and hessian of every training row, and the rows to sum
+ * @param features the feature indexes to build
+ * @param out the histogram to overwrite
+ * @example
+ * ```ts
+ * buildHistogram(binned, { grad, hess, rows }, Int32Array.from([0, 1]), newHistogram(binned.cols));
+ * ```
+ */
+export function buildHistogram(
+  binned: BinnedMatrix,
+  data: { grad: Float64Array; hess: Float64Array; rows: Uint32Array },
+  features: Int32Array,
+  out: Histogram,
+): void {
+  const { grad, hess, rows } = data;
+  const n = binned.rows;
+  for (const f of features) {
+    const base = f * BINS_PER_FEATURE * HISTOGRAM_STRIDE;
+    out.fill(0, base, base + BINS_PER_FEATURE * HISTOGRAM_STRIDE);
+    const column = binned.bins.subarray(f * n, (f + 1) * n);
+    for (let j = 0; j < rows.length; j++) {
+      const r = rows[j]!;
+      const at = base + column[r]! * HISTOGRAM_STRIDE;
+      out[at]! += grad[r]!;
+      out[at + 1]! += hess[r]!;
+      out[at + 2]! += 1;
+    }
+  }
+}
+
+/**
+ * Writes `parent − child` into `out` for the given features: the sibling's histogram.
+ *
+ * @param parent the parent's histogram
+ * @param child the built child's histogram
+ * @param features the feature indexes to compute
+ * @param out the sibling's histogram (may be `parent`)
+ * @example
+ * ```ts
+ * subtractHistogram(parent, small, features, parent); // parent now holds the larger child
+ * ```
+ */
+export function subtractHistogram(
+  parent: Histogram,
+  child: Histogram,
+  features: Int32Array,
+  out: Histogram,
+): void {
+  const width = BINS_PER_FEATURE * HISTOGRAM_STRIDE;
+  for (const f of features) {
+    const end = (f + 1) * width;
+    for (let i = f * width; i < end; i++) out[i] = parent[i]! - child[i]!;
+  }
+}

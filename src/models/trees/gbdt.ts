@@ -27,7 +27,8 @@ import {
 } from "../train.ts";
 import { MODEL_ARTIFACT_VERSION, readModelParams, writeModelParams } from "../storage.ts";
 import { binMatrix, learnBinEdges, MAX_VALUE_BINS } from "./binning.ts";
-import { growTree, type Tree, treeValue, treeValueBinned } from "./grow.ts";
+import { growTree, type Tree, treeValueBinned } from "./grow.ts";
+import { addForest, type FlatForest, flattenTrees } from "./forest.ts";
 import {
   baseScores,
   gradients,
@@ -128,6 +129,7 @@ export class GbdtModel extends BaseModel {
   #k: number;
   #base: Float64Array | null = null;
   #trees: Tree[] = [];
+  #forest: FlatForest | null = null;
   #bestRound = -1;
 
   /**
@@ -253,6 +255,9 @@ export class GbdtModel extends BaseModel {
     const sampleRows = Math.max(1, Math.round(p.subsample * n));
     const sampleColumns = Math.max(1, Math.round(p.colsample * x.cols));
     const allColumns = Int32Array.from({ length: x.cols }, (_, i) => i);
+    const allRows = Uint32Array.from({ length: n }, (_, i) => i);
+    // With every row sampled, the leaves' row ranges update the training scores directly.
+    const fullSample = sampleRows === n;
     const grads = Array.from({ length: k }, () => new Float64Array(n));
     const hessians = Array.from({ length: k }, () => new Float64Array(n));
     const es = options.earlyStopping;
@@ -284,7 +289,7 @@ export class GbdtModel extends BaseModel {
       for (let c = 0; c < k; c++) {
         const rows = sampleRows < n
           ? rowRandom.permutation(n).subarray(0, sampleRows).sort()
-          : Uint32Array.from({ length: n }, (_, i) => i);
+          : allRows.slice();
         const features = sampleColumns < x.cols
           ? Int32Array.from(columnRandom.permutation(x.cols).subarray(0, sampleColumns)).sort()
           : allColumns;
@@ -298,10 +303,11 @@ export class GbdtModel extends BaseModel {
           features,
           valueBins,
           thresholds: edges.thresholds,
+          ...(fullSample ? { onLeaf: leafUpdate(scores, k, c) } : {}),
         }));
       }
       const roundTrees = trees.slice(trees.length - k);
-      addTrees(scores, binned, roundTrees);
+      if (!fullSample) addTrees(scores, binned, roundTrees);
       const train = lossAndMetric(loss, { scores, y: yTrain, weights });
       const logs: EpochLogs = { epoch: round, loss: train.loss, metric: train.metric, seconds: 0 };
       if (valBinned !== null && valScores !== null && yVal !== null) {
@@ -330,6 +336,7 @@ export class GbdtModel extends BaseModel {
     const restoredBest = earlyStopping && bestRound < epochs.length - 1;
     const kept = earlyStopping ? bestRound + 1 : epochs.length;
     this.#trees = trees.slice(0, kept * k);
+    this.#forest = flattenTrees(this.#trees);
     this.#base = base;
     this.#bestRound = kept - 1;
     const history: TrainingHistory = {
@@ -364,17 +371,14 @@ export class GbdtModel extends BaseModel {
     checkShape(x, this.#inputDim, `predict with "gbdt"`);
     const k = this.#k;
     const base = this.#base!;
-    const trees = this.#trees;
+    const forest = this.#forest!;
     const scores = new Float64Array(k);
     const outputs = this.#task === "regression" ? 1 : this.#classes.length;
     const out = new Float32Array(x.rows * outputs);
     const probabilities = new Float64Array(outputs);
     for (let i = 0; i < x.rows; i++) {
       scores.set(base);
-      const offset = i * x.cols;
-      for (let t = 0; t < trees.length; t++) {
-        scores[t % k]! += treeValue(trees[t]!, x.data, offset);
-      }
+      addForest(forest, { data: x.data, offset: i * x.cols }, scores);
       if (this.#task === "regression") {
         out[i] = scores[0]!;
       } else {
@@ -467,6 +471,7 @@ export class GbdtModel extends BaseModel {
   /** Drops the trees; the model is no longer fitted afterwards. */
   dispose(): void {
     this.#trees = [];
+    this.#forest = null;
     this.#base = null;
   }
 
@@ -512,6 +517,7 @@ export class GbdtModel extends BaseModel {
     }
     try {
       model.#trees = decodeTrees(bytes, state.nodes, saved.inputDim);
+      model.#forest = flattenTrees(model.#trees);
     } catch (cause) {
       throw new ArtifactError(
         `Cannot load model from "${dir}": "${state.file}" is corrupt: ${
@@ -579,6 +585,16 @@ function rowWeights(y: Targets, classWeights: Float32Array | null): Float64Array
     return new Float64Array(y.kind === "regression" ? y.values.length : y.labels.length).fill(1);
   }
   return Float64Array.from(y.labels, (label) => classWeights[label] ?? 1);
+}
+
+function leafUpdate(
+  scores: Float64Array,
+  k: number,
+  c: number,
+): (value: number, rows: Uint32Array) => void {
+  return (value, rows) => {
+    for (let j = 0; j < rows.length; j++) scores[rows[j]! * k + c]! += value;
+  };
 }
 
 function repeatRows(base: Float64Array, rows: number): Float64Array {

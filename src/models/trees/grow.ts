@@ -54,6 +54,12 @@ export interface GrowOptions extends SplitOptions {
   valueBins: Int32Array;
   /** Bin edges of every feature, to turn a bin split into a value threshold. */
   thresholds: readonly Float32Array[];
+  /**
+   * Called once per leaf when the tree is done, with the leaf value and the leaf's rows (a view
+   * into `data.rows`), so the caller can update the sampled rows' scores without a tree walk.
+   * @default none
+   */
+  onLeaf?: (value: number, rows: Uint32Array) => void;
 }
 
 interface Leaf {
@@ -192,6 +198,12 @@ export function growTree(
   for (const leaf of leaves) {
     nodes.value[leaf.node] = options.learningRate * leafValue(leaf.stats, options.l2);
   }
+  const values = Float32Array.from(nodes.value);
+  if (options.onLeaf !== undefined) {
+    for (const leaf of leaves) {
+      options.onLeaf(values[leaf.node]!, rows.subarray(leaf.start, leaf.end));
+    }
+  }
   return {
     feature: Int32Array.from(nodes.feature),
     bin: Int32Array.from(nodes.bin),
@@ -199,7 +211,7 @@ export function growTree(
     missingLeft: Uint8Array.from(nodes.missingLeft),
     left: Int32Array.from(nodes.left),
     right: Int32Array.from(nodes.right),
-    value: Float32Array.from(nodes.value),
+    value: values,
     gain: Float32Array.from(nodes.gain),
     count: Float32Array.from(nodes.count),
   };

@@ -54,15 +54,24 @@ export function buildHistogram(
 ): void {
   const { grad, hess, rows } = data;
   const n = binned.rows;
+  const count = rows.length;
+  // Gathering the gradients once in row order keeps the per-feature loop to one random read.
+  const g = new Float64Array(count);
+  const h = new Float64Array(count);
+  for (let j = 0; j < count; j++) {
+    const r = rows[j]!;
+    g[j] = grad[r]!;
+    h[j] = hess[r]!;
+  }
   for (const f of features) {
     const base = f * BINS_PER_FEATURE * HISTOGRAM_STRIDE;
     out.fill(0, base, base + BINS_PER_FEATURE * HISTOGRAM_STRIDE);
-    const column = binned.bins.subarray(f * n, (f + 1) * n);
-    for (let j = 0; j < rows.length; j++) {
-      const r = rows[j]!;
-      const at = base + column[r]! * HISTOGRAM_STRIDE;
-      out[at]! += grad[r]!;
-      out[at + 1]! += hess[r]!;
+    const offset = f * n;
+    const bins = binned.bins;
+    for (let j = 0; j < count; j++) {
+      const at = base + bins[offset + rows[j]!]! * HISTOGRAM_STRIDE;
+      out[at]! += g[j]!;
+      out[at + 1]! += h[j]!;
       out[at + 2]! += 1;
     }
   }

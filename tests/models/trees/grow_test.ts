@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
+  addForest,
   binMatrix,
+  flattenTrees,
   growTree,
   learnBinEdges,
   treeValue,
@@ -146,5 +148,36 @@ Deno.test("growTree() stops at max_leaves and routes raw and binned rows alike",
         1e-6,
       );
     }
+  }
+});
+
+Deno.test("addForest() adds what treeValue() gives, tree by tree into score t mod k", () => {
+  const { x, y } = problem(4);
+  const edges = learnBinEdges(x, 255);
+  const binned = binMatrix(x, edges);
+  const hess = new Float64Array(x.rows).fill(1);
+  const trees = [1, -1, 0.5].map((sign) =>
+    growTree(binned, {
+      grad: Float64Array.from(y, (v) => sign * v),
+      hess,
+      rows: Uint32Array.from({ length: x.rows }, (_, i) => i),
+    }, {
+      maxLeaves: 6,
+      maxDepth: 3,
+      learningRate: 0.3,
+      l2: 1,
+      minSamplesLeaf: 4,
+      minGain: 0,
+      features: Int32Array.of(0, 1, 2),
+      valueBins: Int32Array.from(edges.thresholds, (t) => t.length + 1),
+      thresholds: edges.thresholds,
+    })
+  );
+  const forest = flattenTrees(trees);
+  for (let i = 0; i < x.rows; i++) {
+    const scores = Float64Array.of(1, 2);
+    addForest(forest, { data: x.data, offset: i * x.cols }, scores);
+    const v = trees.map((tree) => treeValue(tree, x.data, i * x.cols));
+    assert.deepEqual(Array.from(scores), [1 + v[0]! + v[2]!, 2 + v[1]!]);
   }
 });

@@ -92,6 +92,9 @@ export interface GbdtOptions {
   params?: Partial<GbdtParams>;
 }
 
+/** Training rows beyond which bin edges are learned on a sample of this many rows. */
+export const BINNING_SAMPLE_ROWS = 200_000;
+
 /** What `params.json` keeps in `state` for a `gbdt` model. */
 interface GbdtState {
   loss: LossName;
@@ -240,7 +243,18 @@ export class GbdtModel extends BaseModel {
     const n = x.rows;
     const yTrain = lossTargets(y);
     const weights = rowWeights(y, options.classWeights ?? null);
-    const edges = learnBinEdges(x, p.max_bins);
+    const root = new Random(seed);
+    // As scikit-learn does, bins of a large split are learned on a seeded sample of its rows.
+    const edges = learnBinEdges(
+      x,
+      p.max_bins,
+      n > BINNING_SAMPLE_ROWS
+        ? {
+          rows: new Random(root.derive("gbdt-bins")).permutation(n).subarray(0, BINNING_SAMPLE_ROWS)
+            .sort(),
+        }
+        : {},
+    );
     const binned = binMatrix(x, edges);
     const valueBins = Int32Array.from(edges.thresholds, (t) => t.length + 1);
     const yVal = validation === undefined ? null : lossTargets(validation.y);
@@ -249,7 +263,6 @@ export class GbdtModel extends BaseModel {
     const scores = repeatRows(base, n);
     const valScores = validation === undefined ? null : repeatRows(base, validation.x.rows);
 
-    const root = new Random(seed);
     const rowRandom = new Random(root.derive("gbdt-rows"));
     const columnRandom = new Random(root.derive("gbdt-columns"));
     const sampleRows = Math.max(1, Math.round(p.subsample * n));

@@ -68,3 +68,10 @@ Deno.test("learnBinEdges() refuses max_bins outside [2, 255]", () => {
   });
   assert.throws(() => learnBinEdges(column([1, 2]), 1), { name: "RangeError" });
 });
+
+Deno.test("learnBinEdges() learns from the given rows only", () => {
+  const x = column([1, 2, 100, 3, 200]);
+  const edges = learnBinEdges(x, 255, { rows: Uint32Array.of(0, 1, 3) });
+  assert.deepEqual(Array.from(edges.thresholds[0]!), [1.5, 2.5]);
+  assert.deepEqual(Array.from(binMatrix(x, edges).bins), [0, 1, 2, 2, 2]);
+});

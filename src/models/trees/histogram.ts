@@ -63,11 +63,36 @@ export function buildHistogram(
     g[j] = grad[r]!;
     h[j] = hess[r]!;
   }
-  for (const f of features) {
-    const base = f * BINS_PER_FEATURE * HISTOGRAM_STRIDE;
-    out.fill(0, base, base + BINS_PER_FEATURE * HISTOGRAM_STRIDE);
+  const width = BINS_PER_FEATURE * HISTOGRAM_STRIDE;
+  const bins = binned.bins;
+  for (const f of features) out.fill(0, f * width, (f + 1) * width);
+  // Two features per pass over the rows share the loads of the row index and gradients.
+  let i = 0;
+  for (; i + 1 < features.length; i += 2) {
+    const f0 = features[i]!;
+    const f1 = features[i + 1]!;
+    const base0 = f0 * width;
+    const base1 = f1 * width;
+    const offset0 = f0 * n;
+    const offset1 = f1 * n;
+    for (let j = 0; j < count; j++) {
+      const r = rows[j]!;
+      const gj = g[j]!;
+      const hj = h[j]!;
+      const a = base0 + bins[offset0 + r]! * HISTOGRAM_STRIDE;
+      out[a]! += gj;
+      out[a + 1]! += hj;
+      out[a + 2]! += 1;
+      const b = base1 + bins[offset1 + r]! * HISTOGRAM_STRIDE;
+      out[b]! += gj;
+      out[b + 1]! += hj;
+      out[b + 2]! += 1;
+    }
+  }
+  for (; i < features.length; i++) {
+    const f = features[i]!;
+    const base = f * width;
     const offset = f * n;
-    const bins = binned.bins;
     for (let j = 0; j < count; j++) {
       const at = base + bins[offset + rows[j]!]! * HISTOGRAM_STRIDE;
       out[at]! += g[j]!;

@@ -1,6 +1,6 @@
 /**
  * Models: the tfjs backend (wasm with a faster BatchMatMul, cpu fallback), the model families
- * (`mlp`, `linear`, `baseline`, registered in `families/`) behind one `BaseModel` interface, the project's own seeded
+ * (`mlp`, `linear`, `baseline`, `gbdt`, registered in `families/`; the trees in `trees/`) behind one `BaseModel` interface, the project's own seeded
  * training loop with early stopping and class weights, progress reporting, and model files.
  *
  * @module
@@ -30,6 +30,8 @@ export { DEFAULT_LINEAR_OPTIONS, LINEAR_PARAMS, LinearModel } from "./linear.ts"
 export type { LinearOptions, LinearParams } from "./linear.ts";
 export { BASELINE_PARAMS, BaselineModel, DEFAULT_BASELINE_OPTIONS } from "./baseline.ts";
 export type { BaselineOptions, BaselineParams } from "./baseline.ts";
+export { GBDT_PARAMS, GbdtModel } from "./trees/mod.ts";
+export type { GbdtOptions, GbdtParams } from "./trees/mod.ts";
 export {
   hasModelFamily,
   modelFamily,

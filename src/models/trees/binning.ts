@@ -1,0 +1,166 @@
+/**
+ * Feature binning for histogram-based trees: each feature's values are cut into at most 255
+ * quantile bins learned on the training rows, and missing values (NaN) get a bin of their own.
+ *
+ * @module
+ */
+import type { Matrix } from "../../utils/mod.ts";
+
+/** The bin of a missing value (NaN), whatever the feature's bin count. */
+export const MISSING_BIN = 255;
+
+/** The most value bins a feature may have (bin 255 is kept for missing values). */
+export const MAX_VALUE_BINS = 255;
+
+/** Options of `learnBinEdges`. */
+export interface LearnBinEdgesOptions {
+  /**
+   * The rows to learn from (ascending); quantiles of a large sample are as good as those of
+   * every row and spare a sort of every column.
+   * @default every row
+   */
+  rows?: Uint32Array;
+}
+
+/** Learned bin edges: for each feature, the upper edge of every bin but the last. */
+export interface BinEdges {
+  /**
+   * `thresholds[f][b]` is the largest value of bin `b` of feature `f`: a value `v` falls into
+   * the first bin `b` with `v <= thresholds[f][b]`, or the last bin when none. Float32, so a
+   * threshold compares exactly as the model's Float32 inputs do.
+   */
+  readonly thresholds: readonly Float32Array[];
+}
+
+/** Features as bin indexes, feature-major: `bins[f * rows + i]` is row `i`'s bin of feature `f`. */
+export interface BinnedMatrix {
+  /** One bin index per value, feature after feature. */
+  readonly bins: Uint8Array;
+  /** Number of rows. */
+  readonly rows: number;
+  /** Number of features. */
+  readonly cols: number;
+}
+
+/**
+ * Learns at most `maxBins` quantile bins per feature from the training rows. A feature with at
+ * most `maxBins` distinct values gets one bin per value, cut midway between neighbours.
+ *
+ * @param x the training features; NaN marks a missing value
+ * @param maxBins the most value bins per feature, in [2, 255]
+ * @param options the rows to learn from
+ * @returns the edges of every feature (none for a constant or all-missing feature)
+ * @throws {RangeError} when `maxBins` is out of range
+ * @example
+ * ```ts
+ * const edges = learnBinEdges({ data: new Float32Array([1, 2, 3]), rows: 3, cols: 1 }, 255);
+ * edges.thresholds[0]; // Float32Array [1.5, 2.5]
+ * ```
+ */
+export function learnBinEdges(
+  x: Matrix,
+  maxBins: number,
+  options: LearnBinEdgesOptions = {},
+): BinEdges {
+  if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > MAX_VALUE_BINS) {
+    throw new RangeError(
+      `Cannot learn bins: max_bins is ${maxBins}, expected an integer in [2, ${MAX_VALUE_BINS}]`,
+    );
+  }
+  const thresholds: Float32Array[] = [];
+  const rows = options.rows ?? Uint32Array.from({ length: x.rows }, (_, i) => i);
+  const values = new Float64Array(rows.length);
+  for (let f = 0; f < x.cols; f++) {
+    let n = 0;
+    for (let j = 0; j < rows.length; j++) {
+      const v = x.data[rows[j]! * x.cols + f]!;
+      if (v === v) values[n++] = v;
+    }
+    thresholds.push(featureThresholds(values.subarray(0, n).sort(), maxBins));
+  }
+  return { thresholds };
+}
+
+/**
+ * Maps every value to its bin with learned edges; NaN goes to `MISSING_BIN`.
+ *
+ * @param x the features, as many columns as `edges` has features
+ * @param edges the learned edges
+ * @returns the bin indexes, feature-major
+ * @throws {RangeError} when the column count differs from the edges'
+ * @example
+ * ```ts
+ * binMatrix(x, learnBinEdges(x, 255)).bins; // Uint8Array
+ * ```
+ */
+export function binMatrix(x: Matrix, edges: BinEdges): BinnedMatrix {
+  if (x.cols !== edges.thresholds.length) {
+    throw new RangeError(
+      `Cannot bin features: the input has ${x.cols} columns, the bins were learned on ${edges.thresholds.length}`,
+    );
+  }
+  const { rows, cols, data } = x;
+  const bins = new Uint8Array(rows * cols);
+  for (let f = 0; f < cols; f++) {
+    const t = edges.thresholds[f]!;
+    const out = bins.subarray(f * rows, (f + 1) * rows);
+    for (let i = 0; i < rows; i++) out[i] = binOf(data[i * cols + f]!, t);
+  }
+  return { bins, rows, cols };
+}
+
+/**
+ * The bin of one value: the first `b` with `value <= thresholds[b]`, else the last bin; NaN is
+ * `MISSING_BIN`.
+ *
+ * @param value the feature value
+ * @param thresholds the feature's learned edges
+ * @returns the bin index
+ * @example
+ * ```ts
+ * binOf(2, new Float32Array([1.5, 2.5])); // 1
+ * ```
+ */
+export function binOf(value: number, thresholds: Float32Array): number {
+  if (value !== value) return MISSING_BIN;
+  let lo = 0;
+  let hi = thresholds.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (value <= thresholds[mid]!) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Edges of one feature from its sorted non-missing values. */
+function featureThresholds(sorted: Float64Array, maxBins: number): Float32Array {
+  const n = sorted.length;
+  if (n === 0) return new Float32Array(0);
+  const distinct: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i === 0 || sorted[i]! !== sorted[i - 1]!) distinct.push(sorted[i]!);
+  }
+  const cuts: number[] = [];
+  if (distinct.length <= maxBins) {
+    for (let j = 0; j + 1 < distinct.length; j++) cuts.push(cut(distinct[j]!, distinct[j + 1]!));
+    return Float32Array.from(cuts);
+  }
+  // Quantile cuts: the k-th edge sits after the value at rank k·n/maxBins, between that value
+  // and the next larger one, so repeated values never straddle two bins.
+  let d = 0;
+  for (let k = 1; k < maxBins; k++) {
+    const v = sorted[Math.min(n - 1, Math.max(0, Math.floor((k * n) / maxBins) - 1))]!;
+    while (distinct[d]! < v) d++;
+    if (d + 1 >= distinct.length) break;
+    const edge = cut(distinct[d]!, distinct[d + 1]!);
+    if (cuts.length === 0 || edge > cuts[cuts.length - 1]!) cuts.push(edge);
+  }
+  return Float32Array.from(cuts);
+}
+
+/** A Float32 edge `t` with `a <= t < b`: the midpoint when Float32 can hold it apart from `b`. */
+function cut(a: number, b: number): number {
+  const mid = Math.fround(a + (b - a) / 2);
+  return mid >= a && mid < b ? mid : Math.fround(a);
+}

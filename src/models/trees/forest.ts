@@ -1,0 +1,95 @@
+/**
+ * An ensemble flattened for prediction: every node of every tree in one set of typed arrays,
+ * with absolute child indexes, so the per-row walk reads a few arrays and no tree objects.
+ *
+ * @module
+ */
+import type { Tree } from "./grow.ts";
+
+/** The nodes of all trees, tree after tree; child indexes are absolute. */
+export interface FlatForest {
+  /** The root node of each tree. */
+  readonly roots: Int32Array;
+  /** The split feature; −1 for a leaf. */
+  readonly feature: Int32Array;
+  /** The largest value that goes left. */
+  readonly threshold: Float32Array;
+  /** 1 when missing values go left. */
+  readonly missingLeft: Uint8Array;
+  /** The left child. */
+  readonly left: Int32Array;
+  /** The right child. */
+  readonly right: Int32Array;
+  /** The leaf value. */
+  readonly value: Float32Array;
+}
+
+/**
+ * Flattens trees into one node table.
+ *
+ * @param trees the trees, in boosting order
+ * @returns the flat forest
+ * @example
+ * ```ts
+ * const forest = flattenTrees(trees);
+ * ```
+ */
+export function flattenTrees(trees: readonly Tree[]): FlatForest {
+  let total = 0;
+  for (const tree of trees) total += tree.feature.length;
+  const roots = new Int32Array(trees.length);
+  const feature = new Int32Array(total);
+  const threshold = new Float32Array(total);
+  const missingLeft = new Uint8Array(total);
+  const left = new Int32Array(total);
+  const right = new Int32Array(total);
+  const value = new Float32Array(total);
+  let at = 0;
+  for (let t = 0; t < trees.length; t++) {
+    const tree = trees[t]!;
+    roots[t] = at;
+    feature.set(tree.feature, at);
+    threshold.set(tree.threshold, at);
+    missingLeft.set(tree.missingLeft, at);
+    value.set(tree.value, at);
+    for (let i = 0; i < tree.feature.length; i++) {
+      left[at + i] = tree.left[i]! < 0 ? -1 : at + tree.left[i]!;
+      right[at + i] = tree.right[i]! < 0 ? -1 : at + tree.right[i]!;
+    }
+    at += tree.feature.length;
+  }
+  return { roots, feature, threshold, missingLeft, left, right, value };
+}
+
+/**
+ * Adds every tree's leaf value for one row to its score: tree `t` adds to `scores[t % k]`.
+ *
+ * @param forest the flat forest
+ * @param row the features (row-major) and where the row starts
+ * @param scores the row's `k` scores, starting values included; updated in place
+ * @example
+ * ```ts
+ * scores.set(base);
+ * addForest(forest, { data: x.data, offset: i * x.cols }, scores);
+ * ```
+ */
+export function addForest(
+  forest: FlatForest,
+  row: { data: Float32Array; offset: number },
+  scores: Float64Array,
+): void {
+  const { roots, feature, threshold, missingLeft, left, right, value } = forest;
+  const { data, offset } = row;
+  const k = scores.length;
+  for (let t = 0; t < roots.length; t++) {
+    let node = roots[t]!;
+    let f = feature[node]!;
+    while (f >= 0) {
+      const v = data[offset + f]!;
+      const goLeft = v !== v ? missingLeft[node] === 1 : v <= threshold[node]!;
+      node = goLeft ? left[node]! : right[node]!;
+      f = feature[node]!;
+    }
+    scores[t % k]! += value[node]!;
+  }
+}

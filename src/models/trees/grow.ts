@@ -1,0 +1,288 @@
+/**
+ * Leaf-wise tree growth: the leaf whose best split gains most is split next, until the tree
+ * has `max_leaves` leaves, no leaf can split, or every splittable leaf is at `max_depth`.
+ *
+ * @module
+ */
+import { type BinnedMatrix, MISSING_BIN } from "./binning.ts";
+import { buildHistogram, type Histogram, newHistogram, subtractHistogram } from "./histogram.ts";
+import {
+  findBestSplit,
+  leafValue,
+  type NodeStats,
+  type SplitCandidate,
+  type SplitOptions,
+} from "./split.ts";
+
+/**
+ * One tree, as parallel arrays indexed by node (node 0 is the root). An inner node sends a row
+ * left when its value is at most `threshold` (its bin at most `bin`), or, when the value is
+ * missing, when `missingLeft` is 1. A leaf has `feature` −1 and adds `value` to the score.
+ */
+export interface Tree {
+  /** The feature an inner node splits on; −1 for a leaf. */
+  feature: Int32Array;
+  /** The last bin that goes left (training-time routing on binned rows). */
+  bin: Int32Array;
+  /** The largest value that goes left (prediction on raw rows). */
+  threshold: Float32Array;
+  /** 1 when missing values go left. */
+  missingLeft: Uint8Array;
+  /** Index of the left child; −1 for a leaf. */
+  left: Int32Array;
+  /** Index of the right child; −1 for a leaf. */
+  right: Int32Array;
+  /** The leaf value, shrinkage applied; 0 for inner nodes. */
+  value: Float32Array;
+  /** The split's gain; 0 for a leaf. */
+  gain: Float32Array;
+  /** Training rows (of the round's sample) that reached the node. */
+  count: Float32Array;
+}
+
+/** What shapes a tree. */
+export interface GrowOptions extends SplitOptions {
+  /** Most leaves. */
+  maxLeaves: number;
+  /** Most depth (the root is depth 0); `Infinity` for none. */
+  maxDepth: number;
+  /** Shrinkage applied to leaf values. */
+  learningRate: number;
+  /** Features this tree may split on, ascending. */
+  features: Int32Array;
+  /** Value-bin count of every feature. */
+  valueBins: Int32Array;
+  /** Bin edges of every feature, to turn a bin split into a value threshold. */
+  thresholds: readonly Float32Array[];
+  /**
+   * Called once per leaf when the tree is done, with the leaf value and the leaf's rows (a view
+   * into `data.rows`), so the caller can update the sampled rows' scores without a tree walk.
+   * @default none
+   */
+  onLeaf?: (value: number, rows: Uint32Array) => void;
+}
+
+interface Leaf {
+  node: number;
+  start: number;
+  end: number;
+  depth: number;
+  histogram: Histogram;
+  stats: NodeStats;
+  split: SplitCandidate | null;
+}
+
+/**
+ * Grows one tree on the sampled rows of a round.
+ *
+ * @param binned the binned training features
+ * @param data gradients and hessians of every training row, and the sampled rows (reordered in
+ *   place, leaf by leaf)
+ * @param options leaves, depth, split constraints, shrinkage and features
+ * @returns the tree
+ * @example
+ * ```ts
+ * const tree = growTree(binned, { grad, hess, rows }, { maxLeaves: 31, maxDepth: Infinity, ... });
+ * ```
+ */
+export function growTree(
+  binned: BinnedMatrix,
+  data: { grad: Float64Array; hess: Float64Array; rows: Uint32Array },
+  options: GrowOptions,
+): Tree {
+  const { grad, hess, rows } = data;
+  const { features, valueBins, maxLeaves, maxDepth } = options;
+  const nodes = {
+    feature: [] as number[],
+    bin: [] as number[],
+    threshold: [] as number[],
+    missingLeft: [] as number[],
+    left: [] as number[],
+    right: [] as number[],
+    value: [] as number[],
+    gain: [] as number[],
+    count: [] as number[],
+  };
+  function addNode(count: number): number {
+    nodes.feature.push(-1);
+    nodes.bin.push(0);
+    nodes.threshold.push(0);
+    nodes.missingLeft.push(0);
+    nodes.left.push(-1);
+    nodes.right.push(-1);
+    nodes.value.push(0);
+    nodes.gain.push(0);
+    nodes.count.push(count);
+    return nodes.feature.length - 1;
+  }
+  function withSplit(leaf: Leaf): Leaf {
+    leaf.split = leaf.depth < maxDepth
+      ? findBestSplit(leaf.histogram, { stats: leaf.stats, features, valueBins }, options)
+      : null;
+    return leaf;
+  }
+
+  let grad0 = 0;
+  let hess0 = 0;
+  for (const r of rows) {
+    grad0 += grad[r]!;
+    hess0 += hess[r]!;
+  }
+  const rootHistogram = newHistogram(binned.cols);
+  buildHistogram(binned, data, features, rootHistogram);
+  const leaves: Leaf[] = [withSplit({
+    node: addNode(rows.length),
+    start: 0,
+    end: rows.length,
+    depth: 0,
+    histogram: rootHistogram,
+    stats: { grad: grad0, hess: hess0, count: rows.length },
+    split: null,
+  })];
+  const scratch = new Uint32Array(rows.length);
+
+  while (leaves.length < maxLeaves) {
+    let pick = -1;
+    for (let i = 0; i < leaves.length; i++) {
+      const split = leaves[i]!.split;
+      if (split === null) continue;
+      const current = pick < 0 ? null : leaves[pick]!;
+      if (
+        current === null || split.gain > current.split!.gain ||
+        (split.gain === current.split!.gain && leaves[i]!.node < current.node)
+      ) pick = i;
+    }
+    if (pick < 0) break;
+    const leaf = leaves[pick]!;
+    const split = leaf.split!;
+    const mid = partition(binned, rows, scratch, leaf, split);
+    const n = leaf.node;
+    nodes.feature[n] = split.feature;
+    nodes.bin[n] = split.bin;
+    const edges = options.thresholds[split.feature]!;
+    // The last value bin has no upper edge: every value goes left, only missing rows go right.
+    nodes.threshold[n] = split.bin < edges.length ? edges[split.bin]! : Infinity;
+    nodes.missingLeft[n] = split.missingLeft ? 1 : 0;
+    nodes.gain[n] = split.gain;
+    const leftNode = addNode(split.left.count);
+    const rightNode = addNode(split.right.count);
+    nodes.left[n] = leftNode;
+    nodes.right[n] = rightNode;
+
+    const leftSmaller = split.left.count <= split.right.count;
+    const small = newHistogram(binned.cols);
+    const smallRows = leftSmaller ? rows.subarray(leaf.start, mid) : rows.subarray(mid, leaf.end);
+    buildHistogram(binned, { grad, hess, rows: smallRows }, features, small);
+    subtractHistogram(leaf.histogram, small, features, leaf.histogram);
+    const depth = leaf.depth + 1;
+    const left = withSplit({
+      node: leftNode,
+      start: leaf.start,
+      end: mid,
+      depth,
+      histogram: leftSmaller ? small : leaf.histogram,
+      stats: split.left,
+      split: null,
+    });
+    const right = withSplit({
+      node: rightNode,
+      start: mid,
+      end: leaf.end,
+      depth,
+      histogram: leftSmaller ? leaf.histogram : small,
+      stats: split.right,
+      split: null,
+    });
+    leaves.splice(pick, 1, left, right);
+  }
+  for (const leaf of leaves) {
+    nodes.value[leaf.node] = options.learningRate * leafValue(leaf.stats, options.l2);
+  }
+  const values = Float32Array.from(nodes.value);
+  if (options.onLeaf !== undefined) {
+    for (const leaf of leaves) {
+      options.onLeaf(values[leaf.node]!, rows.subarray(leaf.start, leaf.end));
+    }
+  }
+  return {
+    feature: Int32Array.from(nodes.feature),
+    bin: Int32Array.from(nodes.bin),
+    threshold: Float32Array.from(nodes.threshold),
+    missingLeft: Uint8Array.from(nodes.missingLeft),
+    left: Int32Array.from(nodes.left),
+    right: Int32Array.from(nodes.right),
+    value: values,
+    gain: Float32Array.from(nodes.gain),
+    count: Float32Array.from(nodes.count),
+  };
+}
+
+/**
+ * The leaf value a binned row reaches.
+ *
+ * @param tree the tree
+ * @param binned the binned rows
+ * @param row the row index
+ * @returns the leaf value
+ * @example
+ * ```ts
+ * scores[i] += treeValueBinned(tree, binned, i);
+ * ```
+ */
+export function treeValueBinned(tree: Tree, binned: BinnedMatrix, row: number): number {
+  let node = 0;
+  const n = binned.rows;
+  while (tree.feature[node]! >= 0) {
+    const b = binned.bins[tree.feature[node]! * n + row]!;
+    const goLeft = b === MISSING_BIN ? tree.missingLeft[node] === 1 : b <= tree.bin[node]!;
+    node = goLeft ? tree.left[node]! : tree.right[node]!;
+  }
+  return tree.value[node]!;
+}
+
+/**
+ * The leaf value a raw row reaches: the per-row tree walk of prediction.
+ *
+ * @param tree the tree
+ * @param data the features, row-major
+ * @param offset where the row starts in `data`
+ * @returns the leaf value
+ * @example
+ * ```ts
+ * score += treeValue(tree, x.data, i * x.cols);
+ * ```
+ */
+export function treeValue(tree: Tree, data: Float32Array, offset: number): number {
+  let node = 0;
+  while (tree.feature[node]! >= 0) {
+    const v = data[offset + tree.feature[node]!]!;
+    const goLeft = v !== v ? tree.missingLeft[node] === 1 : v <= tree.threshold[node]!;
+    node = goLeft ? tree.left[node]! : tree.right[node]!;
+  }
+  return tree.value[node]!;
+}
+
+/** Stable partition of the leaf's rows: left rows first. Returns where the right rows start. */
+function partition(
+  binned: BinnedMatrix,
+  rows: Uint32Array,
+  scratch: Uint32Array,
+  leaf: Leaf,
+  split: SplitCandidate,
+): number {
+  const column = binned.bins.subarray(
+    split.feature * binned.rows,
+    (split.feature + 1) * binned.rows,
+  );
+  let l = leaf.start;
+  let r = 0;
+  for (let i = leaf.start; i < leaf.end; i++) {
+    const row = rows[i]!;
+    const b = column[row]!;
+    const goLeft = b === MISSING_BIN ? split.missingLeft : b <= split.bin;
+    if (goLeft) rows[l++] = row;
+    else scratch[r++] = row;
+  }
+  rows.set(scratch.subarray(0, r), l);
+  return l;
+}

@@ -1,0 +1,35 @@
+/**
+ * Decision trees on typed arrays, independent of tfjs: quantile binning, gradient histograms,
+ * split finding, leaf-wise growth, boosting losses, the tree file, and the `gbdt` model built
+ * from them.
+ *
+ * @module
+ */
+export { binMatrix, binOf, learnBinEdges, MAX_VALUE_BINS, MISSING_BIN } from "./binning.ts";
+export type { BinEdges, BinnedMatrix } from "./binning.ts";
+export {
+  BINS_PER_FEATURE,
+  buildHistogram,
+  HISTOGRAM_STRIDE,
+  newHistogram,
+  subtractHistogram,
+} from "./histogram.ts";
+export type { Histogram } from "./histogram.ts";
+export { findBestSplit, leafValue, MIN_CHILD_HESSIAN, nodeScore } from "./split.ts";
+export type { NodeStats, SplitCandidate, SplitOptions } from "./split.ts";
+export { growTree, treeValue, treeValueBinned } from "./grow.ts";
+export type { GrowOptions, Tree } from "./grow.ts";
+export {
+  baseScores,
+  gradients,
+  lossAndMetric,
+  lossFor,
+  rowProbabilities,
+  scoresPerRow,
+} from "./losses.ts";
+export type { LossName, LossTargets } from "./losses.ts";
+export { addForest, flattenTrees } from "./forest.ts";
+export type { FlatForest } from "./forest.ts";
+export { decodeTrees, encodeTrees, TREES_FILE } from "./tree_file.ts";
+export { BINNING_SAMPLE_ROWS, GBDT_PARAMS, GbdtModel } from "./gbdt.ts";
+export type { GbdtOptions, GbdtParams } from "./gbdt.ts";

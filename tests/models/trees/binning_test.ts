@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { binMatrix, binOf, learnBinEdges, MISSING_BIN } from "../../../src/models/trees/mod.ts";
+import { Random } from "../../../src/utils/mod.ts";
+
+function column(values: number[]) {
+  return { data: Float32Array.from(values), rows: values.length, cols: 1 };
+}
+
+Deno.test("learnBinEdges() cuts midway between distinct values and bins NaN apart", () => {
+  const x = column([3, 1, NaN, 2, 2, 1]);
+  const edges = learnBinEdges(x, 255);
+  assert.deepEqual(Array.from(edges.thresholds[0]!), [1.5, 2.5]);
+  assert.deepEqual(Array.from(binMatrix(x, edges).bins), [2, 0, MISSING_BIN, 1, 1, 0]);
+  assert.equal(binOf(-Infinity, edges.thresholds[0]!), 0);
+  assert.equal(binOf(Infinity, edges.thresholds[0]!), 2);
+});
+
+Deno.test("learnBinEdges() gives a constant or all-NaN feature no edges", () => {
+  const x = { data: Float32Array.from([4, NaN, 4, NaN, 4, NaN]), rows: 3, cols: 2 };
+  const edges = learnBinEdges(x, 255);
+  assert.deepEqual(edges.thresholds.map((t) => t.length), [0, 0]);
+  assert.deepEqual(Array.from(binMatrix(x, edges).bins), [
+    0,
+    0,
+    0,
+    MISSING_BIN,
+    MISSING_BIN,
+    MISSING_BIN,
+  ]);
+});
+
+Deno.test("learnBinEdges() makes at most max_bins quantile bins of about equal counts", () => {
+  const random = new Random(3);
+  const values = Array.from({ length: 10000 }, () => random.normal());
+  const x = column(values);
+  for (const maxBins of [255, 16]) {
+    const edges = learnBinEdges(x, maxBins);
+    const t = edges.thresholds[0]!;
+    assert.equal(t.length, maxBins - 1);
+    for (let i = 1; i < t.length; i++) assert.ok(t[i]! > t[i - 1]!);
+    const counts = new Array<number>(maxBins).fill(0);
+    for (const b of binMatrix(x, edges).bins) counts[b]! += 1;
+    const expected = 10000 / maxBins;
+    for (const count of counts) {
+      assert.ok(Math.abs(count - expected) <= 2, `${count} vs ${expected}`);
+    }
+  }
+});
+
+Deno.test("learnBinEdges() keeps repeated values in one bin and bins every value below its edge", () => {
+  const values = [...new Array(900).fill(0), ...Array.from({ length: 100 }, (_, i) => i + 1)];
+  const x = column(values);
+  const edges = learnBinEdges(x, 10);
+  const t = edges.thresholds[0]!;
+  assert.equal(t[0], 0.5);
+  const bins = binMatrix(x, edges).bins;
+  for (let i = 0; i < values.length; i++) {
+    const b = bins[i]!;
+    if (b < t.length) assert.ok(values[i]! <= t[b]!);
+    if (b > 0) assert.ok(values[i]! > t[b - 1]!);
+  }
+});
+
+Deno.test("learnBinEdges() refuses max_bins outside [2, 255]", () => {
+  assert.throws(() => learnBinEdges(column([1, 2]), 256), {
+    name: "RangeError",
+    message: /max_bins is 256/,
+  });
+  assert.throws(() => learnBinEdges(column([1, 2]), 1), { name: "RangeError" });
+});
+
+Deno.test("learnBinEdges() learns from the given rows only", () => {
+  const x = column([1, 2, 100, 3, 200]);
+  const edges = learnBinEdges(x, 255, { rows: Uint32Array.of(0, 1, 3) });
+  assert.deepEqual(Array.from(edges.thresholds[0]!), [1.5, 2.5]);
+  assert.deepEqual(Array.from(binMatrix(x, edges).bins), [0, 1, 2, 2, 2]);
+});

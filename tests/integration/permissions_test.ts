@@ -14,6 +14,7 @@ const TOOLING = new Set([
   "bench:reliability",
   "bench:soak",
   "bench:datasets",
+  "readme:figures",
 ]);
 
 Deno.test("every runtime task declares explicit permissions and never prompts", () => {

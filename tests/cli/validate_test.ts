@@ -170,7 +170,10 @@ Deno.test("deno task validate prints known errors without a stack trace and exit
     missing.stderr.includes(`"${join(await Deno.realPath(root), "data/raw/birds.csv")}"`),
     missing.stderr,
   );
-  assert.match(missing.stderr, /^validate: Cannot load dataset .*does not exist; check the path.*`deno task data:pull`/);
+  assert.match(
+    missing.stderr,
+    /^validate: Cannot load dataset .*does not exist; check the path.*`deno task data:pull`/,
+  );
   assert.doesNotMatch(missing.stderr, /\n\s+at /);
 
   const badKey = await runValidate(root, "--set", "validation.min_rowz=3");

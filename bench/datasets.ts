@@ -4,7 +4,8 @@
  *
  * For each dataset, in a fresh temporary project holding this checkout's config/ and the file:
  *   1. `deno task init --data data/raw/FILE --target COLUMN --name NAME` (timed),
- *   2. `deno task train --config NAME` with the profile exactly as init wrote it (timed),
+ *   2. `deno task train --config NAME` with the profile exactly as init wrote it (timed), then
+ *      the same profile and split with each tree family (`--set model.family=gbdt`, …),
  *   3. `deno task split --run ID`, which writes the run's recorded train, val and test rows,
  *   4. bench/peers/datasets_peer.py: LogisticRegression (Ridge for regression), RandomForest and
  *      HistGradientBoosting fitted on the same train rows and scored on the same test rows with
@@ -24,6 +25,8 @@ const PEER = `${ROOT}/bench/peers/datasets_peer.py`;
 const CHILD_TIMEOUT_MS = 20 * 60 * 1000;
 /** Metrics where lower is better. */
 const LOWER_IS_BETTER = new Set(["rmse", "mae", "mse", "log_loss"]);
+/** Families also trained on each init profile and its split, with `--set model.family=NAME`. */
+const OTHER_FAMILIES = ["gbdt"];
 
 /** One dataset's measured row. */
 interface Row {
@@ -37,6 +40,8 @@ interface Row {
   trainSeconds: number;
   family: string;
   project: number;
+  /** The same profile and split trained with another family (`--set model.family=NAME`). */
+  others: Record<string, number>;
   peers: Record<string, number> | null;
   peerNote: string;
   error?: string;
@@ -110,6 +115,19 @@ async function measure(dataset: (typeof OWN_DATASETS)[number], missing: string |
       await Deno.readTextFile(`${root}/models/experiments/${runId}/metrics.json`),
     ) as { model: { test: Record<string, number> } };
     const splitDir = `${root}/data/processed/splits/${runId}`;
+    const others: Record<string, number> = {};
+    for (const family of OTHER_FAMILIES) {
+      const run = await task(
+        "train.ts",
+        ["--config", dataset.name, "--set", `model.family=${family}`],
+        root,
+      );
+      const id = run.stdout.match(/^run: (\S+)$/m)?.[1];
+      const scored = JSON.parse(
+        await Deno.readTextFile(`${root}/models/experiments/${id}/metrics.json`),
+      ) as { model: { test: Record<string, number> } };
+      others[family] = scored.model.test[metric]!;
+    }
     const row: Row = {
       name: dataset.name,
       file: dataset.file,
@@ -121,6 +139,7 @@ async function measure(dataset: (typeof OWN_DATASETS)[number], missing: string |
       trainSeconds: train.seconds,
       family: profile.model?.family ?? "mlp",
       project: metrics.model.test[metric]!,
+      others,
       peers: null,
       peerNote: missing ?? "",
     };
@@ -166,13 +185,19 @@ function format(value: number): string {
 
 function table(rows: Row[]): string {
   const lines = [
-    "| dataset | target | task | metric | train / test rows | init s | train s | deno-mlops | linear | random forest | hist. gradient boosting | behind the best by |",
-    "| --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    `| dataset | target | task | metric | train / test rows | init s | train s | deno-mlops | ${
+      OTHER_FAMILIES.map((f) => `deno-mlops ${f}`).join(" | ")
+    } | sklearn linear | sklearn random forest | sklearn hist. gradient boosting | profile's run behind the best by |`,
+    `| --- | --- | --- | --- | --- | ---: | ---: | ---: | ${
+      OTHER_FAMILIES.map(() => "---:").join(" | ")
+    } | ---: | ---: | ---: | ---: |`,
   ];
   for (const row of rows) {
     if (row.error !== undefined) {
       lines.push(
-        `| ${row.name} | ${row.target} | | | | | | failed: ${row.error.split("\n")[0]} | | | | |`,
+        `| ${row.name} | ${row.target} | | | | | | failed: ${row.error.split("\n")[0]} | ${
+          OTHER_FAMILIES.map(() => "").join(" | ")
+        } | | | | |`,
       );
       continue;
     }
@@ -187,8 +212,8 @@ function table(rows: Row[]): string {
       `| ${row.name} | ${row.target} | ${row.task} | ${row.metric} | ${row.rows.train} / ${row.rows.test} | ${
         row.initSeconds.toFixed(1)
       } | ${row.trainSeconds.toFixed(1)} | ${format(row.project)} (${row.family}) | ${
-        cells.join(" | ")
-      } | ${gap} |`,
+        OTHER_FAMILIES.map((f) => format(row.others[f] ?? NaN)).join(" | ")
+      } | ${cells.join(" | ")} | ${gap} |`,
     );
   }
   return lines.join("\n");
@@ -226,6 +251,7 @@ if (import.meta.main) {
         trainSeconds: 0,
         family: "",
         project: NaN,
+        others: {},
         peers: null,
         peerNote: "",
         error: (error as Error).message,

@@ -132,6 +132,40 @@ export function buildImpurityHistogram(
   }
 }
 
+/**
+ * The value bins a node's rows fall into, ascending, without the missing-value bin: the only
+ * bins a split search needs to visit, as an empty bin cuts where the bin before it does.
+ *
+ * @param column the feature's bins, one per training row
+ * @param node the node's rows
+ * @param scratch `seen`: `BINS_PER_FEATURE` flags, all 0 on entry and on return; `out`: room
+ *   for `BINS_PER_FEATURE` bins
+ * @returns the occupied value bins, a view into `scratch.out`
+ * @example
+ * ```ts
+ * const bins = occupiedBins(column, node, { seen: new Uint8Array(256), out: new Uint8Array(256) });
+ * ```
+ */
+export function occupiedBins(
+  column: Uint8Array,
+  node: NodeRows,
+  scratch: { seen: Uint8Array; out: Uint8Array },
+): Uint8Array {
+  const { rows, start, end } = node;
+  const { seen, out } = scratch;
+  let found = 0;
+  for (let j = start; j < end; j++) {
+    const b = column[rows[j]!]!;
+    if (seen[b] === 0 && b !== MISSING_BIN) {
+      seen[b] = 1;
+      out[found++] = b;
+    }
+  }
+  const bins = out.subarray(0, found);
+  for (const b of bins) seen[b] = 0;
+  return bins.sort();
+}
+
 /** The best split of a node on one feature, in bins. */
 export interface ImpuritySplit {
   /** The feature. */
@@ -171,7 +205,7 @@ export interface ImpuritySplitOptions {
  */
 export function findImpuritySplit(
   histogram: Float64Array,
-  node: { totals: Float64Array; feature: number; valueBins: number },
+  node: { totals: Float64Array; feature: number; valueBins: number; bins?: Uint8Array },
   options: ImpuritySplitOptions,
 ): ImpuritySplit | null {
   const { criterion, stride, minSamplesLeaf } = options;
@@ -185,14 +219,17 @@ export function findImpuritySplit(
   let best: ImpuritySplit | null = null;
   const m = MISSING_BIN * stride;
   const missingCount = histogram[m + countAt]!;
-  const left = new Float64Array(stride);
-  const withMissing = new Float64Array(stride);
-  const right = new Float64Array(stride);
+  const { left, withMissing, right } = sums(stride);
+  left.fill(0);
   const lastBin = missingCount > 0 ? valueBins - 1 : valueBins - 2;
-  for (let b = 0; b <= lastBin; b++) {
+  // An empty bin gives the same cut as the occupied bin before it, so only occupied bins are
+  // visited (the last value bin too, where "every value left, missing right" is first seen
+  // when no bin is occupied).
+  const bins = node.bins ?? occupiedOf(histogram, valueBins, stride);
+  for (let j = 0; j < bins.length; j++) {
+    const b = bins[j]!;
+    if (b > lastBin) break;
     const at = b * stride;
-    // An empty bin (before the last) gives the same cut as the bin before it.
-    if (histogram[at + countAt] === 0 && b < valueBins - 1) continue;
     for (let s = 0; s < stride; s++) left[s]! += histogram[at + s]!;
     for (let side = 0; side < 2; side++) {
       const missingLeft = side === 1;
@@ -215,6 +252,31 @@ export function findImpuritySplit(
     }
   }
   return best;
+}
+
+let scratchSums = {
+  left: new Float64Array(0),
+  withMissing: new Float64Array(0),
+  right: new Float64Array(0),
+};
+
+/** Reused buffers of one stride for the running left, left-with-missing and right sums. */
+function sums(stride: number): typeof scratchSums {
+  if (scratchSums.left.length !== stride) {
+    scratchSums = {
+      left: new Float64Array(stride),
+      withMissing: new Float64Array(stride),
+      right: new Float64Array(stride),
+    };
+  }
+  return scratchSums;
+}
+
+/** The occupied value bins of a histogram, ascending. */
+function occupiedOf(histogram: Float64Array, valueBins: number, stride: number): Uint8Array {
+  const found: number[] = [];
+  for (let b = 0; b < valueBins; b++) if (histogram[b * stride + stride - 1]! > 0) found.push(b);
+  return Uint8Array.from(found);
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   impurityStride,
   type NodeRows,
   nodeTotals,
+  occupiedBins,
   weightedImpurity,
 } from "./impurity.ts";
 
@@ -87,6 +88,10 @@ export function growImpurityTree(
   const histogram = new Float64Array(BINS_PER_FEATURE * stride);
   const features = Int32Array.from({ length: p }, (_, f) => f);
   const chosen = new Int32Array(maxFeatures);
+  const binScratch = {
+    seen: new Uint8Array(BINS_PER_FEATURE),
+    out: new Uint8Array(BINS_PER_FEATURE),
+  };
 
   const feature: number[] = [];
   const bin: number[] = [];
@@ -136,15 +141,15 @@ export function growImpurityTree(
         if (valueBins[f] === 0) continue;
         const column = binned.bins.subarray(f * n, (f + 1) * n);
         buildImpurityHistogram(histogram, column, rowsOf, stride);
+        const bins = occupiedBins(column, rowsOf, binScratch);
         const candidate = findImpuritySplit(
           histogram,
-          { totals, feature: f, valueBins: valueBins[f]! },
+          { totals, feature: f, valueBins: valueBins[f]!, bins },
           { criterion, stride, minSamplesLeaf },
         );
         // Zero only the bins this node's rows touched, not the whole histogram.
-        for (let j = start; j < end; j++) {
-          histogram.fill(0, column[rows[j]!]! * stride, (column[rows[j]!]! + 1) * stride);
-        }
+        for (const b of bins) histogram.fill(0, b * stride, (b + 1) * stride);
+        histogram.fill(0, MISSING_BIN * stride, (MISSING_BIN + 1) * stride);
         if (candidate !== null && (split === null || candidate.gain > split.gain)) {
           split = candidate;
         }

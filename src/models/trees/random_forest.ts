@@ -29,7 +29,7 @@ import {
 import { MODEL_ARTIFACT_VERSION, readModelParams, writeModelParams } from "../storage.ts";
 import { binMatrix, learnBinEdges, MAX_VALUE_BINS } from "./binning.ts";
 import type { Tree } from "./grow.ts";
-import { addForest, type FlatForest, flattenTrees } from "./forest.ts";
+import { addForestRows, type FlatForest, flattenTrees } from "./forest.ts";
 import { decodeTrees, encodeTrees, TREES_FILE } from "./tree_file.ts";
 import { checkFeatureShape } from "./shape.ts";
 import { BINNING_SAMPLE_ROWS } from "./gbdt.ts";
@@ -403,14 +403,9 @@ export class RandomForestModel extends BaseModel {
     const k = this.#k;
     const forest = this.#forest!;
     const treeCount = forest.roots.length / k;
-    const scores = new Float64Array(k);
-    const out = new Float32Array(x.rows * k);
-    for (let i = 0; i < x.rows; i++) {
-      scores.fill(0);
-      addForest(forest, { data: x.data, offset: i * x.cols }, scores);
-      for (let c = 0; c < k; c++) out[i * k + c] = scores[c]! / treeCount;
-    }
-    return out;
+    const scores = new Float64Array(x.rows * k);
+    addForestRows(forest, x, scores);
+    return Float32Array.from(scores, (score) => score / treeCount);
   }
 
   /**

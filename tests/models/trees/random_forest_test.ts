@@ -6,9 +6,16 @@ import {
   type Targets,
 } from "../../../src/models/mod.ts";
 import {
+  addForest,
+  addForestRows,
+  binMatrix,
   bootstrapCounts,
   featuresPerSplit,
   findImpuritySplit,
+  flattenTrees,
+  growImpurityTree,
+  learnBinEdges,
+  occupiedBins,
   treeSeed,
   weightedImpurity,
 } from "../../../src/models/trees/mod.ts";
@@ -162,6 +169,59 @@ Deno.test("featuresPerSplit() resolves sqrt, log2, fractions, all and the task d
   assert.equal(featuresPerSplit(null, 10, "classification"), 3);
   assert.equal(featuresPerSplit(null, 10, "regression"), 10);
   assert.equal(featuresPerSplit("log2", 1, "classification"), 1);
+});
+
+Deno.test("occupiedBins() lists a node's value bins ascending, without the missing bin", () => {
+  const column = Uint8Array.of(7, 2, 255, 7, 0, 2);
+  const scratch = { seen: new Uint8Array(256), out: new Uint8Array(256) };
+  const node = {
+    rows: Uint32Array.of(0, 1, 2, 3, 4, 5),
+    start: 1,
+    end: 6,
+    weights: new Float64Array(6),
+    counts: new Float64Array(6),
+    labels: null,
+    values: null,
+  };
+  assert.deepEqual(Array.from(occupiedBins(column, node, scratch)), [0, 2, 7]);
+  assert.ok(scratch.seen.every((v) => v === 0));
+});
+
+Deno.test("addForestRows() (tree after tree) adds what addForest() adds row by row", () => {
+  const { x, labels } = stumpData(51, 80);
+  const edges = learnBinEdges(x, 255);
+  const binned = binMatrix(x, edges);
+  const trees = [1, 2].flatMap((seed) =>
+    growImpurityTree(
+      {
+        binned,
+        weights: new Float64Array(x.rows).fill(1),
+        counts: new Float64Array(x.rows).fill(1),
+        labels,
+        values: null,
+      },
+      {
+        criterion: "gini",
+        classes: 3,
+        maxFeatures: 2,
+        maxDepth: 4,
+        minSamplesLeaf: 2,
+        valueBins: Int32Array.from(edges.thresholds, (t) => t.length + 1),
+        thresholds: edges.thresholds,
+      },
+      new Random(seed),
+    )
+  );
+  const forest = flattenTrees(trees);
+  const byTree = new Float64Array(x.rows * 3);
+  addForestRows(forest, x, byTree);
+  for (let i = 0; i < x.rows; i++) {
+    const scores = new Float64Array(3);
+    addForest(forest, { data: x.data, offset: i * x.cols }, scores);
+    assert.deepEqual(Array.from(byTree.subarray(i * 3, i * 3 + 3)), Array.from(scores));
+    // Two trees of class shares: each row's scores sum to 2.
+    assert.ok(Math.abs(scores.reduce((a, b) => a + b, 0) - 2) < 1e-6);
+  }
 });
 
 // ------------------------------------------------------------------ one stump vs brute force

@@ -1,6 +1,6 @@
 /**
  * Models: the tfjs backend (wasm with a faster BatchMatMul, cpu fallback), the model families
- * (`mlp`, `linear`, `baseline`, `gbdt`, registered in `families/`; the trees in `trees/`) behind one `BaseModel` interface, the project's own seeded
+ * (`mlp`, `linear`, `baseline`, `gbdt`, `random_forest`, registered in `families/`; the trees in `trees/`) behind one `BaseModel` interface, the project's own seeded
  * training loop with early stopping and class weights, progress reporting, and model files.
  *
  * @module
@@ -32,6 +32,8 @@ export { BASELINE_PARAMS, BaselineModel, DEFAULT_BASELINE_OPTIONS } from "./base
 export type { BaselineOptions, BaselineParams } from "./baseline.ts";
 export { GBDT_PARAMS, GbdtModel } from "./trees/mod.ts";
 export type { GbdtOptions, GbdtParams } from "./trees/mod.ts";
+export { RANDOM_FOREST_PARAMS, RandomForestModel } from "./trees/mod.ts";
+export type { OutOfBagScore, RandomForestOptions, RandomForestParams } from "./trees/mod.ts";
 export {
   hasModelFamily,
   modelFamily,

@@ -112,7 +112,14 @@ const X: Matrix = { data: new Float32Array([1, 2, 3, 4, 5, 6]), rows: 3, cols: 2
 const Y: Targets = { kind: "regression", values: new Float32Array([1, 2, 6]) };
 
 Deno.test("a family registered from a test creates, fits, saves and loads through the normal functions", async () => {
-  assert.deepEqual(modelFamilyNames(), ["mlp", "linear", "baseline", "gbdt", "constant"]);
+  assert.deepEqual(modelFamilyNames(), [
+    "mlp",
+    "linear",
+    "baseline",
+    "gbdt",
+    "random_forest",
+    "constant",
+  ]);
   const model = createModel({ family: "constant", params: { offset: 0.5 } }, {
     task: "regression",
     inputDim: 2,
@@ -157,7 +164,7 @@ Deno.test("an unknown family is a ConfigError with the closest name; a duplicate
   assert.throws(() => modelFamily("constnat"), {
     name: "ConfigError",
     message:
-      /unknown family "constnat": did you mean "constant" \(known: \["mlp","linear","baseline","gbdt","constant"\]\)/,
+      /unknown family "constnat": did you mean "constant" \(known: \["mlp","linear","baseline","gbdt","random_forest","constant"\]\)/,
   });
   assert.throws(
     () => createModel({ family: "mpl", params: {} }, { task: "regression", inputDim: 1 }),
@@ -178,7 +185,14 @@ Deno.test("an unknown family is a ConfigError with the closest name; a duplicate
       message: /model family "mlp": a family of that name is already registered/,
     },
   );
-  assert.deepEqual(modelFamilyNames(), ["mlp", "linear", "baseline", "gbdt", "constant"]);
+  assert.deepEqual(modelFamilyNames(), [
+    "mlp",
+    "linear",
+    "baseline",
+    "gbdt",
+    "random_forest",
+    "constant",
+  ]);
 });
 
 Deno.test("createModel() reports bad params of a built-in family at their key path", () => {

@@ -93,3 +93,43 @@ export function addForest(
     scores[t % k]! += value[node]!;
   }
 }
+
+/**
+ * Adds every tree's leaf values for many rows, tree after tree, so each tree's nodes stay in
+ * cache while every row walks it: the faster order for forests of deep trees. Tree `t` adds to
+ * score `t % k` of each row.
+ *
+ * @param forest the flat forest
+ * @param x the features (row-major), `rows × cols`
+ * @param scores `rows × k` scores, starting values included; updated in place
+ * @example
+ * ```ts
+ * const scores = new Float64Array(x.rows * k);
+ * addForestRows(forest, x, scores);
+ * ```
+ */
+export function addForestRows(
+  forest: FlatForest,
+  x: { data: Float32Array; rows: number; cols: number },
+  scores: Float64Array,
+): void {
+  const { roots, feature, threshold, missingLeft, left, right, value } = forest;
+  const { data, rows, cols } = x;
+  const k = rows === 0 ? 1 : scores.length / rows;
+  for (let t = 0; t < roots.length; t++) {
+    const root = roots[t]!;
+    const c = t % k;
+    for (let i = 0; i < rows; i++) {
+      const offset = i * cols;
+      let node = root;
+      let f = feature[node]!;
+      while (f >= 0) {
+        const v = data[offset + f]!;
+        const goLeft = v !== v ? missingLeft[node] === 1 : v <= threshold[node]!;
+        node = goLeft ? left[node]! : right[node]!;
+        f = feature[node]!;
+      }
+      scores[i * k + c]! += value[node]!;
+    }
+  }
+}

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { type Matrix, Random } from "../../utils/mod.ts";
-import { ArtifactError, DataValidationError, SchemaMismatchError } from "../../errors.ts";
+import { ArtifactError, DataValidationError } from "../../errors.ts";
 import type { ModelConfig } from "../../config/schema.ts";
 import {
   BaseModel,
@@ -39,6 +39,7 @@ import {
   scoresPerRow,
 } from "./losses.ts";
 import { decodeTrees, encodeTrees, TREES_FILE } from "./tree_file.ts";
+import { checkFeatureShape } from "./shape.ts";
 
 /** `model.params` of the `gbdt` family, with the `model_config.yaml` defaults. */
 export const GBDT_PARAMS = z.strictObject({
@@ -214,7 +215,7 @@ export class GbdtModel extends BaseModel {
     const started = performance.now();
     const action = `fit "gbdt"`;
     const callbacks = options.callbacks ?? DEFAULT_FIT_OPTIONS.callbacks;
-    checkShape(x, this.#inputDim, action);
+    checkFeatureShape(x, this.#inputDim, action);
     checkTargets(y, { rows: x.rows, task: this.#task, classes: this.#classes, action });
     if (x.rows === 0) {
       throw new DataValidationError(
@@ -227,7 +228,7 @@ export class GbdtModel extends BaseModel {
       : undefined;
     if (validation !== undefined) {
       const inValidation = `${action} (validation set)`;
-      checkShape(validation.x, this.#inputDim, inValidation);
+      checkFeatureShape(validation.x, this.#inputDim, inValidation);
       checkTargets(validation.y, {
         rows: validation.x.rows,
         task: this.#task,
@@ -381,7 +382,7 @@ export class GbdtModel extends BaseModel {
    */
   predict(x: Matrix, _options: PredictOptions = {}): Float32Array {
     requireFitted(this, "predict");
-    checkShape(x, this.#inputDim, `predict with "gbdt"`);
+    checkFeatureShape(x, this.#inputDim, `predict with "gbdt"`);
     const k = this.#k;
     const base = this.#base!;
     const forest = this.#forest!;
@@ -566,25 +567,6 @@ function parseState(dir: string, raw: unknown, loss: LossName, k: number): GbdtS
     );
   }
   return parsed.data as GbdtState;
-}
-
-/** Like `checkMatrix`, but NaN (a missing value) and infinities are valid feature values. */
-function checkShape(x: Matrix, inputDim: number, action: string): void {
-  if (
-    !(x.data instanceof Float32Array) || !Number.isInteger(x.rows) || !Number.isInteger(x.cols) ||
-    x.rows < 0 || x.data.length !== x.rows * x.cols
-  ) {
-    throw new TypeError(
-      `Cannot ${action}: the matrix is malformed (rows ${x.rows}, cols ${x.cols}, ` +
-        `${x.data?.length} values); expected a Float32Array of rows × cols values`,
-    );
-  }
-  if (x.cols !== inputDim) {
-    throw new SchemaMismatchError(
-      `Cannot ${action}: the input has ${x.cols} columns, expected ${inputDim} ` +
-        `(the feature columns the model was built for); transform the rows with the run's feature pipeline`,
-    );
-  }
 }
 
 function lossTargets(y: Targets): LossTargets {

@@ -28,8 +28,14 @@ export {
   scoresPerRow,
 } from "./losses.ts";
 export type { LossName, LossTargets } from "./losses.ts";
-export { addForest, flattenTrees } from "./forest.ts";
+export { addForest, addForestRows, flattenTrees } from "./forest.ts";
 export type { FlatForest } from "./forest.ts";
 export { decodeTrees, encodeTrees, TREES_FILE } from "./tree_file.ts";
 export { BINNING_SAMPLE_ROWS, GBDT_PARAMS, GbdtModel } from "./gbdt.ts";
 export type { GbdtOptions, GbdtParams } from "./gbdt.ts";
+export { findImpuritySplit, impurityStride, occupiedBins, weightedImpurity } from "./impurity.ts";
+export type { ImpurityCriterion, ImpuritySplit } from "./impurity.ts";
+export { bootstrapCounts, treeSeed } from "./bootstrap.ts";
+export { growImpurityTree } from "./impurity_tree.ts";
+export { featuresPerSplit, RANDOM_FOREST_PARAMS, RandomForestModel } from "./random_forest.ts";
+export type { OutOfBagScore, RandomForestOptions, RandomForestParams } from "./random_forest.ts";

@@ -26,7 +26,7 @@ const CHILD_TIMEOUT_MS = 20 * 60 * 1000;
 /** Metrics where lower is better. */
 const LOWER_IS_BETTER = new Set(["rmse", "mae", "mse", "log_loss"]);
 /** Families also trained on each init profile and its split, with `--set model.family=NAME`. */
-const OTHER_FAMILIES = ["gbdt"];
+const OTHER_FAMILIES = ["gbdt", "random_forest"];
 
 /** One dataset's measured row. */
 interface Row {

@@ -30,8 +30,8 @@ export { DEFAULT_LINEAR_OPTIONS, LINEAR_PARAMS, LinearModel } from "./linear.ts"
 export type { LinearOptions, LinearParams } from "./linear.ts";
 export { BASELINE_PARAMS, BaselineModel, DEFAULT_BASELINE_OPTIONS } from "./baseline.ts";
 export type { BaselineOptions, BaselineParams } from "./baseline.ts";
-export { GBDT_PARAMS, GbdtModel } from "./trees/mod.ts";
-export type { GbdtOptions, GbdtParams } from "./trees/mod.ts";
+export { GBDT_PARAMS, GbdtModel, treeFeatureImportance } from "./trees/mod.ts";
+export type { GbdtOptions, GbdtParams, TreeFeatureImportance } from "./trees/mod.ts";
 export {
   hasModelFamily,
   modelFamily,

@@ -38,6 +38,8 @@ export {
   plotLearningCurves,
   plotRunComparison,
   trainingObjective,
+  trainingStepName,
+  TREE_FAMILIES,
 } from "./training_charts.ts";
 export type {
   EpochPoint,
@@ -46,6 +48,8 @@ export type {
   RunComparisonOptions,
   RunMetric,
   TrainingObjective,
+  TrainingObjectiveOptions,
+  TrainingStepName,
 } from "./training_charts.ts";
 export {
   DEFAULT_CONFUSION_MATRIX_OPTIONS,

@@ -394,6 +394,28 @@ Deno.test("the commented gbdt search spaces of model_config.yaml are valid for g
   applyTrialParams(compare.config, mlpTrial.params);
 });
 
+Deno.test("loadConfig() accepts model.params search keys of any family listed under model.family, and only then", async () => {
+  const listed = await tinyProject(`
+model:
+  family: mlp
+search:
+  "model.family": [mlp, gbdt]
+  "model.params.max_leaves": [7, 31]
+  "model.params.hidden_units": [[8]]
+`);
+  assert.deepEqual(listed.config.search["model.params.max_leaves"], [7, 31]);
+  await assert.rejects(
+    () =>
+      tinyProject(`
+model:
+  family: mlp
+search:
+  "model.params.max_leaves": [7, 31]
+`),
+    { name: "ConfigError", message: /Cannot load config/ },
+  );
+});
+
 Deno.test("runStudy() refuses a model.params search key that no searched family has", async () => {
   using _logs = captureLogs({ level: "error" });
   const loaded = await tinyProject(`

@@ -108,6 +108,7 @@ export { plotRunComparison } from "./viz/mod.ts";
 export { plotScatter } from "./viz/mod.ts";
 export { plotTargetOverTime } from "./viz/mod.ts";
 export { trainingObjective } from "./viz/mod.ts";
+export { trainingStepName } from "./models/mod.ts";
 // The theme's primary colour, for marks a notebook cell draws itself.
 export { PRIMARY } from "./viz/mod.ts";
 export type { RunMetric } from "./viz/mod.ts";

@@ -1,5 +1,5 @@
 /**
- * `deno task init --data FILE --target COLUMN [--name NAME] [--force]`: proposes a
+ * `deno task init --data FILE --target COLUMN [--name NAME] [--family mlp|linear|gbdt] [--force]`: proposes a
  * self-contained profile for a data file (separator, quote and header sniffed; dtypes, dates,
  * validation, cleaning, features, split, metric, model and class weights inferred), checks that
  * it loads, validates, cleans and fits its features exactly as training will, and only then
@@ -10,22 +10,24 @@
  */
 import { basename, extname, isAbsolute, relative, resolve } from "node:path";
 import { findProjectRoot, loadConfig } from "../config/mod.ts";
-import { proposalToYaml, proposeProfileForFile } from "../data/mod.ts";
+import { proposalToYaml, PROPOSED_FAMILIES, proposeProfileForFile } from "../data/mod.ts";
+import type { ProposedFamily } from "../data/mod.ts";
 import type { ProfileProposal } from "../data/mod.ts";
 import { runPipeline, TRAINING_NODES } from "../pipelines/mod.ts";
-import { ConfigError, DataValidationError, UsageError } from "../errors.ts";
+import { ConfigError, DataValidationError, didYouMean, UsageError } from "../errors.ts";
 import { getProjectLogger } from "../utils/mod.ts";
 import { formatUsage, parseTaskArgs } from "./_args.ts";
 import type { ParsedArgs } from "./_args.ts";
 import { runTask } from "./_task.ts";
 
 const SPEC = {
-  options: ["data", "target", "name"],
+  options: ["data", "target", "name", "family"],
   flags: ["force"],
   descriptions: {
     data: "the data file (CSV, TSV or another delimited text; JSON, Parquet and Arrow too)",
     target: "the column to predict",
     name: "the profile and project name (default: the file name without its extension)",
+    family: "the model family to propose: mlp (default), linear or gbdt (boosted trees)",
     force: "overwrite an existing config/profiles/<name>.yaml",
   },
 };
@@ -71,6 +73,14 @@ await runTask("init", async () => {
       }: a name is lower-case letters, digits, "_" and "-", starting with a letter or digit; pass --name`,
     );
   }
+  const family = args.options["family"] ?? "mlp";
+  if (!(PROPOSED_FAMILIES as readonly string[]).includes(family)) {
+    throw new UsageError(
+      `Cannot propose model family ${JSON.stringify(family)}${
+        didYouMean(family, PROPOSED_FAMILIES)
+      }; pass --family mlp, linear or gbdt`,
+    );
+  }
   const started = performance.now();
   const root = findProjectRoot();
   const absolute = resolve(data);
@@ -85,7 +95,12 @@ await runTask("init", async () => {
     );
   }
 
-  const proposal = proposeProfileForFile(absolute, { target, name, dataPath });
+  const proposal = proposeProfileForFile(absolute, {
+    target,
+    name,
+    dataPath,
+    family: family as ProposedFamily,
+  });
   const text = proposalToYaml(proposal, {
     header: [
       `Profile "${name}", proposed by \`deno task init\` from ${dataPath} (target ${target}).`,

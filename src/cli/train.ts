@@ -6,7 +6,7 @@
  * @module
  */
 import { loadConfig } from "../config/mod.ts";
-import { createProgressReporter } from "../models/mod.ts";
+import { createProgressReporter, trainingStepName } from "../models/mod.ts";
 import { runTraining } from "../pipelines/mod.ts";
 import { setupLogging } from "../utils/mod.ts";
 import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
@@ -63,12 +63,13 @@ await runTask("train", async () => {
       cell(baseline.test, name),
     ]),
   ));
-  const epochs = result.history.epochs.length;
+  const steps = result.history.epochs.length;
+  const step = trainingStepName(record.family); // "epoch", or "round" for the tree families
   console.log("");
   console.log(
-    `${record.family} trained ${epochs} epoch(s)${
+    `${record.family} trained ${steps} ${step}(s)${
       result.history.stoppedEarly
-        ? `, stopped early (best epoch ${result.history.bestEpoch + 1})`
+        ? `, stopped early (best ${step} ${result.history.bestEpoch + 1})`
         : ""
     } on ${record.rows.train} rows in ${(record.stages["train"] ?? 0).toFixed(1)}s`,
   );

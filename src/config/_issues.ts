@@ -83,10 +83,18 @@ export function validateTree(layer: Layer, issues: LocatedIssue[]): Config | und
   return { ...mainResult.data, ...modelResult.data, ...loggingResult.data };
 }
 
-/** Every key of `search` must name a config value, e.g. `training.learning_rate`. */
+/**
+ * Every key of `search` must name a config value, e.g. `training.learning_rate`. When the search
+ * lists `model.family`, a `model.params.*` key may name a param of any searched family: a trial
+ * of another family leaves it out (see `familyTrialParams` in the tune pipeline).
+ */
 function checkSearchPaths(layer: Layer, issues: LocatedIssue[]): void {
   const search = layer.tree["search"];
   if (!isTreeMap(search)) return;
+  const familySpace = search["model.family"];
+  const families = Array.isArray(familySpace)
+    ? familySpace.filter((f): f is string => typeof f === "string")
+    : [];
   for (const key of Object.keys(search)) {
     const where = ["search", key];
     const origin = findOrigin(layer, where, true);
@@ -104,6 +112,12 @@ function checkSearchPaths(layer: Layer, issues: LocatedIssue[]): void {
       continue;
     }
     if (schemaAtPath(segments, layer.tree) !== undefined) continue;
+    if (
+      segments[0] === "model" &&
+      families.some((family) =>
+        schemaAtPath(segments, { ...layer.tree, model: { family } }) !== undefined
+      )
+    ) continue;
     let known = 0;
     while (known < segments.length && schemaAtPath(segments.slice(0, known + 1), layer.tree)) {
       known++;

@@ -30,8 +30,8 @@ export { DEFAULT_LINEAR_OPTIONS, LINEAR_PARAMS, LinearModel } from "./linear.ts"
 export type { LinearOptions, LinearParams } from "./linear.ts";
 export { BASELINE_PARAMS, BaselineModel, DEFAULT_BASELINE_OPTIONS } from "./baseline.ts";
 export type { BaselineOptions, BaselineParams } from "./baseline.ts";
-export { GBDT_PARAMS, GbdtModel } from "./trees/mod.ts";
-export type { GbdtOptions, GbdtParams } from "./trees/mod.ts";
+export { GBDT_PARAMS, GbdtModel, treeFeatureImportance } from "./trees/mod.ts";
+export type { GbdtOptions, GbdtParams, TreeFeatureImportance } from "./trees/mod.ts";
 export { RANDOM_FOREST_PARAMS, RandomForestModel } from "./trees/mod.ts";
 export type { OutOfBagScore, RandomForestOptions, RandomForestParams } from "./trees/mod.ts";
 export {
@@ -169,3 +169,5 @@ export type {
   RunArtifactName,
   SplitFile,
 } from "./run_catalog.ts";
+export { trainingStepName, TREE_FAMILIES } from "./training_step.ts";
+export type { TrainingStepName } from "./training_step.ts";

@@ -10,6 +10,7 @@ import type {
   TrainingCallbacks,
   TrainingHistory,
 } from "../models/mod.ts";
+import type { TrainingStepName } from "../models/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 import { type EpochPoint, plotLearningCurves, type TrainingObjective } from "../viz/mod.ts";
 import { checkCount, describeValue, escapeHtml } from "./_util.ts";
@@ -58,6 +59,12 @@ export interface LiveTrainingOptions {
    */
   objective?: TrainingObjective | null;
   /**
+   * What one history entry is called: `"epoch"`, or `"round"` for tree families (from
+   * `trainingStepName(family)`).
+   * @default "epoch"
+   */
+  step?: TrainingStepName;
+  /**
    * Where the display goes; `null` picks {@link defaultSink} when training begins.
    * @default null
    */
@@ -94,6 +101,7 @@ export const DEFAULT_LIVE_TRAINING_OPTIONS: Readonly<Required<LiveTrainingOption
   width: 320,
   height: 200,
   objective: null,
+  step: "epoch",
   sink: null,
   displayId: null,
   now: () => performance.now(),
@@ -168,7 +176,9 @@ export function liveTrainingDisplay(options: LiveTrainingOptions = {}): LiveTrai
     planned = info?.epochs ?? null;
     if (info !== null) metric = info.metric;
     const text = `${settings.title}: training${
-      info === null ? "" : ` for up to ${plural(info.epochs, "epoch")} on ${info.samples} rows`
+      info === null
+        ? ""
+        : ` for up to ${plural(info.epochs, settings.step)} on ${info.samples} rows`
     }…`;
     await send({ [HTML_MIME]: `<p>${escapeHtml(text)}</p>`, [TEXT_MIME]: text });
   }
@@ -178,9 +188,10 @@ export function liveTrainingDisplay(options: LiveTrainingOptions = {}): LiveTrai
     sinceDraw = 0;
     if (sink === null || epochs.length === 0) return;
     const last = epochs[epochs.length - 1]!;
+    const step = settings.step;
     const status = history === null
-      ? `epoch ${last.epoch + 1}${planned === null ? "" : ` of ${planned}`}`
-      : `finished after ${plural(epochs.length, "epoch")}, best epoch ${history.bestEpoch + 1}`;
+      ? `${step} ${last.epoch + 1}${planned === null ? "" : ` of ${planned}`}`
+      : `finished after ${plural(epochs.length, step)}, best ${step} ${history.bestEpoch + 1}`;
     const spec = plotLearningCurves(
       { epochs, metric, ...(history === null ? {} : { bestEpoch: history.bestEpoch }) },
       {
@@ -188,6 +199,7 @@ export function liveTrainingDisplay(options: LiveTrainingOptions = {}): LiveTrai
         width: settings.width,
         height: settings.height,
         objective: settings.objective,
+        step: settings.step,
       },
     );
     // The PNG (for untrusted and static viewers) only for the final picture, which is the one

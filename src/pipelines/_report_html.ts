@@ -12,6 +12,7 @@ import { parse as parseYaml } from "yaml";
 import type { CleaningReport, ValidationReport } from "../data/mod.ts";
 import type { SelectionReport } from "../features/mod.ts";
 import { featureGroups, permutationImportance } from "../models/mod.ts";
+import { trainingStepName } from "../models/mod.ts";
 import type {
   BaseModel,
   PermutationImportanceResult,
@@ -45,13 +46,16 @@ import {
 } from "./_html.ts";
 import {
   cleaningSummary,
+  groupTreeImportance,
   importanceTable,
   metricTable,
   metricValues,
+  modelTreeImportance,
   perClassTable,
   timingTable,
   trainingClassBalance,
   trainingFacts,
+  treeImportanceTable,
   validationSummary,
 } from "./_report_sections.ts";
 import type { MetricsBySplit } from "./_report_sections.ts";
@@ -261,15 +265,45 @@ export async function buildRunReport(
     evaluation.push(missingTest);
   }
 
-  // The loss curves carry the family's L2 penalty; the metrics table's log_loss does not.
-  const objective = trainingObjective(record.task, modelParams(input.configYaml));
+  // The loss curves carry the family's L2 penalty; the metrics table's log_loss does not. Tree
+  // families record the plain loss per round: their l2 acts on leaf values.
+  const objective = trainingObjective(record.task, modelParams(input.configYaml), {
+    family: record.family,
+  });
+  const step = trainingStepName(record.family);
   const learning = history && Array.isArray(history.epochs) && history.epochs.length > 0
     ? await charts.figure(
       "learning-curves",
-      "Loss and metric per epoch",
-      () => plotLearningCurves(history, { objective }),
+      `Loss and metric per ${step}`,
+      () => plotLearningCurves(history, { objective, step }),
     )
-    : `<p class="note">No epochs in history.json.</p>`;
+    : `<p class="note">No ${step}s in history.json.</p>`;
+
+  // Tree families: importance by split gain and split count, from the trees themselves.
+  const treeColumns = modelTreeImportance(input.model);
+  const treeImportance = treeColumns === null
+    ? null
+    : groupTreeImportance(treeColumns, featureGroups(input.inputColumns, input.names));
+  const treeCharts = treeImportance === null ? [] : [
+    await charts.figure(
+      "tree-importance-gain",
+      "Total gain of the splits on each input, over all trees (training rows)",
+      () =>
+        plotFeatureScores(
+          treeImportance.map((entry) => ({ feature: entry.feature, score: entry.gain })),
+          { scoreName: "total split gain", title: "Importance by gain (trees)" },
+        ),
+    ),
+    await charts.figure(
+      "tree-importance-splits",
+      "Number of splits on each input, over all trees",
+      () =>
+        plotFeatureScores(
+          treeImportance.map((entry) => ({ feature: entry.feature, score: entry.splits })),
+          { scoreName: "splits", title: "Importance by split count (trees)" },
+        ),
+    ),
+  ];
 
   const selectionCharts: string[] = [];
   for (const [i, step] of (reports.selection?.steps ?? []).entries()) {
@@ -383,7 +417,7 @@ export async function buildRunReport(
         ? [perClassTable(metrics.model.test, imbalance), metricTable(metrics, primary)]
         : [metricTable(metrics, primary), perClassTable(metrics.model.test, imbalance)],
     ),
-    section("training", "Learning curves", [learning, trainingFacts(history, objective)]),
+    section("training", "Learning curves", [learning, trainingFacts(history, objective, step)]),
     section(
       "evaluation",
       record.task === "classification"
@@ -401,6 +435,11 @@ export async function buildRunReport(
       "<h3>Permutation importance on the test split</h3>",
       importanceChart,
       importance ? importanceTable(importance, input.names) : "",
+      ...(treeImportance === null ? [] : [
+        "<h3>Tree importance: split gain and split count</h3>",
+        `<div class="charts">${treeCharts.join("")}</div>`,
+        treeImportanceTable(treeImportance, input.names),
+      ]),
     ]),
     section("model", "Model", [`<pre>${esc(input.model.summary())}</pre>`]),
     section("config", "Resolved config", [

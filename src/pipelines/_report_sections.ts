@@ -6,7 +6,14 @@
  */
 import { classBalance, IMBALANCE_RATIO } from "../data/mod.ts";
 import type { ClassBalance, CleaningReport, ValidationReport } from "../data/mod.ts";
-import type { PermutationImportanceResult, TrainingHistory } from "../models/mod.ts";
+import type {
+  BaseModel,
+  FeatureGroup,
+  PermutationImportanceResult,
+  TrainingHistory,
+  TreeFeatureImportance,
+} from "../models/mod.ts";
+import type { TrainingStepName } from "../models/mod.ts";
 import { METRIC_DIRECTIONS } from "../utils/mod.ts";
 import { describeLossCurve, type TrainingObjective } from "../viz/mod.ts";
 import { direction, esc, fmt, fmtSeconds, keyValues, num, numCell, table } from "./_html.ts";
@@ -143,16 +150,20 @@ export function perClassTable(
 export function trainingFacts(
   history: TrainingHistory | null,
   objective: TrainingObjective | null = null,
+  step: TrainingStepName = "epoch",
 ): string {
   if (!history || !Array.isArray(history.epochs)) return "";
   return keyValues([
     ...(objective === null ? [] : [
       ["loss in the curves", esc(describeLossCurve(objective).replace(/^loss: /, ""))] as const,
     ]),
-    ["epochs run", numCell(history.epochs.length)],
-    ["best epoch", numCell(history.bestEpoch + 1)],
+    [`${step}s run`, numCell(history.epochs.length)],
+    [`best ${step}`, numCell(history.bestEpoch + 1)],
     ["stopped early", history.stoppedEarly ? "yes" : "no"],
-    ["best weights restored", history.restoredBest ? "yes" : "no"],
+    [
+      step === "round" ? "kept rounds up to the best" : "best weights restored",
+      history.restoredBest ? "yes" : "no",
+    ],
     ["monitored loss", esc(history.monitor ?? "")],
     ["training time", `${fmtSeconds(history.seconds)}`],
   ]);
@@ -220,6 +231,71 @@ export function importanceTable(
         fmt(entry.std),
       ]),
       "importance-table",
+    )
+  }`;
+}
+
+/** The split gain and split count of one model input (its one-hot columns together). */
+export interface TreeInputImportance {
+  /** The input, named as in permutation importance. */
+  feature: string;
+  /** The model columns of the input, as indices into the feature names. */
+  columns: readonly number[];
+  /** Sum of the gains of the splits on the input's columns. */
+  gain: number;
+  /** Number of splits on the input's columns. */
+  splits: number;
+}
+
+/**
+ * Reads the split-based importance of a tree model: models that expose `featureImportance()`
+ * (the tree families) give one entry per column; other models give `null`.
+ */
+export function modelTreeImportance(model: BaseModel): TreeFeatureImportance[] | null {
+  const read = (model as { featureImportance?: unknown }).featureImportance;
+  if (typeof read !== "function") return null;
+  return (read as () => TreeFeatureImportance[]).call(model);
+}
+
+/**
+ * Sums per-column tree importance over the inputs of the permutation importance (one-hot
+ * columns together), sorted by gain, largest first.
+ */
+export function groupTreeImportance(
+  columns: readonly TreeFeatureImportance[],
+  groups: readonly FeatureGroup[],
+): TreeInputImportance[] {
+  return groups.map((group) => {
+    let gain = 0;
+    let splits = 0;
+    for (const j of group.columns) {
+      gain += columns[j]?.gain ?? 0;
+      splits += columns[j]?.splits ?? 0;
+    }
+    return { feature: group.name, columns: group.columns, gain, splits };
+  }).sort((a, b) => b.gain - a.gain || b.splits - a.splits || a.feature.localeCompare(b.feature));
+}
+
+/** The table of split gain and split count per input, with each input's share of the total gain. */
+export function treeImportanceTable(
+  entries: readonly TreeInputImportance[],
+  names: readonly string[],
+): string {
+  const total = entries.reduce((sum, entry) => sum + entry.gain, 0);
+  const splits = entries.reduce((sum, entry) => sum + entry.splits, 0);
+  return `<p>From the model's trees: the gain of a split is how much it lowered the training loss; the ${
+    splits.toLocaleString("en-US")
+  } splits of all trees are summed per input (its one-hot columns together). Both are measured on the training rows, unlike permutation importance on the test split; an input used often with small gains ranks high by count and low by gain.</p>${
+    table(
+      ["input", "model columns", "gain", "share of gain", "splits"],
+      entries.map((entry) => [
+        esc(entry.feature),
+        entry.columns.map((j) => `<code>${esc(names[j] ?? String(j))}</code>`).join(", "),
+        fmt(entry.gain),
+        `<span class="num">${total > 0 ? ((100 * entry.gain) / total).toFixed(1) : "0.0"}%</span>`,
+        `<span class="num">${entry.splits}</span>`,
+      ]),
+      "tree-importance-table",
     )
   }`;
 }

@@ -111,6 +111,8 @@ export {
   DEFAULT_RANDOM_TRIALS,
   DEFAULT_RUN_STUDY_OPTIONS,
   DEFAULT_SAMPLE_TRIALS_OPTIONS,
+  FAMILY_KEY,
+  familyTrialParams,
   formatTrialParams,
   listStudyIds,
   MAX_GRID_TRIALS,
@@ -126,6 +128,7 @@ export {
 export type {
   CrossValidateOptions,
   CrossValidation,
+  IgnoredTrialParam,
   RunStudyOptions,
   SampleTrialsOptions,
   SearchSpace,

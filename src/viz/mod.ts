@@ -46,6 +46,7 @@ export type {
   RunComparisonOptions,
   RunMetric,
   TrainingObjective,
+  TrainingObjectiveOptions,
 } from "./training_charts.ts";
 export {
   DEFAULT_CONFUSION_MATRIX_OPTIONS,

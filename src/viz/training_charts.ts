@@ -20,6 +20,7 @@ import {
   VEGA_LITE_SCHEMA,
 } from "./_shared.ts";
 import { type ChartOptions, DEFAULT_CHART_OPTIONS, MAX_INLINE_ROWS } from "./theme.ts";
+import { type TrainingStepName, TREE_FAMILIES } from "../models/mod.ts";
 
 /** What one epoch measured; the shape of `EpochLogs` in `models/train.ts`. */
 export interface EpochPoint {
@@ -57,23 +58,40 @@ export interface TrainingObjective {
   l2: number;
 }
 
+/** Options of {@link trainingObjective}. */
+export interface TrainingObjectiveOptions {
+  /**
+   * The model family, e.g. `config.model.family`; a tree family (see {@link TREE_FAMILIES})
+   * has no penalty in its loss whatever its `l2`. `null` reads the penalty from the params only.
+   * @default null
+   */
+  family?: string | null;
+}
+
 /**
  * Reads the training objective of a model from its task and its family's params: `l2` when the
- * params hold a positive number, 0 otherwise (the baseline and families without a penalty).
+ * params hold a positive number and the family adds it to its loss, 0 otherwise (the baseline,
+ * families without a penalty, and the tree families, whose `l2` acts on leaf values).
  *
  * @param task the task
  * @param params the family's params, e.g. `config.model.params` or `model.toConfig().params`
+ * @param options the family
  * @returns the objective
  * @example
  * ```ts
  * trainingObjective("classification", { hidden_units: [16], l2: 0.0001 });
  * // { task: "classification", l2: 0.0001 }
+ * trainingObjective("classification", { l2: 1 }, { family: "gbdt" });
+ * // { task: "classification", l2: 0 }
  * ```
  */
 export function trainingObjective(
   task: "classification" | "regression",
   params: Readonly<Record<string, unknown>>,
+  options: TrainingObjectiveOptions = {},
 ): TrainingObjective {
+  const family = options.family ?? null;
+  if (family !== null && TREE_FAMILIES.includes(family)) return { task, l2: 0 };
   const l2 = params["l2"];
   return { task, l2: typeof l2 === "number" && Number.isFinite(l2) && l2 > 0 ? l2 : 0 };
 }
@@ -138,6 +156,12 @@ export interface LearningCurvesOptions extends ChartOptions {
    * @default 1000
    */
   maxEpochs?: number;
+  /**
+   * What one history entry is called on the axis and in the subtitle: `"epoch"`, or `"round"`
+   * for tree families (see {@link trainingStepName}).
+   * @default "epoch"
+   */
+  step?: TrainingStepName;
 }
 
 /**
@@ -155,6 +179,7 @@ export const DEFAULT_LEARNING_CURVES_OPTIONS: Readonly<Required<LearningCurvesOp
   metricName: null,
   maxEpochs: 1000,
   objective: null,
+  step: "epoch",
 };
 
 /**
@@ -207,6 +232,10 @@ export function plotLearningCurves(
   });
   const metric = settings.metricName ?? history.metric ?? "metric";
   const objective = settings.objective;
+  const step = settings.step;
+  if (step !== "epoch" && step !== "round") {
+    throw new RangeError(`${action}: "step" is ${show(step)}, expected "epoch" or "round"`);
+  }
   const lossPanel = objective === null ? "loss" : `loss: ${describeTrainingObjective(objective)}`;
   const bestEpoch = history.bestEpoch;
   const keep = thinIndices(
@@ -243,9 +272,9 @@ export function plotLearningCurves(
       keep.length < epochs.length
         ? `${formatCount(keep.length)} of ${
           formatCount(epochs.length)
-        } epochs drawn (evenly spaced, with the first, last and best)`
-        : `${formatCount(epochs.length)} ${epochs.length === 1 ? "epoch" : "epochs"}`,
-      showBest ? `dashed line: best epoch ${(bestEpoch as number) + 1}` : "",
+        } ${step}s drawn (evenly spaced, with the first, last and best)`
+        : `${formatCount(epochs.length)} ${epochs.length === 1 ? step : `${step}s`}`,
+      showBest ? `dashed line: best ${step} ${(bestEpoch as number) + 1}` : "",
       objective === null ? "" : describeLossCurve(objective),
       skipped > 0
         ? `${formatCount(skipped)} non-finite ${skipped === 1 ? "value" : "values"} left out`
@@ -265,7 +294,7 @@ export function plotLearningCurves(
             x: {
               field: "epoch",
               type: "quantitative",
-              title: "epoch",
+              title: step,
               axis: { tickMinStep: 1, format: "d" },
               ...(single === null ? {} : { scale: { domain: [single - 0.5, single + 0.5] } }),
             },

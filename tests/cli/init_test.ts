@@ -331,3 +331,51 @@ Deno.test("deno task init reads a semicolon file with null markers and an intege
   assert.equal(train.code, 0, train.stderr);
   assert.match(train.stdout, /roc_auc \*/);
 });
+
+Deno.test("deno task init --family gbdt writes gbdt with its default params, and the profile trains", async () => {
+  const root = await project();
+  const init = await runTask("init", [
+    "--data",
+    "data/raw/penguins.csv",
+    "--target",
+    "Species",
+    "--name",
+    "trees",
+    "--family",
+    "gbdt",
+  ], root);
+  assert.equal(init.code, 0, init.stderr);
+  const text = Deno.readTextFileSync(join(root, "config/profiles/trees.yaml"));
+  assert.match(text, /\n {2}family: gbdt # gradient-boosted trees/);
+  const model = profileOf(root, "trees")["model"] as {
+    family: string;
+    params: Record<string, unknown>;
+  };
+  assert.equal(model.family, "gbdt");
+  assert.equal(model.params["rounds"], 200);
+  assert.equal(model.params["learning_rate"], 0.1);
+  const train = await runTask(
+    "train",
+    ["--config", "trees", "--set", "model.params.rounds=5"],
+    root,
+  );
+  assert.equal(train.code, 0, train.stderr);
+  assert.match(train.stdout, /gbdt/);
+
+  const bad = await runCli("init.ts", [
+    "--data",
+    "data/raw/penguins.csv",
+    "--target",
+    "Species",
+    "--name",
+    "bad",
+    "--family",
+    "gbtd",
+  ], root);
+  assert.equal(bad.code, 2);
+  assert.match(
+    bad.stderr,
+    /Cannot propose model family "gbtd": did you mean "gbdt"; pass --family mlp, linear or gbdt/,
+  );
+  assert.deepEqual(listDir(join(root, "config/profiles")), ["trees.yaml"]);
+});

@@ -7,6 +7,7 @@ import {
   describeColumns,
   findNullMarkers,
   proposalToYaml,
+  PROPOSED_GBDT_PARAMS,
   proposeProfile,
   proposeProfileForFile,
   proposeTask,
@@ -366,4 +367,32 @@ Deno.test("proposeProfile() names the closest column when the target is missing"
     message:
       /the target column "wether" is not in the file: did you mean "weather" \(columns: \["weather","wind"\]\); pass --target with a column of the file/,
   });
+});
+
+Deno.test("proposeProfileForFile() proposes the mlp by default, and linear or gbdt with --family", async () => {
+  const { GBDT_PARAMS } = await import("../../src/models/mod.ts");
+  // The written gbdt params are the family's defaults.
+  assert.deepEqual({ ...PROPOSED_GBDT_PARAMS }, GBDT_PARAMS.parse({}));
+  const options = { target: "Species", name: "penguins", dataPath: "data/raw/penguins.csv" };
+  const mlp = proposeProfileForFile(PENGUINS, options);
+  assert.deepEqual(mlp.profile["model"], { family: "mlp", params: { hidden_units: [32, 16] } });
+
+  const linear = proposeProfileForFile(PENGUINS, { ...options, family: "linear" });
+  assert.deepEqual(linear.profile["model"], { family: "linear" });
+  assert.match(proposalToYaml(linear), /\n {2}family: linear # a linear model/);
+
+  const gbdt = proposeProfileForFile(PENGUINS, { ...options, family: "gbdt" });
+  assert.deepEqual(gbdt.profile["model"], { family: "gbdt", params: { ...PROPOSED_GBDT_PARAMS } });
+  const text = proposalToYaml(gbdt);
+  assert.match(text, /\n {2}family: gbdt # gradient-boosted trees, with the gbdt defaults below/);
+  assert.match(text, /\n {4}max_leaves: 31 # leaves per tree, grown best-first\n/);
+  assert.match(text, /\n {4}max_depth: null # null for no depth limit/);
+  // The rest of the profile does not depend on the family.
+  const { model: _m1, ...restMlp } = mlp.profile;
+  const { model: _m2, ...restGbdt } = gbdt.profile;
+  assert.deepEqual(restGbdt, restMlp);
+  assert.throws(
+    () => proposeProfileForFile(PENGUINS, { ...options, family: "forest" as "gbdt" }),
+    /Cannot propose model family "forest": expected one of mlp, linear, gbdt/,
+  );
 });

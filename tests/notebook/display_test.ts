@@ -348,6 +348,28 @@ Deno.test("showRun() refuses a run that was not recorded", async () => {
 
 // -- live training display --------------------------------------------------------------------
 
+Deno.test("liveTrainingDisplay() counts rounds for a tree family", async () => {
+  const { sink, sent } = recorder();
+  const live = liveTrainingDisplay({ sink, displayId: "trees", step: "round", minIntervalMs: 0 });
+  await live.onTrainBegin!({
+    epochs: 3,
+    batchesPerEpoch: 1,
+    samples: 40,
+    metric: "accuracy",
+    hasValidation: true,
+  });
+  const logs = [epochLogs(0, 0.9), epochLogs(1, 0.5), epochLogs(2, 0.3)];
+  for (const [i, entry] of logs.entries()) await live.onEpochEnd!(i, entry);
+  await live.onTrainEnd!(historyOf(logs, 2));
+  assert.equal(
+    sent[0]!.bundle[TEXT_MIME],
+    "Training progress: training for up to 3 rounds on 40 rows…",
+  );
+  assert.match(sent[1]!.bundle[TEXT_MIME] as string, /^Training progress: round 1 of 3 /);
+  const spec = sent.at(-1)!.bundle[VEGA_LITE_MIME] as { title: { text: string } };
+  assert.equal(spec.title.text, "Training progress: finished after 3 rounds, best round 3");
+});
+
 Deno.test("liveTrainingDisplay() creates one display and updates it in place as epochs end", async () => {
   const { sink, sent } = recorder();
   let clock = 0;

@@ -219,6 +219,11 @@ Deno.test("03_model_experiments.ipynb runs through the runner and records one ru
     assert.equal(executed.metadata.deno_mlops?.status, "ok");
     const svgs = checkExecuted("03_model_experiments", executed.cells);
     assert.ok(svgs.length >= 6, `expected at least 6 chart cells, found ${svgs.length}`);
+    // The families compared include gbdt, with its rounds capped by epochs (3 → 30).
+    const printed = executed.cells.flatMap((c) => c.outputs ?? [])
+      .map((o) => [(o as { text?: string | string[] }).text ?? ""].flat().join("")).join("");
+    assert.match(printed, /\bgbdt +rounds +\d+: val /);
+    assert.match(printed, /\blinear +epochs +\d+: val /);
     assert.equal(result.runIds.length, 1);
     assert.deepEqual(executed.metadata.deno_mlops?.run_ids, result.runIds);
     assert.match(result.studyIds.join(), /^study-\d{8}-\d{6}-penguins-[0-9a-f]{8}$/);

@@ -235,6 +235,42 @@ Deno.test("buildRunReport() samples big test splits for importance and refuses b
   }
 });
 
+Deno.test("a gbdt run's report shows importance by gain and split count per input, and curves per round", async () => {
+  using _logs = captureLogs({ level: "error" });
+  const { result } = await trainRun(["model.family=gbdt", "model.params.rounds=8"]);
+  const html = await Deno.readTextFile(`${result.dir}/${RUN_REPORT_FILE}`);
+  assertSelfContained(html, "none");
+  assert.deepEqual(chartIds(html), [
+    "learning-curves",
+    "confusion-matrix",
+    "roc",
+    "permutation-importance",
+    "tree-importance-gain",
+    "tree-importance-splits",
+  ]);
+  assert.match(html, /<figcaption>Loss and metric per round<\/figcaption>/);
+  assert.match(html, /aria-label="X-axis titled 'round'/);
+  assert.match(html, /<th>rounds run<\/th>/);
+  assert.match(html, /loss: the plain log-loss, with no penalty/, "gbdt's l2 is not in its loss");
+  assert.doesNotMatch(html, /L2 penalty/);
+  assert.doesNotMatch(html, /X-axis titled 'epoch'|epochs run/);
+  // The same inputs as permutation importance, one-hot columns together.
+  assert.match(
+    html,
+    /<table id="tree-importance-table">.*<td>Island<\/td><td><code>Island_Biscoe<\/code>, <code>Island_Dream<\/code>, <code>Island_Torgersen<\/code><\/td>/s,
+  );
+  assert.doesNotMatch(html, /class="[^"]*chart-error/);
+});
+
+Deno.test("an mlp run's report has no tree importance and keeps its epochs and L2 label", async () => {
+  using _logs = captureLogs({ level: "error" });
+  const { result } = await trainRun(["model.params.l2=0.001"]);
+  const html = await Deno.readTextFile(`${result.dir}/${RUN_REPORT_FILE}`);
+  assert.doesNotMatch(html, /tree-importance/);
+  assert.match(html, /<figcaption>Loss and metric per epoch<\/figcaption>/);
+  assert.match(html, /log-loss \+ L2 penalty/);
+});
+
 Deno.test("a regression run's report shows predicted against actual and residuals, not ROC", async () => {
   using _logs = captureLogs({ level: "error" });
   const root = await makeTempProject();

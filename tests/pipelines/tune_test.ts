@@ -11,6 +11,7 @@ import {
   applyTrialParams,
   BEST_CONFIG_FILE,
   crossValidate,
+  familyTrialParams,
   formatTrialParams,
   listStudyIds,
   rankTrials,
@@ -280,6 +281,154 @@ search:
     name: "ConfigError",
     message:
       /Cannot search "search\.model\.params\.dropout": the value 1\.5 is not valid there \(model\.params\.dropout: expected a number/,
+  });
+});
+
+Deno.test("familyTrialParams() leaves out another family's params; applyTrialParams() drops the base params on a family switch", async () => {
+  assert.deepEqual(
+    familyTrialParams({
+      "model.family": "gbdt",
+      "model.params.hidden_units": [8],
+      "model.params.l2": 1,
+      "model.params.max_leaves": 4,
+      "training.learning_rate": 0.01,
+    }),
+    {
+      params: {
+        "model.family": "gbdt",
+        "model.params.l2": 1,
+        "model.params.max_leaves": 4,
+        "training.learning_rate": 0.01,
+      },
+      ignored: [{ key: "model.params.hidden_units", reason: "not a param of the gbdt family" }],
+    },
+  );
+  // Without model.family in the trial nothing is left out, so a bad key still fails loudly.
+  assert.deepEqual(familyTrialParams({ "model.params.max_leaves": 4 }).ignored, []);
+  const { config } = await tinyProject();
+  // model.params.max_leaves comes after model.family would erase it if applied in order.
+  const gbdt = applyTrialParams(config, {
+    "model.params.max_leaves": 4,
+    "model.family": "gbdt",
+  });
+  assert.equal(gbdt.model.family, "gbdt");
+  assert.equal((gbdt.model.params as { max_leaves: number }).max_leaves, 4);
+  assert.equal((gbdt.model.params as { rounds: number }).rounds, 200, "gbdt's defaults");
+  assert.equal(Object.hasOwn(gbdt.model.params, "hidden_units"), false);
+  const same = applyTrialParams(config, { "model.family": "mlp" });
+  assert.deepEqual(same.model.params, config.model.params, "same family keeps its params");
+});
+
+Deno.test("runStudy() compares families: a 2-trial grid over model.family [linear, gbdt] on penguins", async () => {
+  using logs = captureLogs({ level: "info" });
+  const loaded = await tinyProject(
+    `
+model:
+  family: mlp
+  params: { hidden_units: [8], activation: relu, dropout: 0, l2: 0 }
+search:
+  "model.family": [linear, gbdt]
+  "model.params.max_leaves": [4]
+  "model.params.l2": [0.5]
+`,
+    ["model.params.hidden_units=[8]"],
+  );
+  const experiments = loaded.config.registry.experiments_dir;
+  const study = await runStudy(loaded, { strategy: "grid", folds: 2, workers: 0 });
+  try {
+    assert.equal(study.status, "finished");
+    assert.deepEqual(study.failed, []);
+    const trials = [...study.leaderboard].sort((a, b) => a.id - b.id);
+    assert.deepEqual(trials.map((t) => t.params["model.family"]), ["linear", "gbdt"]);
+    for (const trial of trials) assert.equal(trial.fold_scores.length, 2);
+    assert.deepEqual(trials[0]!.ignored, {
+      "model.params.max_leaves": "not a param of the linear family",
+    });
+    assert.equal(trials[1]!.ignored, undefined, "gbdt has both max_leaves and l2");
+    const record = await readStudy(experiments, study.id);
+    assert.deepEqual(record.trials[0]!.ignored, trials[0]!.ignored, "kept in study.json");
+    assert.ok(
+      logs.messages().some((m) =>
+        m.includes("Trials of family linear leave out search.model.params.max_leaves")
+      ),
+    );
+    // The final run trains the best trial's family with that family's params only.
+    const bestFamily = study.leaderboard[0]!.params["model.family"];
+    assert.ok(study.final !== null);
+    const { dir } = await readRunFolder(experiments, study.final.id);
+    const runConfig = parseYaml(await Deno.readTextFile(`${dir}/config.yaml`)) as {
+      model: { family: string; params: Record<string, unknown> };
+    };
+    assert.equal(runConfig.model.family, bestFamily);
+    assert.equal(runConfig.model.params["l2"], 0.5);
+    assert.equal(Object.hasOwn(runConfig.model.params, "hidden_units"), false);
+    assert.equal(Object.hasOwn(runConfig.model.params, "max_leaves"), bestFamily === "gbdt");
+  } finally {
+    study.final?.model.dispose();
+  }
+});
+
+Deno.test("the commented gbdt search spaces of model_config.yaml are valid for gbdt and for a family comparison", async () => {
+  const text = await Deno.readTextFile(`${REPO_ROOT}/config/model_config.yaml`);
+  const gbdtKeys = text.split("\n").filter((line) =>
+    /^  # "model\.(params\.(learning_rate|max_leaves|min_samples_leaf|l2|subsample)|family)":/
+      .test(line)
+  ).map((line) => line.replace(/^  # /, "  "));
+  assert.equal(gbdtKeys.length, 6, gbdtKeys.join("\n"));
+  const loaded = await tinyProject(
+    `model:\n  family: gbdt\nsearch:\n${
+      gbdtKeys.filter((l) => !l.includes("family")).join("\n")
+    }\n`,
+  );
+  const specs = sampleTrials(loaded.config.search, { strategy: "random", trials: 4 });
+  for (const spec of specs) applyTrialParams(loaded.config, spec.params);
+  // The same keys beside "model.family": [mlp, gbdt] load on the mlp default.
+  const compare = await tinyProject(`model:\n  family: mlp\nsearch:\n${gbdtKeys.join("\n")}\n`);
+  assert.deepEqual(compare.config.search["model.family"], ["mlp", "gbdt"]);
+  const mlpTrial = familyTrialParams({
+    "model.family": "mlp",
+    "model.params.max_leaves": 7,
+    "model.params.l2": 1,
+  });
+  assert.deepEqual(mlpTrial.ignored.map((i) => i.key), ["model.params.max_leaves"]);
+  applyTrialParams(compare.config, mlpTrial.params);
+});
+
+Deno.test("loadConfig() accepts model.params search keys of any family listed under model.family, and only then", async () => {
+  const listed = await tinyProject(`
+model:
+  family: mlp
+search:
+  "model.family": [mlp, gbdt]
+  "model.params.max_leaves": [7, 31]
+  "model.params.hidden_units": [[8]]
+`);
+  assert.deepEqual(listed.config.search["model.params.max_leaves"], [7, 31]);
+  await assert.rejects(
+    () =>
+      tinyProject(`
+model:
+  family: mlp
+search:
+  "model.params.max_leaves": [7, 31]
+`),
+    { name: "ConfigError", message: /Cannot load config/ },
+  );
+});
+
+Deno.test("runStudy() refuses a model.params search key that no searched family has", async () => {
+  using _logs = captureLogs({ level: "error" });
+  const loaded = await tinyProject(`
+model:
+  family: mlp
+search:
+  "model.family": [linear, gbdt]
+  "model.params.hidden_units": [[8]]
+`);
+  await assert.rejects(() => runStudy(loaded, { strategy: "grid", workers: 0 }), {
+    name: "ConfigError",
+    message:
+      /Cannot search "search\.model\.params\.hidden_units": no searched family \("linear", "gbdt"\) has a param "hidden_units"/,
   });
 });
 

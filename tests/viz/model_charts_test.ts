@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { TrainingHistory } from "../../src/models/mod.ts";
+import { trainingStepName } from "../../src/models/mod.ts";
 import { rocCurve } from "../../src/utils/mod.ts";
 import type { RocCurve } from "../../src/utils/mod.ts";
 import {
@@ -114,6 +115,37 @@ Deno.test("plotLearningCurves() labels the loss as the training objective, namin
   }
   // Without an objective the panel is plain "loss" and the subtitle says nothing about it.
   assert.doesNotMatch(subtitle(plotLearningCurves(history)), /penalty|objective/);
+});
+
+Deno.test("tree families: the loss has no L2 penalty and the curves count rounds", () => {
+  assert.deepEqual(trainingObjective("classification", { l2: 1 }, { family: "gbdt" }), {
+    task: "classification",
+    l2: 0,
+  });
+  assert.deepEqual(trainingObjective("regression", { l2: 1 }, { family: "random_forest" }), {
+    task: "regression",
+    l2: 0,
+  });
+  assert.deepEqual(trainingObjective("regression", { l2: 0.5 }, { family: "mlp" }), {
+    task: "regression",
+    l2: 0.5,
+  });
+  assert.equal(trainingStepName("gbdt"), "round");
+  assert.equal(trainingStepName("linear"), "epoch");
+  const spec = plotLearningCurves(history, {
+    objective: trainingObjective("classification", { l2: 1 }, { family: "gbdt" }),
+    step: "round",
+  });
+  assert.equal(at(spec, "spec", "layer", 0, "encoding", "x", "title"), "round");
+  assert.deepEqual(at(spec, "title", "subtitle"), [
+    "3 rounds",
+    "dashed line: best round 2",
+    "loss: the plain log-loss, with no penalty",
+  ]);
+  assert.throws(
+    () => plotLearningCurves(history, { step: "tree" as "round" }),
+    /"step" is "tree", expected "epoch" or "round"/,
+  );
 });
 
 Deno.test("plotLearningCurves() numbers epochs from 1 on an axis of whole numbers", () => {

@@ -28,10 +28,17 @@ export { MAX_ONE_HOT_CATEGORIES, proposeFeatures } from "./features.ts";
 export type { FeaturesProposal, ProposeFeaturesOptions } from "./features.ts";
 export { isClassTarget, MAX_INTEGER_CLASSES, MIN_CLASS_ROWS, proposeTask } from "./task.ts";
 export type { TaskProposal } from "./task.ts";
-export { PROPOSED_MODEL, proposeProfile, proposeProfileForFile } from "./profile.ts";
+export {
+  PROPOSED_FAMILIES,
+  PROPOSED_GBDT_PARAMS,
+  PROPOSED_MODEL,
+  proposeProfile,
+  proposeProfileForFile,
+} from "./profile.ts";
 export type {
   ProfileProposal,
   ProposalReadOptions,
+  ProposedFamily,
   ProposeProfileForFileOptions,
   ProposeProfileOptions,
 } from "./profile.ts";

@@ -26,6 +26,101 @@ import type { ProposalComment } from "./_comments.ts";
 /** The default model family of a proposal and its layers. */
 export const PROPOSED_MODEL = { family: "mlp", params: { hidden_units: [32, 16] } } as const;
 
+/** The families `deno task init --family` can propose. */
+export const PROPOSED_FAMILIES = ["mlp", "linear", "gbdt"] as const;
+
+/** A family `deno task init --family` can propose. */
+export type ProposedFamily = typeof PROPOSED_FAMILIES[number];
+
+/**
+ * The `gbdt` params a proposal writes: the family's defaults, spelled out so a reader sees what
+ * to tune (the data layer does not import the models; a test keeps them equal to the schema's).
+ */
+export const PROPOSED_GBDT_PARAMS = {
+  rounds: 200,
+  learning_rate: 0.1,
+  max_leaves: 31,
+  max_depth: null,
+  min_samples_leaf: 20,
+  min_gain: 0,
+  l2: 1,
+  subsample: 1,
+  colsample: 1,
+  early_stopping_rounds: 20,
+  max_bins: 255,
+} as const;
+
+/** A one-line comment per proposed gbdt param. */
+const GBDT_PARAM_COMMENTS: Readonly<Record<keyof typeof PROPOSED_GBDT_PARAMS, string>> = {
+  rounds: "boosting rounds, at most (early stopping usually ends sooner)",
+  learning_rate: "shrinkage of every leaf value: lower needs more rounds",
+  max_leaves: "leaves per tree, grown best-first",
+  max_depth: "null for no depth limit (max_leaves bounds the tree)",
+  min_samples_leaf: "fewest training rows per leaf: raise it on noisy data",
+  min_gain: "a split must lower the loss by more than this",
+  l2: "penalty on leaf values",
+  subsample: "share of rows each round samples",
+  colsample: "share of features each tree may use",
+  early_stopping_rounds: "rounds without validation improvement before stopping; 0 turns it off",
+  max_bins: "quantile bins per feature (missing values get their own)",
+};
+
+/** The `model` section and its comments for a proposed family. */
+function proposedModel(family: ProposedFamily): {
+  model: Record<string, unknown>;
+  comments: ProposalComment[];
+} {
+  switch (family) {
+    case "mlp":
+      return {
+        model: {
+          family: PROPOSED_MODEL.family,
+          params: { hidden_units: [...PROPOSED_MODEL.params.hidden_units] },
+        },
+        comments: [
+          {
+            path: ["model", "family"],
+            text: "a small neural network; linear, gbdt and baseline are the alternatives",
+          },
+          {
+            path: ["model", "params", "hidden_units"],
+            text: "neurons per hidden layer, input side first",
+          },
+        ],
+      };
+    case "linear":
+      return {
+        model: { family: "linear" },
+        comments: [{
+          path: ["model", "family"],
+          text:
+            "a linear model (logistic or least squares) with its default params; mlp and gbdt are the alternatives",
+        }],
+      };
+    case "gbdt":
+      return {
+        model: { family: "gbdt", params: { ...PROPOSED_GBDT_PARAMS } },
+        comments: [
+          {
+            path: ["model", "family"],
+            text:
+              "gradient-boosted trees, with the gbdt defaults below; mlp and linear are the alternatives",
+          },
+          ...Object.entries(GBDT_PARAM_COMMENTS).map(([param, text]) => ({
+            path: ["model", "params", param],
+            text,
+          })),
+        ],
+      };
+    default:
+      throw new RangeError(
+        `Cannot propose model family ${JSON.stringify(family)}: expected one of ${
+          PROPOSED_FAMILIES.join(", ")
+        }`,
+      );
+  }
+}
+
 /** How the data file is read: the `data:` reading options of the profile. */
 export interface ProposalReadOptions {
   /** `csv` or `tsv` when the file's extension does not say; `null` to leave it to the extension. */
@@ -48,6 +143,11 @@ export interface ProposeProfileOptions {
    * @default { format: null, separator: null, quote: '"', nullMarkers: [] }
    */
   read?: ProposalReadOptions;
+  /**
+   * The model family to propose, written with its params and a comment on each.
+   * @default "mlp"
+   */
+  family?: ProposedFamily;
 }
 
 /** A proposed profile: the config tree, a comment per choice, and notes for the terminal. */
@@ -107,6 +207,7 @@ function classCountsOf(df: DataFrame, target: string): Record<string, number> {
 export function proposeProfile(df: DataFrame, options: ProposeProfileOptions): ProfileProposal {
   const { target, name, path } = options;
   const read = options.read ?? DEFAULT_READ;
+  const model = proposedModel(options.family ?? "mlp");
   requireTarget(df.columns, target, path);
   const columns = describeColumns(df, path);
   const targetFacts = columns.find((c) => c.name === target)!;
@@ -210,23 +311,13 @@ export function proposeProfile(df: DataFrame, options: ProposeProfileOptions): P
     cleaning: cleaning.cleaning,
     split: { method: task.split },
     features: features.features satisfies FeaturesConfig,
-    model: {
-      family: PROPOSED_MODEL.family,
-      params: { hidden_units: [...PROPOSED_MODEL.params.hidden_units] },
-    },
+    model: model.model,
     ...(Object.keys(trainingOverrides).length > 0 ? { training: trainingOverrides } : {}),
     registry: { primary_metric: task.metric },
   };
   comments.push(
     { path: ["project", "name"], text: "the project key: runs, the registry and serve use it" },
-    {
-      path: ["model", "family"],
-      text: "a small neural network; linear and baseline are the alternatives",
-    },
-    {
-      path: ["model", "params", "hidden_units"],
-      text: "neurons per hidden layer, input side first",
-    },
+    ...model.comments,
     ...validation.comments,
     ...cleaning.comments,
     ...features.comments,
@@ -292,6 +383,11 @@ export interface ProposeProfileForFileOptions {
    * @default the file path as given
    */
   dataPath?: string;
+  /**
+   * The model family to propose.
+   * @default "mlp"
+   */
+  family?: ProposedFamily;
 }
 
 /**
@@ -350,5 +446,5 @@ export function proposeProfileForFile(
       frame = loadDataset(file, loadOptions(markers));
     }
   }
-  return proposeProfile(frame, { target, name, path, read });
+  return proposeProfile(frame, { target, name, path, read, family: options.family ?? "mlp" });
 }

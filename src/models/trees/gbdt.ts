@@ -40,6 +40,7 @@ import {
 } from "./losses.ts";
 import { decodeTrees, encodeTrees, TREES_FILE } from "./tree_file.ts";
 import { checkFeatureShape } from "./shape.ts";
+import { type TreeFeatureImportance, treeFeatureImportance } from "./importance.ts";
 
 /** `model.params` of the `gbdt` family, with the `model_config.yaml` defaults. */
 export const GBDT_PARAMS = z.strictObject({
@@ -480,6 +481,20 @@ export class GbdtModel extends BaseModel {
       `\nlearning_rate ${p.learning_rate}, max_leaves ${p.max_leaves}, max_depth ${
         p.max_depth ?? "none"
       }, min_samples_leaf ${p.min_samples_leaf}, l2 ${p.l2}`;
+  }
+
+  /**
+   * Feature importance from the kept trees: total split gain and split count per input column,
+   * in column order (see `treeFeatureImportance`).
+   *
+   * @returns one entry per input column; all zero when the model is not fitted
+   * @example
+   * ```ts
+   * model.featureImportance()[0]; // { feature: 0, gain: 12.5, splits: 3 }
+   * ```
+   */
+  featureImportance(): TreeFeatureImportance[] {
+    return treeFeatureImportance(this.#trees, this.#inputDim);
   }
 
   /** Drops the trees; the model is no longer fitted afterwards. */

@@ -31,6 +31,8 @@ export type { LossName, LossTargets } from "./losses.ts";
 export { addForest, addForestRows, flattenTrees } from "./forest.ts";
 export type { FlatForest } from "./forest.ts";
 export { decodeTrees, encodeTrees, TREES_FILE } from "./tree_file.ts";
+export { treeFeatureImportance } from "./importance.ts";
+export type { TreeFeatureImportance } from "./importance.ts";
 export { BINNING_SAMPLE_ROWS, GBDT_PARAMS, GbdtModel } from "./gbdt.ts";
 export type { GbdtOptions, GbdtParams } from "./gbdt.ts";
 export { findImpuritySplit, impurityStride, occupiedBins, weightedImpurity } from "./impurity.ts";

@@ -26,6 +26,8 @@ export {
   CLASSIFICATION_ONLY_SEARCH_KEYS,
   DEFAULT_RANDOM_TRIALS,
   DEFAULT_SAMPLE_TRIALS_OPTIONS,
+  FAMILY_KEY,
+  familyTrialParams,
   formatTrialParams,
   MAX_GRID_TRIALS,
   sampleTrials,
@@ -33,6 +35,7 @@ export {
   searchSpaceForTask,
 } from "./search_space.ts";
 export type {
+  IgnoredTrialParam,
   SampleTrialsOptions,
   SearchSpace,
   SearchStrategy,

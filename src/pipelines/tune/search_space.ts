@@ -8,6 +8,7 @@ import { ConfigError, didYouMean } from "../../errors.ts";
 import type { ConfigIssue } from "../../errors.ts";
 import { parseConfig, parseKeyPath, setAtKeyPath } from "../../config/mod.ts";
 import type { Config, SearchConfig } from "../../config/mod.ts";
+import { hasModelFamily, modelFamily } from "../../models/mod.ts";
 import { Random } from "../../utils/mod.ts";
 
 /** How trials are chosen from the search space. */
@@ -201,8 +202,85 @@ export function applyTrialParams(
   params: Readonly<Record<string, unknown>>,
 ): Config {
   const copy = structuredClone(config) as unknown as Record<string, unknown>;
-  for (const [key, value] of Object.entries(params)) setAtPath(copy, key, value);
+  // A trial that switches family drops the base family's params first, as a config layer that
+  // changes model.family does (see the config loader); its own model.params.* values follow.
+  if (Object.hasOwn(params, FAMILY_KEY)) {
+    const family = params[FAMILY_KEY];
+    setAtPath(copy, FAMILY_KEY, family);
+    if (family !== config.model.family) {
+      setAtPath(copy, "model.params", {});
+      // The loader also drops the old family's model.params.* search spaces; a search that
+      // lists model.family keeps them, since they may name any searched family's params.
+      const search = copy["search"] as Record<string, unknown> | undefined;
+      if (search !== undefined && !Array.isArray(search[FAMILY_KEY])) {
+        for (const key of Object.keys(search)) {
+          if (key.startsWith("model.params")) delete search[key];
+        }
+      }
+    }
+  }
+  for (const [key, value] of Object.entries(params)) {
+    if (key !== FAMILY_KEY) setAtPath(copy, key, value);
+  }
   return parseConfig(copy);
+}
+
+/** The search key that switches model family. */
+export const FAMILY_KEY = "model.family";
+
+/** A search value a trial leaves out, and why. */
+export interface IgnoredTrialParam {
+  /** The search key, e.g. `model.params.hidden_units`. */
+  key: string;
+  /** Why the trial does not set it. */
+  reason: string;
+}
+
+/** The top-level `model.params` name a search key sets, or `null` for other keys. */
+function modelParamName(key: string): string | null {
+  if (!key.startsWith("model.params.")) return null;
+  const path = parseKeyPath(key);
+  const name = path[2];
+  return typeof name === "string" ? name : null;
+}
+
+/** The param names of a registered family (its defaults' keys), or `null` when unknown. */
+function familyParamNames(family: unknown): string[] | null {
+  if (typeof family !== "string" || !hasModelFamily(family)) return null;
+  return Object.keys(modelFamily(family).params.parse({}) as Record<string, unknown>);
+}
+
+/**
+ * Splits a trial's values into those it sets and those it ignores: when the search lists
+ * `model.family`, a `model.params.<name>` value applies only to trials whose family has a param
+ * `<name>`; the other trials leave it out, with the reason. Without `model.family` in the
+ * trial, every value is kept (a bad one fails as before).
+ *
+ * @param params the trial's values, keyed by dotted config path
+ * @returns the values to set and the ones ignored
+ * @example
+ * ```ts
+ * familyTrialParams({ "model.family": "gbdt", "model.params.hidden_units": [8], "model.params.l2": 1 });
+ * // { params: { "model.family": "gbdt", "model.params.l2": 1 },
+ * //   ignored: [{ key: "model.params.hidden_units", reason: "not a param of the gbdt family" }] }
+ * ```
+ */
+export function familyTrialParams(
+  params: Readonly<Record<string, unknown>>,
+): { params: Record<string, unknown>; ignored: IgnoredTrialParam[] } {
+  if (!Object.hasOwn(params, FAMILY_KEY)) return { params: { ...params }, ignored: [] };
+  const family = params[FAMILY_KEY];
+  const names = familyParamNames(family);
+  if (names === null) return { params: { ...params }, ignored: [] };
+  const kept: Record<string, unknown> = {};
+  const ignored: IgnoredTrialParam[] = [];
+  for (const [key, value] of Object.entries(params)) {
+    const name = modelParamName(key);
+    if (name !== null && !names.includes(name)) {
+      ignored.push({ key, reason: `not a param of the ${String(family)} family` });
+    } else kept[key] = value;
+  }
+  return { params: kept, ignored };
 }
 
 function checkStrategy(strategy: string): asserts strategy is SearchStrategy {
@@ -456,6 +534,27 @@ export function searchSpaceForTask(
 
 /** Each list value and range end must be valid at its key on the base config. */
 export function checkSearchValues(config: Config, search: SearchConfig): void {
+  const familySpace = search[FAMILY_KEY];
+  const families = Array.isArray(familySpace) ? familySpace : null;
+  // With model.family searched, each model.params.* key must name a param of a searched family
+  // (checked first: the family values are only valid once every key is).
+  const underFamilies = new Map<string, Record<string, unknown>[]>();
+  for (const key of Object.keys(search)) {
+    const name = families === null ? null : modelParamName(key);
+    const under: Record<string, unknown>[] = name === null ? [{}] : families!
+      .filter((family) => familyParamNames(family)?.includes(name) ?? true)
+      .map((family) => ({ [FAMILY_KEY]: family }));
+    if (under.length === 0) {
+      const detail = `no searched family (${
+        families!.map((f) => JSON.stringify(f)).join(", ")
+      }) has a param "${name}", so no trial would set it`;
+      throw new ConfigError(
+        `Cannot search "search.${key}": ${detail}; remove it from the search space or add its family to "search.${FAMILY_KEY}"`,
+        [searchIssue(key, detail)],
+      );
+    }
+    underFamilies.set(key, under);
+  }
   for (const [key, space] of Object.entries(search)) {
     const range = asRange(space);
     const values = range === null
@@ -463,9 +562,11 @@ export function checkSearchValues(config: Config, search: SearchConfig): void {
       : range.integer
       ? [Math.ceil(range.low), Math.floor(range.high)]
       : [range.low, range.high];
+    // A model.params.* value is checked under each searched family that has the param.
+    const under = underFamilies.get(key) ?? [{}];
     for (const value of values) {
       try {
-        applyTrialParams(config, { [key]: value });
+        for (const base of under) applyTrialParams(config, { ...base, [key]: value });
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         const detail = error.issues.length > 0
@@ -486,7 +587,7 @@ export function checkSearchValues(config: Config, search: SearchConfig): void {
 /** A trial's config: the base config with its values applied; errors name the search keys. */
 export function trialConfig(config: Config, spec: TrialSpec): Config {
   try {
-    return applyTrialParams(config, spec.params);
+    return applyTrialParams(config, familyTrialParams(spec.params).params);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const detail = error.issues.length > 0

@@ -16,6 +16,7 @@ import type { TrainingResult } from "../training_pipeline.ts";
 import { checkFoldOption, foldsOf, primaryMetricOf } from "./cross_validation.ts";
 import {
   checkSearchValues,
+  familyTrialParams,
   formatTrialParams,
   sampleTrials,
   searchSpaceForTask,
@@ -267,6 +268,24 @@ export async function runStudy(
   record.trials_planned = specs.length;
   checkSearchValues(config, search);
   const trialConfigs = new Map(specs.map((spec) => [spec.id, trialConfig(config, spec)]));
+  // With model.family searched, each trial leaves out the params of the other families.
+  const ignoredByTrial = new Map<number, Record<string, string>>();
+  const ignoredByFamily = new Map<string, Set<string>>();
+  for (const spec of specs) {
+    const { ignored } = familyTrialParams(spec.params);
+    if (ignored.length === 0) continue;
+    ignoredByTrial.set(spec.id, Object.fromEntries(ignored.map((i) => [i.key, i.reason])));
+    const family = String(spec.params["model.family"]);
+    const keys = ignoredByFamily.get(family) ?? new Set<string>();
+    for (const { key } of ignored) keys.add(key);
+    ignoredByFamily.set(family, keys);
+  }
+  for (const [family, keys] of ignoredByFamily) {
+    logger.info(
+      "Trials of family {family} leave out {keys}: not params of that family",
+      { family, keys: [...keys].map((key) => `search.${key}`).join(", ") },
+    );
+  }
   for (const done of record.trials) {
     const spec = specs[done.id];
     if (spec === undefined || canonicalJson(spec.params) !== canonicalJson(done.params)) {
@@ -310,7 +329,9 @@ export async function runStudy(
 
   const done = new Set(record.trials.map((t) => t.id));
   const queue = specs.filter((spec) => !done.has(spec.id));
-  const onResult = async (result: TrialResult) => {
+  const onResult = async (outcome: TrialResult) => {
+    const ignored = ignoredByTrial.get(outcome.id);
+    const result = ignored === undefined ? outcome : { ...outcome, ignored };
     record.trials = [...record.trials.filter((t) => t.id !== result.id), result]
       .sort((a, b) => a.id - b.id);
     // Counted before the write: two workers' results can both be written before either is

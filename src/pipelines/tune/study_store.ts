@@ -44,6 +44,11 @@ export interface TrialResult {
   seconds: number;
   /** Why it failed: the error's name and message. */
   error?: string;
+  /**
+   * Search values the trial left out, with the reason, keyed by search key: with
+   * `model.family` searched, the `model.params.*` values of another family's params.
+   */
+  ignored?: Record<string, string>;
 }
 
 /** `study.json`: everything a study did, rewritten after every trial. */

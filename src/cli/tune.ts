@@ -172,11 +172,11 @@ function progressLine(trial: TrialResult, done: number, total: number, metric: s
   const time = `${trial.seconds.toFixed(1)}s`;
   if (trial.status === "failed") {
     return `${head}  failed (${time}): ${trial.error ?? "unknown reason"}  ${
-      formatTrialParams(trial.params)
+      formatTrialParams(trial.params, trial.ignored)
     }`;
   }
   return `${head}  ${metric} ${formatMetric(trial.mean)} ± ${formatMetric(trial.std)}  (${time})  ${
-    formatTrialParams(trial.params)
+    formatTrialParams(trial.params, trial.ignored)
   }`;
 }
 
@@ -185,14 +185,14 @@ function printLeaderboard(study: StudyResult, metric: string): void {
     ...study.leaderboard.map((t, i) => [
       String(i + 1),
       String(t.id),
-      formatTrialParams(t.params),
+      formatTrialParams(t.params, t.ignored),
       `${formatMetric(t.mean)} ± ${formatMetric(t.std)}`,
       t.seconds.toFixed(1),
     ]),
     ...study.failed.map((t) => [
       "-",
       String(t.id),
-      formatTrialParams(t.params),
+      formatTrialParams(t.params, t.ignored),
       `failed: ${(t.error ?? "").slice(0, 60)}`,
       t.seconds.toFixed(1),
     ]),

@@ -201,6 +201,14 @@ Deno.test("formatTrialParams() shortens keys to their last segment unless two wo
     formatTrialParams({ "model.params.l2": 0.001, "other.l2": 2 }),
     "model.params.l2=0.001 other.l2=2",
   );
+  // A linear trial of a family search does not show the gbdt value it did not apply.
+  assert.equal(
+    formatTrialParams(
+      { "model.family": "linear", "model.params.max_leaves": 7 },
+      { "model.params.max_leaves": "not a param of the linear family" },
+    ),
+    "family=linear",
+  );
 });
 
 Deno.test("rankTrials() orders ok trials by mean in the metric's direction, ties by id", () => {

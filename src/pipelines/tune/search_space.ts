@@ -164,6 +164,7 @@ export function sampleTrials(search: SearchConfig, options: SampleTrialsOptions 
  * to its last segment when that is unambiguous.
  *
  * @param params the trial's values, keyed by dotted config path
+ * @param ignored values the trial did not apply (another family's params), left out
  * @returns e.g. `hidden_units=[32,16] learning_rate=0.00312 dropout=0.1`
  * @example
  * ```ts
@@ -171,8 +172,11 @@ export function sampleTrials(search: SearchConfig, options: SampleTrialsOptions 
  * // "learning_rate=0.003123 dropout=0.1"
  * ```
  */
-export function formatTrialParams(params: Readonly<Record<string, unknown>>): string {
-  const keys = Object.keys(params);
+export function formatTrialParams(
+  params: Readonly<Record<string, unknown>>,
+  ignored: Readonly<Record<string, unknown>> = {},
+): string {
+  const keys = Object.keys(params).filter((key) => !Object.hasOwn(ignored, key));
   const last = keys.map((key) => {
     const segments = parseKeyPath(key);
     const tail = segments[segments.length - 1];

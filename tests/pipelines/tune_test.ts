@@ -379,9 +379,9 @@ search:
 Deno.test("the commented gbdt search spaces of model_config.yaml are valid for gbdt and for a family comparison", async () => {
   const text = await Deno.readTextFile(`${REPO_ROOT}/config/model_config.yaml`);
   const gbdtKeys = text.split("\n").filter((line) =>
-    /^  # "model\.(params\.(learning_rate|max_leaves|min_samples_leaf|l2|subsample)|family)":/
+    /^ {2}# "model\.(params\.(learning_rate|max_leaves|min_samples_leaf|l2|subsample)|family)":/
       .test(line)
-  ).map((line) => line.replace(/^  # /, "  "));
+  ).map((line) => line.replace(/^ {2}# /, "  "));
   assert.equal(gbdtKeys.length, 6, gbdtKeys.join("\n"));
   const loaded = await tinyProject(
     `model:\n  family: gbdt\nsearch:\n${

@@ -7,13 +7,11 @@
  */
 import { z } from "zod";
 import { type Matrix, Random } from "../../utils/mod.ts";
-import { ArtifactError, DataValidationError } from "../../errors.ts";
+import { ArtifactError } from "../../errors.ts";
 import type { ModelConfig } from "../../config/schema.ts";
 import {
   BaseModel,
   checkModelSpec,
-  checkTargets,
-  checkTwoClassesPresent,
   type ModelTask,
   type PredictOptions,
   requireFitted,
@@ -39,7 +37,7 @@ import {
   scoresPerRow,
 } from "./losses.ts";
 import { decodeTrees, encodeTrees, TREES_FILE } from "./tree_file.ts";
-import { checkFeatureShape } from "./shape.ts";
+import { checkFeatureShape, checkTreeFitInputs } from "./shape.ts";
 import { type TreeFeatureImportance, treeFeatureImportance } from "./importance.ts";
 
 /** `model.params` of the `gbdt` family, with the `model_config.yaml` defaults. */
@@ -214,29 +212,13 @@ export class GbdtModel extends BaseModel {
    */
   async fit(x: Matrix, y: Targets, options: FitOptions = {}): Promise<TrainingHistory> {
     const started = performance.now();
-    const action = `fit "gbdt"`;
     const callbacks = options.callbacks ?? DEFAULT_FIT_OPTIONS.callbacks;
-    checkFeatureShape(x, this.#inputDim, action);
-    checkTargets(y, { rows: x.rows, task: this.#task, classes: this.#classes, action });
-    if (x.rows === 0) {
-      throw new DataValidationError(
-        `Cannot fit "gbdt": the training split has no rows; check the data and split.ratios`,
-      );
-    }
-    if (y.kind === "classification") checkTwoClassesPresent("gbdt", y);
-    const validation = options.validation !== undefined && options.validation.x.rows > 0
-      ? options.validation
-      : undefined;
-    if (validation !== undefined) {
-      const inValidation = `${action} (validation set)`;
-      checkFeatureShape(validation.x, this.#inputDim, inValidation);
-      checkTargets(validation.y, {
-        rows: validation.x.rows,
-        task: this.#task,
-        classes: this.#classes,
-        action: inValidation,
-      });
-    }
+    const validation = checkTreeFitInputs(
+      { family: "gbdt", task: this.#task, inputDim: this.#inputDim, classes: this.#classes },
+      x,
+      y,
+      options,
+    );
     const p = this.#params;
     const seed = options.seed ?? this.#seed;
     this.#seed = seed;

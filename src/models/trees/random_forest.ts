@@ -8,13 +8,11 @@
  */
 import { z } from "zod";
 import { type Matrix, Random } from "../../utils/mod.ts";
-import { ArtifactError, DataValidationError } from "../../errors.ts";
+import { ArtifactError } from "../../errors.ts";
 import type { ModelConfig } from "../../config/schema.ts";
 import {
   BaseModel,
   checkModelSpec,
-  checkTargets,
-  checkTwoClassesPresent,
   type ModelTask,
   type PredictOptions,
   requireFitted,
@@ -31,7 +29,7 @@ import { binMatrix, learnBinEdges, MAX_VALUE_BINS } from "./binning.ts";
 import type { Tree } from "./grow.ts";
 import { addForestRows, type FlatForest, flattenTrees } from "./forest.ts";
 import { decodeTrees, encodeTrees, TREES_FILE } from "./tree_file.ts";
-import { checkFeatureShape } from "./shape.ts";
+import { checkFeatureShape, checkTreeFitInputs } from "./shape.ts";
 import { BINNING_SAMPLE_ROWS } from "./gbdt.ts";
 import { bootstrapCounts, treeSeed } from "./bootstrap.ts";
 import { growImpurityTree, leafOfBinned } from "./impurity_tree.ts";
@@ -248,29 +246,18 @@ export class RandomForestModel extends BaseModel {
    */
   async fit(x: Matrix, y: Targets, options: FitOptions = {}): Promise<TrainingHistory> {
     const started = performance.now();
-    const action = `fit "random_forest"`;
     const callbacks = options.callbacks ?? DEFAULT_FIT_OPTIONS.callbacks;
-    checkFeatureShape(x, this.#inputDim, action);
-    checkTargets(y, { rows: x.rows, task: this.#task, classes: this.#classes, action });
-    if (x.rows === 0) {
-      throw new DataValidationError(
-        `Cannot fit "random_forest": the training split has no rows; check the data and split.ratios`,
-      );
-    }
-    if (y.kind === "classification") checkTwoClassesPresent("random_forest", y);
-    const validation = options.validation !== undefined && options.validation.x.rows > 0
-      ? options.validation
-      : undefined;
-    if (validation !== undefined) {
-      const inValidation = `${action} (validation set)`;
-      checkFeatureShape(validation.x, this.#inputDim, inValidation);
-      checkTargets(validation.y, {
-        rows: validation.x.rows,
+    const validation = checkTreeFitInputs(
+      {
+        family: "random_forest",
         task: this.#task,
+        inputDim: this.#inputDim,
         classes: this.#classes,
-        action: inValidation,
-      });
-    }
+      },
+      x,
+      y,
+      options,
+    );
     const p = this.#params;
     const seed = options.seed ?? this.#seed;
     this.#seed = seed;

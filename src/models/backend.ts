@@ -66,9 +66,30 @@ let startedWasmDirectory: string | null = null;
  * const backend = await initBackend(config.training.backend, { logger }); // "wasm"
  * ```
  */
-export async function initBackend(
+export function initBackend(
   name: BackendName = "wasm",
   options: InitBackendOptions = {},
+): Promise<BackendName> {
+  // Callers that start the backend at the same time share one start: two concurrent starts
+  // would both register the WebAssembly backend.
+  const key = JSON.stringify([
+    name,
+    options.wasmDirectory ?? null,
+    options.patchBatchMatMul ?? null,
+  ]);
+  const pending = starting.get(key);
+  if (pending !== undefined) return pending;
+  const started = startBackend(name, options).finally(() => starting.delete(key));
+  starting.set(key, started);
+  return started;
+}
+
+/** Backend starts in flight, by their arguments. */
+const starting = new Map<string, Promise<BackendName>>();
+
+async function startBackend(
+  name: BackendName,
+  options: InitBackendOptions,
 ): Promise<BackendName> {
   const { wasmDirectory, patchBatchMatMul } = { ...DEFAULT_INIT_BACKEND_OPTIONS, ...options };
   const logger = options.logger ?? getLogger(["deno-mlops", "models"]);

@@ -189,7 +189,9 @@ export class ModelCatalog {
         this.#listError = (error as Error).message;
       }
     }
-    const swapped = await Promise.all(this.holders().map((holder) => holder.refresh()));
-    return swapped.some(Boolean);
+    // One project at a time: loads never race each other for the backend or for memory.
+    let swapped = false;
+    for (const holder of this.holders()) swapped = (await holder.refresh()) || swapped;
+    return swapped;
   }
 }

@@ -1,6 +1,13 @@
 /**
- * Feature binning for histogram-based trees: each feature's values are cut into at most 255
- * quantile bins learned on the training rows, and missing values (NaN) get a bin of their own.
+ * Feature binning for histogram-based trees: each numeric feature's values are cut into at most
+ * 255 quantile bins learned on the training rows, and missing values (NaN) get a bin of their
+ * own.
+ *
+ * A categorical feature instead gives each category code a bin of its own, so a split can send
+ * any set of categories left (see `findBestSplit`); with more categories than bins, the most
+ * frequent ones keep theirs and the rest share one "other" bin. Codes are the non-negative
+ * integers an `OrdinalEncoder` writes; a NaN, negative or fractional value (the encoder's
+ * `unknown_value` −1 for a category unseen in training) is missing.
  *
  * @module
  */
@@ -16,10 +23,15 @@ export const MAX_VALUE_BINS = 255;
 export interface LearnBinEdgesOptions {
   /**
    * The rows to learn from (ascending); quantiles of a large sample are as good as those of
-   * every row and spare a sort of every column.
+   * every row and spare a sort of every column. Categories are counted on every row.
    * @default every row
    */
   rows?: Uint32Array;
+  /**
+   * 1 for each categorical feature (integer category codes), binned by category.
+   * @default every feature numeric
+   */
+  categorical?: Uint8Array;
 }
 
 /** Learned bin edges: for each feature, the upper edge of every bin but the last. */
@@ -27,9 +39,15 @@ export interface BinEdges {
   /**
    * `thresholds[f][b]` is the largest value of bin `b` of feature `f`: a value `v` falls into
    * the first bin `b` with `v <= thresholds[f][b]`, or the last bin when none. Float32, so a
-   * threshold compares exactly as the model's Float32 inputs do.
+   * threshold compares exactly as the model's Float32 inputs do. Empty for a categorical
+   * feature.
    */
   readonly thresholds: readonly Float32Array[];
+  /**
+   * The category bins of each categorical feature; null for a numeric one.
+   * @default every feature numeric
+   */
+  readonly categories?: readonly (CategoryBins | null)[];
 }
 
 /** Features as bin indexes, feature-major: `bins[f * rows + i]` is row `i`'s bin of feature `f`. */
@@ -68,9 +86,16 @@ export function learnBinEdges(
     );
   }
   const thresholds: Float32Array[] = [];
+  const categories: (CategoryBins | null)[] = [];
   const rows = options.rows ?? Uint32Array.from({ length: x.rows }, (_, i) => i);
   const values = new Float64Array(rows.length);
   for (let f = 0; f < x.cols; f++) {
+    if (options.categorical?.[f] === 1) {
+      thresholds.push(new Float32Array(0));
+      categories.push(learnCategoryBins(column(x, f), maxBins));
+      continue;
+    }
+    categories.push(null);
     let n = 0;
     for (let j = 0; j < rows.length; j++) {
       const v = x.data[rows[j]! * x.cols + f]!;
@@ -78,7 +103,7 @@ export function learnBinEdges(
     }
     thresholds.push(featureThresholds(values.subarray(0, n).sort(), maxBins));
   }
-  return { thresholds };
+  return categories.some((c) => c !== null) ? { thresholds, categories } : { thresholds };
 }
 
 /**
@@ -104,7 +129,13 @@ export function binMatrix(x: Matrix, edges: BinEdges): BinnedMatrix {
   for (let f = 0; f < cols; f++) {
     const t = edges.thresholds[f]!;
     const out = bins.subarray(f * rows, (f + 1) * rows);
-    for (let i = 0; i < rows; i++) out[i] = binOf(data[i * cols + f]!, t);
+    const category = edges.categories?.[f] ?? null;
+    if (category !== null) {
+      const lookup = categoryLookup(category);
+      for (let i = 0; i < rows; i++) out[i] = categoryBinOf(data[i * cols + f]!, lookup);
+    } else {
+      for (let i = 0; i < rows; i++) out[i] = binOf(data[i * cols + f]!, t);
+    }
   }
   return { bins, rows, cols };
 }
@@ -131,6 +162,154 @@ export function binOf(value: number, thresholds: Float32Array): number {
     else lo = mid + 1;
   }
   return lo;
+}
+
+/**
+ * The number of value bins of every feature: its edges plus one, or its kept categories (and
+ * "other") for a categorical one.
+ *
+ * @param edges the learned edges
+ * @returns one count per feature
+ * @example
+ * ```ts
+ * valueBinCounts(learnBinEdges(x, 255)); // Int32Array [3, 1, 12]
+ * ```
+ */
+export function valueBinCounts(edges: BinEdges): Int32Array {
+  return Int32Array.from(edges.thresholds, (t, f) => {
+    const category = edges.categories?.[f] ?? null;
+    if (category !== null) return category.codes.length + (category.other ? 1 : 0);
+    return t.length + 1;
+  });
+}
+
+/** The largest category code a model may hold (codes index a lookup table). */
+export const MAX_CATEGORY_CODE = 1 << 20;
+
+/** What training learned of one categorical feature. */
+export interface CategoryBins {
+  /** The codes with a bin of their own, ascending: code `codes[b]` is bin `b`. */
+  readonly codes: Int32Array;
+  /**
+   * Whether bin `codes.length` is "other": the training categories beyond the `codes.length`
+   * most frequent ones. A code outside `codes` then goes there, else to the missing bin.
+   */
+  readonly other: boolean;
+  /** How many distinct codes the training rows held. */
+  readonly seen: number;
+}
+
+/** A code-to-bin table for binning and prediction. */
+export interface CategoryLookup {
+  /** `table[code]` is the bin of `code`, for codes up to the largest kept one. */
+  readonly table: Uint8Array;
+  /** The bin of a non-negative integer code the table does not keep: "other", or missing. */
+  readonly fallback: number;
+}
+
+/**
+ * Learns the bins of one categorical feature: one per code when there are at most `maxBins`,
+ * else the `maxBins − 1` most frequent codes (ties to the smaller code) and "other".
+ *
+ * @param column the feature's training values, one per row
+ * @param maxBins the most value bins, in [2, 255]
+ * @returns the kept codes, ascending, and whether "other" exists
+ * @throws {RangeError} when a code exceeds `MAX_CATEGORY_CODE`
+ * @example
+ * ```ts
+ * learnCategoryBins(new Float32Array([2, 0, 2, NaN]), 255); // { codes: [0, 2], other: false, seen: 2 }
+ * ```
+ */
+export function learnCategoryBins(column: ArrayLike<number>, maxBins: number): CategoryBins {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < column.length; i++) {
+    const v = column[i]!;
+    if (!isCode(v)) continue;
+    if (v > MAX_CATEGORY_CODE) {
+      throw new RangeError(
+        `Cannot bin a categorical feature: code ${v} exceeds ${MAX_CATEGORY_CODE}; encode the column with OrdinalEncoder`,
+      );
+    }
+    counts.set(v, (counts.get(v) ?? 0) + 1);
+  }
+  const seen = counts.size;
+  if (seen <= maxBins) {
+    return { codes: Int32Array.from([...counts.keys()].sort((a, b) => a - b)), other: false, seen };
+  }
+  const top = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, maxBins - 1);
+  return {
+    codes: Int32Array.from(top.map(([code]) => code).sort((a, b) => a - b)),
+    other: true,
+    seen,
+  };
+}
+
+/**
+ * Builds the code-to-bin table of a categorical feature.
+ *
+ * @param bins the learned bins
+ * @returns the table and the fallback bin
+ * @example
+ * ```ts
+ * const lookup = categoryLookup(bins);
+ * categoryBinOf(2, lookup); // 1
+ * ```
+ */
+export function categoryLookup(bins: CategoryBins): CategoryLookup {
+  const fallback = bins.other ? bins.codes.length : MISSING_BIN;
+  const size = bins.codes.length === 0 ? 0 : bins.codes[bins.codes.length - 1]! + 1;
+  const table = new Uint8Array(size).fill(fallback);
+  bins.codes.forEach((code, b) => (table[code] = b));
+  return { table, fallback };
+}
+
+/**
+ * The bin of one value of a categorical feature: its code's bin, "other" (or missing) for a code
+ * not kept, and the missing bin for NaN, negative or fractional values.
+ *
+ * @param value the feature value
+ * @param lookup the feature's table
+ * @returns the bin index
+ * @example
+ * ```ts
+ * categoryBinOf(-1, lookup); // 255: an unseen category is missing
+ * ```
+ */
+export function categoryBinOf(value: number, lookup: CategoryLookup): number {
+  if (!isCode(value)) return MISSING_BIN;
+  return value < lookup.table.length ? lookup.table[value]! : lookup.fallback;
+}
+
+/**
+ * Describes a categorical feature for reports: how many categories training saw, how many got a
+ * bin of their own, and how many share "other".
+ *
+ * @param bins the learned bins
+ * @returns one sentence
+ * @example
+ * ```ts
+ * describeCategoryBins({ codes, other: true, seen: 312 });
+ * // "312 categories: the 254 most frequent split on their own, the 58 rarer share one \"other\" bin"
+ * ```
+ */
+export function describeCategoryBins(bins: CategoryBins): string {
+  if (!bins.other) {
+    return `${bins.seen} ${bins.seen === 1 ? "category" : "categories"}, each split on its own`;
+  }
+  const kept = bins.codes.length;
+  return `${bins.seen} categories: the ${kept} most frequent split on their own, the ${
+    bins.seen - kept
+  } rarer share one "other" bin`;
+}
+
+function isCode(v: number): boolean {
+  return v >= 0 && Number.isInteger(v);
+}
+
+function column(x: Matrix, f: number): Float32Array {
+  const out = new Float32Array(x.rows);
+  for (let i = 0; i < x.rows; i++) out[i] = x.data[i * x.cols + f]!;
+  return out;
 }
 
 /** Edges of one feature from its sorted non-missing values. */

@@ -5,6 +5,8 @@
  * @module
  */
 import type { Tree } from "./grow.ts";
+import { CATEGORY_WORDS } from "./split.ts";
+import { categoryBinOf, type CategoryLookup } from "./binning.ts";
 
 /** The nodes of all trees, tree after tree; child indexes are absolute. */
 export interface FlatForest {
@@ -22,21 +24,42 @@ export interface FlatForest {
   readonly right: Int32Array;
   /** The leaf value. */
   readonly value: Float32Array;
+  /**
+   * For a categorical node, where its bin set starts in `words`; −1 for a numeric node or leaf.
+   */
+  readonly setStart: Int32Array;
+  /** The bin sets of every categorical node, 8 words each. */
+  readonly words: Uint32Array;
+  /** The code-to-bin table of each categorical feature; null for a numeric one. */
+  readonly lookups: readonly (CategoryLookup | null)[];
 }
 
 /**
  * Flattens trees into one node table.
  *
  * @param trees the trees, in boosting order
+ * @param lookups the code-to-bin table of each categorical feature (null for numeric ones);
+ *   every feature a categorical node splits on needs one
  * @returns the flat forest
+ * @throws {RangeError} when a categorical node's feature has no table
  * @example
  * ```ts
  * const forest = flattenTrees(trees);
  * ```
  */
-export function flattenTrees(trees: readonly Tree[]): FlatForest {
+export function flattenTrees(
+  trees: readonly Tree[],
+  lookups: readonly (CategoryLookup | null)[] = [],
+): FlatForest {
   let total = 0;
-  for (const tree of trees) total += tree.feature.length;
+  let totalWords = 0;
+  for (const tree of trees) {
+    total += tree.feature.length;
+    totalWords += tree.categories.length;
+  }
+  const setStart = new Int32Array(total).fill(-1);
+  const words = new Uint32Array(totalWords);
+  let wordsAt = 0;
   const roots = new Int32Array(trees.length);
   const feature = new Int32Array(total);
   const threshold = new Float32Array(total);
@@ -55,10 +78,22 @@ export function flattenTrees(trees: readonly Tree[]): FlatForest {
     for (let i = 0; i < tree.feature.length; i++) {
       left[at + i] = tree.left[i]! < 0 ? -1 : at + tree.left[i]!;
       right[at + i] = tree.right[i]! < 0 ? -1 : at + tree.right[i]!;
+      if (tree.categorical[i] === 1) {
+        if (!lookups[tree.feature[i]!]) {
+          throw new RangeError(
+            `Cannot flatten trees: node ${i} of tree ${t} splits feature ${
+              tree.feature[i]
+            } by category, but the feature has no category table`,
+          );
+        }
+        setStart[at + i] = wordsAt + tree.bin[i]! * CATEGORY_WORDS;
+      }
     }
+    words.set(tree.categories, wordsAt);
+    wordsAt += tree.categories.length;
     at += tree.feature.length;
   }
-  return { roots, feature, threshold, missingLeft, left, right, value };
+  return { roots, feature, threshold, missingLeft, left, right, value, setStart, words, lookups };
 }
 
 /**
@@ -78,16 +113,14 @@ export function addForest(
   row: { data: Float32Array; offset: number },
   scores: Float64Array,
 ): void {
-  const { roots, feature, threshold, missingLeft, left, right, value } = forest;
+  const { roots, feature, left, right, value } = forest;
   const { data, offset } = row;
   const k = scores.length;
   for (let t = 0; t < roots.length; t++) {
     let node = roots[t]!;
     let f = feature[node]!;
     while (f >= 0) {
-      const v = data[offset + f]!;
-      const goLeft = v !== v ? missingLeft[node] === 1 : v <= threshold[node]!;
-      node = goLeft ? left[node]! : right[node]!;
+      node = goesLeft(forest, node, data[offset + f]!) ? left[node]! : right[node]!;
       f = feature[node]!;
     }
     scores[t % k]! += value[node]!;
@@ -113,7 +146,7 @@ export function addForestRows(
   x: { data: Float32Array; rows: number; cols: number },
   scores: Float64Array,
 ): void {
-  const { roots, feature, threshold, missingLeft, left, right, value } = forest;
+  const { roots, feature, left, right, value } = forest;
   const { data, rows, cols } = x;
   const k = rows === 0 ? 1 : scores.length / rows;
   for (let t = 0; t < roots.length; t++) {
@@ -124,12 +157,18 @@ export function addForestRows(
       let node = root;
       let f = feature[node]!;
       while (f >= 0) {
-        const v = data[offset + f]!;
-        const goLeft = v !== v ? missingLeft[node] === 1 : v <= threshold[node]!;
-        node = goLeft ? left[node]! : right[node]!;
+        node = goesLeft(forest, node, data[offset + f]!) ? left[node]! : right[node]!;
         f = feature[node]!;
       }
       scores[i * k + c]! += value[node]!;
     }
   }
+}
+
+/** Whether a row whose split feature holds `v` goes left at `node`. */
+function goesLeft(forest: FlatForest, node: number, v: number): boolean {
+  const start = forest.setStart[node]!;
+  if (start < 0) return v !== v ? forest.missingLeft[node] === 1 : v <= forest.threshold[node]!;
+  const b = categoryBinOf(v, forest.lookups[forest.feature[node]!]!);
+  return ((forest.words[start + (b >>> 5)]! >>> (b & 31)) & 1) === 1;
 }

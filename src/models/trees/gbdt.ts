@@ -24,7 +24,17 @@ import {
   type TrainingHistory,
 } from "../train.ts";
 import { MODEL_ARTIFACT_VERSION, readModelParams, writeModelParams } from "../storage.ts";
-import { binMatrix, learnBinEdges, MAX_VALUE_BINS } from "./binning.ts";
+import {
+  binMatrix,
+  type CategoryBins,
+  type CategoryLookup,
+  categoryLookup,
+  describeCategoryBins,
+  learnBinEdges,
+  MAX_CATEGORY_CODE,
+  MAX_VALUE_BINS,
+  valueBinCounts,
+} from "./binning.ts";
 import { growTree, type Tree, treeValueBinned } from "./grow.ts";
 import { addForest, type FlatForest, flattenTrees } from "./forest.ts";
 import {
@@ -81,6 +91,12 @@ export interface GbdtOptions {
    */
   classes?: readonly string[];
   /**
+   * The columns that hold category codes (an `OrdinalEncoder`'s output): each is split by sets
+   * of categories, not by thresholds (see `learnBinEdges`).
+   * @default []
+   */
+  categorical?: readonly number[];
+  /**
    * Seed of row and column subsampling; `fit` uses `FitOptions.seed` when given.
    * @default 42
    */
@@ -103,6 +119,30 @@ interface GbdtState {
   nodes: number[];
   bestRound: number;
   file: string;
+  /** The category bins of each categorical column (absent in models saved before them). */
+  categories?: SavedCategoryBins[];
+}
+
+/** One categorical column's bins as `params.json` keeps them. */
+interface SavedCategoryBins {
+  feature: number;
+  codes: number[];
+  other: boolean;
+  seen: number;
+}
+
+/** A categorical input column of a fitted model, for reports. */
+export interface CategoricalFeature {
+  /** The input column. */
+  feature: number;
+  /** Distinct categories in the training rows. */
+  categories: number;
+  /** Categories with a bin of their own (the most frequent ones). */
+  kept: number;
+  /** Whether the rarer categories share one "other" bin. */
+  other: boolean;
+  /** One sentence, e.g. `312 categories: the 254 most frequent split on their own, …`. */
+  description: string;
 }
 
 /**
@@ -110,6 +150,11 @@ interface GbdtState {
  * feature values (NaN) are routed to the side each split learned; infinities compare as
  * numbers. Classification with two classes uses the log-loss (one tree per round), with more
  * the softmax (one tree per class per round); regression uses the squared error.
+ *
+ * Columns named in `categorical` hold category codes and are split by sets of categories,
+ * ordered by their gradient statistics, as LightGBM and scikit-learn do: no one-hot needed. A
+ * category unseen in training (a NaN or negative code) goes where the split sends missing
+ * values; beyond 255 categories the rarer ones share an "other" bin (`categoricalFeatures()`).
  *
  * A single-class training split is refused with `DataValidationError`, as by every family.
  * `max_leaves` 1 is allowed: each tree is one leaf and the model stays near the class shares or
@@ -127,6 +172,8 @@ export class GbdtModel extends BaseModel {
   #inputDim: number;
   #classes: readonly string[];
   #seed: number;
+  #categorical: Uint8Array;
+  #categories: (CategoryBins | null)[] = [];
   #params: GbdtParams;
   #loss: LossName;
   #k: number;
@@ -138,7 +185,7 @@ export class GbdtModel extends BaseModel {
   /**
    * @param options the task, input width, classes, seed and params
    * @throws {TypeError} for an unknown task or bad classes
-   * @throws {RangeError} for a non-positive input width
+   * @throws {RangeError} for a non-positive input width, or a categorical column out of range
    * @throws {DataValidationError} when a classifier has fewer than two classes
    * @throws {z.ZodError} when a param is out of range
    */
@@ -151,6 +198,7 @@ export class GbdtModel extends BaseModel {
     this.#inputDim = inputDim;
     this.#classes = [...classes];
     this.#seed = options.seed ?? 42;
+    this.#categorical = categoricalFlags(options.categorical ?? [], inputDim);
     this.#params = GBDT_PARAMS.parse(options.params ?? {});
     this.#loss = task === "regression"
       ? "squared_error"
@@ -229,18 +277,17 @@ export class GbdtModel extends BaseModel {
     const weights = rowWeights(y, options.classWeights ?? null);
     const root = new Random(seed);
     // As scikit-learn does, bins of a large split are learned on a seeded sample of its rows.
-    const edges = learnBinEdges(
-      x,
-      p.max_bins,
-      n > BINNING_SAMPLE_ROWS
+    const edges = learnBinEdges(x, p.max_bins, {
+      ...(n > BINNING_SAMPLE_ROWS
         ? {
           rows: new Random(root.derive("gbdt-bins")).permutation(n).subarray(0, BINNING_SAMPLE_ROWS)
             .sort(),
         }
-        : {},
-    );
+        : {}),
+      categorical: this.#categorical,
+    });
     const binned = binMatrix(x, edges);
-    const valueBins = Int32Array.from(edges.thresholds, (t) => t.length + 1);
+    const valueBins = valueBinCounts(edges);
     const yVal = validation === undefined ? null : lossTargets(validation.y);
     const valBinned = validation === undefined ? null : binMatrix(validation.x, edges);
     const base = baseScores(loss, yTrain, weights);
@@ -300,6 +347,7 @@ export class GbdtModel extends BaseModel {
           features,
           valueBins,
           thresholds: edges.thresholds,
+          categorical: this.#categorical,
           ...(fullSample ? { onLeaf: leafUpdate(scores, k, c) } : {}),
         }));
       }
@@ -333,7 +381,8 @@ export class GbdtModel extends BaseModel {
     const restoredBest = earlyStopping && bestRound < epochs.length - 1;
     const kept = earlyStopping ? bestRound + 1 : epochs.length;
     this.#trees = trees.slice(0, kept * k);
-    this.#forest = flattenTrees(this.#trees);
+    this.#categories = [...(edges.categories ?? [])];
+    this.#forest = flattenTrees(this.#trees, this.#lookups());
     this.#base = base;
     this.#bestRound = kept - 1;
     const history: TrainingHistory = {
@@ -416,6 +465,11 @@ export class GbdtModel extends BaseModel {
       nodes: this.#trees.map((tree) => tree.feature.length),
       bestRound: this.#bestRound,
       file: TREES_FILE,
+      categories: this.#categories.flatMap((bins, feature) =>
+        bins === null
+          ? []
+          : [{ feature, codes: Array.from(bins.codes), other: bins.other, seen: bins.seen }]
+      ),
     };
     await writeModelParams(dir, {
       format: "deno-mlops-model",
@@ -459,10 +513,39 @@ export class GbdtModel extends BaseModel {
     let leaves = 0;
     for (const tree of this.#trees) for (const f of tree.feature) if (f < 0) leaves++;
     const p = this.#params;
+    const categorical = this.categoricalFeatures().map((c) =>
+      `\ncategorical column ${c.feature}: ${c.description}`
+    ).join("");
     return `${head}\n${this.#trees.length / this.#k} rounds × ${this.#k} trees, ${leaves} leaves` +
       `\nlearning_rate ${p.learning_rate}, max_leaves ${p.max_leaves}, max_depth ${
         p.max_depth ?? "none"
-      }, min_samples_leaf ${p.min_samples_leaf}, l2 ${p.l2}`;
+      }, min_samples_leaf ${p.min_samples_leaf}, l2 ${p.l2}${categorical}`;
+  }
+
+  /**
+   * The categorical input columns and what training learned of each: how many categories, how
+   * many split on their own, whether the rarer ones share "other".
+   *
+   * @returns one entry per categorical column; empty before `fit` or without categorical columns
+   * @example
+   * ```ts
+   * model.categoricalFeatures()[0]?.description; // "312 categories: the 254 most frequent ..."
+   * ```
+   */
+  categoricalFeatures(): CategoricalFeature[] {
+    return this.#categories.flatMap((bins, feature) =>
+      bins === null ? [] : [{
+        feature,
+        categories: bins.seen,
+        kept: bins.codes.length,
+        other: bins.other,
+        description: describeCategoryBins(bins),
+      }]
+    );
+  }
+
+  #lookups(): (CategoryLookup | null)[] {
+    return this.#categories.map((bins) => bins === null ? null : categoryLookup(bins));
   }
 
   /**
@@ -482,6 +565,7 @@ export class GbdtModel extends BaseModel {
   /** Drops the trees; the model is no longer fitted afterwards. */
   dispose(): void {
     this.#trees = [];
+    this.#categories = [];
     this.#forest = null;
     this.#base = null;
   }
@@ -507,6 +591,7 @@ export class GbdtModel extends BaseModel {
         inputDim: saved.inputDim,
         classes: saved.classes,
         seed: saved.seed,
+        categorical: categoricalColumns(saved.state),
         params: saved.config.params as Partial<GbdtParams>,
       });
     } catch (cause) {
@@ -517,6 +602,17 @@ export class GbdtModel extends BaseModel {
       );
     }
     const state = parseState(dir, saved.state, model.#loss, model.#k);
+    model.#categories = Array.from(
+      { length: saved.inputDim },
+      () => null as CategoryBins | null,
+    );
+    for (const c of state.categories ?? []) {
+      model.#categories[c.feature] = {
+        codes: Int32Array.from(c.codes),
+        other: c.other,
+        seen: c.seen,
+      };
+    }
     let bytes: Uint8Array;
     try {
       bytes = await Deno.readFile(`${dir}/${state.file}`);
@@ -528,7 +624,7 @@ export class GbdtModel extends BaseModel {
     }
     try {
       model.#trees = decodeTrees(bytes, state.nodes, saved.inputDim);
-      model.#forest = flattenTrees(model.#trees);
+      model.#forest = flattenTrees(model.#trees, model.#lookups());
     } catch (cause) {
       throw new ArtifactError(
         `Cannot load model from "${dir}": "${state.file}" is corrupt: ${
@@ -551,11 +647,18 @@ function parseState(dir: string, raw: unknown, loss: LossName, k: number): GbdtS
     nodes: z.array(z.int().min(1)),
     bestRound: z.int().min(-1),
     file: z.literal("trees.bin"),
+    categories: z.array(z.strictObject({
+      feature: z.int().min(0),
+      codes: z.array(z.int().min(0).max(MAX_CATEGORY_CODE)).max(MAX_VALUE_BINS),
+      other: z.boolean(),
+      seen: z.int().min(0),
+    })).optional(),
   });
   const parsed = schema.safeParse(raw);
-  if (!parsed.success || parsed.data.nodes.length % k !== 0) {
+  const problem = parsed.success ? stateProblem(parsed.data as GbdtState, k) : null;
+  if (!parsed.success || problem !== null) {
     const detail = parsed.success
-      ? `${parsed.data.nodes.length} trees is not a multiple of ${k}`
+      ? problem
       : parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join(
         "; ",
       );
@@ -564,6 +667,41 @@ function parseState(dir: string, raw: unknown, loss: LossName, k: number): GbdtS
     );
   }
   return parsed.data as GbdtState;
+}
+
+/** What is wrong with a parsed state beyond its shape, or null. */
+function stateProblem(state: GbdtState, k: number): string | null {
+  if (state.nodes.length % k !== 0) return `${state.nodes.length} trees is not a multiple of ${k}`;
+  for (const c of state.categories ?? []) {
+    const ascending = c.codes.every((code, i) => i === 0 || c.codes[i - 1]! < code);
+    if (!ascending || c.seen < c.codes.length || c.other !== c.seen > c.codes.length) {
+      return `the category bins of column ${c.feature} are inconsistent`;
+    }
+  }
+  return null;
+}
+
+/** The categorical columns a saved state names, for the constructor to check. */
+function categoricalColumns(state: unknown): number[] {
+  const categories = (state as { categories?: unknown } | null)?.categories;
+  if (!Array.isArray(categories)) return [];
+  return categories.map((c) => (c as { feature?: unknown })?.feature).filter((f): f is number =>
+    typeof f === "number"
+  );
+}
+
+/** One flag per input column from the categorical column indexes. */
+function categoricalFlags(columns: readonly number[], inputDim: number): Uint8Array {
+  const flags = new Uint8Array(inputDim);
+  for (const c of columns) {
+    if (!Number.isInteger(c) || c < 0 || c >= inputDim || flags[c] === 1) {
+      throw new RangeError(
+        `Cannot create "gbdt" model: categorical column ${c} is out of range or repeated, expected distinct integers in [0, ${inputDim})`,
+      );
+    }
+    flags[c] = 1;
+  }
+  return flags;
 }
 
 function lossTargets(y: Targets): LossTargets {

@@ -7,7 +7,9 @@
 import { type BinnedMatrix, MISSING_BIN } from "./binning.ts";
 import { buildHistogram, type Histogram, newHistogram, subtractHistogram } from "./histogram.ts";
 import {
+  CATEGORY_WORDS,
   findBestSplit,
+  inCategorySet,
   leafValue,
   type NodeStats,
   type SplitCandidate,
@@ -17,15 +19,21 @@ import {
 /**
  * One tree, as parallel arrays indexed by node (node 0 is the root). An inner node sends a row
  * left when its value is at most `threshold` (its bin at most `bin`), or, when the value is
- * missing, when `missingLeft` is 1. A leaf has `feature` −1 and adds `value` to the score.
+ * missing, when `missingLeft` is 1. A categorical node (`categorical` 1) sends a row left when
+ * its category's bin is in the node's bin set: words `8·bin … 8·bin + 7` of `categories`. A leaf
+ * has `feature` −1 and adds `value` to the score.
  */
 export interface Tree {
   /** The feature an inner node splits on; −1 for a leaf. */
   feature: Int32Array;
   /** The last bin that goes left (training-time routing on binned rows). */
   bin: Int32Array;
-  /** The largest value that goes left (prediction on raw rows). */
+  /** The largest value that goes left (prediction on raw rows); NaN for a categorical node. */
   threshold: Float32Array;
+  /** 1 for a split on a categorical feature. */
+  categorical: Uint8Array;
+  /** The bin sets of the categorical nodes, 8 words each, in the order of their `bin` index. */
+  categories: Uint32Array;
   /** 1 when missing values go left. */
   missingLeft: Uint8Array;
   /** Index of the left child; −1 for a leaf. */
@@ -54,6 +62,11 @@ export interface GrowOptions extends SplitOptions {
   valueBins: Int32Array;
   /** Bin edges of every feature, to turn a bin split into a value threshold. */
   thresholds: readonly Float32Array[];
+  /**
+   * 1 for each categorical feature, split by sets of categories (see `findBestSplit`).
+   * @default every feature numeric
+   */
+  categorical?: Uint8Array;
   /**
    * Called once per leaf when the tree is done, with the leaf value and the leaf's rows (a view
    * into `data.rows`), so the caller can update the sampled rows' scores without a tree walk.
@@ -96,6 +109,7 @@ export function growTree(
     feature: [] as number[],
     bin: [] as number[],
     threshold: [] as number[],
+    categorical: [] as number[],
     missingLeft: [] as number[],
     left: [] as number[],
     right: [] as number[],
@@ -107,6 +121,7 @@ export function growTree(
     nodes.feature.push(-1);
     nodes.bin.push(0);
     nodes.threshold.push(0);
+    nodes.categorical.push(0);
     nodes.missingLeft.push(0);
     nodes.left.push(-1);
     nodes.right.push(-1);
@@ -117,7 +132,11 @@ export function growTree(
   }
   function withSplit(leaf: Leaf): Leaf {
     leaf.split = leaf.depth < maxDepth
-      ? findBestSplit(leaf.histogram, { stats: leaf.stats, features, valueBins }, options)
+      ? findBestSplit(
+        leaf.histogram,
+        { stats: leaf.stats, features, valueBins, categorical: options.categorical },
+        options,
+      )
       : null;
     return leaf;
   }
@@ -140,6 +159,7 @@ export function growTree(
     split: null,
   })];
   const scratch = new Uint32Array(rows.length);
+  const categorySets: Uint32Array[] = [];
 
   while (leaves.length < maxLeaves) {
     let pick = -1;
@@ -158,10 +178,17 @@ export function growTree(
     const mid = partition(binned, rows, scratch, leaf, split);
     const n = leaf.node;
     nodes.feature[n] = split.feature;
-    nodes.bin[n] = split.bin;
-    const edges = options.thresholds[split.feature]!;
-    // The last value bin has no upper edge: every value goes left, only missing rows go right.
-    nodes.threshold[n] = split.bin < edges.length ? edges[split.bin]! : Infinity;
+    if (split.categories !== null) {
+      nodes.categorical[n] = 1;
+      nodes.bin[n] = categorySets.length;
+      nodes.threshold[n] = NaN;
+      categorySets.push(split.categories);
+    } else {
+      nodes.bin[n] = split.bin;
+      const edges = options.thresholds[split.feature]!;
+      // The last value bin has no upper edge: every value goes left, only missing rows go right.
+      nodes.threshold[n] = split.bin < edges.length ? edges[split.bin]! : Infinity;
+    }
     nodes.missingLeft[n] = split.missingLeft ? 1 : 0;
     nodes.gain[n] = split.gain;
     const leftNode = addNode(split.left.count);
@@ -208,6 +235,8 @@ export function growTree(
     feature: Int32Array.from(nodes.feature),
     bin: Int32Array.from(nodes.bin),
     threshold: Float32Array.from(nodes.threshold),
+    categorical: Uint8Array.from(nodes.categorical),
+    categories: joinSets(categorySets),
     missingLeft: Uint8Array.from(nodes.missingLeft),
     left: Int32Array.from(nodes.left),
     right: Int32Array.from(nodes.right),
@@ -234,29 +263,11 @@ export function treeValueBinned(tree: Tree, binned: BinnedMatrix, row: number): 
   const n = binned.rows;
   while (tree.feature[node]! >= 0) {
     const b = binned.bins[tree.feature[node]! * n + row]!;
-    const goLeft = b === MISSING_BIN ? tree.missingLeft[node] === 1 : b <= tree.bin[node]!;
-    node = goLeft ? tree.left[node]! : tree.right[node]!;
-  }
-  return tree.value[node]!;
-}
-
-/**
- * The leaf value a raw row reaches: the per-row tree walk of prediction.
- *
- * @param tree the tree
- * @param data the features, row-major
- * @param offset where the row starts in `data`
- * @returns the leaf value
- * @example
- * ```ts
- * score += treeValue(tree, x.data, i * x.cols);
- * ```
- */
-export function treeValue(tree: Tree, data: Float32Array, offset: number): number {
-  let node = 0;
-  while (tree.feature[node]! >= 0) {
-    const v = data[offset + tree.feature[node]!]!;
-    const goLeft = v !== v ? tree.missingLeft[node] === 1 : v <= tree.threshold[node]!;
+    const goLeft = tree.categorical[node] === 1
+      ? inTreeSet(tree.categories, tree.bin[node]!, b)
+      : b === MISSING_BIN
+      ? tree.missingLeft[node] === 1
+      : b <= tree.bin[node]!;
     node = goLeft ? tree.left[node]! : tree.right[node]!;
   }
   return tree.value[node]!;
@@ -276,13 +287,40 @@ function partition(
   );
   let l = leaf.start;
   let r = 0;
+  const set = split.categories;
   for (let i = leaf.start; i < leaf.end; i++) {
     const row = rows[i]!;
     const b = column[row]!;
-    const goLeft = b === MISSING_BIN ? split.missingLeft : b <= split.bin;
+    const goLeft = set !== null
+      ? inCategorySet(set, b)
+      : b === MISSING_BIN
+      ? split.missingLeft
+      : b <= split.bin;
     if (goLeft) rows[l++] = row;
     else scratch[r++] = row;
   }
   rows.set(scratch.subarray(0, r), l);
   return l;
+}
+
+/**
+ * Whether bin `b` is in bin set `index` of a tree (8 words per set).
+ *
+ * @param categories the tree's bin sets
+ * @param index the node's set index (its `bin`)
+ * @param b the bin
+ * @returns true when the bin goes left
+ * @example
+ * ```ts
+ * inTreeSet(tree.categories, tree.bin[node], 3);
+ * ```
+ */
+export function inTreeSet(categories: Uint32Array, index: number, b: number): boolean {
+  return ((categories[index * CATEGORY_WORDS + (b >>> 5)]! >>> (b & 31)) & 1) === 1;
+}
+
+function joinSets(sets: readonly Uint32Array[]): Uint32Array {
+  const out = new Uint32Array(sets.length * CATEGORY_WORDS);
+  sets.forEach((set, i) => out.set(set, i * CATEGORY_WORDS));
+  return out;
 }

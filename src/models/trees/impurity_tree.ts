@@ -178,6 +178,9 @@ export function growImpurityTree(
     feature: Int32Array.from(feature),
     bin: Int32Array.from(bin),
     threshold: Float32Array.from(threshold),
+    // Random forests split category codes as numbers: no categorical nodes.
+    categorical: new Uint8Array(feature.length),
+    categories: new Uint32Array(0),
     missingLeft: Uint8Array.from(missingLeft),
     left: Int32Array.from(left),
     right: Int32Array.from(right),

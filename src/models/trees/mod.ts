@@ -17,7 +17,7 @@ export {
 export type { Histogram } from "./histogram.ts";
 export { findBestSplit, leafValue, MIN_CHILD_HESSIAN, nodeScore } from "./split.ts";
 export type { NodeStats, SplitCandidate, SplitOptions } from "./split.ts";
-export { growTree, treeValue, treeValueBinned } from "./grow.ts";
+export { growTree, inTreeSet, treeValueBinned } from "./grow.ts";
 export type { GrowOptions, Tree } from "./grow.ts";
 export {
   baseScores,

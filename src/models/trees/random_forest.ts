@@ -25,7 +25,7 @@ import {
   type TrainingHistory,
 } from "../train.ts";
 import { MODEL_ARTIFACT_VERSION, readModelParams, writeModelParams } from "../storage.ts";
-import { binMatrix, learnBinEdges, MAX_VALUE_BINS } from "./binning.ts";
+import { binMatrix, learnBinEdges, MAX_VALUE_BINS, valueBinCounts } from "./binning.ts";
 import type { Tree } from "./grow.ts";
 import { addForestRows, type FlatForest, flattenTrees } from "./forest.ts";
 import { decodeTrees, encodeTrees, TREES_FILE } from "./tree_file.ts";
@@ -280,7 +280,7 @@ export class RandomForestModel extends BaseModel {
         : {},
     );
     const binned = binMatrix(x, edges);
-    const valueBins = Int32Array.from(edges.thresholds, (t) => t.length + 1);
+    const valueBins = valueBinCounts(edges);
     const valBinned = validation === undefined ? null : binMatrix(validation.x, edges);
     const treeOptions = {
       criterion: this.#criterion,

@@ -36,6 +36,11 @@ export interface SplitCandidate {
   bin: number;
   /** Whether missing values go left. */
   missingLeft: boolean;
+  /**
+   * For a split on a categorical feature, the bins that go left as a 256-bit set (8 words; the
+   * missing bin is bit 255); `bin` is then unused. `null` for a split on a numeric feature.
+   */
+  categories: Uint32Array | null;
   /** `½ (G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ))`. */
   gain: number;
   /** Statistics of the left child. */
@@ -46,6 +51,16 @@ export interface SplitCandidate {
 
 /** Children with a smaller hessian sum than this are not made (sklearn's guard). */
 export const MIN_CHILD_HESSIAN = 1e-3;
+
+/**
+ * Categories with fewer rows in a node than this are not ordered into a categorical split (they
+ * go right), and it smooths the gradient ratio that orders the others: scikit-learn's
+ * `MIN_CAT_SUPPORT`.
+ */
+export const MIN_CATEGORY_SUPPORT = 10;
+
+/** Words of a categorical split's bin set: 256 bins, 32 per word. */
+export const CATEGORY_WORDS = 8;
 
 /**
  * The value of a leaf: the Newton step `−G / (H + λ)`.
@@ -86,6 +101,10 @@ export function nodeScore(stats: NodeStats, l2: number): number {
  * with no missing rows, missing values go to the child with more rows. The boundary after the
  * last value bin (every value left, only missing rows right) is tried too.
  *
+ * A categorical feature (`node.categorical[f]` 1) is split as LightGBM and scikit-learn do: its
+ * bins with at least `MIN_CATEGORY_SUPPORT` rows, the missing bin included, are sorted by
+ * `G / (H + MIN_CATEGORY_SUPPORT)`, and every prefix of that order is tried as the left set.
+ *
  * @param histogram the node's histogram
  * @param node the node's totals and the features to try, with their value-bin counts
  * @param options L2, rows per child, least gain
@@ -97,11 +116,16 @@ export function nodeScore(stats: NodeStats, l2: number): number {
  */
 export function findBestSplit(
   histogram: Histogram,
-  node: { stats: NodeStats; features: Int32Array; valueBins: Int32Array },
+  node: {
+    stats: NodeStats;
+    features: Int32Array;
+    valueBins: Int32Array;
+    categorical?: Uint8Array | undefined;
+  },
   options: SplitOptions,
 ): SplitCandidate | null {
   const { l2, minSamplesLeaf, minGain } = options;
-  const { stats, features, valueBins } = node;
+  const { stats, features, valueBins, categorical } = node;
   if (stats.count < 2 * minSamplesLeaf) return null;
   const parentScore = nodeScore(stats, l2);
   let best: SplitCandidate | null = null;
@@ -109,6 +133,14 @@ export function findBestSplit(
   for (const f of features) {
     const nb = valueBins[f]!;
     if (nb === 0) continue;
+    if (categorical !== undefined && categorical[f] === 1) {
+      const split = bestCategoricalSplit(histogram, f, stats, options, parentScore);
+      if (split !== null && split.gain > bestGain) {
+        bestGain = split.gain;
+        best = split;
+      }
+      continue;
+    }
     const base = f * BINS_PER_FEATURE * HISTOGRAM_STRIDE;
     const m = base + MISSING_BIN * HISTOGRAM_STRIDE;
     const mg = histogram[m]!;
@@ -141,6 +173,7 @@ export function findBestSplit(
             feature: f,
             bin: b,
             missingLeft: mc > 0 ? missingLeft : lc >= rc,
+            categories: null,
             gain,
             left: { grad: lg, hess: lh, count: lc },
             right: { grad: rg, hess: rh, count: rc },
@@ -150,4 +183,74 @@ export function findBestSplit(
     }
   }
   return best;
+}
+
+/** The best categorical split of one feature, or null. */
+function bestCategoricalSplit(
+  histogram: Histogram,
+  f: number,
+  stats: NodeStats,
+  options: SplitOptions,
+  parentScore: number,
+): SplitCandidate | null {
+  const { l2, minSamplesLeaf, minGain } = options;
+  const base = f * BINS_PER_FEATURE * HISTOGRAM_STRIDE;
+  const bins: number[] = [];
+  const ratio = new Float64Array(BINS_PER_FEATURE);
+  for (let b = 0; b < BINS_PER_FEATURE; b++) {
+    const at = base + b * HISTOGRAM_STRIDE;
+    if (histogram[at + 2]! < MIN_CATEGORY_SUPPORT) continue;
+    bins.push(b);
+    ratio[b] = histogram[at]! / (histogram[at + 1]! + MIN_CATEGORY_SUPPORT);
+  }
+  if (bins.length < 2) return null;
+  // Stable: equal ratios keep bin order, so the split is the same on every run.
+  bins.sort((a, b) => ratio[a]! - ratio[b]! || a - b);
+  let best: SplitCandidate | null = null;
+  let bestGain = Math.max(minGain, 0);
+  let g = 0;
+  let h = 0;
+  let c = 0;
+  for (let j = 0; j + 1 < bins.length; j++) {
+    const at = base + bins[j]! * HISTOGRAM_STRIDE;
+    g += histogram[at]!;
+    h += histogram[at + 1]!;
+    c += histogram[at + 2]!;
+    const rc = stats.count - c;
+    if (c < minSamplesLeaf || rc < minSamplesLeaf) continue;
+    const rh = stats.hess - h;
+    if (h < MIN_CHILD_HESSIAN || rh < MIN_CHILD_HESSIAN) continue;
+    const rg = stats.grad - g;
+    const gain = 0.5 * ((g * g) / (h + l2) + (rg * rg) / (rh + l2) - parentScore);
+    if (gain > bestGain) {
+      bestGain = gain;
+      const categories = new Uint32Array(CATEGORY_WORDS);
+      for (let k = 0; k <= j; k++) categories[bins[k]! >>> 5]! |= 1 << (bins[k]! & 31);
+      best = {
+        feature: f,
+        bin: 0,
+        missingLeft: inCategorySet(categories, MISSING_BIN),
+        categories,
+        gain,
+        left: { grad: g, hess: h, count: c },
+        right: { grad: rg, hess: rh, count: rc },
+      };
+    }
+  }
+  return best;
+}
+
+/**
+ * Whether a bin is in a categorical split's left set.
+ *
+ * @param set the 8-word bin set
+ * @param bin the bin index
+ * @returns true when rows of that bin go left
+ * @example
+ * ```ts
+ * inCategorySet(split.categories!, 3);
+ * ```
+ */
+export function inCategorySet(set: Uint32Array, bin: number): boolean {
+  return ((set[bin >>> 5]! >>> (bin & 31)) & 1) === 1;
 }

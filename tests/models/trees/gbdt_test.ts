@@ -234,7 +234,7 @@ Deno.test("GbdtModel.load() refuses a truncated or edited trees file", async () 
       message: /trees\.bin" is corrupt: it holds/,
     });
     const edited = bytes.slice();
-    new DataView(edited.buffer).setInt32(12, 9, true); // the root splits on feature 9 of 4
+    new DataView(edited.buffer).setInt32(16, 9, true); // the root splits on feature 9 of 4
     await Deno.writeFile(`${dir}/trees.bin`, edited);
     await assert.rejects(() => loadModel(dir), {
       name: "ArtifactError",

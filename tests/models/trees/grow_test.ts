@@ -5,7 +5,6 @@ import {
   flattenTrees,
   growTree,
   learnBinEdges,
-  treeValue,
   treeValueBinned,
 } from "../../../src/models/trees/mod.ts";
 import { Random } from "../../../src/utils/mod.ts";
@@ -138,8 +137,11 @@ Deno.test("growTree() stops at max_leaves and routes raw and binned rows alike",
       if (tree.feature[n]! < 0) leafRows += tree.count[n]!;
     }
     assert.equal(leafRows, x.rows);
+    const single = flattenTrees([tree]);
     for (let i = 0; i < x.rows; i++) {
-      assert.equal(treeValue(tree, x.data, i * x.cols), treeValueBinned(tree, binned, i));
+      const score = new Float64Array(1);
+      addForest(single, { data: x.data, offset: i * x.cols }, score);
+      assert.equal(score[0], treeValueBinned(tree, binned, i));
     }
     if (maxLeaves === 1) {
       assertClose(
@@ -151,7 +153,7 @@ Deno.test("growTree() stops at max_leaves and routes raw and binned rows alike",
   }
 });
 
-Deno.test("addForest() adds what treeValue() gives, tree by tree into score t mod k", () => {
+Deno.test("addForest() adds what each tree gives its binned row, tree by tree into score t mod k", () => {
   const { x, y } = problem(4);
   const edges = learnBinEdges(x, 255);
   const binned = binMatrix(x, edges);
@@ -177,7 +179,7 @@ Deno.test("addForest() adds what treeValue() gives, tree by tree into score t mo
   for (let i = 0; i < x.rows; i++) {
     const scores = Float64Array.of(1, 2);
     addForest(forest, { data: x.data, offset: i * x.cols }, scores);
-    const v = trees.map((tree) => treeValue(tree, x.data, i * x.cols));
+    const v = trees.map((tree) => treeValueBinned(tree, binned, i));
     assert.deepEqual(Array.from(scores), [1 + v[0]! + v[2]!, 2 + v[1]!]);
   }
 });

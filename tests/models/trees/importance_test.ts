@@ -10,6 +10,8 @@ function tree(nodes: [number, number][]): Tree {
     feature: Int32Array.from(nodes, ([f]) => f),
     bin: new Int32Array(n),
     threshold: new Float32Array(n),
+    categorical: new Uint8Array(n),
+    categories: new Uint32Array(0),
     missingLeft: new Uint8Array(n),
     left: new Int32Array(n).fill(-1),
     right: new Int32Array(n).fill(-1),

@@ -620,7 +620,7 @@ Deno.test("RandomForestModel.load() refuses a truncated or edited trees file or 
       message: /trees\.bin" is corrupt: it holds/,
     });
     const edited = bytes.slice();
-    new DataView(edited.buffer).setInt32(12, 9, true); // the root splits on feature 9 of 4
+    new DataView(edited.buffer).setInt32(16, 9, true); // the root splits on feature 9 of 4
     await Deno.writeFile(`${dir}/trees.bin`, edited);
     await assert.rejects(() => loadModel(dir), {
       name: "ArtifactError",

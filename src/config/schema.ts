@@ -193,7 +193,9 @@ export const TransformerSpecSchema = z.strictObject({
 });
 
 /**
- * A named group of columns and the transformers applied to them in order.
+ * A named group of columns and the transformers applied to them in order; an empty list passes
+ * the columns through unchanged (numeric or boolean columns only: the tree families need no
+ * scaling).
  *
  * `columns` is a list of names, or a selector like scikit-learn's `make_column_selector`,
  * resolved against the training split when the feature pipeline is fitted (the resolved names
@@ -218,7 +220,7 @@ export const FeatureStepSchema = z.strictObject({
       exclude: z.array(columnName).default([]),
     }),
   ]),
-  transformers: z.array(TransformerSpecSchema).min(1),
+  transformers: z.array(TransformerSpecSchema),
 });
 
 /** A feature selector applied after the transformers. */

@@ -68,6 +68,7 @@ export type {
   FeaturePipelineStep,
 } from "./pipeline.ts";
 export { isColumnSelector, resolveColumnSelector, SELECTOR_DTYPES } from "./column_selector.ts";
+export { TREE_DROPPED_TRANSFORMERS, treeFeatureSteps } from "./tree_steps.ts";
 export type { ColumnSelector, ResolveSelectorOptions, SelectorDtype } from "./column_selector.ts";
 // -- engineer and selector (exports added below this line)
 export { addDerivedFeatures, derivedFeatureExpr } from "./engineer.ts";

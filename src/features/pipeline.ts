@@ -35,7 +35,10 @@ export interface FeaturePipelineStep {
    * `fit` (see `FeatureStepSchema`); no column may feed two steps.
    */
   columns: string[] | ColumnSelector;
-  /** Applied in order to the step's columns; each sees the previous one's output. */
+  /**
+   * Applied in order to the step's columns; each sees the previous one's output. None: the
+   * step's columns pass through unchanged (they must be numeric or boolean).
+   */
   transformers: Transformer[];
 }
 
@@ -101,7 +104,7 @@ const STATE_SCHEMA = z.strictObject({
         pattern: z.string().optional(),
         exclude: z.array(z.string()).optional(),
       }).optional(),
-      transformers: z.array(z.unknown()).min(1),
+      transformers: z.array(z.unknown()),
     }),
   ).min(1),
 });
@@ -228,7 +231,9 @@ export class FeaturePipeline {
         `${action}: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ")}`,
       );
     }
-    const featureNames = steps.map((step) => step.transformers.at(-1)!.featureNamesOut());
+    const featureNames = steps.map((step) =>
+      step.transformers.at(-1)?.featureNamesOut() ?? [...step.columns]
+    );
     const repeated = findRepeated(featureNames.flat());
     if (repeated !== undefined) {
       throw new ArtifactError(`${action}: output column "${repeated}" is produced twice`);
@@ -361,6 +366,26 @@ export class FeaturePipeline {
     // The steps' own outputs, not their Float64 copies: frameToMatrix reads Boolean indicators
     // and other exact types into the same Float32 values, without a full-size Float64 frame.
     return frameToMatrix(hstack(this.#transformSteps(df)));
+  }
+
+  /**
+   * The output features that hold category codes: the outputs a step's last transformer names
+   * in `categoryCodeColumns()` (an `OrdinalEncoder`'s columns). Tree families split them by
+   * sets of categories; a transformer after the encoder makes them numbers again.
+   *
+   * @returns the names, in output order
+   * @throws {NotFittedError} before `fit`
+   * @example
+   * ```ts
+   * pipeline.categoryCodeFeatures(); // ["Island", "Sex"]
+   * ```
+   */
+  categoryCodeFeatures(): string[] {
+    const names = this.#requireFitted("list the category features of");
+    return this.#options.steps.flatMap((step, i) => {
+      const codes = new Set(step.transformers.at(-1)?.categoryCodeColumns?.() ?? []);
+      return names[i]!.filter((name) => codes.has(name));
+    });
   }
 
   /**
@@ -627,9 +652,6 @@ function stepIssues(
       );
     }
     names.set(step.name, i);
-    if (step.transformers.length === 0) {
-      issue(`${at}.transformers`, "expected at least one transformer, got none");
-    }
     // A selector's columns are checked when fit resolves it.
     if (isColumnSelector(step.columns)) {
       const selector = step.columns;

@@ -31,10 +31,20 @@ export interface CreateModelOptions {
    * @default 42
    */
   seed?: number;
+  /**
+   * The feature columns that hold category codes (`FeaturePipeline.categoryCodeFeatures()`, as
+   * indexes); `gbdt` splits them by sets of categories, the other families read them as numbers.
+   * @default []
+   */
+  categorical?: readonly number[];
 }
 
 /** Defaults of `CreateModelOptions`. */
-export const DEFAULT_CREATE_MODEL_OPTIONS = { classes: [] as readonly string[], seed: 42 };
+export const DEFAULT_CREATE_MODEL_OPTIONS = {
+  classes: [] as readonly string[],
+  seed: 42,
+  categorical: [] as readonly number[],
+};
 
 /**
  * Builds an unfitted model of the family that `config.family` names, checking and defaulting
@@ -54,11 +64,14 @@ export const DEFAULT_CREATE_MODEL_OPTIONS = { classes: [] as readonly string[], 
  * ```
  */
 export function createModel(config: ModelConfig, options: CreateModelOptions): BaseModel {
-  const { task, inputDim, classes, seed } = { ...DEFAULT_CREATE_MODEL_OPTIONS, ...options };
+  const { task, inputDim, classes, seed, categorical } = {
+    ...DEFAULT_CREATE_MODEL_OPTIONS,
+    ...options,
+  };
   const family = modelFamily(config.family);
   const result = family.params.safeParse(config.params ?? {});
   if (!result.success) throw paramsError(config.family, result.error.issues);
-  return family.create(result.data, { task, inputDim, classes, seed });
+  return family.create(result.data, { task, inputDim, classes, seed, categorical });
 }
 
 /**

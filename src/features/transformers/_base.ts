@@ -57,6 +57,12 @@ export interface Transformer<S extends JsonValue = JsonValue> {
    * and matrices from it, so a matrix never needs a full-size Float64 copy of the indicators.
    */
   transformCompact?(df: DataFrame): DataFrame;
+  /**
+   * Optional: the output columns that hold category codes (integers that name categories, not
+   * quantities), which tree families split by sets of categories. Throws `NotFittedError`
+   * before `fit`. Absent: no output is a category code.
+   */
+  categoryCodeColumns?(): string[];
   /** The output column names for a frame laid out like the one given to `fit`. */
   featureNamesOut(): string[];
   /** The fitted state: `{ kind, version, params, state }`. */

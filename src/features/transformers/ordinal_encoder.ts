@@ -213,6 +213,21 @@ export class OrdinalEncoder
   }
 
   /**
+   * The encoded columns: their outputs are category codes, which tree families split by sets of
+   * categories.
+   *
+   * @returns the fitted columns
+   * @throws {NotFittedError} before `fit`
+   * @example
+   * ```ts
+   * new OrdinalEncoder({ columns: ["Island"] }).fit(train).categoryCodeColumns(); // ["Island"]
+   * ```
+   */
+  categoryCodeColumns(): string[] {
+    return [...this.fitted("list the category columns of").state.columns];
+  }
+
+  /**
    * The code of each category; an unseen category gets `unknown_value` or is refused, and a
    * null is kept with `handle_null: "keep"` or refused.
    *

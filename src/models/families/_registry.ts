@@ -22,6 +22,8 @@ export interface ModelFamilyOptions {
   classes: readonly string[];
   /** Seed of the initial weights (`training.seed`). */
   seed: number;
+  /** The columns that hold category codes; families without categorical splits ignore it. */
+  categorical: readonly number[];
 }
 
 /**

@@ -17,6 +17,7 @@ export const GBDT_FAMILY: ModelFamilyEntry<GbdtParams> = {
       inputDim: options.inputDim,
       classes: options.classes,
       seed: options.seed,
+      categorical: options.categorical,
       params,
     }),
   load: (dir) => GbdtModel.load(dir),

@@ -9,8 +9,8 @@ import type { DataFrame } from "nodejs-polars";
 import pl from "nodejs-polars";
 import type { Config } from "../../config/mod.ts";
 import { inputSignature, profileFrame } from "../../data/mod.ts";
-import { FeaturePipeline, FeatureSelector } from "../../features/mod.ts";
-import type { Targets } from "../../models/mod.ts";
+import { FeaturePipeline, FeatureSelector, treeFeatureSteps } from "../../features/mod.ts";
+import { type Targets, TREE_FAMILIES } from "../../models/mod.ts";
 import { ConfigError, DataValidationError } from "../../errors.ts";
 import { fingerprintFrame, frameToMatrix, isDateDtype } from "../../utils/mod.ts";
 import type { Matrix } from "../../utils/mod.ts";
@@ -29,8 +29,8 @@ export const FIT_FEATURES_NODE = defineNode({
   outputs: ["features"],
   code: FEATURE_CODE,
   cached: true,
-  config: (config) =>
-    configSlice(config, [
+  config: (config) => ({
+    ...configSlice(config, [
       "data.target",
       "data.task",
       "data.id_columns",
@@ -39,6 +39,9 @@ export const FIT_FEATURES_NODE = defineNode({
       // The selector's permutations are seeded by training.seed; without one it is not read.
       ...(config.features.selection.length > 0 ? ["training.seed"] : []),
     ]),
+    // Tree families train on rewritten steps (treeFeatureSteps); the other families share one.
+    "features for trees": isTreeFamily(config),
+  }),
   run: ({ prepared }, { config }) => ({ features: fitFeatures(prepared, config) }),
 });
 
@@ -80,7 +83,9 @@ export const DESCRIBE_NODE = defineNode({
 });
 
 /**
- * Fits the feature pipeline (and selector) on the training split and builds every matrix.
+ * Fits the feature pipeline (and selector) on the training split and builds every matrix. A
+ * tree family (`model.family` gbdt or random_forest) trains on `treeFeatureSteps` of the
+ * configured steps: raw numbers and category codes.
  *
  * @param data the prepared splits
  * @param config the resolved config
@@ -100,7 +105,10 @@ export function fitFeatures(data: SplitFrames, config: Config): FittedFeatures {
     );
   }
   const { target, task, id_columns } = config.data;
-  const pipeline = FeaturePipeline.fromConfig(config.features, { target, idColumns: id_columns });
+  const steps = isTreeFamily(config)
+    ? treeFeatureSteps(config.features.steps)
+    : config.features.steps;
+  const pipeline = FeaturePipeline.fromConfig({ steps }, { target, idColumns: id_columns });
   if (config.features.selection.length === 0) {
     // Without a selector no feature frame is needed: each split goes straight to its matrix
     // (indicators read from Boolean columns), never through a full-size Float64 frame.
@@ -148,6 +156,11 @@ export function fitFeatures(data: SplitFrames, config: Config): FittedFeatures {
     y,
     selection: selector.report(),
   };
+}
+
+/** Whether the configured family is a tree family, which trains on `treeFeatureSteps`. */
+function isTreeFamily(config: Config): boolean {
+  return TREE_FAMILIES.includes(config.model.family);
 }
 
 /**

@@ -83,11 +83,13 @@ function createFittableModel(
   config: Pick<Config, "training" | "data">,
 ): BaseModel {
   const classes = features.y.train.kind === "classification" ? features.y.train.classes : [];
+  const codes = new Set(features.pipeline.categoryCodeFeatures());
   return createModel(model, {
     task: config.data.task,
     inputDim: features.names.length,
     classes,
     seed: config.training.seed,
+    categorical: features.names.flatMap((name, i) => codes.has(name) ? [i] : []),
   });
 }
 

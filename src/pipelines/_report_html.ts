@@ -45,11 +45,13 @@ import {
   table,
 } from "./_html.ts";
 import {
+  categoricalInputsTable,
   cleaningSummary,
   groupTreeImportance,
   importanceTable,
   metricTable,
   metricValues,
+  modelCategoricalInputs,
   modelTreeImportance,
   perClassTable,
   timingTable,
@@ -279,6 +281,7 @@ export async function buildRunReport(
     )
     : `<p class="note">No ${step}s in history.json.</p>`;
 
+  const categoricalInputs = modelCategoricalInputs(input.model);
   // Tree families: importance by split gain and split count, from the trees themselves.
   const treeColumns = modelTreeImportance(input.model);
   const treeImportance = treeColumns === null
@@ -439,6 +442,10 @@ export async function buildRunReport(
         "<h3>Tree importance: split gain and split count</h3>",
         `<div class="charts">${treeCharts.join("")}</div>`,
         treeImportanceTable(treeImportance, input.names),
+      ]),
+      ...(categoricalInputs.length === 0 ? [] : [
+        "<h3>Categorical inputs: split by sets of categories</h3>",
+        categoricalInputsTable(categoricalInputs, input.names),
       ]),
     ]),
     section("model", "Model", [`<pre>${esc(input.model.summary())}</pre>`]),

@@ -276,6 +276,56 @@ export function groupTreeImportance(
   }).sort((a, b) => b.gain - a.gain || b.splits - a.splits || a.feature.localeCompare(b.feature));
 }
 
+/** A categorical input of a tree model, as `GbdtModel.categoricalFeatures()` describes it. */
+export interface CategoricalInput {
+  /** The model column. */
+  feature: number;
+  /** Distinct categories in the training rows. */
+  categories: number;
+  /** Categories with a bin of their own. */
+  kept: number;
+  /** Whether the rarer categories share one "other" bin. */
+  other: boolean;
+  /** One sentence. */
+  description: string;
+}
+
+/**
+ * Reads the categorical inputs of a model that splits by sets of categories (it exposes
+ * `categoricalFeatures()`); other models give an empty list.
+ */
+export function modelCategoricalInputs(model: BaseModel): CategoricalInput[] {
+  const read = (model as { categoricalFeatures?: unknown }).categoricalFeatures;
+  if (typeof read !== "function") return [];
+  return (read as () => CategoricalInput[]).call(model);
+}
+
+/** The table of the categorical inputs a tree model splits by sets of categories. */
+export function categoricalInputsTable(
+  inputs: readonly CategoricalInput[],
+  names: readonly string[],
+): string {
+  const merged = inputs.filter((input) => input.other);
+  return `<p>These inputs reach the trees as category codes, and each split sends a set of categories left, as LightGBM and scikit-learn do: no one-hot columns. A category unseen in training goes where the split sends missing values.${
+    merged.length === 0
+      ? ""
+      : ` <strong>${merged.length} ${
+        merged.length === 1 ? "input has" : "inputs have"
+      } more categories than the 255 bins:</strong> the most frequent keep a bin of their own and the rarer ones share one "other" bin, so the trees cannot tell those apart.`
+  }</p>${
+    table(
+      ["input", "categories", "split on their own", 'share "other"'],
+      inputs.map((input) => [
+        `<code>${esc(names[input.feature] ?? String(input.feature))}</code>`,
+        `<span class="num">${input.categories}</span>`,
+        `<span class="num">${input.kept}</span>`,
+        `<span class="num">${input.categories - input.kept}</span>`,
+      ]),
+      "categorical-inputs-table",
+    )
+  }`;
+}
+
 /** The table of split gain and split count per input, with each input's share of the total gain. */
 export function treeImportanceTable(
   entries: readonly TreeInputImportance[],

@@ -56,6 +56,29 @@ Deno.test("a gbdt penguins run records its trees, reproduces, evaluates and serv
       Array.from(result.model.predict(outcome.input!)),
       Array.from((await openRun(result.id, loaded)).model.predict(outcome.input!)),
     );
+
+    // Trees read the measurements as they are and the islands and sexes as category codes.
+    const features = JSON.parse(await Deno.readTextFile(`${result.dir}/features.json`));
+    assert.deepEqual(
+      features.pipeline.steps.map((step: { name: string; transformers: { kind: string }[] }) => [
+        step.name,
+        step.transformers.map((t) => t.kind),
+      ]),
+      [["numeric", []], ["categorical", ["OrdinalEncoder"]]],
+    );
+    const model = result.model as unknown as {
+      categoricalFeatures(): { feature: number; categories: number }[];
+    };
+    assert.deepEqual(
+      model.categoricalFeatures().map((c) => [opened.names[c.feature], c.categories]),
+      [["Island", 3], ["Sex", 2]],
+    );
+    // An island never seen in training scores, routed where the splits send missing values.
+    const unseen = scorer.score([{ ...ADELIE, Island: "Atlantis" }]);
+    assert.equal(unseen.fallback, false);
+    if (unseen.fallback) return;
+    assert.equal(unseen.predictions?.prediction.length, 1);
+    assert.deepEqual(Array.from(unseen.input!.data.subarray(4, 6)), [-1, 1]);
   } finally {
     result.model.dispose();
   }

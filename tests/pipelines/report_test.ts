@@ -254,11 +254,16 @@ Deno.test("a gbdt run's report shows importance by gain and split count per inpu
   assert.match(html, /loss: the plain log-loss, with no penalty/, "gbdt's l2 is not in its loss");
   assert.doesNotMatch(html, /L2 penalty/);
   assert.doesNotMatch(html, /X-axis titled 'epoch'|epochs run/);
-  // The same inputs as permutation importance, one-hot columns together.
+  // Trees read Island as one category-code column (no one-hot), split by sets of islands.
   assert.match(
     html,
-    /<table id="tree-importance-table">.*<td>Island<\/td><td><code>Island_Biscoe<\/code>, <code>Island_Dream<\/code>, <code>Island_Torgersen<\/code><\/td>/s,
+    /<table id="tree-importance-table">.*<td>Island<\/td><td><code>Island<\/code><\/td>/s,
   );
+  assert.match(
+    html,
+    /<table id="categorical-inputs-table">.*<td><code>Island<\/code><\/td><td><span class="num">3<\/span><\/td><td><span class="num">3<\/span><\/td><td><span class="num">0<\/span><\/td>/s,
+  );
+  assert.doesNotMatch(html, /more categories than the 255 bins/);
   assert.doesNotMatch(html, /class="[^"]*chart-error/);
 });
 

@@ -5,8 +5,20 @@
  *
  * @module
  */
-export { binMatrix, binOf, learnBinEdges, MAX_VALUE_BINS, MISSING_BIN } from "./binning.ts";
-export type { BinEdges, BinnedMatrix } from "./binning.ts";
+export {
+  binMatrix,
+  binOf,
+  categoryBinOf,
+  categoryLookup,
+  describeCategoryBins,
+  learnBinEdges,
+  learnCategoryBins,
+  MAX_CATEGORY_CODE,
+  MAX_VALUE_BINS,
+  MISSING_BIN,
+  valueBinCounts,
+} from "./binning.ts";
+export type { BinEdges, BinnedMatrix, CategoryBins, CategoryLookup } from "./binning.ts";
 export {
   BINS_PER_FEATURE,
   buildHistogram,
@@ -15,7 +27,15 @@ export {
   subtractHistogram,
 } from "./histogram.ts";
 export type { Histogram } from "./histogram.ts";
-export { findBestSplit, leafValue, MIN_CHILD_HESSIAN, nodeScore } from "./split.ts";
+export {
+  CATEGORY_WORDS,
+  findBestSplit,
+  inCategorySet,
+  leafValue,
+  MIN_CATEGORY_SUPPORT,
+  MIN_CHILD_HESSIAN,
+  nodeScore,
+} from "./split.ts";
 export type { NodeStats, SplitCandidate, SplitOptions } from "./split.ts";
 export { growTree, inTreeSet, treeValueBinned } from "./grow.ts";
 export type { GrowOptions, Tree } from "./grow.ts";
@@ -34,6 +54,7 @@ export { decodeTrees, encodeTrees, TREES_FILE } from "./tree_file.ts";
 export { treeFeatureImportance } from "./importance.ts";
 export type { TreeFeatureImportance } from "./importance.ts";
 export { BINNING_SAMPLE_ROWS, GBDT_PARAMS, GbdtModel } from "./gbdt.ts";
+export type { CategoricalFeature } from "./gbdt.ts";
 export type { GbdtOptions, GbdtParams } from "./gbdt.ts";
 export { findImpuritySplit, impurityStride, occupiedBins, weightedImpurity } from "./impurity.ts";
 export type { ImpurityCriterion, ImpuritySplit } from "./impurity.ts";

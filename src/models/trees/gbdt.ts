@@ -36,7 +36,7 @@ import {
   valueBinCounts,
 } from "./binning.ts";
 import { growTree, type Tree, treeValueBinned } from "./grow.ts";
-import { addForest, type FlatForest, flattenTrees } from "./forest.ts";
+import { addForestRows, type FlatForest, flattenTrees } from "./forest.ts";
 import {
   baseScores,
   gradients,
@@ -416,21 +416,15 @@ export class GbdtModel extends BaseModel {
     requireFitted(this, "predict");
     checkFeatureShape(x, this.#inputDim, `predict with "gbdt"`);
     const k = this.#k;
-    const base = this.#base!;
-    const forest = this.#forest!;
-    const scores = new Float64Array(k);
-    const outputs = this.#task === "regression" ? 1 : this.#classes.length;
+    const scores = repeatRows(this.#base!, x.rows);
+    addForestRows(this.#forest!, x, scores);
+    if (this.#task === "regression") return Float32Array.from(scores);
+    const outputs = this.#classes.length;
     const out = new Float32Array(x.rows * outputs);
     const probabilities = new Float64Array(outputs);
     for (let i = 0; i < x.rows; i++) {
-      scores.set(base);
-      addForest(forest, { data: x.data, offset: i * x.cols }, scores);
-      if (this.#task === "regression") {
-        out[i] = scores[0]!;
-      } else {
-        rowProbabilities(this.#loss, scores, 0, probabilities);
-        out.set(probabilities, i * outputs);
-      }
+      rowProbabilities(this.#loss, scores, i * k, probabilities);
+      out.set(probabilities, i * outputs);
     }
     return out;
   }

@@ -48,7 +48,7 @@ export {
   scoresPerRow,
 } from "./losses.ts";
 export type { LossName, LossTargets } from "./losses.ts";
-export { addForest, addForestRows, flattenTrees } from "./forest.ts";
+export { addForestRows, flattenTrees } from "./forest.ts";
 export type { FlatForest } from "./forest.ts";
 export { decodeTrees, encodeTrees, TREES_FILE } from "./tree_file.ts";
 export { treeFeatureImportance } from "./importance.ts";

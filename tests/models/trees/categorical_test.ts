@@ -1,13 +1,20 @@
 import assert from "node:assert/strict";
 import { GbdtModel, loadModel } from "../../../src/models/mod.ts";
 import {
+  addForestRows,
+  binMatrix,
   categoryBinOf,
   categoryLookup,
   findBestSplit,
+  flattenTrees,
+  growTree,
   HISTOGRAM_STRIDE,
+  learnBinEdges,
   learnCategoryBins,
   MISSING_BIN,
   newHistogram,
+  treeValueBinned,
+  valueBinCounts,
 } from "../../../src/models/trees/mod.ts";
 import { type Matrix, Random } from "../../../src/utils/mod.ts";
 
@@ -290,4 +297,49 @@ Deno.test("a categorical column index out of range is refused when the model is 
     () => new GbdtModel({ task: "regression", inputDim: 2, categorical: [1, 1] }),
     RangeError,
   );
+});
+
+Deno.test("prediction on raw rows walks every tree as training did on the binned rows (mixed splits, several blocks)", () => {
+  const random = new Random(6);
+  const rows = 5000;
+  const data = new Float32Array(rows * 2);
+  const grad = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const code = random.next() < 0.05 ? NaN : random.int(12);
+    const v = random.next() < 0.05 ? NaN : random.normal();
+    data.set([code, v], i * 2);
+    grad[i] = (code % 3 === 0 ? 1 : -1) + (v > 0.3 ? 0.5 : 0) + 0.1 * random.normal();
+  }
+  const x = { data, rows, cols: 2 };
+  const categorical = Uint8Array.of(1, 0);
+  const edges = learnBinEdges(x, 255, { categorical });
+  const binned = binMatrix(x, edges);
+  const trees = [1, -1, 0.5].map((sign) =>
+    growTree(binned, {
+      grad: Float64Array.from(grad, (g) => sign * g),
+      hess: new Float64Array(rows).fill(1),
+      rows: Uint32Array.from({ length: rows }, (_, i) => i),
+    }, {
+      maxLeaves: 8,
+      maxDepth: Infinity,
+      learningRate: 0.5,
+      l2: 1,
+      minSamplesLeaf: 20,
+      minGain: 0,
+      features: Int32Array.of(0, 1),
+      valueBins: valueBinCounts(edges),
+      thresholds: edges.thresholds,
+      categorical,
+    })
+  );
+  assert.ok(trees.every((tree) => tree.categorical.includes(1)), "every tree splits by category");
+  assert.ok(trees.some((tree) => tree.feature.includes(1)), "and by threshold");
+  const lookups = edges.categories!.map((bins) => bins === null ? null : categoryLookup(bins));
+  const scores = new Float64Array(rows);
+  addForestRows(flattenTrees(trees, lookups), x, scores);
+  for (let i = 0; i < rows; i++) {
+    let expected = 0;
+    for (const tree of trees) expected += treeValueBinned(tree, binned, i);
+    assert.equal(scores[i], expected, `row ${i}`);
+  }
 });

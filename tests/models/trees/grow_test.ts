@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import {
-  addForest,
+  addForestRows,
   binMatrix,
   flattenTrees,
   growTree,
@@ -137,12 +137,9 @@ Deno.test("growTree() stops at max_leaves and routes raw and binned rows alike",
       if (tree.feature[n]! < 0) leafRows += tree.count[n]!;
     }
     assert.equal(leafRows, x.rows);
-    const single = flattenTrees([tree]);
-    for (let i = 0; i < x.rows; i++) {
-      const score = new Float64Array(1);
-      addForest(single, { data: x.data, offset: i * x.cols }, score);
-      assert.equal(score[0], treeValueBinned(tree, binned, i));
-    }
+    const scores = new Float64Array(x.rows);
+    addForestRows(flattenTrees([tree]), x, scores);
+    for (let i = 0; i < x.rows; i++) assert.equal(scores[i], treeValueBinned(tree, binned, i));
     if (maxLeaves === 1) {
       assertClose(
         tree.value[0]!,
@@ -153,7 +150,7 @@ Deno.test("growTree() stops at max_leaves and routes raw and binned rows alike",
   }
 });
 
-Deno.test("addForest() adds what each tree gives its binned row, tree by tree into score t mod k", () => {
+Deno.test("addForestRows() adds what each tree gives its binned row, tree by tree into score t mod k", () => {
   const { x, y } = problem(4);
   const edges = learnBinEdges(x, 255);
   const binned = binMatrix(x, edges);
@@ -175,11 +172,11 @@ Deno.test("addForest() adds what each tree gives its binned row, tree by tree in
       thresholds: edges.thresholds,
     })
   );
-  const forest = flattenTrees(trees);
+  const scores = new Float64Array(x.rows * 2);
+  for (let i = 0; i < x.rows; i++) scores.set([1, 2], i * 2);
+  addForestRows(flattenTrees(trees), x, scores);
   for (let i = 0; i < x.rows; i++) {
-    const scores = Float64Array.of(1, 2);
-    addForest(forest, { data: x.data, offset: i * x.cols }, scores);
     const v = trees.map((tree) => treeValueBinned(tree, binned, i));
-    assert.deepEqual(Array.from(scores), [1 + v[0]! + v[2]!, 2 + v[1]!]);
+    assert.deepEqual(Array.from(scores.subarray(i * 2, i * 2 + 2)), [1 + v[0]! + v[2]!, 2 + v[1]!]);
   }
 });

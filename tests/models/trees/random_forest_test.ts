@@ -6,7 +6,6 @@ import {
   type Targets,
 } from "../../../src/models/mod.ts";
 import {
-  addForest,
   addForestRows,
   binMatrix,
   bootstrapCounts,
@@ -17,6 +16,7 @@ import {
   learnBinEdges,
   occupiedBins,
   treeSeed,
+  treeValueBinned,
   weightedImpurity,
 } from "../../../src/models/trees/mod.ts";
 import { type Matrix, Random } from "../../../src/utils/mod.ts";
@@ -187,7 +187,7 @@ Deno.test("occupiedBins() lists a node's value bins ascending, without the missi
   assert.ok(scratch.seen.every((v) => v === 0));
 });
 
-Deno.test("addForestRows() (tree after tree) adds what addForest() adds row by row", () => {
+Deno.test("addForestRows() adds what each tree gives its binned row", () => {
   const { x, labels } = stumpData(51, 80);
   const edges = learnBinEdges(x, 255);
   const binned = binMatrix(x, edges);
@@ -217,7 +217,7 @@ Deno.test("addForestRows() (tree after tree) adds what addForest() adds row by r
   addForestRows(forest, x, byTree);
   for (let i = 0; i < x.rows; i++) {
     const scores = new Float64Array(3);
-    addForest(forest, { data: x.data, offset: i * x.cols }, scores);
+    trees.forEach((tree, t) => (scores[t % 3]! += treeValueBinned(tree, binned, i)));
     assert.deepEqual(Array.from(byTree.subarray(i * 3, i * 3 + 3)), Array.from(scores));
     // Two trees of class shares: each row's scores sum to 2.
     assert.ok(Math.abs(scores.reduce((a, b) => a + b, 0) - 2) < 1e-6);

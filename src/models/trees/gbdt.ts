@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { type Matrix, Random } from "../../utils/mod.ts";
-import { ArtifactError } from "../../errors.ts";
+import { ArtifactError, ConfigError } from "../../errors.ts";
 import type { ModelConfig } from "../../config/schema.ts";
 import {
   BaseModel,
@@ -30,9 +30,12 @@ import { addForest, type FlatForest, flattenTrees } from "./forest.ts";
 import {
   baseScores,
   gradients,
+  huberDelta,
   lossAndMetric,
   type LossName,
   type LossTargets,
+  refitLeaf,
+  REGRESSION_LOSSES,
   rowProbabilities,
   scoresPerRow,
 } from "./losses.ts";
@@ -64,6 +67,17 @@ export const GBDT_PARAMS = z.strictObject({
   early_stopping_rounds: z.int().min(0).default(20),
   /** Most value bins per feature (missing values get one more). */
   max_bins: z.int().min(2).max(MAX_VALUE_BINS).default(MAX_VALUE_BINS),
+  /**
+   * The regression loss: `squared_error`, `absolute_error` (leaves re-fit to the median
+   * residual) or `huber` (squared within `delta`, absolute beyond). Classification picks the
+   * log-loss or softmax itself and refuses any other value.
+   */
+  loss: z.enum(REGRESSION_LOSSES).default("squared_error"),
+  /**
+   * For `huber`: each round's `delta` is this quantile of the absolute residuals (scikit-learn's
+   * `alpha`).
+   */
+  huber_quantile: z.number().gt(0).lt(1).default(0.9),
 });
 
 /** The checked `model.params` of the `gbdt` family. */
@@ -109,7 +123,9 @@ interface GbdtState {
  * Gradient-boosted decision trees: leaf-wise trees on histograms of binned features. Missing
  * feature values (NaN) are routed to the side each split learned; infinities compare as
  * numbers. Classification with two classes uses the log-loss (one tree per round), with more
- * the softmax (one tree per class per round); regression uses the squared error.
+ * the softmax (one tree per class per round); regression uses `params.loss`: the squared error
+ * (from the mean), or, robust to outliers, the absolute error or the Huber loss (from the
+ * median, each leaf re-fit to its rows' residuals).
  *
  * A single-class training split is refused with `DataValidationError`, as by every family.
  * `max_leaves` 1 is allowed: each tree is one leaf and the model stays near the class shares or
@@ -141,6 +157,7 @@ export class GbdtModel extends BaseModel {
    * @throws {RangeError} for a non-positive input width
    * @throws {DataValidationError} when a classifier has fewer than two classes
    * @throws {z.ZodError} when a param is out of range
+   * @throws {ConfigError} when a classifier is given a `loss` other than `squared_error`
    */
   constructor(options: GbdtOptions) {
     super();
@@ -153,10 +170,8 @@ export class GbdtModel extends BaseModel {
     this.#seed = options.seed ?? 42;
     this.#params = GBDT_PARAMS.parse(options.params ?? {});
     this.#loss = task === "regression"
-      ? "squared_error"
-      : classes.length === 2
-      ? "log_loss"
-      : "softmax";
+      ? this.#params.loss
+      : classificationLoss(this.#params.loss, classes.length);
     this.#k = scoresPerRow(this.#loss, classes.length);
   }
 
@@ -280,9 +295,19 @@ export class GbdtModel extends BaseModel {
       options.signal?.throwIfAborted();
       const roundStarted = performance.now();
       await callbacks.onEpochBegin?.(round);
+      // Huber's delta follows the residuals of each round, as in scikit-learn.
+      const extras = loss === "huber" && yTrain.kind === "regression"
+        ? { delta: huberDelta(scores, yTrain.values, p.huber_quantile) }
+        : {};
       for (let c = 0; c < k; c++) {
-        gradients(loss, { scores, y: yTrain, weights }, c, { grad: grads[c]!, hess: hessians[c]! });
+        gradients(loss, { scores, y: yTrain, weights, ...extras }, c, {
+          grad: grads[c]!,
+          hess: hessians[c]!,
+        });
       }
+      const refit = (loss === "absolute_error" || loss === "huber") && yTrain.kind === "regression"
+        ? leafRefit(loss, { scores, values: yTrain.values, ...extras })
+        : {};
       for (let c = 0; c < k; c++) {
         const rows = sampleRows < n
           ? rowRandom.permutation(n).subarray(0, sampleRows).sort()
@@ -301,15 +326,16 @@ export class GbdtModel extends BaseModel {
           valueBins,
           thresholds: edges.thresholds,
           ...(fullSample ? { onLeaf: leafUpdate(scores, k, c) } : {}),
+          ...refit,
         }));
       }
       const roundTrees = trees.slice(trees.length - k);
       if (!fullSample) addTrees(scores, binned, roundTrees);
-      const train = lossAndMetric(loss, { scores, y: yTrain, weights });
+      const train = lossAndMetric(loss, { scores, y: yTrain, weights, ...extras });
       const logs: EpochLogs = { epoch: round, loss: train.loss, metric: train.metric, seconds: 0 };
       if (valBinned !== null && valScores !== null && yVal !== null) {
         addTrees(valScores, valBinned, roundTrees);
-        const val = lossAndMetric(loss, { scores: valScores, y: yVal });
+        const val = lossAndMetric(loss, { scores: valScores, y: yVal, ...extras });
         logs.val_loss = val.loss;
         logs.val_metric = val.metric;
       }
@@ -454,7 +480,9 @@ export class GbdtModel extends BaseModel {
    * ```
    */
   summary(): string {
-    const head = `GbdtModel (gbdt): ${this.#task}, ${this.#inputDim} inputs, loss ${this.#loss}`;
+    const huber = this.#loss === "huber" ? ` (quantile ${this.#params.huber_quantile})` : "";
+    const head =
+      `GbdtModel (gbdt): ${this.#task}, ${this.#inputDim} inputs, loss ${this.#loss}${huber}`;
     if (!this.isFitted) return `${head}\nnot fitted`;
     let leaves = 0;
     for (const tree of this.#trees) for (const f of tree.feature) if (f < 0) leaves++;
@@ -564,6 +592,33 @@ function parseState(dir: string, raw: unknown, loss: LossName, k: number): GbdtS
     );
   }
   return parsed.data as GbdtState;
+}
+
+/** The classification loss for a class count, refusing a regression loss asked for. */
+function classificationLoss(asked: GbdtParams["loss"], classes: number): LossName {
+  if (asked !== "squared_error") {
+    throw new ConfigError(
+      `Cannot create "gbdt" classifier: model.params.loss is "${asked}", but classification ` +
+        `picks its loss itself (log_loss for two classes, softmax for more); remove ` +
+        `model.params.loss, or set data.task to regression to use "${asked}"`,
+      [{
+        file: "",
+        line: 0,
+        column: 0,
+        path: "model.params.loss",
+        message: `"${asked}" is a regression loss; classification uses log_loss or softmax`,
+      }],
+    );
+  }
+  return classes === 2 ? "log_loss" : "softmax";
+}
+
+/** The `leafValue` hook of a loss that re-fits leaves: residuals before the round's tree. */
+function leafRefit(
+  loss: "absolute_error" | "huber",
+  data: { scores: Float64Array; values: Float32Array; delta?: number },
+): { leafValue: (rows: Uint32Array) => number } {
+  return { leafValue: (rows) => refitLeaf(loss, data, rows) };
 }
 
 function lossTargets(y: Targets): LossTargets {

@@ -23,7 +23,15 @@ import {
   type FitOptions,
   type TrainingHistory,
 } from "../train.ts";
-import { MODEL_ARTIFACT_VERSION, readModelParams, writeModelParams } from "../storage.ts";
+import {
+  corruptModelState,
+  decodeModelFile,
+  MODEL_ARTIFACT_VERSION,
+  modelFromParams,
+  readModelFile,
+  readModelParams,
+  writeModelParams,
+} from "../storage.ts";
 import { binMatrix, learnBinEdges, MAX_VALUE_BINS } from "./binning.ts";
 import { growTree, type Tree, treeValueBinned } from "./grow.ts";
 import { addForest, type FlatForest, flattenTrees } from "./forest.ts";
@@ -528,43 +536,22 @@ export class GbdtModel extends BaseModel {
    */
   static async load(dir: string): Promise<GbdtModel> {
     const saved = await readModelParams(dir, "gbdt");
-    let model: GbdtModel;
-    try {
-      model = new GbdtModel({
+    const model = modelFromParams(dir, "gbdt", () =>
+      new GbdtModel({
         task: saved.task,
         inputDim: saved.inputDim,
         classes: saved.classes,
         seed: saved.seed,
         params: saved.config.params as Partial<GbdtParams>,
-      });
-    } catch (cause) {
-      throw new ArtifactError(
-        `Cannot load model from "${dir}": "params.json" does not describe a valid gbdt model ` +
-          `(${(cause as Error).message}); re-save the model`,
-        { cause },
-      );
-    }
+      }));
     const state = parseState(dir, saved.state, model.#loss, model.#k);
-    let bytes: Uint8Array;
-    try {
-      bytes = await Deno.readFile(`${dir}/${state.file}`);
-    } catch (cause) {
-      throw new ArtifactError(
-        `Cannot load model from "${dir}": "${state.file}" cannot be read; check the path or re-save the model`,
-        { cause },
-      );
-    }
-    try {
-      model.#trees = decodeTrees(bytes, state.nodes, saved.inputDim);
-      model.#forest = flattenTrees(model.#trees);
-    } catch (cause) {
-      throw new ArtifactError(
-        `Cannot load model from "${dir}": "${state.file}" is corrupt: ${
-          (cause as Error).message
-        }; re-save the model`,
-        { cause },
-      );
-    }
+    const bytes = await readModelFile(dir, state.file);
+    const trees = decodeModelFile(dir, state.file, () => {
+      const trees = decodeTrees(bytes, state.nodes, saved.inputDim);
+      return { trees, forest: flattenTrees(trees) };
+    });
+    model.#trees = trees.trees;
+    model.#forest = trees.forest;
     model.#base = Float64Array.from(state.baseScores);
     model.#bestRound = state.bestRound;
     return model;
@@ -587,9 +574,7 @@ function parseState(dir: string, raw: unknown, loss: LossName, k: number): GbdtS
       : parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join(
         "; ",
       );
-    throw new ArtifactError(
-      `Cannot load model from "${dir}": the "state" in "params.json" is corrupt: ${detail}; re-save the model`,
-    );
+    throw corruptModelState(dir, detail);
   }
   return parsed.data as GbdtState;
 }

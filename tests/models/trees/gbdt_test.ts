@@ -243,7 +243,7 @@ Deno.test("GbdtModel.load() refuses a truncated or edited trees file", async () 
     await Deno.remove(`${dir}/trees.bin`);
     await assert.rejects(() => loadModel(dir), {
       name: "ArtifactError",
-      message: /cannot be read/,
+      message: /"[^"]*trees\.bin" does not exist; check the path or re-save the model/,
     });
   });
 });

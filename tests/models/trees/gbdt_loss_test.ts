@@ -8,6 +8,7 @@ import {
   refitLeaf,
 } from "../../../src/models/trees/mod.ts";
 import { type Matrix, Random } from "../../../src/utils/mod.ts";
+import { tempDir } from "./_data.ts";
 
 /** Six rows on one feature, 0..5, with a far outlier in the last target. */
 const X6: Matrix = { data: Float32Array.of(0, 1, 2, 3, 4, 5), rows: 6, cols: 1 };
@@ -28,15 +29,6 @@ function close(actual: ArrayLike<number>, expected: number[], tolerance = 1e-4):
       Math.abs(actual[i]! - expected[i]!) < tolerance,
       `[${i}]: ${Array.from(actual)} vs ${expected}`,
     );
-  }
-}
-
-async function tempDir<T>(use: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await Deno.makeTempDir();
-  try {
-    return await use(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
   }
 }
 

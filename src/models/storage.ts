@@ -247,7 +247,8 @@ export async function readModelParams(
 
 /**
  * Builds a model from a checked `params.json`, turning what its constructor refuses (a bad task,
- * classes or params) into an `ArtifactError` that names the family and asks for a re-save.
+ * classes or params) into an `ArtifactError` that names the family and asks for a re-save; a
+ * params schema's issues are named at their `config.params.*` path.
  *
  * @param dir the model folder, for messages
  * @param family the family being loaded
@@ -263,9 +264,15 @@ export function modelFromParams<M>(dir: string, family: ModelFamily, construct: 
   try {
     return construct();
   } catch (cause) {
+    // A constructor's ZodError is about its params: name each one at its params.json path.
+    const detail = cause instanceof z.ZodError
+      ? cause.issues.slice(0, 3).map((issue) =>
+        `config.params.${issue.path.join(".")}: ${issue.message}`
+      ).join("; ")
+      : (cause as Error).message;
     throw new ArtifactError(
       `Cannot load model from "${dir}": "${MODEL_FILES.params}" does not describe a valid ` +
-        `${family} model (${(cause as Error).message}); re-save the model`,
+        `${family} model (${detail}); re-save the model`,
       { cause },
     );
   }

@@ -257,7 +257,7 @@ for (const family of TREE_FAMILIES) {
     assert.notDeepEqual((await savedBytes(12))[1], first[1]);
   });
 
-  Deno.test(`${family}: refuses a single-class split and NaN or infinite targets, naming them`, async () => {
+  Deno.test(`${family}: refuses a single-class split, no rows, and NaN or infinite targets (validation ones too)`, async () => {
     const x: Matrix = { data: new Float32Array(8), rows: 4, cols: 2 };
     const classifier = createModel({ family, params: {} }, {
       task: "classification",
@@ -286,6 +286,25 @@ for (const family of TREE_FAMILIES) {
         { name: "DataValidationError", message: /1 target values are NaN or infinite/ },
       );
     }
+    const finite = { kind: "regression", values: Float32Array.of(1, 0, 2, 3) } as const;
+    await assert.rejects(
+      () =>
+        regressor.fit(x, finite, {
+          validation: { x, y: { kind: "regression", values: Float32Array.of(NaN, 0, 2, 3) } },
+        }),
+      {
+        name: "DataValidationError",
+        message: new RegExp(`fit "${family}" \\(validation set\\): 1 target values are NaN`),
+      },
+    );
+    await assert.rejects(
+      () =>
+        regressor.fit({ data: new Float32Array(0), rows: 0, cols: 2 }, {
+          kind: "regression",
+          values: new Float32Array(0),
+        }, {}),
+      { name: "DataValidationError", message: /the training split has no rows/ },
+    );
     assert.throws(() => regressor.predict(x), { name: "NotFittedError" });
     assert.throws(() => regressor.predict({ data: new Float32Array(3), rows: 1, cols: 3 }), {
       name: "NotFittedError",
@@ -342,6 +361,15 @@ for (const family of TREE_FAMILIES) {
       await assert.rejects(() => loadModel(dir), {
         name: "ArtifactError",
         message: c.badState.message,
+      });
+      const badParams = JSON.parse(text);
+      badParams.config.params.max_bins = 999;
+      await Deno.writeTextFile(`${dir}/params.json`, JSON.stringify(badParams));
+      await assert.rejects(() => loadModel(dir), {
+        name: "ArtifactError",
+        message: new RegExp(
+          `"params\\.json" does not describe a valid ${family} model \\(config\\.params\\.max_bins: [^;]*255[^;]*\\); re-save the model`,
+        ),
       });
       await Deno.writeTextFile(`${dir}/params.json`, text);
       assert.deepEqual((await loadModel(dir)).predict(train.x), model.predict(train.x));

@@ -219,7 +219,9 @@ export class GbdtModel extends BaseModel {
    * set and `early_stopping_rounds` > 0 (and `options.earlyStopping.enabled` not false),
    * training stops after that many rounds without improvement and keeps the trees of the best
    * round. `options.epochs`, `batchSize`, `learningRate` and `optimizer` are for networks and
-   * are ignored; the seed is `options.seed` when given.
+   * are ignored; the seed is `options.seed` when given. The recorded loss is `params.loss` for a
+   * regression; with `huber`, each round's training and validation losses use that round's
+   * `delta` (taken from the training residuals), as scikit-learn's does.
    *
    * @param x the training features; NaN marks a missing value
    * @param y the training targets

@@ -3,11 +3,13 @@
  *
  * Arguments are `--flag`, `--option value` or `--option=value`, repeatable `--multi value`, and
  * positionals; `--` ends the options. `--help` and `-h` are always accepted. Mistakes throw a
- * `ConfigError` that names the closest known option.
+ * `UsageError` that names the closest known option, so every task that parses its arguments
+ * here exits with the usage status (2, `EXIT_USAGE`) for bad arguments, and with 1 for a bad
+ * config value (`ConfigError`).
  *
  * @module
  */
-import { ConfigError, didYouMean } from "../errors.ts";
+import { didYouMean, UsageError } from "../errors.ts";
 import type { LoadConfigOptions } from "../config/mod.ts";
 
 /** What a task accepts. Names are written without the leading `--`. */
@@ -78,7 +80,7 @@ export interface ParsedArgs {
  * @param args the arguments, usually `Deno.args`
  * @param spec the flags, options, repeatable options and number of positionals accepted
  * @returns the flags, options, repeated options and positionals
- * @throws {ConfigError} for an unknown option (naming the closest known one), a missing value,
+ * @throws {UsageError} for an unknown option (naming the closest known one), a missing value,
  *   an option given twice, a value given to a flag, or too many positionals
  * @example
  * ```ts
@@ -121,7 +123,7 @@ export function parseTaskArgs(args: readonly string[], spec: ArgSpec): ParsedArg
       continue;
     }
     if (!arg.startsWith("--")) {
-      throw new ConfigError(
+      throw new UsageError(
         `Cannot parse arguments: unknown option "${arg}"${
           didYouMean(arg.replace(/^-+/, ""), known).replace(/"(.+)"$/, '"--$1"')
         }, write options as --name`,
@@ -133,7 +135,7 @@ export function parseTaskArgs(args: readonly string[], spec: ArgSpec): ParsedArg
 
     if (flagNames.includes(name)) {
       if (inline !== undefined) {
-        throw new ConfigError(
+        throw new UsageError(
           `Cannot parse arguments: "--${name}" is a flag and takes no value, remove "=${inline}"`,
         );
       }
@@ -145,7 +147,7 @@ export function parseTaskArgs(args: readonly string[], spec: ArgSpec): ParsedArg
       if (value === undefined) {
         const next = args[i + 1];
         if (next === undefined || (next.startsWith("--") && next.length > 2)) {
-          throw new ConfigError(
+          throw new UsageError(
             `Cannot parse arguments: "--${name}" needs a value, e.g. --${name} VALUE`,
           );
         }
@@ -155,7 +157,7 @@ export function parseTaskArgs(args: readonly string[], spec: ArgSpec): ParsedArg
       if (multi.includes(name)) {
         result.multi[name]!.push(value);
       } else if (Object.hasOwn(result.options, name)) {
-        throw new ConfigError(
+        throw new UsageError(
           `Cannot parse arguments: "--${name}" is given twice ("${
             result.options[name]
           }" and "${value}"), give it once`,
@@ -166,14 +168,14 @@ export function parseTaskArgs(args: readonly string[], spec: ArgSpec): ParsedArg
       continue;
     }
     const hint = didYouMean(name, known);
-    throw new ConfigError(
+    throw new UsageError(
       `Cannot parse arguments: unknown option "--${name}"${
         hint.replace(/"(.+)"$/, '"--$1"')
       }, run with --help to see the options`,
     );
   }
   if (result.positional.length > positional) {
-    throw new ConfigError(
+    throw new UsageError(
       `Cannot parse arguments: expected at most ${positional} positional argument${
         positional === 1 ? "" : "s"
       }, got ${result.positional.length} (${result.positional.map((p) => `"${p}"`).join(", ")})`,

@@ -14,10 +14,9 @@ import { proposalToYaml, PROPOSED_FAMILIES, proposeProfileForFile } from "../dat
 import type { ProposedFamily } from "../data/mod.ts";
 import type { ProfileProposal } from "../data/mod.ts";
 import { runPipeline, TRAINING_NODES } from "../pipelines/mod.ts";
-import { ConfigError, DataValidationError, didYouMean, UsageError } from "../errors.ts";
+import { DataValidationError, didYouMean, UsageError } from "../errors.ts";
 import { getProjectLogger } from "../utils/mod.ts";
 import { formatUsage, parseTaskArgs } from "./_args.ts";
-import type { ParsedArgs } from "./_args.ts";
 import { runTask } from "./_task.ts";
 
 const SPEC = {
@@ -45,13 +44,7 @@ function nameFromFile(file: string): string {
 }
 
 await runTask("init", async () => {
-  let args: ParsedArgs;
-  try {
-    args = parseTaskArgs(Deno.args, SPEC);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
+  const args = parseTaskArgs(Deno.args, SPEC);
   if (args.flags["help"]) {
     console.log(formatUsage("init", SPEC, DESCRIPTION));
     return 0;

@@ -23,10 +23,7 @@ import {
   validate,
 } from "../data/mod.ts";
 import type { CleaningReport } from "../data/mod.ts";
-import { ConfigError } from "../errors.ts";
 import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
-import type { ParsedArgs } from "./_args.ts";
-import { UsageError } from "../errors.ts";
 import { runTask } from "./_task.ts";
 
 const SPEC = {
@@ -45,13 +42,7 @@ const DESCRIPTION = "Check data.path against the validation schema of the profil
   "Exits 1 when strict validation fails.";
 
 await runTask("validate", async () => {
-  let args: ParsedArgs;
-  try {
-    args = parseTaskArgs(Deno.args, SPEC);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
+  const args = parseTaskArgs(Deno.args, SPEC);
   if (args.flags["help"]) {
     console.log(formatUsage("validate", SPEC, DESCRIPTION));
     return 0;

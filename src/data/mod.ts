@@ -83,6 +83,8 @@ export {
   greaterThan,
   LARGEST_EXACT_INTEGER,
   lessThan,
+  MONTH_NAMES,
+  monthAbbreviation,
   moveUlps,
   parseFloatText,
   rowNumber,

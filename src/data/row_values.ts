@@ -200,20 +200,40 @@ export function shapeDate(text: string, column: string): ShapedDate {
   };
 }
 
-const MONTHS = [
-  "january",
-  "february",
-  "march",
-  "april",
-  "may",
-  "june",
-  "july",
-  "august",
-  "september",
-  "october",
-  "november",
-  "december",
+/** English month names, January first: `%B` reads them whole, `%b` and `%h` their first three letters. */
+export const MONTH_NAMES: readonly string[] = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
 ];
+
+/**
+ * The `%b` (and `%h`) name of a month, as the row engine reads it and polars writes it.
+ *
+ * @param month 1 to 12
+ * @returns the first three letters of its English name
+ * @throws {RangeError} for a month outside 1 to 12
+ * @example
+ * ```ts
+ * monthAbbreviation(6); // "Jun"
+ * ```
+ */
+export function monthAbbreviation(month: number): string {
+  const name = MONTH_NAMES[month - 1];
+  if (name === undefined) {
+    throw new RangeError(`Cannot name month ${month}: expected an integer from 1 to 12`);
+  }
+  return name.slice(0, 3);
+}
 
 /** The strftime directives the row engine reads; a format with another one is left to polars. */
 const ROW_DIRECTIVES = new Set([
@@ -307,8 +327,9 @@ export function compileDateFormat(
         case "h":
         case "B": {
           const name = part.toLowerCase();
-          const index = MONTHS.findIndex((m) =>
-            m.slice(0, 3) === name || (directive === "B" && m === name)
+          const index = MONTH_NAMES.findIndex((m, i) =>
+            monthAbbreviation(i + 1).toLowerCase() === name ||
+            (directive === "B" && m.toLowerCase() === name)
           );
           if (index < 0) throw refuse();
           month = index + 1;

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Matrix } from "../utils/mod.ts";
-import { ArtifactError, DataValidationError } from "../errors.ts";
+import { DataValidationError } from "../errors.ts";
 import { z } from "zod";
 import type { ModelConfig } from "../config/schema.ts";
 import * as tf from "@tensorflow/tfjs";
@@ -27,8 +27,9 @@ import {
   type TrainingHistory,
 } from "./train.ts";
 import {
+  corruptModelState,
   MODEL_ARTIFACT_VERSION,
-  MODEL_FILES,
+  modelFromParams,
   readModelParams,
   writeModelParams,
 } from "./storage.ts";
@@ -311,20 +312,12 @@ export class BaselineModel extends BaseModel {
    */
   static async load(dir: string): Promise<BaselineModel> {
     const params = await readModelParams(dir, "baseline");
-    let model: BaselineModel;
-    try {
-      model = new BaselineModel({
+    const model = modelFromParams(dir, "baseline", () =>
+      new BaselineModel({
         task: params.task,
         inputDim: params.inputDim,
         classes: params.classes,
-      });
-    } catch (cause) {
-      throw new ArtifactError(
-        `Cannot load model from "${dir}": "${MODEL_FILES.params}" does not describe a valid model ` +
-          `(${(cause as Error).message}); re-save the model`,
-        { cause },
-      );
-    }
+      }));
     const state = params.state as { priors?: unknown; mean?: unknown } | null;
     const priors = state?.priors;
     const mean = state?.mean;
@@ -333,12 +326,12 @@ export class BaselineModel extends BaseModel {
         !Array.isArray(priors) || priors.length !== params.classes.length ||
         priors.some((p) => typeof p !== "number" || !(p >= 0 && p <= 1))
       ) {
-        throw corruptState(dir, `"priors" must list ${params.classes.length} probabilities`);
+        throw corruptModelState(dir, `"priors" must list ${params.classes.length} probabilities`);
       }
       model.#priors = [...priors as number[]];
     } else {
       if (typeof mean !== "number" || !Number.isFinite(mean)) {
-        throw corruptState(dir, `"mean" must be a finite number`);
+        throw corruptModelState(dir, `"mean" must be a finite number`);
       }
       model.#mean = mean;
     }
@@ -370,11 +363,4 @@ export class BaselineModel extends BaseModel {
     const n = y.values.length;
     return { loss: squares / n, metric: absolute / n };
   }
-}
-
-function corruptState(dir: string, detail: string): ArtifactError {
-  return new ArtifactError(
-    `Cannot load model from "${dir}": the "state" in "${MODEL_FILES.params}" is corrupt: ${detail}; ` +
-      `re-save the model`,
-  );
 }

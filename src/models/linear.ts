@@ -7,8 +7,8 @@
 import { z } from "zod";
 import type { ModelConfig } from "../config/schema.ts";
 import type { ModelTask } from "./base_model.ts";
-import { readModelParams } from "./storage.ts";
-import { DenseNetworkModel, familyMismatch, modelFromParams, savedParams } from "./mlp.ts";
+import { modelFromParams, readModelParams } from "./storage.ts";
+import { DenseNetworkModel, familyMismatch, savedParams } from "./mlp.ts";
 
 /** `model.params` of the `linear` family, with the `model_config.yaml` defaults. */
 export const LINEAR_PARAMS = z.strictObject({ l2: z.number().min(0).default(0) });
@@ -112,7 +112,7 @@ export class LinearModel extends DenseNetworkModel {
     if (config.family !== "linear") {
       throw familyMismatch(dir, { expected: "linear", found: config.family });
     }
-    const model = modelFromParams(dir, () =>
+    const model = modelFromParams(dir, "linear", () =>
       new LinearModel({
         task: params.task,
         inputDim: params.inputDim,

@@ -35,6 +35,7 @@ import {
   fileSystemHandler,
   MODEL_ARTIFACT_VERSION,
   MODEL_FILES,
+  modelFromParams,
   type ModelParams,
   readModelParams,
   writeModelParams,
@@ -517,7 +518,7 @@ export class MlpModel extends DenseNetworkModel {
       throw familyMismatch(dir, { expected: "mlp", found: config.family });
     }
     const p = savedParams(dir, MLP_PARAMS, config.params);
-    const model = modelFromParams(dir, () =>
+    const model = modelFromParams(dir, "mlp", () =>
       new MlpModel({
         task: params.task,
         inputDim: params.inputDim,
@@ -532,30 +533,6 @@ export class MlpModel extends DenseNetworkModel {
     return model;
   }
 }
-/**
- * Builds a model from a checked `params.json`, turning a spec error into an `ArtifactError`.
- *
- * @param dir the model folder, for messages
- * @param make builds the model
- * @returns the model
- * @throws {ArtifactError} when the saved parameters do not make a valid model
- * @example
- * ```ts
- * const model = modelFromParams(dir, () => new LinearModel({ task, inputDim, classes }));
- * ```
- */
-export function modelFromParams<T>(dir: string, make: () => T): T {
-  try {
-    return make();
-  } catch (cause) {
-    throw new ArtifactError(
-      `Cannot load model from "${dir}": "${MODEL_FILES.params}" does not describe a valid model ` +
-        `(${(cause as Error).message}); re-save the model`,
-      { cause },
-    );
-  }
-}
-
 /**
  * Checks the `model.params` saved in `params.json` against the family's params schema.
  *

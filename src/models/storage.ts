@@ -245,6 +245,100 @@ export async function readModelParams(
   return params;
 }
 
+/**
+ * Builds a model from a checked `params.json`, turning what its constructor refuses (a bad task,
+ * classes or params) into an `ArtifactError` that names the family and asks for a re-save; a
+ * params schema's issues are named at their `config.params.*` path.
+ *
+ * @param dir the model folder, for messages
+ * @param family the family being loaded
+ * @param construct builds the model from the saved description
+ * @returns the model
+ * @throws {ArtifactError} when the constructor throws
+ * @example
+ * ```ts
+ * const model = modelFromParams(dir, "gbdt", () => new GbdtModel({ task, inputDim, params }));
+ * ```
+ */
+export function modelFromParams<M>(dir: string, family: ModelFamily, construct: () => M): M {
+  try {
+    return construct();
+  } catch (cause) {
+    // A constructor's ZodError is about its params: name each one at its params.json path.
+    const detail = cause instanceof z.ZodError
+      ? cause.issues.slice(0, 3).map((issue) =>
+        `config.params.${issue.path.join(".")}: ${issue.message}`
+      ).join("; ")
+      : (cause as Error).message;
+    throw new ArtifactError(
+      `Cannot load model from "${dir}": "${MODEL_FILES.params}" does not describe a valid ` +
+        `${family} model (${detail}); re-save the model`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * Returns the error for a family's fitted `state` in `params.json` that does not pass its check.
+ *
+ * @param dir the model folder
+ * @param detail what is wrong, e.g. `"priors" must list 3 probabilities`
+ * @returns the error to throw
+ * @example
+ * ```ts
+ * throw corruptModelState(dir, `"mean" must be a finite number`);
+ * ```
+ */
+export function corruptModelState(dir: string, detail: string): ArtifactError {
+  return new ArtifactError(
+    `Cannot load model from "${dir}": the "state" in "${MODEL_FILES.params}" is corrupt: ${detail}; ` +
+      `re-save the model`,
+  );
+}
+
+/**
+ * Reads a family's own binary file (such as `trees.bin`) from a model folder.
+ *
+ * @param dir the model folder
+ * @param name the file name inside it
+ * @returns the bytes
+ * @throws {ArtifactError} when the file does not exist or cannot be read
+ * @example
+ * ```ts
+ * const bytes = await readModelFile(dir, "trees.bin");
+ * ```
+ */
+export async function readModelFile(dir: string, name: string): Promise<Uint8Array> {
+  return await readBytes(join(dir, name), dir);
+}
+
+/**
+ * Decodes a family's own file, turning what the decoder refuses into an `ArtifactError` that
+ * names the file and asks for a re-save.
+ *
+ * @param dir the model folder
+ * @param name the file name inside it, for messages
+ * @param decode decodes the bytes already read, throwing on anything invalid
+ * @returns what `decode` returns
+ * @throws {ArtifactError} when `decode` throws
+ * @example
+ * ```ts
+ * const trees = decodeModelFile(dir, "trees.bin", () => decodeTrees(bytes, nodes, inputDim));
+ * ```
+ */
+export function decodeModelFile<T>(dir: string, name: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (cause) {
+    throw new ArtifactError(
+      `Cannot load model from "${dir}": "${name}" is corrupt: ${
+        (cause as Error).message
+      }; re-save the model`,
+      { cause },
+    );
+  }
+}
+
 // ---------------------------------------------------------------- file helpers
 
 function join(dir: string, name: string): string {

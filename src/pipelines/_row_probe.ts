@@ -9,6 +9,7 @@
  */
 import type { DataFrame } from "nodejs-polars";
 import { dtypeKind, isIntegerDtype } from "../utils/mod.ts";
+import { monthAbbreviation } from "../data/mod.ts";
 import type { Matrix } from "../utils/mod.ts";
 import { scoreRows } from "./inference_pipeline.ts";
 import type { ScoredRows } from "./inference_pipeline.ts";
@@ -112,21 +113,6 @@ function probeBatches(run: RunArtifacts): Map<string, unknown[]>[] {
   return anyFormatted ? [typed, text, formatted] : [typed, text];
 }
 
-const MONTH_ABBREVIATIONS = [
-  "Jan",
-  "Feb",
-  "Mar",
-  "Apr",
-  "May",
-  "Jun",
-  "Jul",
-  "Aug",
-  "Sep",
-  "Oct",
-  "Nov",
-  "Dec",
-];
-
 /**
  * Writes an ISO date (`YYYY-MM-DD[THH:MM:SS]`) in a strftime format, or `null` when the format
  * uses a directive this does not write (the row engine then does not read it either).
@@ -140,8 +126,8 @@ function formatIsoDate(iso: string, format: string): string | null {
     m: month!,
     d: day!,
     e: String(Number(day)).padStart(2, " "),
-    b: MONTH_ABBREVIATIONS[Number(month) - 1]!,
-    h: MONTH_ABBREVIATIONS[Number(month) - 1]!,
+    b: monthAbbreviation(Number(month)),
+    h: monthAbbreviation(Number(month)),
     H: hour,
     M: minute,
     S: second,

@@ -48,14 +48,21 @@ export interface LearningCurveInput {
 
 /**
  * What a fit minimises, which is what its loss curves show: the plain loss of the task
- * (log-loss for classification, mean squared error for regression) plus, when the family has
- * one, its L2 penalty `l2 · Σ w²`. The metrics (`log_loss`, `rmse`, …) never include the penalty.
+ * (log-loss for classification, mean squared error for regression unless a `gbdt` regression
+ * chose another `loss`) plus, when the family has one, its L2 penalty `l2 · Σ w²`. The metrics
+ * (`log_loss`, `rmse`, …) never include the penalty.
  */
 export interface TrainingObjective {
   /** The task, which picks the plain loss. */
   task: "classification" | "regression";
   /** The family's L2 penalty weight; 0 when it has none. */
   l2: number;
+  /**
+   * A regression loss other than the squared error, as a tree family's `model.params.loss`
+   * chose it.
+   * @default the squared error
+   */
+  loss?: "absolute_error" | "huber";
 }
 
 /** Options of {@link trainingObjective}. */
@@ -71,7 +78,8 @@ export interface TrainingObjectiveOptions {
 /**
  * Reads the training objective of a model from its task and its family's params: `l2` when the
  * params hold a positive number and the family adds it to its loss, 0 otherwise (the baseline,
- * families without a penalty, and the tree families, whose `l2` acts on leaf values).
+ * families without a penalty, and the tree families, whose `l2` acts on leaf values); and, for a
+ * tree family's regression, the `loss` its params chose when it is not the squared error.
  *
  * @param task the task
  * @param params the family's params, e.g. `config.model.params` or `model.toConfig().params`
@@ -83,6 +91,8 @@ export interface TrainingObjectiveOptions {
  * // { task: "classification", l2: 0.0001 }
  * trainingObjective("classification", { l2: 1 }, { family: "gbdt" });
  * // { task: "classification", l2: 0 }
+ * trainingObjective("regression", { loss: "huber" }, { family: "gbdt" });
+ * // { task: "regression", l2: 0, loss: "huber" }
  * ```
  */
 export function trainingObjective(
@@ -91,14 +101,20 @@ export function trainingObjective(
   options: TrainingObjectiveOptions = {},
 ): TrainingObjective {
   const family = options.family ?? null;
-  if (family !== null && TREE_FAMILIES.includes(family)) return { task, l2: 0 };
+  if (family !== null && TREE_FAMILIES.includes(family)) {
+    const loss = params["loss"];
+    return task === "regression" && (loss === "absolute_error" || loss === "huber")
+      ? { task, l2: 0, loss }
+      : { task, l2: 0 };
+  }
   const l2 = params["l2"];
   return { task, l2: typeof l2 === "number" && Number.isFinite(l2) && l2 > 0 ? l2 : 0 };
 }
 
 /**
  * Names a training objective as a chart or a report labels it: `"log-loss + L2 penalty"` when
- * `l2 > 0`, `"log-loss"` without; `"MSE + L2 penalty"` and `"MSE"` for regression.
+ * `l2 > 0`, `"log-loss"` without; `"MSE + L2 penalty"` and `"MSE"` for regression, or
+ * `"absolute error"` and `"Huber loss"` for those losses.
  *
  * @param objective the objective
  * @returns the label
@@ -108,7 +124,13 @@ export function trainingObjective(
  * ```
  */
 export function describeTrainingObjective(objective: TrainingObjective): string {
-  const plain = objective.task === "classification" ? "log-loss" : "MSE";
+  const plain = objective.task === "classification"
+    ? "log-loss"
+    : objective.loss === "absolute_error"
+    ? "absolute error"
+    : objective.loss === "huber"
+    ? "Huber loss"
+    : "MSE";
   return objective.l2 > 0 ? `${plain} + L2 penalty` : plain;
 }
 
@@ -128,7 +150,9 @@ export function describeTrainingObjective(objective: TrainingObjective): string 
 export function describeLossCurve(objective: TrainingObjective): string {
   const metric = objective.task === "classification"
     ? "log_loss in the metrics is the plain log-loss"
-    : "rmse in the metrics is the square root of the plain MSE";
+    : objective.loss === undefined
+    ? "rmse in the metrics is the square root of the plain MSE"
+    : "mae in the metrics is the plain absolute error";
   return objective.l2 > 0
     ? `loss: the training objective, ${
       describeTrainingObjective(objective)

@@ -55,42 +55,42 @@ Deno.test("parseTaskArgs() treats everything after -- and negative numbers as po
   assert.deepEqual(parsed.options, {});
 });
 
-Deno.test("parseTaskArgs() throws ConfigError naming the closest known option for an unknown one", () => {
+Deno.test("parseTaskArgs() throws UsageError naming the closest known option for an unknown one", () => {
   assert.throws(() => parseTaskArgs(["--confgi", "cars"], SPEC), {
-    name: "ConfigError",
+    name: "UsageError",
     message:
       'Cannot parse arguments: unknown option "--confgi": did you mean "--config", run with --help to see the options',
   });
   assert.throws(() => parseTaskArgs(["--zzzzzz"], SPEC), {
-    name: "ConfigError",
+    name: "UsageError",
     message:
       'Cannot parse arguments: unknown option "--zzzzzz", run with --help to see the options',
   });
   assert.throws(() => parseTaskArgs(["-c", "cars"], SPEC), {
-    name: "ConfigError",
+    name: "UsageError",
     message: /unknown option "-c".*write options as --name/,
   });
 });
 
-Deno.test("parseTaskArgs() throws ConfigError for a missing value, a repeated option, a flag value and extra positionals", () => {
+Deno.test("parseTaskArgs() throws UsageError for a missing value, a repeated option, a flag value and extra positionals", () => {
   assert.throws(() => parseTaskArgs(["--config"], SPEC), {
-    name: "ConfigError",
+    name: "UsageError",
     message: /"--config" needs a value/,
   });
   assert.throws(() => parseTaskArgs(["--config", "--dry-run"], SPEC), {
-    name: "ConfigError",
+    name: "UsageError",
     message: /"--config" needs a value/,
   });
   assert.throws(() => parseTaskArgs(["--out", "a", "--out", "b"], SPEC), {
-    name: "ConfigError",
+    name: "UsageError",
     message: /"--out" is given twice \("a" and "b"\)/,
   });
   assert.throws(() => parseTaskArgs(["--dry-run=yes"], SPEC), {
-    name: "ConfigError",
+    name: "UsageError",
     message: /"--dry-run" is a flag and takes no value/,
   });
   assert.throws(() => parseTaskArgs(["a.csv", "b.csv"], SPEC), {
-    name: "ConfigError",
+    name: "UsageError",
     message:
       'Cannot parse arguments: expected at most 1 positional argument, got 2 ("a.csv", "b.csv")',
   });

@@ -9,6 +9,12 @@ import {
   MODEL_ARTIFACT_VERSION,
   readModelParams,
 } from "../../src/models/mod.ts";
+import {
+  corruptModelState,
+  decodeModelFile,
+  modelFromParams,
+  readModelFile,
+} from "../../src/models/storage.ts";
 import { blobs, linearTarget } from "./_synthetic.ts";
 
 await initBackend("wasm");
@@ -168,7 +174,7 @@ Deno.test("params.json problems are ArtifactErrors naming the file and the fix",
     );
     await assert.rejects(() => loadModel(dir), {
       name: "ArtifactError",
-      message: /does not describe a valid model \(.*holds one class/,
+      message: /does not describe a valid mlp model \(.*holds one class/,
     });
 
     await Deno.writeTextFile(`${dir}/params.json`, JSON.stringify({ ...params, inputDim: 5 }));
@@ -201,5 +207,41 @@ Deno.test("fileSystemHandler() saves and loads a plain tfjs model with identical
     assert.deepEqual(b, a);
     model.dispose();
     loaded.dispose();
+  });
+});
+
+Deno.test("the model-file helpers name the family or file and ask for a re-save", async () => {
+  const model = modelFromParams("m", "gbdt", () => ({ built: true }));
+  assert.deepEqual(model, { built: true });
+  assert.throws(() =>
+    modelFromParams("m", "random_forest", () => {
+      throw new RangeError("inputDim must be positive");
+    }), {
+    name: "ArtifactError",
+    message:
+      /^Cannot load model from "m": "params\.json" does not describe a valid random_forest model \(inputDim must be positive\); re-save the model$/,
+  });
+  assert.throws(() =>
+    decodeModelFile("m", "trees.bin", () => {
+      throw new RangeError("it holds 3 bytes");
+    }), {
+    name: "ArtifactError",
+    message:
+      /^Cannot load model from "m": "trees\.bin" is corrupt: it holds 3 bytes; re-save the model$/,
+  });
+  assert.equal(decodeModelFile("m", "trees.bin", () => 7), 7);
+  const error = corruptModelState("m", `"mean" must be a finite number`);
+  assert.equal(error.name, "ArtifactError");
+  assert.equal(
+    error.message,
+    `Cannot load model from "m": the "state" in "params.json" is corrupt: "mean" must be a finite number; re-save the model`,
+  );
+  await withTempDir(async (dir) => {
+    await Deno.writeFile(`${dir}/trees.bin`, Uint8Array.of(1, 2, 3));
+    assert.deepEqual(await readModelFile(dir, "trees.bin"), Uint8Array.of(1, 2, 3));
+    await assert.rejects(() => readModelFile(dir, "other.bin"), {
+      name: "ArtifactError",
+      message: /other\.bin" does not exist; check the path or re-save the model/,
+    });
   });
 });

@@ -376,22 +376,50 @@ search:
   }
 });
 
-Deno.test("the commented gbdt search spaces of model_config.yaml are valid for gbdt and for a family comparison", async () => {
+/**
+ * The commented search keys of `model_config.yaml` under the comment that starts with `header`,
+ * uncommented: the `  # "model...."` lines after it, up to the first other line.
+ */
+function commentedSearchKeys(text: string, header: string): string[] {
+  const lines = text.split("\n");
+  const start = lines.findIndex((line) => line.startsWith(`  # ${header}`));
+  assert.ok(start >= 0, `no "${header}" comment in model_config.yaml`);
+  const keys: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (/^ {2}# "model\./.test(line)) keys.push(line.replace(/^ {2}# /, "  "));
+    else if (keys.length > 0 || !line.startsWith("  # ")) break;
+  }
+  return keys;
+}
+
+Deno.test("the commented gbdt and random_forest search spaces of model_config.yaml are valid for their family and for a family comparison", async () => {
   const text = await Deno.readTextFile(`${REPO_ROOT}/config/model_config.yaml`);
-  const gbdtKeys = text.split("\n").filter((line) =>
-    /^ {2}# "model\.(params\.(learning_rate|max_leaves|min_samples_leaf|l2|subsample)|family)":/
-      .test(line)
-  ).map((line) => line.replace(/^ {2}# /, "  "));
-  assert.equal(gbdtKeys.length, 6, gbdtKeys.join("\n"));
-  const loaded = await tinyProject(
-    `model:\n  family: gbdt\nsearch:\n${
-      gbdtKeys.filter((l) => !l.includes("family")).join("\n")
-    }\n`,
+  const gbdtKeys = commentedSearchKeys(text, "With `model.family: gbdt`");
+  assert.deepEqual(gbdtKeys.map((l) => l.match(/"(.+)"/)![1]), [
+    "model.params.learning_rate",
+    "model.params.max_leaves",
+    "model.params.min_samples_leaf",
+    "model.params.l2",
+    "model.params.subsample",
+  ]);
+  const forestKeys = commentedSearchKeys(text, "With `model.family: random_forest`");
+  assert.deepEqual(forestKeys.map((l) => l.match(/"(.+)"/)![1]), [
+    "model.params.n_estimators",
+    "model.params.max_features",
+    "model.params.min_samples_leaf",
+    "model.params.max_depth",
+  ]);
+  const familyKeys = commentedSearchKeys(text, "To compare families");
+  assert.deepEqual(familyKeys, [`  "model.family": [mlp, gbdt]`]);
+  for (const [family, keys] of [["gbdt", gbdtKeys], ["random_forest", forestKeys]] as const) {
+    const loaded = await tinyProject(`model:\n  family: ${family}\nsearch:\n${keys.join("\n")}\n`);
+    const specs = sampleTrials(loaded.config.search, { strategy: "random", trials: 6 });
+    for (const spec of specs) applyTrialParams(loaded.config, spec.params);
+  }
+  // The gbdt keys beside "model.family": [mlp, gbdt] load on the mlp default.
+  const compare = await tinyProject(
+    `model:\n  family: mlp\nsearch:\n${[...gbdtKeys, ...familyKeys].join("\n")}\n`,
   );
-  const specs = sampleTrials(loaded.config.search, { strategy: "random", trials: 4 });
-  for (const spec of specs) applyTrialParams(loaded.config, spec.params);
-  // The same keys beside "model.family": [mlp, gbdt] load on the mlp default.
-  const compare = await tinyProject(`model:\n  family: mlp\nsearch:\n${gbdtKeys.join("\n")}\n`);
   assert.deepEqual(compare.config.search["model.family"], ["mlp", "gbdt"]);
   const mlpTrial = familyTrialParams({
     "model.family": "mlp",
@@ -400,6 +428,92 @@ Deno.test("the commented gbdt search spaces of model_config.yaml are valid for g
   });
   assert.deepEqual(mlpTrial.ignored.map((i) => i.key), ["model.params.max_leaves"]);
   applyTrialParams(compare.config, mlpTrial.params);
+  // Both tree blocks together, keeping one min_samples_leaf line, compare the tree families.
+  const trees = await tinyProject(
+    `model:\n  family: gbdt\nsearch:\n  "model.family": [gbdt, random_forest]\n${
+      [...gbdtKeys, ...forestKeys.filter((l) => !l.includes("min_samples_leaf"))].join("\n")
+    }\n`,
+  );
+  for (const spec of sampleTrials(trees.config.search, { strategy: "random", trials: 6 })) {
+    const trial = familyTrialParams(spec.params);
+    const family = spec.params["model.family"];
+    const foreign = family === "gbdt"
+      ? ["model.params.n_estimators", "model.params.max_features"]
+      : [
+        "model.params.learning_rate",
+        "model.params.max_leaves",
+        "model.params.l2",
+        "model.params.subsample",
+      ];
+    assert.deepEqual(trial.ignored.map((i) => i.key).sort(), foreign.sort());
+    applyTrialParams(trees.config, trial.params);
+  }
+});
+
+Deno.test("runStudy() compares the tree families: gbdt and random_forest trials each keep their own params", async () => {
+  using _logs = captureLogs({ level: "error" });
+  const loaded = await tinyProject(`
+model:
+  family: gbdt
+search:
+  "model.family": [gbdt, random_forest]
+  "model.params.rounds": [15]
+  "model.params.max_leaves": [4]
+  "model.params.n_estimators": [8]
+  "model.params.max_features": [sqrt]
+  "model.params.min_samples_leaf": [3]
+  "model.params.max_depth": [null, 4]
+`);
+  const experiments = loaded.config.registry.experiments_dir;
+  const study = await runStudy(loaded, { strategy: "grid", folds: 2, workers: 1 });
+  try {
+    assert.equal(study.status, "finished");
+    assert.deepEqual(study.failed, []);
+    const trials = [...study.leaderboard].sort((a, b) => a.id - b.id);
+    assert.deepEqual(
+      trials.map((t) => [t.params["model.family"], t.params["model.params.max_depth"]]),
+      [["gbdt", null], ["gbdt", 4], ["random_forest", null], ["random_forest", 4]],
+    );
+    for (const trial of trials) {
+      assert.equal(trial.fold_scores.length, 2);
+      for (const score of trial.fold_scores) assert.ok(score > 0.5 && score <= 1, `${score}`);
+    }
+    const record = await readStudy(experiments, study.id);
+    const recorded = [...record.trials].sort((a, b) => a.id - b.id);
+    for (const trial of recorded.slice(0, 2)) {
+      assert.deepEqual(trial.ignored, {
+        "model.params.n_estimators": "not a param of the gbdt family",
+        "model.params.max_features": "not a param of the gbdt family",
+      });
+    }
+    for (const trial of recorded.slice(2)) {
+      assert.deepEqual(trial.ignored, {
+        "model.params.rounds": "not a param of the random_forest family",
+        "model.params.max_leaves": "not a param of the random_forest family",
+      });
+    }
+    // The final run trains the best trial's family with that family's params only.
+    const best = study.leaderboard[0]!;
+    assert.ok(study.final !== null);
+    const { dir } = await readRunFolder(experiments, study.final.id);
+    const runConfig = parseYaml(await Deno.readTextFile(`${dir}/config.yaml`)) as {
+      model: { family: string; params: Record<string, unknown> };
+    };
+    assert.equal(runConfig.model.family, best.params["model.family"]);
+    assert.equal(runConfig.model.params["min_samples_leaf"], 3);
+    assert.equal(runConfig.model.params["max_depth"], best.params["model.params.max_depth"]);
+    const own = best.params["model.family"] === "gbdt"
+      ? { rounds: 15, max_leaves: 4 }
+      : { n_estimators: 8, max_features: "sqrt" };
+    for (const [key, value] of Object.entries(own)) {
+      assert.equal(runConfig.model.params[key], value);
+    }
+    for (const key of ["rounds", "max_leaves", "n_estimators", "max_features"]) {
+      if (!Object.hasOwn(own, key)) assert.equal(Object.hasOwn(runConfig.model.params, key), false);
+    }
+  } finally {
+    study.final?.model.dispose();
+  }
 });
 
 Deno.test("loadConfig() accepts model.params search keys of any family listed under model.family, and only then", async () => {

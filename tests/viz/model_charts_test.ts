@@ -130,6 +130,27 @@ Deno.test("tree families: the loss has no L2 penalty and the curves count rounds
     task: "regression",
     l2: 0.5,
   });
+  assert.deepEqual(
+    trainingObjective("regression", { l2: 1, loss: "huber" }, { family: "gbdt" }),
+    { task: "regression", l2: 0, loss: "huber" },
+  );
+  assert.deepEqual(
+    trainingObjective("classification", { loss: "squared_error" }, { family: "gbdt" }),
+    { task: "classification", l2: 0 },
+  );
+  for (
+    const [loss, name] of [["absolute_error", "absolute error"], ["huber", "Huber loss"]] as const
+  ) {
+    const regression = plotLearningCurves(history, {
+      objective: trainingObjective("regression", { loss }, { family: "gbdt" }),
+      step: "round",
+    });
+    assert.deepEqual(at(regression, "facet", "column", "sort"), [`loss: ${name}`, "accuracy"]);
+    assert.equal(
+      at(regression, "title", "subtitle", 2),
+      `loss: the plain ${name}, with no penalty`,
+    );
+  }
   assert.equal(trainingStepName("gbdt"), "round");
   assert.equal(trainingStepName("linear"), "epoch");
   const spec = plotLearningCurves(history, {

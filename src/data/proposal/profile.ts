@@ -48,6 +48,8 @@ export const PROPOSED_GBDT_PARAMS = {
   colsample: 1,
   early_stopping_rounds: 20,
   max_bins: 255,
+  loss: "squared_error",
+  huber_quantile: 0.9,
 } as const;
 
 /** A one-line comment per proposed gbdt param. */
@@ -63,6 +65,9 @@ const GBDT_PARAM_COMMENTS: Readonly<Record<keyof typeof PROPOSED_GBDT_PARAMS, st
   colsample: "share of features each tree may use",
   early_stopping_rounds: "rounds without validation improvement before stopping; 0 turns it off",
   max_bins: "quantile bins per feature (missing values get their own)",
+  loss:
+    "regression: absolute_error or huber resist outliers; a classifier keeps squared_error and boosts the log-loss itself",
+  huber_quantile: "huber: delta is this quantile of |residuals| each round",
 };
 
 /** The `model` section and its comments for a proposed family. */

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { type Matrix, Random } from "../../utils/mod.ts";
-import { ArtifactError } from "../../errors.ts";
+import { ArtifactError, ConfigError } from "../../errors.ts";
 import type { ModelConfig } from "../../config/schema.ts";
 import {
   BaseModel,
@@ -23,7 +23,15 @@ import {
   type FitOptions,
   type TrainingHistory,
 } from "../train.ts";
-import { MODEL_ARTIFACT_VERSION, readModelParams, writeModelParams } from "../storage.ts";
+import {
+  corruptModelState,
+  decodeModelFile,
+  MODEL_ARTIFACT_VERSION,
+  modelFromParams,
+  readModelFile,
+  readModelParams,
+  writeModelParams,
+} from "../storage.ts";
 import {
   binMatrix,
   type CategoryBins,
@@ -40,9 +48,12 @@ import { addForestRows, type FlatForest, flattenTrees } from "./forest.ts";
 import {
   baseScores,
   gradients,
+  huberDelta,
   lossAndMetric,
   type LossName,
   type LossTargets,
+  refitLeaf,
+  REGRESSION_LOSSES,
   rowProbabilities,
   scoresPerRow,
 } from "./losses.ts";
@@ -74,6 +85,17 @@ export const GBDT_PARAMS = z.strictObject({
   early_stopping_rounds: z.int().min(0).default(20),
   /** Most value bins per feature (missing values get one more). */
   max_bins: z.int().min(2).max(MAX_VALUE_BINS).default(MAX_VALUE_BINS),
+  /**
+   * The regression loss: `squared_error`, `absolute_error` (leaves re-fit to the median
+   * residual) or `huber` (squared within `delta`, absolute beyond). Classification picks the
+   * log-loss or softmax itself and refuses any other value.
+   */
+  loss: z.enum(REGRESSION_LOSSES).default("squared_error"),
+  /**
+   * For `huber`: each round's `delta` is this quantile of the absolute residuals (scikit-learn's
+   * `alpha`).
+   */
+  huber_quantile: z.number().gt(0).lt(1).default(0.9),
 });
 
 /** The checked `model.params` of the `gbdt` family. */
@@ -149,7 +171,9 @@ export interface CategoricalFeature {
  * Gradient-boosted decision trees: leaf-wise trees on histograms of binned features. Missing
  * feature values (NaN) are routed to the side each split learned; infinities compare as
  * numbers. Classification with two classes uses the log-loss (one tree per round), with more
- * the softmax (one tree per class per round); regression uses the squared error.
+ * the softmax (one tree per class per round); regression uses `params.loss`: the squared error
+ * (from the mean), or, robust to outliers, the absolute error or the Huber loss (from the
+ * median, each leaf re-fit to its rows' residuals).
  *
  * Columns named in `categorical` hold category codes and are split by sets of categories,
  * ordered by their gradient statistics, as LightGBM and scikit-learn do: no one-hot needed. A
@@ -188,6 +212,7 @@ export class GbdtModel extends BaseModel {
    * @throws {RangeError} for a non-positive input width, or a categorical column out of range
    * @throws {DataValidationError} when a classifier has fewer than two classes
    * @throws {z.ZodError} when a param is out of range
+   * @throws {ConfigError} when a classifier is given a `loss` other than `squared_error`
    */
   constructor(options: GbdtOptions) {
     super();
@@ -201,10 +226,8 @@ export class GbdtModel extends BaseModel {
     this.#categorical = categoricalFlags(options.categorical ?? [], inputDim);
     this.#params = GBDT_PARAMS.parse(options.params ?? {});
     this.#loss = task === "regression"
-      ? "squared_error"
-      : classes.length === 2
-      ? "log_loss"
-      : "softmax";
+      ? this.#params.loss
+      : classificationLoss(this.#params.loss, classes.length);
     this.#k = scoresPerRow(this.#loss, classes.length);
   }
 
@@ -244,7 +267,9 @@ export class GbdtModel extends BaseModel {
    * set and `early_stopping_rounds` > 0 (and `options.earlyStopping.enabled` not false),
    * training stops after that many rounds without improvement and keeps the trees of the best
    * round. `options.epochs`, `batchSize`, `learningRate` and `optimizer` are for networks and
-   * are ignored; the seed is `options.seed` when given.
+   * are ignored; the seed is `options.seed` when given. The recorded loss is `params.loss` for a
+   * regression; with `huber`, each round's training and validation losses use that round's
+   * `delta` (taken from the training residuals), as scikit-learn's does.
    *
    * @param x the training features; NaN marks a missing value
    * @param y the training targets
@@ -327,9 +352,19 @@ export class GbdtModel extends BaseModel {
       options.signal?.throwIfAborted();
       const roundStarted = performance.now();
       await callbacks.onEpochBegin?.(round);
+      // Huber's delta follows the residuals of each round, as in scikit-learn.
+      const extras = loss === "huber" && yTrain.kind === "regression"
+        ? { delta: huberDelta(scores, yTrain.values, p.huber_quantile) }
+        : {};
       for (let c = 0; c < k; c++) {
-        gradients(loss, { scores, y: yTrain, weights }, c, { grad: grads[c]!, hess: hessians[c]! });
+        gradients(loss, { scores, y: yTrain, weights, ...extras }, c, {
+          grad: grads[c]!,
+          hess: hessians[c]!,
+        });
       }
+      const refit = (loss === "absolute_error" || loss === "huber") && yTrain.kind === "regression"
+        ? leafRefit(loss, { scores, values: yTrain.values, ...extras })
+        : {};
       for (let c = 0; c < k; c++) {
         const rows = sampleRows < n
           ? rowRandom.permutation(n).subarray(0, sampleRows).sort()
@@ -349,15 +384,16 @@ export class GbdtModel extends BaseModel {
           thresholds: edges.thresholds,
           categorical: this.#categorical,
           ...(fullSample ? { onLeaf: leafUpdate(scores, k, c) } : {}),
+          ...refit,
         }));
       }
       const roundTrees = trees.slice(trees.length - k);
       if (!fullSample) addTrees(scores, binned, roundTrees);
-      const train = lossAndMetric(loss, { scores, y: yTrain, weights });
+      const train = lossAndMetric(loss, { scores, y: yTrain, weights, ...extras });
       const logs: EpochLogs = { epoch: round, loss: train.loss, metric: train.metric, seconds: 0 };
       if (valBinned !== null && valScores !== null && yVal !== null) {
         addTrees(valScores, valBinned, roundTrees);
-        const val = lossAndMetric(loss, { scores: valScores, y: yVal });
+        const val = lossAndMetric(loss, { scores: valScores, y: yVal, ...extras });
         logs.val_loss = val.loss;
         logs.val_metric = val.metric;
       }
@@ -502,7 +538,9 @@ export class GbdtModel extends BaseModel {
    * ```
    */
   summary(): string {
-    const head = `GbdtModel (gbdt): ${this.#task}, ${this.#inputDim} inputs, loss ${this.#loss}`;
+    const huber = this.#loss === "huber" ? ` (quantile ${this.#params.huber_quantile})` : "";
+    const head =
+      `GbdtModel (gbdt): ${this.#task}, ${this.#inputDim} inputs, loss ${this.#loss}${huber}`;
     if (!this.isFitted) return `${head}\nnot fitted`;
     let leaves = 0;
     for (const tree of this.#trees) for (const f of tree.feature) if (f < 0) leaves++;
@@ -578,23 +616,15 @@ export class GbdtModel extends BaseModel {
    */
   static async load(dir: string): Promise<GbdtModel> {
     const saved = await readModelParams(dir, "gbdt");
-    let model: GbdtModel;
-    try {
-      model = new GbdtModel({
+    const model = modelFromParams(dir, "gbdt", () =>
+      new GbdtModel({
         task: saved.task,
         inputDim: saved.inputDim,
         classes: saved.classes,
         seed: saved.seed,
         categorical: categoricalColumns(saved.state),
         params: saved.config.params as Partial<GbdtParams>,
-      });
-    } catch (cause) {
-      throw new ArtifactError(
-        `Cannot load model from "${dir}": "params.json" does not describe a valid gbdt model ` +
-          `(${(cause as Error).message}); re-save the model`,
-        { cause },
-      );
-    }
+      }));
     const state = parseState(dir, saved.state, model.#loss, model.#k);
     model.#categories = Array.from(
       { length: saved.inputDim },
@@ -607,26 +637,13 @@ export class GbdtModel extends BaseModel {
         seen: c.seen,
       };
     }
-    let bytes: Uint8Array;
-    try {
-      bytes = await Deno.readFile(`${dir}/${state.file}`);
-    } catch (cause) {
-      throw new ArtifactError(
-        `Cannot load model from "${dir}": "${state.file}" cannot be read; check the path or re-save the model`,
-        { cause },
-      );
-    }
-    try {
-      model.#trees = decodeTrees(bytes, state.nodes, saved.inputDim);
-      model.#forest = flattenTrees(model.#trees, model.#lookups());
-    } catch (cause) {
-      throw new ArtifactError(
-        `Cannot load model from "${dir}": "${state.file}" is corrupt: ${
-          (cause as Error).message
-        }; re-save the model`,
-        { cause },
-      );
-    }
+    const bytes = await readModelFile(dir, state.file);
+    const trees = decodeModelFile(dir, state.file, () => {
+      const trees = decodeTrees(bytes, state.nodes, saved.inputDim);
+      return { trees, forest: flattenTrees(trees, model.#lookups()) };
+    });
+    model.#trees = trees.trees;
+    model.#forest = trees.forest;
     model.#base = Float64Array.from(state.baseScores);
     model.#bestRound = state.bestRound;
     return model;
@@ -652,13 +669,11 @@ function parseState(dir: string, raw: unknown, loss: LossName, k: number): GbdtS
   const problem = parsed.success ? stateProblem(parsed.data as GbdtState, k) : null;
   if (!parsed.success || problem !== null) {
     const detail = parsed.success
-      ? problem
+      ? problem!
       : parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join(
         "; ",
       );
-    throw new ArtifactError(
-      `Cannot load model from "${dir}": the "state" in "params.json" is corrupt: ${detail}; re-save the model`,
-    );
+    throw corruptModelState(dir, detail);
   }
   return parsed.data as GbdtState;
 }
@@ -696,6 +711,33 @@ function categoricalFlags(columns: readonly number[], inputDim: number): Uint8Ar
     flags[c] = 1;
   }
   return flags;
+}
+
+/** The classification loss for a class count, refusing a regression loss asked for. */
+function classificationLoss(asked: GbdtParams["loss"], classes: number): LossName {
+  if (asked !== "squared_error") {
+    throw new ConfigError(
+      `Cannot create "gbdt" classifier: model.params.loss is "${asked}", but classification ` +
+        `picks its loss itself (log_loss for two classes, softmax for more); remove ` +
+        `model.params.loss, or set data.task to regression to use "${asked}"`,
+      [{
+        file: "",
+        line: 0,
+        column: 0,
+        path: "model.params.loss",
+        message: `"${asked}" is a regression loss; classification uses log_loss or softmax`,
+      }],
+    );
+  }
+  return classes === 2 ? "log_loss" : "softmax";
+}
+
+/** The `leafValue` hook of a loss that re-fits leaves: residuals before the round's tree. */
+function leafRefit(
+  loss: "absolute_error" | "huber",
+  data: { scores: Float64Array; values: Float32Array; delta?: number },
+): { leafValue: (rows: Uint32Array) => number } {
+  return { leafValue: (rows) => refitLeaf(loss, data, rows) };
 }
 
 function lossTargets(y: Targets): LossTargets {

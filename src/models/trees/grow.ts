@@ -73,6 +73,15 @@ export interface GrowOptions extends SplitOptions {
    * @default none
    */
   onLeaf?: (value: number, rows: Uint32Array) => void;
+  /**
+   * Re-fits a finished leaf: called once per leaf with the leaf's rows (a view into
+   * `data.rows`) and its gradient statistics, it returns the leaf value before shrinkage in
+   * place of the Newton step. Losses whose hessian carries no curvature (absolute error, Huber)
+   * use it to take the median of the leaf's residuals; the tree's shape stays as the gradients
+   * grew it.
+   * @default the Newton step `−G / (H + l2)`
+   */
+  leafValue?: (rows: Uint32Array, stats: NodeStats) => number;
 }
 
 interface Leaf {
@@ -223,7 +232,10 @@ export function growTree(
     leaves.splice(pick, 1, left, right);
   }
   for (const leaf of leaves) {
-    nodes.value[leaf.node] = options.learningRate * leafValue(leaf.stats, options.l2);
+    const raw = options.leafValue === undefined
+      ? leafValue(leaf.stats, options.l2)
+      : options.leafValue(rows.subarray(leaf.start, leaf.end), leaf.stats);
+    nodes.value[leaf.node] = options.learningRate * raw;
   }
   const values = Float32Array.from(nodes.value);
   if (options.onLeaf !== undefined) {

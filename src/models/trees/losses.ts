@@ -1,13 +1,30 @@
 /**
  * The losses boosting minimises, each as its starting score, per-row gradient and hessian, its
  * value, and the link from raw scores to predictions: binary log-loss (one tree per round),
- * multiclass softmax (one tree per class per round) and squared error.
+ * multiclass softmax (one tree per class per round), and for regression the squared error, the
+ * absolute error and the Huber loss. The last two re-fit each leaf from the residuals of its
+ * rows (`refitLeaf`), as scikit-learn does, since their hessian carries no curvature.
  *
  * @module
  */
 
+/** The regression losses a `gbdt` model may be asked for with `model.params.loss`. */
+export const REGRESSION_LOSSES = ["squared_error", "absolute_error", "huber"] as const;
+
+/** A regression loss name. */
+export type RegressionLossName = typeof REGRESSION_LOSSES[number];
+
 /** The loss names, as saved with a model. */
-export type LossName = "log_loss" | "softmax" | "squared_error";
+export type LossName = "log_loss" | "softmax" | RegressionLossName;
+
+/** What the Huber loss needs beyond the scores and targets: its round's `delta`. */
+export interface LossExtras {
+  /**
+   * The Huber threshold: residuals beyond it count linearly (see `huberDelta`).
+   * @default none (required by `huber`, ignored by the other losses)
+   */
+  delta?: number;
+}
 
 /** The training targets a loss sees: class indexes or values. */
 export type LossTargets =
@@ -49,8 +66,10 @@ export function scoresPerRow(loss: LossName, classes: number): number {
 }
 
 /**
- * The constant score boosting starts from: the (weighted) mean, the log-odds of the positive
- * class, or the log of each class's share.
+ * The constant score boosting starts from: the (weighted) mean for `squared_error`, the median
+ * for `absolute_error` and `huber`, the log-odds of the positive class, or the log of each
+ * class's share. The medians ignore row weights: regression rows all weigh 1 (class weights
+ * are for classifiers).
  *
  * @param loss the loss
  * @param y the targets
@@ -63,6 +82,7 @@ export function scoresPerRow(loss: LossName, classes: number): number {
  */
 export function baseScores(loss: LossName, y: LossTargets, weights: Float64Array): Float64Array {
   if (y.kind === "regression") {
+    if (loss === "absolute_error" || loss === "huber") return Float64Array.of(median(y.values));
     let sum = 0;
     let total = 0;
     for (let i = 0; i < y.values.length; i++) {
@@ -85,12 +105,16 @@ export function baseScores(loss: LossName, y: LossTargets, weights: Float64Array
 }
 
 /**
- * Writes every row's gradient and hessian of tree `k` of a round, weighted.
+ * Writes every row's gradient and hessian of tree `k` of a round, weighted. For regression the
+ * gradient is the score minus the target (squared error), its sign (absolute error) or that
+ * difference clipped to ±`delta` (Huber); the hessian is the row weight.
  *
  * @param loss the loss
- * @param data the raw scores (`rows × k` row-major), targets and row weights
+ * @param data the raw scores (`rows × k` row-major), targets, row weights, and for `huber` the
+ *   round's `delta`
  * @param k the tree of the round (the class, for softmax)
  * @param out the gradient and hessian arrays to fill
+ * @throws {RangeError} for `huber` without a `delta`
  * @example
  * ```ts
  * gradients("squared_error", { scores, y, weights }, 0, { grad, hess });
@@ -98,15 +122,22 @@ export function baseScores(loss: LossName, y: LossTargets, weights: Float64Array
  */
 export function gradients(
   loss: LossName,
-  data: { scores: Float64Array; y: LossTargets; weights: Float64Array },
+  data: { scores: Float64Array; y: LossTargets; weights: Float64Array } & LossExtras,
   k: number,
   out: { grad: Float64Array; hess: Float64Array },
 ): void {
   const { scores, y, weights } = data;
   const { grad, hess } = out;
   if (y.kind === "regression") {
+    const delta = loss === "huber" ? requireDelta(data.delta, "gradients") : 0;
     for (let i = 0; i < y.values.length; i++) {
-      grad[i] = weights[i]! * (scores[i]! - y.values[i]!);
+      const e = scores[i]! - y.values[i]!;
+      const g = loss === "absolute_error"
+        ? Math.sign(e)
+        : loss === "huber"
+        ? Math.min(delta, Math.max(-delta, e))
+        : e;
+      grad[i] = weights[i]! * g;
       hess[i] = weights[i]!;
     }
     return;
@@ -129,11 +160,14 @@ export function gradients(
 
 /**
  * The weighted mean loss of raw scores, and the mean metric: accuracy for classifiers, mean
- * absolute error for regressors.
+ * absolute error for regressors. The Huber loss of a residual `e` is `e² / 2` within `delta`
+ * and `delta · (|e| − delta / 2)` beyond, as scikit-learn writes it; the squared error is `e²`.
  *
  * @param loss the loss
- * @param data the raw scores, targets and, optionally, row weights (1 each when absent)
+ * @param data the raw scores, targets, optionally row weights (1 each when absent), and for
+ *   `huber` the round's `delta`
  * @returns the loss and the metric
+ * @throws {RangeError} for `huber` without a `delta`
  * @example
  * ```ts
  * lossAndMetric("log_loss", { scores, y }); // { loss: 0.31, metric: 0.9 }
@@ -141,7 +175,7 @@ export function gradients(
  */
 export function lossAndMetric(
   loss: LossName,
-  data: { scores: Float64Array; y: LossTargets; weights?: Float64Array },
+  data: { scores: Float64Array; y: LossTargets; weights?: Float64Array } & LossExtras,
 ): { loss: number; metric: number } {
   const { scores, y, weights } = data;
   let total = 0;
@@ -149,10 +183,17 @@ export function lossAndMetric(
   let metric = 0;
   if (y.kind === "regression") {
     const n = y.values.length;
+    const delta = loss === "huber" ? requireDelta(data.delta, "lossAndMetric") : 0;
     for (let i = 0; i < n; i++) {
       const w = weights?.[i] ?? 1;
       const e = scores[i]! - y.values[i]!;
-      total += w * e * e;
+      const a = Math.abs(e);
+      total += w *
+        (loss === "absolute_error"
+          ? a
+          : loss === "huber"
+          ? (a <= delta ? 0.5 * e * e : delta * (a - 0.5 * delta))
+          : e * e);
       weightSum += w;
       metric += Math.abs(e);
     }
@@ -211,6 +252,87 @@ export function rowProbabilities(
     sum += e;
   }
   for (let c = 0; c < k; c++) out[c] = out[c]! / sum;
+}
+
+/**
+ * The Huber threshold of a round, as scikit-learn's `GradientBoostingRegressor` takes it: the
+ * `quantile` (its `alpha`) of the absolute residuals `|target − score|`, interpolated linearly
+ * between ranks as numpy's `percentile` does.
+ *
+ * @param scores the current raw score of every row
+ * @param values the targets
+ * @param quantile in (0, 1)
+ * @returns the threshold, at least 0
+ * @example
+ * ```ts
+ * huberDelta(Float64Array.of(0, 0, 0), Float32Array.of(1, 2, 10), 0.5); // 2
+ * ```
+ */
+export function huberDelta(scores: Float64Array, values: Float32Array, quantile: number): number {
+  const residuals = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) residuals[i] = Math.abs(values[i]! - scores[i]!);
+  return quantileOf(residuals.sort(), quantile);
+}
+
+/**
+ * The value a leaf of an `absolute_error` or `huber` tree takes, before shrinkage, from the
+ * residuals `target − score` of its rows: their median (absolute error, as scikit-learn's
+ * `HistGradientBoostingRegressor`), or that median plus the mean of the deviations from it
+ * clipped to ±`delta` (Huber, as scikit-learn's `GradientBoostingRegressor`).
+ *
+ * @param loss `absolute_error` or `huber`
+ * @param data the raw scores before the round, the targets, and for `huber` the round's `delta`
+ * @param rows the leaf's rows
+ * @returns the leaf value; 0 for a leaf without rows
+ * @throws {RangeError} for another loss, or `huber` without a `delta`
+ * @example
+ * ```ts
+ * refitLeaf("absolute_error", { scores, values }, Uint32Array.of(0, 1, 2)); // median residual
+ * ```
+ */
+export function refitLeaf(
+  loss: LossName,
+  data: { scores: Float64Array; values: Float32Array } & LossExtras,
+  rows: Uint32Array,
+): number {
+  if (loss !== "absolute_error" && loss !== "huber") {
+    throw new RangeError(
+      `Cannot re-fit a leaf for loss "${loss}": only "absolute_error" and "huber" re-fit leaves`,
+    );
+  }
+  if (rows.length === 0) return 0;
+  const { scores, values } = data;
+  const residuals = Float64Array.from(rows, (r) => values[r]! - scores[r]!);
+  const middle = quantileOf(residuals.slice().sort(), 0.5);
+  if (loss === "absolute_error") return middle;
+  const delta = requireDelta(data.delta, "refitLeaf");
+  let clipped = 0;
+  for (const e of residuals) clipped += Math.min(delta, Math.max(-delta, e - middle));
+  return middle + clipped / residuals.length;
+}
+
+/** The median, as numpy's: the mean of the two middle values of an even count. */
+function median(values: Float32Array): number {
+  return values.length === 0 ? 0 : quantileOf(Float64Array.from(values).sort(), 0.5);
+}
+
+/** The `q` quantile of ascending values, linearly interpolated between ranks (numpy's default). */
+function quantileOf(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return 0;
+  const at = q * (sorted.length - 1);
+  const low = Math.floor(at);
+  const high = Math.min(sorted.length - 1, low + 1);
+  return sorted[low]! + (at - low) * (sorted[high]! - sorted[low]!);
+}
+
+function requireDelta(delta: number | undefined, where: string): number {
+  if (delta === undefined || !(delta >= 0)) {
+    throw new RangeError(
+      `Cannot compute the huber loss in ${where}(): expected a "delta" of at least 0, found ${delta}; ` +
+        `pass the round's huberDelta()`,
+    );
+  }
+  return delta;
 }
 
 function sigmoid(s: number): number {

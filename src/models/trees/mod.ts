@@ -42,12 +42,15 @@ export type { GrowOptions, Tree } from "./grow.ts";
 export {
   baseScores,
   gradients,
+  huberDelta,
   lossAndMetric,
   lossFor,
+  refitLeaf,
+  REGRESSION_LOSSES,
   rowProbabilities,
   scoresPerRow,
 } from "./losses.ts";
-export type { LossName, LossTargets } from "./losses.ts";
+export type { LossExtras, LossName, LossTargets, RegressionLossName } from "./losses.ts";
 export { addForestRows, flattenTrees } from "./forest.ts";
 export type { FlatForest } from "./forest.ts";
 export { decodeTrees, encodeTrees, TREES_FILE } from "./tree_file.ts";

@@ -24,7 +24,15 @@ import {
   type FitOptions,
   type TrainingHistory,
 } from "../train.ts";
-import { MODEL_ARTIFACT_VERSION, readModelParams, writeModelParams } from "../storage.ts";
+import {
+  corruptModelState,
+  decodeModelFile,
+  MODEL_ARTIFACT_VERSION,
+  modelFromParams,
+  readModelFile,
+  readModelParams,
+  writeModelParams,
+} from "../storage.ts";
 import { binMatrix, learnBinEdges, MAX_VALUE_BINS, valueBinCounts } from "./binning.ts";
 import type { Tree } from "./grow.ts";
 import { addForestRows, type FlatForest, flattenTrees } from "./forest.ts";
@@ -517,43 +525,22 @@ export class RandomForestModel extends BaseModel {
    */
   static async load(dir: string): Promise<RandomForestModel> {
     const saved = await readModelParams(dir, "random_forest");
-    let model: RandomForestModel;
-    try {
-      model = new RandomForestModel({
+    const model = modelFromParams(dir, "random_forest", () =>
+      new RandomForestModel({
         task: saved.task,
         inputDim: saved.inputDim,
         classes: saved.classes,
         seed: saved.seed,
         params: saved.config.params as Partial<RandomForestParams>,
-      });
-    } catch (cause) {
-      throw new ArtifactError(
-        `Cannot load model from "${dir}": "params.json" does not describe a valid random_forest ` +
-          `model (${(cause as Error).message}); re-save the model`,
-        { cause },
-      );
-    }
+      }));
     const state = parseState(dir, saved.state, model.#criterion, model.#k);
-    let bytes: Uint8Array;
-    try {
-      bytes = await Deno.readFile(`${dir}/${state.file}`);
-    } catch (cause) {
-      throw new ArtifactError(
-        `Cannot load model from "${dir}": "${state.file}" cannot be read; check the path or re-save the model`,
-        { cause },
-      );
-    }
-    try {
-      model.#trees = decodeTrees(bytes, state.nodes, saved.inputDim);
-      model.#forest = flattenTrees(model.#trees);
-    } catch (cause) {
-      throw new ArtifactError(
-        `Cannot load model from "${dir}": "${state.file}" is corrupt: ${
-          (cause as Error).message
-        }; re-save the model`,
-        { cause },
-      );
-    }
+    const bytes = await readModelFile(dir, state.file);
+    const trees = decodeModelFile(dir, state.file, () => {
+      const trees = decodeTrees(bytes, state.nodes, saved.inputDim);
+      return { trees, forest: flattenTrees(trees) };
+    });
+    model.#trees = trees.trees;
+    model.#forest = trees.forest;
     model.#oob = state.oob;
     return model;
   }
@@ -584,9 +571,7 @@ function parseState(
       : parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join(
         "; ",
       );
-    throw new ArtifactError(
-      `Cannot load model from "${dir}": the "state" in "params.json" is corrupt: ${detail}; re-save the model`,
-    );
+    throw corruptModelState(dir, detail);
   }
   return parsed.data as RandomForestState;
 }

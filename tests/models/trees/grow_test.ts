@@ -180,3 +180,56 @@ Deno.test("addForestRows() adds what each tree gives its binned row, tree by tre
     assert.deepEqual(Array.from(scores.subarray(i * 2, i * 2 + 2)), [1 + v[0]! + v[2]!, 2 + v[1]!]);
   }
 });
+
+Deno.test("growTree() takes each leaf's value from the leafValue hook, shrunk, on the same shape", () => {
+  const { x, y } = problem(13);
+  const edges = learnBinEdges(x, 255);
+  const binned = binMatrix(x, edges);
+  const grad = Float64Array.from(y, (v) => -v);
+  const hess = new Float64Array(x.rows).fill(1);
+  const options = {
+    maxLeaves: 4,
+    maxDepth: Infinity,
+    learningRate: 0.5,
+    l2: 1,
+    minSamplesLeaf: 5,
+    minGain: 0,
+    features: Int32Array.of(0, 1, 2),
+    valueBins: Int32Array.from(edges.thresholds, (t) => t.length + 1),
+    thresholds: edges.thresholds,
+  };
+  const allRows = () => Uint32Array.from({ length: x.rows }, (_, i) => i);
+  const newton = growTree(binned, { grad, hess, rows: allRows() }, options);
+  const seen: { rows: number[]; grad: number; hess: number; count: number }[] = [];
+  const hooked = growTree(binned, { grad, hess, rows: allRows() }, {
+    ...options,
+    leafValue: (rows, stats) => {
+      seen.push({ rows: Array.from(rows), ...stats });
+      return Math.max(...Array.from(rows, (r) => y[r]!)); // the largest target of the leaf
+    },
+  });
+  // The shape is the gradients' own: only the leaf values differ.
+  for (const key of ["feature", "bin", "threshold", "missingLeft", "left", "right"] as const) {
+    assert.deepEqual(hooked[key], newton[key], key);
+  }
+  const leaves = [...hooked.feature.keys()].filter((n) => hooked.feature[n]! < 0);
+  assert.equal(leaves.length, 4);
+  assert.equal(seen.length, 4);
+  // Every row reaches exactly one leaf, whose value is half its largest target.
+  assert.deepEqual(seen.flatMap((s) => s.rows).sort((a, b) => a - b), Array.from(allRows()));
+  for (const leaf of seen) {
+    assert.equal(leaf.count, leaf.rows.length);
+    assertClose(leaf.grad, leaf.rows.reduce((a, r) => a + grad[r]!, 0), 1e-9);
+    assertClose(leaf.hess, leaf.rows.length, 1e-9);
+    const value = Math.fround(0.5 * Math.max(...leaf.rows.map((r) => y[r]!)));
+    const row = leaf.rows[0]!;
+    assert.equal(treeValueBinned(hooked, binned, row), value);
+    const raw = new Float64Array(1);
+    addForestRows(flattenTrees([hooked]), {
+      data: x.data.subarray(row * x.cols, (row + 1) * x.cols),
+      rows: 1,
+      cols: x.cols,
+    }, raw);
+    assert.equal(raw[0], value);
+  }
+});

@@ -161,13 +161,9 @@ export function findBestSplit(
         const lg = missingLeft ? g + mg : g;
         const lh = missingLeft ? h + mh : h;
         const lc = missingLeft ? c + mc : c;
-        const rc = stats.count - lc;
-        if (lc < minSamplesLeaf || rc < minSamplesLeaf) continue;
-        const rh = stats.hess - lh;
-        if (lh < MIN_CHILD_HESSIAN || rh < MIN_CHILD_HESSIAN) continue;
-        const rg = stats.grad - lg;
-        const gain = 0.5 * ((lg * lg) / (lh + l2) + (rg * rg) / (rh + l2) - parentScore);
+        const gain = splitGain(stats, lg, lh, lc, options, parentScore);
         if (gain > bestGain) {
+          const rc = stats.count - lc;
           bestGain = gain;
           best = {
             feature: f,
@@ -176,13 +172,34 @@ export function findBestSplit(
             categories: null,
             gain,
             left: { grad: lg, hess: lh, count: lc },
-            right: { grad: rg, hess: rh, count: rc },
+            right: { grad: stats.grad - lg, hess: stats.hess - lh, count: rc },
           };
         }
       }
     }
   }
   return best;
+}
+
+/**
+ * The gain of sending `(lg, lh, lc)` of a node's rows left, or −Infinity when a child would have
+ * fewer than `minSamplesLeaf` rows or less hessian than `MIN_CHILD_HESSIAN`.
+ */
+function splitGain(
+  stats: NodeStats,
+  lg: number,
+  lh: number,
+  lc: number,
+  options: SplitOptions,
+  parentScore: number,
+): number {
+  const rc = stats.count - lc;
+  const rh = stats.hess - lh;
+  if (lc < options.minSamplesLeaf || rc < options.minSamplesLeaf) return -Infinity;
+  if (lh < MIN_CHILD_HESSIAN || rh < MIN_CHILD_HESSIAN) return -Infinity;
+  const rg = stats.grad - lg;
+  const l2 = options.l2;
+  return 0.5 * ((lg * lg) / (lh + l2) + (rg * rg) / (rh + l2) - parentScore);
 }
 
 /** The best categorical split of one feature, or null. */
@@ -193,7 +210,7 @@ function bestCategoricalSplit(
   options: SplitOptions,
   parentScore: number,
 ): SplitCandidate | null {
-  const { l2, minSamplesLeaf, minGain } = options;
+  const { minGain } = options;
   const base = f * BINS_PER_FEATURE * HISTOGRAM_STRIDE;
   const bins: number[] = [];
   const ratio = new Float64Array(BINS_PER_FEATURE);
@@ -216,12 +233,7 @@ function bestCategoricalSplit(
     g += histogram[at]!;
     h += histogram[at + 1]!;
     c += histogram[at + 2]!;
-    const rc = stats.count - c;
-    if (c < minSamplesLeaf || rc < minSamplesLeaf) continue;
-    const rh = stats.hess - h;
-    if (h < MIN_CHILD_HESSIAN || rh < MIN_CHILD_HESSIAN) continue;
-    const rg = stats.grad - g;
-    const gain = 0.5 * ((g * g) / (h + l2) + (rg * rg) / (rh + l2) - parentScore);
+    const gain = splitGain(stats, g, h, c, options, parentScore);
     if (gain > bestGain) {
       bestGain = gain;
       const categories = new Uint32Array(CATEGORY_WORDS);
@@ -233,7 +245,7 @@ function bestCategoricalSplit(
         categories,
         gain,
         left: { grad: g, hess: h, count: c },
-        right: { grad: rg, hess: rh, count: rc },
+        right: { grad: stats.grad - g, hess: stats.hess - h, count: stats.count - c },
       };
     }
   }

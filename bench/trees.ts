@@ -727,7 +727,17 @@ async function main(options: TreesOptions): Promise<void> {
       }
       for (const system of SYSTEMS) {
         if (system.peer === null || report.results[system.key] === undefined) continue;
-        const peer = await runPeer(system.peer, split!);
+        let peer: PeerResult;
+        try {
+          peer = await runPeer(system.peer, split!);
+        } catch (error) {
+          // One peer failing leaves the others' figures standing.
+          const message = (error as Error).message;
+          console.log(`${system.label} failed: ${message}`);
+          report.skipped[system.key] = `failed: ${message.split("\n")[0]}`;
+          delete report.results[system.key];
+          continue;
+        }
         if (peer.rows.train !== report.rows.train || peer.rows.test !== report.rows.test) {
           throw new Error(
             `${system.peer} read ${peer.rows.train}/${peer.rows.test} train/test rows, the run has ${report.rows.train}/${report.rows.test}`,

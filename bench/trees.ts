@@ -400,7 +400,9 @@ async function sampleInput(trainRows: number, trainShare: number): Promise<strin
 function range(values: number[], digits: number): string {
   const finite = values.filter(Number.isFinite);
   if (finite.length < 2) return "";
-  return ` (${Math.min(...finite).toFixed(digits)}–${Math.max(...finite).toFixed(digits)})`;
+  const [low, high] = [Math.min(...finite).toFixed(digits), Math.max(...finite).toFixed(digits)];
+  // The same value every time (the seeded AUCs) needs no range.
+  return low === high ? "" : ` (${low}–${high})`;
 }
 
 function thousands(value: number): string {
@@ -549,7 +551,9 @@ export function formatTreesSection(report: TreesReport): string {
         : `All ${r.input.toLocaleString("en-US")} rows of \`${FLIGHTS}\``
     }, split by the flights profile's time split (oldest 70% train, next 15% val, newest 15% test): ${
       r.train.toLocaleString("en-US")
-    } train, ${r.val.toLocaleString("en-US")} val (unused: no early stopping), ${
+    } train, ${
+      r.val.toLocaleString("en-US")
+    } val (no system stops early on them; deno-mlops still logs their loss each round, inside its train time), ${
       r.test.toLocaleString("en-US")
     } test rows. The peers read exactly the run's train and test rows (\`deno task split --run ID\`, as CSV); every repetition's run recorded the same split.json.`,
     `- **Target and features.** delayed = delay > 15 minutes. Features: distance, hour, weekday, origin, destination. ` +
@@ -567,7 +571,7 @@ export function formatTreesSection(report: TreesReport): string {
     `- **Settings.** ${TREE_SETTINGS.rounds} rounds, ${TREE_SETTINGS.leaves} leaves (grown best-first; XGBoost \`grow_policy="lossguide"\`, \`max_depth=0\`), learning rate ${TREE_SETTINGS.learningRate}, L2 ${TREE_SETTINGS.l2} on leaf values, ${TREE_SETTINGS.maxBins} bins, ` +
       `${TREE_SETTINGS.minSamplesLeaf} rows per leaf at least (XGBoost has no row minimum: \`min_child_weight\` 1, its default). ` +
       `**No early stopping for any system**: every model grows exactly ${TREE_SETTINGS.rounds} rounds on the train rows. ` +
-      `Threads: XGBoost \`n_jobs=${PEER_THREADS}\`, scikit-learn ${PEER_THREADS} OpenMP threads (both with \`OMP_WAIT_POLICY=PASSIVE\`); deno-mlops gbdt trains on one thread.`,
+      `Threads, fitting and predicting: XGBoost \`n_jobs=${PEER_THREADS}\`, scikit-learn ${PEER_THREADS} OpenMP threads (both with \`OMP_WAIT_POLICY=PASSIVE\`); deno-mlops gbdt one thread.`,
     `- **train s (fit).** deno-mlops: the run's \`train\` node (run.json \`stages.train\`: binning, the ${TREE_SETTINGS.rounds} rounds and the per-round validation loss it logs), median ${
       ours?.taskSeconds === undefined ? "n/a" : ours.taskSeconds.toFixed(1)
     } s for the whole \`deno task train --no-cache\` process (load, validate, split, features, train, evaluate, record). Peers: the \`fit\` call on prepared arrays.`,

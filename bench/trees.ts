@@ -119,6 +119,8 @@ export interface TreesReport {
   wallSeconds: number;
   /** /proc/loadavg's 1-minute load at the start and the end (other work on the machine). */
   load: { start: number; end: number };
+  /** The first repetition's run reproduced, promoted and served. */
+  lifecycle?: Lifecycle;
 }
 
 /** trees_peer.py's count of the airports it kept and folded into "other". */
@@ -284,6 +286,136 @@ export function featureSteps(configYaml: string): string {
     });
     return `${step.name} [${(step.columns ?? []).join(", ")}] → ${transformers.join(" → ")}`;
   }).join("; ");
+}
+
+/** A deno.json task's command line, without `deno`. */
+async function taskArgs(name: string): Promise<string[]> {
+  const denoJson = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
+  return String(denoJson.tasks[name].command).split(/\s+/).slice(1);
+}
+
+/** Where the lifecycle check promotes to (under models/: the promote task may write there only). */
+const LIFECYCLE_PRODUCTION = "models/bench-trees-production";
+/** Single-row requests the lifecycle check sends, one after another. */
+const LIFECYCLE_REQUESTS = 2000;
+
+/** What the issue's "done when" asks of a flights gbdt run, as measured. */
+export interface Lifecycle {
+  /** The run checked. */
+  run: string;
+  /** `deno task reproduce`'s verdict line, e.g. `reproduced: identical`. */
+  reproduced: string;
+  /** Whether `deno task promote` accepted the run through the gate. */
+  promoted: boolean;
+  /** Single-row requests sent to `deno task serve`, one at a time. */
+  requests: number;
+  /** Requests that did not answer 200 with one prediction. */
+  errors: number;
+  /** Latency percentiles in milliseconds, measured by the client. */
+  p50: number;
+  p99: number;
+}
+
+/**
+ * Reproduces the run, promotes it (to a production folder of the bench's own) and serves it,
+ * timing single-row requests built from the test split's raw rows.
+ */
+async function lifecycle(id: string, rows: Record<string, unknown>[]): Promise<Lifecycle> {
+  const env = { ...Deno.env.toObject(), NO_COLOR: "1" };
+  const reproduce = await runMeasured(Deno.execPath(), [
+    ...await taskArgs("reproduce"),
+    id,
+  ], { timeoutMs: CHILD_TIMEOUT_MS, env });
+  const reproduced = reproduce.stdout.match(/^reproduced: .*$/m)?.[0] ?? `exit ${reproduce.code}`;
+  const production = ["--set", `registry.production_dir=${LIFECYCLE_PRODUCTION}`];
+  const promote = await runMeasured(Deno.execPath(), [
+    ...await taskArgs("promote"),
+    "--config",
+    "flights",
+    "--run",
+    id,
+    ...production,
+  ], { timeoutMs: CHILD_TIMEOUT_MS, env });
+  const result: Lifecycle = {
+    run: id,
+    reproduced,
+    promoted: promote.code === 0,
+    requests: 0,
+    errors: 0,
+    p50: NaN,
+    p99: NaN,
+  };
+  if (!result.promoted) return result;
+  const server = new Deno.Command(Deno.execPath(), {
+    args: [
+      ...await taskArgs("serve"),
+      "--config",
+      "flights",
+      "--port",
+      "0",
+      "--no-access-log",
+      ...production,
+    ],
+    cwd: ROOT,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  try {
+    const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    const deadline = Date.now() + 120_000;
+    while (!/listening on (\S+)/.test(text)) {
+      if (Date.now() > deadline) throw new Error("deno task serve did not listen within 120 s");
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`deno task serve exited before listening: ${text}`);
+      text += value;
+    }
+    (async () => {
+      while (!(await reader.read()).done) { /* drain */ }
+    })();
+    const url = text.match(/listening on (\S+)/)![1]!;
+    const latencies: number[] = [];
+    for (let i = 0; i < LIFECYCLE_REQUESTS; i++) {
+      const body = JSON.stringify({ rows: [rows[i % rows.length]] });
+      const t0 = performance.now();
+      const response = await fetch(`${url}/v1/predict`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      const answer = await response.json();
+      latencies.push(performance.now() - t0);
+      if (response.status !== 200 || answer.predictions?.length !== 1) result.errors++;
+    }
+    latencies.sort((a, b) => a - b);
+    result.requests = latencies.length;
+    result.p50 = latencies[Math.floor(0.5 * (latencies.length - 1))]!;
+    result.p99 = latencies[Math.floor(0.99 * (latencies.length - 1))]!;
+    return result;
+  } finally {
+    server.kill("SIGTERM");
+    await server.status;
+    await Deno.remove(`${ROOT}/${LIFECYCLE_PRODUCTION}`, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Raw test rows (the inputs a client sends) of the exported split, as JSON objects. */
+async function requestRows(split: string, count: number): Promise<Record<string, unknown>[]> {
+  const text = await Deno.readTextFile(`${split}/test.csv`);
+  const lines = text.split("\n").filter((line) => line.length > 0);
+  const header = lines[0]!.split(",");
+  return lines.slice(1, count + 1).map((line) => {
+    const values = line.split(",");
+    return Object.fromEntries(
+      header.flatMap((name, i) => {
+        if (name === "delay") return []; // the answer, not an input
+        const value = values[i]!;
+        return [[name, /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value]];
+      }),
+    );
+  });
 }
 
 async function predictOurs(id: string, configArgs: string[]) {
@@ -531,6 +663,27 @@ export function formatTreesSection(report: TreesReport): string {
       sk === undefined ? "n/a" : (1.5 * sk.peakMiB).toFixed(0)
     }) | ${mark(both ? ours.peakMiB <= 1.5 * sk.peakMiB : null)} |`,
   );
+  const life = report.lifecycle;
+  if (life !== undefined) {
+    lines.push(
+      "",
+      `The first repetition's run (\`deno task train --config flights --set model.family=gbdt\` with the settings below), taken through the rest of its life:`,
+      "",
+      "| step | measured | result |",
+      "| --- | --- | --- |",
+      `| \`deno task reproduce\` | ${life.reproduced} | ${
+        mark(life.reproduced === "reproduced: identical")
+      } |`,
+      `| \`deno task promote\` (gate: beats its baseline) | ${
+        life.promoted ? "accepted" : "refused"
+      } | ${mark(life.promoted)} |`,
+      `| \`deno task serve\`, ${life.requests} single-row requests one at a time | p50 ${
+        life.p50.toFixed(2)
+      } ms, p99 ${life.p99.toFixed(2)} ms, ${life.errors} errors | ${
+        mark(life.requests > 0 && life.errors === 0 && life.p99 < 10)
+      } (p99 under 10 ms) |`,
+    );
+  }
   const r = report.rows;
   const airports = report.airports === null ? "" : Object.entries(report.airports).map((
     [column, a],
@@ -723,6 +876,10 @@ async function main(options: TreesOptions): Promise<void> {
         ours.measurement.modelRowsPerSecond = predicted.modelRowsPerSecond;
         ours.measurement.predictPeakMiB = predicted.peakMiB;
         report.ourInputs = predicted.inputs;
+        if (rep === 1) {
+          report.lifecycle = await lifecycle(ours.id, await requestRows(split!, 500));
+          console.log(`lifecycle: ${JSON.stringify(report.lifecycle)}`);
+        }
         report.results.gbdt!.push(ours.measurement);
         console.log(`deno-mlops gbdt: ${JSON.stringify(ours.measurement)}`);
       } finally {

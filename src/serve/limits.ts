@@ -53,12 +53,15 @@ export function overloaded(limit: number): RequestRejectedError {
 }
 
 /**
- * Waits for `work`, or rejects with a 503 once `timeoutMs` pass. The work itself is not
- * stopped: the caller must keep what it holds (a model lease) until `work` settles.
+ * Waits for `work` and refuses its answer once `timeoutMs` have passed: at the deadline when
+ * the work is still waiting (queued behind other batches), or as soon as it ends when it ran
+ * past the deadline without yielding (scoring is synchronous, so a timer cannot interrupt it).
+ * Either way the caller (a gateway with its own deadline) gets one consistent answer. The work
+ * itself is not stopped: the caller keeps what it holds (a model lease) until `work` settles.
  *
  * @param work the scoring in progress
  * @param timeoutMs the deadline (`serve.scoring_timeout_ms`)
- * @returns what `work` gives
+ * @returns what `work` gives, when it ended in time
  * @throws {RequestRejectedError} 503 `scoring_timeout` with `Retry-After`
  * @example
  * ```ts
@@ -66,20 +69,22 @@ export function overloaded(limit: number): RequestRejectedError {
  * ```
  */
 export async function withScoringDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  const started = performance.now();
+  const late = () =>
+    new RequestRejectedError(
+      503,
+      "scoring_timeout",
+      `Cannot answer in time: scoring took more than ${timeoutMs} ms (serve.scoring_timeout_ms); retry after the Retry-After seconds, with fewer rows or to another instance`,
+      { headers: { "Retry-After": "1" } },
+    );
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() =>
-      reject(
-        new RequestRejectedError(
-          503,
-          "scoring_timeout",
-          `Cannot answer in time: scoring took more than ${timeoutMs} ms (serve.scoring_timeout_ms); retry after the Retry-After seconds with fewer rows`,
-          { headers: { "Retry-After": "1" } },
-        ),
-      ), timeoutMs);
+    timer = setTimeout(() => reject(late()), timeoutMs);
   });
   try {
-    return await Promise.race([work, deadline]);
+    const result = await Promise.race([work, deadline]);
+    if (performance.now() - started > timeoutMs) throw late();
+    return result;
   } finally {
     clearTimeout(timer);
   }

@@ -228,17 +228,20 @@ export async function readBodyText(
   const chunks: Uint8Array[] = [];
   let size = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let timedOut = false;
+  const late = () =>
+    new RequestRejectedError(
+      408,
+      "body_timeout",
+      `Cannot read the request body: it did not arrive within ${timeoutMs} ms (serve.body_timeout_ms, ${size} bytes received); send the whole body at once, or fewer rows`,
+    );
   const deadline = Number.isFinite(timeoutMs)
     ? new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
+        timedOut = true;
+        reject(late());
+        // Cancelling ends the pending read as if the body were complete: `timedOut` says not.
         reader.cancel().catch(() => {});
-        reject(
-          new RequestRejectedError(
-            408,
-            "body_timeout",
-            `Cannot read the request body: it did not arrive within ${timeoutMs} ms (serve.body_timeout_ms, ${size} bytes received); send the whole body at once, or fewer rows`,
-          ),
-        );
       }, timeoutMs);
     })
     : null;
@@ -247,6 +250,7 @@ export async function readBodyText(
       const { done, value } = deadline === null
         ? await reader.read()
         : await Promise.race([reader.read(), deadline]);
+      if (timedOut) throw late();
       if (done) break;
       size += value.byteLength;
       if (size > maxBytes) {

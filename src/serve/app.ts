@@ -1,8 +1,10 @@
 /**
  * The HTTP routes of the prediction service as a Hono app: prediction (the default project at
  * `/v1/predict`, every promoted project at `/v1/models/<name>/predict`), the model list, health,
- * readiness, the model card, Prometheus metrics and the loopback-only reload, with JSON errors
- * (never a stack trace) and an access log.
+ * readiness, the model card, Prometheus metrics, the OpenAPI document and the admin reload, with
+ * the checks every route shares (header size, credentials in the URL, browser origins, bearer
+ * tokens, the concurrency cap), request ids, JSON errors (never a stack trace) and an access
+ * log.
  *
  * @module
  */
@@ -206,22 +208,31 @@ type Env = {
  * `POST /v1/models/<name>/predict` (the same formats and errors) for any served project,
  * `GET /v1/models` (every project: name, run id, primary metric, promotion time, whether it is
  * the default), `GET /v1/models/<name>` (its model card), `GET /v1/health`, `GET /v1/ready`,
- * `GET /v1/model` (the default project's card), `GET /metrics` and `POST /v1/admin/reload`. An
- * unknown model name answers 404 naming the served ones. Every error is a JSON
- * `{ error, message, problems? }` with the matching status; unexpected failures answer 500 with
- * no detail and are logged.
+ * `GET /v1/model` (the default project's card), `GET /metrics`, `GET /openapi.json` (the
+ * OpenAPI 3.1 document) and `POST /v1/admin/reload`. An unknown model name answers 404 naming
+ * the served ones. Every error is a JSON `{ error, message, problems?, request_id }` with the
+ * matching status; unexpected failures answer 500 with no detail and are logged.
+ *
+ * Before any route, in this order: headers over `maxHeaderBytes` answer 431; a credential in
+ * the query string 400; an `Origin` outside `corsOrigins` 403 (an allowed preflight is answered
+ * 204 here); with `tokens`, a missing or unknown bearer token 401 and a token without the
+ * admin scope on an admin route 403 (health and readiness need none); more than
+ * `maxConcurrentRequests` in flight 503. Every answer carries `X-Request-Id` (the caller's when
+ * sane, see `requestIdFor`), and the access log line has it with the client address.
  *
  * Predictions use the run's row engine when it has one (see `ModelHolder`) and `scoreRows`
- * otherwise; both give the same answers.
+ * otherwise; both give the same answers. The body must arrive within `bodyTimeoutMs` (408),
+ * and scoring that ends after `scoringTimeoutMs` answers 503 with `Retry-After`.
  *
  * `POST /v1/admin/reload` makes every holder read its production now (they also poll) and
  * answers `{ run_id, reloaded, error, models }`: the default project's run served after the
  * call, whether any new run was swapped in, why the default project's last load failed (or
- * `null`), and `models`, `{ <name>: { run_id, error } }` for every project. It answers only
- * clients on a loopback address (127.0.0.0/8, ::1, or a Unix socket), read from the
- * `remoteAddr` of the env `app.fetch` gets (`startServer` passes `Deno.serve`'s handler info);
- * any other client, or a call without an address, gets 403. Put no proxy on the same machine
- * in front of it that forwards outside requests to that route.
+ * `null`), and `models`, `{ <name>: { run_id, error } }` for every project. With `tokens` it
+ * needs the admin scope, from any address. Without tokens it answers only clients on a
+ * loopback address (127.0.0.0/8, ::1, or a Unix socket), read from the `remoteAddr` of the env
+ * `app.fetch` gets (`startServer` passes `Deno.serve`'s handler info); any other client, or a
+ * call without an address, gets 403. Without tokens, put no proxy on the same machine in front
+ * of it that forwards outside requests to that route.
  *
  * @param served the production models (a catalog), or one holder
  * @param options limits, access log, logger and metrics

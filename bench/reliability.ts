@@ -460,7 +460,9 @@ function renderSoak(soak: SoakReport): string[] {
   return [
     "## Soak: the service under a steady mix, with a promotion and a rollback",
     "",
-    `${soak.seconds} s, ${soak.clients} closed-loop clients on loopback, serve started with its task permissions (serve.max_rows 100, serve.max_body_bytes 256 KiB). Production was promoted from \`${soak.runs.first}\` to \`${soak.runs.second}\` at ${soak.runs.promotedAt} s (\`deno task promote\`) and rolled back at ${soak.runs.rolledBackAt} s (\`deno task rollback\`).`,
+    `${soak.seconds} s, ${soak.clients} closed-loop clients on loopback, serve started with its task permissions (serve.max_rows 100, serve.max_body_bytes 256 KiB${
+      soak.auth ? ", a bearer token in serve.tokens sent with every request" : ""
+    }). Production was promoted from \`${soak.runs.first}\` to \`${soak.runs.second}\` at ${soak.runs.promotedAt} s (\`deno task promote\`) and rolled back at ${soak.runs.rolledBackAt} s (\`deno task rollback\`).`,
     "",
     `- requests: ${soak.requests.toLocaleString("en-US")} (${rate}/s); valid ${
       soak.valid.toLocaleString("en-US")

@@ -307,7 +307,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
   const [first, second] = ids as [string, string];
   const token = generateToken();
   const tokens = auth
-    ? ["--set", `serve.tokens=[{name: soak, scope: predict, sha256: ${await tokenSha256(token)}}]`]
+    ? ["--set", `serve.tokens=[{name: soak, scope: predict, sha256: ${tokenSha256(token)}}]`]
     : [];
   const service = await startService(root, [
     "--poll-interval",

@@ -22,7 +22,10 @@ const SPEC = {
   },
 };
 
-await runTask("token", async () => {
+await runTask("token", () => Promise.resolve(makeToken()));
+
+/** Parses the arguments, prints the token and its entry; returns the exit status. */
+function makeToken(): number {
   const args = parseTaskArgs(Deno.args, SPEC);
   if (args.flags["help"]) {
     console.log(
@@ -51,7 +54,7 @@ await runTask("token", async () => {
     );
   }
   const token = generateToken();
-  const sha256 = await tokenSha256(token);
+  const sha256 = tokenSha256(token);
   console.log(
     [
       `token:  ${token}`,
@@ -63,4 +66,4 @@ await runTask("token", async () => {
     ].join("\n"),
   );
   return 0;
-});
+}

@@ -350,7 +350,7 @@ export function createApp(
     }
     if (!OPEN_ROUTES.has(route)) {
       const needed = ADMIN_ROUTES.has(route) ? "admin" : "predict";
-      c.set("caller", await auth.authenticate(c.req.header("authorization") ?? null, needed));
+      c.set("caller", auth.authenticate(c.req.header("authorization") ?? null, needed));
       if (active >= settings.maxConcurrentRequests) {
         throw overloaded(settings.maxConcurrentRequests);
       }

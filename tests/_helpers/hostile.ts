@@ -1076,9 +1076,11 @@ async function makeContext(): Promise<HostileContext & { close(): Promise<void> 
   const startGateway = async (): Promise<Gateway> => {
     const predictToken = generateToken();
     const adminToken = generateToken();
-    const tokens = `[{name: scorer, scope: predict, sha256: ${await tokenSha256(
-      predictToken,
-    )}}, ${`{name: ops, scope: admin, sha256: ${await tokenSha256(adminToken)}}]`}`;
+    const tokens = `[{name: scorer, scope: predict, sha256: ${
+      tokenSha256(
+        predictToken,
+      )
+    }}, ${`{name: ops, scope: admin, sha256: ${tokenSha256(adminToken)}}]`}`;
     const started = await startService(root, [
       "--set",
       `serve.tokens=${tokens}`,

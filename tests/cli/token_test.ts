@@ -12,7 +12,7 @@ Deno.test("token prints a new token, its sha256 and a serve.tokens entry that co
     const token = result.stdout.match(/^token: +(\S+)$/m)?.[1];
     const sha256 = result.stdout.match(/^sha256: +(\S+)$/m)?.[1];
     assert.match(token ?? "", /^dmt_[A-Za-z0-9_-]{43}$/);
-    assert.equal(sha256, await tokenSha256(token!));
+    assert.equal(sha256, tokenSha256(token!));
     const entry = result.stdout.match(/^ {2}- (\{.*\})$/m)?.[1];
     assert.deepEqual(parse(entry!), { name: "ci-deploy", scope: "admin", sha256 });
     const config = parseConfig({ serve: { tokens: [parse(entry!)] } });

@@ -129,7 +129,7 @@ Deno.test("With tokens, the OpenAPI document declares bearer auth, 401 answers a
   using _logs = captureLogs({ level: "fatal" });
   const token = generateToken();
   const s = await serving({
-    tokens: [{ name: "docs", scope: "predict", sha256: await tokenSha256(token) }],
+    tokens: [{ name: "docs", scope: "predict", sha256: tokenSha256(token) }],
   });
   try {
     assert.equal((await s.fetch("/openapi.json")).status, 401);

@@ -131,6 +131,20 @@ const FOUND_AND_FIXED: ReadonlyArray<{ found: string; by: string; fix: string }>
     fix:
       "The rejected-rows file is renamed into place first, so an output file implies a complete rejected file.",
   },
+  {
+    found:
+      "`/v1/admin/reload` trusted any loopback client, so behind a reverse proxy on the same host every outside client could reload, whatever `X-Forwarded-For` said.",
+    by: "hostile inputs (gateway: spoofed X-Forwarded-For on admin)",
+    fix:
+      "With `serve.tokens`, admin routes need a bearer token of scope admin from any address (src/serve/auth.ts); loopback trust applies only with no tokens configured.",
+  },
+  {
+    found:
+      "A client sending its body one byte a second held a request open for as long as it liked and got 200.",
+    by: "hostile inputs (gateway: slow-body client)",
+    fix:
+      "The body must arrive within `serve.body_timeout_ms`, else 408 JSON (readBodyText in src/serve/request_rows.ts). A header-read deadline is not enforced: Deno.serve does not expose one.",
+  },
 ];
 
 interface Sections {
@@ -406,7 +420,7 @@ function renderHostile(results: HostileResult[]): string[] {
   return [
     "## Hostile inputs",
     "",
-    `**${results.length} hostile inputs tried, ${results.length} answered as required.** HTTP cases go to the real service (serve's permissions); command-line cases run the real tasks with theirs. After every HTTP case a valid request still gets its prediction.`,
+    `**${results.length} hostile inputs tried, ${results.length} answered as required.** HTTP cases go to the real service (serve's permissions); gateway cases to a second one with bearer tokens, a CORS allowlist and a 500 ms body deadline; command-line cases run the real tasks with theirs. After every HTTP and gateway case a valid request still gets its prediction.`,
     "",
     "| area | input | required | observed | ms |",
     "| --- | --- | --- | --- | ---: |",
@@ -446,7 +460,9 @@ function renderSoak(soak: SoakReport): string[] {
   return [
     "## Soak: the service under a steady mix, with a promotion and a rollback",
     "",
-    `${soak.seconds} s, ${soak.clients} closed-loop clients on loopback, serve started with its task permissions (serve.max_rows 100, serve.max_body_bytes 256 KiB). Production was promoted from \`${soak.runs.first}\` to \`${soak.runs.second}\` at ${soak.runs.promotedAt} s (\`deno task promote\`) and rolled back at ${soak.runs.rolledBackAt} s (\`deno task rollback\`).`,
+    `${soak.seconds} s, ${soak.clients} closed-loop clients on loopback, serve started with its task permissions (serve.max_rows 100, serve.max_body_bytes 256 KiB${
+      soak.auth ? ", a bearer token in serve.tokens sent with every request" : ""
+    }). Production was promoted from \`${soak.runs.first}\` to \`${soak.runs.second}\` at ${soak.runs.promotedAt} s (\`deno task promote\`) and rolled back at ${soak.runs.rolledBackAt} s (\`deno task rollback\`).`,
     "",
     `- requests: ${soak.requests.toLocaleString("en-US")} (${rate}/s); valid ${
       soak.valid.toLocaleString("en-US")

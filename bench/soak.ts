@@ -2,7 +2,8 @@
  * Soak test of the prediction service (`deno task serve`, started with its declared permissions)
  * on loopback: closed-loop clients send a steady, seeded mix of valid and invalid requests for
  * several minutes while production is promoted to a second run a third of the way in and rolled
- * back two thirds of the way in. Bounded by time and by request count, it stops by itself.
+ * back two thirds of the way in. Bounded by time and by request count, it stops by itself. By
+ * default the service requires a bearer token (`serve.tokens`), which every request carries.
  *
  * It requires: zero failed valid requests (a valid request is one that must get 200: a failed
  * connection, another status or a wrong number of predictions fails it); every invalid request
@@ -12,7 +13,8 @@
  * most {@link RSS_TOLERANCE_MIB} MiB plus {@link RSS_TOLERANCE_SHARE} of it, and by at most
  * {@link FD_TOLERANCE} handles.
  *
- * Usage: `deno run -A bench/soak.ts [--seconds 180] [--clients 4] [--seed 1] [--json FILE]`;
+ * Usage: `deno run -A bench/soak.ts [--seconds 180] [--clients 4] [--seed 1] [--no-auth]
+ * [--json FILE]`;
  * `deno task bench:reliability` runs it and writes the figures into bench/RELIABILITY.md.
  *
  * @module
@@ -20,6 +22,7 @@
 import { loadConfig } from "../src/config/mod.ts";
 import { promoteRun } from "../src/models/mod.ts";
 import { runTraining } from "../src/pipelines/mod.ts";
+import { generateToken, tokenSha256 } from "../src/serve/mod.ts";
 import { captureLogs, Random } from "../src/utils/mod.ts";
 import { makeTempProject } from "../tests/_helpers/project.ts";
 import { startService } from "../tests/_helpers/service.ts";
@@ -52,6 +55,12 @@ export interface SoakOptions {
    */
   seed?: number;
   /**
+   * Start the service with a bearer token (`serve.tokens`) and send it with every request, as
+   * a service behind a gateway runs.
+   * @default true
+   */
+  auth?: boolean;
+  /**
    * Called with a line of progress now and then.
    * @default none
    */
@@ -63,6 +72,7 @@ export const DEFAULT_SOAK_OPTIONS: Readonly<Required<SoakOptions>> = {
   seconds: 180,
   clients: 4,
   seed: 1,
+  auth: true,
   onProgress: null,
 };
 
@@ -80,6 +90,8 @@ export interface SoakReport {
   seconds: number;
   clients: number;
   seed: number;
+  /** Whether the service required a bearer token (sent with every request). */
+  auth: boolean;
   requests: number;
   valid: number;
   /** Valid requests that did not get 200 with one prediction per row. */
@@ -277,7 +289,7 @@ const KINDS: readonly RequestKind[] = [
  * ```
  */
 export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
-  const { seconds, clients, seed, onProgress } = { ...DEFAULT_SOAK_OPTIONS, ...options };
+  const { seconds, clients, seed, auth, onProgress } = { ...DEFAULT_SOAK_OPTIONS, ...options };
   const root = await makeTempProject();
   const loaded = await loadConfig({ root });
   const ids: string[] = [];
@@ -293,6 +305,10 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     await promoteRun(loaded.config.registry, loaded.config.project.name, { runId: ids[0]! });
   }
   const [first, second] = ids as [string, string];
+  const token = generateToken();
+  const tokens = auth
+    ? ["--set", `serve.tokens=[{name: soak, scope: predict, sha256: ${tokenSha256(token)}}]`]
+    : [];
   const service = await startService(root, [
     "--poll-interval",
     "200",
@@ -300,6 +316,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     `serve.max_rows=${MAX_ROWS}`,
     "--set",
     `serve.max_body_bytes=${MAX_BODY}`,
+    ...tokens,
   ]);
   const pid = service.child.pid;
   const samples: SoakReport["samples"] = [];
@@ -348,7 +365,12 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
       let status = "connection failed";
       let detail = "";
       try {
-        const response = await fetch(`${service.url}${request.path}`, request.init);
+        const headers = new Headers(request.init.headers);
+        if (auth) headers.set("authorization", `Bearer ${token}`);
+        const response = await fetch(`${service.url}${request.path}`, {
+          ...request.init,
+          headers,
+        });
         status = String(response.status);
         const text = await response.text();
         if (kind.expected === 200 && response.status === 200) {
@@ -422,6 +444,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     seconds,
     clients,
     seed,
+    auth,
     requests,
     valid,
     validFailures,
@@ -477,6 +500,7 @@ if (import.meta.main) {
     seconds: option("seconds", DEFAULT_SOAK_OPTIONS.seconds),
     clients: option("clients", DEFAULT_SOAK_OPTIONS.clients),
     seed: option("seed", DEFAULT_SOAK_OPTIONS.seed),
+    auth: !args.includes("--no-auth"),
     onProgress: (line) => console.log(line),
   });
   const at = args.indexOf("--json");

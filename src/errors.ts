@@ -284,6 +284,8 @@ export interface ErrorBody {
   message: string;
   /** Every problem found, when the request had located problems (422). */
   problems?: RequestProblem[];
+  /** The request's `X-Request-Id`, added by the service to every error it answers. */
+  request_id?: string;
 }
 
 /**

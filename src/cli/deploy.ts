@@ -12,6 +12,9 @@
  * - The service answers but does not serve the promoted run (its load failed): the task exits
  *   1 with the service's reason; production holds the new run, the service keeps the old one.
  *
+ * When the service has `serve.tokens`, the reload needs a token of scope `admin`: set
+ * `DENO_MLOPS_ADMIN_TOKEN` to it (the environment, never config).
+ *
  * @module
  */
 import { requestReload, ServiceReloadError } from "../serve/mod.ts";
@@ -50,6 +53,7 @@ await runTask("deploy", async () => {
 
   const outcome = await requestReload(loaded.config.serve, {
     project: loaded.config.project.name,
+    token: Deno.env.get("DENO_MLOPS_ADMIN_TOKEN") ?? null,
   });
   if (!outcome.listening) {
     console.log(

@@ -50,7 +50,9 @@ export {
   SearchSpaceSchema,
   SelectorSpecSchema,
   ServeConfigSchema,
+  ServeTokenSchema,
   SplitConfigSchema,
+  TOKEN_SCOPES,
   TrainingConfigSchema,
   TransformerSpecSchema,
   ValidationConfigSchema,
@@ -74,6 +76,7 @@ export type {
   ServeConfig,
   SplitConfig,
   TargetRule,
+  TokenScope,
   TrainingConfig,
   ValidationConfig,
 } from "./schema.ts";

@@ -289,12 +289,52 @@ export const RegistryConfigSchema = z.strictObject({
   min_improvement: z.number().min(0).default(0),
 });
 
+/** The scopes a service token may carry: `admin` may do everything `predict` may, and reload. */
+export const TOKEN_SCOPES = ["predict", "admin"] as const;
+/** A token scope. */
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+/**
+ * One entry of `serve.tokens`: the sha256 of a bearer token (never the token itself) and what
+ * it may do. `deno task token` prints a new token and this entry.
+ */
+export const ServeTokenSchema = z.strictObject({
+  /** A label for the logs and the config reader; never the token. */
+  name: z.string().min(1).max(64),
+  scope: z.enum(TOKEN_SCOPES),
+  /** The token's sha256, 64 lowercase hex digits. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, {
+    error:
+      "expected the 64 lowercase hex digits of the token's sha256, never the token (deno task token prints both)",
+  }),
+});
+
+/** An allowed browser origin: scheme, host and optional port, nothing after. */
+const origin = z.string().regex(/^https?:\/\/[A-Za-z0-9.\-\[\]:]+$/, {
+  error: 'expected an origin such as "https://app.example.com" (scheme, host, port; no path)',
+});
+
 /** `serve`: the HTTP prediction service. */
 export const ServeConfigSchema = z.strictObject({
   host: z.string().min(1).default("127.0.0.1"),
   port: z.int().min(0).max(65535).default(8000),
   max_body_bytes: positiveInt.default(10 * 1024 * 1024),
   max_rows: positiveInt.default(10_000),
+  /**
+   * Bearer tokens, as sha256 and scope; empty turns authentication off. Give them through
+   * `DENO_MLOPS__SERVE__TOKENS` in a deployment; the tokens themselves stay with the clients.
+   */
+  tokens: z.array(ServeTokenSchema).default([]),
+  /** Browser origins allowed to call the service (CORS); empty refuses every browser origin. */
+  cors_origins: z.array(origin).default([]),
+  /** Most requests served at once; more are answered 503 with `Retry-After`. */
+  max_concurrent_requests: positiveInt.default(512),
+  /** Largest total size of a request's header names and values, in bytes (431 above). */
+  max_header_bytes: positiveInt.max(32 * 1024).default(16 * 1024),
+  /** Milliseconds a request body may take to arrive (408 after). */
+  body_timeout_ms: positiveInt.default(10_000),
+  /** Milliseconds scoring one request may take (503 with `Retry-After` after). */
+  scoring_timeout_ms: positiveInt.default(10_000),
 });
 
 /** The whole of `config/config.yaml`. */

@@ -1,8 +1,10 @@
 /**
  * The HTTP routes of the prediction service as a Hono app: prediction (the default project at
  * `/v1/predict`, every promoted project at `/v1/models/<name>/predict`), the model list, health,
- * readiness, the model card, Prometheus metrics and the loopback-only reload, with JSON errors
- * (never a stack trace) and an access log.
+ * readiness, the model card, Prometheus metrics, the OpenAPI document and the admin reload, with
+ * the checks every route shares (header size, credentials in the URL, browser origins, bearer
+ * tokens, the concurrency cap), request ids, JSON errors (never a stack trace) and an access
+ * log.
  *
  * @module
  */
@@ -10,7 +12,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { RunArtifacts } from "../pipelines/mod.ts";
-import { dtypeKind, getProjectLogger, isIntegerDtype } from "../utils/mod.ts";
+import { getProjectLogger } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 import { BatchScorer, DEFAULT_BATCH_SCORER_OPTIONS } from "./batch_scorer.ts";
 import { ModelHolder } from "./model_holder.ts";
@@ -27,7 +29,14 @@ import {
   requestFormat,
   rowsSchemaForRun,
 } from "./request_rows.ts";
-import type { RequestRows, RowValue } from "./request_rows.ts";
+import type { RequestRows } from "./request_rows.ts";
+import { refuseCredentialsInQuery, TokenAuthenticator } from "./auth.ts";
+import type { Caller, ServiceToken } from "./auth.ts";
+import { CorsPolicy } from "./cors.ts";
+import { REQUEST_ID_HEADER, requestIdFor } from "./request_id.ts";
+import { checkHeaderSize, overloaded, withScoringDeadline } from "./limits.ts";
+import { openApiDocument } from "./openapi.ts";
+import { exampleRow } from "./example_row.ts";
 
 /**
  * The service's routes and the methods each answers; `:name` is a project name (`project.name`)
@@ -42,8 +51,14 @@ export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   "/v1/models/:name": ["GET", "HEAD"],
   "/v1/models/:name/predict": ["POST"],
   "/metrics": ["GET", "HEAD"],
+  "/openapi.json": ["GET", "HEAD"],
   "/v1/admin/reload": ["POST"],
 };
+
+/** Routes anyone may call, token or not: liveness and readiness probes. */
+const OPEN_ROUTES: ReadonlySet<string> = new Set(["/v1/health", "/v1/ready"]);
+/** Routes that need a token of scope `admin` when tokens are configured. */
+const ADMIN_ROUTES: ReadonlySet<string> = new Set(["/v1/admin/reload"]);
 
 /** The route pattern of a path, for metric labels (never the raw path), or `unmatched`. */
 function routeOf(path: string): string {
@@ -93,6 +108,41 @@ export interface AppOptions {
    */
   rowEngineMaxRows?: number;
   /**
+   * Accepted bearer tokens, as sha256 and scope (`serve.tokens`); empty turns authentication
+   * off. With tokens, every route but health and readiness needs one, and the admin routes need
+   * scope `admin` from any address.
+   * @default []
+   */
+  tokens?: readonly ServiceToken[];
+  /**
+   * Browser origins allowed to call the service (`serve.cors_origins`); a request with another
+   * `Origin` is refused with 403, and empty allows none.
+   * @default []
+   */
+  corsOrigins?: readonly string[];
+  /**
+   * Most requests in flight at once (`serve.max_concurrent_requests`); more answer 503
+   * (health and readiness are never refused).
+   * @default 512
+   */
+  maxConcurrentRequests?: number;
+  /**
+   * Largest total size of header names and values, in bytes (`serve.max_header_bytes`); more
+   * answers 431.
+   * @default 16384
+   */
+  maxHeaderBytes?: number;
+  /**
+   * Milliseconds a request body may take to arrive (`serve.body_timeout_ms`); later answers 408.
+   * @default 10000
+   */
+  bodyTimeoutMs?: number;
+  /**
+   * Milliseconds scoring a request may take (`serve.scoring_timeout_ms`); later answers 503.
+   * @default 10000
+   */
+  scoringTimeoutMs?: number;
+  /**
    * Write one access-log line per request (info level) through the logger.
    * @default true
    */
@@ -126,6 +176,12 @@ export const DEFAULT_APP_OPTIONS: Readonly<
   maxProblems: DEFAULT_PARSE_ROWS_OPTIONS.maxProblems,
   collectGarbageEvery: DEFAULT_BATCH_SCORER_OPTIONS.collectGarbageEvery,
   rowEngineMaxRows: DEFAULT_BATCH_SCORER_OPTIONS.rowEngineMaxRows,
+  tokens: [],
+  corsOrigins: [],
+  maxConcurrentRequests: 512,
+  maxHeaderBytes: 16 * 1024,
+  bodyTimeoutMs: 10_000,
+  scoringTimeoutMs: 10_000,
   accessLog: true,
 };
 
@@ -135,7 +191,13 @@ export const DEFAULT_APP_OPTIONS: Readonly<
  */
 type Env = {
   Bindings: { remoteAddr?: Deno.Addr };
-  Variables: { rows: number; runId: string; model: string };
+  Variables: {
+    rows: number;
+    runId: string;
+    model: string;
+    requestId: string;
+    caller: Caller | null;
+  };
 };
 
 /**
@@ -146,22 +208,31 @@ type Env = {
  * `POST /v1/models/<name>/predict` (the same formats and errors) for any served project,
  * `GET /v1/models` (every project: name, run id, primary metric, promotion time, whether it is
  * the default), `GET /v1/models/<name>` (its model card), `GET /v1/health`, `GET /v1/ready`,
- * `GET /v1/model` (the default project's card), `GET /metrics` and `POST /v1/admin/reload`. An
- * unknown model name answers 404 naming the served ones. Every error is a JSON
- * `{ error, message, problems? }` with the matching status; unexpected failures answer 500 with
- * no detail and are logged.
+ * `GET /v1/model` (the default project's card), `GET /metrics`, `GET /openapi.json` (the
+ * OpenAPI 3.1 document) and `POST /v1/admin/reload`. An unknown model name answers 404 naming
+ * the served ones. Every error is a JSON `{ error, message, problems?, request_id }` with the
+ * matching status; unexpected failures answer 500 with no detail and are logged.
+ *
+ * Before any route, in this order: headers over `maxHeaderBytes` answer 431; a credential in
+ * the query string 400; an `Origin` outside `corsOrigins` 403 (an allowed preflight is answered
+ * 204 here); with `tokens`, a missing or unknown bearer token 401 and a token without the
+ * admin scope on an admin route 403 (health and readiness need none); more than
+ * `maxConcurrentRequests` in flight 503. Every answer carries `X-Request-Id` (the caller's when
+ * sane, see `requestIdFor`), and the access log line has it with the client address.
  *
  * Predictions use the run's row engine when it has one (see `ModelHolder`) and `scoreRows`
- * otherwise; both give the same answers.
+ * otherwise; both give the same answers. The body must arrive within `bodyTimeoutMs` (408),
+ * and scoring that ends after `scoringTimeoutMs` answers 503 with `Retry-After`.
  *
  * `POST /v1/admin/reload` makes every holder read its production now (they also poll) and
  * answers `{ run_id, reloaded, error, models }`: the default project's run served after the
  * call, whether any new run was swapped in, why the default project's last load failed (or
- * `null`), and `models`, `{ <name>: { run_id, error } }` for every project. It answers only
- * clients on a loopback address (127.0.0.0/8, ::1, or a Unix socket), read from the
- * `remoteAddr` of the env `app.fetch` gets (`startServer` passes `Deno.serve`'s handler info);
- * any other client, or a call without an address, gets 403. Put no proxy on the same machine
- * in front of it that forwards outside requests to that route.
+ * `null`), and `models`, `{ <name>: { run_id, error } }` for every project. With `tokens` it
+ * needs the admin scope, from any address. Without tokens it answers only clients on a
+ * loopback address (127.0.0.0/8, ::1, or a Unix socket), read from the `remoteAddr` of the env
+ * `app.fetch` gets (`startServer` passes `Deno.serve`'s handler info); any other client, or a
+ * call without an address, gets 403. Without tokens, put no proxy on the same machine in front
+ * of it that forwards outside requests to that route.
  *
  * @param served the production models (a catalog), or one holder
  * @param options limits, access log, logger and metrics
@@ -180,7 +251,18 @@ export function createApp(
   const models = served instanceof ModelHolder ? ModelCatalog.of(served) : served;
   const holder = models.default;
   const settings = { ...DEFAULT_APP_OPTIONS, ...options };
-  for (const key of ["maxBodyBytes", "maxRows", "maxValueChars", "maxProblems"] as const) {
+  for (
+    const key of [
+      "maxBodyBytes",
+      "maxRows",
+      "maxValueChars",
+      "maxProblems",
+      "maxConcurrentRequests",
+      "maxHeaderBytes",
+      "bodyTimeoutMs",
+      "scoringTimeoutMs",
+    ] as const
+  ) {
     if (!Number.isInteger(settings[key]) || settings[key] < 1) {
       throw new RangeError(
         `Cannot create the app: ${key} must be a positive integer, got ${settings[key]}`,
@@ -209,31 +291,75 @@ export function createApp(
     maxRangeMultiple: settings.maxRangeMultiple,
     maxProblems: settings.maxProblems,
   };
+  const auth = new TokenAuthenticator(settings.tokens);
+  const cors = new CorsPolicy(settings.corsOrigins);
+  let active = 0;
   const app = new Hono<Env>();
 
+  // Outermost: the request id, the in-flight count, metrics and the access log, for every
+  // answer (refusals by the checks below included).
   app.use("*", async (c, next) => {
     const started = performance.now();
+    const requestId = requestIdFor(c.req.header(REQUEST_ID_HEADER) ?? null);
+    c.set("requestId", requestId);
     metrics.trackInFlight(1);
     try {
       await next();
     } finally {
       metrics.trackInFlight(-1);
+      c.res.headers.set(REQUEST_ID_HEADER, requestId);
       const seconds = (performance.now() - started) / 1000;
       const path = c.req.path;
       const route = routeOf(path);
       const status = c.res.status;
       metrics.observeRequest(route, c.req.method, status, seconds, c.get("model") ?? null);
       if (settings.accessLog) {
+        // The path only: the query string may hold what a client should not have sent there.
         logger.info("{method} {path} {status} {duration_ms} ms", {
+          request_id: requestId,
+          client: describeClient(remoteAddressOf(c)),
           method: c.req.method,
           path: path.length > 200 ? `${path.slice(0, 200)}…` : path,
+          route,
           status,
           duration_ms: Math.round(seconds * 100_000) / 100,
           rows: c.get("rows") ?? null,
           model: c.get("model") ?? null,
           run_id: c.get("runId") ?? null,
+          token: c.get("caller")?.name ?? null,
         });
       }
+    }
+  });
+
+  // Then the checks every route shares, cheapest first: headers, credentials in the URL, the
+  // browser origin (a preflight is answered here), the token, the concurrency cap.
+  app.use("*", async (c, next) => {
+    checkHeaderSize(c.req.raw.headers, settings.maxHeaderBytes);
+    refuseCredentialsInQuery(new URL(c.req.url));
+    const route = routeOf(c.req.path);
+    const decision = cors.check(
+      c.req.method,
+      c.req.header("origin") ?? null,
+      c.req.header("access-control-request-method") ?? null,
+      route === "unmatched" ? null : ROUTES[route] ?? null,
+    );
+    if (decision.kind === "preflight") return c.body(null, 204, decision.headers);
+    if (decision.kind === "allowed") {
+      for (const [name, value] of Object.entries(decision.headers)) c.header(name, value);
+    }
+    if (!OPEN_ROUTES.has(route)) {
+      const needed = ADMIN_ROUTES.has(route) ? "admin" : "predict";
+      c.set("caller", auth.authenticate(c.req.header("authorization") ?? null, needed));
+      if (active >= settings.maxConcurrentRequests) {
+        throw overloaded(settings.maxConcurrentRequests);
+      }
+    }
+    active += 1;
+    try {
+      await next();
+    } finally {
+      active -= 1;
     }
   });
 
@@ -244,14 +370,19 @@ export function createApp(
     if (lease === null) throw notReady(target);
     c.set("runId", lease.run.id);
     let rows: RequestRows | null = null;
+    let scoring: Promise<unknown> | null = null;
     try {
-      const text = await readBodyText(c.req.raw, settings.maxBodyBytes);
+      const text = await readBodyText(c.req.raw, settings.maxBodyBytes, {
+        timeoutMs: settings.bodyTimeoutMs,
+      });
       const schema = rowsSchemaForRun(lease.run);
       rows = format === "json"
         ? parseJsonRows(text, schema, parseOptions)
         : parseCsvRows(text, schema, parseOptions);
       c.set("rows", rows.count);
-      const scored = await scorer.score(lease.run, rows, lease.scorer);
+      const work = scorer.score(lease.run, rows, lease.scorer);
+      scoring = work;
+      const scored = await withScoringDeadline(work, settings.scoringTimeoutMs);
       metrics.countRows(rows.count);
       c.header("X-Run-Id", scored.runId);
       return c.json({
@@ -264,7 +395,9 @@ export function createApp(
       if (rows !== null && error instanceof RequestRejectedError) metrics.countRows(0, rows.count);
       throw error;
     } finally {
-      lease.release();
+      // Scoring past its deadline goes on; the run stays leased until it ends.
+      if (scoring === null) lease.release();
+      else void scoring.then(() => lease.release(), () => lease.release());
     }
   };
 
@@ -331,10 +464,13 @@ export function createApp(
     }
   });
 
+  app.get("/openapi.json", (c) => c.json(openApiDocument(models, settings)));
+
   app.post("/v1/admin/reload", async (c) => {
-    // `c.env` is undefined when the app is called without an env (tests, other servers).
-    const address = (c.env as Env["Bindings"] | undefined)?.remoteAddr;
-    if (!isLoopback(address)) {
+    // With tokens, the admin scope (checked above) is what counts, from any address: behind a
+    // proxy on this machine every client looks local. Without tokens, loopback clients only.
+    const address = remoteAddressOf(c);
+    if (!auth.enabled && !isLoopback(address)) {
       throw new RequestRejectedError(
         403,
         "forbidden",
@@ -403,6 +539,7 @@ export function createApp(
   app.onError((error, c) => {
     if (error instanceof RequestRejectedError) return answer(c, metrics, error);
     logger.error("Cannot answer {method} {path}: {error}", {
+      request_id: c.get("requestId") ?? null,
       method: c.req.method,
       path: c.req.path,
       error: error instanceof Error ? (error.stack ?? error.message) : String(error),
@@ -421,10 +558,27 @@ export function createApp(
   return app;
 }
 
-function answer(c: Context, metrics: ServeMetrics, error: RequestRejectedError): Response {
+function answer(c: Context<Env>, metrics: ServeMetrics, error: RequestRejectedError): Response {
   metrics.countError(error.code);
   for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
-  return c.json(error.toBody(), error.status as ContentfulStatusCode);
+  const requestId = c.get("requestId");
+  const body = requestId === undefined
+    ? error.toBody()
+    : { ...error.toBody(), request_id: requestId };
+  return c.json(body, error.status as ContentfulStatusCode);
+}
+
+/** The client's address from the env `app.fetch` got (`undefined` when called without one). */
+function remoteAddressOf(c: Context<Env>): Deno.Addr | undefined {
+  return (c.env as Env["Bindings"] | undefined)?.remoteAddr;
+}
+
+/** A client address for the access log: `host:port`, a socket kind, or `null`. */
+function describeClient(address: Deno.Addr | undefined): string | null {
+  if (address === undefined) return null;
+  if (!("hostname" in address)) return address.transport;
+  const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
+  return `${host}:${address.port}`;
 }
 
 /** Whether a client address is on this machine: 127.0.0.0/8, ::1 (or v4-mapped), a socket. */
@@ -514,30 +668,4 @@ function modelCard(
       media_types: Object.values(REQUEST_MEDIA_TYPES),
     },
   };
-}
-
-/** A typical row: each numeric column's training median, each category's most frequent value. */
-function exampleRow(run: RunArtifacts): Record<string, RowValue> {
-  const profiles = new Map(run.profile.columns.map((p) => [p.name, p]));
-  return Object.fromEntries(run.signature.columns.map((column) => {
-    const profile = profiles.get(column.name);
-    if (column.kind === "numeric") {
-      const median = profile?.kind === "numeric" ? profile.percentiles[50] : undefined;
-      const value = median ?? (column.min + column.max) / 2;
-      const integer = isIntegerDtype(column.dtype);
-      return [column.name, integer ? Math.round(value) : Math.round(value * 100) / 100];
-    }
-    if (column.kind === "categorical") {
-      const frequencies = profile?.kind === "categorical" ? profile.frequencies : {};
-      const top = Object.entries(frequencies).sort((a, b) => b[1] - a[1])[0]?.[0];
-      return [column.name, top ?? column.categories[0] ?? null];
-    }
-    // A plain ISO date (or date and time), the form every scoring path reads the same way.
-    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/.test(column.min);
-    if (!iso) return [column.name, column.min];
-    return [
-      column.name,
-      dtypeKind(column.dtype) === "date" ? column.min.slice(0, 10) : column.min.slice(0, 19),
-    ];
-  }));
 }

@@ -4,13 +4,29 @@
  * `/v1/predict` for the loaded config's project; `/v1/models` lists them), through the run's
  * row engine (`compileRowScorer`: no polars per request, the same answers) or `scoreRows` (the
  * code `deno task predict` runs); answers health, readiness, model and Prometheus metrics
- * routes; reloads each project's model when its production changes without dropping requests, on its own poll or at once on a loopback
+ * routes and an OpenAPI 3.1 document (`/openapi.json`); checks bearer tokens (`serve.tokens`),
+ * browser origins, request ids, header, body and scoring limits; reloads each project's model when its production changes without dropping requests, on its own poll or at once on a loopback
  * `POST /v1/admin/reload` (`deno task deploy` sends it); and shuts down gracefully.
  *
  * @module
  */
 export { createApp, DEFAULT_APP_OPTIONS, ROUTES } from "./app.ts";
 export type { AppOptions } from "./app.ts";
+export {
+  generateToken,
+  refuseCredentialsInQuery,
+  TOKEN_PREFIX,
+  TokenAuthenticator,
+  tokenSha256,
+} from "./auth.ts";
+export type { Caller, ServiceToken } from "./auth.ts";
+export { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, CorsPolicy } from "./cors.ts";
+export type { CorsDecision } from "./cors.ts";
+export { REQUEST_ID_HEADER, REQUEST_ID_PATTERN, requestIdFor } from "./request_id.ts";
+export { checkHeaderSize, overloaded, withScoringDeadline } from "./limits.ts";
+export { openApiDocument } from "./openapi.ts";
+export type { OpenApiSettings } from "./openapi.ts";
+export { exampleRow } from "./example_row.ts";
 export { BatchScorer, DEFAULT_BATCH_SCORER_OPTIONS } from "./batch_scorer.ts";
 export type {
   BatchInfo,

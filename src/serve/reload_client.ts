@@ -43,12 +43,19 @@ export interface RequestReloadOptions {
    * @default null
    */
   project?: string | null;
+  /**
+   * A bearer token of scope `admin`, sent as `Authorization: Bearer <token>`; needed when the
+   * service has `serve.tokens` (`deno task deploy` reads it from `DENO_MLOPS_ADMIN_TOKEN`).
+   * @default null
+   */
+  token?: string | null;
 }
 
 /** Defaults of {@link RequestReloadOptions}. */
 export const DEFAULT_REQUEST_RELOAD_OPTIONS: Readonly<Required<RequestReloadOptions>> = {
   timeoutMs: 30_000,
   project: null,
+  token: null,
 };
 
 /**
@@ -87,7 +94,7 @@ export async function requestReload(
   serve: { host: string; port: number },
   options: RequestReloadOptions = {},
 ): Promise<ReloadOutcome> {
-  const { timeoutMs, project } = { ...DEFAULT_REQUEST_RELOAD_OPTIONS, ...options };
+  const { timeoutMs, project, token } = { ...DEFAULT_REQUEST_RELOAD_OPTIONS, ...options };
   const url = reloadUrl(serve);
   const { hostname, port } = new URL(url);
   // Connect first: a refused connection is a typed error here, not a message to parse.
@@ -103,7 +110,11 @@ export async function requestReload(
   }
   let response: Response;
   try {
-    response = await fetch(url, { method: "POST", signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(url, {
+      method: "POST",
+      headers: token === null ? {} : { Authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (cause) {
     if (cause instanceof DOMException && cause.name === "TimeoutError") {
       throw new ServiceReloadError(
@@ -126,6 +137,8 @@ export async function requestReload(
       `Cannot reload the service at ${url}: it answered ${response.status} (${detail}); ${
         response.status === 404
           ? "the service predates the reload route, restart it"
+          : response.status === 401 || response.status === 403
+          ? "set DENO_MLOPS_ADMIN_TOKEN to a token of scope admin (deno task token --scope admin)"
           : "check serve.host and the service log"
       }`,
     );

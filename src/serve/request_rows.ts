@@ -193,17 +193,28 @@ export function requestFormat(contentType: string | null): RequestFormat {
  * A `Content-Length` above the limit is refused before any byte is read; a body sent without
  * one (chunked) is counted as it arrives.
  *
+ * A whole body must arrive within `timeoutMs` of the first read, so a client that sends one
+ * byte a second cannot hold the request open.
+ *
  * @param request the request
  * @param maxBytes the largest body accepted
+ * @param options `timeoutMs`: how long the whole body may take to arrive (`Infinity`: no limit,
+ *   the default)
  * @returns the body text
- * @throws {RequestRejectedError} 413 when the body is larger than `maxBytes`; 400 when it is not
- *   valid UTF-8 or the connection fails while reading
+ * @throws {RequestRejectedError} 413 when the body is larger than `maxBytes`; 408 when it has
+ *   not arrived within `timeoutMs`; 400 when it is not valid UTF-8 or the connection fails while
+ *   reading
  * @example
  * ```ts
- * const text = await readBodyText(request, 10 * 1024 * 1024);
+ * const text = await readBodyText(request, 10 * 1024 * 1024, { timeoutMs: 10_000 });
  * ```
  */
-export async function readBodyText(request: Request, maxBytes: number): Promise<string> {
+export async function readBodyText(
+  request: Request,
+  maxBytes: number,
+  options: { timeoutMs?: number } = {},
+): Promise<string> {
+  const timeoutMs = options.timeoutMs ?? Infinity;
   const tooLarge = (size: string) =>
     new RequestRejectedError(
       413,
@@ -216,9 +227,30 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timedOut = false;
+  const late = () =>
+    new RequestRejectedError(
+      408,
+      "body_timeout",
+      `Cannot read the request body: it did not arrive within ${timeoutMs} ms (serve.body_timeout_ms, ${size} bytes received); send the whole body at once, or fewer rows`,
+    );
+  const deadline = Number.isFinite(timeoutMs)
+    ? new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(late());
+        // Cancelling ends the pending read as if the body were complete: `timedOut` says not.
+        reader.cancel().catch(() => {});
+      }, timeoutMs);
+    })
+    : null;
   try {
     while (true) {
-      const { done, value } = await reader.read();
+      const { done, value } = deadline === null
+        ? await reader.read()
+        : await Promise.race([reader.read(), deadline]);
+      if (timedOut) throw late();
       if (done) break;
       size += value.byteLength;
       if (size > maxBytes) {
@@ -235,6 +267,8 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
       "Cannot read the request body: the connection failed while it was sent; send it again",
       { cause },
     );
+  } finally {
+    clearTimeout(timer);
   }
   const bytes = chunks.length === 1 ? chunks[0]! : concatBytes(chunks, size);
   try {

@@ -39,7 +39,8 @@ export interface StartServerOptions {
    */
   drainTimeoutMs?: number;
   /**
-   * Access log and the app's extra limits (body and row limits come from `serve`).
+   * Access log and the app's extra limits (body, row, header, time limits, tokens and CORS
+   * origins come from `serve`).
    * @default {}
    */
   app?: Pick<
@@ -137,6 +138,12 @@ export async function startServer(
     ...settings.app,
     maxBodyBytes: serve.max_body_bytes,
     maxRows: serve.max_rows,
+    tokens: serve.tokens,
+    corsOrigins: serve.cors_origins,
+    maxConcurrentRequests: serve.max_concurrent_requests,
+    maxHeaderBytes: serve.max_header_bytes,
+    bodyTimeoutMs: serve.body_timeout_ms,
+    scoringTimeoutMs: serve.scoring_timeout_ms,
     logger,
     metrics,
     shuttingDown: () => stopping !== null,
@@ -168,6 +175,12 @@ export async function startServer(
     port,
     run_id: holder.current?.runId ?? "no model yet",
     models: models.names().join(", "),
+  });
+  // Names and scopes only: the service never sees a token at rest, and never logs one.
+  logger.info("Authentication: {auth}", {
+    auth: serve.tokens.length === 0
+      ? "off (serve.tokens is empty; /v1/admin/reload answers loopback clients only)"
+      : `bearer tokens ${serve.tokens.map((t) => `${t.name} (${t.scope})`).join(", ")}`,
   });
 
   const shutdown = () => {

@@ -5,6 +5,11 @@
  * (`../`, absolute paths, symbolic links); NaN, Infinity, 1e308, 10 MB strings and
  * 100,000-column rows answered with errors, never crashes.
  *
+ * Gateway cases (issue #18) go to a second real service started with bearer tokens, a CORS
+ * allowlist and a short body deadline: missing, wrong and malformed tokens, a token in the query
+ * string, a spoofed `X-Forwarded-For` on admin, slow-header and slow-body clients, 500 concurrent
+ * connections and a preflight from a disallowed origin.
+ *
  * HTTP cases go to the real service started with its task permissions; command-line cases run
  * the real tasks with theirs.
  *
@@ -16,6 +21,7 @@ import { promoteRun, writeRunRecord } from "../../src/models/mod.ts";
 import type { RunRecord } from "../../src/models/mod.ts";
 import { runTraining } from "../../src/pipelines/mod.ts";
 import { captureLogs, sha256Hex } from "../../src/utils/mod.ts";
+import { generateToken, tokenSha256 } from "../../src/serve/mod.ts";
 import { listDir, makeTempProject } from "./project.ts";
 import { startService } from "./service.ts";
 import type { Service } from "./service.ts";
@@ -43,7 +49,26 @@ export interface HostileContext {
   outside: string;
   /** The service, started on first use. */
   service(): Promise<Service>;
+  /** The service with tokens, CORS and a 500 ms body deadline, started on first use. */
+  gateway(): Promise<Gateway>;
 }
+
+/** The gateway-facing service and the tokens it accepts. */
+export interface Gateway {
+  /** The running service. */
+  service: Service;
+  /** Its loopback port. */
+  port: number;
+  /** A token of scope `predict`. */
+  predictToken: string;
+  /** A token of scope `admin`. */
+  adminToken: string;
+}
+
+/** The one origin the gateway service allows. */
+const ALLOWED_ORIGIN = "https://app.example.com";
+/** The gateway service's body deadline. */
+const GATEWAY_BODY_TIMEOUT_MS = 500;
 
 /** One case's outcome. */
 export interface HostileResult {
@@ -246,6 +271,96 @@ async function expectStatus(
       problems!.length > 1 ? ` (+${problems!.length - 1} more listed)` : ""
     }`;
   return `${answer.status} ${answer.body["error"]}: ${detail}`;
+}
+
+/** Posts a valid body to the gateway service with `headers`; requires `status` and `fragment`. */
+async function expectGateway(
+  context: HostileContext,
+  path: string,
+  headers: Record<string, string>,
+  status: number,
+  fragment: RegExp,
+): Promise<string> {
+  const g = await context.gateway();
+  const response = await fetch(`${g.service.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ rows: [ADELIE] }),
+  });
+  const text = await response.text();
+  assert.equal(response.status, status, text);
+  assert.match(text, fragment);
+  const body = JSON.parse(text);
+  assert.equal(body.request_id, response.headers.get("x-request-id"));
+  if (status === 401) assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer /);
+  await expectValidPredict(g);
+  return `${status} ${body.error}: ${firstLine(String(body.message))}`;
+}
+
+/** The gateway service still scores a valid request with a predict token. */
+async function expectValidPredict(g: Gateway): Promise<void> {
+  const response = await fetch(`${g.service.url}/v1/predict`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${g.predictToken}` },
+    body: JSON.stringify({ rows: [ADELIE] }),
+  });
+  const text = await response.text();
+  assert.equal(response.status, 200, text);
+}
+
+/**
+ * Writes `pieces` on a new loopback connection, `gapMs` apart, and returns what the server
+ * answered before it closed, the answer was complete, or `limitMs` passed.
+ */
+async function rawRequest(
+  port: number,
+  pieces: readonly string[],
+  gapMs: number,
+  limitMs: number,
+): Promise<string> {
+  const connection = await Deno.connect({ hostname: "127.0.0.1", port });
+  const give = setTimeout(() => {
+    try {
+      connection.close();
+    } catch {
+      // Already closed.
+    }
+  }, limitMs);
+  let text = "";
+  const reading = (async () => {
+    const buffer = new Uint8Array(16384);
+    const decoder = new TextDecoder();
+    try {
+      while (true) {
+        const n = await connection.read(buffer);
+        if (n === null) break;
+        text += decoder.decode(buffer.subarray(0, n));
+        const end = text.indexOf("\r\n\r\n");
+        const length = Number(/content-length: (\d+)/i.exec(text)?.[1] ?? NaN);
+        if (end >= 0 && text.length - end - 4 >= length) break;
+      }
+    } catch {
+      // Closed by the server or by the limit.
+    }
+  })();
+  const encoder = new TextEncoder();
+  try {
+    for (const [i, piece] of pieces.entries()) {
+      if (i > 0 && gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+      if (text !== "") break; // answered already (e.g. 408)
+      await connection.write(encoder.encode(piece));
+    }
+  } catch {
+    // The server closed before every piece was written.
+  }
+  await reading;
+  clearTimeout(give);
+  try {
+    connection.close();
+  } catch {
+    // Already closed.
+  }
+  return text;
 }
 
 async function getPath(context: HostileContext, path: string): Promise<string> {
@@ -551,6 +666,198 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
       return await getPath(c, "//etc/passwd");
     },
   },
+  // ------------------------------------------------------------------ gateway (issue #18)
+  {
+    area: "gateway",
+    input: "POST /v1/predict without an Authorization header",
+    expected: "401 missing_token with WWW-Authenticate",
+    run: (c) => expectGateway(c, "/v1/predict", {}, 401, /missing_token/),
+  },
+  {
+    area: "gateway",
+    input: "a well-formed token the service does not know",
+    expected: "401 invalid_token",
+    run: (c) =>
+      expectGateway(
+        c,
+        "/v1/predict",
+        { authorization: `Bearer ${generateToken()}` },
+        401,
+        /not one the service accepts/,
+      ),
+  },
+  {
+    area: "gateway",
+    input: "an old-format token (a JWT), Basic credentials, an empty Bearer",
+    expected: "401 invalid_token, not a service token",
+    run: async (c) => {
+      const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4IiwiZXhwIjoxfQ.c2lnbmF0dXJl";
+      await expectGateway(
+        c,
+        "/v1/predict",
+        { authorization: "Basic dXNlcjpwYXNz" },
+        401,
+        /invalid_token/,
+      );
+      await expectGateway(
+        c,
+        "/v1/predict",
+        { authorization: "Bearer " },
+        401,
+        /invalid_token|missing_token/,
+      );
+      return await expectGateway(
+        c,
+        "/v1/predict",
+        { authorization: `Bearer ${jwt}` },
+        401,
+        /not a service token/,
+      );
+    },
+  },
+  {
+    area: "gateway",
+    input: "a valid token in the query string (?access_token=…)",
+    expected: "400 credentials_in_query: send it in the Authorization header",
+    run: async (c) => {
+      const g = await c.gateway();
+      const out = await expectGateway(
+        c,
+        `/v1/predict?access_token=${g.predictToken}`,
+        {
+          authorization: `Bearer ${g.predictToken}`,
+        },
+        400,
+        /credentials_in_query/,
+      );
+      return out;
+    },
+  },
+  {
+    area: "gateway",
+    input:
+      "POST /v1/admin/reload from loopback with X-Forwarded-For: 127.0.0.1, no token or a predict token",
+    expected: "401, then 403 insufficient_scope; an admin token reloads",
+    run: async (c) => {
+      const g = await c.gateway();
+      const spoof = { "x-forwarded-for": "127.0.0.1", "x-real-ip": "127.0.0.1" };
+      await expectGateway(c, "/v1/admin/reload", spoof, 401, /missing_token/);
+      const out = await expectGateway(
+        c,
+        "/v1/admin/reload",
+        {
+          ...spoof,
+          authorization: `Bearer ${g.predictToken}`,
+        },
+        403,
+        /insufficient_scope/,
+      );
+      const admin = await fetch(`${g.service.url}/v1/admin/reload`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${g.adminToken}` },
+      });
+      assert.equal(admin.status, 200, await admin.clone().text());
+      assert.equal((await admin.json()).run_id, c.runId);
+      return out;
+    },
+  },
+  {
+    area: "gateway",
+    input: `a preflight and a text/csv POST from a disallowed origin (allowed: ${ALLOWED_ORIGIN})`,
+    expected: "403 origin_not_allowed, no Access-Control-* header",
+    run: async (c) => {
+      const g = await c.gateway();
+      const preflight = await fetch(`${g.service.url}/v1/predict`, {
+        method: "OPTIONS",
+        headers: { origin: "https://evil.example", "access-control-request-method": "POST" },
+      });
+      const text = await preflight.text();
+      assert.equal(preflight.status, 403, text);
+      assert.equal(preflight.headers.get("access-control-allow-origin"), null);
+      const simple = await fetch(`${g.service.url}/v1/predict`, {
+        method: "POST",
+        headers: {
+          origin: "https://evil.example",
+          "content-type": "text/csv",
+          authorization: `Bearer ${g.predictToken}`,
+        },
+        body: "Island\nDream\n",
+      });
+      await simple.body?.cancel();
+      assert.equal(simple.status, 403);
+      const allowed = await fetch(`${g.service.url}/v1/predict`, {
+        method: "OPTIONS",
+        headers: { origin: ALLOWED_ORIGIN, "access-control-request-method": "POST" },
+      });
+      await allowed.body?.cancel();
+      assert.equal(allowed.status, 204);
+      return `403 ${JSON.parse(text).error}; allowed origin: 204`;
+    },
+  },
+  {
+    area: "gateway",
+    input: "a slow-body client: half the body, then one byte every 100 ms",
+    expected: `408 body_timeout at serve.body_timeout_ms (${GATEWAY_BODY_TIMEOUT_MS} ms)`,
+    run: async (c) => {
+      const g = await c.gateway();
+      const body = JSON.stringify({ rows: [ADELIE] });
+      const head =
+        `POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${g.predictToken}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+      const started = performance.now();
+      const answer = await rawRequest(
+        g.port,
+        [head + body.slice(0, 40), ...body.slice(40)],
+        100,
+        5000,
+      );
+      const ms = Math.round(performance.now() - started);
+      assert.match(answer, /^HTTP\/1\.1 408 /, answer);
+      assert.match(answer, /"error":"body_timeout"/);
+      assert.ok(ms < GATEWAY_BODY_TIMEOUT_MS + 1500, `answered after ${ms} ms`);
+      await expectValidPredict(g);
+      return `408 body_timeout after ${ms} ms`;
+    },
+  },
+  {
+    area: "gateway",
+    input: "a slow-header client: the request line and headers at one byte every 100 ms for 2 s",
+    expected:
+      "not enforced by the service (Deno.serve has no header deadline): served once complete; set the proxy's header timeout",
+    run: async (c) => {
+      const g = await c.gateway();
+      const head = `GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ${"p".repeat(4)}\r\n\r\n`;
+      const started = performance.now();
+      const answer = await rawRequest(g.port, [...head], 2000 / head.length, 5000);
+      const ms = Math.round(performance.now() - started);
+      assert.match(answer, /^HTTP\/1\.1 200 /, answer);
+      await expectValidPredict(g);
+      return `200 after ${ms} ms: the connection was held for as long as the headers took`;
+    },
+  },
+  {
+    area: "gateway",
+    input: "500 concurrent connections, each sending one prediction",
+    expected: "every one answered 200 (or 503 overloaded), none dropped",
+    run: async (c) => {
+      const g = await c.gateway();
+      const body = JSON.stringify({ rows: [ADELIE] });
+      const request =
+        `POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${g.predictToken}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+      const started = performance.now();
+      const answers = await Promise.all(
+        Array.from({ length: 500 }, () => rawRequest(g.port, [request], 0, 20_000)),
+      );
+      const ms = Math.round(performance.now() - started);
+      const counts: Record<string, number> = {};
+      for (const answer of answers) {
+        const status = /^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? "none";
+        counts[status] = (counts[status] ?? 0) + 1;
+      }
+      assert.equal((counts["200"] ?? 0) + (counts["503"] ?? 0), 500, JSON.stringify(counts));
+      await expectValidPredict(g);
+      return `${Object.entries(counts).map(([k, v]) => `${v} × ${k}`).join(", ")} in ${ms} ms`;
+    },
+  },
   // ------------------------------------------------------------------ command line
   {
     area: "command line",
@@ -765,13 +1072,39 @@ async function makeContext(): Promise<HostileContext & { close(): Promise<void> 
     await promoteRun(loaded.config.registry, loaded.config.project.name, { runId });
   }
   let service: Promise<Service> | null = null;
+  let gateway: Promise<Gateway> | null = null;
+  const startGateway = async (): Promise<Gateway> => {
+    const predictToken = generateToken();
+    const adminToken = generateToken();
+    const tokens = `[{name: scorer, scope: predict, sha256: ${
+      tokenSha256(
+        predictToken,
+      )
+    }}, ${`{name: ops, scope: admin, sha256: ${tokenSha256(adminToken)}}]`}`;
+    const started = await startService(root, [
+      "--set",
+      `serve.tokens=${tokens}`,
+      "--set",
+      `serve.cors_origins=[${ALLOWED_ORIGIN}]`,
+      "--set",
+      `serve.body_timeout_ms=${GATEWAY_BODY_TIMEOUT_MS}`,
+    ]);
+    return {
+      service: started,
+      port: Number(new URL(started.url).port),
+      predictToken,
+      adminToken,
+    };
+  };
   return {
     root,
     runId,
     outside,
     service: () => (service ??= startService(root)),
+    gateway: () => (gateway ??= startGateway()),
     close: async () => {
       if (service !== null) await (await service).stop();
+      if (gateway !== null) await (await gateway).service.stop();
       await Deno.remove(outside, { recursive: true }).catch(() => {});
       await Deno.remove(root, { recursive: true }).catch(() => {});
     },

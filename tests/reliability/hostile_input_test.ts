@@ -25,3 +25,12 @@ Deno.test("run ids, paths and symbolic links on the command line cannot leave mo
     HOSTILE_CASES.filter((c) => c.area === "command line" || c.area === "files").length,
   );
 });
+
+Deno.test("the service behind a gateway refuses missing, wrong and query-string tokens, spoofed admin calls, disallowed origins and slow bodies, and answers 500 connections", async () => {
+  const results = await runHostileCases(["gateway"]);
+  assert.equal(results.length, HOSTILE_CASES.filter((c) => c.area === "gateway").length);
+  assert.deepEqual(
+    results.map((r) => r.observed.slice(0, 3)),
+    ["401", "401", "401", "400", "403", "403", "408", "200", "500"],
+  );
+});

@@ -1,6 +1,6 @@
 /**
  * A short soak of the real service (issue #9): a steady mix of valid and invalid requests while
- * production is promoted and rolled back. The full soak (several minutes, with the memory and
+ * production is promoted and rolled back, with a bearer token required and sent (issue #18). The full soak (several minutes, with the memory and
  * file-handle drift limits) is `bench/soak.ts`, run by `deno task bench:reliability`.
  */
 import assert from "node:assert/strict";
@@ -8,6 +8,7 @@ import { runSoak } from "../../bench/soak.ts";
 
 Deno.test("the service answers every valid request and gives every invalid one its status through a promotion and a rollback", async () => {
   const report = await runSoak({ seconds: 10, clients: 2, seed: 1 });
+  assert.equal(report.auth, true, "the soak runs with a bearer token required");
   assert.deepEqual(report.failures, []);
   assert.equal(report.validFailures, 0);
   assert.equal(report.invalidWrong, 0);

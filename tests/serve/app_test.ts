@@ -75,7 +75,7 @@ async function serving(options: Parameters<typeof createApp>[1] = {}) {
       Promise.resolve(app.fetch(
         new Request("http://localhost/v1/predict", {
           method: "POST",
-          headers: { "content-type": type },
+          headers: { "content-type": type, "x-request-id": "test-request" },
           body: typeof body === "string" ? body : JSON.stringify(body),
         }),
       )),
@@ -491,6 +491,7 @@ Deno.test("An unexpected failure answers 500 without detail and logs the error",
       error: "internal",
       message:
         "Cannot answer the request: the service failed unexpectedly; the failure is logged, try again or report it",
+      request_id: "test-request",
     });
     assert.ok(logs.messages().some((m) => m.includes("secret detail")));
     assert.equal((await s.predict({ rows: [ADELIE] })).status, 200);

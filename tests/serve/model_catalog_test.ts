@@ -61,7 +61,7 @@ function post(app: ReturnType<typeof createApp>, path: string, body: unknown) {
   return Promise.resolve(app.fetch(
     new Request(`http://localhost${path}`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", "x-request-id": "test-request" },
       body: JSON.stringify(body),
     }),
   ));
@@ -198,6 +198,7 @@ Deno.test("The service lists its models, predicts with each by name, keeps /v1/p
       error: "unknown_model",
       message:
         'Cannot find model "pengiuns": the service serves ["other","penguins"]: did you mean "penguins"; send POST /v1/models/<name>/predict with one of them (GET /v1/models lists them)',
+      request_id: "test-request",
     });
     assert.equal(
       (await app.fetch(new Request("http://localhost/v1/models/nope"))).status,

@@ -109,3 +109,31 @@ Deno.test("requestReload() throws ServiceReloadError for refusals, odd answers a
     });
   }
 });
+
+Deno.test("requestReload() sends an admin token as a bearer token and names the fix on 401", async () => {
+  const seen: (string | null)[] = [];
+  await withServer((request) => {
+    const authorization = request.headers.get("authorization");
+    seen.push(authorization);
+    return authorization === "Bearer dmt_admin"
+      ? Response.json({ run_id: "run-b", reloaded: false, error: null })
+      : Response.json({ error: "missing_token", message: "Cannot answer: no token" }, {
+        status: 401,
+      });
+  }, async (port) => {
+    const outcome = await requestReload({ host: "127.0.0.1", port }, { token: "dmt_admin" });
+    assert.deepEqual(outcome, {
+      listening: true,
+      url: `http://127.0.0.1:${port}/v1/admin/reload`,
+      runId: "run-b",
+      reloaded: false,
+      error: null,
+    });
+    await assert.rejects(requestReload({ host: "127.0.0.1", port }), {
+      name: "ServiceReloadError",
+      message:
+        /answered 401 \(Cannot answer: no token\); set DENO_MLOPS_ADMIN_TOKEN to a token of scope admin/,
+    });
+  });
+  assert.deepEqual(seen, ["Bearer dmt_admin", null]);
+});

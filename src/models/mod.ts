@@ -169,5 +169,5 @@ export type {
   RunArtifactName,
   SplitFile,
 } from "./run_catalog.ts";
-export { trainingStepName, TREE_FAMILIES } from "./training_step.ts";
+export { CATEGORY_SPLIT_FAMILIES, trainingStepName, TREE_FAMILIES } from "./training_step.ts";
 export type { TrainingStepName } from "./training_step.ts";

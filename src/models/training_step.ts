@@ -12,6 +12,12 @@
  */
 export const TREE_FAMILIES: readonly string[] = ["gbdt", "random_forest"];
 
+/**
+ * The families that split category codes by sets of categories (native categorical splits).
+ * Other tree families would read codes as ordered numbers, so they keep one-hot columns.
+ */
+export const CATEGORY_SPLIT_FAMILIES: readonly string[] = ["gbdt"];
+
 /** What one entry of a training history is called in charts, reports and the terminal. */
 export type TrainingStepName = "epoch" | "round";
 

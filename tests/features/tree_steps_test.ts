@@ -27,7 +27,7 @@ const STEPS: FeatureStep[] = [
 ];
 
 Deno.test("treeFeatureSteps() drops rescalers, turns one-hot into category codes and keeps the rest", () => {
-  const steps = treeFeatureSteps(STEPS);
+  const steps = treeFeatureSteps(STEPS, { categorySplits: true });
   assert.deepEqual(steps, [
     {
       name: "numeric",
@@ -47,6 +47,14 @@ Deno.test("treeFeatureSteps() drops rescalers, turns one-hot into category codes
     STEPS[3],
   ]);
   assert.equal(STEPS[0]!.transformers.length, 2, "the configured steps are not changed");
+  // A family without category splits (random_forest) keeps one-hot columns.
+  const forest = treeFeatureSteps(STEPS, { categorySplits: false });
+  assert.deepEqual(forest.map((step) => step.transformers.map((t) => t.kind)), [
+    ["SimpleImputer"],
+    [],
+    ["OneHotEncoder"],
+    ["OneHotEncoder"],
+  ]);
 });
 
 const FRAME = pl.DataFrame({

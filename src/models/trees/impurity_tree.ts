@@ -178,7 +178,7 @@ export function growImpurityTree(
     feature: Int32Array.from(feature),
     bin: Int32Array.from(bin),
     threshold: Float32Array.from(threshold),
-    // Random forests split category codes as numbers: no categorical nodes.
+    // Random forests have no categorical splits (they train on one-hot columns).
     categorical: new Uint8Array(feature.length),
     categories: new Uint32Array(0),
     missingLeft: Uint8Array.from(missingLeft),

@@ -10,7 +10,7 @@ import pl from "nodejs-polars";
 import type { Config } from "../../config/mod.ts";
 import { inputSignature, profileFrame } from "../../data/mod.ts";
 import { FeaturePipeline, FeatureSelector, treeFeatureSteps } from "../../features/mod.ts";
-import { type Targets, TREE_FAMILIES } from "../../models/mod.ts";
+import { CATEGORY_SPLIT_FAMILIES, type Targets, TREE_FAMILIES } from "../../models/mod.ts";
 import { ConfigError, DataValidationError } from "../../errors.ts";
 import { fingerprintFrame, frameToMatrix, isDateDtype } from "../../utils/mod.ts";
 import type { Matrix } from "../../utils/mod.ts";
@@ -41,6 +41,7 @@ export const FIT_FEATURES_NODE = defineNode({
     ]),
     // Tree families train on rewritten steps (treeFeatureSteps); the other families share one.
     "features for trees": isTreeFamily(config),
+    "category codes": CATEGORY_SPLIT_FAMILIES.includes(config.model.family),
   }),
   run: ({ prepared }, { config }) => ({ features: fitFeatures(prepared, config) }),
 });
@@ -85,7 +86,7 @@ export const DESCRIBE_NODE = defineNode({
 /**
  * Fits the feature pipeline (and selector) on the training split and builds every matrix. A
  * tree family (`model.family` gbdt or random_forest) trains on `treeFeatureSteps` of the
- * configured steps: raw numbers and category codes.
+ * configured steps: raw numbers, and category codes for `gbdt`.
  *
  * @param data the prepared splits
  * @param config the resolved config
@@ -106,7 +107,9 @@ export function fitFeatures(data: SplitFrames, config: Config): FittedFeatures {
   }
   const { target, task, id_columns } = config.data;
   const steps = isTreeFamily(config)
-    ? treeFeatureSteps(config.features.steps)
+    ? treeFeatureSteps(config.features.steps, {
+      categorySplits: CATEGORY_SPLIT_FAMILIES.includes(config.model.family),
+    })
     : config.features.steps;
   const pipeline = FeaturePipeline.fromConfig({ steps }, { target, idColumns: id_columns });
   if (config.features.selection.length === 0) {

@@ -24,7 +24,7 @@ import {
   type TrainingHistory,
 } from "../train.ts";
 import { MODEL_ARTIFACT_VERSION, readModelParams, writeModelParams } from "../storage.ts";
-import { binMatrix, learnBinEdges, MAX_VALUE_BINS } from "./binning.ts";
+import { binMatrix, type BinnedMatrix, learnBinEdges, MAX_VALUE_BINS } from "./binning.ts";
 import { growTree, type Tree, treeValueBinned } from "./grow.ts";
 import { addForest, type FlatForest, flattenTrees } from "./forest.ts";
 import {
@@ -597,7 +597,7 @@ function repeatRows(base: Float64Array, rows: number): Float64Array {
 
 function addTrees(
   scores: Float64Array,
-  binned: { bins: Uint8Array; rows: number; cols: number },
+  binned: BinnedMatrix,
   trees: Tree[],
 ): void {
   const k = trees.length;

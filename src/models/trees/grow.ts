@@ -5,7 +5,14 @@
  * @module
  */
 import { type BinnedMatrix, MISSING_BIN } from "./binning.ts";
-import { buildHistogram, type Histogram, newHistogram, subtractHistogram } from "./histogram.ts";
+import {
+  BINS_PER_FEATURE,
+  buildHistogram,
+  type Histogram,
+  newHistogram,
+  newHistogramSums,
+  subtractHistogram,
+} from "./histogram.ts";
 import {
   findBestSplit,
   leafValue,
@@ -128,8 +135,9 @@ export function growTree(
     grad0 += grad[r]!;
     hess0 += hess[r]!;
   }
+  const sums = newHistogramSums(binned.cols);
   const rootHistogram = newHistogram(binned.cols);
-  buildHistogram(binned, data, features, rootHistogram);
+  buildHistogram(binned, data, features, rootHistogram, sums);
   const leaves: Leaf[] = [withSplit({
     node: addNode(rows.length),
     start: 0,
@@ -172,7 +180,7 @@ export function growTree(
     const leftSmaller = split.left.count <= split.right.count;
     const small = newHistogram(binned.cols);
     const smallRows = leftSmaller ? rows.subarray(leaf.start, mid) : rows.subarray(mid, leaf.end);
-    buildHistogram(binned, { grad, hess, rows: smallRows }, features, small);
+    buildHistogram(binned, { grad, hess, rows: smallRows }, features, small, sums);
     subtractHistogram(leaf.histogram, small, features, leaf.histogram);
     const depth = leaf.depth + 1;
     const left = withSplit({
@@ -231,13 +239,19 @@ export function growTree(
  */
 export function treeValueBinned(tree: Tree, binned: BinnedMatrix, row: number): number {
   let node = 0;
-  const n = binned.rows;
+  const base = row * binned.stride;
   while (tree.feature[node]! >= 0) {
-    const b = binned.bins[tree.feature[node]! * n + row]!;
-    const goLeft = b === MISSING_BIN ? tree.missingLeft[node] === 1 : b <= tree.bin[node]!;
-    node = goLeft ? tree.left[node]! : tree.right[node]!;
+    const b = binned.bins[base + tree.feature[node]!]!;
+    node = goesLeft(b, tree.bin[node]!, tree.missingLeft[node] === 1)
+      ? tree.left[node]!
+      : tree.right[node]!;
   }
   return tree.value[node]!;
+}
+
+/** Whether a row whose bin of the split's feature is `b` goes left at a split at `bin`. */
+function goesLeft(b: number, bin: number, missingLeft: boolean): boolean {
+  return b === MISSING_BIN ? missingLeft : b <= bin;
 }
 
 /**
@@ -270,18 +284,23 @@ function partition(
   leaf: Leaf,
   split: SplitCandidate,
 ): number {
-  const column = binned.bins.subarray(
-    split.feature * binned.rows,
-    (split.feature + 1) * binned.rows,
-  );
+  const { bins, stride } = binned;
+  const feature = split.feature;
+  // One "goes left" decision per bin, looked up per row: the loop then has no branch to
+  // mispredict, writing every row to both sides and advancing only the side it belongs to.
+  const left = new Uint8Array(BINS_PER_FEATURE);
+  for (let b = 0; b < BINS_PER_FEATURE; b++) {
+    left[b] = goesLeft(b, split.bin, split.missingLeft) ? 1 : 0;
+  }
   let l = leaf.start;
   let r = 0;
   for (let i = leaf.start; i < leaf.end; i++) {
     const row = rows[i]!;
-    const b = column[row]!;
-    const goLeft = b === MISSING_BIN ? split.missingLeft : b <= split.bin;
-    if (goLeft) rows[l++] = row;
-    else scratch[r++] = row;
+    const goLeft = left[bins[row * stride + feature]!]!;
+    rows[l] = row;
+    scratch[r] = row;
+    l += goLeft;
+    r += 1 - goLeft;
   }
   rows.set(scratch.subarray(0, r), l);
   return l;

@@ -33,6 +33,47 @@ export function newHistogram(cols: number): Histogram {
   return new Float64Array(cols * BINS_PER_FEATURE * HISTOGRAM_STRIDE);
 }
 
+/** The gradients and hessians of every training row, and the rows a histogram sums. */
+export interface HistogramData {
+  /** Gradient of every training row. */
+  grad: Float64Array;
+  /** Hessian of every training row. */
+  hess: Float64Array;
+  /**
+   * The rows to sum, distinct. When it holds every training row (a node of the whole sample),
+   * the histogram is built in row order without reading it.
+   */
+  rows: Uint32Array;
+}
+
+/** Scratch of `accumulateHistogram`: pair sums and counts of every feature's bins. */
+export interface HistogramSums {
+  /** `gh[(f * 256 + b) * 2 + {0, 1}]`: gradient and hessian sums of bin `b` of feature `f`. */
+  gh: Float64Array;
+  /** `counts[f * 256 + b]`: rows in bin `b` of feature `f`. */
+  counts: Uint32Array;
+}
+
+/**
+ * Allocates zeroed sums for `cols` features, optionally over shared memory.
+ *
+ * @param cols the number of features
+ * @param shared whether to back the sums by `SharedArrayBuffer`s
+ * @returns zeroed sums
+ * @example
+ * ```ts
+ * const sums = newHistogramSums(5);
+ * ```
+ */
+export function newHistogramSums(cols: number, shared = false): HistogramSums {
+  const slots = cols * BINS_PER_FEATURE;
+  const buffer = (bytes: number) => shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  return {
+    gh: new Float64Array(buffer(slots * 2 * 8)),
+    counts: new Uint32Array(buffer(slots * 4)),
+  };
+}
+
 /**
  * Fills `out` with the histogram of the given rows over the given features. Features not
  * listed are left as they are.
@@ -41,6 +82,7 @@ export function newHistogram(cols: number): Histogram {
  * @param data the gradient and hessian of every training row, and the rows to sum
  * @param features the feature indexes to build
  * @param out the histogram to overwrite
+ * @param sums scratch sums for `binned.cols` features (allocated when not given)
  * @example
  * ```ts
  * buildHistogram(binned, { grad, hess, rows }, Int32Array.from([0, 1]), newHistogram(binned.cols));
@@ -48,56 +90,114 @@ export function newHistogram(cols: number): Histogram {
  */
 export function buildHistogram(
   binned: BinnedMatrix,
-  data: { grad: Float64Array; hess: Float64Array; rows: Uint32Array },
+  data: HistogramData,
   features: Int32Array,
   out: Histogram,
+  sums: HistogramSums = newHistogramSums(binned.cols),
 ): void {
-  const { grad, hess, rows } = data;
-  const n = binned.rows;
-  const count = rows.length;
-  // Gathering the gradients once in row order keeps the per-feature loop to one random read.
-  const g = new Float64Array(count);
-  const h = new Float64Array(count);
-  for (let j = 0; j < count; j++) {
-    const r = rows[j]!;
-    g[j] = grad[r]!;
-    h[j] = hess[r]!;
+  const all = data.rows.length === binned.rows;
+  clearHistogramSums(sums, features);
+  accumulateHistogram(binned, data, {
+    rows: all ? null : data.rows,
+    start: 0,
+    end: data.rows.length,
+    features,
+  }, sums);
+  writeHistogram(sums, features, out);
+}
+
+/**
+ * Zeroes the sums of the given features.
+ *
+ * @param sums the sums
+ * @param features the feature indexes
+ * @example
+ * ```ts
+ * clearHistogramSums(sums, features);
+ * ```
+ */
+export function clearHistogramSums(sums: HistogramSums, features: Int32Array): void {
+  for (const f of features) {
+    sums.gh.fill(0, f * BINS_PER_FEATURE * 2, (f + 1) * BINS_PER_FEATURE * 2);
+    sums.counts.fill(0, f * BINS_PER_FEATURE, (f + 1) * BINS_PER_FEATURE);
   }
-  const width = BINS_PER_FEATURE * HISTOGRAM_STRIDE;
-  const bins = binned.bins;
-  for (const f of features) out.fill(0, f * width, (f + 1) * width);
-  // Two features per pass over the rows share the loads of the row index and gradients.
-  let i = 0;
-  for (; i + 1 < features.length; i += 2) {
-    const f0 = features[i]!;
-    const f1 = features[i + 1]!;
-    const base0 = f0 * width;
-    const base1 = f1 * width;
-    const offset0 = f0 * n;
-    const offset1 = f1 * n;
-    for (let j = 0; j < count; j++) {
-      const r = rows[j]!;
-      const gj = g[j]!;
-      const hj = h[j]!;
-      const a = base0 + bins[offset0 + r]! * HISTOGRAM_STRIDE;
-      out[a]! += gj;
-      out[a + 1]! += hj;
-      out[a + 2]! += 1;
-      const b = base1 + bins[offset1 + r]! * HISTOGRAM_STRIDE;
-      out[b]! += gj;
-      out[b + 1]! += hj;
-      out[b + 2]! += 1;
+}
+
+/**
+ * Adds rows `start..end` of a node to `sums`: the histogram kernel, shared by the loop's thread
+ * and the training threads. With `rows` null the node is the whole training set and rows
+ * `start..end` are summed in order, without reading a row list.
+ *
+ * @param binned the binned training features
+ * @param data the gradient and hessian of every training row
+ * @param part the row list (null for every row), the range to sum and the features
+ * @param sums the sums to add to
+ * @example
+ * ```ts
+ * accumulateHistogram(binned, { grad, hess }, { rows, start: 0, end: rows.length, features }, sums);
+ * ```
+ */
+export function accumulateHistogram(
+  binned: BinnedMatrix,
+  data: { grad: Float64Array; hess: Float64Array },
+  part: { rows: Uint32Array | null; start: number; end: number; features: Int32Array },
+  sums: HistogramSums,
+): void {
+  const { grad, hess } = data;
+  const { bins, stride } = binned;
+  const { rows, start, end, features } = part;
+  const { gh, counts } = sums;
+  const nf = features.length;
+  const offsets = new Int32Array(nf);
+  for (let k = 0; k < nf; k++) offsets[k] = features[k]! * BINS_PER_FEATURE;
+  if (rows === null) {
+    for (let r = start; r < end; r++) {
+      const g = grad[r]!;
+      const h = hess[r]!;
+      const base = r * stride;
+      for (let k = 0; k < nf; k++) {
+        const slot = offsets[k]! + bins[base + features[k]!]!;
+        gh[2 * slot]! += g;
+        gh[2 * slot + 1]! += h;
+        counts[slot]!++;
+      }
+    }
+    return;
+  }
+  for (let j = start; j < end; j++) {
+    const r = rows[j]!;
+    const g = grad[r]!;
+    const h = hess[r]!;
+    const base = r * stride;
+    for (let k = 0; k < nf; k++) {
+      const slot = offsets[k]! + bins[base + features[k]!]!;
+      gh[2 * slot]! += g;
+      gh[2 * slot + 1]! += h;
+      counts[slot]!++;
     }
   }
-  for (; i < features.length; i++) {
-    const f = features[i]!;
-    const base = f * width;
-    const offset = f * n;
-    for (let j = 0; j < count; j++) {
-      const at = base + bins[offset + rows[j]!]! * HISTOGRAM_STRIDE;
-      out[at]! += g[j]!;
-      out[at + 1]! += h[j]!;
-      out[at + 2]! += 1;
+}
+
+/**
+ * Writes the sums of the given features into a histogram's triplets.
+ *
+ * @param sums the sums
+ * @param features the feature indexes
+ * @param out the histogram to overwrite for those features
+ * @example
+ * ```ts
+ * writeHistogram(sums, features, out);
+ * ```
+ */
+export function writeHistogram(sums: HistogramSums, features: Int32Array, out: Histogram): void {
+  const { gh, counts } = sums;
+  for (const f of features) {
+    const end = (f + 1) * BINS_PER_FEATURE;
+    for (let slot = f * BINS_PER_FEATURE; slot < end; slot++) {
+      const at = slot * HISTOGRAM_STRIDE;
+      out[at] = gh[2 * slot]!;
+      out[at + 1] = gh[2 * slot + 1]!;
+      out[at + 2] = counts[slot]!;
     }
   }
 }

@@ -5,7 +5,15 @@
  *
  * @module
  */
-export { binMatrix, binOf, learnBinEdges, MAX_VALUE_BINS, MISSING_BIN } from "./binning.ts";
+export {
+  binColumns,
+  binMatrix,
+  binOf,
+  binStride,
+  learnBinEdges,
+  MAX_VALUE_BINS,
+  MISSING_BIN,
+} from "./binning.ts";
 export type { BinEdges, BinnedMatrix } from "./binning.ts";
 export {
   BINS_PER_FEATURE,

@@ -36,6 +36,7 @@ import {
   rowProbabilities,
   scoresPerRow,
 } from "./losses.ts";
+import { HistogramThreads, PARALLEL_MIN_ROWS } from "./_histogram_threads.ts";
 import { decodeTrees, encodeTrees, TREES_FILE } from "./tree_file.ts";
 import { checkFeatureShape, checkTreeFitInputs } from "./shape.ts";
 import { type TreeFeatureImportance, treeFeatureImportance } from "./importance.ts";
@@ -255,8 +256,14 @@ export class GbdtModel extends BaseModel {
     const allRows = Uint32Array.from({ length: n }, (_, i) => i);
     // With every row sampled, the leaves' row ranges update the training scores directly.
     const fullSample = sampleRows === n;
-    const grads = Array.from({ length: k }, () => new Float64Array(n));
-    const hessians = Array.from({ length: k }, () => new Float64Array(n));
+    // With threads, large nodes' histograms are built in parallel over shared gradients and
+    // rows; the pool's workers end with this call, however it ends.
+    const threads = options.threads ?? DEFAULT_FIT_OPTIONS.threads;
+    using pool = threads > 1 && n >= PARALLEL_MIN_ROWS
+      ? await HistogramThreads.start({ threads, binned, slots: k })
+      : null;
+    const grads = pool?.grads ?? Array.from({ length: k }, () => new Float64Array(n));
+    const hessians = pool?.hessians ?? Array.from({ length: k }, () => new Float64Array(n));
     const es = options.earlyStopping;
     const earlyStopping = validation !== undefined && p.early_stopping_rounds > 0 &&
       es?.enabled !== false;
@@ -290,7 +297,8 @@ export class GbdtModel extends BaseModel {
         const features = sampleColumns < x.cols
           ? Int32Array.from(columnRandom.permutation(x.cols).subarray(0, sampleColumns)).sort()
           : allColumns;
-        trees.push(growTree(binned, { grad: grads[c]!, hess: hessians[c]!, rows }, {
+        const treeRows = pool === null ? rows : pool.shareRows(rows);
+        trees.push(growTree(binned, { grad: grads[c]!, hess: hessians[c]!, rows: treeRows }, {
           maxLeaves: p.max_leaves,
           maxDepth: p.max_depth ?? Infinity,
           learningRate: p.learning_rate,
@@ -301,6 +309,7 @@ export class GbdtModel extends BaseModel {
           valueBins,
           thresholds: edges.thresholds,
           ...(fullSample ? { onLeaf: leafUpdate(scores, k, c) } : {}),
+          ...(pool === null ? {} : { threads: pool }),
         }));
       }
       const roundTrees = trees.slice(trees.length - k);

@@ -20,6 +20,7 @@ import {
   type SplitCandidate,
   type SplitOptions,
 } from "./split.ts";
+import type { HistogramThreads } from "./_histogram_threads.ts";
 
 /**
  * One tree, as parallel arrays indexed by node (node 0 is the root). An inner node sends a row
@@ -67,6 +68,12 @@ export interface GrowOptions extends SplitOptions {
    * @default none
    */
   onLeaf?: (value: number, rows: Uint32Array) => void;
+  /**
+   * Histogram threads that build large nodes' histograms in parallel; `data` should then be
+   * views of their shared gradients, hessians and row list (other arrays build on this thread).
+   * @default none: every histogram on this thread
+   */
+  threads?: HistogramThreads;
 }
 
 interface Leaf {
@@ -136,8 +143,14 @@ export function growTree(
     hess0 += hess[r]!;
   }
   const sums = newHistogramSums(binned.cols);
+  const pool = options.threads;
+  const build = (rowsOf: Uint32Array, out: Histogram) => {
+    const part = { grad, hess, rows: rowsOf };
+    if (pool === undefined) buildHistogram(binned, part, features, out, sums);
+    else pool.build(part, features, out, sums);
+  };
   const rootHistogram = newHistogram(binned.cols);
-  buildHistogram(binned, data, features, rootHistogram, sums);
+  build(rows, rootHistogram);
   const leaves: Leaf[] = [withSplit({
     node: addNode(rows.length),
     start: 0,
@@ -180,7 +193,7 @@ export function growTree(
     const leftSmaller = split.left.count <= split.right.count;
     const small = newHistogram(binned.cols);
     const smallRows = leftSmaller ? rows.subarray(leaf.start, mid) : rows.subarray(mid, leaf.end);
-    buildHistogram(binned, { grad, hess, rows: smallRows }, features, small, sums);
+    build(smallRows, small);
     subtractHistogram(leaf.histogram, small, features, leaf.histogram);
     const depth = leaf.depth + 1;
     const left = withSplit({

@@ -9,6 +9,7 @@ import {
   BINS_PER_FEATURE,
   buildHistogram,
   type Histogram,
+  HISTOGRAM_STRIDE,
   newHistogram,
   newHistogramSums,
   subtractHistogram,
@@ -136,12 +137,6 @@ export function growTree(
     return leaf;
   }
 
-  let grad0 = 0;
-  let hess0 = 0;
-  for (const r of rows) {
-    grad0 += grad[r]!;
-    hess0 += hess[r]!;
-  }
   const sums = newHistogramSums(binned.cols);
   const pool = options.threads;
   const build = (rowsOf: Uint32Array, out: Histogram) => {
@@ -151,6 +146,21 @@ export function growTree(
   };
   const rootHistogram = newHistogram(binned.cols);
   build(rows, rootHistogram);
+  // The root's sums are those of any one feature's bins, missing bin included.
+  let grad0 = 0;
+  let hess0 = 0;
+  if (features.length > 0) {
+    const first = features[0]! * BINS_PER_FEATURE * HISTOGRAM_STRIDE;
+    for (let b = 0; b < BINS_PER_FEATURE; b++) {
+      grad0 += rootHistogram[first + b * HISTOGRAM_STRIDE]!;
+      hess0 += rootHistogram[first + b * HISTOGRAM_STRIDE + 1]!;
+    }
+  } else {
+    for (const r of rows) {
+      grad0 += grad[r]!;
+      hess0 += hess[r]!;
+    }
+  }
   const leaves: Leaf[] = [withSplit({
     node: addNode(rows.length),
     start: 0,

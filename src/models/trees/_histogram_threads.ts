@@ -1,15 +1,15 @@
 /**
  * Histogram threads for `gbdt` training: Web Workers that each sum a contiguous share of a
- * large node's rows into their own histogram sums, while the loop's thread sums the first
- * share. The binned rows, gradients, hessians, the round's row list and every thread's sums
- * live in `SharedArrayBuffer`s; a build is handed over with `Atomics`, so it costs no message
+ * large node's rows into their own histogram sums, or partition that share, while the loop's
+ * thread does the first share. The binned rows, the tree's gradient pairs, the round's row
+ * list and every thread's sums live in `SharedArrayBuffer`s; a build is handed over with `Atomics`, so it costs no message
  * and no copy beyond the sums.
  *
  * The shares are fixed by the node's row count and the thread count, and the loop adds the
  * threads' sums to its own in thread order, so a given thread count always gives the same
  * histograms, and so the same trees.
  *
- * Protocol, per build: the loop writes the command (gradient slot, row range, features) and
+ * Protocol, per build: the loop writes the command (task, row range, features) and
  * bumps `STEP`; each worker sums its share into its slot and stores the step in its `DONE`
  * slot; the loop waits for every slot and adds the slots in order.
  *
@@ -20,13 +20,13 @@ import type { BinnedMatrix } from "./binning.ts";
 import {
   accumulateHistogram,
   BINS_PER_FEATURE,
-  buildHistogram,
+  buildHistogramFromPairs,
   clearHistogramSums,
   type Histogram,
-  type HistogramData,
   type HistogramSums,
   writeHistogram,
 } from "./histogram.ts";
+import { partitionRows } from "./partition.ts";
 
 /** Nodes with fewer rows than this are summed on the loop's thread alone. */
 export const PARALLEL_MIN_ROWS = 50_000;
@@ -35,7 +35,7 @@ export const PARALLEL_MIN_ROWS = 50_000;
 export const CONTROL = {
   /** The build number the workers should run; `STOP` ends them. */
   step: 0,
-  /** Which gradient and hessian pair to sum. */
+  /** Unused. */
   slot: 1,
   /** 1 when the node holds every row (no row list), else 0. */
   all: 2,
@@ -47,8 +47,20 @@ export const CONTROL = {
   features: 5,
   /** Set to 1 by a worker that failed. */
   failed: 6,
+  /** What to run: `TASK.histogram` or `TASK.partition`. */
+  task: 7,
+  /** The feature a partition splits on. */
+  feature: 8,
   /** Worker `i` (from 1) writes the build it finished at `done + i`. */
-  done: 7,
+  done: 9,
+} as const;
+
+/** The tasks a worker runs. */
+export const TASK = {
+  /** Sum the share's rows into the worker's histogram sums. */
+  histogram: 0,
+  /** Partition the share's rows; the left count goes to the worker's `lefts` slot. */
+  partition: 1,
 } as const;
 
 /** `CONTROL.step` value that stops the workers. */
@@ -76,9 +88,11 @@ export interface HistogramWorkerInit {
     control: SharedArrayBuffer;
     features: SharedArrayBuffer;
     bins: SharedArrayBuffer;
-    grads: SharedArrayBuffer[];
-    hessians: SharedArrayBuffer[];
+    pairs: SharedArrayBuffer;
     rowList: SharedArrayBuffer;
+    scratch: SharedArrayBuffer;
+    sides: SharedArrayBuffer;
+    lefts: SharedArrayBuffer;
     gh: SharedArrayBuffer;
     counts: SharedArrayBuffer;
   };
@@ -113,17 +127,18 @@ export function shareOf(
  *
  * @example
  * ```ts
- * using pool = await HistogramThreads.start({ threads: 2, binned, slots: 1 });
- * pool.grads[0]; // fill, then grow trees with { threads: pool }
+ * using pool = await HistogramThreads.start({ threads: 2, binned });
+ * growTree(binned, { grad, hess, rows: pool.shareRows(rows) }, { ...options, threads: pool });
  * ```
  */
 export class HistogramThreads {
-  /** Shared gradient arrays, one per slot (a class of the round). */
-  readonly grads: Float64Array[];
-  /** Shared hessian arrays, one per slot. */
-  readonly hessians: Float64Array[];
+  /** Shared gradient pairs of the tree being grown (see `interleaveGradients`). */
+  readonly pairs: Float64Array;
   /** Shared row list; `shareRows` copies a tree's rows into it. */
   readonly rowList: Uint32Array;
+  #scratch: Uint32Array;
+  #sides: Uint8Array;
+  #lefts: Int32Array;
   #binned: BinnedMatrix;
   #control: Int32Array;
   #features: Int32Array;
@@ -140,9 +155,11 @@ export class HistogramThreads {
     errors: string[],
   ) {
     const { buffers, threads, cols } = init;
-    this.grads = buffers.grads.map((buffer) => new Float64Array(buffer));
-    this.hessians = buffers.hessians.map((buffer) => new Float64Array(buffer));
+    this.pairs = new Float64Array(buffers.pairs);
     this.rowList = new Uint32Array(buffers.rowList);
+    this.#scratch = new Uint32Array(buffers.scratch);
+    this.#sides = new Uint8Array(buffers.sides);
+    this.#lefts = new Int32Array(buffers.lefts);
     this.#binned = binned;
     this.#control = new Int32Array(buffers.control);
     this.#features = new Int32Array(buffers.features);
@@ -156,15 +173,15 @@ export class HistogramThreads {
    * Starts `threads − 1` workers on the binned rows (which must be shared memory, as
    * `binMatrix` makes them) and waits until all are ready.
    *
-   * @param options the thread count, the binned training rows and the gradient slots per round
+   * @param options the thread count and the binned training rows
    * @returns the running threads
    * @throws {RangeError} when `threads` < 2 or the bins are not in shared memory
    * @throws {TrainingThreadError} when a worker cannot start
    */
   static async start(
-    options: { threads: number; binned: BinnedMatrix; slots: number },
+    options: { threads: number; binned: BinnedMatrix },
   ): Promise<HistogramThreads> {
-    const { threads, binned, slots } = options;
+    const { threads, binned } = options;
     if (!Number.isInteger(threads) || threads < 2) {
       throw new RangeError(
         `Cannot start histogram threads: threads is ${threads}, expected 2 or more`,
@@ -187,9 +204,11 @@ export class HistogramThreads {
         control: shared(4 * (CONTROL.done + threads)),
         features: shared(4 * binned.cols),
         bins: binned.bins.buffer,
-        grads: Array.from({ length: slots }, () => shared(8 * n)),
-        hessians: Array.from({ length: slots }, () => shared(8 * n)),
+        pairs: shared(16 * n),
         rowList: shared(4 * n),
+        scratch: shared(4 * n),
+        sides: shared(BINS_PER_FEATURE),
+        lefts: shared(4 * threads),
         gh: shared(8 * 2 * cells * (threads - 1)),
         counts: shared(4 * cells * (threads - 1)),
       },
@@ -231,46 +250,48 @@ export class HistogramThreads {
   }
 
   /**
-   * `buildHistogram` on the threads: the node's rows are split into one contiguous share per
-   * thread. A node under `PARALLEL_MIN_ROWS` rows, or whose arrays are not this pool's shared
-   * ones, is built on the calling thread alone.
+   * `buildHistogramFromPairs` on the threads: the node's rows are split into one contiguous
+   * share per thread. A node under `PARALLEL_MIN_ROWS` rows, or whose arrays are not this
+   * pool's shared ones, is built on the calling thread alone.
    *
-   * @param data the gradients, hessians and rows (views of `grads`, `hessians`, `rowList`)
+   * @param data the gradient pairs and rows (`pairs` and a view of `rowList`)
    * @param features the features to build
    * @param out the histogram to overwrite for those features
    * @param sums the calling thread's scratch sums
    * @throws {TrainingThreadError} when a worker failed or did not answer
    */
-  build(data: HistogramData, features: Int32Array, out: Histogram, sums: HistogramSums): void {
+  build(
+    data: { pairs: Float64Array; rows: Uint32Array },
+    features: Int32Array,
+    out: Histogram,
+    sums: HistogramSums,
+  ): void {
     const binned = this.#binned;
-    const { rows } = data;
-    const slot = this.grads.indexOf(data.grad);
+    const { rows, pairs } = data;
     const all = rows.length === binned.rows;
     if (
-      rows.length < PARALLEL_MIN_ROWS || this.#workers.length === 0 || slot < 0 ||
-      this.hessians[slot] !== data.hess || (!all && rows.buffer !== this.rowList.buffer)
+      rows.length < PARALLEL_MIN_ROWS || this.#workers.length === 0 ||
+      pairs !== this.pairs || (!all && rows.buffer !== this.rowList.buffer)
     ) {
-      buildHistogram(binned, data, features, out, sums);
+      buildHistogramFromPairs(binned, data, features, out, sums);
       return;
     }
     const from = all ? 0 : rows.byteOffset / 4;
     const to = from + rows.length;
     const control = this.#control;
     this.#features.set(features);
-    control[CONTROL.slot] = slot;
     control[CONTROL.all] = all ? 1 : 0;
     control[CONTROL.start] = from;
     control[CONTROL.end] = to;
     control[CONTROL.features] = features.length;
-    this.#step++;
-    Atomics.store(control, CONTROL.step, this.#step);
-    Atomics.notify(control, CONTROL.step);
+    control[CONTROL.task] = TASK.histogram;
+    this.#begin();
 
     const [start, end] = shareOf(0, this.#threads, from, to);
     clearHistogramSums(sums, features);
     accumulateHistogram(
       binned,
-      data,
+      pairs,
       { rows: all ? null : this.rowList, start, end, features },
       sums,
     );
@@ -279,6 +300,66 @@ export class HistogramThreads {
       addSums(sums, this.#sums[i - 1]!, features);
     }
     writeHistogram(sums, features, out);
+  }
+
+  /**
+   * Stable partition of `rows[range]` by a split: the rows whose bin's entry in `split.left`
+   * is 1 first, in order, then the others, in order, exactly as on one thread. A node of
+   * `PARALLEL_MIN_ROWS` rows or more (in the shared row list) is partitioned in one
+   * contiguous share per thread, and the shares are then joined.
+   *
+   * @param split the feature and the per-bin side table (1 = left)
+   * @param rows the tree's rows (a view of `rowList`), reordered in place
+   * @param range the node's rows
+   * @returns how many rows went left
+   * @throws {TrainingThreadError} when a worker failed or did not answer
+   */
+  partition(
+    split: { feature: number; left: Uint8Array },
+    rows: Uint32Array,
+    range: { start: number; end: number },
+  ): number {
+    const binned = this.#binned;
+    const scratch = this.#scratch;
+    const { start, end } = range;
+    if (
+      end - start < PARALLEL_MIN_ROWS || this.#workers.length === 0 ||
+      rows.buffer !== this.rowList.buffer
+    ) {
+      const own = scratch.subarray(0, rows.length);
+      const left = partitionRows(binned, split, rows, own, range);
+      rows.set(own.subarray(start, end - left), start + left);
+      return left;
+    }
+    const list = this.rowList;
+    const offset = rows.byteOffset / 4;
+    const from = offset + start;
+    const to = offset + end;
+    const control = this.#control;
+    this.#sides.set(split.left);
+    control[CONTROL.start] = from;
+    control[CONTROL.end] = to;
+    control[CONTROL.feature] = split.feature;
+    control[CONTROL.task] = TASK.partition;
+    this.#begin();
+    const [s0, e0] = shareOf(0, this.#threads, from, to);
+    this.#lefts[0] = partitionRows(binned, split, list, scratch, { start: s0, end: e0 });
+    for (let i = 1; i < this.#threads; i++) this.#wait(i);
+    // Join: every share's left rows after share 0's, then every share's right rows.
+    let at = s0 + this.#lefts[0]!;
+    for (let i = 1; i < this.#threads; i++) {
+      const [si] = shareOf(i, this.#threads, from, to);
+      list.copyWithin(at, si, si + this.#lefts[i]!);
+      at += this.#lefts[i]!;
+    }
+    const left = at - from;
+    for (let i = 0; i < this.#threads; i++) {
+      const [si, ei] = shareOf(i, this.#threads, from, to);
+      const right = ei - si - this.#lefts[i]!;
+      list.set(scratch.subarray(si, si + right), at);
+      at += right;
+    }
+    return left;
   }
 
   /** Stops and ends every worker. */
@@ -292,6 +373,12 @@ export class HistogramThreads {
   /** Same as `close`, for `using`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  #begin(): void {
+    this.#step++;
+    Atomics.store(this.#control, CONTROL.step, this.#step);
+    Atomics.notify(this.#control, CONTROL.step);
   }
 
   #wait(i: number): void {

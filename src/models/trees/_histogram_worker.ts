@@ -1,17 +1,20 @@
 /**
  * A histogram thread of `gbdt` training (see `_histogram_threads.ts`): it answers
  * `{ type: "ready" }`, then for every build sums its share of the node's rows into its slot of
- * the shared sums and stores the build number in its `DONE` slot. It blocks on `Atomics.wait`
+ * the shared sums (or partitions that share, storing its left count) and stores the build
+ * number in its `DONE` slot. It blocks on `Atomics.wait`
  * between builds and ends when `STEP` becomes `STOP`.
  *
  * @module
  */
 import { accumulateHistogram, clearHistogramSums } from "./histogram.ts";
+import { partitionRows } from "./partition.ts";
 import {
   CONTROL,
   type HistogramWorkerInit,
   shareOf,
   STOP,
+  TASK,
   workerSums,
 } from "./_histogram_threads.ts";
 
@@ -32,9 +35,11 @@ function run(init: HistogramWorkerInit): void {
   const control = new Int32Array(buffers.control);
   const features = new Int32Array(buffers.features);
   const binned = { bins: new Uint8Array(buffers.bins), rows, cols, stride };
-  const grads = buffers.grads.map((buffer) => new Float64Array(buffer));
-  const hessians = buffers.hessians.map((buffer) => new Float64Array(buffer));
+  const pairs = new Float64Array(buffers.pairs);
   const rowList = new Uint32Array(buffers.rowList);
+  const scratch = new Uint32Array(buffers.scratch);
+  const sides = new Uint8Array(buffers.sides);
+  const lefts = new Int32Array(buffers.lefts);
   const sums = workerSums(buffers, cols, index);
   let seen = 0;
   for (;;) {
@@ -44,14 +49,31 @@ function run(init: HistogramWorkerInit): void {
     if (step === seen) continue;
     seen = step;
     try {
-      const slot = control[CONTROL.slot]!;
+      if (control[CONTROL.task] === TASK.partition) {
+        const [start, end] = shareOf(
+          index,
+          threads,
+          control[CONTROL.start]!,
+          control[CONTROL.end]!,
+        );
+        lefts[index] = partitionRows(
+          binned,
+          { feature: control[CONTROL.feature]!, left: sides },
+          rowList,
+          scratch,
+          { start, end },
+        );
+        Atomics.store(control, CONTROL.done + index, step);
+        Atomics.notify(control, CONTROL.done + index);
+        continue;
+      }
       const all = control[CONTROL.all] === 1;
       const [start, end] = shareOf(index, threads, control[CONTROL.start]!, control[CONTROL.end]!);
       const built = features.subarray(0, control[CONTROL.features]!);
       clearHistogramSums(sums, built);
       accumulateHistogram(
         binned,
-        { grad: grads[slot]!, hess: hessians[slot]! },
+        pairs,
         { rows: all ? null : rowList, start, end, features: built },
         sums,
       );

@@ -256,14 +256,14 @@ export class GbdtModel extends BaseModel {
     const allRows = Uint32Array.from({ length: n }, (_, i) => i);
     // With every row sampled, the leaves' row ranges update the training scores directly.
     const fullSample = sampleRows === n;
-    // With threads, large nodes' histograms are built in parallel over shared gradients and
-    // rows; the pool's workers end with this call, however it ends.
+    // With threads, large nodes' histograms and partitions run in parallel over shared rows;
+    // the pool's workers end with this call, however it ends.
     const threads = options.threads ?? DEFAULT_FIT_OPTIONS.threads;
     using pool = threads > 1 && n >= PARALLEL_MIN_ROWS
-      ? await HistogramThreads.start({ threads, binned, slots: k })
+      ? await HistogramThreads.start({ threads, binned })
       : null;
-    const grads = pool?.grads ?? Array.from({ length: k }, () => new Float64Array(n));
-    const hessians = pool?.hessians ?? Array.from({ length: k }, () => new Float64Array(n));
+    const grads = Array.from({ length: k }, () => new Float64Array(n));
+    const hessians = Array.from({ length: k }, () => new Float64Array(n));
     const es = options.earlyStopping;
     const earlyStopping = validation !== undefined && p.early_stopping_rounds > 0 &&
       es?.enabled !== false;

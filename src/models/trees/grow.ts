@@ -7,9 +7,10 @@
 import { type BinnedMatrix, MISSING_BIN } from "./binning.ts";
 import {
   BINS_PER_FEATURE,
-  buildHistogram,
+  buildHistogramFromPairs,
   type Histogram,
   HISTOGRAM_STRIDE,
+  interleaveGradients,
   newHistogram,
   newHistogramSums,
   subtractHistogram,
@@ -21,6 +22,7 @@ import {
   type SplitCandidate,
   type SplitOptions,
 } from "./split.ts";
+import { partitionRows } from "./partition.ts";
 import type { HistogramThreads } from "./_histogram_threads.ts";
 
 /**
@@ -75,6 +77,31 @@ export interface GrowOptions extends SplitOptions {
    * @default none: every histogram on this thread
    */
   threads?: HistogramThreads;
+}
+
+/** Per-tree scratch of growth: gradient pairs and partition room, one slot per training row. */
+interface GrowBuffers {
+  pairs: Float64Array;
+  scratch: Uint32Array;
+}
+
+/**
+ * Growth scratch is kept per binned matrix and reused by every tree grown on it (growth is
+ * synchronous, so trees never share it at once): a fresh 24 bytes per training row and tree
+ * would cost more than some trees take to grow.
+ */
+const scratchOf = new WeakMap<BinnedMatrix, GrowBuffers>();
+
+function growBuffers(binned: BinnedMatrix): GrowBuffers {
+  let buffers = scratchOf.get(binned);
+  if (buffers === undefined) {
+    buffers = {
+      pairs: new Float64Array(2 * binned.rows),
+      scratch: new Uint32Array(binned.rows),
+    };
+    scratchOf.set(binned, buffers);
+  }
+  return buffers;
 }
 
 interface Leaf {
@@ -139,9 +166,13 @@ export function growTree(
 
   const sums = newHistogramSums(binned.cols);
   const pool = options.threads;
+  // With threads the pool's shared buffers serve; the partition scratch is then its own.
+  const buffers = pool === undefined ? growBuffers(binned) : { pairs: pool.pairs, scratch: null };
+  const pairs = buffers.pairs;
+  interleaveGradients(data, pairs);
   const build = (rowsOf: Uint32Array, out: Histogram) => {
-    const part = { grad, hess, rows: rowsOf };
-    if (pool === undefined) buildHistogram(binned, part, features, out, sums);
+    const part = { pairs, rows: rowsOf };
+    if (pool === undefined) buildHistogramFromPairs(binned, part, features, out, sums);
     else pool.build(part, features, out, sums);
   };
   const rootHistogram = newHistogram(binned.cols);
@@ -170,7 +201,7 @@ export function growTree(
     stats: { grad: grad0, hess: hess0, count: rows.length },
     split: null,
   })];
-  const scratch = new Uint32Array(rows.length);
+  const partitionBuffers = { rows, scratch: buffers.scratch, pool };
 
   while (leaves.length < maxLeaves) {
     let pick = -1;
@@ -186,7 +217,7 @@ export function growTree(
     if (pick < 0) break;
     const leaf = leaves[pick]!;
     const split = leaf.split!;
-    const mid = partition(binned, rows, scratch, leaf, split);
+    const mid = partition(binned, partitionBuffers, leaf, split);
     const n = leaf.node;
     nodes.feature[n] = split.feature;
     nodes.bin[n] = split.bin;
@@ -302,29 +333,21 @@ export function treeValue(tree: Tree, data: Float32Array, offset: number): numbe
 /** Stable partition of the leaf's rows: left rows first. Returns where the right rows start. */
 function partition(
   binned: BinnedMatrix,
-  rows: Uint32Array,
-  scratch: Uint32Array,
+  buffers: { rows: Uint32Array; scratch: Uint32Array | null; pool: HistogramThreads | undefined },
   leaf: Leaf,
   split: SplitCandidate,
 ): number {
-  const { bins, stride } = binned;
-  const feature = split.feature;
-  // One "goes left" decision per bin, looked up per row: the loop then has no branch to
-  // mispredict, writing every row to both sides and advancing only the side it belongs to.
+  // One "goes left" decision per bin, looked up per row by the kernel.
   const left = new Uint8Array(BINS_PER_FEATURE);
   for (let b = 0; b < BINS_PER_FEATURE; b++) {
     left[b] = goesLeft(b, split.bin, split.missingLeft) ? 1 : 0;
   }
-  let l = leaf.start;
-  let r = 0;
-  for (let i = leaf.start; i < leaf.end; i++) {
-    const row = rows[i]!;
-    const goLeft = left[bins[row * stride + feature]!]!;
-    rows[l] = row;
-    scratch[r] = row;
-    l += goLeft;
-    r += 1 - goLeft;
-  }
-  rows.set(scratch.subarray(0, r), l);
-  return l;
+  const side = { feature: split.feature, left };
+  const range = { start: leaf.start, end: leaf.end };
+  const { rows, pool } = buffers;
+  if (pool !== undefined) return leaf.start + pool.partition(side, rows, range);
+  const scratch = buffers.scratch!;
+  const l = partitionRows(binned, side, rows, scratch, range);
+  rows.set(scratch.subarray(leaf.start, leaf.end - l), leaf.start + l);
+  return leaf.start + l;
 }

@@ -95,9 +95,63 @@ export function buildHistogram(
   out: Histogram,
   sums: HistogramSums = newHistogramSums(binned.cols),
 ): void {
+  const pairs = new Float64Array(2 * binned.rows);
+  interleaveGradients(data, pairs);
+  buildHistogramFromPairs(binned, { pairs, rows: data.rows }, features, out, sums);
+}
+
+/**
+ * Copies the listed rows' gradients and hessians into one array of pairs,
+ * `pairs[2r] = grad[r]`, `pairs[2r + 1] = hess[r]`, so the histogram kernel reads one cache
+ * line per row instead of two.
+ *
+ * @param data the gradients, hessians and rows to copy
+ * @param pairs the pairs, two per training row
+ * @example
+ * ```ts
+ * interleaveGradients({ grad, hess, rows }, pairs);
+ * ```
+ */
+export function interleaveGradients(data: HistogramData, pairs: Float64Array): void {
+  const { grad, hess, rows } = data;
+  if (rows.length === grad.length) {
+    for (let r = 0; r < rows.length; r++) {
+      pairs[2 * r] = grad[r]!;
+      pairs[2 * r + 1] = hess[r]!;
+    }
+    return;
+  }
+  for (let j = 0; j < rows.length; j++) {
+    const r = rows[j]!;
+    pairs[2 * r] = grad[r]!;
+    pairs[2 * r + 1] = hess[r]!;
+  }
+}
+
+/**
+ * `buildHistogram` on gradients already interleaved by `interleaveGradients`.
+ *
+ * @param binned the binned training features
+ * @param data the gradient pairs of every training row, and the rows to sum (distinct; all
+ *   training rows are summed in row order)
+ * @param features the feature indexes to build
+ * @param out the histogram to overwrite for those features
+ * @param sums scratch sums for `binned.cols` features
+ * @example
+ * ```ts
+ * buildHistogramFromPairs(binned, { pairs, rows }, features, out, sums);
+ * ```
+ */
+export function buildHistogramFromPairs(
+  binned: BinnedMatrix,
+  data: { pairs: Float64Array; rows: Uint32Array },
+  features: Int32Array,
+  out: Histogram,
+  sums: HistogramSums,
+): void {
   const all = data.rows.length === binned.rows;
   clearHistogramSums(sums, features);
-  accumulateHistogram(binned, data, {
+  accumulateHistogram(binned, data.pairs, {
     rows: all ? null : data.rows,
     start: 0,
     end: data.rows.length,
@@ -129,21 +183,20 @@ export function clearHistogramSums(sums: HistogramSums, features: Int32Array): v
  * `start..end` are summed in order, without reading a row list.
  *
  * @param binned the binned training features
- * @param data the gradient and hessian of every training row
+ * @param pairs the gradient and hessian of every training row, interleaved
  * @param part the row list (null for every row), the range to sum and the features
  * @param sums the sums to add to
  * @example
  * ```ts
- * accumulateHistogram(binned, { grad, hess }, { rows, start: 0, end: rows.length, features }, sums);
+ * accumulateHistogram(binned, pairs, { rows, start: 0, end: rows.length, features }, sums);
  * ```
  */
 export function accumulateHistogram(
   binned: BinnedMatrix,
-  data: { grad: Float64Array; hess: Float64Array },
+  pairs: Float64Array,
   part: { rows: Uint32Array | null; start: number; end: number; features: Int32Array },
   sums: HistogramSums,
 ): void {
-  const { grad, hess } = data;
   const { bins, stride } = binned;
   const { rows, start, end, features } = part;
   // One pass over the rows per block of 8 adjacent columns, with the block's features as a
@@ -161,16 +214,9 @@ export function accumulateHistogram(
       counts: sums.counts.subarray(first * BINS_PER_FEATURE),
     };
     if (rows === null) {
-      accumulateRange(bins.subarray(first), stride, { grad, hess }, start, end, mask, block);
+      accumulateRange(bins.subarray(first), stride, pairs, start, end, mask, block);
     } else {
-      accumulateRows(
-        bins.subarray(first),
-        stride,
-        { grad, hess },
-        rows.subarray(start, end),
-        mask,
-        block,
-      );
+      accumulateRows(bins.subarray(first), stride, pairs, rows.subarray(start, end), mask, block);
     }
   }
 }
@@ -182,13 +228,12 @@ const BLOCK = 8;
 function accumulateRange(
   bins: Uint8Array,
   stride: number,
-  data: { grad: Float64Array; hess: Float64Array },
+  pairs: Float64Array,
   start: number,
   end: number,
   mask: number,
   sums: HistogramSums,
 ): void {
-  const { grad, hess } = data;
   const { gh, counts } = sums;
   const m0 = (mask & 1) !== 0;
   const m1 = (mask & 2) !== 0;
@@ -199,8 +244,8 @@ function accumulateRange(
   const m6 = (mask & 64) !== 0;
   const m7 = (mask & 128) !== 0;
   for (let r = start; r < end; r++) {
-    const g = grad[r]!;
-    const h = hess[r]!;
+    const g = pairs[2 * r]!;
+    const h = pairs[2 * r + 1]!;
     const base = r * stride;
     let s = 0;
     if (m0) {
@@ -258,12 +303,11 @@ function accumulateRange(
 function accumulateRows(
   bins: Uint8Array,
   stride: number,
-  data: { grad: Float64Array; hess: Float64Array },
+  pairs: Float64Array,
   rows: Uint32Array,
   mask: number,
   sums: HistogramSums,
 ): void {
-  const { grad, hess } = data;
   const { gh, counts } = sums;
   const m0 = (mask & 1) !== 0;
   const m1 = (mask & 2) !== 0;
@@ -275,8 +319,8 @@ function accumulateRows(
   const m7 = (mask & 128) !== 0;
   for (let j = 0; j < rows.length; j++) {
     const r = rows[j]!;
-    const g = grad[r]!;
-    const h = hess[r]!;
+    const g = pairs[2 * r]!;
+    const h = pairs[2 * r + 1]!;
     const base = r * stride;
     let s = 0;
     if (m0) {

@@ -1,21 +1,17 @@
 /**
- * A histogram thread of `gbdt` training (see `_histogram_threads.ts`): it answers
- * `{ type: "ready" }`, then for every build sums its share of the node's rows into its slot of
- * the shared sums (or partitions that share, storing its left count) and stores the build
- * number in its `DONE` slot. It blocks on `Atomics.wait`
- * between builds and ends when `STEP` becomes `STOP`.
+ * A `gbdt` training thread (see `_histogram_threads.ts`): it answers `{ type: "ready" }`, then
+ * for every task claims and runs chunks (histogram sums or partitions of a large node's rows)
+ * until none is left. It blocks on `Atomics.wait` between tasks and ends when `STEP` becomes
+ * `STOP`.
  *
  * @module
  */
-import { accumulateHistogram, clearHistogramSums } from "./histogram.ts";
-import { partitionRows } from "./partition.ts";
 import {
   CONTROL,
   type HistogramWorkerInit,
-  shareOf,
+  runChunks,
+  sharedViews,
   STOP,
-  TASK,
-  workerSums,
 } from "./_histogram_threads.ts";
 
 const scope = self as unknown as {
@@ -31,16 +27,9 @@ scope.onmessage = (event) => {
 };
 
 function run(init: HistogramWorkerInit): void {
-  const { index, threads, rows, cols, stride, buffers } = init;
-  const control = new Int32Array(buffers.control);
-  const features = new Int32Array(buffers.features);
-  const binned = { bins: new Uint8Array(buffers.bins), rows, cols, stride };
-  const pairs = new Float64Array(buffers.pairs);
-  const rowList = new Uint32Array(buffers.rowList);
-  const scratch = new Uint32Array(buffers.scratch);
-  const sides = new Uint8Array(buffers.sides);
-  const lefts = new Int32Array(buffers.lefts);
-  const sums = workerSums(buffers, cols, index);
+  const { rows, cols, stride, buffers } = init;
+  const views = sharedViews(buffers, { rows, cols, stride });
+  const control = views.control;
   let seen = 0;
   for (;;) {
     Atomics.wait(control, CONTROL.step, seen);
@@ -49,40 +38,12 @@ function run(init: HistogramWorkerInit): void {
     if (step === seen) continue;
     seen = step;
     try {
-      if (control[CONTROL.task] === TASK.partition) {
-        const [start, end] = shareOf(
-          index,
-          threads,
-          control[CONTROL.start]!,
-          control[CONTROL.end]!,
-        );
-        lefts[index] = partitionRows(
-          binned,
-          { feature: control[CONTROL.feature]!, left: sides },
-          rowList,
-          scratch,
-          { start, end },
-        );
-        Atomics.store(control, CONTROL.done + index, step);
-        Atomics.notify(control, CONTROL.done + index);
-        continue;
-      }
-      const all = control[CONTROL.all] === 1;
-      const [start, end] = shareOf(index, threads, control[CONTROL.start]!, control[CONTROL.end]!);
-      const built = features.subarray(0, control[CONTROL.features]!);
-      clearHistogramSums(sums, built);
-      accumulateHistogram(
-        binned,
-        pairs,
-        { rows: all ? null : rowList, start, end, features: built },
-        sums,
-      );
+      runChunks(views, step);
     } catch (error) {
       scope.postMessage({ type: "error", message: firstLine(error) });
       Atomics.store(control, CONTROL.failed, 1);
+      Atomics.notify(control, CONTROL.completed);
     }
-    Atomics.store(control, CONTROL.done + index, step);
-    Atomics.notify(control, CONTROL.done + index);
   }
 }
 

@@ -128,8 +128,50 @@ export function interleaveGradients(data: HistogramData, pairs: Float64Array): v
   }
 }
 
+/** Most chunks a large node's rows are summed in. */
+export const MAX_CHUNKS = 16;
+
+/** Fewest rows per chunk; a node of fewer than twice this many is summed in one piece. */
+export const CHUNK_ROWS = 25_000;
+
 /**
- * `buildHistogram` on gradients already interleaved by `interleaveGradients`.
+ * How many contiguous chunks a node of `rows` rows is summed in. Each chunk is summed from
+ * zero and the chunks' sums are added in chunk order, so the result depends on the row count
+ * alone: any number of threads may sum the chunks and get the same histogram, bit for bit.
+ *
+ * @param rows the node's row count
+ * @returns the chunk count, from 1 to `MAX_CHUNKS`
+ * @example
+ * ```ts
+ * histogramChunks(1_000); // 1
+ * histogramChunks(2_000_000); // 16
+ * ```
+ */
+export function histogramChunks(rows: number): number {
+  return Math.max(1, Math.min(MAX_CHUNKS, Math.floor(rows / CHUNK_ROWS)));
+}
+
+/**
+ * Returns the part `[start, end)` of chunk `index` of `chunks` of the range `[from, to)`.
+ *
+ * @param index the chunk, from 0
+ * @param chunks how many chunks
+ * @param from the range's start
+ * @param to the range's end
+ * @returns the chunk's bounds
+ * @example
+ * ```ts
+ * chunkOf(1, 2, 0, 10); // [5, 10]
+ * ```
+ */
+export function chunkOf(index: number, chunks: number, from: number, to: number): [number, number] {
+  const n = to - from;
+  return [from + Math.floor(index * n / chunks), from + Math.floor((index + 1) * n / chunks)];
+}
+
+/**
+ * `buildHistogram` on gradients already interleaved by `interleaveGradients`, on this thread.
+ * Sums in `histogramChunks(rows.length)` chunks, as the training threads do.
  *
  * @param binned the binned training features
  * @param data the gradient pairs of every training row, and the rows to sum (distinct; all
@@ -149,15 +191,44 @@ export function buildHistogramFromPairs(
   out: Histogram,
   sums: HistogramSums,
 ): void {
-  const all = data.rows.length === binned.rows;
-  clearHistogramSums(sums, features);
-  accumulateHistogram(binned, data.pairs, {
-    rows: all ? null : data.rows,
-    start: 0,
-    end: data.rows.length,
-    features,
-  }, sums);
+  const { pairs, rows } = data;
+  const list = rows.length === binned.rows ? null : rows;
+  const chunks = histogramChunks(rows.length);
+  const chunkSums = chunks > 1 ? newHistogramSums(binned.cols) : sums;
+  for (let c = 0; c < chunks; c++) {
+    const [start, end] = chunkOf(c, chunks, 0, rows.length);
+    const target = c === 0 ? sums : chunkSums;
+    clearHistogramSums(target, features);
+    accumulateHistogram(binned, pairs, { rows: list, start, end, features }, target);
+    if (c > 0) addHistogramSums(sums, chunkSums, features);
+  }
   writeHistogram(sums, features, out);
+}
+
+/**
+ * Adds the sums of the given features of `from` to `to`.
+ *
+ * @param to the sums added to
+ * @param from the sums to add
+ * @param features the feature indexes
+ * @example
+ * ```ts
+ * addHistogramSums(total, chunk, features);
+ * ```
+ */
+export function addHistogramSums(
+  to: HistogramSums,
+  from: HistogramSums,
+  features: Int32Array,
+): void {
+  for (const f of features) {
+    const end = (f + 1) * BINS_PER_FEATURE;
+    for (let slot = f * BINS_PER_FEATURE; slot < end; slot++) {
+      to.gh[2 * slot]! += from.gh[2 * slot]!;
+      to.gh[2 * slot + 1]! += from.gh[2 * slot + 1]!;
+      to.counts[slot]! += from.counts[slot]!;
+    }
+  }
 }
 
 /**

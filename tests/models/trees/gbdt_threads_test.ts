@@ -56,23 +56,12 @@ for (
     ["classification", { rounds: 3, max_leaves: 15, subsample: 0.8, colsample: 0.7 }],
   ] as const
 ) {
-  Deno.test(`gbdt ${y} on 2 threads gives byte-identical trees on rerun, close to 1 thread's`, async () => {
-    const two = await fitWith(2, y, params);
-    const again = await fitWith(2, y, params);
-    assert.deepEqual(await savedTrees(two), await savedTrees(again));
-
-    const one = await fitWith(1, y, params);
-    const test = data(2, 2_000).x;
-    const a = one.predict(test);
-    const b = two.predict(test);
-    let worst = 0;
-    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-    // Only the order of the gradient sums differs, so the trees split alike.
-    assert.ok(worst < 1e-4, `largest difference ${worst}`);
-    assert.deepEqual(
-      two.featureImportance().map((f) => f.splits),
-      one.featureImportance().map((f) => f.splits),
-    );
+  Deno.test(`gbdt ${y} gives byte-identical trees on 1, 2 and 3 threads`, async () => {
+    const one = await savedTrees(await fitWith(1, y, params));
+    // Large nodes are summed in chunks fixed by their row count, whatever thread sums them.
+    assert.deepEqual(await savedTrees(await fitWith(2, y, params)), one);
+    assert.deepEqual(await savedTrees(await fitWith(2, y, params)), one);
+    assert.deepEqual(await savedTrees(await fitWith(3, y, params)), one);
   });
 }
 

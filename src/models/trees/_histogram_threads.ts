@@ -69,7 +69,17 @@ export const CONTROL = {
   length: 11,
 } as const;
 
-/** The claim counter's tag of task `step`: the step modulo 2^24, times 64. */
+/**
+ * The claim counter's tag of task `step`: the step modulo 2^24, times 64 (room for the
+ * chunk index, below `MAX_CHUNKS` ≤ 64).
+ *
+ * @param step the task's step
+ * @returns the value `CONTROL.next` starts the task at
+ * @example
+ * ```ts
+ * claimTag(3); // 192
+ * ```
+ */
 export function claimTag(step: number): number {
   return (step % (1 << 24)) * 64;
 }
@@ -138,6 +148,10 @@ export interface SharedViews {
  * @param buffers the shared buffers
  * @param shape the binned rows' shape
  * @returns the views
+ * @example
+ * ```ts
+ * const views = sharedViews(init.buffers, { rows: init.rows, cols: init.cols, stride: init.stride });
+ * ```
  */
 export function sharedViews(
   buffers: SharedBuffers,
@@ -165,6 +179,10 @@ export function sharedViews(
  *
  * @param views the shared memory
  * @param step the task's step, as read from `CONTROL.step`
+ * @example
+ * ```ts
+ * runChunks(views, Atomics.load(views.control, CONTROL.step));
+ * ```
  */
 export function runChunks(views: SharedViews, step: number): void {
   const { control } = views;

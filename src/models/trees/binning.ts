@@ -114,9 +114,62 @@ export function binMatrix(x: Matrix, edges: BinEdges): BinnedMatrix {
   const bins = new Uint8Array(new SharedArrayBuffer(Math.max(1, rows * stride)));
   for (let f = 0; f < cols; f++) {
     const t = edges.thresholds[f]!;
-    for (let i = 0; i < rows; i++) bins[i * stride + f] = binOf(data[i * cols + f]!, t);
+    if (t.length < BUCKETED_MIN_EDGES) {
+      for (let i = 0; i < rows; i++) bins[i * stride + f] = binOf(data[i * cols + f]!, t);
+      continue;
+    }
+    const lookup = bucketIndex(t);
+    for (let i = 0; i < rows; i++) {
+      bins[i * stride + f] = bucketedBinOf(data[i * cols + f]!, lookup);
+    }
   }
   return { bins, rows, cols, stride };
+}
+
+/** Features with at least this many edges are binned through a bucket index. */
+const BUCKETED_MIN_EDGES = 16;
+
+/** Buckets per edge of a bucket index. */
+const BUCKETS_PER_EDGE = 4;
+
+/** Equal-width buckets over a feature's edges, each with a bin to start a short scan at. */
+interface BucketIndex {
+  thresholds: Float32Array;
+  low: number;
+  scale: number;
+  /** A bin at or below the bin of every value of the bucket. */
+  start: Uint8Array;
+}
+
+function bucketIndex(thresholds: Float32Array): BucketIndex {
+  const low = thresholds[0]!;
+  const high = thresholds[thresholds.length - 1]!;
+  const buckets = BUCKETS_PER_EDGE * thresholds.length;
+  const scale = buckets / (high - low);
+  const start = new Uint8Array(buckets);
+  // A value whose bucket index rounds up by one still starts at or below its bin: each bucket
+  // starts one bin before the bin of the previous bucket's lower edge.
+  for (let k = 0; k < buckets; k++) {
+    start[k] = Math.max(0, binOf(low + (k - 1) / scale, thresholds) - 1);
+  }
+  return { thresholds, low, scale, start };
+}
+
+/** `binOf` through a bucket index: the bucket's start bin, then a scan of a few edges. */
+function bucketedBinOf(value: number, index: BucketIndex): number {
+  if (value !== value) return MISSING_BIN;
+  const t = index.thresholds;
+  const last = t.length;
+  if (value <= t[0]!) return 0;
+  if (value > t[last - 1]!) return last;
+  const k = Math.min(index.start.length - 1, Math.floor((value - index.low) * index.scale));
+  let b = index.start[k]!;
+  // The first bin at or after the start whose edge is at least the value: its bin.
+  for (let steps = 0; b < last && value > t[b]!; steps++) {
+    if (steps === 8) return b + binOf(value, t.subarray(b));
+    b++;
+  }
+  return b;
 }
 
 /**

@@ -72,9 +72,10 @@ export interface GrowOptions extends SplitOptions {
    */
   onLeaf?: (value: number, rows: Uint32Array) => void;
   /**
-   * Histogram threads that build large nodes' histograms in parallel; `data` should then be
-   * views of their shared gradients, hessians and row list (other arrays build on this thread).
-   * @default none: every histogram on this thread
+   * Training threads that build large nodes' histograms and partition their rows in parallel;
+   * `data.rows` should then be the view `threads.shareRows(rows)` returns (other rows are
+   * handled on this thread). The tree is the same with or without them.
+   * @default none: everything on this thread
    */
   threads?: HistogramThreads;
 }

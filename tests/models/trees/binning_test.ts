@@ -99,3 +99,38 @@ Deno.test("binMatrix() lays rows out padded to a power-of-two stride, and binCol
   assert.deepEqual(columns.map((c) => Array.from(c)), [[0, 1, 2], [0, 1, 2], [0, MISSING_BIN, 1]]);
   assert.equal(binColumns(binned), columns);
 });
+
+Deno.test("binMatrix() bins as binOf does, edges and values beyond them included", () => {
+  const random = new Random(9);
+  // A skewed feature (many edges packed near 0), a uniform one, and one with few values.
+  const rows = 20_000;
+  const data = new Float32Array(rows * 3);
+  for (let i = 0; i < rows; i++) {
+    data[i * 3] = random.next() < 0.02 ? NaN : Math.exp(6 * random.normal());
+    data[i * 3 + 1] = random.next() * 100 - 50;
+    data[i * 3 + 2] = Math.floor(random.next() * 20);
+  }
+  const x = { data, rows, cols: 3 };
+  const edges = learnBinEdges(x, 255);
+  // Values at, just around and far beyond every edge, binned like the training rows.
+  const probes: number[] = [NaN, Infinity, -Infinity, 0, -0, 1e30, -1e30];
+  for (const t of edges.thresholds) {
+    for (const e of t) {
+      probes.push(e, Math.fround(e * (1 + 1e-7)), Math.fround(e * (1 - 1e-7)), e + 1e-3, e - 1e-3);
+    }
+  }
+  const probe = {
+    data: Float32Array.from(probes.flatMap((v) => [v, v, v])),
+    rows: probes.length,
+    cols: 3,
+  };
+  for (const m of [x, probe]) {
+    const binned = binMatrix(m, edges);
+    for (let i = 0; i < m.rows; i++) {
+      for (let f = 0; f < 3; f++) {
+        const expected = binOf(m.data[i * 3 + f]!, edges.thresholds[f]!);
+        assert.equal(binned.bins[i * binned.stride + f], expected, `row ${i}, feature ${f}`);
+      }
+    }
+  }
+});

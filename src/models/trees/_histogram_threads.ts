@@ -133,7 +133,7 @@ export interface SharedViews {
   control: Int32Array;
   features: Int32Array;
   binned: BinnedMatrix;
-  pairs: Float64Array;
+  pairs: Float32Array;
   rowList: Uint32Array;
   scratch: Uint32Array;
   sides: Uint8Array;
@@ -162,7 +162,7 @@ export function sharedViews(
     control: new Int32Array(buffers.control),
     features: new Int32Array(buffers.features),
     binned: { bins: new Uint8Array(buffers.bins), ...shape },
-    pairs: new Float64Array(buffers.pairs),
+    pairs: new Float32Array(buffers.pairs),
     rowList: new Uint32Array(buffers.rowList),
     scratch: new Uint32Array(buffers.scratch),
     sides: new Uint8Array(buffers.sides),
@@ -241,7 +241,7 @@ export function runChunks(views: SharedViews, step: number): void {
  */
 export class HistogramThreads {
   /** Shared gradient pairs of the tree being grown (see `interleaveGradients`). */
-  readonly pairs: Float64Array;
+  readonly pairs: Float32Array;
   /** Shared row list; `shareRows` copies a tree's rows into it. */
   readonly rowList: Uint32Array;
   #views: SharedViews;
@@ -289,7 +289,7 @@ export class HistogramThreads {
       control: shared(4 * CONTROL.length),
       features: shared(4 * binned.cols),
       bins: binned.bins.buffer,
-      pairs: shared(16 * n),
+      pairs: shared(8 * n),
       rowList: shared(4 * n),
       scratch: shared(4 * n),
       sides: shared(BINS_PER_FEATURE),
@@ -346,7 +346,7 @@ export class HistogramThreads {
    * @throws {TrainingThreadError} when a worker failed or did not answer
    */
   build(
-    data: { pairs: Float64Array; rows: Uint32Array },
+    data: { pairs: Float32Array; rows: Uint32Array },
     features: Int32Array,
     out: Histogram,
     sums: HistogramSums,

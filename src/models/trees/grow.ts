@@ -82,7 +82,7 @@ export interface GrowOptions extends SplitOptions {
 
 /** Per-tree scratch of growth: gradient pairs and partition room, one slot per training row. */
 interface GrowBuffers {
-  pairs: Float64Array;
+  pairs: Float32Array;
   scratch: Uint32Array;
 }
 
@@ -97,7 +97,7 @@ function growBuffers(binned: BinnedMatrix): GrowBuffers {
   let buffers = scratchOf.get(binned);
   if (buffers === undefined) {
     buffers = {
-      pairs: new Float64Array(2 * binned.rows),
+      pairs: new Float32Array(2 * binned.rows),
       scratch: new Uint32Array(binned.rows),
     };
     scratchOf.set(binned, buffers);

@@ -95,15 +95,16 @@ export function buildHistogram(
   out: Histogram,
   sums: HistogramSums = newHistogramSums(binned.cols),
 ): void {
-  const pairs = new Float64Array(2 * binned.rows);
+  const pairs = new Float32Array(2 * binned.rows);
   interleaveGradients(data, pairs);
   buildHistogramFromPairs(binned, { pairs, rows: data.rows }, features, out, sums);
 }
 
 /**
- * Copies the listed rows' gradients and hessians into one array of pairs,
- * `pairs[2r] = grad[r]`, `pairs[2r + 1] = hess[r]`, so the histogram kernel reads one cache
- * line per row instead of two.
+ * Copies the listed rows' gradients and hessians into one array of Float32 pairs,
+ * `pairs[2r] = grad[r]`, `pairs[2r + 1] = hess[r]`, so the histogram kernel reads 8 bytes of
+ * one cache line per row instead of 16 bytes of two. As in XGBoost and LightGBM, gradients are
+ * rounded to Float32 (a relative error below 1e-7); the histogram sums stay Float64.
  *
  * @param data the gradients, hessians and rows to copy
  * @param pairs the pairs, two per training row
@@ -112,7 +113,7 @@ export function buildHistogram(
  * interleaveGradients({ grad, hess, rows }, pairs);
  * ```
  */
-export function interleaveGradients(data: HistogramData, pairs: Float64Array): void {
+export function interleaveGradients(data: HistogramData, pairs: Float32Array): void {
   const { grad, hess, rows } = data;
   if (rows.length === grad.length) {
     for (let r = 0; r < rows.length; r++) {
@@ -186,7 +187,7 @@ export function chunkOf(index: number, chunks: number, from: number, to: number)
  */
 export function buildHistogramFromPairs(
   binned: BinnedMatrix,
-  data: { pairs: Float64Array; rows: Uint32Array },
+  data: { pairs: Float32Array; rows: Uint32Array },
   features: Int32Array,
   out: Histogram,
   sums: HistogramSums,
@@ -264,7 +265,7 @@ export function clearHistogramSums(sums: HistogramSums, features: Int32Array): v
  */
 export function accumulateHistogram(
   binned: BinnedMatrix,
-  pairs: Float64Array,
+  pairs: Float32Array,
   part: { rows: Uint32Array | null; start: number; end: number; features: Int32Array },
   sums: HistogramSums,
 ): void {
@@ -299,7 +300,7 @@ const BLOCK = 8;
 function accumulateRange(
   bins: Uint8Array,
   stride: number,
-  pairs: Float64Array,
+  pairs: Float32Array,
   start: number,
   end: number,
   mask: number,
@@ -374,7 +375,7 @@ function accumulateRange(
 function accumulateRows(
   bins: Uint8Array,
   stride: number,
-  pairs: Float64Array,
+  pairs: Float32Array,
   rows: Uint32Array,
   mask: number,
   sums: HistogramSums,

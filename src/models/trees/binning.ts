@@ -50,14 +50,23 @@ export interface BinEdges {
   readonly categories?: readonly (CategoryBins | null)[];
 }
 
-/** Features as bin indexes, feature-major: `bins[f * rows + i]` is row `i`'s bin of feature `f`. */
+/**
+ * Features as bin indexes, row-major with padded rows: `bins[i * stride + f]` is row `i`'s bin
+ * of feature `f`. A row's bins share one cache line, so a histogram pass over a node's rows
+ * reads each row once, whichever features it builds.
+ */
 export interface BinnedMatrix {
-  /** One bin index per value, feature after feature. */
+  /**
+   * One bin index per value, row after row, `stride` bytes per row (the padding is 0). Backed
+   * by a `SharedArrayBuffer`, so training threads read it without a copy.
+   */
   readonly bins: Uint8Array;
   /** Number of rows. */
   readonly rows: number;
   /** Number of features. */
   readonly cols: number;
+  /** Bytes per row: `cols` rounded up to a power of two (to a multiple of 64 beyond 64). */
+  readonly stride: number;
 }
 
 /**
@@ -111,11 +120,12 @@ export function learnBinEdges(
  *
  * @param x the features, as many columns as `edges` has features
  * @param edges the learned edges
- * @returns the bin indexes, feature-major
+ * @returns the bin indexes, row-major with `binStride(x.cols)` bytes per row
  * @throws {RangeError} when the column count differs from the edges'
  * @example
  * ```ts
- * binMatrix(x, learnBinEdges(x, 255)).bins; // Uint8Array
+ * const binned = binMatrix(x, learnBinEdges(x, 255));
+ * binned.bins[i * binned.stride + f]; // row i's bin of feature f
  * ```
  */
 export function binMatrix(x: Matrix, edges: BinEdges): BinnedMatrix {
@@ -125,19 +135,120 @@ export function binMatrix(x: Matrix, edges: BinEdges): BinnedMatrix {
     );
   }
   const { rows, cols, data } = x;
-  const bins = new Uint8Array(rows * cols);
+  const stride = binStride(cols);
+  const bins = new Uint8Array(new SharedArrayBuffer(Math.max(1, rows * stride)));
   for (let f = 0; f < cols; f++) {
     const t = edges.thresholds[f]!;
-    const out = bins.subarray(f * rows, (f + 1) * rows);
     const category = edges.categories?.[f] ?? null;
     if (category !== null) {
       const lookup = categoryLookup(category);
-      for (let i = 0; i < rows; i++) out[i] = categoryBinOf(data[i * cols + f]!, lookup);
-    } else {
-      for (let i = 0; i < rows; i++) out[i] = binOf(data[i * cols + f]!, t);
+      for (let i = 0; i < rows; i++) {
+        bins[i * stride + f] = categoryBinOf(data[i * cols + f]!, lookup);
+      }
+      continue;
+    }
+    if (t.length < BUCKETED_MIN_EDGES) {
+      for (let i = 0; i < rows; i++) bins[i * stride + f] = binOf(data[i * cols + f]!, t);
+      continue;
+    }
+    const lookup = bucketIndex(t);
+    for (let i = 0; i < rows; i++) {
+      bins[i * stride + f] = bucketedBinOf(data[i * cols + f]!, lookup);
     }
   }
-  return { bins, rows, cols };
+  return { bins, rows, cols, stride };
+}
+
+/** Features with at least this many edges are binned through a bucket index. */
+const BUCKETED_MIN_EDGES = 16;
+
+/** Buckets per edge of a bucket index. */
+const BUCKETS_PER_EDGE = 4;
+
+/** Equal-width buckets over a feature's edges, each with a bin to start a short scan at. */
+interface BucketIndex {
+  thresholds: Float32Array;
+  low: number;
+  scale: number;
+  /** A bin at or below the bin of every value of the bucket. */
+  start: Uint8Array;
+}
+
+function bucketIndex(thresholds: Float32Array): BucketIndex {
+  const low = thresholds[0]!;
+  const high = thresholds[thresholds.length - 1]!;
+  const buckets = BUCKETS_PER_EDGE * thresholds.length;
+  const scale = buckets / (high - low);
+  const start = new Uint8Array(buckets);
+  // A value whose bucket index rounds up by one still starts at or below its bin: each bucket
+  // starts one bin before the bin of the previous bucket's lower edge.
+  for (let k = 0; k < buckets; k++) {
+    start[k] = Math.max(0, binOf(low + (k - 1) / scale, thresholds) - 1);
+  }
+  return { thresholds, low, scale, start };
+}
+
+/** `binOf` through a bucket index: the bucket's start bin, then a scan of a few edges. */
+function bucketedBinOf(value: number, index: BucketIndex): number {
+  if (value !== value) return MISSING_BIN;
+  const t = index.thresholds;
+  const last = t.length;
+  if (value <= t[0]!) return 0;
+  if (value > t[last - 1]!) return last;
+  const k = Math.min(index.start.length - 1, Math.floor((value - index.low) * index.scale));
+  let b = index.start[k]!;
+  // The first bin at or after the start whose edge is at least the value: its bin.
+  for (let steps = 0; b < last && value > t[b]!; steps++) {
+    if (steps === 8) return b + binOf(value, t.subarray(b));
+    b++;
+  }
+  return b;
+}
+
+/**
+ * The bytes per binned row for `cols` features: `cols` rounded up to a power of two, or to a
+ * multiple of 64 beyond 64, so no row of at most 64 features straddles a cache line.
+ *
+ * @param cols the number of features
+ * @returns the row stride of `binMatrix`
+ * @example
+ * ```ts
+ * binStride(5); // 8
+ * ```
+ */
+export function binStride(cols: number): number {
+  if (cols > 64) return Math.ceil(cols / 64) * 64;
+  let stride = 1;
+  while (stride < cols) stride *= 2;
+  return stride;
+}
+
+const columnCache = new WeakMap<BinnedMatrix, Uint8Array[]>();
+
+/**
+ * Every feature's bins as one contiguous column (`columns[f][i]` is row `i`'s bin of feature
+ * `f`), for per-feature scans such as the random forest's. Computed once per matrix and kept
+ * while the matrix lives.
+ *
+ * @param binned the binned rows
+ * @returns one column per feature
+ * @example
+ * ```ts
+ * const columns = binColumns(binned);
+ * columns[f][i] === binned.bins[i * binned.stride + f]; // true
+ * ```
+ */
+export function binColumns(binned: BinnedMatrix): Uint8Array[] {
+  const cached = columnCache.get(binned);
+  if (cached !== undefined) return cached;
+  const { bins, rows, cols, stride } = binned;
+  const columns = Array.from({ length: cols }, () => new Uint8Array(rows));
+  for (let f = 0; f < cols; f++) {
+    const column = columns[f]!;
+    for (let i = 0; i < rows; i++) column[i] = bins[i * stride + f]!;
+  }
+  columnCache.set(binned, columns);
+  return columns;
 }
 
 /**

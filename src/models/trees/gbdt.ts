@@ -34,6 +34,7 @@ import {
 } from "../storage.ts";
 import {
   binMatrix,
+  type BinnedMatrix,
   type CategoryBins,
   type CategoryLookup,
   categoryLookup,
@@ -57,6 +58,7 @@ import {
   rowProbabilities,
   scoresPerRow,
 } from "./losses.ts";
+import { HistogramThreads, PARALLEL_MIN_ROWS } from "./_histogram_threads.ts";
 import { decodeTrees, encodeTrees, TREES_FILE } from "./tree_file.ts";
 import { checkFeatureShape, checkTreeFitInputs } from "./shape.ts";
 import { type TreeFeatureImportance, treeFeatureImportance } from "./importance.ts";
@@ -327,6 +329,12 @@ export class GbdtModel extends BaseModel {
     const allRows = Uint32Array.from({ length: n }, (_, i) => i);
     // With every row sampled, the leaves' row ranges update the training scores directly.
     const fullSample = sampleRows === n;
+    // With threads, large nodes' histograms and partitions run in parallel over shared rows;
+    // the pool's workers end with this call, however it ends.
+    const threads = options.threads ?? DEFAULT_FIT_OPTIONS.threads;
+    using pool = threads > 1 && n >= PARALLEL_MIN_ROWS
+      ? await HistogramThreads.start({ threads, binned })
+      : null;
     const grads = Array.from({ length: k }, () => new Float64Array(n));
     const hessians = Array.from({ length: k }, () => new Float64Array(n));
     const es = options.earlyStopping;
@@ -372,7 +380,8 @@ export class GbdtModel extends BaseModel {
         const features = sampleColumns < x.cols
           ? Int32Array.from(columnRandom.permutation(x.cols).subarray(0, sampleColumns)).sort()
           : allColumns;
-        trees.push(growTree(binned, { grad: grads[c]!, hess: hessians[c]!, rows }, {
+        const treeRows = pool === null ? rows : pool.shareRows(rows);
+        trees.push(growTree(binned, { grad: grads[c]!, hess: hessians[c]!, rows: treeRows }, {
           maxLeaves: p.max_leaves,
           maxDepth: p.max_depth ?? Infinity,
           learningRate: p.learning_rate,
@@ -385,6 +394,7 @@ export class GbdtModel extends BaseModel {
           categorical: this.#categorical,
           ...(fullSample ? { onLeaf: leafUpdate(scores, k, c) } : {}),
           ...refit,
+          ...(pool === null ? {} : { threads: pool }),
         }));
       }
       const roundTrees = trees.slice(trees.length - k);
@@ -771,7 +781,7 @@ function repeatRows(base: Float64Array, rows: number): Float64Array {
 
 function addTrees(
   scores: Float64Array,
-  binned: { bins: Uint8Array; rows: number; cols: number },
+  binned: BinnedMatrix,
   trees: Tree[],
 ): void {
   const k = trees.length;

@@ -5,7 +5,16 @@
  * @module
  */
 import { type BinnedMatrix, MISSING_BIN } from "./binning.ts";
-import { buildHistogram, type Histogram, newHistogram, subtractHistogram } from "./histogram.ts";
+import {
+  BINS_PER_FEATURE,
+  buildHistogramFromPairs,
+  type Histogram,
+  HISTOGRAM_STRIDE,
+  interleaveGradients,
+  newHistogram,
+  newHistogramSums,
+  subtractHistogram,
+} from "./histogram.ts";
 import {
   CATEGORY_WORDS,
   findBestSplit,
@@ -15,6 +24,8 @@ import {
   type SplitCandidate,
   type SplitOptions,
 } from "./split.ts";
+import { partitionRows } from "./partition.ts";
+import type { HistogramThreads } from "./_histogram_threads.ts";
 
 /**
  * One tree, as parallel arrays indexed by node (node 0 is the root). An inner node sends a row
@@ -63,16 +74,16 @@ export interface GrowOptions extends SplitOptions {
   /** Bin edges of every feature, to turn a bin split into a value threshold. */
   thresholds: readonly Float32Array[];
   /**
-   * 1 for each categorical feature, split by sets of categories (see `findBestSplit`).
-   * @default every feature numeric
-   */
-  categorical?: Uint8Array;
-  /**
    * Called once per leaf when the tree is done, with the leaf value and the leaf's rows (a view
    * into `data.rows`), so the caller can update the sampled rows' scores without a tree walk.
    * @default none
    */
   onLeaf?: (value: number, rows: Uint32Array) => void;
+  /**
+   * 1 for each categorical feature, split by sets of categories (see `findBestSplit`).
+   * @default every feature numeric
+   */
+  categorical?: Uint8Array;
   /**
    * Re-fits a finished leaf: called once per leaf with the leaf's rows (a view into
    * `data.rows`) and its gradient statistics, it returns the leaf value before shrinkage in
@@ -82,6 +93,38 @@ export interface GrowOptions extends SplitOptions {
    * @default the Newton step `−G / (H + l2)`
    */
   leafValue?: (rows: Uint32Array, stats: NodeStats) => number;
+  /**
+   * Training threads that build large nodes' histograms and partition their rows in parallel;
+   * `data.rows` should then be the view `threads.shareRows(rows)` returns (other rows are
+   * handled on this thread). The tree is the same with or without them.
+   * @default none: everything on this thread
+   */
+  threads?: HistogramThreads;
+}
+
+/** Per-tree scratch of growth: gradient pairs and partition room, one slot per training row. */
+interface GrowBuffers {
+  pairs: Float32Array;
+  scratch: Uint32Array;
+}
+
+/**
+ * Growth scratch is kept per binned matrix and reused by every tree grown on it (growth is
+ * synchronous, so trees never share it at once): a fresh 24 bytes per training row and tree
+ * would cost more than some trees take to grow.
+ */
+const scratchOf = new WeakMap<BinnedMatrix, GrowBuffers>();
+
+function growBuffers(binned: BinnedMatrix): GrowBuffers {
+  let buffers = scratchOf.get(binned);
+  if (buffers === undefined) {
+    buffers = {
+      pairs: new Float32Array(2 * binned.rows),
+      scratch: new Uint32Array(binned.rows),
+    };
+    scratchOf.set(binned, buffers);
+  }
+  return buffers;
 }
 
 interface Leaf {
@@ -150,14 +193,34 @@ export function growTree(
     return leaf;
   }
 
+  const sums = newHistogramSums(binned.cols);
+  const pool = options.threads;
+  // With threads the pool's shared buffers serve; the partition scratch is then its own.
+  const buffers = pool === undefined ? growBuffers(binned) : { pairs: pool.pairs, scratch: null };
+  const pairs = buffers.pairs;
+  interleaveGradients(data, pairs);
+  const build = (rowsOf: Uint32Array, out: Histogram) => {
+    const part = { pairs, rows: rowsOf };
+    if (pool === undefined) buildHistogramFromPairs(binned, part, features, out, sums);
+    else pool.build(part, features, out, sums);
+  };
+  const rootHistogram = newHistogram(binned.cols);
+  build(rows, rootHistogram);
+  // The root's sums are those of any one feature's bins, missing bin included.
   let grad0 = 0;
   let hess0 = 0;
-  for (const r of rows) {
-    grad0 += grad[r]!;
-    hess0 += hess[r]!;
+  if (features.length > 0) {
+    const first = features[0]! * BINS_PER_FEATURE * HISTOGRAM_STRIDE;
+    for (let b = 0; b < BINS_PER_FEATURE; b++) {
+      grad0 += rootHistogram[first + b * HISTOGRAM_STRIDE]!;
+      hess0 += rootHistogram[first + b * HISTOGRAM_STRIDE + 1]!;
+    }
+  } else {
+    for (const r of rows) {
+      grad0 += grad[r]!;
+      hess0 += hess[r]!;
+    }
   }
-  const rootHistogram = newHistogram(binned.cols);
-  buildHistogram(binned, data, features, rootHistogram);
   const leaves: Leaf[] = [withSplit({
     node: addNode(rows.length),
     start: 0,
@@ -167,7 +230,7 @@ export function growTree(
     stats: { grad: grad0, hess: hess0, count: rows.length },
     split: null,
   })];
-  const scratch = new Uint32Array(rows.length);
+  const partitionBuffers = { rows, scratch: buffers.scratch, pool };
   const categorySets: Uint32Array[] = [];
 
   while (leaves.length < maxLeaves) {
@@ -184,7 +247,7 @@ export function growTree(
     if (pick < 0) break;
     const leaf = leaves[pick]!;
     const split = leaf.split!;
-    const mid = partition(binned, rows, scratch, leaf, split);
+    const mid = partition(binned, partitionBuffers, leaf, split);
     const n = leaf.node;
     nodes.feature[n] = split.feature;
     if (split.categories !== null) {
@@ -208,7 +271,7 @@ export function growTree(
     const leftSmaller = split.left.count <= split.right.count;
     const small = newHistogram(binned.cols);
     const smallRows = leftSmaller ? rows.subarray(leaf.start, mid) : rows.subarray(mid, leaf.end);
-    buildHistogram(binned, { grad, hess, rows: smallRows }, features, small);
+    build(smallRows, small);
     subtractHistogram(leaf.histogram, small, features, leaf.histogram);
     const depth = leaf.depth + 1;
     const left = withSplit({
@@ -272,47 +335,44 @@ export function growTree(
  */
 export function treeValueBinned(tree: Tree, binned: BinnedMatrix, row: number): number {
   let node = 0;
-  const n = binned.rows;
+  const base = row * binned.stride;
   while (tree.feature[node]! >= 0) {
-    const b = binned.bins[tree.feature[node]! * n + row]!;
-    const goLeft = tree.categorical[node] === 1
+    const b = binned.bins[base + tree.feature[node]!]!;
+    const left = tree.categorical[node] === 1
       ? inTreeSet(tree.categories, tree.bin[node]!, b)
-      : b === MISSING_BIN
-      ? tree.missingLeft[node] === 1
-      : b <= tree.bin[node]!;
-    node = goLeft ? tree.left[node]! : tree.right[node]!;
+      : goesLeft(b, tree.bin[node]!, tree.missingLeft[node] === 1);
+    node = left ? tree.left[node]! : tree.right[node]!;
   }
   return tree.value[node]!;
+}
+
+/** Whether a row whose bin of the split's feature is `b` goes left at a split at `bin`. */
+function goesLeft(b: number, bin: number, missingLeft: boolean): boolean {
+  return b === MISSING_BIN ? missingLeft : b <= bin;
 }
 
 /** Stable partition of the leaf's rows: left rows first. Returns where the right rows start. */
 function partition(
   binned: BinnedMatrix,
-  rows: Uint32Array,
-  scratch: Uint32Array,
+  buffers: { rows: Uint32Array; scratch: Uint32Array | null; pool: HistogramThreads | undefined },
   leaf: Leaf,
   split: SplitCandidate,
 ): number {
-  const column = binned.bins.subarray(
-    split.feature * binned.rows,
-    (split.feature + 1) * binned.rows,
-  );
-  let l = leaf.start;
-  let r = 0;
+  // One "goes left" decision per bin, looked up per row by the kernel.
+  const left = new Uint8Array(BINS_PER_FEATURE);
   const set = split.categories;
-  for (let i = leaf.start; i < leaf.end; i++) {
-    const row = rows[i]!;
-    const b = column[row]!;
-    const goLeft = set !== null
-      ? inCategorySet(set, b)
-      : b === MISSING_BIN
-      ? split.missingLeft
-      : b <= split.bin;
-    if (goLeft) rows[l++] = row;
-    else scratch[r++] = row;
+  for (let b = 0; b < BINS_PER_FEATURE; b++) {
+    const goes = set !== null ? inCategorySet(set, b) : goesLeft(b, split.bin, split.missingLeft);
+    left[b] = goes ? 1 : 0;
   }
-  rows.set(scratch.subarray(0, r), l);
-  return l;
+  const side = { feature: split.feature, left };
+  const range = { start: leaf.start, end: leaf.end };
+  const { rows, pool } = buffers;
+  if (pool !== undefined) return leaf.start + pool.partition(side, rows, range);
+  const scratch = buffers.scratch!;
+  const l = partitionRows(binned, side, rows, scratch, range);
+  rows.set(scratch.subarray(leaf.start, leaf.end - l), leaf.start + l);
+  return leaf.start + l;
 }
 
 /**

@@ -100,7 +100,7 @@ export interface NodeRows {
  * @param stride the histogram stride
  * @example
  * ```ts
- * buildImpurityHistogram(h, binned.bins.subarray(f * n, (f + 1) * n), node, 4);
+ * buildImpurityHistogram(h, binColumns(binned)[f], node, 4);
  * ```
  */
 export function buildImpurityHistogram(

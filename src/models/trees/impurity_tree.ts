@@ -7,7 +7,7 @@
  * @module
  */
 import type { Random } from "../../utils/mod.ts";
-import { type BinnedMatrix, MISSING_BIN } from "./binning.ts";
+import { binColumns, type BinnedMatrix, MISSING_BIN } from "./binning.ts";
 import type { Tree } from "./grow.ts";
 import { BINS_PER_FEATURE } from "./histogram.ts";
 import {
@@ -82,6 +82,7 @@ export function growImpurityTree(
   const maxFeatures = Math.min(p, Math.max(1, options.maxFeatures));
   let inBag = 0;
   for (let i = 0; i < n; i++) if (counts[i]! > 0) inBag++;
+  const columns = binColumns(binned);
   const rows = new Uint32Array(inBag);
   for (let i = 0, j = 0; i < n; i++) if (counts[i]! > 0) rows[j++] = i;
   const scratch = new Uint32Array(inBag);
@@ -139,7 +140,7 @@ export function growImpurityTree(
       chosen.sort();
       for (const f of chosen) {
         if (valueBins[f] === 0) continue;
-        const column = binned.bins.subarray(f * n, (f + 1) * n);
+        const column = columns[f]!;
         buildImpurityHistogram(histogram, column, rowsOf, stride);
         const bins = occupiedBins(column, rowsOf, binScratch);
         const candidate = findImpuritySplit(
@@ -204,9 +205,9 @@ export function growImpurityTree(
  */
 export function leafOfBinned(tree: Tree, binned: BinnedMatrix, row: number): number {
   let node = 0;
-  const n = binned.rows;
+  const base = row * binned.stride;
   while (tree.feature[node]! >= 0) {
-    const b = binned.bins[tree.feature[node]! * n + row]!;
+    const b = binned.bins[base + tree.feature[node]!]!;
     const goLeft = b === MISSING_BIN ? tree.missingLeft[node] === 1 : b <= tree.bin[node]!;
     node = goLeft ? tree.left[node]! : tree.right[node]!;
   }
@@ -237,10 +238,7 @@ function partition(
   split: ImpuritySplit,
 ): number {
   const { rows, scratch, start, end } = buffers;
-  const column = binned.bins.subarray(
-    split.feature * binned.rows,
-    (split.feature + 1) * binned.rows,
-  );
+  const column = binColumns(binned)[split.feature]!;
   let l = start;
   let r = 0;
   for (let i = start; i < end; i++) {

@@ -6,8 +6,10 @@
  * @module
  */
 export {
+  binColumns,
   binMatrix,
   binOf,
+  binStride,
   categoryBinOf,
   categoryLookup,
   describeCategoryBins,

@@ -63,6 +63,7 @@ export const GBDT_OVERRIDES = [
   `model.params.max_bins=${TREE_SETTINGS.maxBins}`,
   `model.params.min_samples_leaf=${TREE_SETTINGS.minSamplesLeaf}`,
   "model.params.early_stopping_rounds=0",
+  `training.threads=${PEER_THREADS}`,
 ];
 
 /** The systems, in table order; `peer` is trees_peer.py's `--model`. */
@@ -724,7 +725,7 @@ export function formatTreesSection(report: TreesReport): string {
     `- **Settings.** ${TREE_SETTINGS.rounds} rounds, ${TREE_SETTINGS.leaves} leaves (grown best-first; XGBoost \`grow_policy="lossguide"\`, \`max_depth=0\`), learning rate ${TREE_SETTINGS.learningRate}, L2 ${TREE_SETTINGS.l2} on leaf values, ${TREE_SETTINGS.maxBins} bins, ` +
       `${TREE_SETTINGS.minSamplesLeaf} rows per leaf at least (XGBoost has no row minimum: \`min_child_weight\` 1, its default). ` +
       `**No early stopping for any system**: every model grows exactly ${TREE_SETTINGS.rounds} rounds on the train rows. ` +
-      `Threads, fitting and predicting: XGBoost \`n_jobs=${PEER_THREADS}\`, scikit-learn ${PEER_THREADS} OpenMP threads (both with \`OMP_WAIT_POLICY=PASSIVE\`); deno-mlops gbdt one thread.`,
+      `Threads, fitting and predicting: XGBoost \`n_jobs=${PEER_THREADS}\`, scikit-learn ${PEER_THREADS} OpenMP threads (both with \`OMP_WAIT_POLICY=PASSIVE\`); deno-mlops gbdt \`training.threads=${PEER_THREADS}\` (large nodes' histograms and partitions shared by Web Workers).`,
     `- **train s (fit).** deno-mlops: the run's \`train\` node (run.json \`stages.train\`: binning, the ${TREE_SETTINGS.rounds} rounds and the per-round validation loss it logs), median ${
       ours?.taskSeconds === undefined ? "n/a" : ours.taskSeconds.toFixed(1)
     } s for the whole \`deno task train --no-cache\` process (load, validate, split, features, train, evaluate, record). Peers: the \`fit\` call on prepared arrays.`,

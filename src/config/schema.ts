@@ -271,8 +271,10 @@ export const TrainingConfigSchema = z.strictObject({
   /** tfjs backend; `wasm` falls back to `cpu` with one log line when WebAssembly cannot start. */
   backend: z.enum(["wasm", "cpu"]).default("wasm"),
   /**
-   * Threads sharing each batch (data-parallel gradients); results depend on it, so it is part
-   * of the run's config. Pays for large batches only.
+   * Training threads. Networks share each batch (data-parallel gradients; results depend on
+   * it, so it is part of the run's config; pays for large batches only). `gbdt` shares the
+   * histograms and partitions of nodes of 50,000 rows or more, in fixed chunks: the same trees
+   * at any thread count.
    */
   threads: positiveInt.max(64).default(1),
 });

@@ -200,6 +200,7 @@ export function lossAndMetric(
     return { loss: weightSum > 0 ? total / weightSum : 0, metric: n > 0 ? metric / n : 0 };
   }
   const n = y.labels.length;
+  if (loss === "log_loss") return binaryLossAndMetric(scores, y.labels, weights);
   const kk = scoresPerRow(loss, y.classes);
   const probabilities = new Float64Array(y.classes);
   for (let i = 0; i < n; i++) {
@@ -214,6 +215,33 @@ export function lossAndMetric(
       if (probabilities[c]! > probabilities[best]!) best = c;
     }
     if (best === label) metric++;
+  }
+  return { loss: weightSum > 0 ? total / weightSum : 0, metric: n > 0 ? metric / n : 0 };
+}
+
+/**
+ * `lossAndMetric` of the binary log-loss in one tight pass (it runs every round on every
+ * training and validation row): the same sums as the general path, whose probabilities are
+ * `[1 − p, p]` and whose predicted class is 1 when `p > 1 − p`.
+ */
+function binaryLossAndMetric(
+  scores: Float64Array,
+  labels: Int32Array,
+  weights: Float64Array | undefined,
+): { loss: number; metric: number } {
+  const n = labels.length;
+  let total = 0;
+  let weightSum = 0;
+  let metric = 0;
+  for (let i = 0; i < n; i++) {
+    const w = weights === undefined ? 1 : weights[i]!;
+    const p1 = sigmoid(scores[i]!);
+    const p0 = 1 - p1;
+    const positive = labels[i] === 1;
+    const p = Math.min(1 - EPSILON, Math.max(EPSILON, positive ? p1 : p0));
+    total -= w * Math.log(p);
+    weightSum += w;
+    if ((p1 > p0) === positive) metric++;
   }
   return { loss: weightSum > 0 ? total / weightSum : 0, metric: n > 0 ? metric / n : 0 };
 }

@@ -35,12 +35,12 @@ import {
 } from "../storage.ts";
 import { binMatrix, learnBinEdges, MAX_VALUE_BINS, valueBinCounts } from "./binning.ts";
 import type { Tree } from "./grow.ts";
+import { ForestThreads } from "./_forest_threads.ts";
 import { addForestRows, type FlatForest, flattenTrees } from "./forest.ts";
 import { decodeTrees, encodeTrees, TREES_FILE } from "./tree_file.ts";
 import { checkFeatureShape, checkTreeFitInputs } from "./shape.ts";
 import { BINNING_SAMPLE_ROWS } from "./gbdt.ts";
-import { bootstrapCounts, treeSeed } from "./bootstrap.ts";
-import { growImpurityTree, leafOfBinned } from "./impurity_tree.ts";
+import { leafOfBinned } from "./impurity_tree.ts";
 import type { ImpurityCriterion } from "./impurity.ts";
 import { type TreeFeatureImportance, treeFeatureImportance } from "./importance.ts";
 
@@ -307,7 +307,12 @@ export class RandomForestModel extends BaseModel {
     const valSum = valBinned === null ? null : new Float64Array(valBinned.rows * k);
     const trees: Tree[] = [];
     const epochs: EpochLogs[] = [];
-    const ones = new Float64Array(n).fill(1);
+    // Trees are grown on `threads` threads, each from its own seed: the same forest at any count.
+    using grower = new ForestThreads(
+      { binned, rowWeight, labels, values, bootstrap: p.bootstrap, seed, options: treeOptions },
+      p.n_estimators,
+      options.threads ?? DEFAULT_FIT_OPTIONS.threads,
+    );
 
     await callbacks.onTrainBegin?.({
       epochs: p.n_estimators,
@@ -320,14 +325,7 @@ export class RandomForestModel extends BaseModel {
       options.signal?.throwIfAborted();
       const treeStarted = performance.now();
       await callbacks.onEpochBegin?.(t);
-      const random = new Random(treeSeed(seed, t));
-      const counts = p.bootstrap ? bootstrapCounts(n, random) : ones;
-      const weights = Float64Array.from(counts, (c, i) => c * rowWeight[i]!);
-      const grown = growImpurityTree(
-        { binned, weights, counts, labels, values },
-        treeOptions,
-        random,
-      );
+      const { trees: grown, counts } = await grower.tree(t);
       trees.push(...grown);
       for (let i = 0; i < n; i++) {
         const leaf = leafOfBinned(grown[0]!, binned, i);

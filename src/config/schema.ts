@@ -273,8 +273,9 @@ export const TrainingConfigSchema = z.strictObject({
   /**
    * Training threads. Networks share each batch (data-parallel gradients; results depend on
    * it, so it is part of the run's config; pays for large batches only). `gbdt` shares the
-   * histograms and partitions of nodes of 50,000 rows or more, in fixed chunks: the same trees
-   * at any thread count.
+   * histograms and partitions of nodes of 50,000 rows or more, in fixed chunks, and
+   * `random_forest` grows tree `t` on thread `t mod threads`: both give the same trees at any
+   * thread count.
    */
   threads: positiveInt.max(64).default(1),
 });

@@ -14,6 +14,7 @@ const TOOLING = new Set([
   "bench:reliability",
   "bench:soak",
   "bench:datasets",
+  "bench:trees",
   "readme:figures",
 ]);
 

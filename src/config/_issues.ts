@@ -27,6 +27,7 @@ import {
   type TreeMap,
 } from "./_tree.ts";
 import { formatKeyPath, type KeyPathSegment, parseKeyPath } from "./key_path.ts";
+import { HIDDEN_VALUE, isSecretKeyPath } from "./secrets.ts";
 import { applyTaskDefaults, checkMetricFitsTask } from "./_task_defaults.ts";
 
 /**
@@ -181,7 +182,11 @@ function convertIssue(
 
 function valueIssue(layer: Layer, path: KeyPathSegment[], expected: string): LocatedIssue {
   const value = getAt(layer.tree, path);
-  const got = value === undefined ? "nothing (the key is required)" : describeValue(value);
+  const got = value === undefined
+    ? "nothing (the key is required)"
+    : isSecretKeyPath(formatKeyPath(path))
+    ? HIDDEN_VALUE
+    : describeValue(value);
   return issueAt(
     findOrigin(layer, path, false),
     formatKeyPath(path),

@@ -31,6 +31,7 @@ import { ConfigError, didYouMean } from "../errors.ts";
 import { hashJson } from "../utils/mod.ts";
 import type { Config } from "./schema.ts";
 import { configErrorFrom, validateTree } from "./_issues.ts";
+import { isSecretKeyPath } from "./secrets.ts";
 import { applyOverride, overrideOrigin, parseOverride, toTree } from "./_overrides.ts";
 import {
   clearOrigins,
@@ -263,7 +264,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const envNames = Object.keys(env).filter((k) => k.startsWith(ENV_PREFIX)).sort();
   for (const [index, name] of envNames.entries()) {
     const value = env[name] ?? "";
-    const note = ` (from env ${name}=${value})`;
+    const keyPath = name.slice(ENV_PREFIX.length).split("__").join(".").toLowerCase();
+    const note = isSecretKeyPath(keyPath) ? ` (from env ${name})` : ` (from env ${name}=${value})`;
     const origin = overrideOrigin("env", LAYER_ORDER.env + index / (envNames.length + 1), note);
     const raw = name.slice(ENV_PREFIX.length).split("__");
     if (raw.some((s) => s.length === 0)) {
@@ -280,7 +282,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   }
 
   for (const [index, text] of overrides.entries()) {
-    const note = ` (from --set ${text})`;
+    const shown = isSecretKeyPath(text.split("=")[0]!.trim()) ? text.split("=")[0]!.trim() : text;
+    const note = ` (from --set ${shown})`;
     // Issues from overrides are listed in command-line order.
     const origin = overrideOrigin("--set", LAYER_ORDER.set + index / (overrides.length + 1), note);
     let parsed: { segments: KeyPathSegment[]; valueText: string };
@@ -297,7 +300,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       issues.push(issueAt(origin, PROFILE_KEY, PROFILE_OVERRIDE));
       continue;
     }
-    sources.push(`--set ${text}`);
+    sources.push(`--set ${shown}`);
     applyOverride(merged, parsed.segments, parsed.valueText, origin, issues);
   }
 

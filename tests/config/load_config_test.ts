@@ -190,6 +190,30 @@ Deno.test("loadConfig() reads DENO_MLOPS__ environment overrides and ignores oth
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("loadConfig() never prints a plain token pasted into serve.tokens, from a file, env or --set", async () => {
+  const secret = "plain-token-pasted-by-mistake";
+  const entry = `[{name: ci, scope: predict, sha256: ${secret}}]`;
+  const root = await makeProject({
+    "config/config.yaml":
+      `${MINIMAL}serve:\n  tokens:\n    - { name: ci, scope: predict, sha256: ${secret} }\n`,
+  });
+  const attempts = [
+    () => loadConfig({ root }),
+    () => loadConfig({ root, env: { DENO_MLOPS__SERVE__TOKENS: entry } }),
+    () => loadConfig({ root, overrides: [`serve.tokens=${entry}`] }),
+  ];
+  for (const attempt of attempts) {
+    await assert.rejects(attempt, (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /serve\.tokens\[0\]\.sha256: expected .*, got a value not shown/);
+      assert.doesNotMatch(error.message, new RegExp(secret));
+      assert.doesNotMatch(JSON.stringify(error.issues), new RegExp(secret));
+      return true;
+    });
+  }
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("loadConfig() applies layers in the order base < profile < env < --set", async () => {
   const root = await makeProject({
     "config/config.yaml": "training:\n  epochs: 1\n  batch_size: 1\n  learning_rate: 0.1\n",

@@ -195,21 +195,19 @@ export function checkModelSpec(
 }
 
 /**
- * Checks that `x` is a well-formed matrix of `inputDim` finite columns.
+ * Checks that `x` is a well-formed matrix of `inputDim` columns.
  *
  * @param x the features
- * @param expected the expected number of columns, and what is being done (for messages, e.g.
- *   `fit "mlp"`)
- * @throws {TypeError} when `data.length` is not `rows × cols`
+ * @param inputDim the expected column count
+ * @param action what was being done, for the message (e.g. `fit "gbdt"`)
+ * @throws {TypeError} for a malformed matrix
  * @throws {SchemaMismatchError} when the column count differs from `inputDim`
- * @throws {DataValidationError} when a value is NaN or infinite
  * @example
  * ```ts
- * checkMatrix(x, { inputDim: 4, action: `predict with "mlp"` });
+ * checkFeatureShape(x, 4, `predict with "gbdt"`); // NaN and infinities pass
  * ```
  */
-export function checkMatrix(x: Matrix, expected: { inputDim: number; action: string }): void {
-  const { inputDim, action } = expected;
+export function checkFeatureShape(x: Matrix, inputDim: number, action: string): void {
   if (
     !(x.data instanceof Float32Array) || !Number.isInteger(x.rows) || !Number.isInteger(x.cols) ||
     x.rows < 0 || x.data.length !== x.rows * x.cols
@@ -225,6 +223,25 @@ export function checkMatrix(x: Matrix, expected: { inputDim: number; action: str
         `(the feature columns the model was built for); transform the rows with the run's feature pipeline`,
     );
   }
+}
+
+/**
+ * Checks that `x` is a well-formed matrix of `inputDim` finite columns.
+ *
+ * @param x the features
+ * @param expected the expected number of columns, and what is being done (for messages, e.g.
+ *   `fit "mlp"`)
+ * @throws {TypeError} when `data.length` is not `rows × cols`
+ * @throws {SchemaMismatchError} when the column count differs from `inputDim`
+ * @throws {DataValidationError} when a value is NaN or infinite
+ * @example
+ * ```ts
+ * checkMatrix(x, { inputDim: 4, action: `predict with "mlp"` });
+ * ```
+ */
+export function checkMatrix(x: Matrix, expected: { inputDim: number; action: string }): void {
+  const { inputDim, action } = expected;
+  checkFeatureShape(x, inputDim, action);
   const { data, cols } = x;
   if (allFinite(data)) return;
   let bad = 0;

@@ -11,6 +11,7 @@ import { ArtifactError, ConfigError } from "../../errors.ts";
 import type { ModelConfig } from "../../config/schema.ts";
 import {
   BaseModel,
+  checkFeatureShape,
   checkModelSpec,
   type ModelTask,
   type PredictOptions,
@@ -60,7 +61,7 @@ import {
 } from "./losses.ts";
 import { HistogramThreads, PARALLEL_MIN_ROWS } from "./_histogram_threads.ts";
 import { decodeTrees, encodeTrees, TREES_FILE } from "./tree_file.ts";
-import { checkFeatureShape, checkTreeFitInputs } from "./shape.ts";
+import { checkTreeFitInputs } from "./shape.ts";
 import { type TreeFeatureImportance, treeFeatureImportance } from "./importance.ts";
 
 /** `model.params` of the `gbdt` family, with the `model_config.yaml` defaults. */

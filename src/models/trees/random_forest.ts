@@ -12,6 +12,7 @@ import { ArtifactError } from "../../errors.ts";
 import type { ModelConfig } from "../../config/schema.ts";
 import {
   BaseModel,
+  checkFeatureShape,
   checkModelSpec,
   type ModelTask,
   type PredictOptions,
@@ -38,7 +39,7 @@ import type { Tree } from "./grow.ts";
 import { ForestThreads } from "./_forest_threads.ts";
 import { addForestRows, type FlatForest, flattenTrees } from "./forest.ts";
 import { decodeTrees, encodeTrees, TREES_FILE } from "./tree_file.ts";
-import { checkFeatureShape, checkTreeFitInputs } from "./shape.ts";
+import { checkTreeFitInputs } from "./shape.ts";
 import { BINNING_SAMPLE_ROWS } from "./gbdt.ts";
 import { leafOfBinned } from "./impurity_tree.ts";
 import type { ImpurityCriterion } from "./impurity.ts";

@@ -317,6 +317,18 @@ const origin = z.string().regex(/^https?:\/\/[A-Za-z0-9.\-\[\]:]+$/, {
   error: 'expected an origin such as "https://app.example.com" (scheme, host, port; no path)',
 });
 
+/**
+ * `serve.batching`: adaptive micro-batching. Concurrent requests for one model wait for the
+ * requests still arriving, at most `max_wait_ms`, and are scored with one call.
+ */
+export const ServeBatchingConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Longest a request waits for others to join its batch, in milliseconds. */
+  max_wait_ms: positiveInt.max(1000).default(2),
+  /** A batch is scored as soon as it holds this many rows; a larger request is scored alone. */
+  max_rows: positiveInt.max(10_000).default(256),
+});
+
 /** `serve`: the HTTP prediction service. */
 export const ServeConfigSchema = z.strictObject({
   host: z.string().min(1).default("127.0.0.1"),
@@ -338,6 +350,7 @@ export const ServeConfigSchema = z.strictObject({
   body_timeout_ms: positiveInt.default(10_000),
   /** Milliseconds scoring one request may take (503 with `Retry-After` after). */
   scoring_timeout_ms: positiveInt.default(10_000),
+  batching: ServeBatchingConfigSchema.prefault({}),
 });
 
 /** The whole of `config/config.yaml`. */

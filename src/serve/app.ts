@@ -108,6 +108,18 @@ export interface AppOptions {
    */
   rowEngineMaxRows?: number;
   /**
+   * Micro-batching (`serve.batching`): concurrent requests for the same model wait at most this
+   * many milliseconds for the requests still arriving, and are scored with one call; `0` scores
+   * each request alone (see `BatchScorer`).
+   * @default 2
+   */
+  batchWaitMs?: number;
+  /**
+   * A gathered batch is scored as soon as it holds this many rows (`serve.batching.max_rows`).
+   * @default 256
+   */
+  batchRows?: number;
+  /**
    * Accepted bearer tokens, as sha256 and scope (`serve.tokens`); empty turns authentication
    * off. With tokens, every route but health and readiness needs one, and the admin routes need
    * scope `admin` from any address.
@@ -176,6 +188,8 @@ export const DEFAULT_APP_OPTIONS: Readonly<
   maxProblems: DEFAULT_PARSE_ROWS_OPTIONS.maxProblems,
   collectGarbageEvery: DEFAULT_BATCH_SCORER_OPTIONS.collectGarbageEvery,
   rowEngineMaxRows: DEFAULT_BATCH_SCORER_OPTIONS.rowEngineMaxRows,
+  batchWaitMs: DEFAULT_BATCH_SCORER_OPTIONS.batchWaitMs,
+  batchRows: DEFAULT_BATCH_SCORER_OPTIONS.batchRows,
   tokens: [],
   corsOrigins: [],
   maxConcurrentRequests: 512,
@@ -221,7 +235,9 @@ type Env = {
  * sane, see `requestIdFor`), and the access log line has it with the client address.
  *
  * Predictions use the run's row engine when it has one (see `ModelHolder`) and `scoreRows`
- * otherwise; both give the same answers. The body must arrive within `bodyTimeoutMs` (408),
+ * otherwise; both give the same answers. Concurrent requests for one model are scored together
+ * (`batchWaitMs`, `batchRows`; see `BatchScorer`), each caller still getting exactly its own
+ * answer. The body must arrive within `bodyTimeoutMs` (408),
  * and scoring that ends after `scoringTimeoutMs` answers 503 with `Retry-After`.
  *
  * `POST /v1/admin/reload` makes every holder read its production now (they also poll) and
@@ -282,6 +298,8 @@ export function createApp(
     maxProblems: settings.maxProblems,
     collectGarbageEvery: settings.collectGarbageEvery,
     rowEngineMaxRows: settings.rowEngineMaxRows,
+    batchWaitMs: settings.batchWaitMs,
+    batchRows: settings.batchRows,
     onBatch: (info) => metrics.observeBatch(info.requests, info.seconds, info.engine),
     onFallback: () => metrics.countFallback(),
   });
@@ -371,6 +389,8 @@ export function createApp(
     c.set("runId", lease.run.id);
     let rows: RequestRows | null = null;
     let scoring: Promise<unknown> | null = null;
+    // Batches being gathered wait for this request while its body arrives.
+    const expected = scorer.expect();
     try {
       const text = await readBodyText(c.req.raw, settings.maxBodyBytes, {
         timeoutMs: settings.bodyTimeoutMs,
@@ -380,7 +400,7 @@ export function createApp(
         ? parseJsonRows(text, schema, parseOptions)
         : parseCsvRows(text, schema, parseOptions);
       c.set("rows", rows.count);
-      const work = scorer.score(lease.run, rows, lease.scorer);
+      const work = scorer.score(lease.run, rows, lease.scorer, expected);
       scoring = work;
       const scored = await withScoringDeadline(work, settings.scoringTimeoutMs);
       metrics.countRows(rows.count);
@@ -395,6 +415,7 @@ export function createApp(
       if (rows !== null && error instanceof RequestRejectedError) metrics.countRows(0, rows.count);
       throw error;
     } finally {
+      expected.cancel(); // when the request failed before scoring
       // Scoring past its deadline goes on; the run stays leased until it ends.
       if (scoring === null) lease.release();
       else void scoring.then(() => lease.release(), () => lease.release());

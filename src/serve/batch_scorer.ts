@@ -4,14 +4,23 @@
  * `deno task predict` runs on each batch, merging the requests that arrive together into one
  * call.
  *
- * The row engine answers a request at once, in well under a millisecond plus the model, and
- * leaves nothing for the garbage collector. Requests it leaves to polars (more than
- * `rowEngineMaxRows` rows, or rows it cannot answer exactly: see `RowFallback`) go to
- * `scoreRows`, whose cost is mostly fixed per call (a few dozen polars operations), so requests
- * that are ready in the same turn of the event loop are queued and scored together on the next
- * turn; nothing waits on a timer. Each request still gets exactly its own answer: its
- * predictions, or its own problems and nothing scored, whatever the other requests in the call
- * hold.
+ * Row engine: adaptive micro-batching. Concurrent small requests for the same run are gathered
+ * and scored with one engine call (one model call: a network runs one forward pass for all of
+ * them). A request waits only while the batch can still grow:
+ * - while other requests the caller announced ({@link BatchScorer.expect}: their bodies are
+ *   being read) have not arrived, for at most `batchWaitMs` milliseconds;
+ * - never when none is on its way: a lone client pays no wait at all;
+ * - never once the batch holds `batchRows` rows.
+ * Every row of the batch is computed on its own (parsing, cleaning, features and the model are
+ * row-wise), so each caller gets its rows' predictions bit-identical to scoring them alone.
+ *
+ * Requests the row engine leaves to polars (more than `rowEngineMaxRows` rows, or rows it cannot
+ * answer exactly: see `RowFallback`) go to `scoreRows`, whose cost is mostly fixed per call (a
+ * few dozen polars operations), so requests that are ready in the same turn of the event loop
+ * are queued and scored together on the next turn.
+ *
+ * Whatever the engine, each request gets exactly its own answer: its predictions, or its own
+ * problems (422) and nothing scored, whatever the other requests in the call hold.
  *
  * @module
  */
@@ -67,7 +76,7 @@ export type ScoringEngine = "rows" | "polars";
 
 /** One scoring call, as reported to {@link BatchScorerOptions.onBatch}. */
 export interface BatchInfo {
-  /** Requests merged into the call (always 1 for the row engine). */
+  /** Requests merged into the call. */
   requests: number;
   /** Rows scored (or checked) by the call. */
   rows: number;
@@ -89,6 +98,18 @@ export interface BatchScorerOptions {
    * @default 1024
    */
   rowEngineMaxRows?: number;
+  /**
+   * Longest a request for the row engine waits for announced requests to join its batch, in
+   * milliseconds (`serve.batching.max_wait_ms`); `0` scores every request alone, at once.
+   * @default 2
+   */
+  batchWaitMs?: number;
+  /**
+   * A gathered batch is scored as soon as it holds this many rows (`serve.batching.max_rows`);
+   * a request of at least this many rows is scored alone.
+   * @default 256
+   */
+  batchRows?: number;
   /**
    * Most problems listed in a 422 answer.
    * @default 100
@@ -119,6 +140,8 @@ export interface BatchScorerOptions {
 export const DEFAULT_BATCH_SCORER_OPTIONS: Readonly<Required<BatchScorerOptions>> = {
   maxBatchRows: 10_000,
   rowEngineMaxRows: 1024,
+  batchWaitMs: 2,
+  batchRows: 256,
   maxProblems: 100,
   collectGarbageEvery: 4,
   onBatch: null,
@@ -137,6 +160,46 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/** Requests for one row engine waiting to be scored together. */
+interface Gathered {
+  scorer: RowScorer;
+  items: Pending[];
+  rows: number;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+/**
+ * A request announced with {@link BatchScorer.expect}: hand it to `score`, or `cancel()` it
+ * when it will not be scored (its body failed), so nobody waits for it.
+ */
+export interface ExpectedRequest {
+  /** Withdraws the announcement; later calls, and calls after `score`, do nothing. */
+  cancel(): void;
+}
+
+/** An {@link ExpectedRequest} of one scorer: settled once, by `cancel` or by `score`. */
+class Announcement implements ExpectedRequest {
+  readonly owner: BatchScorer;
+  #open = true;
+  #onCancel: () => void;
+
+  constructor(owner: BatchScorer, onCancel: () => void) {
+    this.owner = owner;
+    this.#onCancel = onCancel;
+  }
+
+  cancel(): void {
+    if (this.settle()) this.#onCancel();
+  }
+
+  /** Closes the announcement; `true` the first time. */
+  settle(): boolean {
+    const open = this.#open;
+    this.#open = false;
+    return open;
+  }
+}
+
 /** What one scoring call found, whichever engine made it. */
 interface BatchOutput {
   /** The predictions of the rows that could be scored, in order. */
@@ -150,31 +213,35 @@ interface BatchOutput {
 }
 
 /**
- * Scores requests with the run's row engine, or queues them and scores those that are ready
- * together with one `scoreRows` call per run.
+ * Scores requests with the run's row engine, gathering concurrent ones into one call, or queues
+ * them and scores those that are ready together with one `scoreRows` call per run.
  *
  * @example
  * ```ts
- * const scorer = new BatchScorer();
- * const rows = parseJsonRows(body, rowsSchemaForRun(run));
- * const { predictions } = await scorer.score(run, rows, compileRowScorer(run));
+ * const scorer = new BatchScorer({ batchWaitMs: 2 });
+ * const expected = scorer.expect(); // before reading the body
+ * const rows = parseJsonRows(await request.text(), rowsSchemaForRun(run));
+ * const { predictions } = await scorer.score(run, rows, compileRowScorer(run), expected);
  * ```
  */
 export class BatchScorer {
   #settings: Required<BatchScorerOptions>;
   #queue: Pending[] = [];
   #scheduled = false;
+  #gathered = new Map<RowScorer, Gathered>();
+  #expected = 0;
   #callsSinceCollection = 0;
   #collecting = false;
 
   /**
-   * @param options batch sizes, problem limit, garbage collection and the metrics callbacks
-   * @throws {RangeError} when `maxBatchRows` or `maxProblems` is not a positive integer, or
-   *   `rowEngineMaxRows` or `collectGarbageEvery` is negative
+   * @param options batch sizes and wait, problem limit, garbage collection and the metrics
+   *   callbacks
+   * @throws {RangeError} when `maxBatchRows`, `batchRows` or `maxProblems` is not a positive
+   *   integer, or `rowEngineMaxRows`, `collectGarbageEvery` or `batchWaitMs` is negative
    */
   constructor(options: BatchScorerOptions = {}) {
     this.#settings = { ...DEFAULT_BATCH_SCORER_OPTIONS, ...options };
-    for (const key of ["collectGarbageEvery", "rowEngineMaxRows"] as const) {
+    for (const key of ["collectGarbageEvery", "rowEngineMaxRows", "batchWaitMs"] as const) {
       const value = this.#settings[key];
       if (!Number.isInteger(value) || value < 0) {
         throw new RangeError(
@@ -182,7 +249,7 @@ export class BatchScorer {
         );
       }
     }
-    for (const key of ["maxBatchRows", "maxProblems"] as const) {
+    for (const key of ["maxBatchRows", "batchRows", "maxProblems"] as const) {
       const value = this.#settings[key];
       if (!Number.isInteger(value) || value < 1) {
         throw new RangeError(
@@ -192,15 +259,44 @@ export class BatchScorer {
     }
   }
 
-  /** Requests waiting for the next call. */
+  /** Requests waiting to be scored: gathered for the row engine or queued for `scoreRows`. */
   get pending(): number {
-    return this.#queue.length;
+    let gathered = 0;
+    for (const group of this.#gathered.values()) gathered += group.items.length;
+    return this.#queue.length + gathered;
+  }
+
+  /** Requests announced with {@link expect} and not yet scored or cancelled. */
+  get expected(): number {
+    return this.#expected;
   }
 
   /**
-   * Scores the rows of one request with `run`: at once with `rowScorer` when it can answer
-   * them, else with `scoreRows` together with the other requests queued in the same turn of the
-   * event loop.
+   * Announces a request whose rows are on their way (its body is being read): row-engine
+   * batches wait for it, up to `batchWaitMs`. Pass the result to {@link score}, or cancel it
+   * when the request fails before scoring.
+   *
+   * @returns the announcement
+   * @example
+   * ```ts
+   * const expected = scorer.expect();
+   * try { rows = parse(await readBody()); } catch (e) { expected.cancel(); throw e; }
+   * await scorer.score(run, rows, rowScorer, expected);
+   * ```
+   */
+  expect(): ExpectedRequest {
+    this.#expected++;
+    return new Announcement(this, () => {
+      this.#expected--;
+      if (this.#expected === 0) this.#releaseAll();
+    });
+  }
+
+  /**
+   * Scores the rows of one request with `run`: with `rowScorer` when it can answer them,
+   * together with the concurrent requests for the same run (see the module description), else
+   * with `scoreRows` together with the other requests queued in the same turn of the event
+   * loop.
    *
    * Rows whose values were refused (`rows.unscorable`) are left out of scoring; the others are
    * still checked, so a refusal lists every problem of the request at once.
@@ -208,6 +304,7 @@ export class BatchScorer {
    * @param run the run the request leased
    * @param rows the request's checked rows
    * @param rowScorer the run's row engine, or `null` to score with `scoreRows`
+   * @param expected the request's announcement from {@link expect}, if it was announced
    * @returns the predictions and warnings
    * @throws {RequestRejectedError} 422 with the request's problems (row, column, message) when
    *   any of its rows cannot be scored; nothing of it is scored then
@@ -220,8 +317,13 @@ export class BatchScorer {
     run: RunArtifacts,
     rows: RequestRows,
     rowScorer: RowScorer | null = null,
+    expected: ExpectedRequest | null = null,
   ): Promise<ScoredRequest> {
-    return new Promise((resolve, reject) => {
+    // Settled without releasing the batches: the request joins one first.
+    if (expected instanceof Announcement && expected.owner === this && expected.settle()) {
+      this.#expected--;
+    }
+    const promise = new Promise<ScoredRequest>((resolve, reject) => {
       let pending: Pending = { run, rows, original: null, origin: null, resolve, reject };
       if (rows.rejected.length > 0) {
         const bad = new Set(rows.unscorable);
@@ -234,36 +336,91 @@ export class BatchScorer {
         }
       }
       if (rowScorer !== null && pending.rows.count <= this.#settings.rowEngineMaxRows) {
-        if (this.#scoreWithRows(rowScorer, pending)) return;
+        const { batchWaitMs, batchRows } = this.#settings;
+        if (batchWaitMs > 0 && pending.rows.count < batchRows) {
+          this.#gather(rowScorer, pending);
+          return;
+        }
+        if (this.#scoreWithRows(rowScorer, [pending])) return;
       }
-      this.#queue.push(pending);
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        // The next turn, after pending I/O: requests that arrived together are read by then.
-        setImmediate(() => this.#flush());
-      }
+      this.#enqueue(pending);
     });
+    // The last announced request has arrived: nothing more is coming, score what waits.
+    if (this.#expected === 0) this.#releaseAll();
+    return promise;
   }
 
-  /** Scores one request with the row engine; `false` when it must go to `scoreRows`. */
-  #scoreWithRows(rowScorer: RowScorer, item: Pending): boolean {
+  /** Adds a request to its row engine's batch; scores the batch once it is full. */
+  #gather(rowScorer: RowScorer, item: Pending): void {
+    let group = this.#gathered.get(rowScorer);
+    if (group === undefined) {
+      group = { scorer: rowScorer, items: [], rows: 0, timer: null };
+      this.#gathered.set(rowScorer, group);
+    }
+    group.items.push(item);
+    group.rows += item.rows.count;
+    if (group.rows >= this.#settings.batchRows) {
+      this.#release(group);
+    } else if (group.timer === null) {
+      const waiting = group;
+      group.timer = setTimeout(() => this.#release(waiting), this.#settings.batchWaitMs);
+    }
+  }
+
+  #releaseAll(): void {
+    for (const group of [...this.#gathered.values()]) this.#release(group);
+  }
+
+  /** Scores a gathered batch; requests the engine cannot answer go to `scoreRows`. */
+  #release(group: Gathered): void {
+    if (this.#gathered.get(group.scorer) !== group) return;
+    this.#gathered.delete(group.scorer);
+    if (group.timer !== null) clearTimeout(group.timer);
+    if (this.#scoreWithRows(group.scorer, group.items)) return;
+    if (group.items.length === 1) {
+      this.#enqueue(group.items[0]!);
+      return;
+    }
+    // A row of one request needs polars, or the model refused one: each on its own, so only
+    // that request leaves the row engine.
+    for (const item of group.items) {
+      if (!this.#scoreWithRows(group.scorer, [item])) this.#enqueue(item);
+    }
+  }
+
+  #enqueue(item: Pending): void {
+    this.#queue.push(item);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      // The next turn, after pending I/O: requests that arrived together are read by then.
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  /**
+   * Scores requests for one run with one row-engine call; `false` when they must be scored
+   * otherwise (then nothing is answered, and a lone request's fallback is reported).
+   */
+  #scoreWithRows(rowScorer: RowScorer, batch: Pending[]): boolean {
     const started = performance.now();
     let scores: RowScores;
     try {
-      const outcome = rowScorer.scoreColumns(item.rows.columns);
+      const outcome = rowScorer.scoreColumns(mergeColumns(batch));
       if (outcome.fallback) {
-        this.#settings.onFallback?.(outcome.reason);
+        if (batch.length === 1) this.#settings.onFallback?.(outcome.reason);
         return false;
       }
       scores = outcome;
     } catch (error) {
       // The model refused the rows, or something unforeseen: scoreRows answers it as it would.
-      this.#settings.onFallback?.(error instanceof Error ? error.message : String(error));
+      if (batch.length === 1) {
+        this.#settings.onFallback?.(error instanceof Error ? error.message : String(error));
+      }
       return false;
     }
-    this.#report([item], started, "rows");
+    this.#report(batch, started, "rows");
     try {
-      this.#answer(item.run, [item], {
+      this.#answer(batch[0]!.run, batch, {
         labels: scores.predictions?.prediction ?? [],
         probabilities: scores.predictions?.probabilities ?? null,
         problems: scores.problems,
@@ -272,7 +429,7 @@ export class BatchScorer {
         out_of_range: scores.out_of_range,
       });
     } catch (error) {
-      item.reject(error);
+      for (const item of batch) item.reject(error);
     }
     return true;
   }
@@ -466,20 +623,26 @@ function selectRows(rows: RequestRows, positions: number[]): RequestRows {
   };
 }
 
+/** The columns of several requests' rows, one request after the other. */
+function mergeColumns(batch: readonly Pending[]): Map<string, readonly RowValue[]> {
+  if (batch.length === 1) return batch[0]!.rows.columns;
+  const merged = new Map<string, RowValue[]>();
+  for (const name of batch[0]!.rows.columns.keys()) {
+    merged.set(name, batch.flatMap((item) => item.rows.columns.get(name)!));
+  }
+  return merged;
+}
+
 /**
  * Builds one frame from the rows of several requests, as `columnsToFrame` does (the frame the
  * row engine's answers are defined on): numbers stay numbers unless mixed with text.
  */
 function buildFrame(run: RunArtifacts, batch: Pending[]) {
-  const columns = new Map(
-    run.signature.columns.map((column) => [
-      column.name,
-      batch.length === 1
-        ? batch[0]!.rows.columns.get(column.name)!
-        : batch.flatMap((item) => item.rows.columns.get(column.name)!),
-    ]),
+  const columns = mergeColumns(batch);
+  return columnsToFrame(
+    run,
+    new Map(run.signature.columns.map((column) => [column.name, columns.get(column.name)!])),
   );
-  return columnsToFrame(run, columns);
 }
 
 /** The output of a `scoreRows` call as plain values. */

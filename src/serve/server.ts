@@ -144,6 +144,8 @@ export async function startServer(
     maxHeaderBytes: serve.max_header_bytes,
     bodyTimeoutMs: serve.body_timeout_ms,
     scoringTimeoutMs: serve.scoring_timeout_ms,
+    batchWaitMs: serve.batching.enabled ? serve.batching.max_wait_ms : 0,
+    batchRows: serve.batching.max_rows,
     logger,
     metrics,
     shuttingDown: () => stopping !== null,

@@ -269,6 +269,37 @@ Deno.test("Requests that arrive together are scored in one scoreRows call, each 
   }
 });
 
+Deno.test("Concurrent requests are scored in one row-engine call; a request with a bad row alone gets 422", async () => {
+  using _logs = captureLogs({ level: "fatal" });
+  const batched = await serving();
+  const alone = await serving({ batchWaitMs: 0 });
+  try {
+    const bodies = [
+      { rows: [GENTOO] },
+      { rows: [ADELIE, GENTOO] },
+      { rows: [ADELIE, { ...ADELIE, Sex: null }] },
+      { rows: [{ ...GENTOO, "Body Mass (g)": 6100 }] },
+      { rows: [ADELIE] },
+    ];
+    const responses = await Promise.all(bodies.map((b) => batched.predict(b)));
+    assert.deepEqual(responses.map((r) => r.status), [200, 200, 422, 200, 200]);
+    const answers = await Promise.all(responses.map((r) => r.json()));
+    assert.deepEqual(answers[2].problems, [{ row: 2, column: "Sex", message: "missing value" }]);
+    // Each answer is the one the request gets scored alone, probabilities to the bit.
+    for (const [i, body] of bodies.entries()) {
+      assert.deepEqual(answers[i], await (await alone.predict(body)).json());
+    }
+    const text = batched.metrics.render({ runId: null, reloads: 0, reloadFailures: 0 });
+    assert.match(text, /deno_mlops_serve_scoring_calls_total\{engine="rows"\} 1\n/);
+    assert.match(text, /deno_mlops_serve_batch_requests_sum 5\n/);
+    assert.match(text, /deno_mlops_serve_rows_predicted_total 5\n/);
+    assert.match(text, /deno_mlops_serve_rows_rejected_total 2\n/);
+  } finally {
+    await batched.close();
+    await alone.close();
+  }
+});
+
 Deno.test("POST /v1/predict answers the same through the row engine as through scoreRows", async () => {
   using _logs = captureLogs({ level: "fatal" });
   const rows = await serving();

@@ -113,3 +113,176 @@ Deno.test("BatchScorer refuses a negative rowEngineMaxRows", () => {
     message: /rowEngineMaxRows must be a non-negative integer, got -1/,
   });
 });
+
+const GBDT_RUN = await (async () => {
+  using _logs = captureLogs({ level: "error" });
+  const root = await makeTempProject();
+  const loaded = await loadConfig({
+    root,
+    overrides: ["model.family=gbdt", "model.params.rounds=20"],
+  });
+  const result = await runTraining(loaded);
+  result.model.dispose();
+  return await openRun(result.id, loaded);
+})();
+
+/** `count` requests of 1–3 rows spread over the training range, seeded by their position. */
+function spreadRequests(count: number): unknown[][] {
+  const islands = ["Biscoe", "Dream", "Torgersen"];
+  return Array.from({ length: count }, (_, r) =>
+    Array.from({ length: 1 + (r % 3) }, (_, k) => {
+      const i = r * 3 + k;
+      return {
+        Island: islands[i % 3],
+        "Beak Length (mm)": 34 + ((i * 7.3) % 24),
+        "Beak Depth (mm)": 13.1 + ((i * 1.7) % 8),
+        "Flipper Length (mm)": 175 + ((i * 11) % 55),
+        "Body Mass (g)": 2900 + ((i * 173) % 3300),
+        Sex: i % 2 === 0 ? "MALE" : "FEMALE",
+      };
+    }));
+}
+
+Deno.test("BatchScorer scores concurrent announced requests in one row-engine call, each exactly as alone", async () => {
+  for (const run of [RUN, GBDT_RUN]) {
+    const rowScorer = compileRowScorer(run)!;
+    const parse = (list: unknown[]) =>
+      parseJsonRows(JSON.stringify({ rows: list }), rowsSchemaForRun(run));
+    const requests = spreadRequests(24).map(parse);
+    // One request has a missing value: it alone is refused, with what it gets alone.
+    requests[7] = parse([GENTOO, { ...ADELIE, "Body Mass (g)": null }]);
+    const alone = recording({ batchWaitMs: 0 });
+    const expected = await Promise.allSettled(
+      requests.map((r) => alone.scorer.score(run, r, rowScorer)),
+    );
+    assert.equal(alone.calls.length, 24);
+
+    const batched = recording({ batchWaitMs: 1000 });
+    const announced = requests.map(() => batched.scorer.expect());
+    assert.equal(batched.scorer.expected, 24);
+    const answers: Promise<unknown>[] = [];
+    requests.forEach((r, i) => {
+      answers.push(batched.scorer.score(run, r, rowScorer, announced[i]!));
+      // Nothing is scored while announced requests are still on their way.
+      if (i < 23) assert.equal(batched.calls.length, 0);
+    });
+    // The last one arrived: the batch is scored at once, without waiting for the timer.
+    assert.deepEqual(batched.calls.map((c) => [c.engine, c.requests]), [["rows", 24]]);
+    assert.equal(batched.calls[0]!.rows, requests.reduce((sum, r) => sum + r.count, 0));
+    const got = await Promise.allSettled(answers);
+    assert.equal(got.filter((g) => g.status === "rejected").length, 1, run.model.family);
+    got.forEach((g, i) => {
+      const e = expected[i]!;
+      assert.equal(g.status, e.status);
+      if (g.status === "fulfilled" && e.status === "fulfilled") {
+        assert.deepEqual(g.value, e.value); // bit-identical probabilities
+      } else {
+        const reason = (s: PromiseSettledResult<unknown>) =>
+          (s as PromiseRejectedResult).reason.toBody();
+        assert.deepEqual(reason(g), reason(e));
+      }
+    });
+    assert.equal(batched.scorer.pending, 0);
+  }
+});
+
+Deno.test("BatchScorer never makes a lone request wait, and waits at most batchWaitMs for one that is late", async () => {
+  const s = recording({ batchWaitMs: 30 });
+  // Nothing announced: scored before score() returns.
+  const lone = s.scorer.score(RUN, rows([GENTOO]), ROW_SCORER);
+  assert.equal(s.calls.length, 1);
+  assert.equal((await lone).predictions[0]!.prediction, "Gentoo");
+
+  // Another request is announced but never comes: the first waits for the timer, then alone.
+  const late = s.scorer.expect();
+  const first = s.scorer.expect();
+  const started = performance.now();
+  const waiting = s.scorer.score(RUN, rows([ADELIE]), ROW_SCORER, first);
+  assert.equal(s.calls.length, 1);
+  assert.equal(s.scorer.pending, 1);
+  assert.equal((await waiting).predictions[0]!.prediction, "Adelie");
+  assert.ok(performance.now() - started >= 25, "scored before the wait ended");
+  assert.deepEqual(s.calls.map((c) => c.requests), [1, 1]);
+
+  // Cancelling the last announcement scores what waits at once.
+  const second = s.scorer.expect();
+  const third = s.scorer.score(RUN, rows([GENTOO]), ROW_SCORER, s.scorer.expect());
+  assert.equal(s.calls.length, 2);
+  late.cancel();
+  late.cancel(); // twice does nothing
+  second.cancel();
+  assert.equal(s.calls.length, 3);
+  assert.equal(s.scorer.expected, 0);
+  assert.equal((await third).predictions[0]!.prediction, "Gentoo");
+});
+
+Deno.test("BatchScorer scores a batch once it holds batchRows rows, and larger requests alone", async () => {
+  const s = recording({ batchWaitMs: 1000, batchRows: 4 });
+  const pending = s.scorer.expect(); // keeps the batches waiting
+  const answers = [
+    s.scorer.score(RUN, rows([GENTOO, ADELIE]), ROW_SCORER, s.scorer.expect()),
+    s.scorer.score(RUN, rows([GENTOO]), ROW_SCORER, s.scorer.expect()),
+  ];
+  assert.equal(s.calls.length, 0);
+  answers.push(s.scorer.score(RUN, rows([ADELIE]), ROW_SCORER, s.scorer.expect()));
+  assert.deepEqual(s.calls.map((c) => [c.requests, c.rows]), [[3, 4]]);
+  // A request of batchRows rows or more is scored alone at once.
+  answers.push(s.scorer.score(RUN, rows([GENTOO, GENTOO, ADELIE, ADELIE]), ROW_SCORER));
+  assert.deepEqual(s.calls.map((c) => [c.requests, c.rows]), [[3, 4], [1, 4]]);
+  pending.cancel();
+  const predictions = (await Promise.all(answers)).map((a) =>
+    a.predictions.map((p) => p.prediction)
+  );
+  assert.deepEqual(predictions, [
+    ["Gentoo", "Adelie"],
+    ["Gentoo"],
+    ["Adelie"],
+    ["Gentoo", "Gentoo", "Adelie", "Adelie"],
+  ]);
+});
+
+Deno.test("BatchScorer scores each request of a batch alone when the merged call falls back", async () => {
+  // Falls back on more than one row, as a row polars must answer would make the merged call.
+  const picky: RowScorer & { calls: number } = {
+    runId: RUN.id,
+    calls: 0,
+    score: (_list, keep) => picky.scoreColumns(new Map(), keep),
+    scoreColumns: (columns, keep) => {
+      picky.calls++;
+      const count = [...columns.values()][0]?.length ?? 0;
+      return count > 1
+        ? { fallback: true, reason: "a row for polars" }
+        : ROW_SCORER.scoreColumns(columns, keep);
+    },
+  };
+  const s = recording({ batchWaitMs: 1000 });
+  const tickets = [s.scorer.expect(), s.scorer.expect(), s.scorer.expect()];
+  const answers = await Promise.all([
+    s.scorer.score(RUN, rows([GENTOO]), picky, tickets[0]!),
+    s.scorer.score(RUN, rows([ADELIE]), picky, tickets[1]!),
+    s.scorer.score(RUN, rows([GENTOO, ADELIE]), picky, tickets[2]!),
+  ]);
+  assert.deepEqual(answers.map((a) => a.predictions.map((p) => p.prediction)), [
+    ["Gentoo"],
+    ["Adelie"],
+    ["Gentoo", "Adelie"],
+  ]);
+  // The merged call, then each alone: the two-row request goes on to scoreRows.
+  assert.equal(picky.calls, 4);
+  assert.deepEqual(s.calls.map((c) => [c.engine, c.requests]), [["rows", 1], ["rows", 1], [
+    "polars",
+    1,
+  ]]);
+  assert.deepEqual(s.fallbacks, ["a row for polars"]);
+});
+
+Deno.test("BatchScorer refuses a negative batchWaitMs and a batchRows of 0", () => {
+  assert.throws(() => new BatchScorer({ batchWaitMs: -1 }), {
+    name: "RangeError",
+    message: /batchWaitMs must be a non-negative integer, got -1/,
+  });
+  assert.throws(() => new BatchScorer({ batchRows: 0 }), {
+    name: "RangeError",
+    message: /batchRows must be a positive integer, got 0/,
+  });
+});

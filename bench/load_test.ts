@@ -18,9 +18,18 @@
  */
 import { loadConfig } from "../src/config/mod.ts";
 import { promoteRun } from "../src/models/mod.ts";
-import { runTraining } from "../src/pipelines/mod.ts";
 import { captureLogs } from "../src/utils/mod.ts";
-import { describeMachine, ROOT, writeResultsSection } from "./_results.ts";
+import { describeMachine, writeResultsSection } from "./_results.ts";
+import {
+  bodies,
+  makeProject,
+  metric,
+  quantile,
+  rssMiB,
+  startServer,
+  train,
+} from "./_serve_harness.ts";
+import type { Server } from "./_serve_harness.ts";
 
 const args = Deno.args;
 const SECONDS = Number(args[args.indexOf("--seconds") + 1] ?? 5) || 5;
@@ -58,109 +67,8 @@ interface ScenarioResult {
   runIds: Record<string, number>;
 }
 
-// ---------------------------------------------------------------- project, runs, server
-
-async function makeProject(): Promise<string> {
-  const root = await Deno.makeTempDir({ prefix: "deno-mlops-load-" });
-  await Deno.writeTextFile(`${root}/deno.json`, "{}\n");
-  await Deno.mkdir(`${root}/config/profiles`, { recursive: true });
-  await Deno.mkdir(`${root}/data/raw`, { recursive: true });
-  for (const name of ["config.yaml", "model_config.yaml", "logging_config.yaml"]) {
-    await Deno.copyFile(`${ROOT}/config/${name}`, `${root}/config/${name}`);
-  }
-  // The default profile config.yaml names.
-  await Deno.copyFile(
-    `${ROOT}/config/profiles/penguins.yaml`,
-    `${root}/config/profiles/penguins.yaml`,
-  );
-  await Deno.copyFile(`${ROOT}/data/raw/penguins.csv`, `${root}/data/raw/penguins.csv`);
-  return root;
-}
-
-async function train(root: string, epochs: number): Promise<string> {
-  const loaded = await loadConfig({ root, overrides: [`training.epochs=${epochs}`] });
-  const result = await runTraining(loaded);
-  result.model.dispose();
-  return result.id;
-}
-
-interface Server {
-  child: Deno.ChildProcess;
-  url: string;
-  logFile: string;
-}
-
-async function startServer(root: string): Promise<Server> {
-  const logFile = `${root}/serve.log`;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--v8-flags=--expose-gc",
-      `--config=${ROOT}/deno.json`,
-      `${ROOT}/src/cli/serve.ts`,
-      "--set",
-      "serve.port=0",
-      "--set",
-      "logging.format=json",
-      "--set",
-      `logging.file=${logFile}`,
-      ...(GC_EVERY === null ? [] : ["--gc-every", GC_EVERY]),
-    ],
-    cwd: root,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  const deadline = Date.now() + 60_000;
-  while (!/listening on (\S+)/.test(text)) {
-    if (Date.now() > deadline) throw new Error("the server did not start within 60 s");
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the server exited before listening: ${text}`);
-    text += value;
-  }
-  // Keep draining stdout so the server never blocks on a full pipe.
-  (async () => {
-    while (!(await reader.read()).done) { /* drain */ }
-  })();
-  return { child, url: text.match(/listening on (\S+)/)![1]!, logFile };
-}
-
-function rssMiB(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(status.match(/VmRSS:\s*(\d+)/)?.[1] ?? 0) / 1024;
-}
-
-// ---------------------------------------------------------------- requests
-
-const ISLANDS = ["Biscoe", "Dream", "Torgersen"];
-
-function makeRows(count: number, seed: number): Record<string, string | number>[] {
-  // Plausible penguins, varied so no two requests are identical.
-  const rows = [];
-  for (let i = 0; i < count; i++) {
-    const k = (seed * 7919 + i * 104729) % 1000;
-    rows.push({
-      Island: ISLANDS[k % 3]!,
-      "Beak Length (mm)": 35 + (k % 200) / 10,
-      "Beak Depth (mm)": 14 + (k % 70) / 10,
-      "Flipper Length (mm)": 180 + (k % 45),
-      "Body Mass (g)": 3000 + (k % 30) * 100,
-      Sex: k % 2 === 0 ? "MALE" : "FEMALE",
-    });
-  }
-  return rows;
-}
-
-function bodies(rowsPerRequest: number, variants: number): string[] {
-  return Array.from(
-    { length: variants },
-    (_, v) => JSON.stringify({ rows: makeRows(rowsPerRequest, v + rowsPerRequest) }),
-  );
-}
+const ENGINE_CALLS = "deno_mlops_serve_scoring_calls_total";
+const FALLBACKS = "deno_mlops_serve_row_engine_fallbacks_total";
 
 /** Durations (ms) of the predict requests logged since byte `from` of the access log. */
 async function loggedDurations(logFile: string, from: number): Promise<number[]> {
@@ -172,22 +80,6 @@ async function loggedDurations(logFile: string, from: number): Promise<number[]>
     if (typeof value === "number") durations.push(value);
   }
   return durations.sort((a, b) => a - b);
-}
-
-/** Reads sample `name` (with its labels, if any) from the server's /metrics; 0 when absent. */
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-  return Number(line?.slice(name.length + 1) ?? 0);
-}
-
-const ENGINE_CALLS = "deno_mlops_serve_scoring_calls_total";
-const FALLBACKS = "deno_mlops_serve_row_engine_fallbacks_total";
-
-function quantile(sorted: number[], q: number): number {
-  return sorted.length === 0
-    ? NaN
-    : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 async function scenario(
@@ -286,7 +178,7 @@ const loaded = await loadConfig({ root });
 await promoteRun(loaded.config.registry, loaded.config.project.name, { runId: first });
 logs.stop();
 
-const server = await startServer(root);
+const server = await startServer(root, GC_EVERY === null ? [] : ["--gc-every", GC_EVERY]);
 const pid = server.child.pid;
 console.log(`server ${server.url} (pid ${pid}) serving ${first}`);
 const rss: number[] = [];

@@ -858,6 +858,60 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
       return `${Object.entries(counts).map(([k, v]) => `${v} × ${k}`).join(", ")} in ${ms} ms`;
     },
   },
+  {
+    area: "gateway",
+    input:
+      "40 concurrent single-row requests scored in micro-batches, one with a missing Sex and one with Island 3",
+    expected: "those two callers 422 with their own problems; the 38 others 200, each as alone",
+    run: async (c) => {
+      const g = await c.gateway();
+      const post = (rows: unknown[]) =>
+        fetch(`${g.service.url}/v1/predict`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            authorization: `Bearer ${g.predictToken}`,
+          },
+          body: JSON.stringify({ rows }),
+        }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      const bodies: unknown[][] = Array.from({ length: 40 }, (_, i) => [
+        { ...ADELIE, "Body Mass (g)": 3000 + 50 * i, "Flipper Length (mm)": 180 + i },
+      ]);
+      bodies[11] = [{ ...ADELIE, Sex: null }];
+      bodies[29] = [{ ...ADELIE, Island: 3 }];
+      const metric = async (name: string) => {
+        const text = await (await fetch(`${g.service.url}/metrics`, {
+          headers: { authorization: `Bearer ${g.predictToken}` },
+        })).text();
+        return Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+      };
+      const calls = await metric("deno_mlops_serve_batch_requests_count");
+      const answers = await Promise.all(bodies.map(post));
+      const callsAfter = await metric("deno_mlops_serve_batch_requests_count");
+      const statuses = answers.map((a) => a.status);
+      assert.deepEqual(
+        statuses.map((s, i) => (i === 11 || i === 29 ? s === 422 : s === 200)),
+        statuses.map(() => true),
+        JSON.stringify(statuses),
+      );
+      assert.deepEqual(answers[11]!.body.problems, [
+        { row: 1, column: "Sex", message: "missing value" },
+      ]);
+      assert.equal(answers[29]!.body.problems[0].column, "Island");
+      // Each caller got what it gets alone, probabilities to the bit.
+      for (const i of [0, 11, 17, 29, 39]) {
+        const alone = await post(bodies[i]!);
+        assert.deepEqual({ ...answers[i]!.body, request_id: null }, {
+          ...alone.body,
+          request_id: null,
+        });
+      }
+      await expectValidPredict(g);
+      return `422 for the 2 bad callers only, 200 for the 38 others, in ${
+        callsAfter - calls
+      } scoring calls for 40 requests`;
+    },
+  },
   // ------------------------------------------------------------------ command line
   {
     area: "command line",

@@ -26,11 +26,11 @@ Deno.test("run ids, paths and symbolic links on the command line cannot leave mo
   );
 });
 
-Deno.test("the service behind a gateway refuses missing, wrong and query-string tokens, spoofed admin calls, disallowed origins and slow bodies, and answers 500 connections", async () => {
+Deno.test("the service behind a gateway refuses missing, wrong and query-string tokens, spoofed admin calls, disallowed origins and slow bodies, answers 500 connections, and refuses only the bad callers of a batch", async () => {
   const results = await runHostileCases(["gateway"]);
   assert.equal(results.length, HOSTILE_CASES.filter((c) => c.area === "gateway").length);
   assert.deepEqual(
     results.map((r) => r.observed.slice(0, 3)),
-    ["401", "401", "401", "400", "403", "403", "408", "200", "500"],
+    ["401", "401", "401", "400", "403", "403", "408", "200", "500", "422"],
   );
 });

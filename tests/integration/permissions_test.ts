@@ -8,6 +8,7 @@ const TOOLING = new Set([
   "check",
   "jupyter:install",
   "bench:serve",
+  "bench:batching",
   "bench",
   "bench:predict",
   "bench:tune",

@@ -50,6 +50,7 @@ export {
   SearchSpaceSchema,
   SelectorSpecSchema,
   ServeConfigSchema,
+  ServeDriftConfigSchema,
   ServeTokenSchema,
   SplitConfigSchema,
   TOKEN_SCOPES,

@@ -317,6 +317,24 @@ const origin = z.string().regex(/^https?:\/\/[A-Za-z0-9.\-\[\]:]+$/, {
   error: 'expected an origin such as "https://app.example.com" (scheme, host, port; no path)',
 });
 
+/**
+ * `serve.drift`: live drift monitoring. The service keeps a sample of the recent rows each model
+ * scored and checks it against the run's training profile on a schedule.
+ */
+export const ServeDriftConfigSchema = z.strictObject({
+  /** Keep rows and check drift at all. */
+  enabled: z.boolean().default(true),
+  /** Seconds between two checks, at most a day. */
+  interval_s: positiveInt.max(86_400).default(60),
+  /** Most recent rows kept per model (the memory bound), at most 100000. */
+  reservoir_rows: positiveInt.max(100_000).default(1000),
+  /** Fewest rows kept before a model is checked; at most `reservoir_rows`. */
+  min_rows: positiveInt.max(100_000).default(100),
+}).refine((drift) => drift.min_rows <= drift.reservoir_rows, {
+  path: ["min_rows"],
+  params: { expected: "at most serve.drift.reservoir_rows (no check would ever run)" },
+});
+
 /** `serve`: the HTTP prediction service. */
 export const ServeConfigSchema = z.strictObject({
   host: z.string().min(1).default("127.0.0.1"),
@@ -338,6 +356,8 @@ export const ServeConfigSchema = z.strictObject({
   body_timeout_ms: positiveInt.default(10_000),
   /** Milliseconds scoring one request may take (503 with `Retry-After` after). */
   scoring_timeout_ms: positiveInt.default(10_000),
+  /** Live drift monitoring of the rows each model scores. */
+  drift: ServeDriftConfigSchema.prefault({}),
 });
 
 /** The whole of `config/config.yaml`. */

@@ -305,8 +305,9 @@ ${results.map(row).join("\n")}
   in use: ${heapBefore.toFixed(0)} MiB after warm-up, ${heapAfter.toFixed(0)} MiB at the end.
 - Scoring calls: ${scoredRequests.toLocaleString("en")} scored requests in ${
   batches.toLocaleString("en")
-} calls (the row engine scores each request alone; \`scoreRows\` merges the requests that arrive
-  together).
+} calls (micro-batching, \`serve.batching\`: the row engine scores the requests that arrive
+  together for one model with one call, as \`scoreRows\` does for its own; \`deno task bench:batching\`
+  compares it on and off).
 - Access log: ${
   accessLines.toLocaleString("en")
 } \`POST /v1/predict\` lines written. Shutdown: SIGTERM, exit code ${status.code}.

@@ -176,7 +176,14 @@ function convertIssue(
     }
   }
   const schema = schemaAtPath(path, layer.tree);
-  const expected = schema === undefined ? describeIssue(issue) : describeSchema(schema);
+  // A rule across keys (a refine) says what it expects in `params.expected`: the key's own
+  // schema, which the value satisfies, would not.
+  const stated = issue.code === "custom" ? issue.params?.["expected"] : undefined;
+  const expected = typeof stated === "string"
+    ? stated
+    : schema === undefined
+    ? describeIssue(issue)
+    : describeSchema(schema);
   issues.push(valueIssue(layer, path, expected));
 }
 

@@ -329,6 +329,24 @@ export const ServeBatchingConfigSchema = z.strictObject({
   max_rows: positiveInt.max(10_000).default(256),
 });
 
+/**
+ * `serve.drift`: live drift monitoring. The service keeps a sample of the recent rows each model
+ * scored and checks it against the run's training profile on a schedule.
+ */
+export const ServeDriftConfigSchema = z.strictObject({
+  /** Keep rows and check drift at all. */
+  enabled: z.boolean().default(true),
+  /** Seconds between two checks, at most a day. */
+  interval_s: positiveInt.max(86_400).default(60),
+  /** Most recent rows kept per model (the memory bound), at most 100000. */
+  reservoir_rows: positiveInt.max(100_000).default(1000),
+  /** Fewest rows kept before a model is checked; at most `reservoir_rows`. */
+  min_rows: positiveInt.max(100_000).default(100),
+}).refine((drift) => drift.min_rows <= drift.reservoir_rows, {
+  path: ["min_rows"],
+  params: { expected: "at most serve.drift.reservoir_rows (no check would ever run)" },
+});
+
 /** `serve`: the HTTP prediction service. */
 export const ServeConfigSchema = z.strictObject({
   host: z.string().min(1).default("127.0.0.1"),
@@ -351,6 +369,8 @@ export const ServeConfigSchema = z.strictObject({
   /** Milliseconds scoring one request may take (503 with `Retry-After` after). */
   scoring_timeout_ms: positiveInt.default(10_000),
   batching: ServeBatchingConfigSchema.prefault({}),
+  /** Live drift monitoring of the rows each model scores. */
+  drift: ServeDriftConfigSchema.prefault({}),
 });
 
 /** The whole of `config/config.yaml`. */

@@ -320,7 +320,6 @@ export async function checkDrift(
 ): Promise<DriftReport> {
   const reservoir = new Reservoir(options.sampleRows ?? 50_000, run.record.seeds.split);
   const inputColumns = run.signature.columns.map((c) => c.name);
-  const tolerant = nullTolerantColumns(run);
   let first = true;
   const reading = {
     batchRows: options.batchRows ?? 100_000,
@@ -329,9 +328,31 @@ export async function checkDrift(
   for await (const batch of readBatches(input, reading)) {
     if (first) requireInputColumns(batch.frame.columns, inputColumns, input);
     first = false;
-    reservoir.add(checkBatch(batch.frame, run, batch.firstRow, tolerant).cleaned);
+    reservoir.add(cleanInputRows(run, batch.frame));
   }
   return driftReport(run.profile, reservoir.frame(), options.drift ?? {});
+}
+
+/**
+ * Parses and cleans rows as they are before scoring: the input columns turned into the training
+ * types (a value that does not parse becomes null) and the run's cleaning applied, every row
+ * kept. `checkDrift` compares this with the training profile, batch by batch; the service's live
+ * drift check (`driftOfColumns`) does the same, so both agree on the same rows.
+ *
+ * @param run the opened run
+ * @param rows raw rows holding the run's input columns
+ * @returns the input columns, parsed and cleaned
+ * @throws {SchemaMismatchError} when a column the run needs is missing
+ * @example
+ * ```ts
+ * const cleaned = cleanInputRows(run, batch.frame);
+ * driftReport(run.profile, cleaned);
+ * ```
+ */
+export function cleanInputRows(run: RunArtifacts, rows: DataFrame): DataFrame {
+  requireInputColumns(rows.columns, run.signature.columns.map((c) => c.name), "the rows");
+  // Row numbers only name problems, which a drift check does not report.
+  return checkBatch(rows, run, 1, nullTolerantColumns(run)).cleaned;
 }
 
 /** Builds the output columns for cleaned, valid rows. */

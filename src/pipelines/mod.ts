@@ -95,6 +95,7 @@ export type {
   WrittenRunReport,
 } from "./report.ts";
 export { checkDrift, predictFile, scoreRows } from "./inference_pipeline.ts";
+export { driftOfColumns } from "./drift_of_columns.ts";
 export type {
   PredictFileOptions,
   PredictionSummary,

@@ -1,7 +1,7 @@
 /**
  * The HTTP routes of the prediction service as a Hono app: prediction (the default project at
  * `/v1/predict`, every promoted project at `/v1/models/<name>/predict`), the model list, health,
- * readiness, the model card, Prometheus metrics, the OpenAPI document and the admin reload, with
+ * readiness, the model card, live drift, Prometheus metrics, the OpenAPI document and the admin reload, with
  * the checks every route shares (header size, credentials in the URL, browser origins, bearer
  * tokens, the concurrency cap), request ids, JSON errors (never a stack trace) and an access
  * log.
@@ -37,6 +37,8 @@ import { REQUEST_ID_HEADER, requestIdFor } from "./request_id.ts";
 import { checkHeaderSize, overloaded, withScoringDeadline } from "./limits.ts";
 import { openApiDocument } from "./openapi.ts";
 import { exampleRow } from "./example_row.ts";
+import { LiveDrift } from "./live_drift.ts";
+import { renderDriftMetrics } from "./drift_metrics.ts";
 
 /**
  * The service's routes and the methods each answers; `:name` is a project name (`project.name`)
@@ -50,6 +52,7 @@ export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   "/v1/models": ["GET", "HEAD"],
   "/v1/models/:name": ["GET", "HEAD"],
   "/v1/models/:name/predict": ["POST"],
+  "/v1/models/:name/drift": ["GET", "HEAD"],
   "/metrics": ["GET", "HEAD"],
   "/openapi.json": ["GET", "HEAD"],
   "/v1/admin/reload": ["POST"],
@@ -64,6 +67,7 @@ const ADMIN_ROUTES: ReadonlySet<string> = new Set(["/v1/admin/reload"]);
 function routeOf(path: string): string {
   if (Object.hasOwn(ROUTES, path)) return path;
   if (/^\/v1\/models\/[^/]+\/predict$/.test(path)) return "/v1/models/:name/predict";
+  if (/^\/v1\/models\/[^/]+\/drift$/.test(path)) return "/v1/models/:name/drift";
   if (/^\/v1\/models\/[^/]+$/.test(path)) return "/v1/models/:name";
   return "unmatched";
 }
@@ -175,11 +179,19 @@ export interface AppOptions {
    * @default () => false
    */
   shuttingDown?: () => boolean;
+  /**
+   * The live drift monitor that keeps the rows of scored requests, answers
+   * `GET /v1/models/<name>/drift` and adds the drift metrics; `null` turns live drift off (the
+   * route answers status `off`). The app only feeds and reads it: start its schedule with
+   * `LiveDrift.start()` (`startServer` does).
+   * @default null
+   */
+  drift?: LiveDrift | null;
 }
 
 /** Defaults of {@link AppOptions} (logger and metrics are created when not given). */
 export const DEFAULT_APP_OPTIONS: Readonly<
-  Required<Omit<AppOptions, "logger" | "metrics" | "shuttingDown">>
+  Required<Omit<AppOptions, "logger" | "metrics" | "shuttingDown" | "drift">>
 > = {
   maxBodyBytes: 10 * 1024 * 1024,
   maxRows: DEFAULT_PARSE_ROWS_OPTIONS.maxRows,
@@ -221,7 +233,8 @@ type Env = {
  * Routes: `POST /v1/predict` (JSON `{"rows": [...]}` or CSV) for the default project,
  * `POST /v1/models/<name>/predict` (the same formats and errors) for any served project,
  * `GET /v1/models` (every project: name, run id, primary metric, promotion time, whether it is
- * the default), `GET /v1/models/<name>` (its model card), `GET /v1/health`, `GET /v1/ready`,
+ * the default), `GET /v1/models/<name>` (its model card), `GET /v1/models/<name>/drift` (the latest live
+ * drift check of its recent rows, see `LiveDrift`), `GET /v1/health`, `GET /v1/ready`,
  * `GET /v1/model` (the default project's card), `GET /metrics`, `GET /openapi.json` (the
  * OpenAPI 3.1 document) and `POST /v1/admin/reload`. An unknown model name answers 404 naming
  * the served ones. Every error is a JSON `{ error, message, problems?, request_id }` with the
@@ -293,6 +306,7 @@ export function createApp(
   const logger = options.logger ?? getProjectLogger("serve");
   const shuttingDown = options.shuttingDown ?? (() => false);
   const metrics = options.metrics ?? new ServeMetrics();
+  const drift = options.drift ?? new LiveDrift({ enabled: false });
   const scorer = new BatchScorer({
     maxBatchRows: Math.max(settings.maxRows, DEFAULT_PARSE_ROWS_OPTIONS.maxRows),
     maxProblems: settings.maxProblems,
@@ -404,6 +418,7 @@ export function createApp(
       scoring = work;
       const scored = await withScoringDeadline(work, settings.scoringTimeoutMs);
       metrics.countRows(rows.count);
+      drift.observe(target.project, lease.run, rows);
       c.header("X-Run-Id", scored.runId);
       return c.json({
         run_id: scored.runId,
@@ -458,6 +473,12 @@ export function createApp(
     } finally {
       lease.release();
     }
+  });
+
+  app.get("/v1/models/:name/drift", (c) => {
+    const target = modelNamed(c.req.param("name"));
+    c.set("model", target.project);
+    return c.json(drift.snapshot(target.project, target.current?.runId ?? null));
   });
 
   app.get("/v1/health", (c) => c.json({ status: "ok" }));
@@ -525,7 +546,12 @@ export function createApp(
         reloadFailures: each.failures,
       })),
     );
-    return c.body(text, 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE });
+    const drifts = models.holders().map((each) =>
+      drift.snapshot(each.project, each.current?.runId ?? null)
+    );
+    return c.body(text + renderDriftMetrics(drifts), 200, {
+      "Content-Type": PROMETHEUS_CONTENT_TYPE,
+    });
   });
 
   for (const [path, methods] of Object.entries(ROUTES)) {
@@ -654,7 +680,7 @@ function modelEntry(holder: ModelHolder, defaultName: string): Record<string, un
 function modelCard(
   run: RunArtifacts,
   model: ServedModel,
-  settings: Required<Omit<AppOptions, "logger" | "metrics" | "shuttingDown">>,
+  settings: Required<Omit<AppOptions, "logger" | "metrics" | "shuttingDown" | "drift">>,
 ): Record<string, unknown> {
   const { data } = run.loaded.config;
   const numericOnly = (split: Record<string, unknown> | null | undefined) =>

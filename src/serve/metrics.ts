@@ -113,13 +113,13 @@ export class ServeMetrics {
     seconds: number,
     model: string | null = null,
   ): void {
-    const key = labels(
+    const key = formatLabels(
       model === null
         ? { route, method, status: String(status) }
         : { route, method, status: String(status), model },
     );
     this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
-    const routeKey = labels(model === null ? { route } : { route, model });
+    const routeKey = formatLabels(model === null ? { route } : { route, model });
     let histogram = this.#latency.get(routeKey);
     if (histogram === undefined) {
       histogram = new Histogram(LATENCY_BUCKETS);
@@ -138,7 +138,7 @@ export class ServeMetrics {
    * ```
    */
   countError(code: string): void {
-    const key = labels({ code });
+    const key = formatLabels({ code });
     this.#errors.set(key, (this.#errors.get(key) ?? 0) + 1);
   }
 
@@ -172,7 +172,7 @@ export class ServeMetrics {
   observeBatch(requests: number, seconds: number, engine: "rows" | "polars" = "polars"): void {
     this.#batchSizes.observe(requests);
     this.#scoring.observe(seconds);
-    const key = labels({ engine });
+    const key = formatLabels({ engine });
     this.#engineCalls.set(key, (this.#engineCalls.get(key) ?? 0) + 1);
   }
 
@@ -226,7 +226,7 @@ export class ServeMetrics {
     const main = models.find((m) => m.isDefault) ?? models[0] ??
       { runId: null, reloads: 0, reloadFailures: 0 };
     const modelLabel = (m: ModelMetricsState, extra: Record<string, string> = {}) =>
-      labels(m.model === undefined ? extra : { model: m.model, ...extra });
+      formatLabels(m.model === undefined ? extra : { model: m.model, ...extra });
     const braces = (text: string) => (text === "" ? "" : `{${text}}`);
     const p = METRIC_PREFIX;
     const out: string[] = [];
@@ -352,8 +352,18 @@ function histogramLines(out: string[], name: string, key: string, histogram: His
   out.push(`${name}_count${braces} ${histogram.count}`);
 }
 
-/** Formats label pairs, escaping `\`, `"` and line breaks as the format requires. */
-function labels(pairs: Record<string, string>): string {
+/**
+ * Formats label pairs for the Prometheus text format, escaping `\`, `"` and line breaks as the
+ * format requires.
+ *
+ * @param pairs label names and values, in the order written
+ * @returns the text between the braces, e.g. `model="penguins",route="/v1/predict"`
+ * @example
+ * ```ts
+ * formatLabels({ model: 'say "hi"' }); // model="say \"hi\""
+ * ```
+ */
+export function formatLabels(pairs: Record<string, string>): string {
   return Object.entries(pairs)
     .map(([name, value]) =>
       `${name}="${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`

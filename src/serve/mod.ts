@@ -4,7 +4,7 @@
  * `/v1/predict` for the loaded config's project; `/v1/models` lists them), through the run's
  * row engine (`compileRowScorer`: no polars per request, the same answers) or `scoreRows` (the
  * code `deno task predict` runs); answers health, readiness, model and Prometheus metrics
- * routes and an OpenAPI 3.1 document (`/openapi.json`); checks bearer tokens (`serve.tokens`),
+ * routes, live drift of the rows each model scores (`/v1/models/<name>/drift` and `/metrics`), and an OpenAPI 3.1 document (`/openapi.json`); checks bearer tokens (`serve.tokens`),
  * browser origins, request ids, header, body and scoring limits; reloads each project's model when its production changes without dropping requests, on its own poll or at once on a loopback
  * `POST /v1/admin/reload` (`deno task deploy` sends it); and shuts down gracefully.
  *
@@ -38,6 +38,7 @@ export type {
 } from "./batch_scorer.ts";
 export {
   BATCH_SIZE_BUCKETS,
+  formatLabels,
   LATENCY_BUCKETS,
   METRIC_PREFIX,
   PROMETHEUS_CONTENT_TYPE,
@@ -72,6 +73,10 @@ export type {
   RowsSchema,
   RowValue,
 } from "./request_rows.ts";
+export { DEFAULT_LIVE_DRIFT_OPTIONS, LiveDrift } from "./live_drift.ts";
+export type { DriftSnapshot, LiveDriftOptions } from "./live_drift.ts";
+export { RecentRows } from "./recent_rows.ts";
+export { renderDriftMetrics } from "./drift_metrics.ts";
 export { DEFAULT_START_SERVER_OPTIONS, startServer } from "./server.ts";
 export type { RunningServer, StartServerOptions } from "./server.ts";
 export { DEFAULT_REQUEST_RELOAD_OPTIONS, reloadUrl, requestReload } from "./reload_client.ts";

@@ -77,6 +77,7 @@ export function openApiDocument(models: ModelCatalog, settings: OpenApiSettings)
         },
       },
     },
+    DriftState: driftStateSchema(),
     Warning: {
       type: "object",
       required: ["column", "kind", "count", "message"],
@@ -132,6 +133,16 @@ export function openApiDocument(models: ModelCatalog, settings: OpenApiSettings)
       parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }],
     }),
   };
+  paths["/v1/models/{name}/drift"] = {
+    get: operation(
+      "The latest live drift check of a model's recent rows",
+      ok("The drift state", { $ref: "#/components/schemas/DriftState" }),
+      ["403", "404"],
+      {
+        parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }],
+      },
+    ),
+  };
   paths["/v1/model"] = {
     get: operation("The default model's card", ok("The card"), ["403", "503"]),
   };
@@ -172,6 +183,96 @@ export function openApiDocument(models: ModelCatalog, settings: OpenApiSettings)
     ...(secured ? { security: [{ bearer: [] }] } : {}),
     paths,
     components,
+  };
+}
+
+/** The body of `GET /v1/models/{name}/drift` (a `DriftSnapshot`). */
+function driftStateSchema(): Json {
+  const time = { type: ["string", "null"], format: "date-time" };
+  const count = { type: "integer", minimum: 0 };
+  const column = {
+    type: "object",
+    required: ["column", "kind", "test", "score", "threshold", "drifted"],
+    properties: {
+      column: { type: "string" },
+      kind: { enum: ["numeric", "categorical"] },
+      test: { enum: ["ks", "chisquare", "z", "wasserstein", "jensenshannon", "none"] },
+      statistic: { type: ["number", "null"] },
+      p_value: { type: ["number", "null"] },
+      score: {
+        type: ["number", "null"],
+        description: "The p-value of a test, or the distance, compared with threshold",
+      },
+      threshold: { type: "number" },
+      drifted: { type: "boolean" },
+    },
+  };
+  return {
+    type: "object",
+    required: [
+      "model",
+      "run_id",
+      "enabled",
+      "status",
+      "reservoir",
+      "checked_at",
+      "next_check_at",
+      "min_rows",
+      "error",
+      "report",
+    ],
+    properties: {
+      model: { type: "string" },
+      run_id: { type: ["string", "null"] },
+      enabled: { type: "boolean", description: "serve.drift.enabled" },
+      status: {
+        enum: ["ok", "collecting", "off"],
+        description:
+          "off: monitoring is off; collecting: no check of the served run yet; ok: report is the latest check",
+      },
+      reservoir: {
+        type: "object",
+        required: ["rows", "capacity", "seen"],
+        properties: {
+          rows: { ...count, description: "Recent rows kept now" },
+          capacity: { ...count, description: "serve.drift.reservoir_rows" },
+          seen: { ...count, description: "Rows scored by the run since the sample started" },
+        },
+      },
+      checked_at: time,
+      next_check_at: time,
+      min_rows: { ...count, description: "serve.drift.min_rows" },
+      error: { type: ["string", "null"], description: "Why the latest check failed" },
+      report: {
+        description: "The latest drift report (the format of deno task drift), or null",
+        oneOf: [
+          { type: "null" },
+          {
+            type: "object",
+            required: ["version", "reference_rows", "current_rows", "columns", "dataset"],
+            properties: {
+              version: { type: "integer" },
+              reference_rows: count,
+              current_rows: count,
+              settings: { type: "object" },
+              columns: { type: "array", items: column },
+              dataset: {
+                type: "object",
+                required: ["drifted", "share_drifted", "n_drifted", "n_columns"],
+                properties: {
+                  drifted: { type: "boolean" },
+                  share_drifted: { type: "number", minimum: 0, maximum: 1 },
+                  n_drifted: count,
+                  n_columns: count,
+                  n_skipped: count,
+                  dataset_share: { type: "number" },
+                },
+              },
+            },
+          },
+        ],
+      },
+    },
   };
 }
 

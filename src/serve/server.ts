@@ -1,8 +1,9 @@
 /**
  * Runs the prediction service: loads the production model of every promoted project (the
  * loaded config's project is the default, at `/v1/predict`), serves the Hono app with
- * `Deno.serve` on `serve.host:serve.port`, reloads each model when its production changes, and
- * shuts down gracefully (in-flight requests finish, then the models are released).
+ * `Deno.serve` on `serve.host:serve.port`, reloads each model when its production changes, checks
+ * the recent rows of each model for drift on a schedule (`serve.drift`), and shuts down
+ * gracefully (in-flight requests finish, then the models are released).
  *
  * @module
  */
@@ -11,6 +12,7 @@ import { getProjectLogger } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 import { createApp } from "./app.ts";
 import type { AppOptions } from "./app.ts";
+import { LiveDrift } from "./live_drift.ts";
 import { ServeMetrics } from "./metrics.ts";
 import { ModelCatalog } from "./model_catalog.ts";
 import type { ModelHolder } from "./model_holder.ts";
@@ -91,6 +93,8 @@ export interface RunningServer {
   readonly models: ModelCatalog;
   /** Its metrics. */
   readonly metrics: ServeMetrics;
+  /** Its live drift monitor (`serve.drift`), checking on its schedule until shutdown. */
+  readonly drift: LiveDrift;
   /**
    * Drains and stops: `/v1/ready` answers 503 at once, requests keep being served until none is
    * in flight (or `drainTimeoutMs` passes), then the server closes and the model is released.
@@ -133,6 +137,13 @@ export async function startServer(
   await models.refresh();
   const holder = models.default;
   const metrics = new ServeMetrics();
+  const drift = new LiveDrift({
+    enabled: serve.drift.enabled,
+    intervalSeconds: serve.drift.interval_s,
+    reservoirRows: serve.drift.reservoir_rows,
+    minRows: serve.drift.min_rows,
+    logger,
+  });
   let stopping: Promise<void> | null = null;
   const app = createApp(models, {
     ...settings.app,
@@ -148,6 +159,7 @@ export async function startServer(
     batchRows: serve.batching.max_rows,
     logger,
     metrics,
+    drift,
     shuttingDown: () => stopping !== null,
   });
   const server = Deno.serve({
@@ -168,6 +180,7 @@ export async function startServer(
     },
   }, (request, info) => app.fetch(request, info)); // info.remoteAddr: see the reload route
   models.start();
+  drift.start();
   const address = server.addr;
   const hostname = address.hostname;
   const port = address.port;
@@ -203,6 +216,7 @@ export async function startServer(
         });
       }
       await server.shutdown();
+      drift.stop();
       await models.close();
       logger.info("Stopped");
     })();
@@ -215,6 +229,7 @@ export async function startServer(
     holder,
     models,
     metrics,
+    drift,
     shutdown,
     finished: server.finished.then(() => stopping ?? undefined),
   };

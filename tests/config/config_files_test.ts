@@ -79,6 +79,12 @@ Deno.test("config/*.yaml load as the penguins species task, the default profile"
   });
   assert.equal(config.registry.primary_metric, "f1_macro");
   assert.deepEqual([config.serve.host, config.serve.port], ["127.0.0.1", 8000]);
+  assert.deepEqual(config.serve.drift, {
+    enabled: true,
+    interval_s: 60,
+    reservoir_rows: 1000,
+    min_rows: 100,
+  });
   assert.deepEqual(config.model, {
     family: "mlp",
     params: { hidden_units: [32, 16], activation: "relu", dropout: 0.1, l2: 0.0001 },

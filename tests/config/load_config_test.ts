@@ -798,3 +798,27 @@ Deno.test("loadConfig() refuses a primary metric of the other task, listing the 
   ]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("loadConfig() defaults serve.drift and refuses settings under which no drift check runs", async () => {
+  const root = await makeProject({ "config/config.yaml": MINIMAL });
+  const { config } = await loadConfig({ root });
+  assert.deepEqual(config.serve.drift, {
+    enabled: true,
+    interval_s: 60,
+    reservoir_rows: 1000,
+    min_rows: 100,
+  });
+  const above = await loadError({
+    root,
+    overrides: ["serve.drift.reservoir_rows=50", "serve.drift.min_rows=100"],
+  });
+  assert.match(
+    above.message,
+    /serve\.drift\.min_rows: expected at most serve\.drift\.reservoir_rows \(no check would ever run\), got 100/,
+  );
+  const huge = await loadError({ root, overrides: ["serve.drift.reservoir_rows=200000"] });
+  assert.match(huge.message, /serve\.drift\.reservoir_rows/);
+  const zero = await loadError({ root, overrides: ["serve.drift.interval_s=0"] });
+  assert.match(zero.message, /serve\.drift\.interval_s/);
+  await Deno.remove(root, { recursive: true });
+});

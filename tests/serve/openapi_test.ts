@@ -4,7 +4,13 @@ import { loadConfig } from "../../src/config/mod.ts";
 import type { RegistryConfig } from "../../src/config/mod.ts";
 import { promoteRun } from "../../src/models/mod.ts";
 import { runTraining } from "../../src/pipelines/mod.ts";
-import { createApp, generateToken, ModelHolder, tokenSha256 } from "../../src/serve/mod.ts";
+import {
+  createApp,
+  generateToken,
+  LiveDrift,
+  ModelHolder,
+  tokenSha256,
+} from "../../src/serve/mod.ts";
 import type { AppOptions } from "../../src/serve/mod.ts";
 import { captureLogs } from "../../src/utils/mod.ts";
 import { makeTempProject } from "../_helpers/project.ts";
@@ -120,6 +126,27 @@ Deno.test("The OpenAPI document's example requests score, in JSON and in CSV", a
         assert.ok(["Adelie", "Chinstrap", "Gentoo"].includes(body.predictions[0].prediction));
       }
     }
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("The OpenAPI document describes GET /v1/models/{name}/drift with the fields it answers", async () => {
+  using _logs = captureLogs({ level: "fatal" });
+  const s = await serving({ drift: new LiveDrift() });
+  try {
+    const document: Json = await (await s.fetch("/openapi.json")).json();
+    const operation = document.paths["/v1/models/{name}/drift"].get;
+    assert.deepEqual(Object.keys(operation.responses), ["200", "400", "403", "404", "431"]);
+    assert.equal(
+      operation.responses["200"].content["application/json"].schema.$ref,
+      "#/components/schemas/DriftState",
+    );
+    const schema = document.components.schemas.DriftState;
+    const body = await (await s.fetch("/v1/models/penguins/drift")).json();
+    assert.deepEqual(Object.keys(body).sort(), [...schema.required].sort());
+    assert.deepEqual(Object.keys(schema.properties).sort(), [...schema.required].sort());
+    assert.ok(schema.properties.status.enum.includes(body.status));
   } finally {
     await s.close();
   }

@@ -473,6 +473,18 @@ function renderSoak(soak: SoakReport): string[] {
       Object.entries(soak.runIds).map(([id, n]) => `${id} ${n.toLocaleString("en-US")}`).join(", ")
     }`,
     `- latency of valid requests: p50 ${soak.latency.p50} ms, p99 ${soak.latency.p99} ms`,
+    `- micro-batching on: ${soak.batching.requests.toLocaleString("en-US")} scored requests in ${
+      soak.batching.calls.toLocaleString("en-US")
+    } scoring calls (${
+      (soak.batching.requests / Math.max(1, soak.batching.calls)).toFixed(2)
+    } per call)`,
+    `- live drift on, checked every ${soak.drift.intervalSeconds} s: status ${soak.drift.status}, ${soak.drift.reservoirRows} of at most ${soak.drift.capacity} recent rows kept out of ${
+      soak.drift.seen.toLocaleString("en-US")
+    } scored by the serving run, last check ${
+      soak.drift.checkedAt ?? "none"
+    }, dataset drifted: ${soak.drift.datasetDrifted} (share ${
+      soak.drift.shareDrifted?.toFixed(2) ?? "n/a"
+    }; the soak's rows are uniform over the training ranges, not the training distribution)`,
     `- resident memory (server, sampled each second; medians of the 20 % of samples after a 20 % warm-up and of the last 20 %): ${soak.rss.early} → ${soak.rss.late} MiB, **drift ${soak.rss.driftMiB} MiB** (tolerance ${RSS_TOLERANCE_MIB} MiB + ${
       RSS_TOLERANCE_SHARE * 100
     } % = ${soak.rss.allowedMiB} MiB); peak ${soak.rss.peak} MiB`,

@@ -3,7 +3,8 @@
  * on loopback: closed-loop clients send a steady, seeded mix of valid and invalid requests for
  * several minutes while production is promoted to a second run a third of the way in and rolled
  * back two thirds of the way in. Bounded by time and by request count, it stops by itself. By
- * default the service requires a bearer token (`serve.tokens`), which every request carries.
+ * default the service requires a bearer token (`serve.tokens`), which every request carries;
+ * micro-batching and live drift are on (as by default), drift checked every 10 s.
  *
  * It requires: zero failed valid requests (a valid request is one that must get 200: a failed
  * connection, another status or a wrong number of predictions fails it); every invalid request
@@ -11,7 +12,7 @@
  * server's resident memory and open file handles flat: after a warm-up of 20 % of the run, the
  * median of the last 20 % of the samples may exceed the median of the 20 % after warm-up by at
  * most {@link RSS_TOLERANCE_MIB} MiB plus {@link RSS_TOLERANCE_SHARE} of it, and by at most
- * {@link FD_TOLERANCE} handles.
+ * {@link FD_TOLERANCE} handles; and live drift checked and within its row bound.
  *
  * Usage: `deno run -A bench/soak.ts [--seconds 180] [--clients 4] [--seed 1] [--no-auth]
  * [--json FILE]`;
@@ -23,6 +24,7 @@ import { loadConfig } from "../src/config/mod.ts";
 import { promoteRun } from "../src/models/mod.ts";
 import { runTraining } from "../src/pipelines/mod.ts";
 import { generateToken, tokenSha256 } from "../src/serve/mod.ts";
+import type { DriftSnapshot } from "../src/serve/mod.ts";
 import { captureLogs, Random } from "../src/utils/mod.ts";
 import { makeTempProject } from "../tests/_helpers/project.ts";
 import { startService } from "../tests/_helpers/service.ts";
@@ -61,6 +63,17 @@ export interface SoakOptions {
    */
   auth?: boolean;
   /**
+   * Seconds between two live drift checks of the service (`serve.drift.interval_s`); micro-
+   * batching and live drift stay on, as by default.
+   * @default 10
+   */
+  driftIntervalSeconds?: number;
+  /**
+   * Fewest recent rows before a live drift check (`serve.drift.min_rows`).
+   * @default 100
+   */
+  driftMinRows?: number;
+  /**
    * Called with a line of progress now and then.
    * @default none
    */
@@ -73,6 +86,8 @@ export const DEFAULT_SOAK_OPTIONS: Readonly<Required<SoakOptions>> = {
   clients: 4,
   seed: 1,
   auth: true,
+  driftIntervalSeconds: 10,
+  driftMinRows: 100,
   onProgress: null,
 };
 
@@ -113,6 +128,19 @@ export interface SoakReport {
   fds: { early: number; late: number; drift: number; allowed: number };
   /** p50 and p99 latency of valid requests, ms. */
   latency: { p50: number; p99: number };
+  /** Micro-batching at the end, from `/metrics`: scoring calls and the requests they scored. */
+  batching: { calls: number; requests: number };
+  /** Live drift at the end, from `GET /v1/models/penguins/drift`. */
+  drift: {
+    intervalSeconds: number;
+    status: string;
+    reservoirRows: number;
+    capacity: number;
+    seen: number;
+    checkedAt: string | null;
+    datasetDrifted: boolean | null;
+    shareDrifted: number | null;
+  };
   /** Whether every requirement held. */
   passed: boolean;
 }
@@ -289,7 +317,10 @@ const KINDS: readonly RequestKind[] = [
  * ```
  */
 export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
-  const { seconds, clients, seed, auth, onProgress } = { ...DEFAULT_SOAK_OPTIONS, ...options };
+  const { seconds, clients, seed, auth, driftIntervalSeconds, driftMinRows, onProgress } = {
+    ...DEFAULT_SOAK_OPTIONS,
+    ...options,
+  };
   const root = await makeTempProject();
   const loaded = await loadConfig({ root });
   const ids: string[] = [];
@@ -316,6 +347,10 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     `serve.max_rows=${MAX_ROWS}`,
     "--set",
     `serve.max_body_bytes=${MAX_BODY}`,
+    "--set",
+    `serve.drift.interval_s=${driftIntervalSeconds}`,
+    "--set",
+    `serve.drift.min_rows=${driftMinRows}`,
     ...tokens,
   ]);
   const pid = service.child.pid;
@@ -422,6 +457,11 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
   } finally {
     clearInterval(sampler);
   }
+  const authorization: Record<string, string> = auth ? { authorization: `Bearer ${token}` } : {};
+  const observed = await serviceState(service.url, authorization).catch((error) => {
+    failures.push(`cannot read /metrics and the drift route: ${(error as Error).message}`);
+    return null;
+  });
   const code = await service.stop();
   if (code !== 0) failures.push(`the server exited with ${code}: ${await service.stderr}`);
   await Deno.remove(root, { recursive: true }).catch(() => {});
@@ -467,12 +507,42 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
       p50: round(sorted[Math.floor(sorted.length * 0.5)] ?? NaN),
       p99: round(sorted[Math.floor(sorted.length * 0.99)] ?? NaN),
     },
+    batching: observed?.batching ?? { calls: 0, requests: 0 },
+    drift: {
+      intervalSeconds: driftIntervalSeconds,
+      status: observed?.drift.status ?? "unknown",
+      reservoirRows: observed?.drift.reservoir.rows ?? 0,
+      capacity: observed?.drift.reservoir.capacity ?? 0,
+      seen: observed?.drift.reservoir.seen ?? 0,
+      checkedAt: observed?.drift.checked_at ?? null,
+      datasetDrifted: observed?.drift.report?.dataset.drifted ?? null,
+      shareDrifted: observed?.drift.report?.dataset.share_drifted ?? null,
+    },
     passed: false,
   };
+  // Live drift ran (a check once the sample held enough rows) and kept its bound.
+  const driftOk = report.drift.reservoirRows <= report.drift.capacity &&
+    (seconds < 3 * driftIntervalSeconds || report.drift.status === "ok");
+  if (!driftOk) failures.push(`live drift: ${JSON.stringify(report.drift)}`);
   report.passed = validFailures === 0 && invalidWrong === 0 && failures.length === 0 &&
     (runIds[first] ?? 0) > 0 && (runIds[second] ?? 0) > 0 &&
     report.rss.driftMiB <= allowedMiB && report.fds.drift <= FD_TOLERANCE;
   return report;
+}
+
+/** Micro-batching counts from `/metrics` and the default model's live drift state. */
+async function serviceState(url: string, headers: Record<string, string>) {
+  const metrics = await (await fetch(`${url}/metrics`, { headers })).text();
+  const sample = (name: string) =>
+    Number(new RegExp(`^${name} (\\S+)$`, "m").exec(metrics)?.[1] ?? 0);
+  const drift = await (await fetch(`${url}/v1/models/penguins/drift`, { headers })).json();
+  return {
+    batching: {
+      calls: sample("deno_mlops_serve_batch_requests_count"),
+      requests: sample("deno_mlops_serve_batch_requests_sum"),
+    },
+    drift: drift as DriftSnapshot,
+  };
 }
 
 function sleepUntil(time: number): Promise<void> {

@@ -318,8 +318,8 @@ const origin = z.string().regex(/^https?:\/\/[A-Za-z0-9.\-\[\]:]+$/, {
 });
 
 /**
- * `serve.batching`: adaptive micro-batching. Concurrent requests for one model wait for the
- * requests still arriving, at most `max_wait_ms`, and are scored with one call.
+ * `serve.batching`: adaptive micro-batching. Concurrent requests for one model are scored with
+ * one call; a request waits for more, at most `max_wait_ms`, only while more are expected.
  */
 export const ServeBatchingConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),

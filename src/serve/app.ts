@@ -1,10 +1,10 @@
 /**
  * The HTTP routes of the prediction service as a Hono app: prediction (the default project at
  * `/v1/predict`, every promoted project at `/v1/models/<name>/predict`), the model list, health,
- * readiness, the model card, live drift, Prometheus metrics, the OpenAPI document and the admin reload, with
- * the checks every route shares (header size, credentials in the URL, browser origins, bearer
- * tokens, the concurrency cap), request ids, JSON errors (never a stack trace) and an access
- * log.
+ * readiness, the model card, live drift, Prometheus metrics, the OpenAPI document and the admin
+ * reload, with the checks every route shares (header size, credentials in the URL, browser
+ * origins, bearer tokens, the concurrency cap), request ids, JSON errors (never a stack trace)
+ * and an access log.
  *
  * @module
  */
@@ -113,8 +113,8 @@ export interface AppOptions {
   rowEngineMaxRows?: number;
   /**
    * Micro-batching (`serve.batching`): concurrent requests for the same model wait at most this
-   * many milliseconds for the requests still arriving, and are scored with one call; `0` scores
-   * each request alone (see `BatchScorer`).
+   * many milliseconds for more to join, only while more are expected, and are scored with one
+   * call; `0` scores each request alone (see `BatchScorer`).
    * @default 2
    */
   batchWaitMs?: number;
@@ -233,8 +233,8 @@ type Env = {
  * Routes: `POST /v1/predict` (JSON `{"rows": [...]}` or CSV) for the default project,
  * `POST /v1/models/<name>/predict` (the same formats and errors) for any served project,
  * `GET /v1/models` (every project: name, run id, primary metric, promotion time, whether it is
- * the default), `GET /v1/models/<name>` (its model card), `GET /v1/models/<name>/drift` (the latest live
- * drift check of its recent rows, see `LiveDrift`), `GET /v1/health`, `GET /v1/ready`,
+ * the default), `GET /v1/models/<name>` (its model card), `GET /v1/models/<name>/drift` (the
+ * latest live drift check of its recent rows, see `LiveDrift`), `GET /v1/health`, `GET /v1/ready`,
  * `GET /v1/model` (the default project's card), `GET /metrics`, `GET /openapi.json` (the
  * OpenAPI 3.1 document) and `POST /v1/admin/reload`. An unknown model name answers 404 naming
  * the served ones. Every error is a JSON `{ error, message, problems?, request_id }` with the

@@ -5,12 +5,14 @@
  * call.
  *
  * Row engine: adaptive micro-batching. Concurrent small requests for the same run are gathered
- * and scored with one engine call (one model call: a network runs one forward pass for all of
- * them). A request waits only while the batch can still grow:
- * - while other requests the caller announced ({@link BatchScorer.expect}: their bodies are
- *   being read) have not arrived, for at most `batchWaitMs` milliseconds;
- * - never when none is on its way: a lone client pays no wait at all;
- * - never once the batch holds `batchRows` rows.
+ * and scored with one engine call (one model call: a network's fixed cost per call, about
+ * 0.1 ms, is paid once for all of them). A batch opens with its first request and is scored at
+ * its deadline, `batchWaitMs` later, or before:
+ * - at once, when the next request is not expected before the deadline and none announced
+ *   ({@link BatchScorer.expect}: its body is being read) is still on its way. The next arrival
+ *   is predicted from the mean gap between recent requests for the run, so under sparse
+ *   traffic (gaps of `batchWaitMs` or more) and for a lone client nothing waits at all;
+ * - at once, when it holds `batchRows` rows.
  * Every row of the batch is computed on its own (parsing, cleaning, features and the model are
  * row-wise), so each caller gets its rows' predictions bit-identical to scoring them alone.
  *
@@ -99,8 +101,9 @@ export interface BatchScorerOptions {
    */
   rowEngineMaxRows?: number;
   /**
-   * Longest a request for the row engine waits for announced requests to join its batch, in
-   * milliseconds (`serve.batching.max_wait_ms`); `0` scores every request alone, at once.
+   * Longest a request for the row engine waits for others to join its batch, in milliseconds
+   * (`serve.batching.max_wait_ms`); it waits only while more are expected (see the module
+   * description). `0` scores every request alone, at once.
    * @default 2
    */
   batchWaitMs?: number;
@@ -165,8 +168,23 @@ interface Gathered {
   scorer: RowScorer;
   items: Pending[];
   rows: number;
+  /** When the batch is scored at the latest (`performance.now()` time). */
+  deadline: number;
   timer: ReturnType<typeof setTimeout> | null;
 }
+
+/** Recent arrivals of requests for one row engine. */
+interface Arrivals {
+  /** When the last request arrived (`performance.now()` time). */
+  last: number;
+  /** Mean gap between requests, in ms (exponentially weighted); `Infinity` before two. */
+  gap: number;
+}
+
+/** Weight of the newest gap in {@link Arrivals.gap}. */
+const GAP_WEIGHT = 0.2;
+/** Gaps count for at most this many `batchWaitMs`: one long pause must not hide a burst. */
+const GAP_CAP = 4;
 
 /**
  * A request announced with {@link BatchScorer.expect}: hand it to `score`, or `cancel()` it
@@ -229,6 +247,7 @@ export class BatchScorer {
   #queue: Pending[] = [];
   #scheduled = false;
   #gathered = new Map<RowScorer, Gathered>();
+  #arrivals = new WeakMap<RowScorer, Arrivals>();
   #expected = 0;
   #callsSinceCollection = 0;
   #collecting = false;
@@ -273,7 +292,7 @@ export class BatchScorer {
 
   /**
    * Announces a request whose rows are on their way (its body is being read): row-engine
-   * batches wait for it, up to `batchWaitMs`. Pass the result to {@link score}, or cancel it
+   * batches wait for it until their deadline. Pass the result to {@link score}, or cancel it
    * when the request fails before scoring.
    *
    * @returns the announcement
@@ -288,7 +307,7 @@ export class BatchScorer {
     this.#expected++;
     return new Announcement(this, () => {
       this.#expected--;
-      if (this.#expected === 0) this.#releaseAll();
+      for (const group of [...this.#gathered.values()]) this.#releaseIfDue(group);
     });
   }
 
@@ -345,30 +364,49 @@ export class BatchScorer {
       }
       this.#enqueue(pending);
     });
-    // The last announced request has arrived: nothing more is coming, score what waits.
-    if (this.#expected === 0) this.#releaseAll();
     return promise;
   }
 
-  /** Adds a request to its row engine's batch; scores the batch once it is full. */
+  /** Adds a request to its row engine's batch, and scores the batch if it is due. */
   #gather(rowScorer: RowScorer, item: Pending): void {
+    const now = performance.now();
+    const { batchWaitMs } = this.#settings;
+    const seen = this.#arrivals.get(rowScorer);
+    if (seen === undefined) {
+      this.#arrivals.set(rowScorer, { last: now, gap: Infinity });
+    } else {
+      const gap = Math.min(now - seen.last, GAP_CAP * batchWaitMs);
+      seen.gap = Number.isFinite(seen.gap) ? seen.gap + GAP_WEIGHT * (gap - seen.gap) : gap;
+      seen.last = now;
+    }
     let group = this.#gathered.get(rowScorer);
     if (group === undefined) {
-      group = { scorer: rowScorer, items: [], rows: 0, timer: null };
+      group = { scorer: rowScorer, items: [], rows: 0, deadline: now + batchWaitMs, timer: null };
       this.#gathered.set(rowScorer, group);
     }
     group.items.push(item);
     group.rows += item.rows.count;
     if (group.rows >= this.#settings.batchRows) {
       this.#release(group);
-    } else if (group.timer === null) {
+      return;
+    }
+    if (this.#releaseIfDue(group)) return;
+    if (group.timer === null) {
       const waiting = group;
-      group.timer = setTimeout(() => this.#release(waiting), this.#settings.batchWaitMs);
+      group.timer = setTimeout(() => this.#release(waiting), group.deadline - now);
     }
   }
 
-  #releaseAll(): void {
-    for (const group of [...this.#gathered.values()]) this.#release(group);
+  /**
+   * Scores a batch now when nothing more is expected before its deadline: no announced request
+   * is on its way, and the mean gap between arrivals reaches past the deadline.
+   */
+  #releaseIfDue(group: Gathered): boolean {
+    if (this.#expected > 0) return false;
+    const gap = this.#arrivals.get(group.scorer)?.gap ?? Infinity;
+    if (performance.now() + gap < group.deadline) return false;
+    this.#release(group);
+    return true;
   }
 
   /** Scores a gathered batch; requests the engine cannot answer go to `scoreRows`. */

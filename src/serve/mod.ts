@@ -3,10 +3,13 @@
  * or CSV rows with the production run of every promoted project (`/v1/models/<name>/predict`;
  * `/v1/predict` for the loaded config's project; `/v1/models` lists them), through the run's
  * row engine (`compileRowScorer`: no polars per request, the same answers) or `scoreRows` (the
- * code `deno task predict` runs); answers health, readiness, model and Prometheus metrics
- * routes, live drift of the rows each model scores (`/v1/models/<name>/drift` and `/metrics`), and an OpenAPI 3.1 document (`/openapi.json`); checks bearer tokens (`serve.tokens`),
- * browser origins, request ids, header, body and scoring limits; reloads each project's model when its production changes without dropping requests, on its own poll or at once on a loopback
- * `POST /v1/admin/reload` (`deno task deploy` sends it); and shuts down gracefully.
+ * code `deno task predict` runs), scoring concurrent requests together (micro-batching); answers
+ * health, readiness, model and Prometheus metrics routes, live drift of the rows each model
+ * scores (`/v1/models/<name>/drift` and `/metrics`), and an OpenAPI 3.1 document
+ * (`/openapi.json`); checks bearer tokens (`serve.tokens`), browser origins, request ids, header,
+ * body and scoring limits; reloads each project's model when its production changes without
+ * dropping requests, on its own poll or at once on a loopback `POST /v1/admin/reload`
+ * (`deno task deploy` sends it); and shuts down gracefully.
  *
  * @module
  */

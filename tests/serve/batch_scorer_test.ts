@@ -157,19 +157,16 @@ Deno.test("BatchScorer scores concurrent announced requests in one row-engine ca
     );
     assert.equal(alone.calls.length, 24);
 
-    const batched = recording({ batchWaitMs: 1000 });
+    const batched = recording({ batchWaitMs: 30 });
     const announced = requests.map(() => batched.scorer.expect());
     assert.equal(batched.scorer.expected, 24);
-    const answers: Promise<unknown>[] = [];
-    requests.forEach((r, i) => {
-      answers.push(batched.scorer.score(run, r, rowScorer, announced[i]!));
-      // Nothing is scored while announced requests are still on their way.
-      if (i < 23) assert.equal(batched.calls.length, 0);
-    });
-    // The last one arrived: the batch is scored at once, without waiting for the timer.
+    const answers = requests.map((r, i) => batched.scorer.score(run, r, rowScorer, announced[i]!));
+    // All arrived at once, so more are expected: the batch waits for its deadline.
+    assert.equal(batched.scorer.expected, 0);
+    assert.equal(batched.calls.length, 0);
+    const got = await Promise.allSettled(answers);
     assert.deepEqual(batched.calls.map((c) => [c.engine, c.requests]), [["rows", 24]]);
     assert.equal(batched.calls[0]!.rows, requests.reduce((sum, r) => sum + r.count, 0));
-    const got = await Promise.allSettled(answers);
     assert.equal(got.filter((g) => g.status === "rejected").length, 1, run.model.family);
     got.forEach((g, i) => {
       const e = expected[i]!;
@@ -186,32 +183,54 @@ Deno.test("BatchScorer scores concurrent announced requests in one row-engine ca
   }
 });
 
-Deno.test("BatchScorer never makes a lone request wait, and waits at most batchWaitMs for one that is late", async () => {
-  const s = recording({ batchWaitMs: 30 });
-  // Nothing announced: scored before score() returns.
+Deno.test("BatchScorer gathers requests that arrive close together, without announcements", async () => {
+  const s = recording({ batchWaitMs: 20 });
+  const answers = spreadRequests(10).map((list) => s.scorer.score(RUN, rows(list), ROW_SCORER));
+  // The first has no predecessor, so nothing more is expected: scored at once. The next ones
+  // follow within microseconds: they wait for the deadline together.
+  assert.deepEqual(s.calls.map((c) => c.requests), [1]);
+  assert.equal(s.scorer.pending, 9);
+  const got = await Promise.all(answers);
+  assert.deepEqual(s.calls.map((c) => c.requests), [1, 9]);
+  const alone = new BatchScorer({ batchWaitMs: 0 });
+  for (const [i, list] of spreadRequests(10).entries()) {
+    assert.deepEqual(got[i], await alone.score(RUN, rows(list), ROW_SCORER));
+  }
+});
+
+Deno.test("BatchScorer never makes a lone client or sparse traffic wait, and waits for an announced request until the deadline", async () => {
+  const s = recording({ batchWaitMs: 10 });
+  // No request before it: scored before score() returns.
   const lone = s.scorer.score(RUN, rows([GENTOO]), ROW_SCORER);
   assert.equal(s.calls.length, 1);
   assert.equal((await lone).predictions[0]!.prediction, "Gentoo");
+  // 30 ms later, longer than the wait: the next is not expected in time, so no wait either.
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const sparse = s.scorer.score(RUN, rows([ADELIE]), ROW_SCORER);
+  assert.equal(s.calls.length, 2);
+  await sparse;
 
-  // Another request is announced but never comes: the first waits for the timer, then alone.
+  // An announced request never comes: the batch waits for it until its deadline, then goes.
   const late = s.scorer.expect();
   const first = s.scorer.expect();
   const started = performance.now();
   const waiting = s.scorer.score(RUN, rows([ADELIE]), ROW_SCORER, first);
-  assert.equal(s.calls.length, 1);
+  assert.equal(s.calls.length, 2);
   assert.equal(s.scorer.pending, 1);
   assert.equal((await waiting).predictions[0]!.prediction, "Adelie");
-  assert.ok(performance.now() - started >= 25, "scored before the wait ended");
-  assert.deepEqual(s.calls.map((c) => c.requests), [1, 1]);
+  assert.ok(performance.now() - started >= 8, "scored before the deadline");
+  assert.deepEqual(s.calls.map((c) => c.requests), [1, 1, 1]);
 
-  // Cancelling the last announcement scores what waits at once.
+  // Cancelling the last announcement scores what waits at once, when no other is expected.
+  await new Promise((resolve) => setTimeout(resolve, 30));
   const second = s.scorer.expect();
   const third = s.scorer.score(RUN, rows([GENTOO]), ROW_SCORER, s.scorer.expect());
-  assert.equal(s.calls.length, 2);
+  assert.equal(s.calls.length, 3);
   late.cancel();
   late.cancel(); // twice does nothing
-  second.cancel();
   assert.equal(s.calls.length, 3);
+  second.cancel();
+  assert.equal(s.calls.length, 4);
   assert.equal(s.scorer.expected, 0);
   assert.equal((await third).predictions[0]!.prediction, "Gentoo");
 });
@@ -255,7 +274,7 @@ Deno.test("BatchScorer scores each request of a batch alone when the merged call
         : ROW_SCORER.scoreColumns(columns, keep);
     },
   };
-  const s = recording({ batchWaitMs: 1000 });
+  const s = recording({ batchWaitMs: 20 });
   const tickets = [s.scorer.expect(), s.scorer.expect(), s.scorer.expect()];
   const answers = await Promise.all([
     s.scorer.score(RUN, rows([GENTOO]), picky, tickets[0]!),

@@ -404,7 +404,7 @@ export function createApp(
     let rows: RequestRows | null = null;
     let scoring: Promise<unknown> | null = null;
     // Batches being gathered wait for this request while its body arrives.
-    const expected = scorer.expect();
+    const expected = scorer.expect(describeClient(remoteAddressOf(c)));
     try {
       const text = await readBodyText(c.req.raw, settings.maxBodyBytes, {
         timeoutMs: settings.bodyTimeoutMs,

@@ -7,12 +7,14 @@
  * Row engine: adaptive micro-batching. Concurrent small requests for the same run are gathered
  * and scored with one engine call (one model call: a network's fixed cost per call, about
  * 0.1 ms, is paid once for all of them). A batch opens with its first request and is scored at
- * its deadline, `batchWaitMs` later, or before:
- * - at once, when the next request is not expected before the deadline and none announced
- *   ({@link BatchScorer.expect}: its body is being read) is still on its way. The next arrival
- *   is predicted from the mean gap between recent requests for the run, so under sparse
- *   traffic (gaps of `batchWaitMs` or more) and for a lone client nothing waits at all;
- * - at once, when it holds `batchRows` rows.
+ * its deadline, `batchWaitMs` later, or before, once no other request is announced
+ * ({@link BatchScorer.expect}: its body is being read) and
+ * - it holds a request of every client seen in the last second (the connection, given with
+ *   the announcement): an HTTP/1.1 client sends its next request only after its answer, so
+ *   nobody else can come. A lone client never waits;
+ * - or the next request is not expected before the deadline: the mean gap between recent
+ *   requests for the run reaches past it. Under sparse traffic nothing waits;
+ * - or it holds `batchRows` rows.
  * Every row of the batch is computed on its own (parsing, cleaning, features and the model are
  * row-wise), so each caller gets its rows' predictions bit-identical to scoring them alone.
  *
@@ -159,6 +161,8 @@ interface Pending {
   original: RequestRows | null;
   /** For each row of `rows`, its 0-based position in `original`. */
   origin: number[] | null;
+  /** The client (its connection) that sent it, when known. */
+  source: string | null;
   resolve: (scored: ScoredRequest) => void;
   reject: (error: unknown) => void;
 }
@@ -168,6 +172,8 @@ interface Gathered {
   scorer: RowScorer;
   items: Pending[];
   rows: number;
+  /** The clients of its requests, where known. */
+  sources: Set<string>;
   /** When the batch is scored at the latest (`performance.now()` time). */
   deadline: number;
   timer: ReturnType<typeof setTimeout> | null;
@@ -179,7 +185,14 @@ interface Arrivals {
   last: number;
   /** Mean gap between requests, in ms (exponentially weighted); `Infinity` before two. */
   gap: number;
+  /** Clients seen lately, with when each was last seen. */
+  sources: Map<string, number>;
+  /** When clients not seen for {@link ACTIVE_MS} were last dropped from `sources`. */
+  pruned: number;
 }
+
+/** A client not seen for this many ms no longer counts as one that may send. */
+const ACTIVE_MS = 1000;
 
 /** Weight of the newest gap in {@link Arrivals.gap}. */
 const GAP_WEIGHT = 0.2;
@@ -198,11 +211,13 @@ export interface ExpectedRequest {
 /** An {@link ExpectedRequest} of one scorer: settled once, by `cancel` or by `score`. */
 class Announcement implements ExpectedRequest {
   readonly owner: BatchScorer;
+  readonly source: string | null;
   #open = true;
   #onCancel: () => void;
 
-  constructor(owner: BatchScorer, onCancel: () => void) {
+  constructor(owner: BatchScorer, source: string | null, onCancel: () => void) {
     this.owner = owner;
+    this.source = source;
     this.#onCancel = onCancel;
   }
 
@@ -237,7 +252,7 @@ interface BatchOutput {
  * @example
  * ```ts
  * const scorer = new BatchScorer({ batchWaitMs: 2 });
- * const expected = scorer.expect(); // before reading the body
+ * const expected = scorer.expect("127.0.0.1:50412"); // before reading the body
  * const rows = parseJsonRows(await request.text(), rowsSchemaForRun(run));
  * const { predictions } = await scorer.score(run, rows, compileRowScorer(run), expected);
  * ```
@@ -295,6 +310,8 @@ export class BatchScorer {
    * batches wait for it until their deadline. Pass the result to {@link score}, or cancel it
    * when the request fails before scoring.
    *
+   * @param source the client sending it, e.g. its address and port: a batch holding a request
+   *   of every client seen lately is scored at once (nobody else can send)
    * @returns the announcement
    * @example
    * ```ts
@@ -303,9 +320,9 @@ export class BatchScorer {
    * await scorer.score(run, rows, rowScorer, expected);
    * ```
    */
-  expect(): ExpectedRequest {
+  expect(source: string | null = null): ExpectedRequest {
     this.#expected++;
-    return new Announcement(this, () => {
+    return new Announcement(this, source, () => {
       this.#expected--;
       for (const group of [...this.#gathered.values()]) this.#releaseIfDue(group);
     });
@@ -339,11 +356,19 @@ export class BatchScorer {
     expected: ExpectedRequest | null = null,
   ): Promise<ScoredRequest> {
     // Settled without releasing the batches: the request joins one first.
-    if (expected instanceof Announcement && expected.owner === this && expected.settle()) {
-      this.#expected--;
-    }
+    const ours = expected instanceof Announcement && expected.owner === this;
+    if (ours && expected.settle()) this.#expected--;
+    const source = ours ? expected.source : null;
     const promise = new Promise<ScoredRequest>((resolve, reject) => {
-      let pending: Pending = { run, rows, original: null, origin: null, resolve, reject };
+      let pending: Pending = {
+        run,
+        rows,
+        original: null,
+        origin: null,
+        source,
+        resolve,
+        reject,
+      };
       if (rows.rejected.length > 0) {
         const bad = new Set(rows.unscorable);
         const origin: number[] = [];
@@ -371,21 +396,37 @@ export class BatchScorer {
   #gather(rowScorer: RowScorer, item: Pending): void {
     const now = performance.now();
     const { batchWaitMs } = this.#settings;
-    const seen = this.#arrivals.get(rowScorer);
+    let seen = this.#arrivals.get(rowScorer);
     if (seen === undefined) {
-      this.#arrivals.set(rowScorer, { last: now, gap: Infinity });
+      seen = { last: now, gap: Infinity, sources: new Map(), pruned: now };
+      this.#arrivals.set(rowScorer, seen);
     } else {
       const gap = Math.min(now - seen.last, GAP_CAP * batchWaitMs);
       seen.gap = Number.isFinite(seen.gap) ? seen.gap + GAP_WEIGHT * (gap - seen.gap) : gap;
       seen.last = now;
     }
+    if (item.source !== null) seen.sources.set(item.source, now);
+    if (now - seen.pruned > ACTIVE_MS) {
+      for (const [source, at] of seen.sources) {
+        if (now - at > ACTIVE_MS) seen.sources.delete(source);
+      }
+      seen.pruned = now;
+    }
     let group = this.#gathered.get(rowScorer);
     if (group === undefined) {
-      group = { scorer: rowScorer, items: [], rows: 0, deadline: now + batchWaitMs, timer: null };
+      group = {
+        scorer: rowScorer,
+        items: [],
+        rows: 0,
+        sources: new Set(),
+        deadline: now + batchWaitMs,
+        timer: null,
+      };
       this.#gathered.set(rowScorer, group);
     }
     group.items.push(item);
     group.rows += item.rows.count;
+    if (item.source !== null) group.sources.add(item.source);
     if (group.rows >= this.#settings.batchRows) {
       this.#release(group);
       return;
@@ -398,13 +439,17 @@ export class BatchScorer {
   }
 
   /**
-   * Scores a batch now when nothing more is expected before its deadline: no announced request
-   * is on its way, and the mean gap between arrivals reaches past the deadline.
+   * Scores a batch now when nothing more can come before its deadline: no announced request is
+   * on its way, and either every client seen lately has a request in it, or the mean gap
+   * between arrivals reaches past the deadline.
    */
   #releaseIfDue(group: Gathered): boolean {
     if (this.#expected > 0) return false;
-    const gap = this.#arrivals.get(group.scorer)?.gap ?? Infinity;
-    if (performance.now() + gap < group.deadline) return false;
+    const seen = this.#arrivals.get(group.scorer);
+    const everyClient = seen !== undefined && seen.sources.size > 0 &&
+      group.sources.size >= seen.sources.size;
+    const gap = seen?.gap ?? Infinity;
+    if (!everyClient && performance.now() + gap < group.deadline) return false;
     this.#release(group);
     return true;
   }

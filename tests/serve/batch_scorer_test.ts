@@ -235,6 +235,32 @@ Deno.test("BatchScorer never makes a lone client or sparse traffic wait, and wai
   assert.equal((await third).predictions[0]!.prediction, "Gentoo");
 });
 
+Deno.test("BatchScorer scores a batch at once when every client seen lately has a request in it", async () => {
+  const s = recording({ batchWaitMs: 1000 });
+  // One client sending back to back, however fast: it cannot send while it waits, so no wait.
+  for (let i = 0; i < 5; i++) {
+    const answer = s.scorer.score(
+      RUN,
+      rows([GENTOO]),
+      ROW_SCORER,
+      s.scorer.expect("10.0.0.1:5000"),
+    );
+    assert.equal(s.calls.length, i + 1);
+    await answer;
+  }
+  // Two clients: the batch waits for the second, and goes as soon as it is in.
+  const a = s.scorer.expect("10.0.0.2:6000");
+  const b = s.scorer.expect("10.0.0.1:5000");
+  const first = s.scorer.score(RUN, rows([ADELIE]), ROW_SCORER, a);
+  assert.equal(s.calls.length, 5);
+  const second = s.scorer.score(RUN, rows([GENTOO]), ROW_SCORER, b);
+  assert.deepEqual(s.calls.map((c) => c.requests), [1, 1, 1, 1, 1, 2]);
+  assert.deepEqual(
+    (await Promise.all([first, second])).map((r) => r.predictions[0]!.prediction),
+    ["Adelie", "Gentoo"],
+  );
+});
+
 Deno.test("BatchScorer scores a batch once it holds batchRows rows, and larger requests alone", async () => {
   const s = recording({ batchWaitMs: 1000, batchRows: 4 });
   const pending = s.scorer.expect(); // keeps the batches waiting

@@ -319,7 +319,7 @@ const origin = z.string().regex(/^https?:\/\/[A-Za-z0-9.\-\[\]:]+$/, {
 
 /**
  * `serve.batching`: adaptive micro-batching. Concurrent requests for one model are scored with
- * one call; a request waits for more, at most `max_wait_ms`, only while more are expected.
+ * one call; a request waits for more, at most `max_wait_ms`, only while requests keep arriving.
  */
 export const ServeBatchingConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),

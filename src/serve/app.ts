@@ -113,8 +113,8 @@ export interface AppOptions {
   rowEngineMaxRows?: number;
   /**
    * Micro-batching (`serve.batching`): concurrent requests for the same model wait at most this
-   * many milliseconds for more to join, only while more are expected, and are scored with one
-   * call; `0` scores each request alone (see `BatchScorer`).
+   * many milliseconds for more to join, only while requests keep arriving, and are scored with
+   * one call; `0` scores each request alone (see `BatchScorer`).
    * @default 2
    */
   batchWaitMs?: number;

@@ -6,15 +6,15 @@
  *
  * Row engine: adaptive micro-batching. Concurrent small requests for the same run are gathered
  * and scored with one engine call (one model call: a network's fixed cost per call, about
- * 0.1 ms, is paid once for all of them). A batch opens with its first request and is scored at
- * its deadline, `batchWaitMs` later, or before, once no other request is announced
- * ({@link BatchScorer.expect}: its body is being read) and
- * - it holds a request of every client seen in the last second (the connection, given with
- *   the announcement): an HTTP/1.1 client sends its next request only after its answer, so
- *   nobody else can come. A lone client never waits;
- * - or the next request is not expected before the deadline: the mean gap between recent
- *   requests for the run reaches past it. Under sparse traffic nothing waits;
- * - or it holds `batchRows` rows.
+ * 0.1 ms, is paid once for all of them). A batch opens with its first request and grows turn by
+ * turn of the event loop (`setImmediate`, microseconds when idle) while requests keep arriving:
+ * it is scored after the first turn that brings no new request and leaves none announced
+ * ({@link BatchScorer.expect}: its body is being read), or at once when it holds a request of
+ * every client seen in the last second (the connection, given with the announcement: an
+ * HTTP/1.1 client sends its next request only after its answer, so nobody else can come), or
+ * holds `batchRows` rows, and at the latest `batchWaitMs` after it opened. So a batch forms
+ * only while the service is busy, when requests queue anyway: a lone client, or traffic the
+ * service keeps up with, waits one turn at most.
  * Every row of the batch is computed on its own (parsing, cleaning, features and the model are
  * row-wise), so each caller gets its rows' predictions bit-identical to scoring them alone.
  *
@@ -104,7 +104,7 @@ export interface BatchScorerOptions {
   rowEngineMaxRows?: number;
   /**
    * Longest a request for the row engine waits for others to join its batch, in milliseconds
-   * (`serve.batching.max_wait_ms`); it waits only while more are expected (see the module
+   * (`serve.batching.max_wait_ms`); it waits only while requests keep arriving (see the module
    * description). `0` scores every request alone, at once.
    * @default 2
    */
@@ -176,28 +176,19 @@ interface Gathered {
   sources: Set<string>;
   /** When the batch is scored at the latest (`performance.now()` time). */
   deadline: number;
-  timer: ReturnType<typeof setTimeout> | null;
+  /** Requests it held when the current turn was scheduled; `-1` when none is. */
+  atTurn: number;
 }
 
-/** Recent arrivals of requests for one row engine. */
-interface Arrivals {
-  /** When the last request arrived (`performance.now()` time). */
-  last: number;
-  /** Mean gap between requests, in ms (exponentially weighted); `Infinity` before two. */
-  gap: number;
-  /** Clients seen lately, with when each was last seen. */
-  sources: Map<string, number>;
-  /** When clients not seen for {@link ACTIVE_MS} were last dropped from `sources`. */
+/** The clients seen lately by one row engine, with when each was last seen. */
+interface Clients {
+  seen: Map<string, number>;
+  /** When clients not seen for {@link ACTIVE_MS} were last dropped. */
   pruned: number;
 }
 
 /** A client not seen for this many ms no longer counts as one that may send. */
 const ACTIVE_MS = 1000;
-
-/** Weight of the newest gap in {@link Arrivals.gap}. */
-const GAP_WEIGHT = 0.2;
-/** Gaps count for at most this many `batchWaitMs`: one long pause must not hide a burst. */
-const GAP_CAP = 4;
 
 /**
  * A request announced with {@link BatchScorer.expect}: hand it to `score`, or `cancel()` it
@@ -262,7 +253,7 @@ export class BatchScorer {
   #queue: Pending[] = [];
   #scheduled = false;
   #gathered = new Map<RowScorer, Gathered>();
-  #arrivals = new WeakMap<RowScorer, Arrivals>();
+  #clients = new WeakMap<RowScorer, Clients>();
   #expected = 0;
   #callsSinceCollection = 0;
   #collecting = false;
@@ -324,7 +315,7 @@ export class BatchScorer {
     this.#expected++;
     return new Announcement(this, source, () => {
       this.#expected--;
-      for (const group of [...this.#gathered.values()]) this.#releaseIfDue(group);
+      for (const group of [...this.#gathered.values()]) this.#releaseIfComplete(group);
     });
   }
 
@@ -392,25 +383,20 @@ export class BatchScorer {
     return promise;
   }
 
-  /** Adds a request to its row engine's batch, and scores the batch if it is due. */
+  /** Adds a request to its row engine's batch; scores it when full or complete, or waits a turn. */
   #gather(rowScorer: RowScorer, item: Pending): void {
     const now = performance.now();
-    const { batchWaitMs } = this.#settings;
-    let seen = this.#arrivals.get(rowScorer);
-    if (seen === undefined) {
-      seen = { last: now, gap: Infinity, sources: new Map(), pruned: now };
-      this.#arrivals.set(rowScorer, seen);
-    } else {
-      const gap = Math.min(now - seen.last, GAP_CAP * batchWaitMs);
-      seen.gap = Number.isFinite(seen.gap) ? seen.gap + GAP_WEIGHT * (gap - seen.gap) : gap;
-      seen.last = now;
+    let clients = this.#clients.get(rowScorer);
+    if (clients === undefined) {
+      clients = { seen: new Map(), pruned: now };
+      this.#clients.set(rowScorer, clients);
     }
-    if (item.source !== null) seen.sources.set(item.source, now);
-    if (now - seen.pruned > ACTIVE_MS) {
-      for (const [source, at] of seen.sources) {
-        if (now - at > ACTIVE_MS) seen.sources.delete(source);
+    if (item.source !== null) clients.seen.set(item.source, now);
+    if (now - clients.pruned > ACTIVE_MS) {
+      for (const [source, at] of clients.seen) {
+        if (now - at > ACTIVE_MS) clients.seen.delete(source);
       }
-      seen.pruned = now;
+      clients.pruned = now;
     }
     let group = this.#gathered.get(rowScorer);
     if (group === undefined) {
@@ -419,8 +405,8 @@ export class BatchScorer {
         items: [],
         rows: 0,
         sources: new Set(),
-        deadline: now + batchWaitMs,
-        timer: null,
+        deadline: now + this.#settings.batchWaitMs,
+        atTurn: -1,
       };
       this.#gathered.set(rowScorer, group);
     }
@@ -431,25 +417,32 @@ export class BatchScorer {
       this.#release(group);
       return;
     }
-    if (this.#releaseIfDue(group)) return;
-    if (group.timer === null) {
-      const waiting = group;
-      group.timer = setTimeout(() => this.#release(waiting), group.deadline - now);
-    }
+    if (this.#releaseIfComplete(group)) return;
+    if (group.atTurn < 0) this.#nextTurn(group);
+  }
+
+  /** Looks at the batch again on the next turn of the event loop. */
+  #nextTurn(group: Gathered): void {
+    group.atTurn = group.items.length;
+    setImmediate(() => {
+      if (this.#gathered.get(group.scorer) !== group) return;
+      const grew = group.items.length > group.atTurn;
+      if (performance.now() >= group.deadline || (!grew && this.#expected === 0)) {
+        this.#release(group);
+      } else {
+        this.#nextTurn(group);
+      }
+    });
   }
 
   /**
-   * Scores a batch now when nothing more can come before its deadline: no announced request is
-   * on its way, and either every client seen lately has a request in it, or the mean gap
-   * between arrivals reaches past the deadline.
+   * Scores a batch now when nobody else can send to it: no request is announced and every
+   * client seen lately has a request in it.
    */
-  #releaseIfDue(group: Gathered): boolean {
+  #releaseIfComplete(group: Gathered): boolean {
     if (this.#expected > 0) return false;
-    const seen = this.#arrivals.get(group.scorer);
-    const everyClient = seen !== undefined && seen.sources.size > 0 &&
-      group.sources.size >= seen.sources.size;
-    const gap = seen?.gap ?? Infinity;
-    if (!everyClient && performance.now() + gap < group.deadline) return false;
+    const seen = this.#clients.get(group.scorer)?.seen.size ?? 0;
+    if (seen === 0 || group.sources.size < seen) return false;
     this.#release(group);
     return true;
   }
@@ -458,7 +451,6 @@ export class BatchScorer {
   #release(group: Gathered): void {
     if (this.#gathered.get(group.scorer) !== group) return;
     this.#gathered.delete(group.scorer);
-    if (group.timer !== null) clearTimeout(group.timer);
     if (this.#scoreWithRows(group.scorer, group.items)) return;
     if (group.items.length === 1) {
       this.#enqueue(group.items[0]!);

@@ -161,7 +161,7 @@ Deno.test("BatchScorer scores concurrent announced requests in one row-engine ca
     const announced = requests.map(() => batched.scorer.expect());
     assert.equal(batched.scorer.expected, 24);
     const answers = requests.map((r, i) => batched.scorer.score(run, r, rowScorer, announced[i]!));
-    // All arrived at once, so more are expected: the batch waits for its deadline.
+    // All arrived in this turn: the batch waits for the next one.
     assert.equal(batched.scorer.expected, 0);
     assert.equal(batched.calls.length, 0);
     const got = await Promise.allSettled(answers);
@@ -183,56 +183,49 @@ Deno.test("BatchScorer scores concurrent announced requests in one row-engine ca
   }
 });
 
-Deno.test("BatchScorer gathers requests that arrive close together, without announcements", async () => {
-  const s = recording({ batchWaitMs: 20 });
+Deno.test("BatchScorer gathers requests that arrive together, turn after turn, without announcements", async () => {
+  const s = recording({ batchWaitMs: 1000 });
   const answers = spreadRequests(10).map((list) => s.scorer.score(RUN, rows(list), ROW_SCORER));
-  // The first has no predecessor, so nothing more is expected: scored at once. The next ones
-  // follow within microseconds: they wait for the deadline together.
-  assert.deepEqual(s.calls.map((c) => c.requests), [1]);
-  assert.equal(s.scorer.pending, 9);
+  // They wait for the next turn of the event loop, then go together: no turn brought more.
+  assert.equal(s.calls.length, 0);
+  assert.equal(s.scorer.pending, 10);
+  const started = performance.now();
   const got = await Promise.all(answers);
-  assert.deepEqual(s.calls.map((c) => c.requests), [1, 9]);
+  assert.ok(performance.now() - started < 500, "waited for the deadline");
+  assert.deepEqual(s.calls.map((c) => c.requests), [10]);
   const alone = new BatchScorer({ batchWaitMs: 0 });
   for (const [i, list] of spreadRequests(10).entries()) {
     assert.deepEqual(got[i], await alone.score(RUN, rows(list), ROW_SCORER));
   }
+  // A lone request waits one turn, not for the deadline.
+  const lone = s.scorer.score(RUN, rows([GENTOO]), ROW_SCORER);
+  const loneStarted = performance.now();
+  assert.equal((await lone).predictions[0]!.prediction, "Gentoo");
+  assert.ok(performance.now() - loneStarted < 500, "waited for the deadline");
+  assert.deepEqual(s.calls.map((c) => c.requests), [10, 1]);
 });
 
-Deno.test("BatchScorer never makes a lone client or sparse traffic wait, and waits for an announced request until the deadline", async () => {
-  const s = recording({ batchWaitMs: 10 });
-  // No request before it: scored before score() returns.
-  const lone = s.scorer.score(RUN, rows([GENTOO]), ROW_SCORER);
-  assert.equal(s.calls.length, 1);
-  assert.equal((await lone).predictions[0]!.prediction, "Gentoo");
-  // 30 ms later, longer than the wait: the next is not expected in time, so no wait either.
-  await new Promise((resolve) => setTimeout(resolve, 30));
-  const sparse = s.scorer.score(RUN, rows([ADELIE]), ROW_SCORER);
-  assert.equal(s.calls.length, 2);
-  await sparse;
-
-  // An announced request never comes: the batch waits for it until its deadline, then goes.
+Deno.test("BatchScorer waits for an announced request until the deadline, and no longer once it is withdrawn", async () => {
+  const s = recording({ batchWaitMs: 100 });
   const late = s.scorer.expect();
-  const first = s.scorer.expect();
   const started = performance.now();
-  const waiting = s.scorer.score(RUN, rows([ADELIE]), ROW_SCORER, first);
-  assert.equal(s.calls.length, 2);
+  const waiting = s.scorer.score(RUN, rows([ADELIE]), ROW_SCORER, s.scorer.expect());
   assert.equal(s.scorer.pending, 1);
   assert.equal((await waiting).predictions[0]!.prediction, "Adelie");
-  assert.ok(performance.now() - started >= 8, "scored before the deadline");
-  assert.deepEqual(s.calls.map((c) => c.requests), [1, 1, 1]);
+  assert.ok(performance.now() - started >= 95, "scored before the deadline");
+  assert.deepEqual(s.calls.map((c) => c.requests), [1]);
 
-  // Cancelling the last announcement scores what waits at once, when no other is expected.
-  await new Promise((resolve) => setTimeout(resolve, 30));
-  const second = s.scorer.expect();
-  const third = s.scorer.score(RUN, rows([GENTOO]), ROW_SCORER, s.scorer.expect());
-  assert.equal(s.calls.length, 3);
+  const slow = s.scorer.expect(); // a second request whose body never comes
+  const other = s.scorer.score(RUN, rows([GENTOO]), ROW_SCORER, s.scorer.expect());
   late.cancel();
   late.cancel(); // twice does nothing
-  assert.equal(s.calls.length, 3);
-  second.cancel();
-  assert.equal(s.calls.length, 4);
+  assert.equal(s.scorer.expected, 1);
+  slow.cancel();
   assert.equal(s.scorer.expected, 0);
-  assert.equal((await third).predictions[0]!.prediction, "Gentoo");
+  const withdrawn = performance.now();
+  assert.equal((await other).predictions[0]!.prediction, "Gentoo");
+  assert.ok(performance.now() - withdrawn < 60, "waited for the deadline after the withdrawal");
+  assert.deepEqual(s.calls.map((c) => c.requests), [1, 1]);
 });
 
 Deno.test("BatchScorer scores a batch at once when every client seen lately has a request in it", async () => {

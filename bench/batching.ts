@@ -11,9 +11,12 @@
  * due, so a service that falls behind is charged for the wait (no coordinated omission); else
  * from when it was sent (timers on this machine wake up to several ms late, which is the
  * client's delay, not the service's). Each rate runs for at least {@link MIN_SECONDS} s and
- * {@link MIN_REQUESTS} requests, so that p99 rests on at least ten slow requests. A rate passes
- * when p99 is under 10 ms, nothing fails, and at least 95% of the scheduled requests were sent;
- * a service leaves the ladder after two failed rates in a row.
+ * {@link MIN_REQUESTS} requests, so that p99 rests on at least 25 slow requests and one pause
+ * of a few tens of ms (a garbage collection) does not decide it alone. A rate passes
+ * when p99 is under 10 ms, nothing fails, and at least 95% of the scheduled requests were sent.
+ * A service leaves the ladder once it is saturated at two rates in a row: its median latency
+ * over 10 ms or under 95% of the requests sent (a p99 failure alone does not stop it: one pause
+ * can cause it at any rate).
  *
  * Usage: `deno run -A bench/batching.ts [--clients 1,16,64,200] [--no-write]`; results go into
  * the `batching` section of bench/RESULTS.md.
@@ -46,13 +49,13 @@ const P99_TARGET_MS = 10;
 /** The rates tried, in requests per second. */
 const RATES = [250, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000, 5000];
 /** Shortest step, in seconds. */
-const MIN_SECONDS = 2;
+const MIN_SECONDS = 5;
 /** Fewest requests of a step. */
-const MIN_REQUESTS = 1000;
+const MIN_REQUESTS = 2500;
 /** A rate fails when fewer than this share of its scheduled requests could be sent. */
 const MIN_SENT_SHARE = 0.95;
-/** A service leaves the ladder after this many failed rates in a row. */
-const MAX_FAILURES = 2;
+/** A service leaves the ladder after this many saturated rates in a row. */
+const MAX_SATURATED = 2;
 
 interface Step {
   rate: number;
@@ -73,13 +76,21 @@ interface Sweep {
   mode: Mode;
   clients: number;
   steps: Step[];
+  /** The highest rate that passed (p99 under the target). */
   best: Step | null;
+  /** The highest rate served without saturating: p50 under the target, ≥ 95% sent, no error. */
+  ceiling: Step | null;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One rate: every client sends on its schedule, one request in flight at most. */
-async function step(server: Server, clients: number, rate: number, payloads: string[]) {
+async function step(
+  server: Server,
+  clients: number,
+  rate: number,
+  payloads: string[],
+): Promise<Step> {
   const callsName = "deno_mlops_serve_batch_requests_count";
   const requestsName = "deno_mlops_serve_batch_requests_sum";
   const callsBefore = await metric(server.url, callsName);
@@ -139,25 +150,32 @@ async function step(server: Server, clients: number, rate: number, payloads: str
 async function ladder(servers: Record<Mode, Server>, clients: number): Promise<Sweep[]> {
   const payloads = bodies(1, 256);
   const sweeps: Record<Mode, Sweep> = {
-    off: { mode: "off", clients, steps: [], best: null },
-    on: { mode: "on", clients, steps: [], best: null },
+    off: { mode: "off", clients, steps: [], best: null, ceiling: null },
+    on: { mode: "on", clients, steps: [], best: null, ceiling: null },
   };
-  const failuresInARow = { off: 0, on: 0 };
+  const saturatedInARow = { off: 0, on: 0 };
   for (const rate of RATES) {
     for (const mode of MODES) {
-      if (failuresInARow[mode] >= MAX_FAILURES) continue;
+      if (saturatedInARow[mode] >= MAX_SATURATED) continue;
       const s = await step(servers[mode], clients, rate, payloads);
       sweeps[mode].steps.push(s);
-      failuresInARow[mode] = s.passed ? 0 : failuresInARow[mode] + 1;
+      saturatedInARow[mode] = saturated(s) ? saturatedInARow[mode] + 1 : 0;
       console.log(line(mode, clients, s));
       await sleep(200);
     }
-    if (MODES.every((mode) => failuresInARow[mode] >= MAX_FAILURES)) break;
+    if (MODES.every((mode) => saturatedInARow[mode] >= MAX_SATURATED)) break;
   }
+  const highest = (steps: Step[]) => steps.sort((a, b) => b.rate - a.rate)[0] ?? null;
   for (const sweep of Object.values(sweeps)) {
-    sweep.best = sweep.steps.filter((s) => s.passed).sort((a, b) => b.rate - a.rate)[0] ?? null;
+    sweep.best = highest(sweep.steps.filter((s) => s.passed));
+    sweep.ceiling = highest(sweep.steps.filter((s) => !saturated(s) && s.errors === 0));
   }
   return MODES.map((mode) => sweeps[mode]);
+}
+
+/** Whether the service could not keep up: p50 over the target, or under 95% sent. */
+function saturated(s: Step): boolean {
+  return s.p50 >= P99_TARGET_MS || s.sent < MIN_SENT_SHARE * s.scheduled;
 }
 
 function line(mode: string, clients: number, s: Step): string {
@@ -178,9 +196,12 @@ const runId = await train(root, 30);
 const loaded = await loadConfig({ root });
 await promoteRun(loaded.config.registry, loaded.config.project.name, { runId });
 logs.stop();
+// Live drift off on both: its check every minute stalls the event loop for tens of ms, which
+// would land in some steps and not others.
+const quiet = ["--set", "serve.drift.enabled=false"];
 const servers = {
-  on: await startServer(root),
-  off: await startServer(root, ["--set", "serve.batching.enabled=false"]),
+  on: await startServer(root, quiet),
+  off: await startServer(root, [...quiet, "--set", "serve.batching.enabled=false"]),
 };
 console.log(`serving ${runId}: batching on at ${servers.on.url}, off at ${servers.off.url}`);
 // Warm-up: JIT, tfjs and the connection pools of both.
@@ -198,17 +219,33 @@ const loadAfter = (await Deno.readTextFile("/proc/loadavg").catch(() => "")).spl
 await Deno.remove(root, { recursive: true });
 
 const machine = await describeMachine();
-const cell = (s: Step | null, value: (s: Step) => string) => (s === null ? "none" : value(s));
 const rows = CLIENTS.map((clients) => {
-  const off = sweeps.find((s) => s.clients === clients && s.mode === "off")!.best;
-  const on = sweeps.find((s) => s.clients === clients && s.mode === "on")!.best;
-  const ratio = off !== null && on !== null ? `${(on.rate / off.rate).toFixed(2)}×` : "n/a";
-  return `| ${clients} | ${cell(off, (s) => `${s.rate}`)} | ${
-    cell(off, (s) => s.p99.toFixed(1))
-  } | ${cell(on, (s) => `${s.rate}`)} | ${cell(on, (s) => s.p99.toFixed(1))} | ${
-    cell(on, (s) => s.perCall.toFixed(2))
-  } | ${ratio} |`;
+  const of = (mode: Mode) => sweeps.find((s) => s.clients === clients && s.mode === mode)!;
+  const rate = (s: Step | null) => (s === null ? "none" : `${s.rate} (p99 ${s.p99.toFixed(1)})`);
+  const ratio = (a: Step | null, b: Step | null) =>
+    a !== null && b !== null ? `${(b.rate / a.rate).toFixed(2)}×` : "n/a";
+  const [off, on] = [of("off"), of("on")];
+  return `| ${clients} | ${rate(off.best)} | ${rate(on.best)} | ${ratio(off.best, on.best)} | ${
+    off.ceiling === null ? "none" : `${off.ceiling.rate} (p50 ${off.ceiling.p50.toFixed(1)})`
+  } | ${on.ceiling === null ? "none" : `${on.ceiling.rate} (p50 ${on.ceiling.p50.toFixed(1)})`} | ${
+    ratio(off.ceiling, on.ceiling)
+  } | ${on.ceiling === null ? "–" : on.ceiling.perCall.toFixed(2)} |`;
 });
+/** The range over client counts of ≥ 16 of a value of each mode's ceiling, e.g. `"2.3–5.1"`. */
+function ceilingRange(value: (s: Step) => string, mode: Mode = "on"): string {
+  const values = sweeps.filter((s) => s.mode === mode && s.clients >= 16 && s.ceiling !== null)
+    .sort((a, b) => a.ceiling!.rate - b.ceiling!.rate).map((s) => value(s.ceiling!));
+  return values.length === 0 ? "n/a" : `${values[0]}–${values.at(-1)}`;
+}
+const bestCeilingRatio = Math.max(
+  0,
+  ...CLIENTS.filter((c) => c >= 16).map((clients) => {
+    const of = (mode: Mode) =>
+      sweeps.find((s) => s.clients === clients && s.mode === mode)!.ceiling;
+    const [off, on] = [of("off"), of("on")];
+    return off !== null && on !== null ? on.rate / off.rate : 0;
+  }),
+);
 const details = CLIENTS.flatMap((clients) => {
   const of = (mode: Mode) => sweeps.find((s) => s.clients === clients && s.mode === mode)!;
   const tried = [...new Set([...of("off").steps, ...of("on").steps].map((s) => s.rate))];
@@ -228,19 +265,33 @@ const markdown = `
 
 Machine: ${machine}. Load average before the run: ${loadBefore}, after: ${loadAfter}.
 Model: penguins MLP run \`${runId}\`, row engine. Two services from the same project on
-127.0.0.1, one with \`serve.batching\` on (max_wait_ms 2, max_rows 256), one with it off, driven
-in turn by one Deno client process on the same 2 cores. Open loop: each client sends single-row
+127.0.0.1, one with \`serve.batching\` on (max_wait_ms 2, max_rows 256), one with it off (live
+drift off on both: its check stalls the event loop for tens of ms once a minute), driven
+in turn by one Deno client process on the same 2 cores (\`fetch\`, keep-alive). Open loop: each client sends single-row
 requests on its schedule, one in flight at most; latency runs from the send, or from the
 scheduled time when the previous answer made the send late.
 The two services take turns at each rate of the ladder (${RATES.join(", ")} req/s); each rate runs
 at least ${MIN_SECONDS} s and ${
   MIN_REQUESTS.toLocaleString("en")
 } requests, and passes with p99 under ${P99_TARGET_MS} ms, no error and ≥ 95% of the
-scheduled requests sent; a service leaves the ladder after ${MAX_FAILURES} failed rates in a row.
+scheduled requests sent; a service leaves the ladder once saturated (p50 over ${P99_TARGET_MS} ms or under 95% sent) at ${MAX_SATURATED}
+rates in a row.
 
-| clients | batching off: highest req/s at p99 < ${P99_TARGET_MS} ms | p99 ms | batching on: highest req/s | p99 ms | requests per scoring call (on) | on / off |
-| --- | --- | --- | --- | --- | --- | --- |
+| clients | off: highest req/s with p99 < ${P99_TARGET_MS} ms | on: highest req/s with p99 < ${P99_TARGET_MS} ms | on / off | off: highest req/s kept up with (p50 < ${P99_TARGET_MS} ms) | on: highest req/s kept up with | on / off | on: requests per scoring call there |
+| --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join("\n")}
+
+Reading: p99 under ${P99_TARGET_MS} ms is decided by pauses of tens of ms (garbage collection in the server or in
+the client process, which shares the cores) that strike either service at any rate, so the first
+two columns move from run to run (see the per-rate table: failures well below saturation, on both).
+The rate each service keeps up with is steadier: with batching, ${
+  ceilingRange((s) => s.perCall.toFixed(1))
+} requests share one scoring call there, and the service keeps up with ${
+  ceilingRange((s) => s.rate.toLocaleString("en"))
+} req/s against ${ceilingRange((s) => s.rate.toLocaleString("en"), "off")} without (up to ${
+  bestCeilingRatio.toFixed(1)
+}× at ≥ 16 clients). A lone client gains nothing: its requests never overlap,
+so its batches hold one request and it waits for no other.
 
 Every rate tried: p99 in ms (✗: failed), and requests per scoring call.
 

@@ -350,7 +350,7 @@ export class BatchScorer {
     const ours = expected instanceof Announcement && expected.owner === this;
     if (ours && expected.settle()) this.#expected--;
     const source = ours ? expected.source : null;
-    const promise = new Promise<ScoredRequest>((resolve, reject) => {
+    return new Promise<ScoredRequest>((resolve, reject) => {
       let pending: Pending = {
         run,
         rows,
@@ -380,7 +380,6 @@ export class BatchScorer {
       }
       this.#enqueue(pending);
     });
-    return promise;
   }
 
   /** Adds a request to its row engine's batch; scores it when full or complete, or waits a turn. */

@@ -231,11 +231,14 @@ const rows = CLIENTS.map((clients) => {
     ratio(off.ceiling, on.ceiling)
   } | ${on.ceiling === null ? "–" : on.ceiling.perCall.toFixed(2)} |`;
 });
-/** The range over client counts of ≥ 16 of a value of each mode's ceiling, e.g. `"2.3–5.1"`. */
-function ceilingRange(value: (s: Step) => string, mode: Mode = "on"): string {
+/** The lowest and highest, over client counts of ≥ 16, of a number of each mode's ceiling. */
+function ceilingRange(value: (s: Step) => number, digits: number, mode: Mode = "on"): string {
   const values = sweeps.filter((s) => s.mode === mode && s.clients >= 16 && s.ceiling !== null)
-    .sort((a, b) => a.ceiling!.rate - b.ceiling!.rate).map((s) => value(s.ceiling!));
-  return values.length === 0 ? "n/a" : `${values[0]}–${values.at(-1)}`;
+    .map((s) => value(s.ceiling!));
+  if (values.length === 0) return "n/a";
+  const show = (x: number) =>
+    x.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return `${show(Math.min(...values))}–${show(Math.max(...values))}`;
 }
 const bestCeilingRatio = Math.max(
   0,
@@ -285,10 +288,10 @@ Reading: p99 under ${P99_TARGET_MS} ms is decided by pauses of tens of ms (garba
 the client process, which shares the cores) that strike either service at any rate, so the first
 two columns move from run to run (see the per-rate table: failures well below saturation, on both).
 The rate each service keeps up with is steadier: with batching, ${
-  ceilingRange((s) => s.perCall.toFixed(1))
+  ceilingRange((s) => s.perCall, 1)
 } requests share one scoring call there, and the service keeps up with ${
-  ceilingRange((s) => s.rate.toLocaleString("en"))
-} req/s against ${ceilingRange((s) => s.rate.toLocaleString("en"), "off")} without (up to ${
+  ceilingRange((s) => s.rate, 0)
+} req/s against ${ceilingRange((s) => s.rate, 0, "off")} without (up to ${
   bestCeilingRatio.toFixed(1)
 }× at ≥ 16 clients). A lone client gains nothing: its requests never overlap,
 so its batches hold one request and it waits for no other.

@@ -303,6 +303,9 @@ class NotebookRun {
     switch (outcome.kind) {
       case "ok":
         cell.execution_count = outcome.executionCount;
+        // Its last line may still be on its way; the kernel would tag it with the next cell's
+        // request if that were sent first.
+        await kernel.settle(CELL_QUIET_MS, CELL_SETTLE_MAX_MS);
         return;
       case "error": {
         cell.execution_count = outcome.executionCount;
@@ -423,6 +426,9 @@ const EXCERPT_LINES = 12;
 // The Deno kernel may publish a cell's last stream output just after its idle status.
 const SETTLE_QUIET_MS = 150;
 const SETTLE_MAX_MS = 2000;
+// Between cells: a shorter quiet, so a notebook of 40 cells pays about a second.
+const CELL_QUIET_MS = 25;
+const CELL_SETTLE_MAX_MS = 300;
 
 /** The notebook metadata the runner writes under `deno_mlops`. */
 interface RunMetadata {

@@ -197,6 +197,14 @@ export async function startServer(
       ? "off (serve.tokens is empty; /v1/admin/reload answers loopback clients only)"
       : `bearer tokens ${serve.tokens.map((t) => `${t.name} (${t.scope})`).join(", ")}`,
   });
+  logger.info("Micro-batching: {batching}; live drift: {drift}", {
+    batching: serve.batching.enabled
+      ? `on (at most ${serve.batching.max_wait_ms} ms, ${serve.batching.max_rows} rows)`
+      : "off",
+    drift: serve.drift.enabled
+      ? `checked every ${serve.drift.interval_s} s on the last ${serve.drift.reservoir_rows} rows`
+      : "off",
+  });
 
   const shutdown = () => {
     stopping ??= (async () => {

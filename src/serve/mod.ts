@@ -34,6 +34,7 @@ export { BatchScorer, DEFAULT_BATCH_SCORER_OPTIONS } from "./batch_scorer.ts";
 export type {
   BatchInfo,
   BatchScorerOptions,
+  ExpectedRequest,
   Prediction,
   RequestWarning,
   ScoredRequest,

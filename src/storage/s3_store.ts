@@ -68,6 +68,8 @@ export class S3ObjectStore implements ObjectStore {
       requestHandler: {
         requestTimeout: settings.requestTimeoutMs,
         connectionTimeout: Math.min(settings.requestTimeoutMs, 10_000),
+        // A request that hangs past the timeout fails (and is retried) instead of waiting on.
+        throwOnRequestTimeout: true,
       },
     });
   }
@@ -272,7 +274,7 @@ export class S3ObjectStore implements ObjectStore {
 
   /** Bounds a whole call, retries included; each attempt is bounded by the socket timeout. */
   #limit(): { abortSignal: AbortSignal } {
-    const ms = this.#settings.requestTimeoutMs * this.#settings.maxAttempts + 5_000;
+    const ms = (this.#settings.requestTimeoutMs + 1_000) * this.#settings.maxAttempts;
     return { abortSignal: AbortSignal.timeout(ms) };
   }
 

@@ -15,6 +15,14 @@ import {
 import { isObject } from "./_values.ts";
 import { assertInside, readSealedJson, sealJson, verifyArtifacts } from "./checksums.ts";
 import { isUnlistedArtifact, runArtifactPath } from "../run_catalog.ts";
+import { isS3Url, joinS3Url } from "../../storage/mod.ts";
+import {
+  fetchRunFolder,
+  listPublishedRunIds,
+  publishRunFolder,
+  registryMirrorDir,
+  registryStore,
+} from "./remote_runs.ts";
 
 /** Version of the run folder layout. */
 export const RUN_FORMAT_VERSION = 1;
@@ -113,6 +121,10 @@ export function assertRunId(id: string): string {
  *
  * A crash before the rename leaves only a hidden `.partial-*` folder, which is never listed.
  *
+ * Under an `s3://` prefix the folder is written so in the local mirror (see
+ * `registryMirrorDir`), then every file is uploaded under `<prefix>/<id>/` with the sealed
+ * `run.json` last: a failed upload leaves no `run.json`, so nothing is published.
+ *
  * @param experimentsDir the experiments folder (created when missing)
  * @param record the run record without `id` and `artifacts`, which this function fills in
  * @param write writes the artifacts into the folder it is given
@@ -128,6 +140,18 @@ export async function writeRunFolder(
   record: Omit<RunRecord, "artifacts">,
   write: (dir: string) => Promise<void>,
 ): Promise<{ dir: string; record: RunRecord }> {
+  if (isS3Url(experimentsDir)) {
+    // Written locally in the mirror as below, then published with run.json last.
+    const store = registryStore();
+    const written = await writeRunFolder(registryMirrorDir(experimentsDir), record, write);
+    try {
+      await publishRunFolder(store, written.dir, joinS3Url(experimentsDir, written.record.id));
+    } catch (error) {
+      await Deno.remove(written.dir, { recursive: true }).catch(() => {});
+      throw error;
+    }
+    return written;
+  }
   await Deno.mkdir(experimentsDir, { recursive: true });
   let id = assertRunId(record.id);
   await removeLeftovers(experimentsDir, isPartialName, { logger: getProjectLogger("registry") });
@@ -188,7 +212,8 @@ export function isPartialName(name: string): boolean {
 }
 
 /**
- * Lists the ids of complete runs, newest first (ids start with their UTC time).
+ * Lists the ids of complete runs, newest first (ids start with their UTC time); under an
+ * `s3://` prefix, the runs whose `run.json` is published.
  *
  * @param experimentsDir the experiments folder
  * @returns run ids; empty when the folder does not exist
@@ -198,6 +223,7 @@ export function isPartialName(name: string): boolean {
  * ```
  */
 export async function listRunIds(experimentsDir: string): Promise<string[]> {
+  if (isS3Url(experimentsDir)) return await listPublishedRunIds(registryStore(), experimentsDir);
   const ids: string[] = [];
   try {
     for await (const entry of Deno.readDir(experimentsDir)) {
@@ -215,7 +241,8 @@ export async function listRunIds(experimentsDir: string): Promise<string[]> {
 }
 
 /**
- * Reads a run's `run.json` and checks the sha256 of every artifact it lists.
+ * Reads a run's `run.json` and checks the sha256 of every artifact it lists. A run under an
+ * `s3://` prefix is fetched into the local mirror first, and the mirror's folder is returned.
  *
  * @param experimentsDir the experiments folder
  * @param id the run id
@@ -232,6 +259,7 @@ export async function readRunFolder(
   id: string,
 ): Promise<{ dir: string; record: RunRecord }> {
   assertRunId(id);
+  if (isS3Url(experimentsDir)) return await fetchRunFolder(registryStore(), experimentsDir, id);
   const dir = `${experimentsDir}/${id}`;
   if (!(await pathExists(runArtifactPath(dir, "record")))) {
     if (await pathExists(dir)) {

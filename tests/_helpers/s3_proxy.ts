@@ -54,6 +54,9 @@ export function startS3Proxy(upstream: string, faults: S3Fault[] = []): S3Proxy 
   let active = faults;
   const port = freePort();
   const controller = new AbortController();
+  // Its own connection pool, closed with the proxy, so s3rver can stop without waiting on
+  // idle keep-alive connections.
+  const client = Deno.createHttpClient({});
 
   function faultFor(line: string): S3Fault | null {
     const n = requests.length;
@@ -78,6 +81,7 @@ export function startS3Proxy(upstream: string, faults: S3Fault[] = []): S3Proxy 
       headers,
       body,
       redirect: "manual",
+      client,
     });
     return new Response(answer.body, { status: answer.status, headers: answer.headers });
   }
@@ -86,7 +90,7 @@ export function startS3Proxy(upstream: string, faults: S3Fault[] = []): S3Proxy 
     const ifMatch = request.headers.get("if-match");
     const ifNoneMatch = request.headers.get("if-none-match");
     // s3rver answers unsigned requests; the signed request's signature names the proxied host.
-    const head = await fetch(`${upstream}${url.pathname}`, { method: "HEAD" });
+    const head = await fetch(`${upstream}${url.pathname}`, { method: "HEAD", client });
     await head.body?.cancel();
     const current = head.status === 200 ? head.headers.get("etag") : null;
     const refused = (ifNoneMatch === "*" && current !== null) ||
@@ -149,6 +153,7 @@ export function startS3Proxy(upstream: string, faults: S3Fault[] = []): S3Proxy 
       hanging.clear();
       controller.abort();
       await new Promise((resolve) => setTimeout(resolve, 10));
+      client.close();
     },
   };
 }

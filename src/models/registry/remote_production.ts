@@ -142,7 +142,13 @@ export async function installRemoteCopy(
       await store.delete(joinS3Url(target, "run.json"));
     }
   }
-  await publishRunFolder(store, run.dir, target);
+  try {
+    await publishRunFolder(store, run.dir, target);
+  } catch (cause) {
+    // Published by a concurrent promotion of the same run: use its copy once verified.
+    if (!(cause instanceof ArtifactError) || !/another writer/.test(cause.message)) throw cause;
+    await openRemoteCopy(store, productionUrl, run.record.id);
+  }
   return target;
 }
 

@@ -10,7 +10,12 @@
  */
 import { join, relative } from "node:path";
 import { remoteCacheDir } from "../../data/mod.ts";
-import { ArtifactError, didYouMean, StorageError } from "../../errors.ts";
+import {
+  ArtifactError,
+  didYouMean,
+  StorageError,
+  StoragePreconditionError,
+} from "../../errors.ts";
 import {
   downloadObject,
   joinS3Url,
@@ -93,6 +98,14 @@ export async function publishRunFolder(
       contentType: "application/json",
     });
   } catch (cause) {
+    if (cause instanceof StoragePreconditionError) {
+      // Another writer published the same run first (a production copy promoted twice at
+      // once): the files are its files now, so nothing is deleted.
+      throw new ArtifactError(
+        `Cannot publish run to "${runUrl}": it was published by another writer at the same time; use that copy`,
+        { cause },
+      );
+    }
     await Promise.all(uploaded.map((url) => store.delete(url).catch(() => {})));
     const message = (cause as Error).message;
     throw new StorageError(
@@ -146,7 +159,27 @@ export async function listPublishedRunIds(
  * const { dir } = await fetchRunFolder(openObjectStore(), "s3://models/experiments", id);
  * ```
  */
-export async function fetchRunFolder(
+export function fetchRunFolder(
+  store: ObjectStore,
+  prefixUrl: string,
+  id: string,
+): Promise<{ dir: string; record: RunRecord }> {
+  // One fetch per mirrored run at a time in this process: a second caller waits, then finds
+  // the mirror current instead of replacing the folder the first one is reading.
+  const key = join(registryMirrorDir(prefixUrl), id);
+  const previous = FETCHES.get(key) ?? Promise.resolve();
+  const turn = previous.then(() => fetchOnce(store, prefixUrl, id));
+  const settled = turn.then(() => {}, () => {});
+  FETCHES.set(key, settled);
+  settled.then(() => {
+    if (FETCHES.get(key) === settled) FETCHES.delete(key);
+  });
+  return turn;
+}
+
+const FETCHES = new Map<string, Promise<void>>();
+
+async function fetchOnce(
   store: ObjectStore,
   prefixUrl: string,
   id: string,

@@ -17,7 +17,7 @@ import {
   S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { StorageError, StoragePreconditionError } from "../errors.ts";
+import { ConfigError, StorageError, StoragePreconditionError } from "../errors.ts";
 import { formatS3Url, parseS3Url } from "./location.ts";
 import {
   DEFAULT_UPLOAD_OPTIONS,
@@ -347,13 +347,25 @@ async function readChunk(file: Deno.FsFile, bytes: number): Promise<Uint8Array> 
 
 const STORES = new Map<string, S3ObjectStore>();
 
+/** Refuses early, with the fix, when the permissions do not let this process reach the store. */
+function requireNetwork(settings: S3Settings): void {
+  const host = settings.endpoint === null
+    ? `s3.${settings.region}.amazonaws.com`
+    : new URL(settings.endpoint).host;
+  if (Deno.permissions.querySync({ name: "net", host }).state === "granted") return;
+  throw new ConfigError(
+    `Cannot reach the object store at "${host}": this process has no network access to it (the offline tasks never reach the network); run the task's :remote variant, e.g. \`deno task promote:remote\`, or add --allow-net to deno run`,
+  );
+}
+
 /**
  * The object store for the current environment (see `readS3Settings`), one per distinct
  * settings so connections are reused.
  *
  * @param env the environment
  * @returns the store
- * @throws {ConfigError} when credentials are missing (naming the variables to set)
+ * @throws {ConfigError} when credentials are missing (naming the variables to set), or the
+ *   process may not reach the endpoint (an offline task: use its `:remote` variant)
  * @example
  * ```ts
  * const store = openObjectStore();
@@ -364,6 +376,7 @@ export function openObjectStore(
   env: Record<string, string | undefined> = Deno.env.toObject(),
 ): S3ObjectStore {
   const settings = readS3Settings(env);
+  requireNetwork(settings);
   const key = JSON.stringify(settings);
   let store = STORES.get(key);
   if (store === undefined) {

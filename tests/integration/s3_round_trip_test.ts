@@ -24,7 +24,8 @@ async function until(check: () => boolean, ms = 10_000): Promise<void> {
 }
 
 Deno.test({
-  name: "penguins from s3://: train, publish, promote, and a polling model holder serves each promotion",
+  name:
+    "penguins from s3://: train, publish, promote, and a polling model holder serves each promotion",
   ...S3_TEST,
   fn: () =>
     withS3(async () => {

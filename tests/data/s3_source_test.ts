@@ -14,7 +14,8 @@ import { S3_TEST, withS3 } from "../_helpers/s3_fixture.ts";
 const PENGUINS = "data/raw/penguins.csv";
 
 Deno.test({
-  name: "an s3:// data path is fetched once, fingerprinted like the local file, and refetched when it changes",
+  name:
+    "an s3:// data path is fetched once, fingerprinted like the local file, and refetched when it changes",
   ...S3_TEST,
   fn: () =>
     withS3(async ({ proxy, cache }) => {
@@ -53,7 +54,8 @@ Deno.test({
     withS3(async () => {
       await assert.rejects(() => prepareData("s3://data/nope.csv"), {
         name: "ArtifactError",
-        message: /Cannot read "s3:\/\/data\/nope.csv": the object does not exist; check the bucket and key/,
+        message:
+          /Cannot read "s3:\/\/data\/nope.csv": the object does not exist; check the bucket and key/,
       });
       assert.throws(() => loadDataset("s3://data/later.csv"), {
         name: "ArtifactError",

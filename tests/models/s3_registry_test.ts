@@ -95,7 +95,10 @@ Deno.test({
       await Deno.remove(registryMirrorDir(REGISTRY.experiments_dir), { recursive: true });
       const fetched = await readRunFolder(REGISTRY.experiments_dir, id);
       assert.deepEqual(fetched.record, written.record);
-      assert.equal(await Deno.readTextFile(`${fetched.dir}/model/weights.bin`), "w".repeat(1000) + id);
+      assert.equal(
+        await Deno.readTextFile(`${fetched.dir}/model/weights.bin`),
+        "w".repeat(1000) + id,
+      );
       const gets = () => proxy.requests.filter((r) => r.startsWith("GET /models/")).length;
       const before = gets();
       await readRunFolder(REGISTRY.experiments_dir, id); // the mirror is reused: run.json only
@@ -109,7 +112,8 @@ Deno.test({
       assert.deepEqual(runs.map((r) => [r.id, r.problem]), [[id, null]]);
       await assert.rejects(() => readRunFolder(REGISTRY.experiments_dir, `${id.slice(0, -1)}2`), {
         name: "ArtifactError",
-        message: /it is not published \(no run.json; did you mean "20261201-000000-penguins-aaaaaaa1"/,
+        message:
+          /it is not published \(no run.json; did you mean "20261201-000000-penguins-aaaaaaa1"/,
       });
     }),
 });
@@ -203,7 +207,9 @@ Deno.test({
       // Both read an empty slot (If-None-Match: *), then both read the same pointer (If-Match).
       for (const pair of [[ids[0]!, ids[1]!], [ids[2]!, ids[2]!]]) {
         const results = await Promise.allSettled(
-          pair.map((runId) => promoteRun(REGISTRY, "penguins", { runId, force: true, reason: "r" })),
+          pair.map((runId) =>
+            promoteRun(REGISTRY, "penguins", { runId, force: true, reason: "r" })
+          ),
         );
         const won = results.filter((r) => r.status === "fulfilled");
         const lost = results.filter((r) => r.status === "rejected");
@@ -255,7 +261,8 @@ Deno.test({
       // A pointer naming a copy that is gone entirely; force replaces it.
       for (const o of await store.list(`${PRODUCTION}/runs/${a}/`)) await store.delete(o.url);
       await assert.rejects(() => readProduction(PRODUCTION), {
-        message: /its copy "s3:\/\/models\/production\/penguins\/runs\/.*" is missing; the pointer is stale/,
+        message:
+          /its copy "s3:\/\/models\/production\/penguins\/runs\/.*" is missing; the pointer is stale/,
       });
       const forced = await promoteRun(REGISTRY, "penguins", {
         runId: c,
@@ -273,7 +280,10 @@ Deno.test({
         message: /Cannot put "s3:\/\/models\/production\/penguins\/current.json": .*answered 500/,
       });
       proxy.setFaults([]);
-      assert.equal((await readObjectText(store, `${PRODUCTION}/current.json`))?.text, pointer?.text);
+      assert.equal(
+        (await readObjectText(store, `${PRODUCTION}/current.json`))?.text,
+        pointer?.text,
+      );
     }),
 });
 

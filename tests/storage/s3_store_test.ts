@@ -47,7 +47,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "put() with If-None-Match or If-Match is refused with StoragePreconditionError, object unchanged",
+  name:
+    "put() with If-None-Match or If-Match is refused with StoragePreconditionError, object unchanged",
   ...S3_TEST,
   fn: () =>
     withS3(async () => {
@@ -73,7 +74,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "upload() sends a large file in parts; a failing part aborts the upload and leaves no object",
+  name:
+    "upload() sends a large file in parts; a failing part aborts the upload and leaves no object",
   ...S3_TEST,
   fn: () =>
     withS3(async ({ proxy, tmp }) => {
@@ -83,7 +85,13 @@ Deno.test({
       await Deno.writeFile(path, bytes);
       const options = { multipartThreshold: 1024, partBytes: 5 * 1024 * 1024 };
       // The second part fails on every attempt.
-      proxy.setFaults([{ at: 2, times: 10, kind: "status", status: 500, only: /^PUT .*partNumber/ }]);
+      proxy.setFaults([{
+        at: 2,
+        times: 10,
+        kind: "status",
+        status: 500,
+        only: /^PUT .*partNumber/,
+      }]);
       await assert.rejects(() => store.upload("s3://data/big.bin", path, options), {
         name: "StorageError",
         message: /Cannot upload "s3:\/\/data\/big.bin": .* answered 500 .* after 2 attempt/,
@@ -102,7 +110,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a 503 on every attempt or a hang past the timeout fails with StorageError; one 503 is retried",
+  name:
+    "a 503 on every attempt or a hang past the timeout fails with StorageError; one 503 is retried",
   ...S3_TEST,
   fn: () =>
     withS3(async ({ proxy }) => {

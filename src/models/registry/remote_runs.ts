@@ -10,12 +10,7 @@
  */
 import { join, relative } from "node:path";
 import { remoteCacheDir } from "../../data/mod.ts";
-import {
-  ArtifactError,
-  didYouMean,
-  StorageError,
-  StoragePreconditionError,
-} from "../../errors.ts";
+import { ArtifactError, didYouMean, StorageError, StoragePreconditionError } from "../../errors.ts";
 import {
   downloadObject,
   joinS3Url,

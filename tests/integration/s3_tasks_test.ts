@@ -15,7 +15,7 @@ const S3_SET = [
 ];
 
 Deno.test({
-  name: "train:remote and promote:remote work with exactly their permissions against an S3 server",
+  name: "train, promote, runs and rollback :remote tasks work with exactly their permissions against an S3 server",
   ...S3_TEST,
   fn: () =>
     withS3(async () => {
@@ -43,6 +43,12 @@ Deno.test({
           await openObjectStore().head("s3://models/production/penguins/current.json"),
           null,
         );
+        const listed = await runTask("runs:remote", S3_SET, root);
+        assert.equal(listed.code, 0, listed.stderr);
+        assert.match(listed.stdout, new RegExp(`\\* ${ids[0]}`));
+        const back = await runTask("rollback:remote", S3_SET, root);
+        assert.equal(back.code, 1);
+        assert.match(back.stderr, /no earlier promoted run is recorded/);
         // The offline task refuses the network with its own message.
         const offline = await runTask("promote", [...S3_SET, "--run", ids[0]!], root);
         assert.equal(offline.code, 1);

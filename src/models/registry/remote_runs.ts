@@ -21,7 +21,12 @@ import {
 } from "../../storage/mod.ts";
 import { getProjectLogger, guardLeftover, pathExists } from "../../utils/mod.ts";
 import { runArtifactPath } from "../run_catalog.ts";
-import { PARTIAL_PREFIX, readRunFolder, RUN_ID_PATTERN, type RunRecord } from "./run_folder.ts";
+import {
+  PARTIAL_PREFIX,
+  readLocalRunFolder,
+  RUN_ID_PATTERN,
+  type RunRecord,
+} from "./local_runs.ts";
 
 /** The file that publishes a run: uploaded last. */
 const RECORD_FILE = "run.json";
@@ -195,7 +200,7 @@ async function fetchOnce(
   const mirrored = await Deno.readTextFile(runArtifactPath(local, "record")).catch(() => null);
   if (mirrored === remote.text) {
     try {
-      return await readRunFolder(mirror, id);
+      return await readLocalRunFolder(mirror, id);
     } catch (error) {
       getProjectLogger("registry").warning("Refetching run {id}: its mirror failed: {error}", {
         id,
@@ -227,7 +232,7 @@ async function fetchOnce(
     guard.close();
   }
   // Verified after the rename so the error names the run folder, not a temporary one.
-  return await readRunFolder(mirror, id);
+  return await readLocalRunFolder(mirror, id);
 }
 
 async function listFiles(root: string): Promise<string[]> {

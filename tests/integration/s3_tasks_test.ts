@@ -15,7 +15,8 @@ const S3_SET = [
 ];
 
 Deno.test({
-  name: "train, promote, runs and rollback :remote tasks work with exactly their permissions against an S3 server",
+  name:
+    "train, promote, runs and rollback :remote tasks work with exactly their permissions against an S3 server",
   ...S3_TEST,
   fn: () =>
     withS3(async () => {

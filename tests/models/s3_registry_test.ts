@@ -180,6 +180,15 @@ Deno.test({
       const back = await rollbackProduction(REGISTRY, "penguins", { reason: "test" });
       assert.deepEqual([back.from, back.to], [b, a]);
       assert.equal((await readProductionPointer(PRODUCTION))?.run_id, a);
+      // Polling an unchanged pointer costs a HEAD, not a GET.
+      const pointerGets = () =>
+        proxy.requests.filter((r) => r.startsWith("GET /models/production/penguins/current.json"))
+          .length;
+      const gets = pointerGets();
+      for (let i = 0; i < 3; i++) {
+        assert.equal((await readProductionPointer(PRODUCTION))?.run_id, a);
+      }
+      assert.equal(pointerGets(), gets);
       const log = await readPromotionLog(PRODUCTION);
       assert.deepEqual(log.map((e) => [e.action, e.from, e.to]), [
         ["promote", null, a],

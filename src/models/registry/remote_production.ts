@@ -39,6 +39,9 @@ import type { RunRecord } from "./run_folder.ts";
 /** The folder of promotion log objects in a remote production slot. */
 export const PROMOTIONS_PREFIX = "promotions";
 
+/** The last pointer read per URL in this process, with its ETag. */
+const POINTERS = new Map<string, RemotePointer>();
+
 /** A pointer as read, with the ETag a conditional swap must match (`null`: none existed). */
 export interface RemotePointer {
   /** The pointer, or `null` when production is empty. */
@@ -49,7 +52,8 @@ export interface RemotePointer {
 
 /**
  * Reads a remote production pointer and its ETag; it is checked exactly like a local one (seal,
- * fields, history), through a copy in the local mirror.
+ * fields, history), through a copy in the local mirror. When the pointer's ETag is the one this
+ * process read last, only a HEAD request is made and the pointer read then is returned.
  *
  * @param store the object store
  * @param productionUrl the project's production prefix
@@ -62,6 +66,10 @@ export async function readRemotePointer(
 ): Promise<RemotePointer> {
   const url = joinS3Url(productionUrl, PRODUCTION_POINTER_FILE);
   const mirror = registryMirrorDir(productionUrl);
+  // A poll that finds the ETag it saw last costs one HEAD: the pointer is not read again.
+  const known = POINTERS.get(url);
+  if (known !== undefined && (await store.head(url))?.etag === known.etag) return known;
+  POINTERS.delete(url);
   const got = await readObjectText(store, url);
   if (got === null) {
     const logged = await store.list(`${joinS3Url(productionUrl, PROMOTIONS_PREFIX)}/`);
@@ -77,7 +85,9 @@ export async function readRemotePointer(
   await Deno.mkdir(mirror, { recursive: true });
   await writeFileAtomic(join(mirror, PRODUCTION_POINTER_FILE), got.text);
   try {
-    return { pointer: await readLocalPointer(mirror), etag: got.info.etag };
+    const read = { pointer: await readLocalPointer(mirror), etag: got.info.etag };
+    if (read.etag !== "") POINTERS.set(url, read);
+    return read;
   } catch (cause) {
     throw new ArtifactError(
       `Cannot read "${url}": ${(cause as Error).message.replace(/^Cannot read "[^"]*": /, "")}`,

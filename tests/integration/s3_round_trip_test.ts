@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../src/config/mod.ts";
 import { fingerprintFile } from "../../src/utils/mod.ts";
-import { listRunIds, promoteRun, readRunFolder } from "../../src/models/mod.ts";
+import { listRunIds, promoteRun, readRunFolder, registryMirrorDir } from "../../src/models/mod.ts";
 import { openRun, predictFile, PRODUCTION, runTraining } from "../../src/pipelines/mod.ts";
 import { ModelHolder } from "../../src/serve/mod.ts";
 import { openObjectStore, readObjectText } from "../../src/storage/mod.ts";
@@ -91,6 +91,27 @@ Deno.test({
           assert.notEqual(await store.head("s3://data/scored/penguins.rejected.csv"), null);
         } finally {
           run.model.dispose();
+        }
+
+        // A stale pointer (its run copy deleted from the store) is reported; the replica keeps
+        // serving the run it has.
+        await holder.close();
+        await promoteRun(registry, "penguins", { runId: first.id, force: true, reason: "stale" });
+        const copy = `${registry.production_dir}/penguins/runs/${first.id}`;
+        for (const object of await store.list(`${copy}/`)) await store.delete(object.url);
+        await Deno.remove(`${registryMirrorDir(`${registry.production_dir}/penguins`)}/runs`, {
+          recursive: true,
+        });
+        const replica = new ModelHolder(
+          { production_dir: registry.production_dir, project: "penguins" },
+          root,
+        );
+        try {
+          assert.equal(await replica.refresh(), false);
+          assert.equal(replica.current, null);
+          assert.match(replica.lastError ?? "", /its copy .* is missing; the pointer is stale/);
+        } finally {
+          await replica.close();
         }
       } finally {
         await holder.close();

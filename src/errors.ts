@@ -266,6 +266,52 @@ export class RegistryLockedError extends MlopsError {
   }
 }
 
+/**
+ * A request to the object store (S3 API) failed: the endpoint could not be reached, it answered
+ * with an error, or it timed out after the retries. Nothing was published by the failed call.
+ *
+ * @example
+ * ```ts
+ * throw new StorageError(`Cannot put "s3://models/run.json": the endpoint answered 503 after 3 attempts`, { status: 503 });
+ * ```
+ */
+export class StorageError extends MlopsError {
+  /** The HTTP status the store answered with, or `null` when none came (timeout, refused). */
+  readonly status: number | null;
+
+  /**
+   * Creates the error with the status the store answered.
+   *
+   * @param message what failed, naming the object URL, and what to do
+   * @param options the wrapped cause, the fix and the HTTP status
+   */
+  constructor(message: string, options: ErrorOptions & { status?: number | null } = {}) {
+    super(message, options);
+    this.name = "StorageError";
+    this.status = options.status ?? null;
+  }
+}
+
+/**
+ * A conditional write was refused because the object changed since it was read (`If-Match`)
+ * or already exists (`If-None-Match: *`); the object is unchanged.
+ *
+ * @example
+ * ```ts
+ * throw new StoragePreconditionError(`Cannot put "s3://models/production/penguins/current.json": it changed since it was read`);
+ * ```
+ */
+export class StoragePreconditionError extends StorageError {
+  /**
+   * @param message what failed, naming the object URL, and what to do
+   * @param options the wrapped cause and the fix
+   */
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, { ...options, status: 412 });
+    this.name = "StoragePreconditionError";
+  }
+}
+
 /** One problem in a request, located by row and column where it has a location. */
 export interface RequestProblem {
   /** 1-based row of the request (CSV: data row, header excluded), or `null` for the whole body. */

@@ -284,7 +284,15 @@ export const TrainingConfigSchema = z.strictObject({
 
 /** `registry`: where runs live and the promotion gate. */
 export const RegistryConfigSchema = z.strictObject({
+  /**
+   * Where runs are recorded: a folder (relative to the project root), or an
+   * `s3://bucket/prefix` in S3-compatible storage (runs are published with `run.json` last).
+   */
   experiments_dir: z.string().min(1).default("models/experiments"),
+  /**
+   * Where each project's production lives: a folder, or an `s3://bucket/prefix` (the pointer is
+   * swapped by a conditional write). An `s3://` URL is checked when it is first used.
+   */
   production_dir: z.string().min(1).default("models/production"),
   /** Metric the gate compares; higher is better except for error metrics. */
   primary_metric: z.string().min(1).default("f1_macro"),

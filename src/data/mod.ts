@@ -36,9 +36,14 @@ export {
   LOCAL_SCHEME,
   LOCAL_SOURCE,
   locationScheme,
+  prepareData,
   registerDataSource,
+  remoteCacheDir,
+  S3_CACHE_ENV,
+  S3_SOURCE,
+  stageOutput,
 } from "./sources/mod.ts";
-export type { DataSource, DataStat } from "./sources/mod.ts";
+export type { DataSource, DataStat, StagedWrite } from "./sources/mod.ts";
 export { DEFAULT_VALIDATE_OPTIONS, formatValidationReport, validate } from "./validator.ts";
 export type { ValidateOptions, ValidationReport } from "./validator.ts";
 export {

@@ -12,7 +12,9 @@ import {
   driftReport,
   isDatetimeFormat,
   openBatchWriter,
+  prepareData,
   readBatches,
+  stageOutput,
   strftimePattern,
 } from "../data/mod.ts";
 import type { BatchTextOptions, ColumnSignature, DriftOptions, DriftReport } from "../data/mod.ts";
@@ -158,8 +160,13 @@ export async function predictFile(
     seconds: 0,
   };
   const allProblems: RowProblem[] = [];
-  const writer = await openBatchWriter(options.output);
+  // A remote input is read from its local copy; a remote output is written locally and
+  // uploaded whole once complete.
+  await prepareData(options.input);
+  const staged = await stageOutput(options.output);
+  const writer = await openBatchWriter(staged.path);
   let rejectedWriter: Awaited<ReturnType<typeof openBatchWriter>> | null = null;
+  let rejectedStaged: Awaited<ReturnType<typeof stageOutput>> | null = null;
   const rejectedPath = options.rejected ??
     `${options.output.replace(/\.[^./]+$/, "")}.rejected.csv`;
   const reservoir = new Reservoir(sampleRows, run.record.seeds.split);
@@ -198,7 +205,8 @@ export async function predictFile(
           failed = true;
           continue; // keep checking, so the report lists every bad row; write nothing more
         }
-        rejectedWriter ??= await openBatchWriter(rejectedPath);
+        rejectedStaged ??= await stageOutput(rejectedPath);
+        rejectedWriter ??= await openBatchWriter(rejectedStaged.path);
         await rejectedWriter.write(rejectedFrame(batch.frame, batch.firstRow, checked.problems));
       }
       if (failed) continue;
@@ -221,13 +229,17 @@ export async function predictFile(
     // the process is killed between the two renames.
     if (rejectedWriter) {
       await rejectedWriter.commit();
+      await rejectedStaged?.publish();
       summary.rejected_file = rejectedPath;
     }
     await writer.commit();
+    await staged.publish();
     summary.output = options.output;
   } catch (error) {
     await writer.abort();
     await rejectedWriter?.abort();
+    await staged.discard();
+    await rejectedStaged?.discard();
     throw error;
   }
   summary.problems = allProblems.slice(0, 50);

@@ -6,6 +6,11 @@
  * Each run is compiled into a row engine (`compileRowScorer`) when it is loaded, before it is
  * swapped in.
  *
+ * Production may live under an `s3://` prefix (`registry.production_dir`): then each check reads
+ * the pointer object (one GET), and a new run is fetched once into the local mirror
+ * (`data/processed/remote/registry/…`), verified, and loaded from there, so every replica picks
+ * up a promotion made on any machine within one poll interval.
+ *
  * @module
  */
 import {

@@ -14,6 +14,7 @@ const TOOLING = new Set([
   "bench:tune",
   "bench:reliability",
   "bench:soak",
+  "bench:storage",
   "bench:datasets",
   "bench:trees",
   "readme:figures",
@@ -39,11 +40,15 @@ Deno.test("every runtime task declares explicit permissions and never prompts", 
         `${name}: ${folder}`,
       );
     }
-    assert.doesNotMatch(
-      command,
-      /--allow-net(?!=)/,
-      `${name}: network, if any, must name its hosts`,
-    );
+    // A `:remote` task reaches the user's object store, whose host only the environment
+    // (AWS_ENDPOINT_URL_S3) names; every other task names its hosts.
+    if (!name.endsWith(":remote")) {
+      assert.doesNotMatch(
+        command,
+        /--allow-net(?!=)/,
+        `${name}: network, if any, must name its hosts`,
+      );
+    }
   }
   // Runs under models/, the stage cache under data/processed/.
   assert.match(TASKS["train"]!.command, /--allow-write=models,data\/processed /);
@@ -137,4 +142,27 @@ Deno.test("notebooks refuses an --out folder outside notebooks/executed/ before 
   // A folder inside notebooks/executed/ passes the check (this project has no notebooks to run).
   const inside = await runTask("notebooks", ["--out", "notebooks/executed/mine"], root);
   assert.doesNotMatch(inside.stderr, /Cannot write executed notebooks/);
+});
+
+Deno.test("each :remote task is its base task plus network, the OS release and the data/processed cache", () => {
+  const remote = Object.keys(TASKS).filter((name) => name.endsWith(":remote"));
+  assert.deepEqual(remote.sort(), [
+    "predict:remote",
+    "promote:remote",
+    "rollback:remote",
+    "runs:remote",
+    "serve:remote",
+    "train:remote",
+  ]);
+  const flags = (command: string) =>
+    command.split(" ").filter((f) => !/^--allow-(net|write|sys)/.test(f)).join(" ");
+  for (const name of remote) {
+    const base = TASKS[name.replace(/:remote$/, "")]!.command;
+    const command = TASKS[name]!.command;
+    assert.equal(flags(command), flags(base), name);
+    assert.match(command, / --allow-net /, name);
+    // The AWS SDK reads the OS release for its user agent.
+    assert.match(command, /--allow-sys=cpus,networkInterfaces,hostname,osRelease /, name);
+    assert.match(command, /--allow-write=(\S+,)?data\/processed /, name);
+  }
 });

@@ -15,19 +15,42 @@ export interface DataStat {
   bytes: number;
 }
 
+/** A file being written for a location: fill `path`, then `publish` it or `discard` it. */
+export interface StagedWrite {
+  /** The local file to write (the location itself for a local file). */
+  readonly path: string;
+  /** Makes the written file appear at the location, whole (a remote upload, for instance). */
+  publish(): Promise<void>;
+  /** Removes the local file of a remote location; the location is never touched. */
+  discard(): Promise<void>;
+}
+
 /**
- * Where data comes from: the local file system, and later remote stores (`s3://`). Readers open
- * the file that `localPath` names, so a remote source makes the object available locally first.
+ * Where data comes from: the local file system, and remote stores (`s3://`). Readers open the
+ * file that `localPath` names, so a remote source makes the object available locally first, in
+ * `prepare`.
  */
 export interface DataSource {
   /** The URL scheme the source serves, e.g. `"file"` or `"s3"`; `"file"` also serves plain paths. */
   readonly scheme: string;
   /**
-   * Describes a location.
+   * Makes a location readable at `localPath`: nothing to do for a local file; a remote source
+   * downloads the object into its local cache (reused while the object is unchanged). The
+   * readers (`loadDataset`, `readBatches`) are synchronous about files, so every entry point
+   * that reads data calls this first (`prepareData`).
+   *
+   * @param location the path or URL
+   * @returns the local path, equal to `localPath(location)`
+   * @throws {ArtifactError} when the location does not exist or cannot be fetched
+   */
+  prepare(location: string): Promise<string>;
+  /**
+   * Describes the readable local copy of a location (the file itself for a local path).
    *
    * @param location the path or URL
    * @returns its kind and size, or `null` when nothing is there
-   * @throws {ArtifactError} when the location exists but cannot be examined
+   * @throws {ArtifactError} when the location exists but cannot be examined, or a remote
+   *   location was not prepared
    */
   stat(location: string): DataStat | null;
   /**
@@ -37,6 +60,16 @@ export interface DataSource {
    * @returns an absolute local path
    */
   localPath(location: string): string;
+  /**
+   * Opens a write to a location: a local file is written in place (the writers write atomically
+   * themselves); a remote one is written to a local file and uploaded by `publish`, so the
+   * object appears only when complete.
+   *
+   * @param location the path or URL
+   * @returns the file to write and how to publish or discard it
+   * @throws {ArtifactError} when the location cannot be written
+   */
+  stageWrite(location: string): Promise<StagedWrite>;
   /**
    * Reads every byte of a location.
    *
@@ -68,7 +101,7 @@ export const LOCAL_SCHEME = "file";
  * @throws {TypeError} when the scheme is not a URL scheme or a source already serves it
  * @example
  * ```ts
- * registerDataSource({ scheme: "mem", stat, localPath, read, fingerprint });
+ * registerDataSource({ scheme: "mem", prepare, stat, localPath, stageWrite, read, fingerprint });
  * ```
  */
 export function registerDataSource(source: DataSource): void {

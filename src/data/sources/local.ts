@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ArtifactError } from "../../errors.ts";
 import { fingerprintFile } from "../../utils/mod.ts";
-import type { DataSource, DataStat } from "./_registry.ts";
+import type { DataSource, DataStat, StagedWrite } from "./_registry.ts";
 
 function localPath(location: string): string {
   return /^file:\/\//i.test(location) ? fileURLToPath(location) : resolve(location);
@@ -40,5 +40,26 @@ async function fingerprint(location: string) {
   return { ...found, path: location };
 }
 
+function prepare(location: string): Promise<string> {
+  return Promise.resolve(localPath(location));
+}
+
+function stageWrite(location: string): Promise<StagedWrite> {
+  const path = localPath(location);
+  return Promise.resolve({
+    path,
+    publish: () => Promise.resolve(),
+    discard: () => Promise.resolve(),
+  });
+}
+
 /** The local file source (scheme `file`, and every location without a scheme). */
-export const LOCAL_SOURCE: DataSource = { scheme: "file", stat, localPath, read, fingerprint };
+export const LOCAL_SOURCE: DataSource = {
+  scheme: "file",
+  prepare,
+  stat,
+  localPath,
+  stageWrite,
+  read,
+  fingerprint,
+};

@@ -9,6 +9,8 @@ import { isBetter, METRIC_DIRECTIONS } from "../../utils/mod.ts";
 import { assertKnownMetric, isObject, numberOrNull } from "./_values.ts";
 import { checkArtifact } from "./checksums.ts";
 import { listRunIds, readRecord, readRunFolder, type RunRecord } from "./run_folder.ts";
+import { isS3Url } from "../../storage/mod.ts";
+import { registryMirrorDir } from "./remote_runs.ts";
 import { runArtifactPath } from "../run_catalog.ts";
 
 /** One run as listed: its record, or the problem that kept it from being read. */
@@ -85,7 +87,11 @@ export async function listRuns(
   const wantedProfile = profile === null ? null : profileName(profile);
   const out: RunSummary[] = [];
   for (const id of await listRunIds(experimentsDir)) {
-    const dir = `${experimentsDir}/${id}`;
+    // A published run is fetched into the local mirror (reused while unchanged) and read there.
+    const dir = isS3Url(experimentsDir)
+      ? (await readRunFolder(experimentsDir, id).catch(() => null))?.dir ??
+        `${registryMirrorDir(experimentsDir)}/${id}`
+      : `${experimentsDir}/${id}`;
     const read = await readRecord(dir, id);
     if (read.record === null) {
       out.push({ id, dir, record: null, problem: read.problem });

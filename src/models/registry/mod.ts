@@ -41,6 +41,17 @@
  * - run folders and artifacts that resolve (through symbolic links) outside their folder are
  *   refused.
  *
+ * The experiments and production roots (`registry.experiments_dir`, `registry.production_dir`)
+ * may each be an `s3://bucket/prefix` instead of a folder (AWS S3, MinIO, R2; endpoint and
+ * credentials from the AWS environment variables). A run is then written in a local mirror
+ * (`data/processed/remote/registry/<bucket>/<prefix>/`) and published with its sealed
+ * `run.json` uploaded last, so a prefix without `run.json` is never listed; reading a run
+ * fetches it into the mirror and verifies every checksum. A remote production slot holds
+ * `current.json`, `runs/<id>/` and `promotions/<time>-<action>-<to>.json` (one object per
+ * change), and its pointer is swapped with a conditional write (`If-Match` the ETag read, or
+ * `If-None-Match: *` when empty) instead of under a lock: of two promoters, one wins and the
+ * other gets a `PromotionRefusedError` with production unchanged by it.
+ *
  * @module
  */
 export { verifyArtifacts } from "./checksums.ts";
@@ -80,14 +91,15 @@ export { checkPromotionGate, DEFAULT_GATE_OPTIONS } from "./gate.ts";
 export type { GateOptions, GateResult, GateRun } from "./gate.ts";
 export { DEFAULT_REGISTRY_LOCK_OPTIONS, LOCK_FILE, withRegistryLock } from "./lock.ts";
 export type { RegistryLockOptions } from "./lock.ts";
+export { PRODUCTION_POINTER_FILE, PRODUCTION_RUNS_DIR, PROMOTION_LOG_FILE } from "./production.ts";
+export { readProduction, readProductionPointer, readPromotionLog } from "./production_slot.ts";
 export {
-  PRODUCTION_POINTER_FILE,
-  PRODUCTION_RUNS_DIR,
-  PROMOTION_LOG_FILE,
-  readProduction,
-  readProductionPointer,
-  readPromotionLog,
-} from "./production.ts";
+  fetchRunFolder,
+  listPublishedRunIds,
+  publishRunFolder,
+  registryMirrorDir,
+} from "./remote_runs.ts";
+export { PROMOTIONS_PREFIX } from "./remote_production.ts";
 export type {
   MetricValues,
   ProductionPointer,

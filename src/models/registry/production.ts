@@ -50,7 +50,7 @@ export interface ProductionPointer {
   history: string[];
   /**
    * The log line of the change that wrote this pointer. It is appended to `promotions.jsonl`
-   * right after the swap; if the process dies in between, {@link readPromotionLog} still shows
+   * right after the swap; if the process dies in between, {@link readLocalPromotionLog} still shows
    * it and the next promotion or rollback writes it, so the log always agrees with the pointer.
    * Absent in pointers written before it existed.
    */
@@ -107,11 +107,11 @@ export interface PromotionLogEntry {
  * @throws {ArtifactError} naming the file when it is not a valid pointer
  * @example
  * ```ts
- * const pointer = await readProductionPointer("models/production/penguins");
+ * const pointer = await readLocalPointer("models/production/penguins");
  * pointer?.run_id;
  * ```
  */
-export async function readProductionPointer(
+export async function readLocalPointer(
   productionDir: string,
 ): Promise<ProductionPointer | null> {
   const path = `${productionDir}/${PRODUCTION_POINTER_FILE}`;
@@ -153,12 +153,12 @@ export async function readProductionPointer(
  *   a file in it is missing or altered
  * @example
  * ```ts
- * const production = await readProduction("models/production/penguins");
+ * const production = await readLocalProduction("models/production/penguins");
  * if (production) console.log(production.runId, production.dir);
  * ```
  */
-export async function readProduction(productionDir: string): Promise<ProductionRun | null> {
-  const pointer = await readProductionPointer(productionDir);
+export async function readLocalProduction(productionDir: string): Promise<ProductionRun | null> {
+  const pointer = await readLocalPointer(productionDir);
   if (pointer === null) return null;
   const { dir, record } = await openProductionCopy(productionDir, pointer.run_id);
   return { runId: pointer.run_id, dir, record, pointer };
@@ -176,10 +176,10 @@ export async function readProduction(productionDir: string): Promise<ProductionR
  * @throws {ArtifactError} naming the line when a line is not valid JSON
  * @example
  * ```ts
- * const last = (await readPromotionLog("models/production/penguins")).at(-1);
+ * const last = (await readLocalPromotionLog("models/production/penguins")).at(-1);
  * ```
  */
-export async function readPromotionLog(productionDir: string): Promise<PromotionLogEntry[]> {
+export async function readLocalPromotionLog(productionDir: string): Promise<PromotionLogEntry[]> {
   const entries = await readPromotionLogFile(productionDir);
   const pending = await pendingLogEntry(productionDir, entries).catch(() => null);
   return pending === null ? entries : [...entries, pending];
@@ -190,7 +190,7 @@ async function pendingLogEntry(
   productionDir: string,
   entries: readonly PromotionLogEntry[],
 ): Promise<PromotionLogEntry | null> {
-  const pointer = await readProductionPointer(productionDir);
+  const pointer = await readLocalPointer(productionDir);
   const pending = pointer?.log_entry;
   if (!isObject(pending)) return null;
   const logged = entries.some((e) =>

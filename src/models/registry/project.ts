@@ -8,6 +8,9 @@
 import { ArtifactError, ConfigError } from "../../errors.ts";
 import { pathExists } from "../../utils/mod.ts";
 import { PRODUCTION_POINTER_FILE, PRODUCTION_RUNS_DIR, PROMOTION_LOG_FILE } from "./production.ts";
+import { isS3Url } from "../../storage/mod.ts";
+import { listRemoteProjects } from "./remote_production.ts";
+import { registryStore } from "./remote_runs.ts";
 
 /** A project name usable as a folder and a URL segment: letters, digits, `.`, `_` and `-`. */
 const PROJECT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -54,6 +57,7 @@ export function projectProductionDir(productionDir: string, project: string): st
  * ```
  */
 export async function assertProjectLayout(productionDir: string): Promise<void> {
+  if (isS3Url(productionDir)) return; // remote production was always kept per project
   const root = productionDir.replace(/\/+$/, "");
   if (!(await pathExists(`${root}/${PRODUCTION_POINTER_FILE}`))) return;
   const project = await legacyProject(root);
@@ -119,6 +123,7 @@ export async function resolveProductionDir(
  * ```
  */
 export async function listProductionProjects(productionDir: string): Promise<string[]> {
+  if (isS3Url(productionDir)) return await listRemoteProjects(registryStore(), productionDir);
   const root = productionDir.replace(/\/+$/, "");
   const names: string[] = [];
   try {

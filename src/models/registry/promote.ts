@@ -6,34 +6,17 @@
  */
 import type { RegistryConfig } from "../../config/mod.ts";
 import { ArtifactError, PromotionRefusedError } from "../../errors.ts";
-import { getProjectLogger, guardLeftover, pathExists, removeLeftovers } from "../../utils/mod.ts";
+import { getProjectLogger, removeLeftovers } from "../../utils/mod.ts";
 import type { Logger } from "../../utils/mod.ts";
 import { assertKnownMetric, numberOrNull } from "./_values.ts";
-import { verifyArtifacts } from "./checksums.ts";
 import { checkPromotionGate, type GateResult, type GateRun } from "./gate.ts";
 import { readRunMetrics, type RunMetricsFile, selectBestRun } from "./listing.ts";
-import { type RegistryLockOptions, withRegistryLock } from "./lock.ts";
+import type { RegistryLockOptions } from "./lock.ts";
 import { resolveProductionDir } from "./project.ts";
-import {
-  appendPromotionLog,
-  completePromotionLog,
-  type MetricValues,
-  openProductionCopy,
-  PRODUCTION_POINTER_FILE,
-  PRODUCTION_RUNS_DIR,
-  type PromotionAction,
-  type PromotionLogEntry,
-  readProductionPointer,
-  writeProductionPointer,
-} from "./production.ts";
-import {
-  assertRunId,
-  isPartialName,
-  PARTIAL_PREFIX,
-  readRunFolder,
-  RUN_FORMAT_VERSION,
-  type RunRecord,
-} from "./run_folder.ts";
+import type { MetricValues, PromotionAction, PromotionLogEntry } from "./production.ts";
+import { openProductionSlot } from "./production_slot.ts";
+import { assertRunId, isPartialName, readRunFolder, RUN_FORMAT_VERSION } from "./run_folder.ts";
+import { isS3Url } from "../../storage/mod.ts";
 
 /** Options of {@link promoteRun}. */
 export interface PromoteOptions {
@@ -169,7 +152,10 @@ export async function promoteRun(
   }
   if (runId !== null) assertRunId(runId);
   const productionDir = await resolveProductionDir(registry, project);
-  await removeLeftovers(registry.experiments_dir, isPartialName, { logger });
+  if (!isS3Url(registry.experiments_dir)) {
+    await removeLeftovers(registry.experiments_dir, isPartialName, { logger });
+  }
+  const slot = openProductionSlot(productionDir, { logger, lock });
 
   // Run folders never change once written, so the candidate is checked before taking the lock:
   // an unknown or corrupt run fails without touching the production folder at all.
@@ -189,14 +175,13 @@ export async function promoteRun(
   const candidateMetrics = await readRunMetrics(candidate.dir);
 
   const work = async (): Promise<PromotionResult> => {
-    await removeProductionLeftovers(productionDir, logger);
-    await completePromotionLog(productionDir, logger).catch(() => {});
-    const pointer = await readProductionPointer(productionDir);
+    await slot.tidy();
+    const pointer = await slot.readPointer();
     let production: GateRun | null = null;
     let broken: string | null = null;
     if (pointer !== null) {
       try {
-        const copy = await openProductionCopy(productionDir, pointer.run_id);
+        const copy = await slot.openCopy(pointer.run_id);
         production = {
           id: pointer.run_id,
           record: copy.record,
@@ -249,7 +234,7 @@ export async function promoteRun(
     const from = pointer?.run_id ?? null;
     if (dryRun) return { action, from, to: id, gate, entry: null, dir: null, dryRun: true };
 
-    const dir = await installProductionCopy(productionDir, candidate);
+    const dir = await slot.installCopy(candidate);
     const history = [...(pointer?.history ?? []).filter((h) => h !== id), id].slice(-keep);
     const time = new Date().toISOString();
     const entry: PromotionLogEntry = {
@@ -266,7 +251,7 @@ export async function promoteRun(
       overridden: gate.ok ? [] : gate.reasons,
       user,
     };
-    await writeProductionPointer(productionDir, {
+    await slot.swapPointer({
       format_version: RUN_FORMAT_VERSION,
       run_id: id,
       promoted_at: time,
@@ -275,7 +260,7 @@ export async function promoteRun(
       history,
       log_entry: entry,
     });
-    await appendPromotionLog(productionDir, entry, logger);
+    await slot.appendLog(entry);
     if (action === "force") {
       logger.warning("Forced promotion of {to} over {from}: {reason} (gate: {gate})", {
         to: id,
@@ -286,10 +271,10 @@ export async function promoteRun(
     } else {
       logger.info("Promoted {to} over {from}", { to: id, from: from ?? "(empty)" });
     }
-    await pruneProduction(productionDir, history, logger);
+    await slot.prune(history);
     return { action, from, to: id, gate, entry, dir, dryRun: false };
   };
-  return await withRegistryLock(productionDir, work, { ...lock, logger });
+  return await slot.guard(work);
 }
 
 /** Options of {@link rollbackProduction}. */
@@ -353,16 +338,16 @@ export async function rollbackProduction(
   const { reason, user, lock } = { ...DEFAULT_ROLLBACK_OPTIONS, ...options };
   const logger = options.logger ?? getProjectLogger("registry");
   const productionDir = await resolveProductionDir(registry, project);
+  const slot = openProductionSlot(productionDir, { logger, lock });
   const empty = () =>
     new ArtifactError(
       `Cannot roll back project "${project}": its production in "${productionDir}" is empty; promote a run first with \`deno task promote\``,
     );
   // Checked before the lock too, so an empty slot fails without creating the folder.
-  if ((await readProductionPointer(productionDir)) === null) throw empty();
+  if ((await slot.readPointer()) === null) throw empty();
   const work = async (): Promise<PromotionResult> => {
-    await removeProductionLeftovers(productionDir, logger);
-    await completePromotionLog(productionDir, logger).catch(() => {});
-    const pointer = await readProductionPointer(productionDir);
+    await slot.tidy();
+    const pointer = await slot.readPointer();
     if (pointer === null) throw empty();
     const previous = pointer.history.at(-2);
     if (previous === undefined) {
@@ -370,11 +355,11 @@ export async function rollbackProduction(
         `Cannot roll back production run "${pointer.run_id}": no earlier promoted run is recorded; promote another run with \`deno task promote --run ID\` instead`,
       );
     }
-    const target = await openProductionCopy(productionDir, previous);
+    const target = await slot.openCopy(previous);
     const targetMetrics = await readRunMetrics(target.dir);
     let fromMetrics: MetricValues | null = null;
     try {
-      const current = `${productionDir}/${PRODUCTION_RUNS_DIR}/${pointer.run_id}`;
+      const current = (await slot.openCopy(pointer.run_id)).dir;
       fromMetrics = metricValues(await readRunMetrics(current), registry.primary_metric);
     } catch {
       fromMetrics = null; // The run being rolled back may be the broken one.
@@ -395,7 +380,7 @@ export async function rollbackProduction(
       overridden: [],
       user,
     };
-    await writeProductionPointer(productionDir, {
+    await slot.swapPointer({
       format_version: RUN_FORMAT_VERSION,
       run_id: previous,
       promoted_at: time,
@@ -404,12 +389,12 @@ export async function rollbackProduction(
       history,
       log_entry: entry,
     });
-    await appendPromotionLog(productionDir, entry, logger);
+    await slot.appendLog(entry);
     logger.info("Rolled production back from {from} to {to}", {
       from: pointer.run_id,
       to: previous,
     });
-    await pruneProduction(productionDir, history, logger);
+    await slot.prune(history);
     const gate: GateResult = { ok: true, reasons: [], passed: [], tie: false };
     return {
       action: "rollback",
@@ -421,7 +406,7 @@ export async function rollbackProduction(
       dryRun: false,
     };
   };
-  return await withRegistryLock(productionDir, work, { ...lock, logger });
+  return await slot.guard(work);
 }
 
 function metricValues(metrics: RunMetricsFile, metric: string): MetricValues {
@@ -429,101 +414,4 @@ function metricValues(metrics: RunMetricsFile, metric: string): MetricValues {
     val: numberOrNull(metrics.model.val?.[metric]),
     test: numberOrNull(metrics.model.test?.[metric]),
   };
-}
-
-async function installProductionCopy(
-  productionDir: string,
-  run: { dir: string; record: RunRecord },
-): Promise<string> {
-  const runs = `${productionDir}/${PRODUCTION_RUNS_DIR}`;
-  const target = `${runs}/${run.record.id}`;
-  const temporary = `${productionDir}/${PARTIAL_PREFIX}${run.record.id}-${
-    crypto.randomUUID().slice(0, 8)
-  }`;
-  let guard: Deno.FsFile | null = null;
-  try {
-    await Deno.mkdir(runs, { recursive: true });
-    if (await pathExists(target)) {
-      try {
-        // A copy left from an earlier promotion of the same run can be reused when intact.
-        await readRunFolder(runs, run.record.id);
-        return target;
-      } catch {
-        await Deno.rename(target, `${temporary}-old`);
-      }
-    }
-    await Deno.mkdir(temporary);
-    guard = await guardLeftover(temporary);
-    await copyTree(run.dir, temporary);
-    await verifyArtifacts(temporary, run.record.artifacts);
-    await Deno.rename(temporary, target);
-    await Deno.remove(`${temporary}-old`, { recursive: true }).catch(() => {});
-    return target;
-  } catch (cause) {
-    await Deno.remove(temporary, { recursive: true }).catch(() => {});
-    if (cause instanceof ArtifactError) throw cause;
-    throw new ArtifactError(
-      `Cannot copy run "${run.record.id}" into "${runs}": ${
-        (cause as Error).message
-      }; production was not changed`,
-      { cause },
-    );
-  } finally {
-    guard?.close();
-  }
-}
-
-async function copyTree(from: string, to: string): Promise<void> {
-  await Deno.mkdir(to, { recursive: true });
-  for await (const entry of Deno.readDir(from)) {
-    if (entry.isDirectory) await copyTree(`${from}/${entry.name}`, `${to}/${entry.name}`);
-    else if (entry.isFile) await Deno.copyFile(`${from}/${entry.name}`, `${to}/${entry.name}`);
-  }
-}
-
-/**
- * Removes what a promotion or rollback killed mid-way left in the production folder: `.partial-*`
- * copies and pointer temporaries. Only lock holders write there and the caller holds the lock,
- * so no grace period is needed.
- */
-async function removeProductionLeftovers(productionDir: string, logger: Logger): Promise<void> {
-  const pointerTemporary = `.${PRODUCTION_POINTER_FILE}.`;
-  await removeLeftovers(
-    productionDir,
-    (name) => isPartialName(name) || (name.startsWith(pointerTemporary) && name.endsWith(".tmp")),
-    { logger, graceMs: 0 },
-  );
-}
-
-async function pruneProduction(
-  productionDir: string,
-  history: readonly string[],
-  logger: Logger,
-): Promise<void> {
-  const keep = new Set(history);
-  const targets: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(`${productionDir}/${PRODUCTION_RUNS_DIR}`)) {
-      if (!keep.has(entry.name)) {
-        targets.push(`${productionDir}/${PRODUCTION_RUNS_DIR}/${entry.name}`);
-      }
-    }
-    for await (const entry of Deno.readDir(productionDir)) {
-      if (entry.name.startsWith(PARTIAL_PREFIX)) targets.push(`${productionDir}/${entry.name}`);
-    }
-  } catch (cause) {
-    logger.warning("Cannot list {dir} to remove old copies: {error}", {
-      dir: productionDir,
-      error: (cause as Error).message,
-    });
-    return;
-  }
-  for (const target of targets) {
-    await Deno.remove(target, { recursive: true }).catch((cause) =>
-      logger.warning("Cannot remove the old production copy {path}: {error}", {
-        path: target,
-        error: (cause as Error).message,
-      })
-    );
-  }
 }

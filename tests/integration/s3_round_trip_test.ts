@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { loadConfig } from "../../src/config/mod.ts";
+import { fingerprintFile } from "../../src/utils/mod.ts";
+import { listRunIds, promoteRun, readRunFolder, registryMirrorDir } from "../../src/models/mod.ts";
+import { openRun, predictFile, PRODUCTION, runTraining } from "../../src/pipelines/mod.ts";
+import { ModelHolder } from "../../src/serve/mod.ts";
+import { openObjectStore, readObjectText } from "../../src/storage/mod.ts";
+import { captureLogs } from "../../src/utils/mod.ts";
+import { makeTempProject } from "../_helpers/project.ts";
+import { S3_TEST, withS3 } from "../_helpers/s3_fixture.ts";
+
+const S3_CONFIG = [
+  "data.path=s3://data/raw/penguins.csv",
+  "registry.experiments_dir=s3://models/experiments",
+  "registry.production_dir=s3://models/production",
+];
+
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+Deno.test({
+  name:
+    "penguins from s3://: train, publish, promote, and a polling model holder serves each promotion",
+  ...S3_TEST,
+  fn: () =>
+    withS3(async () => {
+      using _logs = captureLogs({ level: "fatal" });
+      const root = await makeTempProject();
+      const store = openObjectStore();
+      await store.upload("s3://data/raw/penguins.csv", `${root}/data/raw/penguins.csv`);
+      const train = async (epochs: number) => {
+        const loaded = await loadConfig({
+          root,
+          overrides: [...S3_CONFIG, `training.epochs=${epochs}`],
+        });
+        const result = await runTraining(loaded);
+        result.model.dispose();
+        return { loaded, id: result.id };
+      };
+      const first = await train(2);
+      const { registry } = first.loaded.config;
+      assert.deepEqual(await listRunIds(registry.experiments_dir), [first.id]);
+      const { record } = await readRunFolder(registry.experiments_dir, first.id);
+      const local = await fingerprintFile(`${root}/data/raw/penguins.csv`);
+      assert.deepEqual(
+        record.data.map((d) => [d.path, d.sha256, d.bytes]),
+        [["s3://data/raw/penguins.csv", local.sha256, local.bytes]],
+      );
+
+      const holder = new ModelHolder(
+        { production_dir: registry.production_dir, project: "penguins" },
+        root,
+        { pollIntervalMs: 50 },
+      );
+      try {
+        assert.equal(await holder.refresh(), false);
+        holder.start();
+        await promoteRun(registry, "penguins", { runId: first.id });
+        await until(() => holder.current?.runId === first.id);
+
+        const second = await train(3);
+        await promoteRun(registry, "penguins", {
+          runId: second.id,
+          force: true,
+          reason: "round trip",
+        });
+        await until(() => holder.current?.runId === second.id);
+        assert.equal(holder.reloads, 2);
+        assert.equal(holder.failures, 0);
+
+        // Batch scoring reads an s3:// input and publishes an s3:// output whole.
+        const run = await openRun(PRODUCTION, first.loaded);
+        try {
+          assert.equal(run.id, second.id);
+          const summary = await predictFile(run, {
+            input: "s3://data/raw/penguins.csv",
+            output: "s3://data/scored/penguins.csv",
+            onError: "skip",
+          });
+          assert.equal(summary.rows_read, 344);
+          const scored = await readObjectText(store, "s3://data/scored/penguins.csv");
+          const lines = scored!.text.trim().split("\n");
+          assert.equal(lines.length - 1, summary.rows_scored);
+          assert.match(lines[0]!, /prediction/);
+          assert.equal(summary.rejected_file, "s3://data/scored/penguins.rejected.csv");
+          assert.notEqual(await store.head("s3://data/scored/penguins.rejected.csv"), null);
+        } finally {
+          run.model.dispose();
+        }
+
+        // A stale pointer (its run copy deleted from the store) is reported; the replica keeps
+        // serving the run it has.
+        await holder.close();
+        await promoteRun(registry, "penguins", { runId: first.id, force: true, reason: "stale" });
+        const copy = `${registry.production_dir}/penguins/runs/${first.id}`;
+        for (const object of await store.list(`${copy}/`)) await store.delete(object.url);
+        await Deno.remove(`${registryMirrorDir(`${registry.production_dir}/penguins`)}/runs`, {
+          recursive: true,
+        });
+        const replica = new ModelHolder(
+          { production_dir: registry.production_dir, project: "penguins" },
+          root,
+        );
+        try {
+          assert.equal(await replica.refresh(), false);
+          assert.equal(replica.current, null);
+          assert.match(replica.lastError ?? "", /its copy .* is missing; the pointer is stale/);
+        } finally {
+          await replica.close();
+        }
+      } finally {
+        await holder.close();
+        await Deno.remove(root, { recursive: true });
+      }
+    }),
+});

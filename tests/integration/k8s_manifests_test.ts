@@ -134,7 +134,7 @@ Deno.test("serve: readiness on /v1/ready, liveness on /v1/health, on the configu
     container.env.find((e: Manifest) => e.name === "DENO_MLOPS__SERVE__HOST").value,
     "0.0.0.0",
   );
-  assert.equal(container.args[0], "serve");
+  assert.equal(container.args[0], "serve:remote");
   // The autoscaler needs a CPU request to compute utilisation.
   assert.ok(container.resources.requests.cpu);
   const hpa = find("HorizontalPodAutoscaler", "deno-mlops-serve");
@@ -244,6 +244,13 @@ Deno.test("the cluster compose file runs Redis, two workers and two serving repl
   assert.equal(services["serve"]!.depends_on.train.condition, "service_completed_successfully");
   // Two replicas cannot publish one host port: a range gives each its own.
   assert.deepEqual(services["serve"]!.ports, ["8000-8001:8000"]);
+  // Whatever reaches the object store runs a :remote task, the ones with network access.
+  assert.deepEqual(services["serve"]!.command, ["serve:remote"]);
+  assert.deepEqual(services["train"]!.command, ["train-and-promote:remote"]);
+  assert.match(
+    read("docker/entrypoint.sh"),
+    /train-and-promote:remote\)\n\s+shift\n\s+deno task train:remote/,
+  );
   const registry = ["train", "worker", "serve"].map((name) => {
     const environment = services[name]!.environment;
     return [

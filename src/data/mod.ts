@@ -148,7 +148,16 @@ export {
   quantileWassersteinDistance,
   wassersteinDistance,
 } from "./statistics/mod.ts";
+export {
+  DEFAULT_ORDER_STATISTICS_OPTIONS,
+  EMPTY_MOMENTS,
+  linearQuantiles,
+  mergeMoments,
+  momentsOf,
+  orderStatistics,
+} from "./statistics/mod.ts";
 export type { ClassBalance } from "./statistics/mod.ts";
+export type { Moments, NumberSource, OrderStatisticsOptions } from "./statistics/mod.ts";
 export type {
   ColumnDrift,
   DatasetDrift,

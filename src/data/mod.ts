@@ -99,13 +99,16 @@ export {
   DEFAULT_SPLIT_OPTIONS,
   encodeRowRanges,
   kFold,
+  planStreamedSplit,
   splitFrame,
   splitIndices,
   stratifiedKFold,
+  timeSplitBoundaries,
 } from "./splitter.ts";
 export type {
   Fold,
   Label,
+  StreamedSplit,
   RowRanges,
   SplitFrames,
   SplitIndices,
@@ -128,7 +131,12 @@ export type {
   ProfileOptions,
 } from "./profile.ts";
 export { deriveTarget } from "./target.ts";
-export { DEFAULT_READ_BATCHES_OPTIONS, openBatchWriter, readBatches } from "./batches.ts";
+export {
+  DEFAULT_READ_BATCHES_OPTIONS,
+  openBatchWriter,
+  readBatches,
+  readTypedBatches,
+} from "./batches.ts";
 export type { BatchTextOptions, BatchWriter, ReadBatchesOptions, RowBatch } from "./batches.ts";
 export {
   DEFAULT_DRIFT_OPTIONS,

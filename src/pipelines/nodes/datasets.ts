@@ -32,6 +32,7 @@ import {
   writeArray,
 } from "../cache/mod.ts";
 import type { Codec, SplitFrames } from "../cache/mod.ts";
+import type { CleanShards, RowFiles, ShardSplit } from "./out_of_core.ts";
 
 /** The input file as loaded: where it is, its fingerprint and its size. */
 export interface InputFingerprint {
@@ -134,6 +135,9 @@ export interface Datasets {
   history: TrainingHistory;
   evaluation: Evaluation;
   run: RecordedRun;
+  shards: CleanShards;
+  shard_split: ShardSplit;
+  row_files: RowFiles;
 }
 
 /** The name of a dataset of the training pipeline. */
@@ -248,4 +252,10 @@ export const DATASETS: { readonly [K in DatasetName]: DatasetEntry<Datasets[K]> 
   history: { description: "per-epoch losses and metrics", codec: null },
   evaluation: { description: "model and baseline metrics on every split", codec: null },
   run: { description: "the recorded run folder", codec: null },
+  shards: { description: "cleaned input batches on disk (out of core)", codec: null },
+  shard_split: { description: "each cleaned row's split (out of core)", codec: null },
+  row_files: {
+    description: "each split's feature matrix and targets on disk (out of core)",
+    codec: null,
+  },
 };

@@ -430,7 +430,7 @@ export async function buildRowFiles(
   const codesOf = shardCodes(shards, split);
   const trainRows: FrameSource = async function* () {
     for (const [i, shard] of shards.shards.entries()) {
-      const frame = pl.readIPC(shard.path);
+      const frame = readShard(shard.path);
       const codes = codesOf(i, frame);
       yield codes.every((c) => c === 0)
         ? frame
@@ -471,7 +471,7 @@ export async function buildRowFiles(
   const testHashes: string[] = [];
   let testSample: { x: Matrix; y: Targets } | null = null;
   for (const [i, shard] of shards.shards.entries()) {
-    const frame = pl.readIPC(shard.path);
+    const frame = readShard(shard.path);
     const codes = codesOf(i, frame);
     const x = pipeline.transformToMatrix(frame);
     const encoded = encodeTargets(frame, target, classes);
@@ -583,9 +583,15 @@ function shardCodes(
 function timeValues(shards: readonly Shard[], column: string) {
   return async function* (): AsyncGenerator<Float64Array> {
     for (const shard of shards) {
-      yield timeArray(pl.readIPC(shard.path, { columns: [column] }), column);
+      yield timeArray(readShard(shard.path, [column]), column);
     }
   };
+}
+
+/** Reads a shard, or some of its columns (Arrow IPC is read lazily: only those columns). */
+function readShard(path: string, columns?: string[]): DataFrame {
+  const lazy = pl.scanIPC(path) as unknown as ReturnType<DataFrame["lazy"]>;
+  return (columns === undefined ? lazy : lazy.select(columns)).collectSync();
 }
 
 function timeArray(frame: DataFrame, column: string): Float64Array {

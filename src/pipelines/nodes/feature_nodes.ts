@@ -170,8 +170,13 @@ function isTreeFamily(config: Config): boolean {
  * Polars frames hold native memory that V8 does not see, so dead frames are only freed when a
  * full collection happens for other reasons. When the process runs with
  * `--v8-flags=--expose-gc`, collect now so that a finished stage's frames are returned.
+ *
+ * @example
+ * ```ts
+ * releaseNativeMemory(); // after a batch's frames are dropped
+ * ```
  */
-function releaseNativeMemory(): void {
+export function releaseNativeMemory(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 

@@ -61,7 +61,7 @@ import {
 import { fingerprintFrame, isNumericDtype, isTemporalDtype, sha256Hex } from "../../utils/mod.ts";
 import type { Logger, Matrix } from "../../utils/mod.ts";
 import type { DataDescription, FittedFeatures, SplitRows } from "./datasets.ts";
-import { encodeTargets, rawInputColumns, releaseNativeMemory } from "./feature_nodes.ts";
+import { encodeTargets, rawInputColumns, settleNativeMemory } from "./feature_nodes.ts";
 
 /** Where out-of-core runs keep their shards, relative to the project root. */
 export const OUT_OF_CORE_DIR = "data/processed/out_of_core";
@@ -297,7 +297,7 @@ export async function writeCleanShards(
       inputRows: encodeRowRanges(positions.map((p) => p + offset)),
     });
     rows += derived.height;
-    releaseNativeMemory();
+    await settleNativeMemory();
   }
   if (inputRows < config.validation.min_rows) {
     mergeIssue(issues, {
@@ -436,7 +436,7 @@ export async function buildRowFiles(
       yield codes.every((c) => c === 0)
         ? frame
         : frame.filter(pl.Series(Array.from(codes, (c) => c === 0)));
-      releaseNativeMemory();
+      await settleNativeMemory();
     }
   };
   let classes: string[] | null = null;
@@ -513,7 +513,7 @@ export async function buildRowFiles(
         }
       }
     }
-    releaseNativeMemory();
+    await settleNativeMemory();
   }
   const [train, val, test] = writers.map((w) => w.close()) as [RowFile, RowFile, RowFile];
   const sample = pl.concat(profileSample, { how: "vertical" });
@@ -587,7 +587,7 @@ function timeValues(shards: readonly Shard[], column: string) {
   return async function* (): AsyncGenerator<Float64Array> {
     for (const shard of shards) {
       yield timeArray(readShard(shard.path, [column]), column);
-      releaseNativeMemory();
+      await settleNativeMemory();
     }
   };
 }

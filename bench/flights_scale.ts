@@ -87,6 +87,9 @@ export async function scaleFlights(options: ScaleFlightsOptions = {}): Promise<n
         );
         resampled.writeParquet(`${parts}/part-${String(part++).padStart(5, "0")}.parquet`);
         written += resampled.height;
+        // Polars frames free their native memory from finalizers, which run between tasks.
+        (globalThis as { gc?: () => void }).gc?.();
+        await new Promise((resolve) => setTimeout(resolve, 0));
       }
       console.log(`copy ${copy + 1}/${factor}: ${written.toLocaleString("en-US")} rows`);
     }

@@ -229,7 +229,11 @@ export class OneHotEncoder
     requireCategorical(first, columns, action);
     const counts = await streamCategoryCounts(source, columns);
     requireCountsObserved(first, columns, counts, action);
-    if (params.handle_null !== "category") {
+    // A null among the counts: a pass that names the rows, as `fit` does.
+    if (
+      params.handle_null !== "category" &&
+      counts.some((column) => column.some((entry) => entry.value === null))
+    ) {
       for await (const frame of source()) {
         requireNoNulls(
           frame,

@@ -182,7 +182,11 @@ export class OrdinalEncoder
     const counts = await streamCategoryCounts(source, columns);
     const empty = columns.filter((_, i) => counts[i]!.every((entry) => entry.value === null));
     if (empty.length > 0) requireObserved(first.head(0), empty, action);
-    if (params.handle_null !== "keep") {
+    // A null among the counts: a pass that names the rows, as `fit` does.
+    if (
+      params.handle_null !== "keep" &&
+      counts.some((column) => column.some((entry) => entry.value === null))
+    ) {
       for await (const frame of source()) {
         requireNoNulls(
           frame,

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Config } from "../../config/mod.ts";
+import { fingerprintData } from "../../data/mod.ts";
 import {
   BaselineModel,
   createModel,
@@ -47,7 +48,6 @@ export const STREAM_CLEAN_NODE = defineNode({
   cached: false,
   config: (config) => configSlice(config, ["data", "validation", "cleaning", "features.derived"]),
   async run(_inputs, context) {
-    const { fingerprintData } = await import("../../data/mod.ts");
     const { config, logger } = context;
     const dir = context.shardDir ?? shardDir(context);
     const shards = await writeCleanShards(config, dir, logger);

@@ -91,8 +91,8 @@ export {
   DEFAULT_WINDOW_ROWS,
   isRowSource,
   matrixRowSource,
-  RowFileWriter,
   rowFileSource,
+  RowFileWriter,
   sliceMatrix,
   sliceTargets,
 } from "./row_source.ts";

@@ -24,6 +24,12 @@ export interface RowSource {
    */
   readonly windowRows: number;
   /**
+   * Rows of a chunk: a window is made of `windowRows / chunkRows` chunks drawn from anywhere in
+   * the source, so a window mixes rows from far apart (of a time-ordered file: from different
+   * months). The whole source when it is in memory.
+   */
+  readonly chunkRows: number;
+  /**
    * Reads rows `[start, start + count)`.
    *
    * @param start the first row
@@ -31,6 +37,14 @@ export interface RowSource {
    * @returns their features and targets
    */
   read(start: number, count: number): Promise<{ x: Matrix; y: Targets }>;
+  /**
+   * Reads chunks (chunk `c` is rows `[c · chunkRows, (c + 1) · chunkRows)`) into one window,
+   * in the order given.
+   *
+   * @param chunks chunk indexes
+   * @returns their features and targets, one after the other
+   */
+  readChunks(chunks: readonly number[]): Promise<{ x: Matrix; y: Targets }>;
 }
 
 /**
@@ -64,9 +78,16 @@ export function matrixRowSource(x: Matrix, y: Targets): RowSource {
     cols: x.cols,
     classes: y.kind === "classification" ? y.classes : null,
     windowRows: Math.max(1, x.rows),
+    chunkRows: Math.max(1, x.rows),
     read(start, count) {
       const end = Math.min(x.rows, start + count);
       return Promise.resolve({ x: sliceMatrix(x, start, end), y: sliceTargets(y, start, end) });
+    },
+    readChunks(chunks) {
+      if (chunks.length === 1 && chunks[0] === 0) return this.read(0, x.rows);
+      throw new RangeError(
+        `Cannot read chunks ${JSON.stringify(chunks)} of rows held as one chunk`,
+      );
     },
   };
 }
@@ -192,33 +213,69 @@ export const DEFAULT_WINDOW_ROWS = 1 << 20;
  *
  * @param file the row files
  * @param windowRows rows per shuffling window
+ * @param chunkRows rows per chunk; a window holds `windowRows / chunkRows` chunks
  * @returns the row source
  * @example
  * ```ts
- * const rows = rowFileSource(file, 262_144);
+ * const rows = rowFileSource(file, 1_048_576, 262_144);
  * const { x, y } = await rows.read(0, 1000);
  * ```
  */
-export function rowFileSource(file: RowFile, windowRows = DEFAULT_WINDOW_ROWS): RowSource {
+export function rowFileSource(
+  file: RowFile,
+  windowRows = DEFAULT_WINDOW_ROWS,
+  chunkRows = windowRows,
+): RowSource {
   const { rows, cols, classes } = file;
+  const window = Math.max(1, Math.min(windowRows, rows));
+  const chunk = Math.max(1, Math.min(chunkRows, window));
+  // Reads rows [start, start + m) into the window's buffers at row `at`.
+  const readAt = async (
+    start: number,
+    m: number,
+    at: number,
+    x: Float32Array,
+    y: Float32Array | Int32Array,
+  ) => {
+    await Promise.all([
+      readInto(
+        file.xPath,
+        start * cols * 4,
+        new Uint8Array(x.buffer, x.byteOffset + at * cols * 4, m * cols * 4),
+      ),
+      readInto(file.yPath, start * 4, new Uint8Array(y.buffer, y.byteOffset + at * 4, m * 4)),
+    ]);
+  };
+  const gather = async (ranges: readonly [number, number][]) => {
+    const m = ranges.reduce((sum, [, count]) => sum + count, 0);
+    const data = new Float32Array(m * cols);
+    const targets = classes === null ? new Float32Array(m) : new Int32Array(m);
+    let at = 0;
+    const reads: Promise<void>[] = [];
+    for (const [start, count] of ranges) {
+      reads.push(readAt(start, count, at, data, targets));
+      at += count;
+    }
+    await Promise.all(reads);
+    const x: Matrix = { data, rows: m, cols };
+    return classes === null
+      ? { x, y: { kind: "regression", values: targets as Float32Array } as Targets }
+      : { x, y: { kind: "classification", labels: targets as Int32Array, classes } as Targets };
+  };
   return {
     rows,
     cols,
     classes,
-    windowRows: Math.max(1, Math.min(windowRows, rows)),
-    async read(start, count) {
+    windowRows: window,
+    chunkRows: chunk,
+    read(start, count) {
       const end = Math.min(rows, start + count);
-      const m = Math.max(0, end - start);
-      const data = new Float32Array(m * cols);
-      await readInto(file.xPath, start * cols * 4, new Uint8Array(data.buffer));
-      if (classes === null) {
-        const values = new Float32Array(m);
-        await readInto(file.yPath, start * 4, new Uint8Array(values.buffer));
-        return { x: { data, rows: m, cols }, y: { kind: "regression", values } };
-      }
-      const labels = new Int32Array(m);
-      await readInto(file.yPath, start * 4, new Uint8Array(labels.buffer));
-      return { x: { data, rows: m, cols }, y: { kind: "classification", labels, classes } };
+      return gather([[start, Math.max(0, end - start)]]);
+    },
+    readChunks(chunks) {
+      return gather(
+        chunks.map((c) => [c * chunk, Math.max(0, Math.min(rows, (c + 1) * chunk) - c * chunk)]),
+      );
     },
   };
 }

@@ -346,8 +346,9 @@ const EVAL_CHUNK_ROWS = 8192;
  * Each epoch shuffles the rows with `Random(seed)`, gathers each batch into one tensor,
  * takes one optimiser step, then evaluates the validation set. Rows held in memory form one
  * window; a `RowSource` read from disk (out-of-core training) is read window by window: each
- * epoch shuffles the order of the windows, then the rows within each window, with the same
- * seeded generator, while the next window is read in the background. Memory is then set by
+ * epoch shuffles the source's chunks and deals them into windows (so a window mixes rows from
+ * all over the file), then shuffles the rows within each window, with the same seeded
+ * generator, while the next window is read in the background. Memory is then set by
  * the window, not by the number of rows. The loss is the softmax
  * cross-entropy of the integer labels (weighted by `classWeights`) or the mean squared
  * error, plus the network's penalty. Tensors are disposed as it goes: `tf.memory()` holds the
@@ -385,11 +386,19 @@ export async function trainNetwork(
   const n = source.rows;
   const d = source.cols;
   const batchSize = Math.min(opts.batchSize, n);
-  const windowRows = Math.min(source.windowRows, n);
-  const windows = Math.ceil(n / windowRows);
+  const chunkRows = Math.min(source.chunkRows, n);
+  const chunks = Math.ceil(n / chunkRows);
+  const chunksPerWindow = source.windowRows >= n
+    ? chunks
+    : Math.max(1, Math.floor(source.windowRows / chunkRows));
+  const windows = Math.ceil(chunks / chunksPerWindow);
+  // Batches per epoch with the chunks in file order (for progress; the short last chunk may
+  // land in another window in another epoch, which can move the count by one).
   let batches = 0;
   for (let w = 0; w < windows; w++) {
-    batches += Math.ceil((Math.min(n, (w + 1) * windowRows) - w * windowRows) / batchSize);
+    const first = w * chunksPerWindow * chunkRows;
+    const rows = Math.min(n, first + chunksPerWindow * chunkRows) - first;
+    batches += Math.ceil(rows / batchSize);
   }
   const classification = classes !== null;
   const k = classification ? classes.length : 1;
@@ -472,15 +481,22 @@ export async function trainNetwork(
       signal?.throwIfAborted();
       const epochStarted = performance.now();
       await callbacks.onEpochBegin?.(epoch);
-      // One window (rows in memory) draws no window order, so its shuffle is the one it was.
-      const windowOrder = windows === 1 ? [0] : shuffleRng.permutation(windows);
+      // One window (rows in memory) draws no chunk order, so its shuffle is the one it was;
+      // otherwise the chunks are shuffled and dealt into windows, so a window mixes chunks
+      // from anywhere in the file.
+      const chunkOrder = windows === 1
+        ? Uint32Array.from({ length: chunks }, (_, c) => c)
+        : shuffleRng.permutation(chunks);
+      const windowChunks = (
+        w: number,
+      ) => [...chunkOrder.subarray(w * chunksPerWindow, (w + 1) * chunksPerWindow)];
       let lossSum = 0;
       let metricSum = 0;
       let batch = 0;
-      let next = source.read(windowOrder[0]! * windowRows, windowRows);
+      let next = source.readChunks(windowChunks(0));
       for (let w = 0; w < windows; w++) {
         const { x, y } = await next;
-        if (w + 1 < windows) next = source.read(windowOrder[w + 1]! * windowRows, windowRows);
+        if (w + 1 < windows) next = source.readChunks(windowChunks(w + 1));
         const rows = x.rows;
         const order = shuffleRng.permutation(rows);
         for (let start = 0; start < rows; start += batchSize, batch++) {

@@ -36,6 +36,14 @@ Deno.test("RowFileWriter and rowFileSource round-trip rows appended in batches",
     assert.deepEqual(x.data, data.x.data.subarray(40, 160));
     assert.equal(y.kind, "classification");
     assert.deepEqual(y.kind === "classification" ? y.labels : null, data.y.labels.subarray(10, 40));
+    // Chunks of 5 rows, read into one window in the order given; the last chunk is short.
+    const chunked = rowFileSource(file, 20, 5);
+    assert.equal(chunked.chunkRows, 5);
+    const window = await chunked.readChunks([3, 0, 9]);
+    assert.equal(window.x.rows, 15);
+    assert.deepEqual(window.x.data.subarray(0, 20), data.x.data.subarray(60, 80));
+    assert.deepEqual(window.x.data.subarray(20, 40), data.x.data.subarray(0, 20));
+    assert.deepEqual(window.x.data.subarray(40), data.x.data.subarray(180, 200));
     // A read past the end is clipped.
     assert.equal((await source.read(45, 20)).x.rows, 5);
     const regression = linearTarget({ rows: 12 });

@@ -121,7 +121,7 @@ export const STREAM_TRAIN_NODE = defineNode({
     const window = config.data.batch_rows * WINDOW_BATCHES;
     const model = createStreamedModel(row_files, features.names.length, config);
     try {
-      const train = rowFileSource(row_files.train, window);
+      const train = rowFileSource(row_files.train, window, config.data.batch_rows);
       const history = await model.fitRows(train, {
         ...fitOptionsFromConfig(
           config.training,

@@ -113,8 +113,6 @@ for (
 }
 
 const reference = rows[0]!;
-const stage = (row: Row, names: string[]) =>
-  names.reduce((sum, name) => sum + (row.stages[name] ?? 0), 0).toFixed(1);
 const lines = [
   "## Scale out of core (`bench/out_of_core.ts`)",
   "",
@@ -122,20 +120,21 @@ const lines = [
   "",
   "`deno task train --config config/profiles/flights.yaml --no-cache --set data.path=… --set data.out_of_core=…`, one run each, in one bench run. rows/s: input rows per wall second of the whole process. Out of core: batches of `data.batch_rows` = 262,144 rows, training windows of 4 batches.",
   "",
-  "| run | input rows | train rows | wall s | rows/s | vs 3M in memory | data+features s | train s | evaluate s | peak RSS MiB | vs 3M in memory | test AUC | load |",
-  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  "| run | input rows | train rows | wall s | rows/s | vs 3M in memory | peak RSS MiB | vs 3M in memory | test AUC | stages s (run.json) | load |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ...rows.map((row) =>
     row.ok
       ? `| ${row.label} | ${row.inputRows.toLocaleString("en-US")} | ${
         row.trainRows.toLocaleString("en-US")
       } | ${row.wallSeconds.toFixed(1)} | ${rowsPerSecond(row).toFixed(0)} | ${
         (rowsPerSecond(row) / rowsPerSecond(reference)).toFixed(2)
-      }× | ${stage(row, ["load", "validate", "clean", "split", "features"])} | ${
-        stage(row, ["train"])
-      } | ${stage(row, ["evaluate"])} | ${row.peakRssMiB.toFixed(0)} | ${
+      }× | ${row.peakRssMiB.toFixed(0)} | ${
         (row.peakRssMiB / reference.peakRssMiB).toFixed(2)
-      }× | ${row.testAuc.toFixed(4)} | ${row.load} |`
-      : `| ${row.label} | failed: ${row.error} | | | | | | | | | | | ${row.load} |`
+      }× | ${row.testAuc.toFixed(4)} | ${
+        Object.entries(row.stages).map(([name, seconds]) => `${name} ${seconds.toFixed(1)}`)
+          .join(", ")
+      } | ${row.load} |`
+      : `| ${row.label} | failed: ${row.error} | | | | | | | | | ${row.load} |`
   ),
   "",
   `Targets (issue #19): 30M out of core at most 1.5× the peak RSS of 3M in memory, and rows/s within 10% of 3M in memory (≥ 0.90×).${

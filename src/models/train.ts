@@ -392,12 +392,16 @@ export async function trainNetwork(
     ? chunks
     : Math.max(1, Math.floor(source.windowRows / chunkRows));
   const windows = Math.ceil(chunks / chunksPerWindow);
+  // Chunks are dealt to the windows in turn, so windows differ by one chunk at most: a last
+  // window of a few rows (one day of a time-ordered file) would end every epoch on it.
   // Batches per epoch with the chunks in file order (for progress; the short last chunk may
   // land in another window in another epoch, which can move the count by one).
   let batches = 0;
   for (let w = 0; w < windows; w++) {
-    const first = w * chunksPerWindow * chunkRows;
-    const rows = Math.min(n, first + chunksPerWindow * chunkRows) - first;
+    let rows = 0;
+    for (let c = w; c < chunks; c += windows) {
+      rows += Math.min(n, (c + 1) * chunkRows) - c * chunkRows;
+    }
     batches += Math.ceil(rows / batchSize);
   }
   const classification = classes !== null;
@@ -487,9 +491,11 @@ export async function trainNetwork(
       const chunkOrder = windows === 1
         ? Uint32Array.from({ length: chunks }, (_, c) => c)
         : shuffleRng.permutation(chunks);
-      const windowChunks = (
-        w: number,
-      ) => [...chunkOrder.subarray(w * chunksPerWindow, (w + 1) * chunksPerWindow)];
+      const windowChunks = (w: number) => {
+        const dealt: number[] = [];
+        for (let i = w; i < chunks; i += windows) dealt.push(chunkOrder[i]!);
+        return dealt;
+      };
       let lossSum = 0;
       let metricSum = 0;
       let batch = 0;

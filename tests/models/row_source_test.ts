@@ -44,6 +44,14 @@ Deno.test("RowFileWriter and rowFileSource round-trip rows appended in batches",
     assert.deepEqual(window.x.data.subarray(0, 20), data.x.data.subarray(60, 80));
     assert.deepEqual(window.x.data.subarray(20, 40), data.x.data.subarray(0, 20));
     assert.deepEqual(window.x.data.subarray(40), data.x.data.subarray(180, 200));
+    assert.deepEqual(
+      window.y.kind === "classification" ? [...window.y.labels] : null,
+      [
+        ...data.y.labels.subarray(15, 20),
+        ...data.y.labels.subarray(0, 5),
+        ...data.y.labels.subarray(45, 50),
+      ],
+    );
     // A read past the end is clipped.
     assert.equal((await source.read(45, 20)).x.rows, 5);
     const regression = linearTarget({ rows: 12 });

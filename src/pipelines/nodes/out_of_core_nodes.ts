@@ -28,6 +28,13 @@ import type { NodeContext, PipelineNode } from "./node.ts";
 
 /** Batches of `data.batch_rows` rows in each training window (shuffled within). */
 const WINDOW_BATCHES = 4;
+/**
+ * Rows of each chunk a training window is dealt: a window of 4 × 262,144 rows gathers 128
+ * chunks from all over the training rows, so a window of a time-ordered split holds every
+ * month, close to a shuffle of all rows (with chunks of a whole batch, a window held four
+ * months and the 3M flights test AUC fell from 0.664 to 0.644).
+ */
+const SHUFFLE_CHUNK_ROWS = 8192;
 
 /** Where the run's shards go: set by `runTraining` on the node context's config root. */
 function shardDir(context: NodeContext): string {
@@ -121,7 +128,11 @@ export const STREAM_TRAIN_NODE = defineNode({
     const window = config.data.batch_rows * WINDOW_BATCHES;
     const model = createStreamedModel(row_files, features.names.length, config);
     try {
-      const train = rowFileSource(row_files.train, window, config.data.batch_rows);
+      const train = rowFileSource(
+        row_files.train,
+        window,
+        Math.min(SHUFFLE_CHUNK_ROWS, config.data.batch_rows),
+      );
       const history = await model.fitRows(train, {
         ...fitOptionsFromConfig(
           config.training,

@@ -108,11 +108,11 @@ export {
 export type {
   Fold,
   Label,
-  StreamedSplit,
   RowRanges,
   SplitFrames,
   SplitIndices,
   SplitOptions,
+  StreamedSplit,
 } from "./splitter.ts";
 // -- datasets
 export { pullDatasets, readManifest } from "./datasets.ts";

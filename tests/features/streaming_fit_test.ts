@@ -203,7 +203,11 @@ Deno.test("FeaturePipeline.fitBatches() equals fit() on penguins, chained steps 
   ];
   const make = () => FeaturePipeline.fromConfig({ steps }, { target: "Species" });
   const inMemory = make().fit(penguins);
-  const cut = [penguins.slice(0, 100), penguins.slice(100, 150), penguins.slice(250, penguins.height - 250)];
+  const cut = [
+    penguins.slice(0, 100),
+    penguins.slice(100, 150),
+    penguins.slice(250, penguins.height - 250),
+  ];
   const streamed = await make().fitBatches(frameSource(cut));
   assertStatesClose(streamed.toJSON(), inMemory.toJSON(), 1e-12);
   assert.deepEqual(streamed.featureNamesOut(), inMemory.featureNamesOut());

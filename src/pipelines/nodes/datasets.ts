@@ -11,12 +11,14 @@ import type {
   DataProfile,
   InputSignature,
   RowRanges,
+  StreamedSplit,
   ValidationReport,
 } from "../../data/mod.ts";
 import { FeaturePipeline, FeatureSelector } from "../../features/mod.ts";
 import type { SelectionReport } from "../../features/mod.ts";
 import type {
   BaseModel,
+  RowFile,
   RunRecord,
   SplitMetrics,
   Targets,
@@ -32,7 +34,6 @@ import {
   writeArray,
 } from "../cache/mod.ts";
 import type { Codec, SplitFrames } from "../cache/mod.ts";
-import type { CleanShards, RowFiles, ShardSplit } from "./out_of_core.ts";
 
 /** The input file as loaded: where it is, its fingerprint and its size. */
 export interface InputFingerprint {
@@ -113,6 +114,46 @@ export interface RecordedRun {
   id: string;
   dir: string | null;
   record: RunRecord;
+}
+
+/** One cleaned batch on disk. */
+export interface Shard {
+  /** The Arrow IPC file. */
+  path: string;
+  /** Cleaned rows in it. */
+  rows: number;
+  /** The input row (0-based) of each of its rows, as `[start, length]` runs. */
+  inputRows: RowRanges;
+}
+
+/** The cleaned input, shard by shard, and what the pass found. */
+export interface CleanShards {
+  dir: string;
+  shards: Shard[];
+  /** Cleaned rows in all shards. */
+  rows: number;
+  /** Rows of the input as read. */
+  inputRows: number;
+  input: { path: string; rows: number };
+  validation: ValidationReport;
+  cleaning: CleaningReport;
+  cleaningState: CleaningState;
+}
+
+/** Each cleaned row's split. */
+export interface ShardSplit {
+  plan: StreamedSplit;
+  /** Time split: rows with time ≤ `train` are train, ≤ `val` validation (`null`: none). */
+  boundaries: { train: number; val: number | null } | null;
+  /** Rows of each split. */
+  rows: { train: number; val: number; test: number };
+}
+
+/** The split's row files and what the run records about them. */
+export interface RowFiles {
+  train: RowFile;
+  val: RowFile;
+  test: RowFile;
 }
 
 /** Every dataset of the training pipeline, by name. */

@@ -15,7 +15,7 @@ export {
   usesOutOfCore,
   writeCleanShards,
 } from "./out_of_core.ts";
-export type { CleanShards, RowFiles, Shard, ShardSplit } from "./out_of_core.ts";
+export type { CleanShards, RowFiles, Shard, ShardSplit } from "./datasets.ts";
 export { DATASETS } from "./datasets.ts";
 export type {
   DataDescription,

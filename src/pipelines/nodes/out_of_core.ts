@@ -45,7 +45,6 @@ import type {
   InputSignature,
   Moments,
   RowRanges,
-  StreamedSplit,
   ValidationReport,
 } from "../../data/mod.ts";
 import { addDerivedFeatures, FeaturePipeline, treeFeatureSteps } from "../../features/mod.ts";
@@ -60,7 +59,15 @@ import {
 } from "../../errors.ts";
 import { fingerprintFrame, isNumericDtype, isTemporalDtype, sha256Hex } from "../../utils/mod.ts";
 import type { Logger, Matrix } from "../../utils/mod.ts";
-import type { DataDescription, FittedFeatures, SplitRows } from "./datasets.ts";
+import type {
+  CleanShards,
+  DataDescription,
+  FittedFeatures,
+  RowFiles,
+  Shard,
+  ShardSplit,
+  SplitRows,
+} from "./datasets.ts";
 import { encodeTargets, rawInputColumns, settleNativeMemory } from "./feature_nodes.ts";
 
 /** Where out-of-core runs keep their shards, relative to the project root. */
@@ -70,46 +77,6 @@ export const OUT_OF_CORE_DIR = "data/processed/out_of_core";
 const REPORT_TEST_ROWS = 20_000;
 /** Training rows sampled from each shard for the drift profile. */
 const PROFILE_ROWS_PER_SHARD = 2_000;
-
-/** One cleaned batch on disk. */
-export interface Shard {
-  /** The Arrow IPC file. */
-  path: string;
-  /** Cleaned rows in it. */
-  rows: number;
-  /** The input row (0-based) of each of its rows, as `[start, length]` runs. */
-  inputRows: RowRanges;
-}
-
-/** The cleaned input, shard by shard, and what the pass found. */
-export interface CleanShards {
-  dir: string;
-  shards: Shard[];
-  /** Cleaned rows in all shards. */
-  rows: number;
-  /** Rows of the input as read. */
-  inputRows: number;
-  input: { path: string; rows: number };
-  validation: ValidationReport;
-  cleaning: CleaningReport;
-  cleaningState: CleaningState;
-}
-
-/** Each cleaned row's split. */
-export interface ShardSplit {
-  plan: StreamedSplit;
-  /** Time split: rows with time ≤ `train` are train, ≤ `val` validation (`null`: none). */
-  boundaries: { train: number; val: number | null } | null;
-  /** Rows of each split. */
-  rows: { train: number; val: number; test: number };
-}
-
-/** The split's row files and what the run records about them. */
-export interface RowFiles {
-  train: RowFile;
-  val: RowFile;
-  test: RowFile;
-}
 
 /**
  * Whether a run trains out of core: `data.out_of_core`, or with `auto`, whether the input holds

@@ -21,7 +21,7 @@ import type { BaseModel, Targets } from "../../models/mod.ts";
 import { ConfigError } from "../../errors.ts";
 import type { RunMetrics } from "./datasets.ts";
 import { buildRowFiles, splitShards, writeCleanShards } from "./out_of_core.ts";
-import type { RowFiles } from "./out_of_core.ts";
+import type { RowFiles } from "./datasets.ts";
 import { RECORD_NODE } from "./record_node.ts";
 import { configSlice, defineNode } from "./node.ts";
 import type { NodeContext, PipelineNode } from "./node.ts";

@@ -31,8 +31,9 @@ const WINDOW_BATCHES = 4;
 /**
  * Rows of each chunk a training window is dealt: a window of 4 × 262,144 rows gathers 128
  * chunks from all over the training rows, so a window of a time-ordered split holds every
- * month, close to a shuffle of all rows (with chunks of a whole batch, a window held four
- * months and the 3M flights test AUC fell from 0.664 to 0.644).
+ * month, close to a shuffle of all rows. With chunks of a whole batch (a window of four
+ * months, and a last window of one day), the 3M flights test AUC was 0.644; with these, 0.657
+ * (in memory: 0.664).
  */
 const SHUFFLE_CHUNK_ROWS = 8192;
 

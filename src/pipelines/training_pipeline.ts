@@ -12,7 +12,7 @@ import type { DataFrame } from "nodejs-polars";
 import type { Config, LoadedConfig } from "../config/mod.ts";
 import type { CleaningReport, CleaningState, ValidationReport } from "../data/mod.ts";
 import type { BaseModel, RunRecord, TrainingCallbacks, TrainingHistory } from "../models/mod.ts";
-import { getProjectLogger } from "../utils/mod.ts";
+import { getProjectLogger, guardLeftover, removeLeftovers } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 import {
   OUT_OF_CORE_DIR,
@@ -190,7 +190,15 @@ export async function runTraining(
     ...(options.callbacks ? { callbacks: options.callbacks } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
+  let guard: Deno.FsFile | null = null;
   if (outOfCore) {
+    // Shards of runs that were killed (their lock is free) are removed; this run's folder is
+    // locked while it lives, so another run never takes it for a leftover.
+    await removeLeftovers(`${loaded.root}/${OUT_OF_CORE_DIR}`, (name) => name.startsWith("run-"), {
+      logger,
+    });
+    await Deno.mkdir(shardDir, { recursive: true });
+    guard = await guardLeftover(shardDir);
     logger.info("Training out of core: batches of {rows} rows, shards in {dir}", {
       rows: loaded.config.data.batch_rows,
       dir: shardDir,
@@ -206,6 +214,7 @@ export async function runTraining(
       cacheDir: options.cache === false || outOfCore ? null : `${loaded.root}/${STAGE_CACHE_DIR}`,
     },
   ).finally(async () => {
+    guard?.close();
     if (outOfCore) await Deno.remove(shardDir, { recursive: true }).catch(() => {});
   });
   return {

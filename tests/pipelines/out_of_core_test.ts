@@ -115,3 +115,15 @@ Deno.test("data.out_of_core auto trains in memory below data.out_of_core_rows", 
   const forced = (await loadConfig({ overrides: ["data.out_of_core=true"] })).config;
   assert.equal(usesOutOfCore(forced), true);
 });
+
+Deno.test("an out-of-core run removes the shards a killed run left behind", async () => {
+  const leftover = "data/processed/out_of_core/run-killed-0000";
+  await Deno.mkdir(leftover, { recursive: true });
+  await Deno.writeTextFile(`${leftover}/clean-00000.arrow`, "partial");
+  const past = new Date(Date.now() - 60_000);
+  await Deno.utime(`${leftover}/clean-00000.arrow`, past, past);
+  await Deno.utime(leftover, past, past);
+  const result = await train(["data.out_of_core=true", "data.batch_rows=100"]);
+  result.model.dispose();
+  assert.equal(await Deno.stat(leftover).then(() => true).catch(() => false), false);
+});

@@ -177,6 +177,10 @@ export class RowFileWriter {
    * @param x their features (`cols` columns)
    * @param y their targets
    * @throws {RangeError} when the shapes do not match
+   * @example
+   * ```ts
+   * writer.append(pipeline.transformToMatrix(batch), encoded);
+   * ```
    */
   append(x: Matrix, y: Targets): void {
     if (x.cols !== this.#file.cols) {
@@ -197,6 +201,10 @@ export class RowFileWriter {
    * Closes the files.
    *
    * @returns what was written
+   * @example
+   * ```ts
+   * const file = writer.close(); // file.rows
+   * ```
    */
   close(): RowFile {
     this.#x.close();

@@ -45,6 +45,10 @@ export function frameSource(frames: readonly DataFrame[]): FrameSource {
  * @param action what failed, e.g. `Cannot fit "StandardScaler"`
  * @returns the first non-empty batch
  * @throws {DataValidationError} when no batch holds a row
+ * @example
+ * ```ts
+ * const first = await firstBatch(source, `Cannot fit "StandardScaler"`);
+ * ```
  */
 export async function firstBatch(source: FrameSource, action: string): Promise<DataFrame> {
   let empty: DataFrame | null = null;
@@ -68,6 +72,10 @@ export async function firstBatch(source: FrameSource, action: string): Promise<D
  * @param action what failed
  * @returns one `Moments` per column
  * @throws {DataValidationError} when a column holds no observed value
+ * @example
+ * ```ts
+ * const [mass] = await streamMoments(source, ["mass"], action); // mass.mean, mass.m2 / mass.count
+ * ```
  */
 export async function streamMoments(
   source: FrameSource,
@@ -115,6 +123,10 @@ export async function streamMoments(
  * @param source the training batches
  * @param column a numeric column
  * @returns the number source
+ * @example
+ * ```ts
+ * await linearQuantiles(observedNumbers(source, "mass"), [0.5], moments);
+ * ```
  */
 export function observedNumbers(source: FrameSource, column: string): NumberSource {
   return async function* () {
@@ -135,6 +147,10 @@ export function observedNumbers(source: FrameSource, column: string): NumberSour
  * @param probabilities the quantiles
  * @param moments each column's moments (from `streamMoments`)
  * @returns per column, one value per probability
+ * @example
+ * ```ts
+ * const [[q25, q75]] = await streamQuantiles(source, ["mass"], [0.25, 0.75], moments);
+ * ```
  */
 export async function streamQuantiles(
   source: FrameSource,
@@ -156,6 +172,10 @@ export async function streamQuantiles(
  * @param source the training batches
  * @param columns categorical columns
  * @returns per column, the counted categories
+ * @example
+ * ```ts
+ * const [islands] = await streamCategoryCounts(source, ["Island"]); // [{ value: "Biscoe", count: 120 }, ...]
+ * ```
  */
 export async function streamCategoryCounts(
   source: FrameSource,

@@ -116,6 +116,10 @@ export function usesOutOfCore(config: Config): boolean {
  * @param config the resolved config
  * @throws {ConfigError} for `cleaning.drop_duplicates`, learned fills or clips, `unique`
  *   validation rules, feature selection, or a model family other than mlp and linear
+ * @example
+ * ```ts
+ * checkOutOfCoreConfig(config); // throws for cleaning.drop_duplicates: true
+ * ```
  */
 export function checkOutOfCoreConfig(config: Config): void {
   const refuse = (key: string, why: string) => {
@@ -158,6 +162,10 @@ export function checkOutOfCoreConfig(config: Config): void {
  * @throws {SchemaMismatchError} when the target is missing
  * @throws {DataValidationError} when cleaned rows break the schema (strict), or the target is
  *   constant or missing after cleaning
+ * @example
+ * ```ts
+ * const shards = await writeCleanShards(config, "data/processed/out_of_core/run-x", logger);
+ * ```
  */
 export async function writeCleanShards(
   config: Config,
@@ -319,6 +327,10 @@ export async function writeCleanShards(
  * @throws {ConfigError} for a method that cannot stream
  * @throws {SchemaMismatchError} when the time column is missing
  * @throws {DataValidationError} when the time column holds nulls or a split comes out empty
+ * @example
+ * ```ts
+ * const split = await splitShards(shards, config); // split.rows.train
+ * ```
  */
 export async function splitShards(shards: CleanShards, config: Config): Promise<ShardSplit> {
   const plan = planStreamedSplit(shards.rows, config.split);
@@ -371,6 +383,10 @@ export async function splitShards(shards: CleanShards, config: Config): Promise<
  *   report), the row files, the description and the input rows of each split
  * @throws {ConfigError} when no feature steps are configured or a transformer has no batch fit
  * @throws {DataValidationError} when val or test hold a class train lacks
+ * @example
+ * ```ts
+ * const { features, rowFiles } = await buildRowFiles(shards, split, config, logger);
+ * ```
  */
 export async function buildRowFiles(
   shards: CleanShards,

@@ -80,6 +80,18 @@ export const DataConfigSchema = z.strictObject({
     greater_than: z.number(),
     labels: z.tuple([z.string().min(1), z.string().min(1)]).default(["no", "yes"]),
   }).nullable().default(null),
+  /**
+   * Out-of-core training: `deno task train` reads the input in batches of `batch_rows`, writes
+   * the cleaned rows and then each split's feature matrix to temporary shard files under
+   * `data/processed/out_of_core/`, fits the features in streaming passes and trains and
+   * evaluates window by window, so memory is set by `batch_rows` and the model, not by the
+   * rows of the input. `auto` turns it on above `out_of_core_rows` input rows.
+   */
+  out_of_core: z.union([z.literal("auto"), z.boolean()]).default("auto"),
+  /** Rows per batch read when training out of core; training shuffles windows of 4 batches. */
+  batch_rows: positiveInt.default(262_144),
+  /** With `out_of_core: auto`, inputs of more rows than this train out of core. */
+  out_of_core_rows: positiveInt.default(10_000_000),
 });
 
 // ---------------------------------------------------------------- validation

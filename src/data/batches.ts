@@ -15,6 +15,7 @@ import { getProjectLogger, removeLeftovers } from "../utils/mod.ts";
 import { dataFormat, dataFormatFor } from "./formats/mod.ts";
 import type { RowBatch } from "./formats/mod.ts";
 import { dataSourceFor } from "./sources/mod.ts";
+import { scanDataset } from "./loader.ts";
 import type { LoadOptions } from "./loader.ts";
 
 export type { RowBatch } from "./formats/mod.ts";
@@ -96,6 +97,51 @@ export async function* readBatches(
     ...(data.encoding === undefined ? {} : { encoding: data.encoding }),
     ...(data.null_markers === undefined ? {} : { nullMarkers: data.null_markers }),
   });
+}
+
+/**
+ * Yields the rows of a data file in batches of at most `batchRows` rows, with the types
+ * `loadDataset` gives the whole file (its dtype overrides and column selection applied): the
+ * batches of out-of-core training. Each batch is a slice of the file's lazy scan, so Parquet
+ * and Arrow read only that slice's row groups; a delimited file is scanned by polars with the
+ * loader's options, which parses the rows before the slice again for every batch (one pass
+ * per batch over the file's head: convert a large text file to Parquet first).
+ *
+ * @param path the input file
+ * @param options how the file is read (`config.data` fits) and the batch size
+ * @returns an async iterator of typed batches; `firstRow` is 1-based
+ * @throws {ArtifactError} when the file is missing, empty or malformed
+ * @throws {SchemaMismatchError} as `loadDataset`
+ * @example
+ * ```ts
+ * for await (const { frame } of readTypedBatches("data/raw/flights-3m.parquet", { batchRows: 262_144 })) { ... }
+ * ```
+ */
+export async function* readTypedBatches(
+  path: string,
+  options: LoadOptions & { batchRows?: number } = {},
+): AsyncGenerator<RowBatch> {
+  const { batchRows = DEFAULT_READ_BATCHES_OPTIONS.batchRows, ...load } = options;
+  if (!Number.isInteger(batchRows) || batchRows < 1) {
+    throw new RangeError(`Cannot read batches of ${batchRows} rows: expected a positive integer`);
+  }
+  const lazy = scanDataset(path, load);
+  for (let offset = 0;; offset += batchRows) {
+    let frame: DataFrame;
+    try {
+      frame = lazy.slice(offset, batchRows).collectSync();
+    } catch (cause) {
+      throw new ArtifactError(`Cannot read "${path}": ${firstLine(cause)}`, { cause });
+    }
+    if (frame.height === 0) {
+      if (offset === 0) {
+        throw new ArtifactError(`Cannot read "${path}": the file holds no data rows`);
+      }
+      return;
+    }
+    yield { frame, firstRow: offset + 1 };
+    if (frame.height < batchRows) return;
+  }
 }
 
 /** Writes result batches to a temporary file; `commit` renames it into place. */

@@ -104,9 +104,11 @@ export {
   DEFAULT_SPLIT_OPTIONS,
   encodeRowRanges,
   kFold,
+  planStreamedSplit,
   splitFrame,
   splitIndices,
   stratifiedKFold,
+  timeSplitBoundaries,
 } from "./splitter.ts";
 export type {
   Fold,
@@ -115,6 +117,7 @@ export type {
   SplitFrames,
   SplitIndices,
   SplitOptions,
+  StreamedSplit,
 } from "./splitter.ts";
 // -- datasets
 export { pullDatasets, readManifest } from "./datasets.ts";
@@ -133,7 +136,12 @@ export type {
   ProfileOptions,
 } from "./profile.ts";
 export { deriveTarget } from "./target.ts";
-export { DEFAULT_READ_BATCHES_OPTIONS, openBatchWriter, readBatches } from "./batches.ts";
+export {
+  DEFAULT_READ_BATCHES_OPTIONS,
+  openBatchWriter,
+  readBatches,
+  readTypedBatches,
+} from "./batches.ts";
 export type { BatchTextOptions, BatchWriter, ReadBatchesOptions, RowBatch } from "./batches.ts";
 export {
   DEFAULT_DRIFT_OPTIONS,
@@ -153,7 +161,16 @@ export {
   quantileWassersteinDistance,
   wassersteinDistance,
 } from "./statistics/mod.ts";
+export {
+  DEFAULT_ORDER_STATISTICS_OPTIONS,
+  EMPTY_MOMENTS,
+  linearQuantiles,
+  mergeMoments,
+  momentsOf,
+  orderStatistics,
+} from "./statistics/mod.ts";
 export type { ClassBalance } from "./statistics/mod.ts";
+export type { Moments, NumberSource, OrderStatisticsOptions } from "./statistics/mod.ts";
 export type {
   ColumnDrift,
   DatasetDrift,

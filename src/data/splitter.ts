@@ -826,3 +826,88 @@ function emptySplit(split: SplitName, detail: string): DataValidationError {
     issueOf(null, "min_rows", 0, message, []),
   ]);
 }
+
+/**
+ * How a split is drawn when the rows arrive in batches (out-of-core training): the same rows
+ * as `splitIndices` on the whole frame, for the methods that allow it.
+ * - `random`: `codes` holds each row's split (0 train, 1 val, 2 test) from the same seeded
+ *   permutation as `splitIndices`: one byte per row.
+ * - `time`: `boundaries` holds the times at the train and validation boundaries (rows with
+ *   time ≤ `train` are train, ≤ `val` are validation, the rest test), found by the caller from
+ *   the exact order statistics at `ranks` (see {@link timeSplitBoundaries}).
+ */
+export type StreamedSplit =
+  | { method: "random"; sizes: { train: number; val: number; test: number }; codes: Uint8Array }
+  | { method: "time"; sizes: { train: number; val: number; test: number }; column: string };
+
+/**
+ * Plans the split of `n` rows that arrive in batches: the split sizes, and for `random` each
+ * row's split. `stratified` and `group` need every label before any row is placed and are
+ * refused.
+ *
+ * @param n rows to split
+ * @param config `config.split`
+ * @returns the plan
+ * @throws {ConfigError} for bad ratios, a missing time column, or a method that cannot stream
+ * @throws {DataValidationError} when a split would be empty
+ * @example
+ * ```ts
+ * const plan = planStreamedSplit(3_000_000, config.split); // { method: "time", sizes, column }
+ * ```
+ */
+export function planStreamedSplit(n: number, config: SplitConfig): StreamedSplit {
+  const sizes = splitSizes(n, checkRatios(config.ratios));
+  if (config.method === "random") {
+    const order = new Random(config.seed).permutation(n);
+    const codes = new Uint8Array(n);
+    for (let i = 0; i < sizes.test; i++) codes[order[i]!] = 2;
+    for (let i = sizes.test; i < sizes.test + sizes.val; i++) codes[order[i]!] = 1;
+    return { method: "random", sizes, codes };
+  }
+  if (config.method === "time") {
+    if (config.time_column === null) {
+      throw new ConfigError(
+        `Cannot split with method "time": "split.time_column" is not set; name the column to order rows by`,
+      );
+    }
+    return { method: "time", sizes, column: config.time_column };
+  }
+  throw new ConfigError(
+    `Cannot split with method "${config.method}" out of core: it needs every label before any row is placed; use split.method "random" or "time", or set data.out_of_core to false`,
+  );
+}
+
+/**
+ * The boundary times of a time split from the sorted times, as `splitIndices` places them: the
+ * train boundary is the time at rank `sizes.train - 1` (ties stay in train), the validation
+ * boundary the time at rank `max(trainEnd, train + val) - 1`.
+ *
+ * @param sizes the split sizes
+ * @param timeAt the exact time at a 0-based rank of the sorted times
+ * @param countAtMost how many rows have a time ≤ a value
+ * @param column the time column, for messages
+ * @returns the two boundaries (`val` is `null` when validation is empty by its ratio)
+ * @throws {DataValidationError} when ties leave validation or test empty
+ * @example
+ * ```ts
+ * const b = await timeSplitBoundaries(plan.sizes, rank => ..., t => ..., "date");
+ * ```
+ */
+export async function timeSplitBoundaries(
+  sizes: { train: number; val: number; test: number },
+  timeAt: (rank: number) => Promise<number>,
+  countAtMost: (time: number) => Promise<number>,
+  column: string,
+): Promise<{ train: number; val: number | null; counts: { train: number; val: number } }> {
+  const train = await timeAt(sizes.train - 1);
+  const trainEnd = await countAtMost(train);
+  const valBoundary = Math.max(trainEnd, sizes.train + sizes.val);
+  const val = valBoundary > trainEnd ? await timeAt(valBoundary - 1) : null;
+  const valEnd = val === null ? trainEnd : await countAtMost(val);
+  const n = sizes.train + sizes.val + sizes.test;
+  const detail =
+    `rows with equal "${column}" stay in the earlier split and none are left; the data needs more distinct times`;
+  if (valEnd - trainEnd === 0 && sizes.val > 0) throw emptySplit("val", detail);
+  if (n - valEnd === 0 && sizes.test > 0) throw emptySplit("test", detail);
+  return { train, val, counts: { train: trainEnd, val: valEnd - trainEnd } };
+}

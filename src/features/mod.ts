@@ -15,6 +15,7 @@ export {
   DEFAULT_ROBUST_SCALER_OPTIONS,
   DEFAULT_SIMPLE_IMPUTER_OPTIONS,
   DEFAULT_STANDARD_SCALER_OPTIONS,
+  frameSource,
   IMPUTE_STRATEGIES,
   Log1pTransformer,
   MinMaxScaler,
@@ -29,6 +30,7 @@ export {
   transformerKinds,
 } from "./transformers/mod.ts";
 export type {
+  FrameSource,
   ImputeStrategy,
   InputPolicy,
   JsonObject,

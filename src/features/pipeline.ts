@@ -21,7 +21,7 @@ import type { Matrix } from "../utils/mod.ts";
 import { createTransformer, requireColumns, transformerFromJson } from "./transformers/mod.ts";
 import { isColumnSelector, resolveColumnSelector } from "./column_selector.ts";
 import type { ColumnSelector } from "./column_selector.ts";
-import type { Transformer, TransformerState } from "./transformers/mod.ts";
+import type { FrameSource, Transformer, TransformerState } from "./transformers/mod.ts";
 
 /** Format version of `FeaturePipeline.toJSON()`; loading refuses other versions. */
 export const FEATURE_PIPELINE_VERSION = 1;
@@ -292,6 +292,83 @@ export class FeaturePipeline {
    */
   fit(df: DataFrame): this {
     this.#fit(df);
+    return this;
+  }
+
+  /**
+   * Fits every step's transformers, in order, on a training split that arrives in batches
+   * (out-of-core training); replaces any earlier state. Each transformer reads the batches
+   * through the transformers before it in its step, so the state equals `fit`'s on the whole
+   * split: exactly for counts and categories, within float rounding for means, variances and
+   * quantiles. Column selectors resolve on the first batch's schema.
+   *
+   * @param source the TRAIN batches; called once per pass (a step takes one to a few)
+   * @returns this pipeline, fitted
+   * @throws {ConfigError} as `fit`, or when a transformer kind has no batch fit
+   * @throws {SchemaMismatchError} as `fit`
+   * @throws {DataValidationError} as `fit`
+   * @example
+   * ```ts
+   * await pipeline.fitBatches(frameSource([train.slice(0, 50_000), train.slice(50_000)]));
+   * ```
+   */
+  async fitBatches(source: FrameSource): Promise<this> {
+    this.#featureNames = null;
+    this.#selected = null;
+    const options = { ...DEFAULT_FEATURE_PIPELINE_OPTIONS, ...this.#options };
+    const idColumns = options.idColumns ?? [];
+    throwIssues(stepIssues(options.steps, options.target, idColumns, "steps"));
+    const action = "Cannot fit feature pipeline";
+    let first: DataFrame | null = null;
+    for await (const frame of source()) {
+      if (frame.height > 0) {
+        first = frame;
+        break;
+      }
+    }
+    if (first === null) requireObservedInputs(pl.DataFrame({}), []);
+    const schema = first!;
+    const selected = selectColumns(schema, options.steps, options.target, idColumns);
+    const steps = options.steps.map((step, i) => ({ ...step, columns: selected[i]! }));
+    throwIssues(stepIssues(steps, options.target, idColumns, "steps"));
+    requireColumns(schema, selected.flat(), action);
+    await requireObservedBatches(source, schema, steps);
+    const featureNames: string[][] = [];
+    for (const step of steps) {
+      for (const [i, transformer] of step.transformers.entries()) {
+        if (transformer.fitBatches === undefined) {
+          throw new ConfigError(
+            `${action} in batches: step "${step.name}" uses "${transformer.kind}", which has no streaming fit; use another transformer kind, or set data.out_of_core to false to train in memory`,
+          );
+        }
+        const before = step.transformers.slice(0, i);
+        await transformer.fitBatches(async function* () {
+          for await (const frame of source()) {
+            let out = frame.select(...step.columns);
+            for (const previous of before) out = previous.transform(out);
+            yield out;
+          }
+        });
+      }
+      // The output names and types, from the fitted step on a few rows.
+      const sample = requireNumericOutput(
+        runStep(step, schema.head(Math.min(schema.height, 64)), false),
+        step.name,
+        action,
+      );
+      featureNames.push(sample.columns);
+    }
+    const repeated = findRepeated(featureNames.flat());
+    if (repeated !== undefined) {
+      const owners = options.steps.filter((_, i) => featureNames[i]!.includes(repeated));
+      throw new ConfigError(
+        `${action}: output column "${repeated}" is produced by steps ${
+          owners.map((step) => `"${step.name}"`).join(" and ")
+        }; rename a column so every feature name is unique`,
+      );
+    }
+    this.#featureNames = featureNames;
+    this.#selected = selected;
     return this;
   }
 
@@ -579,6 +656,45 @@ function requireObservedInputs(
       issues.map((issue) => issue.message).join(", ")
     }, expected observed values; impute it in cleaning or drop it from features.steps`,
     issues,
+  );
+}
+
+/** `requireObservedInputs` over batches: a column is empty when no batch observes a value. */
+async function requireObservedBatches(
+  source: FrameSource,
+  schema: DataFrame,
+  steps: readonly (FeaturePipelineStep & { columns: string[] })[],
+): Promise<void> {
+  const columns = steps.flatMap((step) => step.columns);
+  const seen = new Set<string>();
+  let rows = 0;
+  for await (const frame of source()) {
+    rows += frame.height;
+    const open = columns.filter((column) => !seen.has(column));
+    if (open.length === 0 || frame.height === 0) continue;
+    const counts = frame.select(
+      ...open.map((column, i) =>
+        (dtypeOf(frame, column).startsWith("Float") ? pl.col(column).fillNan(null) : pl.col(column))
+          .count().alias(`c${i}`)
+      ),
+    ).row(0) as unknown[];
+    open.forEach((column, i) => {
+      if (Number(counts[i]) > 0) seen.add(column);
+    });
+  }
+  if (seen.size === new Set(columns).size) return;
+  // The empty columns fail as the in-memory check fails them, on a frame of their nulls.
+  const empty = schema.head(0).select(
+    ...columns.filter((column) => !seen.has(column)).map((column) => pl.col(column)),
+  );
+  const nulls = pl.DataFrame(
+    Object.fromEntries(empty.columns.map((name) => [name, [null]])),
+  );
+  requireObservedInputs(
+    rows > 0 ? nulls : empty,
+    steps.map((step) => ({ ...step, columns: step.columns.filter((c) => !seen.has(c)) })).filter(
+      (step) => step.columns.length > 0,
+    ),
   );
 }
 

@@ -121,6 +121,33 @@ export class BaselineModel extends BaseModel {
   }
 
   /**
+   * Learns the class priors or the mean from the training targets alone: the baseline never
+   * reads features, so out-of-core training fits it without its feature rows in memory.
+   *
+   * @param y training targets
+   * @returns this model, fitted
+   * @throws {SchemaMismatchError} when the classes differ from the model's
+   * @throws {DataValidationError} on empty or single-class targets
+   * @example
+   * ```ts
+   * new BaselineModel({ task: "classification", inputDim: 4, classes: ["a", "b"] }).fitTargets(y);
+   * ```
+   */
+  fitTargets(y: Targets): this {
+    const action = `fit "baseline"`;
+    const rows = y.kind === "classification" ? y.labels.length : y.values.length;
+    checkTargets(y, { rows, task: this.#task, classes: this.#classes, action });
+    if (rows === 0) {
+      throw new DataValidationError(
+        `Cannot fit "baseline": the training split has no rows; check the data and split.ratios`,
+      );
+    }
+    if (y.kind === "classification") checkTwoClassesPresent("baseline", y);
+    this.#learn(y);
+    return this;
+  }
+
+  /**
    * Learns the class priors or the mean; reports one epoch of loss and metric.
    *
    * @param x training features (checked, not used)
@@ -166,17 +193,7 @@ export class BaselineModel extends BaseModel {
       hasValidation: validation !== undefined,
     });
     await callbacks.onEpochBegin?.(0);
-    if (y.kind === "classification") {
-      const counts = new Array<number>(this.#classes.length).fill(0);
-      for (const label of y.labels) counts[label]! += 1;
-      this.#priors = counts.map((count) => count / y.labels.length);
-      this.#mean = null;
-    } else {
-      let sum = 0;
-      for (const v of y.values) sum += v;
-      this.#mean = sum / y.values.length;
-      this.#priors = null;
-    }
+    this.#learn(y);
     const train = this.#score(y);
     const logs: EpochLogs = { epoch: 0, loss: train.loss, metric: train.metric, seconds: 0 };
     if (validation !== undefined && validation.x.rows > 0) {
@@ -336,6 +353,20 @@ export class BaselineModel extends BaseModel {
       model.#mean = mean;
     }
     return model;
+  }
+
+  #learn(y: Targets): void {
+    if (y.kind === "classification") {
+      const counts = new Array<number>(this.#classes.length).fill(0);
+      for (const label of y.labels) counts[label]! += 1;
+      this.#priors = counts.map((count) => count / y.labels.length);
+      this.#mean = null;
+    } else {
+      let sum = 0;
+      for (const v of y.values) sum += v;
+      this.#mean = sum / y.values.length;
+      this.#priors = null;
+    }
   }
 
   #score(y: Targets): { loss: number; metric: number } {

@@ -30,7 +30,13 @@ import {
   type TrainableNetwork,
 } from "./_network_types.ts";
 import { networkForward } from "./_train_shard.ts";
-import { type FitOptions, type TrainingHistory, trainNetwork } from "./train.ts";
+import {
+  type FitOptions,
+  type NetworkFitOptions,
+  type TrainingHistory,
+  trainNetwork,
+} from "./train.ts";
+import type { RowSource } from "./row_source.ts";
 import {
   fileSystemHandler,
   MODEL_ARTIFACT_VERSION,
@@ -155,6 +161,52 @@ export abstract class DenseNetworkModel extends BaseModel {
     this.#initialiseWeights();
     try {
       const history = await trainNetwork(this.#network(), { x, y }, options);
+      this.#fitted = true;
+      return history;
+    } catch (error) {
+      this.#release();
+      throw error;
+    }
+  }
+
+  /**
+   * Trains from scratch on rows read window by window (out-of-core training): as `fit`, but the
+   * training and validation rows come from row sources, so memory is set by the window, not by
+   * the number of rows. Each epoch shuffles the windows, then the rows within each window.
+   *
+   * @param train the training rows
+   * @param options as `fit`; `validation` may be a row source
+   * @returns the per-epoch history
+   * @throws {SchemaMismatchError} when the column count or the classes differ from the model's
+   * @throws {DataValidationError} when there are no training rows
+   * @throws {TrainingDivergedError} when the loss becomes NaN; the model is then not fitted
+   * @example
+   * ```ts
+   * await model.fitRows(rowFileSource(trainFile), { epochs: 2, validation: rowFileSource(valFile) });
+   * ```
+   */
+  async fitRows(train: RowSource, options: NetworkFitOptions = {}): Promise<TrainingHistory> {
+    const action = `fit "${this.family}"`;
+    const { inputDim } = this;
+    for (
+      const [rows, where] of [[train, action], [
+        options.validation,
+        `${action} (validation set)`,
+      ]] as const
+    ) {
+      if (rows === undefined) continue;
+      const cols = "read" in rows ? rows.cols : rows.x.cols;
+      if (cols !== inputDim) {
+        checkMatrix({ data: new Float32Array(0), rows: 0, cols }, { inputDim, action: where });
+      }
+    }
+    if (train.rows === 0) throw emptyTrainingError(this.family);
+    await ensureBackend();
+    this.#release();
+    this.#build();
+    this.#initialiseWeights();
+    try {
+      const history = await trainNetwork(this.#network(), train, options);
       this.#fitted = true;
       return history;
     } catch (error) {

@@ -51,6 +51,7 @@ export {
   DEFAULT_FIT_OPTIONS,
   drawDropoutMask,
   evaluateNetwork,
+  evaluateNetworkRows,
   fitOptionsFromConfig,
   OPTIMIZER_NAMES,
   trainNetwork,
@@ -62,6 +63,7 @@ export type {
   EarlyStoppingOptions,
   EpochLogs,
   FitOptions,
+  NetworkFitOptions,
   OptimizerName,
   TrainableNetwork,
   TrainBeginInfo,
@@ -84,7 +86,17 @@ export {
 } from "./storage.ts";
 export type { ModelParams } from "./storage.ts";
 // -- evaluate, predict and registry (exports added below this line)
-export { evaluateModel, metricValue } from "./evaluate.ts";
+export { evaluateModel, evaluateModelRows, metricValue } from "./evaluate.ts";
+export {
+  DEFAULT_WINDOW_ROWS,
+  isRowSource,
+  matrixRowSource,
+  rowFileSource,
+  RowFileWriter,
+  sliceMatrix,
+  sliceTargets,
+} from "./row_source.ts";
+export type { RowFile, RowSource } from "./row_source.ts";
 export type { SplitMetrics } from "./evaluate.ts";
 export {
   DEFAULT_PERMUTATION_IMPORTANCE_OPTIONS,

@@ -29,6 +29,8 @@ import {
   writeVariables,
 } from "./_train_shard.ts";
 import { TrainingThreads } from "./_train_threads.ts";
+import { isRowSource, matrixRowSource } from "./row_source.ts";
+import type { RowSource } from "./row_source.ts";
 
 export type { DenseLayerVariables, DropoutMasks, TrainableNetwork } from "./_network_types.ts";
 
@@ -167,6 +169,15 @@ export interface FitOptions {
    */
   threads?: number;
 }
+
+/**
+ * Options of `trainNetwork` and `DenseNetworkModel.fitRows`: `FitOptions`, with validation rows
+ * that may also be a row source read window by window (out-of-core training).
+ */
+export type NetworkFitOptions = Omit<FitOptions, "validation"> & {
+  /** Rows to compute `val_loss` and `val_metric` on after each epoch. @default undefined */
+  validation?: { x: Matrix; y: Targets } | RowSource;
+};
 
 /** Defaults of `FitOptions`, equal to the `training` config defaults. */
 export const DEFAULT_FIT_OPTIONS = {
@@ -333,13 +344,19 @@ const EVAL_CHUNK_ROWS = 8192;
  * Trains `network` on `x` and `y`: the loop behind `fit` of the tfjs model families.
  *
  * Each epoch shuffles the rows with `Random(seed)`, gathers each batch into one tensor,
- * takes one optimiser step, then evaluates the validation set. The loss is the softmax
+ * takes one optimiser step, then evaluates the validation set. Rows held in memory form one
+ * window; a `RowSource` read from disk (out-of-core training) is read window by window: each
+ * epoch shuffles the source's chunks and deals them into windows (so a window mixes rows from
+ * all over the file), then shuffles the rows within each window, with the same seeded
+ * generator, while the next window is read in the background. Memory is then set by
+ * the window, not by the number of rows. The loss is the softmax
  * cross-entropy of the integer labels (weighted by `classWeights`) or the mean squared
  * error, plus the network's penalty. Tensors are disposed as it goes: `tf.memory()` holds the
  * same number of tensors before and after.
  *
  * @param network the network to train (its variables are updated in place)
- * @param data training features `x` and targets `y`, already checked against the network
+ * @param data training features `x` and targets `y` (or a row source), already checked against
+ *   the network
  * @param options the loop settings
  * @returns the history
  * @throws {RangeError} when an option is out of range (named after its config key)
@@ -352,20 +369,43 @@ const EVAL_CHUNK_ROWS = 8192;
  */
 export async function trainNetwork(
   network: TrainableNetwork,
-  data: { x: Matrix; y: Targets },
-  options: FitOptions = {},
+  data: { x: Matrix; y: Targets } | RowSource,
+  options: NetworkFitOptions = {},
 ): Promise<TrainingHistory> {
-  const { x, y } = data;
+  const source = isRowSource(data) ? data : matrixRowSource(data.x, data.y);
   const opts = { ...DEFAULT_FIT_OPTIONS, ...options };
   const { epochs, learningRate, seed, callbacks, signal } = opts;
-  checkFitOptions(opts, y);
+  const classes = source.classes;
+  checkFitOptions(
+    opts,
+    classes === null
+      ? { kind: "regression", values: new Float32Array(0) }
+      : { kind: "classification", labels: new Int32Array(0), classes: [...classes] },
+  );
   const started = performance.now();
-  const n = x.rows;
-  const d = x.cols;
+  const n = source.rows;
+  const d = source.cols;
   const batchSize = Math.min(opts.batchSize, n);
-  const batches = Math.ceil(n / batchSize);
-  const classification = y.kind === "classification";
-  const k = classification ? y.classes.length : 1;
+  const chunkRows = Math.min(source.chunkRows, n);
+  const chunks = Math.ceil(n / chunkRows);
+  const chunksPerWindow = source.windowRows >= n
+    ? chunks
+    : Math.max(1, Math.floor(source.windowRows / chunkRows));
+  const windows = Math.ceil(chunks / chunksPerWindow);
+  // Chunks are dealt to the windows in turn, so windows differ by one chunk at most: a last
+  // window of a few rows (one day of a time-ordered file) would end every epoch on it.
+  // Batches per epoch with the chunks in file order (for progress; the short last chunk may
+  // land in another window in another epoch, which can move the count by one).
+  let batches = 0;
+  for (let w = 0; w < windows; w++) {
+    let rows = 0;
+    for (let c = w; c < chunks; c += windows) {
+      rows += Math.min(n, (c + 1) * chunkRows) - c * chunkRows;
+    }
+    batches += Math.ceil(rows / batchSize);
+  }
+  const classification = classes !== null;
+  const k = classification ? classes.length : 1;
   const metric: TrainingMetricName = classification ? "accuracy" : "mae";
   const validation = opts.validation;
   const monitor = validation === undefined ? "loss" : "val_loss";
@@ -445,46 +485,65 @@ export async function trainNetwork(
       signal?.throwIfAborted();
       const epochStarted = performance.now();
       await callbacks.onEpochBegin?.(epoch);
-      const order = shuffleRng.permutation(n);
+      // One window (rows in memory) draws no chunk order, so its shuffle is the one it was;
+      // otherwise the chunks are shuffled and dealt into windows, so a window mixes chunks
+      // from anywhere in the file.
+      const chunkOrder = windows === 1
+        ? Uint32Array.from({ length: chunks }, (_, c) => c)
+        : shuffleRng.permutation(chunks);
+      const windowChunks = (w: number) => {
+        const dealt: number[] = [];
+        for (let i = w; i < chunks; i += windows) dealt.push(chunkOrder[i]!);
+        return dealt;
+      };
       let lossSum = 0;
       let metricSum = 0;
-      for (let batch = 0; batch < batches; batch++) {
-        signal?.throwIfAborted();
-        const start = batch * batchSize;
-        const m = Math.min(n, start + batchSize) - start;
-        gatherBatch(x, y, order, start, m, classWeights, batchBuffers);
-        const masks = drawMasks(m);
-        pool?.begin(m);
-        const [, end] = shareBounds(0, threads, m);
-        const own = shardGradients(network, batchBuffers, {
-          start: 0,
-          end,
-          batchRows: m,
-          d,
-          k,
-          masks,
-          penalty: true,
-        }, gradients);
-        const { cost: lossValue, metric: metricValue } = pool === null
-          ? own
-          : pool.finish({ gradients, ...own });
-        optimizer.step(gradients, weights);
-        writeVariables(variables, weights);
-        if (!Number.isFinite(lossValue)) {
-          throw new TrainingDivergedError(
-            `Cannot train the model: the loss became ${lossValue} at epoch ${epoch} ` +
-              `(batch ${batch} of ${batches}) with learning rate ${learningRate}; ` +
-              `lower training.learning_rate (try ${learningRate / 10}) or scale the features`,
-            { epoch, batch },
-          );
+      let batch = 0;
+      let next = source.readChunks(windowChunks(0));
+      for (let w = 0; w < windows; w++) {
+        const { x, y } = await next;
+        if (w + 1 < windows) next = source.readChunks(windowChunks(w + 1));
+        const rows = x.rows;
+        const order = shuffleRng.permutation(rows);
+        for (let start = 0; start < rows; start += batchSize, batch++) {
+          signal?.throwIfAborted();
+          const m = Math.min(rows, start + batchSize) - start;
+          gatherBatch(x, y, order, start, m, classWeights, batchBuffers);
+          const masks = drawMasks(m);
+          pool?.begin(m);
+          const [, end] = shareBounds(0, threads, m);
+          const own = shardGradients(network, batchBuffers, {
+            start: 0,
+            end,
+            batchRows: m,
+            d,
+            k,
+            masks,
+            penalty: true,
+          }, gradients);
+          const { cost: lossValue, metric: metricValue } = pool === null
+            ? own
+            : pool.finish({ gradients, ...own });
+          optimizer.step(gradients, weights);
+          writeVariables(variables, weights);
+          if (!Number.isFinite(lossValue)) {
+            throw new TrainingDivergedError(
+              `Cannot train the model: the loss became ${lossValue} at epoch ${epoch} ` +
+                `(batch ${batch} of ${batches}) with learning rate ${learningRate}; ` +
+                `lower training.learning_rate (try ${learningRate / 10}) or scale the features`,
+              { epoch, batch },
+            );
+          }
+          lossSum += lossValue * m;
+          metricSum += metricValue;
+          await callbacks.onBatchEnd?.(batch, { loss: lossValue, size: m });
         }
-        lossSum += lossValue * m;
-        metricSum += metricValue;
-        await callbacks.onBatchEnd?.(batch, { loss: lossValue, size: m });
       }
       const logs: EpochLogs = { epoch, loss: lossSum / n, metric: metricSum / n, seconds: 0 };
       if (validation !== undefined) {
-        const scores = evaluateNetwork(network, validation);
+        const scores = isRowSource(validation)
+          ? await evaluateNetworkRows(network, validation)
+          : evaluateNetwork(network, validation);
         if (!Number.isFinite(scores.loss)) {
           throw new TrainingDivergedError(
             `Cannot train the model: the validation loss became ${scores.loss} at epoch ${epoch} ` +
@@ -576,6 +635,36 @@ export function evaluateNetwork(
 }
 
 /**
+ * Computes `evaluateNetwork`'s loss and metric over a row source, window by window: the mean
+ * of each window's scores weighted by its rows (the penalty is the same in every window).
+ *
+ * @param network the network, in inference mode
+ * @param source the rows
+ * @returns the mean loss and the accuracy or mean absolute error
+ * @example
+ * ```ts
+ * const { loss } = await evaluateNetworkRows(network, rowFileSource(valFile));
+ * ```
+ */
+export async function evaluateNetworkRows(
+  network: TrainableNetwork,
+  source: RowSource,
+): Promise<{ loss: number; metric: number }> {
+  let loss = 0;
+  let metric = 0;
+  const step = Math.max(1, source.windowRows);
+  for (let start = 0; start < source.rows; start += step) {
+    const window = await source.read(start, step);
+    const scores = evaluateNetwork(network, window);
+    loss += scores.loss * window.x.rows;
+    metric += scores.metric * window.x.rows;
+  }
+  return source.rows === 0
+    ? { loss: NaN, metric: NaN }
+    : { loss: loss / source.rows, metric: metric / source.rows };
+}
+
+/**
  * Copies `values` into `variables`, in order.
  *
  * @param variables the variables to overwrite
@@ -651,7 +740,10 @@ function requireReplica(network: TrainableNetwork): DenseNetworkSpec {
   return network.replica;
 }
 
-function checkFitOptions(opts: typeof DEFAULT_FIT_OPTIONS & FitOptions, y: Targets): void {
+function checkFitOptions(
+  opts: typeof DEFAULT_FIT_OPTIONS & NetworkFitOptions,
+  y: Targets,
+): void {
   requirePositiveInteger(opts.epochs, { name: "epochs", key: "training.epochs" });
   requirePositiveInteger(opts.threads, { name: "threads", key: "training.threads" });
   requirePositiveInteger(opts.batchSize, { name: "batchSize", key: "training.batch_size" });
@@ -697,7 +789,11 @@ function checkFitOptions(opts: typeof DEFAULT_FIT_OPTIONS & FitOptions, y: Targe
       );
     }
   }
-  if (opts.validation !== undefined && opts.validation.x.rows === 0) {
+  const validation = opts.validation;
+  if (
+    validation !== undefined &&
+    (isRowSource(validation) ? validation.rows : validation.x.rows) === 0
+  ) {
     throw new RangeError(
       `Cannot train: the validation set is empty; give it rows or leave validation out (split.ratios.val)`,
     );

@@ -12,9 +12,15 @@ import type { DataFrame } from "nodejs-polars";
 import type { Config, LoadedConfig } from "../config/mod.ts";
 import type { CleaningReport, CleaningState, ValidationReport } from "../data/mod.ts";
 import type { BaseModel, RunRecord, TrainingCallbacks, TrainingHistory } from "../models/mod.ts";
-import { getProjectLogger } from "../utils/mod.ts";
+import { getProjectLogger, guardLeftover, removeLeftovers } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
-import { runPipeline, TRAINING_NODES } from "./nodes/mod.ts";
+import {
+  OUT_OF_CORE_DIR,
+  OUT_OF_CORE_NODES,
+  runPipeline,
+  TRAINING_NODES,
+  usesOutOfCore,
+} from "./nodes/mod.ts";
 import type {
   FittedFeatures,
   InputFingerprint,
@@ -149,7 +155,10 @@ export async function prepareData(
  * Runs the whole training job and records it as a run folder under `registry.experiments_dir`.
  *
  * Data and feature stages whose inputs, config and code are unchanged come from the stage cache
- * (`data/processed/cache/`); the lineage in `run.json` says which. The folder is written to a
+ * (`data/processed/cache/`); the lineage in `run.json` says which. With `data.out_of_core`
+ * (or `auto` above `data.out_of_core_rows` input rows) the input is read in batches and the
+ * cleaned rows and feature matrices live in temporary shard files under
+ * `data/processed/out_of_core/`, removed when the run ends (see `OUT_OF_CORE_NODES`). The folder is written to a
  * hidden temporary folder and renamed into place at the end, so a failed or interrupted run
  * leaves no run behind.
  *
@@ -169,6 +178,8 @@ export async function runTraining(
   options: TrainingRunOptions = {},
 ): Promise<TrainingResult> {
   const logger = options.logger ?? getProjectLogger("pipeline");
+  const outOfCore = usesOutOfCore(loaded.config);
+  const shardDir = `${loaded.root}/${OUT_OF_CORE_DIR}/run-${crypto.randomUUID().slice(0, 8)}`;
   const context: NodeContext = {
     config: loaded.config,
     loaded,
@@ -179,9 +190,32 @@ export async function runTraining(
     ...(options.callbacks ? { callbacks: options.callbacks } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
-  const { values, lineage } = await runPipeline(TRAINING_NODES, context, {
-    targets: ["run", "features", "model", "history", "evaluation"],
-    cacheDir: options.cache === false ? null : `${loaded.root}/${STAGE_CACHE_DIR}`,
+  let guard: Deno.FsFile | null = null;
+  if (outOfCore) {
+    // Shards of runs that were killed (their lock is free) are removed; this run's folder is
+    // locked while it lives, so another run never takes it for a leftover.
+    await removeLeftovers(`${loaded.root}/${OUT_OF_CORE_DIR}`, (name) => name.startsWith("run-"), {
+      logger,
+    });
+    await Deno.mkdir(shardDir, { recursive: true });
+    guard = await guardLeftover(shardDir);
+    logger.info("Training out of core: batches of {rows} rows, shards in {dir}", {
+      rows: loaded.config.data.batch_rows,
+      dir: shardDir,
+    });
+  }
+  // Out of core, the cleaned rows and matrices live in shard files for the length of the run
+  // only; nothing of them is cached.
+  const { values, lineage } = await runPipeline(
+    outOfCore ? OUT_OF_CORE_NODES : TRAINING_NODES,
+    outOfCore ? { ...context, shardDir } : context,
+    {
+      targets: ["run", "features", "model", "history", "evaluation"],
+      cacheDir: options.cache === false || outOfCore ? null : `${loaded.root}/${STAGE_CACHE_DIR}`,
+    },
+  ).finally(async () => {
+    guard?.close();
+    if (outOfCore) await Deno.remove(shardDir, { recursive: true }).catch(() => {});
   });
   return {
     id: values.run.id,

@@ -19,3 +19,12 @@ export {
 export type { JensenShannonOptions } from "./distances.ts";
 export { classBalance, IMBALANCE_RATIO } from "./imbalance.ts";
 export type { ClassBalance } from "./imbalance.ts";
+export {
+  DEFAULT_ORDER_STATISTICS_OPTIONS,
+  EMPTY_MOMENTS,
+  linearQuantiles,
+  mergeMoments,
+  momentsOf,
+  orderStatistics,
+} from "./streaming.ts";
+export type { Moments, NumberSource, OrderStatisticsOptions } from "./streaming.ts";

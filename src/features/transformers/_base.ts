@@ -19,6 +19,8 @@ import type { InputPolicy, RowContext, RowKernel } from "./_row_kernel.ts";
 import { namesOut, notFitted } from "./_columns.ts";
 import { jsonParams, parseOptions } from "./_params.ts";
 import type { JsonObject, JsonValue } from "./_json.ts";
+import type { FrameSource } from "./_streaming.ts";
+import { ConfigError } from "../../errors.ts";
 
 export type { JsonObject, JsonValue } from "./_json.ts";
 
@@ -47,6 +49,12 @@ export interface Transformer<S extends JsonValue = JsonValue> {
   readonly isFitted: boolean;
   /** Learns from the TRAIN split only and replaces any earlier state; returns `this`. */
   fit(df: DataFrame): this;
+  /**
+   * Optional: `fit` on a training split that arrives in batches (out-of-core training). The
+   * state equals `fit`'s on the whole split: exactly for counts and categories, within float
+   * rounding for means, variances and quantiles. Absent: the kind cannot be fitted in batches.
+   */
+  fitBatches?(source: FrameSource): Promise<this>;
   /** Returns a new frame; throws `NotFittedError` before `fit`. */
   transform(df: DataFrame): DataFrame;
   /** `fit(df)` then `transform(df)`. */
@@ -129,6 +137,15 @@ export {
   requireNoNulls,
 } from "./_categories.ts";
 export type { CategoryCount } from "./_categories.ts";
+export {
+  firstBatch,
+  frameSource,
+  observedNumbers,
+  streamCategoryCounts,
+  streamMoments,
+  streamQuantiles,
+} from "./_streaming.ts";
+export type { FrameSource } from "./_streaming.ts";
 
 /** What a transformer class tells `BaseTransformer` about itself. */
 export interface TransformerDefinition<P> {
@@ -218,6 +235,32 @@ export abstract class BaseTransformer<
       this.kind,
     );
     const state = this.learn(df, params);
+    this.#fitted = { params, state };
+    return this;
+  }
+
+  /**
+   * Learns from a training split that arrives in batches; replaces any earlier state. The
+   * state equals `fit`'s on the concatenated batches: exactly for counts and categories,
+   * within float rounding for means, variances and quantiles.
+   *
+   * @param source the training batches; called once per pass (quantiles take a few)
+   * @returns this transformer, fitted
+   * @throws {ConfigError} when this kind has no batch fit
+   * @throws {TypeError | RangeError | SchemaMismatchError | DataValidationError} as `fit`
+   * @example
+   * ```ts
+   * await new StandardScaler().fitBatches(frameSource([train.slice(0, 1000), train.slice(1000)]));
+   * ```
+   */
+  async fitBatches(source: FrameSource): Promise<this> {
+    this.#fitted = null;
+    const params = parseOptions(
+      this.#definition.params,
+      { ...this.#definition.defaults, ...this.#options },
+      this.kind,
+    );
+    const state = await this.learnBatches(source, params);
     this.#fitted = { params, state };
     return this;
   }
@@ -346,6 +389,23 @@ export abstract class BaseTransformer<
    * @returns the learned state
    */
   protected abstract learn(df: DataFrame, params: P): S;
+
+  /**
+   * Checks the batches and learns the state, as `learn` does on the whole split. The default
+   * refuses: a kind opts in by overriding it.
+   *
+   * @param _source the training batches
+   * @param _params the parsed options
+   * @returns the learned state
+   * @throws {ConfigError} always, unless overridden
+   */
+  protected learnBatches(_source: FrameSource, _params: P): Promise<S> {
+    return Promise.reject(
+      new ConfigError(
+        `Cannot fit "${this.kind}" in batches: it has no streaming fit; use another transformer kind, or set data.out_of_core to false to train in memory`,
+      ),
+    );
+  }
 
   /**
    * Returns the parsed params and learned state, or throws when not fitted.

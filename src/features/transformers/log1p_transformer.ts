@@ -13,6 +13,7 @@ import type { ValidationIssue } from "../../errors.ts";
 import {
   BaseTransformer,
   COLUMNS_PARAM,
+  firstBatch,
   INPUT_COLUMNS_STATE,
   mapNumbers,
   NUMERIC_POLICY,
@@ -25,7 +26,7 @@ import {
   requireNumeric,
   resolveColumns,
 } from "./_base.ts";
-import type { InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
+import type { FrameSource, InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
 
 const KIND = "Log1pTransformer";
 const VERSION = 1;
@@ -117,6 +118,26 @@ export class Log1pTransformer
     requireNumeric(df, columns, action);
     requireDomain(df, columns, action);
     return { input_columns: df.columns, columns };
+  }
+
+  /**
+   * Checks every batch as `learn` checks the whole split; the transformer learns no statistics.
+   *
+   * @param source the training batches
+   * @param params the parsed options
+   * @returns the state
+   * @throws {SchemaMismatchError | DataValidationError} as `learn`
+   */
+  protected override async learnBatches(
+    source: FrameSource,
+    params: z.output<typeof LOG1P_TRANSFORMER_PARAMS>,
+  ): Promise<Log1pTransformerState> {
+    const action = `Cannot fit "${KIND}"`;
+    const first = await firstBatch(source, action);
+    const columns = resolveColumns(first, params.columns, action);
+    requireNumeric(first, columns, action);
+    for await (const frame of source()) requireDomain(frame, columns, action);
+    return { input_columns: first.columns, columns };
   }
 
   /**

@@ -10,6 +10,7 @@ import { z } from "zod";
 import {
   BaseTransformer,
   COLUMNS_PARAM,
+  firstBatch,
   INPUT_COLUMNS_STATE,
   mapNumbers,
   NUMERIC_POLICY,
@@ -22,8 +23,9 @@ import {
   requireNumeric,
   requireObserved,
   resolveColumns,
+  streamMoments,
 } from "./_base.ts";
-import type { InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
+import type { FrameSource, InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
 
 const KIND = "MinMaxScaler";
 const VERSION = 1;
@@ -145,23 +147,33 @@ export class MinMaxScaler
     ).row(0) as number[];
     const dataMin = columns.map((_, i) => Number(row[2 * i]));
     const dataMax = columns.map((_, i) => Number(row[2 * i + 1]));
-    const dataRange = columns.map((_, i) => dataMax[i]! - dataMin[i]!);
-    requireFiniteStats(
-      KIND,
-      Object.fromEntries(
-        columns.map((name, i) => [name, [dataMin[i]!, dataMax[i]!, dataRange[i]!]]),
-      ),
-    );
-    const scale = dataRange.map((range) => (high - low) / handleZeroScale(range));
-    const min = columns.map((_, i) => low - dataMin[i]! * scale[i]!);
-    return {
-      input_columns: df.columns,
+    return minMaxState(df.columns, columns, dataMin, dataMax, [low, high]);
+  }
+
+  /**
+   * Learns each column's minimum and maximum from batches (exactly `learn`'s).
+   *
+   * @param source the training batches
+   * @param params the parsed options
+   * @returns the learned state
+   * @throws {SchemaMismatchError | DataValidationError} as `learn`
+   */
+  protected override async learnBatches(
+    source: FrameSource,
+    params: z.output<typeof MIN_MAX_SCALER_PARAMS>,
+  ): Promise<MinMaxScalerState> {
+    const action = `Cannot fit "${KIND}"`;
+    const first = await firstBatch(source, action);
+    const columns = resolveColumns(first, params.columns, action);
+    requireNumeric(first, columns, action);
+    const moments = await streamMoments(source, columns, action);
+    return minMaxState(
+      first.columns,
       columns,
-      data_min: dataMin,
-      data_max: dataMax,
-      scale,
-      min,
-    };
+      moments.map((m) => m.min),
+      moments.map((m) => m.max),
+      params.feature_range ?? [0, 1],
+    );
   }
 
   /**
@@ -249,4 +261,31 @@ export class MinMaxScaler
 // to the low end of the feature range instead of dividing by zero.
 function handleZeroScale(range: number): number {
   return range < 10 * Number.EPSILON ? 1 : range;
+}
+
+/** The scaler's state from each column's training minimum and maximum. */
+function minMaxState(
+  inputColumns: string[],
+  columns: string[],
+  dataMin: number[],
+  dataMax: number[],
+  [low, high]: readonly [number, number],
+): MinMaxScalerState {
+  const dataRange = columns.map((_, i) => dataMax[i]! - dataMin[i]!);
+  requireFiniteStats(
+    KIND,
+    Object.fromEntries(
+      columns.map((name, i) => [name, [dataMin[i]!, dataMax[i]!, dataRange[i]!]]),
+    ),
+  );
+  const scale = dataRange.map((range) => (high - low) / handleZeroScale(range));
+  const min = columns.map((_, i) => low - dataMin[i]! * scale[i]!);
+  return {
+    input_columns: inputColumns,
+    columns,
+    data_min: dataMin,
+    data_max: dataMax,
+    scale,
+    min,
+  };
 }

@@ -12,6 +12,7 @@
  * @module
  */
 export type {
+  FrameSource,
   InputPolicy,
   JsonObject,
   JsonValue,
@@ -20,7 +21,7 @@ export type {
   TransformerFromJson,
   TransformerState,
 } from "./_base.ts";
-export { requireColumns } from "./_base.ts";
+export { frameSource, requireColumns } from "./_base.ts";
 export {
   createTransformer,
   TRANSFORMER_KINDS,

@@ -17,6 +17,7 @@ import {
   COLUMNS_PARAM,
   compareCategories,
   countCategories,
+  firstBatch,
   INPUT_COLUMNS_STATE,
   isOneOf,
   listNames,
@@ -33,8 +34,16 @@ import {
   requireObserved,
   requireRowTypes,
   resolveColumns,
+  streamCategoryCounts,
 } from "./_base.ts";
-import type { InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
+import type {
+  CategoryCount,
+  FrameSource,
+  InputPolicy,
+  RowContext,
+  RowKernel,
+  TransformerState,
+} from "./_base.ts";
 
 const KIND = "OneHotEncoder";
 const VERSION = 1;
@@ -185,8 +194,7 @@ export class OneHotEncoder
     const columns = resolveColumns(df, params.columns, action);
     requireCategorical(df, columns, action);
     requireObserved(df, columns, action);
-    const nullAsCategory = params.handle_null === "category";
-    if (!nullAsCategory) {
+    if (params.handle_null !== "category") {
       requireNoNulls(
         df,
         columns,
@@ -194,25 +202,48 @@ export class OneHotEncoder
         `impute them in cleaning, or set handle_null: "category"`,
       );
     }
-    const state: OneHotEncoderState = {
-      input_columns: df.columns,
+    return oneHotState(
+      df.columns,
       columns,
-      categories: [],
-      has_null: [],
-      kept: [],
-      keep_null: [],
-      other: params.top_n !== undefined,
-    };
-    for (const name of columns) {
-      const counts = countCategories(df, name);
-      const kept = params.top_n === undefined ? counts : mostFrequent(counts, params.top_n);
-      state.categories.push(nonNull(counts.map((entry) => entry.value)));
-      state.has_null.push(counts.some((entry) => entry.value === null));
-      state.kept.push(nonNull(kept.map((entry) => entry.value)));
-      state.keep_null.push(kept.some((entry) => entry.value === null));
+      columns.map((name) => countCategories(df, name)),
+      params,
+    );
+  }
+
+  /**
+   * Learns the categories of each column from batches: their counts are summed batch by batch,
+   * so the categories and the `top_n` kept equal `learn`'s exactly.
+   *
+   * @param source the training batches
+   * @param params the parsed options
+   * @returns the learned state
+   * @throws {SchemaMismatchError | DataValidationError} as `learn`
+   */
+  protected override async learnBatches(
+    source: FrameSource,
+    params: z.output<typeof ONE_HOT_ENCODER_PARAMS>,
+  ): Promise<OneHotEncoderState> {
+    const action = `Cannot fit "${KIND}"`;
+    const first = await firstBatch(source, action);
+    const columns = resolveColumns(first, params.columns, action);
+    requireCategorical(first, columns, action);
+    const counts = await streamCategoryCounts(source, columns);
+    requireCountsObserved(first, columns, counts, action);
+    // A null among the counts: a pass that names the rows, as `fit` does.
+    if (
+      params.handle_null !== "category" &&
+      counts.some((column) => column.some((entry) => entry.value === null))
+    ) {
+      for await (const frame of source()) {
+        requireNoNulls(
+          frame,
+          columns,
+          action,
+          `impute them in cleaning, or set handle_null: "category"`,
+        );
+      }
     }
-    requireDistinctNames(df.columns, state);
-    return state;
+    return oneHotState(first.columns, columns, counts, params);
   }
 
   /**
@@ -540,4 +571,44 @@ function requireKnown(
     }; set handle_unknown: "ignore" to encode them as zeros, or refit on data that has them`,
     issues,
   );
+}
+
+/** The encoder's state from each column's counted categories. */
+function oneHotState(
+  inputColumns: string[],
+  columns: string[],
+  counts: CategoryCount[][],
+  params: z.output<typeof ONE_HOT_ENCODER_PARAMS>,
+): OneHotEncoderState {
+  const state: OneHotEncoderState = {
+    input_columns: inputColumns,
+    columns,
+    categories: [],
+    has_null: [],
+    kept: [],
+    keep_null: [],
+    other: params.top_n !== undefined,
+  };
+  for (const columnCounts of counts) {
+    const kept = params.top_n === undefined
+      ? columnCounts
+      : mostFrequent(columnCounts, params.top_n);
+    state.categories.push(nonNull(columnCounts.map((entry) => entry.value)));
+    state.has_null.push(columnCounts.some((entry) => entry.value === null));
+    state.kept.push(nonNull(kept.map((entry) => entry.value)));
+    state.keep_null.push(kept.some((entry) => entry.value === null));
+  }
+  requireDistinctNames(inputColumns, state);
+  return state;
+}
+
+/** Throws as `requireObserved` when a column's only category is missing (all rows null). */
+function requireCountsObserved(
+  schema: DataFrame,
+  columns: readonly string[],
+  counts: readonly CategoryCount[][],
+  action: string,
+): void {
+  const empty = columns.filter((_, i) => counts[i]!.every((entry) => entry.value === null));
+  if (empty.length > 0) requireObserved(schema.head(0), empty, action);
 }

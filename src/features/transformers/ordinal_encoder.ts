@@ -15,6 +15,7 @@ import {
   COLUMNS_PARAM,
   compareText,
   countCategories,
+  firstBatch,
   INPUT_COLUMNS_STATE,
   isOneOf,
   listNames,
@@ -31,8 +32,16 @@ import {
   requireObserved,
   requireRowTypes,
   resolveColumns,
+  streamCategoryCounts,
 } from "./_base.ts";
-import type { InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
+import type {
+  CategoryCount,
+  FrameSource,
+  InputPolicy,
+  RowContext,
+  RowKernel,
+  TransformerState,
+} from "./_base.ts";
 
 const KIND = "OrdinalEncoder";
 const VERSION = 1;
@@ -145,26 +154,49 @@ export class OrdinalEncoder
     if (params.handle_null !== "keep") {
       requireNoNulls(df, columns, action, `impute them in cleaning, or set handle_null: "keep"`);
     }
-    const categories = columns.map((name) =>
-      countCategories(df, name)
-        .map((entry) => entry.value)
-        .filter((value): value is string => value !== null)
-        .sort(compareText)
+    return ordinalState(
+      df.columns,
+      columns,
+      columns.map((name) => countCategories(df, name)),
+      params,
+      action,
     );
-    const unknownValue = params.unknown_value;
-    if (unknownValue !== undefined) {
-      columns.forEach((name, i) => {
-        const clash = categories[i]![unknownValue];
-        if (Number.isInteger(unknownValue) && clash !== undefined) {
-          throw new RangeError(
-            `${action}: option unknown_value ${unknownValue} is also the code of category "${clash}" in column "${name}", expected a value outside 0..${
-              categories[i]!.length - 1
-            }; use -1`,
-          );
-        }
-      });
+  }
+
+  /**
+   * Learns the categories of each column from batches (exactly `learn`'s).
+   *
+   * @param source the training batches
+   * @param params the parsed options
+   * @returns the learned state
+   * @throws {SchemaMismatchError | DataValidationError | RangeError} as `learn`
+   */
+  protected override async learnBatches(
+    source: FrameSource,
+    params: z.output<typeof ORDINAL_ENCODER_PARAMS>,
+  ): Promise<OrdinalEncoderState> {
+    const action = `Cannot fit "${KIND}"`;
+    const first = await firstBatch(source, action);
+    const columns = resolveColumns(first, params.columns, action);
+    requireCategorical(first, columns, action);
+    const counts = await streamCategoryCounts(source, columns);
+    const empty = columns.filter((_, i) => counts[i]!.every((entry) => entry.value === null));
+    if (empty.length > 0) requireObserved(first.head(0), empty, action);
+    // A null among the counts: a pass that names the rows, as `fit` does.
+    if (
+      params.handle_null !== "keep" &&
+      counts.some((column) => column.some((entry) => entry.value === null))
+    ) {
+      for await (const frame of source()) {
+        requireNoNulls(
+          frame,
+          columns,
+          action,
+          `impute them in cleaning, or set handle_null: "keep"`,
+        );
+      }
     }
-    return { input_columns: df.columns, columns, categories };
+    return ordinalState(first.columns, columns, counts, params, action);
   }
 
   /**
@@ -340,4 +372,34 @@ function requireKnown(df: DataFrame, state: OrdinalEncoderState): void {
     }; set unknown_value (e.g. -1) to encode them, or refit on data that has them`,
     issues,
   );
+}
+
+/** The encoder's state from each column's counted categories. */
+function ordinalState(
+  inputColumns: string[],
+  columns: string[],
+  counts: CategoryCount[][],
+  params: z.output<typeof ORDINAL_ENCODER_PARAMS>,
+  action: string,
+): OrdinalEncoderState {
+  const categories = counts.map((columnCounts) =>
+    columnCounts
+      .map((entry) => entry.value)
+      .filter((value): value is string => value !== null)
+      .sort(compareText)
+  );
+  const unknownValue = params.unknown_value;
+  if (unknownValue !== undefined) {
+    columns.forEach((name, i) => {
+      const clash = categories[i]![unknownValue];
+      if (Number.isInteger(unknownValue) && clash !== undefined) {
+        throw new RangeError(
+          `${action}: option unknown_value ${unknownValue} is also the code of category "${clash}" in column "${name}", expected a value outside 0..${
+            categories[i]!.length - 1
+          }; use -1`,
+        );
+      }
+    });
+  }
+  return { input_columns: inputColumns, columns, categories };
 }

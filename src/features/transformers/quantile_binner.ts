@@ -11,6 +11,7 @@ import { lessThan } from "../../data/mod.ts";
 import {
   BaseTransformer,
   COLUMNS_PARAM,
+  firstBatch,
   INPUT_COLUMNS_STATE,
   mapNumbers,
   NUMERIC_POLICY,
@@ -24,8 +25,10 @@ import {
   requireNumeric,
   requireObserved,
   resolveColumns,
+  streamMoments,
+  streamQuantiles,
 } from "./_base.ts";
-import type { InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
+import type { FrameSource, InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
 
 const KIND = "QuantileBinner";
 const VERSION = 1;
@@ -140,8 +143,34 @@ export class QuantileBinner
     const quantiles = columns.map((_, i) =>
       probabilities.map((_, k) => Number(row[i * probabilities.length + k]))
     );
-    requireFiniteStats(KIND, Object.fromEntries(columns.map((name, i) => [name, quantiles[i]!])));
-    return { input_columns: df.columns, columns, edges: quantiles.map(dedupeEdges) };
+    return binnerState(df.columns, columns, quantiles);
+  }
+
+  /**
+   * Learns each column's quantile edges from batches, by exact order statistics (a few passes;
+   * equal to `learn` within float rounding of the interpolation).
+   *
+   * @param source the training batches
+   * @param params the parsed options
+   * @returns the learned state
+   * @throws {SchemaMismatchError | DataValidationError} as `learn`
+   */
+  protected override async learnBatches(
+    source: FrameSource,
+    params: z.output<typeof QUANTILE_BINNER_PARAMS>,
+  ): Promise<QuantileBinnerState> {
+    const action = `Cannot fit "${KIND}"`;
+    const first = await firstBatch(source, action);
+    const columns = resolveColumns(first, params.columns, action);
+    requireNumeric(first, columns, action);
+    const nBins = params.n_bins ?? 5;
+    const probabilities = Array.from({ length: nBins + 1 }, (_, k) => k / nBins);
+    const moments = await streamMoments(source, columns, action);
+    return binnerState(
+      first.columns,
+      columns,
+      await streamQuantiles(source, columns, probabilities, moments),
+    );
   }
 
   /**
@@ -242,4 +271,14 @@ function binIndex(column: string, edges: readonly number[]): Expr {
   return pl.when(x.isNull()).then(pl.lit(null).cast(pl.Float64))
     .when(x.isNan()).then(pl.lit(Number.NaN))
     .otherwise(index.cast(pl.Float64));
+}
+
+/** The binner's state from each column's training quantiles. */
+function binnerState(
+  inputColumns: string[],
+  columns: string[],
+  quantiles: number[][],
+): QuantileBinnerState {
+  requireFiniteStats(KIND, Object.fromEntries(columns.map((name, i) => [name, quantiles[i]!])));
+  return { input_columns: inputColumns, columns, edges: quantiles.map(dedupeEdges) };
 }

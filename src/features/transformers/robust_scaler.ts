@@ -10,6 +10,7 @@ import { z } from "zod";
 import {
   BaseTransformer,
   COLUMNS_PARAM,
+  firstBatch,
   INPUT_COLUMNS_STATE,
   mapNumbers,
   NUMERIC_POLICY,
@@ -22,8 +23,10 @@ import {
   requireNumeric,
   requireObserved,
   resolveColumns,
+  streamMoments,
+  streamQuantiles,
 } from "./_base.ts";
-import type { InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
+import type { FrameSource, InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
 
 const KIND = "RobustScaler";
 const VERSION = 1;
@@ -144,16 +147,35 @@ export class RobustScaler
     ).row(0) as number[];
     const center = columns.map((_, i) => Number(row[3 * i]));
     const range = columns.map((_, i) => Number(row[3 * i + 2]) - Number(row[3 * i + 1]));
-    requireFiniteStats(
-      KIND,
-      Object.fromEntries(columns.map((name, i) => [name, [center[i]!, range[i]!]])),
-    );
-    return {
-      input_columns: df.columns,
+    return robustState(df.columns, columns, center, range);
+  }
+
+  /**
+   * Learns each column's median and quantile range from batches, by exact order statistics
+   * (a few passes; equal to `learn` within float rounding of the interpolation).
+   *
+   * @param source the training batches
+   * @param params the parsed options
+   * @returns the learned state
+   * @throws {SchemaMismatchError | DataValidationError} as `learn`
+   */
+  protected override async learnBatches(
+    source: FrameSource,
+    params: z.output<typeof ROBUST_SCALER_PARAMS>,
+  ): Promise<RobustScalerState> {
+    const action = `Cannot fit "${KIND}"`;
+    const first = await firstBatch(source, action);
+    const columns = resolveColumns(first, params.columns, action);
+    requireNumeric(first, columns, action);
+    const [low, high] = params.quantile_range ?? [25, 75];
+    const moments = await streamMoments(source, columns, action);
+    const q = await streamQuantiles(source, columns, [0.5, low / 100, high / 100], moments);
+    return robustState(
+      first.columns,
       columns,
-      center,
-      scale: range.map(handleZeroScale),
-    };
+      q.map((values) => values[0]!),
+      q.map((values) => values[2]! - values[1]!),
+    );
   }
 
   /**
@@ -233,4 +255,18 @@ export class RobustScaler
 // centred instead of divided by zero.
 function handleZeroScale(range: number): number {
   return range < 10 * Number.EPSILON ? 1 : range;
+}
+
+/** The scaler's state from each column's training median and quantile range. */
+function robustState(
+  inputColumns: string[],
+  columns: string[],
+  center: number[],
+  range: number[],
+): RobustScalerState {
+  requireFiniteStats(
+    KIND,
+    Object.fromEntries(columns.map((name, i) => [name, [center[i]!, range[i]!]])),
+  );
+  return { input_columns: inputColumns, columns, center, scale: range.map(handleZeroScale) };
 }

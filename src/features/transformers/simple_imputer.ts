@@ -15,6 +15,7 @@ import {
   categoryValues,
   COLUMNS_PARAM,
   dtypeName,
+  firstBatch,
   INPUT_COLUMNS_STATE,
   isNumericDtype,
   isTextDtype,
@@ -27,8 +28,11 @@ import {
   requireFiniteStats,
   requireObserved,
   resolveColumns,
+  streamCategoryCounts,
+  streamMoments,
+  streamQuantiles,
 } from "./_base.ts";
-import type { InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
+import type { FrameSource, InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
 
 const KIND = "SimpleImputer";
 const VERSION = 1;
@@ -167,13 +171,41 @@ export class SimpleImputer
     requireStrategyFits(columns, kinds, strategy, params.fill_value, df, action);
     if (strategy !== "constant") requireObserved(df, columns, action);
     const fill = learnFill(df, columns, kinds, strategy, params.fill_value);
-    requireFiniteStats(
-      KIND,
-      Object.fromEntries(
-        columns.flatMap((name, i) => typeof fill[i] === "number" ? [[name, [fill[i]]]] : []),
-      ),
-    );
-    return { input_columns: df.columns, columns, kinds, fill };
+    return imputerState(df.columns, columns, kinds, fill);
+  }
+
+  /**
+   * Learns each column's fill value from batches: the mean from merged moments, the median
+   * from exact order statistics, the most frequent value from exact counts (ties: the
+   * smallest, as `learn`).
+   *
+   * @param source the training batches
+   * @param params the parsed options
+   * @returns the learned state
+   * @throws {SchemaMismatchError | DataValidationError} as `learn`
+   */
+  protected override async learnBatches(
+    source: FrameSource,
+    params: z.output<typeof SIMPLE_IMPUTER_PARAMS>,
+  ): Promise<SimpleImputerState> {
+    const action = `Cannot fit "${KIND}"`;
+    const strategy = params.strategy ?? "mean";
+    const first = await firstBatch(source, action);
+    const columns = resolveColumns(first, params.columns, action);
+    const kinds = columns.map((name) => columnKind(first, name, action));
+    requireStrategyFits(columns, kinds, strategy, params.fill_value, first, action);
+    let fill: (number | string)[];
+    if (strategy === "constant") {
+      fill = columns.map(() => params.fill_value!);
+    } else if (strategy === "most_frequent") {
+      fill = await streamMostFrequent(source, columns, kinds, first, action);
+    } else {
+      const moments = await streamMoments(source, columns, action);
+      fill = strategy === "mean"
+        ? moments.map((m) => m.mean)
+        : (await streamQuantiles(source, columns, [0.5], moments)).map((q) => q[0]!);
+    }
+    return imputerState(first.columns, columns, kinds, fill);
   }
 
   /**
@@ -359,4 +391,67 @@ function mostFrequentValue(df: DataFrame, name: string, kind: "numeric" | "text"
   const best = df.select(values.dropNulls().mode().min().alias("value"));
   // requireObserved ran first, so there is a value.
   return best.getColumn("value").toArray()[0] as number | string;
+}
+
+/** The imputer's state from each column's fill value. */
+function imputerState(
+  inputColumns: string[],
+  columns: string[],
+  kinds: ("numeric" | "text")[],
+  fill: (number | string)[],
+): SimpleImputerState {
+  requireFiniteStats(
+    KIND,
+    Object.fromEntries(
+      columns.flatMap((name, i) => typeof fill[i] === "number" ? [[name, [fill[i]]]] : []),
+    ),
+  );
+  return { input_columns: inputColumns, columns, kinds, fill };
+}
+
+/**
+ * Each column's most frequent observed value over every batch, ties to the smallest (as
+ * `mostFrequentValue` on the whole split). Numbers are counted by value, text by category.
+ */
+async function streamMostFrequent(
+  source: FrameSource,
+  columns: readonly string[],
+  kinds: readonly ("numeric" | "text")[],
+  schema: DataFrame,
+  action: string,
+): Promise<(number | string)[]> {
+  const numberCounts = columns.map(() => new Map<number, number>());
+  const text = columns.filter((_, i) => kinds[i] === "text");
+  const textCounts = text.length > 0 ? await streamCategoryCounts(source, text) : [];
+  if (text.length < columns.length) {
+    for await (const frame of source()) {
+      if (frame.height === 0) continue;
+      columns.forEach((name, i) => {
+        if (kinds[i] !== "numeric") return;
+        const grouped = frame.select(observedValues(name).alias("value")).dropNulls()
+          .groupBy("value").agg(pl.len().alias("count"));
+        const values = grouped.getColumn("value").toArray() as number[];
+        const counts = grouped.getColumn("count").toArray() as unknown[];
+        const into = numberCounts[i]!;
+        values.forEach((v, k) => into.set(v, (into.get(v) ?? 0) + Number(counts[k])));
+      });
+    }
+  }
+  const best = columns.map((name, i): number | string | null => {
+    const entries: [number | string, number][] = kinds[i] === "numeric"
+      ? [...numberCounts[i]!]
+      : textCounts[text.indexOf(name)]!.flatMap((entry) =>
+        entry.value === null ? [] : [[entry.value, entry.count] as [string, number]]
+      );
+    let top: [number | string, number] | null = null;
+    for (const entry of entries) {
+      if (top === null || entry[1] > top[1] || (entry[1] === top[1] && entry[0] < top[0])) {
+        top = entry;
+      }
+    }
+    return top === null ? null : top[0];
+  });
+  const empty = columns.filter((_, i) => best[i] === null);
+  if (empty.length > 0) requireObserved(schema.head(0), empty, action);
+  return best as (number | string)[];
 }

@@ -10,6 +10,7 @@ import { z } from "zod";
 import {
   BaseTransformer,
   COLUMNS_PARAM,
+  firstBatch,
   INPUT_COLUMNS_STATE,
   mapNumbers,
   NUMERIC_POLICY,
@@ -22,8 +23,9 @@ import {
   requireNumeric,
   requireObserved,
   resolveColumns,
+  streamMoments,
 } from "./_base.ts";
-import type { InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
+import type { FrameSource, InputPolicy, RowContext, RowKernel, TransformerState } from "./_base.ts";
 
 const KIND = "StandardScaler";
 const VERSION = 1;
@@ -130,14 +132,34 @@ export class StandardScaler
     const mean = columns.map((_, i) => Number(row[3 * i]));
     const variance = columns.map((_, i) => Number(row[3 * i + 1]));
     const nSamples = columns.map((_, i) => Number(row[3 * i + 2]));
-    requireFiniteStats(
-      KIND,
-      Object.fromEntries(columns.map((name, i) => [name, [mean[i]!, variance[i]!]])),
+    return scalerState(df.columns, columns, mean, variance, nSamples);
+  }
+
+  /**
+   * Learns the mean and standard deviation of each column from batches, merging each batch's
+   * moments (equal to `learn` on the whole split within float rounding).
+   *
+   * @param source the training batches
+   * @param params the parsed options
+   * @returns the learned state
+   * @throws {SchemaMismatchError | DataValidationError} as `learn`
+   */
+  protected override async learnBatches(
+    source: FrameSource,
+    params: z.output<typeof STANDARD_SCALER_PARAMS>,
+  ): Promise<StandardScalerState> {
+    const action = `Cannot fit "${KIND}"`;
+    const first = await firstBatch(source, action);
+    const columns = resolveColumns(first, params.columns, action);
+    requireNumeric(first, columns, action);
+    const moments = await streamMoments(source, columns, action);
+    return scalerState(
+      first.columns,
+      columns,
+      moments.map((m) => m.mean),
+      moments.map((m) => m.m2 / m.count),
+      moments.map((m) => m.count),
     );
-    const scale = columns.map((_, i) =>
-      isConstant(variance[i]!, mean[i]!, nSamples[i]!) ? 1 : Math.sqrt(variance[i]!)
-    );
-    return { input_columns: df.columns, columns, mean, scale, n_samples: nSamples };
   }
 
   /**
@@ -223,4 +245,22 @@ export class StandardScaler
 function isConstant(variance: number, mean: number, n: number): boolean {
   const eps = Number.EPSILON;
   return variance <= n * eps * variance + (n * mean * eps) ** 2;
+}
+
+/** The scaler's state from each column's mean, population variance and observed count. */
+function scalerState(
+  inputColumns: string[],
+  columns: string[],
+  mean: number[],
+  variance: number[],
+  nSamples: number[],
+): StandardScalerState {
+  requireFiniteStats(
+    KIND,
+    Object.fromEntries(columns.map((name, i) => [name, [mean[i]!, variance[i]!]])),
+  );
+  const scale = columns.map((_, i) =>
+    isConstant(variance[i]!, mean[i]!, nSamples[i]!) ? 1 : Math.sqrt(variance[i]!)
+  );
+  return { input_columns: inputColumns, columns, mean, scale, n_samples: nSamples };
 }

@@ -11,12 +11,14 @@ import type {
   DataProfile,
   InputSignature,
   RowRanges,
+  StreamedSplit,
   ValidationReport,
 } from "../../data/mod.ts";
 import { FeaturePipeline, FeatureSelector } from "../../features/mod.ts";
 import type { SelectionReport } from "../../features/mod.ts";
 import type {
   BaseModel,
+  RowFile,
   RunRecord,
   SplitMetrics,
   Targets,
@@ -114,6 +116,46 @@ export interface RecordedRun {
   record: RunRecord;
 }
 
+/** One cleaned batch on disk. */
+export interface Shard {
+  /** The Arrow IPC file. */
+  path: string;
+  /** Cleaned rows in it. */
+  rows: number;
+  /** The input row (0-based) of each of its rows, as `[start, length]` runs. */
+  inputRows: RowRanges;
+}
+
+/** The cleaned input, shard by shard, and what the pass found. */
+export interface CleanShards {
+  dir: string;
+  shards: Shard[];
+  /** Cleaned rows in all shards. */
+  rows: number;
+  /** Rows of the input as read. */
+  inputRows: number;
+  input: { path: string; rows: number };
+  validation: ValidationReport;
+  cleaning: CleaningReport;
+  cleaningState: CleaningState;
+}
+
+/** Each cleaned row's split. */
+export interface ShardSplit {
+  plan: StreamedSplit;
+  /** Time split: rows with time ≤ `train` are train, ≤ `val` validation (`null`: none). */
+  boundaries: { train: number; val: number | null } | null;
+  /** Rows of each split. */
+  rows: { train: number; val: number; test: number };
+}
+
+/** The split's row files and what the run records about them. */
+export interface RowFiles {
+  train: RowFile;
+  val: RowFile;
+  test: RowFile;
+}
+
 /** Every dataset of the training pipeline, by name. */
 export interface Datasets {
   input: InputFingerprint;
@@ -134,6 +176,9 @@ export interface Datasets {
   history: TrainingHistory;
   evaluation: Evaluation;
   run: RecordedRun;
+  shards: CleanShards;
+  shard_split: ShardSplit;
+  row_files: RowFiles;
 }
 
 /** The name of a dataset of the training pipeline. */
@@ -248,4 +293,10 @@ export const DATASETS: { readonly [K in DatasetName]: DatasetEntry<Datasets[K]> 
   history: { description: "per-epoch losses and metrics", codec: null },
   evaluation: { description: "model and baseline metrics on every split", codec: null },
   run: { description: "the recorded run folder", codec: null },
+  shards: { description: "cleaned input batches on disk (out of core)", codec: null },
+  shard_split: { description: "each cleaned row's split (out of core)", codec: null },
+  row_files: {
+    description: "each split's feature matrix and targets on disk (out of core)",
+    codec: null,
+  },
 };

@@ -6,6 +6,16 @@
  * @module
  */
 export { TRAINING_NODES } from "./training_nodes.ts";
+export { OUT_OF_CORE_NODES } from "./out_of_core_nodes.ts";
+export {
+  buildRowFiles,
+  checkOutOfCoreConfig,
+  OUT_OF_CORE_DIR,
+  splitShards,
+  usesOutOfCore,
+  writeCleanShards,
+} from "./out_of_core.ts";
+export type { CleanShards, RowFiles, Shard, ShardSplit } from "./datasets.ts";
 export { DATASETS } from "./datasets.ts";
 export type {
   DataDescription,

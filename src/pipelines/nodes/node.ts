@@ -31,6 +31,11 @@ export interface NodeContext {
   record?: boolean;
   /** The run's lineage so far, set by the runner for the record node. */
   lineage?: () => Lineage;
+  /**
+   * The folder for out-of-core shards, which the caller removes when the run ends.
+   * @default a new folder under data/processed/out_of_core/
+   */
+  shardDir?: string;
 }
 
 /** What one node did in a run: its cache key and whether it ran. */

@@ -32,11 +32,11 @@ export type {
 export {
   dataSourceFor,
   dataSourceSchemes,
+  ensureLocalData,
   fingerprintData,
   LOCAL_SCHEME,
   LOCAL_SOURCE,
   locationScheme,
-  prepareData,
   registerDataSource,
   remoteCacheDir,
   S3_CACHE_ENV,

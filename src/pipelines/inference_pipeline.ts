@@ -10,9 +10,9 @@ import type { DataFrame, Expr } from "nodejs-polars";
 import {
   applyCleaning,
   driftReport,
+  ensureLocalData,
   isDatetimeFormat,
   openBatchWriter,
-  prepareData,
   readBatches,
   stageOutput,
   strftimePattern,
@@ -162,7 +162,7 @@ export async function predictFile(
   const allProblems: RowProblem[] = [];
   // A remote input is read from its local copy; a remote output is written locally and
   // uploaded whole once complete.
-  await prepareData(options.input);
+  await ensureLocalData(options.input);
   const staged = await stageOutput(options.output);
   const writer = await openBatchWriter(staged.path);
   let rejectedWriter: Awaited<ReturnType<typeof openBatchWriter>> | null = null;

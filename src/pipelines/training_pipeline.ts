@@ -10,6 +10,7 @@
  */
 import type { DataFrame } from "nodejs-polars";
 import type { Config, LoadedConfig } from "../config/mod.ts";
+import { ensureLocalData } from "../data/mod.ts";
 import type { CleaningReport, CleaningState, ValidationReport } from "../data/mod.ts";
 import type { BaseModel, RunRecord, TrainingCallbacks, TrainingHistory } from "../models/mod.ts";
 import { getProjectLogger, guardLeftover, removeLeftovers } from "../utils/mod.ts";
@@ -178,6 +179,8 @@ export async function runTraining(
   options: TrainingRunOptions = {},
 ): Promise<TrainingResult> {
   const logger = options.logger ?? getProjectLogger("pipeline");
+  // An s3:// input is fetched into its local copy before anything reads it (its size, too).
+  await ensureLocalData(loaded.config.data.path);
   const outOfCore = usesOutOfCore(loaded.config);
   const shardDir = `${loaded.root}/${OUT_OF_CORE_DIR}/run-${crypto.randomUUID().slice(0, 8)}`;
   const context: NodeContext = {

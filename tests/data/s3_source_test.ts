@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import {
   dataSourceFor,
+  ensureLocalData,
   fingerprintData,
   loadDataset,
-  prepareData,
   readBatches,
   stageOutput,
 } from "../../src/data/mod.ts";
@@ -24,7 +24,7 @@ Deno.test({
       await store.upload(url, PENGUINS);
       const local = await fingerprintFile(PENGUINS);
       assert.deepEqual(await fingerprintData(url), { ...local, path: url });
-      const path = await prepareData(url);
+      const path = await ensureLocalData(url);
       assert.equal(path, `${cache}/data/raw/penguins.csv`);
       assert.equal(dataSourceFor(url).localPath(url), path);
       const frame = loadDataset(url);
@@ -32,7 +32,7 @@ Deno.test({
       const gets = () => proxy.requests.filter((r) => r.startsWith("GET /data/raw/")).length;
       assert.equal(gets(), 1); // the fingerprint downloaded it; prepare reused the copy
       let rows = 0;
-      await prepareData(url);
+      await ensureLocalData(url);
       for await (const batch of readBatches(url, { batchRows: 100 })) rows += batch.frame.height;
       assert.equal(rows, 344);
       assert.equal(gets(), 1);
@@ -40,7 +40,7 @@ Deno.test({
       const text = await Deno.readTextFile(PENGUINS);
       const fewer = text.split("\n").slice(0, 11).join("\n") + "\n";
       await store.put(url, fewer);
-      await prepareData(url);
+      await ensureLocalData(url);
       assert.equal(gets(), 2);
       assert.equal(loadDataset(url).height, 10);
       assert.equal((await fingerprintData(url)).bytes, new TextEncoder().encode(fewer).length);
@@ -52,16 +52,17 @@ Deno.test({
   ...S3_TEST,
   fn: () =>
     withS3(async () => {
-      await assert.rejects(() => prepareData("s3://data/nope.csv"), {
+      await assert.rejects(() => ensureLocalData("s3://data/nope.csv"), {
         name: "ArtifactError",
         message:
           /Cannot read "s3:\/\/data\/nope.csv": the object does not exist; check the bucket and key/,
       });
       assert.throws(() => loadDataset("s3://data/later.csv"), {
         name: "ArtifactError",
-        message: /before it is fetched: call `await prepareData\("s3:\/\/data\/later.csv"\)` first/,
+        message:
+          /before it is fetched: call `await ensureLocalData\("s3:\/\/data\/later.csv"\)` first/,
       });
-      await assert.rejects(() => prepareData("s3://data/folder/"), {
+      await assert.rejects(() => ensureLocalData("s3://data/folder/"), {
         name: "ArtifactError",
         message: /it names a prefix, not an object/,
       });

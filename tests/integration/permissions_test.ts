@@ -15,6 +15,7 @@ const TOOLING = new Set([
   "bench:reliability",
   "bench:soak",
   "bench:storage",
+  "bench:out-of-core",
   "bench:datasets",
   "bench:trees",
   "readme:figures",

@@ -37,7 +37,7 @@ export interface DataSource {
    * Makes a location readable at `localPath`: nothing to do for a local file; a remote source
    * downloads the object into its local cache (reused while the object is unchanged). The
    * readers (`loadDataset`, `readBatches`) are synchronous about files, so every entry point
-   * that reads data calls this first (`prepareData`).
+   * that reads data calls this first (`ensureLocalData`).
    *
    * @param location the path or URL
    * @returns the local path, equal to `localPath(location)`

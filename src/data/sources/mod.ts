@@ -52,11 +52,11 @@ export function fingerprintData(location: string): Promise<FileFingerprint> {
  * @throws {StorageError} when the object store fails
  * @example
  * ```ts
- * await prepareData("s3://my-bucket/penguins.csv");
+ * await ensureLocalData("s3://my-bucket/penguins.csv");
  * const frame = loadDataset("s3://my-bucket/penguins.csv");
  * ```
  */
-export function prepareData(location: string): Promise<string> {
+export function ensureLocalData(location: string): Promise<string> {
   return dataSourceFor(location).prepare(location);
 }
 

@@ -98,7 +98,7 @@ function stat(location: string): DataStat | null {
   } catch (cause) {
     if (cause instanceof Deno.errors.NotFound) {
       throw new ArtifactError(
-        `Cannot read "${location}" before it is fetched: call \`await prepareData("${location}")\` first (training and predict do)`,
+        `Cannot read "${location}" before it is fetched: call \`await ensureLocalData("${location}")\` first (training and predict do)`,
       );
     }
     throw new ArtifactError(`Cannot read "${path}": the file cannot be examined`, { cause });

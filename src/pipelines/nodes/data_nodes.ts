@@ -17,10 +17,10 @@ import {
   decodeRowRanges,
   deriveTarget,
   encodeRowRanges,
+  ensureLocalData,
   fingerprintData,
   fitCleaning,
   loadDataset,
-  prepareData,
   splitFrame,
   validate,
 } from "../../data/mod.ts";
@@ -51,7 +51,7 @@ export const LOAD_NODE = defineNode({
     // Every column the config names is checked against the file's header here, not in run():
     // this runs on every training run, also when the loaded data comes from the cache.
     const { data } = context.config;
-    await prepareData(data.path); // an s3:// input is read from its local copy
+    await ensureLocalData(data.path); // an s3:// input is read from its local copy
     checkConfigColumns(context.config, datasetColumns(data.path, data), { source: data.path });
     const { sha256, bytes } = await fingerprintData(data.path);
     return { input_sha256: sha256, input_bytes: String(bytes) };

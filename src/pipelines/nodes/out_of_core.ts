@@ -24,6 +24,7 @@ import {
   applyCleaning,
   checkConfigColumns,
   datasetColumns,
+  dataSourceFor,
   deriveTarget,
   EMPTY_MOMENTS,
   encodeRowRanges,
@@ -93,8 +94,9 @@ const PROFILE_ROWS_PER_SHARD = 2_000;
 export function usesOutOfCore(config: Config): boolean {
   const setting = config.data.out_of_core;
   if (setting !== "auto") return setting;
-  const path = config.data.path;
-  if (/\.(parquet|arrow|ipc|feather)$/i.test(path)) {
+  const location = config.data.path;
+  const path = dataSourceFor(location).localPath(location);
+  if (/\.(parquet|arrow|ipc|feather)$/i.test(location)) {
     try {
       const lazy = /\.parquet$/i.test(path) ? pl.scanParquet(path) : pl.scanIPC(path);
       const rows = Number(lazy.select(pl.len().alias("n")).collectSync().row(0)[0]);

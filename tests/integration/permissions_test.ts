@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { listDir, makeTempProject } from "../_helpers/project.ts";
 import { runTask, TASKS } from "../_helpers/tasks.ts";
 
+/** Tasks that reach endpoints the user names (the work queue's Redis): any host. */
+const USER_ENDPOINTS = new Set(["tune", "predict", "worker"]);
+
 /** Tasks that are tooling for developers, not the project's runtime. */
 const TOOLING = new Set([
   "test",
@@ -12,6 +15,7 @@ const TOOLING = new Set([
   "bench",
   "bench:predict",
   "bench:tune",
+  "bench:queue",
   "bench:reliability",
   "bench:soak",
   "bench:datasets",
@@ -39,12 +43,17 @@ Deno.test("every runtime task declares explicit permissions and never prompts", 
         `${name}: ${folder}`,
       );
     }
-    assert.doesNotMatch(
-      command,
-      /--allow-net(?!=)/,
-      `${name}: network, if any, must name its hosts`,
-    );
+    if (!USER_ENDPOINTS.has(name)) {
+      assert.doesNotMatch(
+        command,
+        /--allow-net(?!=)/,
+        `${name}: network, if any, must name its hosts`,
+      );
+    }
   }
+  // The work queue lies where the user says (--queue redis://HOST:PORT).
+  for (const name of USER_ENDPOINTS) assert.match(TASKS[name]!.command, /--allow-net /, name);
+  assert.doesNotMatch(TASKS["worker"]!.command, /--allow-write/);
   // Runs under models/, the stage cache under data/processed/.
   assert.match(TASKS["train"]!.command, /--allow-write=models,data\/processed /);
   assert.match(TASKS["predict"]!.command, /--allow-write=data\/processed /);

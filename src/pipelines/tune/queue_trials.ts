@@ -1,0 +1,71 @@
+/**
+ * A study's trials on the work queue: each trial becomes a job carrying its config, the code
+ * version and the data fingerprint; workers score it with `scoreTrial`, as a local study does.
+ *
+ * @module
+ */
+import type { Config } from "../../config/mod.ts";
+import { runJobs } from "../../queue/mod.ts";
+import type { QueueConnection, QueuedJob } from "../../queue/mod.ts";
+import type { Logger } from "../../utils/mod.ts";
+import { jobDataFingerprint, QUEUE_PROTOCOL_VERSION, queueCodeVersion } from "../queue_jobs.ts";
+import type { TrialJobData } from "../queue_jobs.ts";
+import type { TrialSpec } from "./search_space.ts";
+import type { TrialResult } from "./study_store.ts";
+import type { TrialJob, TrialOutcome } from "./trial_pool.ts";
+
+/** The job id of a study's trial: the same on every resume, so a trial runs and counts once. */
+export function trialJobId(studyId: string, trial: number): string {
+  return `trial-${studyId}-${trial}`;
+}
+
+/** Scores the queued trials on the work queue; returns `"aborted"` when `signal` stopped it. */
+export async function runOnQueue(
+  queue: TrialSpec[],
+  configs: Map<number, Config>,
+  job: TrialJob,
+  options: {
+    connection: QueueConnection;
+    studyId: string;
+    queueName?: string;
+    signal?: AbortSignal;
+    logger: Logger;
+    onResult: (result: TrialResult) => Promise<void>;
+  },
+): Promise<"done" | "aborted"> {
+  const codeVersion = await queueCodeVersion();
+  const prints = new Map<string, TrialJobData["data"]>();
+  const jobs: QueuedJob<TrialJobData>[] = [];
+  for (const spec of queue) {
+    const config = configs.get(spec.id)!;
+    let data = prints.get(config.data.path);
+    if (data === undefined) {
+      data = await jobDataFingerprint(config);
+      prints.set(config.data.path, data);
+    }
+    jobs.push({
+      id: trialJobId(options.studyId, spec.id),
+      name: "trial",
+      data: {
+        protocol: QUEUE_PROTOCOL_VERSION,
+        code_version: codeVersion,
+        study: options.studyId,
+        trial: spec,
+        config,
+        job,
+        data,
+      },
+    });
+  }
+  const specs = new Map(jobs.map((j) => [j.id, j.data.trial]));
+  return await runJobs<TrialJobData, TrialOutcome>(jobs, {
+    connection: options.connection,
+    logger: options.logger,
+    ...(options.queueName === undefined ? {} : { queueName: options.queueName }),
+    ...(options.signal ? { signal: options.signal } : {}),
+    onResult: async (id, outcome) => {
+      const spec = specs.get(id)!;
+      await options.onResult({ id: spec.id, params: spec.params, seed: spec.seed, ...outcome });
+    },
+  });
+}

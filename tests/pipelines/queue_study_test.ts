@@ -11,6 +11,7 @@ import { readStudy, runQueueWorker, runStudy } from "../../src/pipelines/mod.ts"
 import type { TrialResult } from "../../src/pipelines/mod.ts";
 import { listDir, makeTempProject } from "../_helpers/project.ts";
 import { freePort, redisMissing, startRedis, startWorker } from "../_helpers/redis_server.ts";
+import { runTask, taskArgs } from "../_helpers/tasks.ts";
 
 const missing = redisMissing();
 if (missing !== null) console.log(`queue study tests skipped: ${missing}`);
@@ -52,6 +53,8 @@ Deno.test({
       workers.map((w, i) => w.waitFor(/Running job trial-/, 60_000).then(() => i)),
     );
     await workers[first]!.stop("SIGKILL");
+    // Seeded point: every connection is cut once while the others work; they reconnect.
+    assert.match(await redis.command("CLIENT", "KILL", "TYPE", "normal"), /^:\d+/);
     const queued = await study;
     assert.equal(queued.status, "finished");
     assert.deepEqual(withoutTimes(queued.leaderboard), withoutTimes(local.leaderboard));
@@ -61,6 +64,13 @@ Deno.test({
     const killed = workers[first]!.output().match(/Running job (trial-\S+)/)![1]!;
     const others = workers.filter((_, i) => i !== first).map((w) => w.output()).join("\n");
     assert.match(others, new RegExp(`Finished job ${killed}`), "another worker re-ran it");
+    // SIGTERM: the workers stop cleanly.
+    for (const [i, worker] of workers.entries()) {
+      if (i === first) continue;
+      const status = await worker.stop("SIGTERM");
+      assert.equal(status.code, 0, worker.output());
+      assert.match(worker.output(), /worker: stopped/);
+    }
   } finally {
     await Promise.all(workers.map((w) => w.stop("SIGTERM")));
     await redis.stop();
@@ -165,6 +175,64 @@ Deno.test({
     const resumed = await runStudy(loaded, { resume: "dropped", refit: false, queue });
     assert.equal(resumed.status, "finished");
     assert.deepEqual(withoutTimes(resumed.leaderboard), withoutTimes(local.leaderboard));
+  } finally {
+    stop.abort();
+    await worker;
+    await redis.stop();
+  }
+});
+
+Deno.test({
+  name: "Ctrl-C stops a queued tune, takes its waiting trials off the queue, and --resume finishes it",
+  ignore: missing !== null,
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const loaded = await tinyProject();
+  const redis = await startRedis();
+  const stop = new AbortController();
+  const worker = runQueueWorker(redis.url, { signal: stop.signal, lockMs: 1_000 });
+  const common = ["--set", "training.epochs=2", "--queue", redis.url];
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: taskArgs("tune", ["--trials", "4", "--folds", "2", ...common], loaded.root),
+      cwd: loaded.root,
+      env: { NO_COLOR: "1", CI: "true" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const decoder = new TextDecoder();
+    let stdout = "";
+    const reader = child.stdout.getReader();
+    // Seeded point: Ctrl-C once the first trial is in.
+    while (!/\[1\/4\]/.test(stdout)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stdout += decoder.decode(value, { stream: true });
+    }
+    child.kill("SIGINT");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stdout += decoder.decode(value, { stream: true });
+    }
+    const status = await child.status;
+    const stderr = decoder.decode(await new Response(child.stderr).arrayBuffer());
+    assert.equal(status.code, 130, stderr);
+    const id = stderr.match(
+      /continue with: deno task tune --set "training.epochs=2" --queue redis:\/\/127\.0\.0\.1:\d+ --resume (\S+)/,
+    )?.[1];
+    assert.ok(id, stderr);
+    const interrupted = await readStudy(loaded.config.registry.experiments_dir, id);
+    assert.equal(interrupted.status, "interrupted");
+    assert.match(await redis.command("LLEN", "bull:deno-mlops:wait"), /^:0\r\n/, "no trial waits");
+
+    const resumed = await runTask("tune", [...common, "--resume", id], loaded.root);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const finished = await readStudy(loaded.config.registry.experiments_dir, id);
+    assert.equal(finished.status, "finished");
+    assert.deepEqual(finished.trials.map((t) => t.id), [0, 1, 2, 3]);
+    assert.notEqual(finished.final_run, null);
   } finally {
     stop.abort();
     await worker;

@@ -74,7 +74,10 @@ try {
     signal: stop.signal,
     queueName: "bench-noop",
   });
-  const many = Array.from({ length: noopJobs }, (_, i) => ({ id: `noop-${i}`, name: "noop", data: i }));
+  const many = Array.from(
+    { length: noopJobs },
+    (_, i) => ({ id: `noop-${i}`, name: "noop", data: i }),
+  );
   const started = performance.now();
   await runJobs(many, { connection, queueName: "bench-noop", onResult: () => {} });
   noopMs = (performance.now() - started) / noopJobs;

@@ -99,7 +99,7 @@ export interface PartitionResult {
  *
  * @param job the job's header
  * @param mine this worker's code version
- * @throws {UnrecoverableError} (through `refuseJob`) naming both versions and the fix
+ * @throws {QueueError} (through `refuseJob`) naming both versions and the fix
  * @example
  * ```ts
  * checkJobCode(job, await queueCodeVersion());
@@ -128,7 +128,7 @@ const fingerprints = new Map<string, { key: string; sha256: string; bytes: numbe
  * kept while its size and modification time stay the same.
  *
  * @param data the fingerprint the job carries
- * @throws {UnrecoverableError} (through `refuseJob`) when the file is missing or differs
+ * @throws {QueueError} (through `refuseJob`) when the file is missing or differs
  * @example
  * ```ts
  * await checkJobData(job.data);
@@ -159,7 +159,9 @@ export async function checkJobData(data: TrialJobData["data"]): Promise<void> {
   }
   if (mine.sha256 !== data.sha256) {
     refuseJob(
-      `its data "${data.path}" has sha256 ${mine.sha256.slice(0, 12)} (${mine.bytes} bytes) here, the study's has ${
+      `its data "${data.path}" has sha256 ${
+        mine.sha256.slice(0, 12)
+      } (${mine.bytes} bytes) here, the study's has ${
         data.sha256.slice(0, 12)
       } (${data.bytes} bytes); give every machine the same data file`,
     );

@@ -14,11 +14,7 @@ import { ConfigError, DataValidationError } from "../errors.ts";
 import { QueueConnection, runJobs } from "../queue/mod.ts";
 import type { QueuedJob, QueueSettings } from "../queue/mod.ts";
 import { getProjectLogger } from "../utils/mod.ts";
-import {
-  formatProblems,
-  problemIssues,
-  scoreRows,
-} from "./inference_pipeline.ts";
+import { formatProblems, problemIssues, scoreRows } from "./inference_pipeline.ts";
 import type { PredictFileOptions, PredictionSummary, RowProblem } from "./inference_pipeline.ts";
 import { QUEUE_PROTOCOL_VERSION, queueCodeVersion } from "./queue_jobs.ts";
 import type { PartitionJobData, PartitionResult } from "./queue_jobs.ts";
@@ -84,7 +80,9 @@ export async function predictOnQueue(
   const window = options.window ?? 16;
   for (const [name, value] of [["partitionRows", partitionRows], ["window", window]] as const) {
     if (!Number.isSafeInteger(value) || value < 1) {
-      throw new RangeError(`Cannot predict on the queue: ${name} is ${value}, expected a positive integer`);
+      throw new RangeError(
+        `Cannot predict on the queue: ${name} is ${value}, expected a positive integer`,
+      );
     }
   }
   const { url, queueName, ...windows } = options.queue;

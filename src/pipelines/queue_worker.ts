@@ -99,7 +99,9 @@ export async function runQueueWorker(url: string, options: QueueWorkerOptions = 
   const logger = options.logger ?? getProjectLogger("worker");
   const connection = await QueueConnection.open(url, {
     logger,
-    ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+    ...(options.connectTimeoutMs === undefined
+      ? {}
+      : { connectTimeoutMs: options.connectTimeoutMs }),
     ...(options.reconnectMs === undefined ? {} : { reconnectMs: options.reconnectMs }),
   });
   const mine = options.codeVersion ?? await queueCodeVersion();

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { Queue, QueueEvents } from "bullmq";
-import type { Job } from "bullmq";
+import type { Job, Queue } from "bullmq";
 import { QueueError } from "../errors.ts";
 import { getProjectLogger } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
@@ -88,6 +87,7 @@ export async function runJobs<D, R>(
     if (ids.has(job.id)) throw new RangeError(`Cannot queue job "${job.id}" twice in one call`);
     ids.add(job.id);
   }
+  const { Queue, QueueEvents } = await import("bullmq");
   const queue = new Queue(name, { connection: connection.client() });
   const events = new QueueEvents(name, { connection: connection.client() });
   queue.on("error", () => {}); // connection errors surface through connection.signal

@@ -38,7 +38,8 @@ export const DEFAULT_REDIS_PORT = 6379;
  */
 export function parseQueueUrl(given: string): QueueLocation {
   const url = redactQueueUrl(given);
-  const expected = "expected redis://HOST:PORT or redis://HOST:PORT/DB, e.g. redis://127.0.0.1:6379";
+  const expected =
+    "expected redis://HOST:PORT or redis://HOST:PORT/DB, e.g. redis://127.0.0.1:6379";
   let parsed: URL;
   try {
     parsed = new URL(given);

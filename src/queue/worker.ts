@@ -6,7 +6,6 @@
  * @module
  */
 import { hostname } from "node:os";
-import { UnrecoverableError, Worker } from "bullmq";
 import type { Job } from "bullmq";
 import { MlopsError, QueueError } from "../errors.ts";
 import { getProjectLogger } from "../utils/mod.ts";
@@ -75,19 +74,19 @@ export const DEFAULT_SERVE_JOBS_OPTIONS = { concurrency: 1, lockMs: 30_000 } as 
 const MAX_STALLED = 3;
 
 /**
- * Refuses a job: the coordinator gets `reason` and stops, and no other attempt is made (the
- * refusal does not depend on which worker would try).
+ * Refuses a job: the coordinator gets `reason` and stops, and no other attempt is made (jobs
+ * run once: a refusal or failure does not depend on which worker would try).
  *
  * @param reason why, and what to do about it
  * @returns never; it throws
- * @throws {UnrecoverableError} always, with the worker's host and process in the message
+ * @throws {QueueError} always, with the worker's host and process in the message
  * @example
  * ```ts
  * if (job.code_version !== mine) refuseJob(`it needs code version ${job.code_version}, this worker runs ${mine}`);
  * ```
  */
 export function refuseJob(reason: string): never {
-  throw new UnrecoverableError(`Refused by worker ${workerName()}: ${reason}`);
+  throw new QueueError(`Refused by worker ${workerName()}: ${reason}`);
 }
 
 /** `host#pid` of this process, as jobs and logs name the worker. */
@@ -135,18 +134,18 @@ export async function serveJobs(options: ServeJobsOptions): Promise<void> {
       });
       return result;
     } catch (error) {
-      if (error instanceof UnrecoverableError) {
+      if (error instanceof QueueError) {
         logger.error("Refused job {id}: {reason}", { id: job.id, reason: error.message });
         throw error;
       }
-      // A job's failure does not depend on the worker (same code, same data): no retry.
       const reason = error instanceof MlopsError
         ? `${error.name}: ${error.message}`
         : `unexpected ${error instanceof Error ? error.stack ?? error.message : String(error)}`;
       logger.error("Job {id} failed: {reason}", { id: job.id, reason });
-      throw new UnrecoverableError(`Failed on worker ${workerName()}: ${reason}`);
+      throw new QueueError(`Failed on worker ${workerName()}: ${reason}`);
     }
   };
+  const { Worker } = await import("bullmq");
   const worker = new Worker(name, runJob, {
     connection: connection.client(),
     concurrency,

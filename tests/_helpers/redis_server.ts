@@ -29,7 +29,11 @@ export interface RedisServer {
  */
 export function redisMissing(): string | null {
   try {
-    const out = new Deno.Command(REDIS_SERVER, { args: ["--version"], stdout: "null", stderr: "null" })
+    const out = new Deno.Command(REDIS_SERVER, {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    })
       .outputSync();
     return out.success ? null : "redis-server --version failed";
   } catch {

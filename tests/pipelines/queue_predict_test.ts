@@ -34,7 +34,9 @@ Deno.test({
   const trained = await runTraining(loaded);
   trained.model.dispose();
   // The complete rows: local predict fails the whole file on a missing value too.
-  const rows = lines.slice(1).map((l, i) => `p${i + 1},${l}`).filter((l) => /,(MALE|FEMALE)$/.test(l));
+  const rows = lines.slice(1).map((l, i) => `p${i + 1},${l}`).filter((l) =>
+    /,(MALE|FEMALE)$/.test(l)
+  );
   const input = `${root}/in.csv`;
   await Deno.writeTextFile(input, [`id,${lines[0]}`, ...rows].join("\n") + "\n");
   const run = await openRun(trained.id, loaded);
@@ -81,7 +83,10 @@ Deno.test({
       "100",
     ], root);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /1 row\(s\) cannot be scored, so nothing was written\n\s+row 251, /);
+    assert.match(
+      refused.stderr,
+      /1 row\(s\) cannot be scored, so nothing was written\n\s+row 251, /,
+    );
     assert.ok(!listDir(`${root}/data/processed`).some((name) => name.includes("bad")));
   } finally {
     stop.abort();

@@ -183,7 +183,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "Ctrl-C stops a queued tune, takes its waiting trials off the queue, and --resume finishes it",
+  name:
+    "Ctrl-C stops a queued tune, takes its waiting trials off the queue, and --resume finishes it",
   ignore: missing !== null,
   sanitizeOps: false,
   sanitizeResources: false,

@@ -1,6 +1,7 @@
 /**
  * The pipelines: the training job (data stages, features, model, run record), opening recorded
- * runs, re-evaluating and reproducing them. Tasks and notebooks call these.
+ * runs, re-evaluating and reproducing them, and the jobs of the work queue (study trials and
+ * prediction partitions run by `deno task worker`). Tasks and notebooks call these.
  *
  * @module
  */

@@ -13,6 +13,9 @@ import type { QueueConnection } from "./connection.ts";
 /** The BullMQ queue every coordinator and worker of the project uses by default. */
 export const DEFAULT_QUEUE_NAME = "deno-mlops";
 
+/** How long results and failures of jobs stay in Redis when no coordinator collects them. */
+const KEEP_RESULTS_SECONDS = 7 * 24 * 3600;
+
 /** One job to run: a unique id (the same id is run and counted once), its kind and its input. */
 export interface QueuedJob<D = unknown> {
   /** Unique job id; letters, digits, `.`, `_` and `-`. */
@@ -62,7 +65,8 @@ export interface RunJobsOptions<R> {
  * in, is collected at once (this is how a resumed study picks up trials that finished while its
  * coordinator was away); a failed one is put back. Results are taken from completion events and
  * from a sweep every `sweepMs`, and a job that vanished (Redis restarted without persistence) is
- * put back. When every job is in, their records are removed from Redis.
+ * put back. When every job is in, their records are removed from Redis; results nobody collects
+ * expire after a week.
  *
  * @param jobs the jobs, with unique ids
  * @param options connection, result callback, signal and queue name
@@ -128,8 +132,10 @@ export async function runJobs<D, R>(
     await queue.add(job.name, job.data, {
       jobId: job.id,
       attempts: 1,
-      removeOnComplete: false,
-      removeOnFail: false,
+      // Kept for a resumed coordinator to collect; a coordinator that never comes back leaves
+      // them to expire.
+      removeOnComplete: { age: KEEP_RESULTS_SECONDS },
+      removeOnFail: { age: KEEP_RESULTS_SECONDS },
     });
   };
 

@@ -50,9 +50,9 @@ export const DEFAULT_QUEUE_CONNECTION_OPTIONS: Readonly<
 
 /**
  * A connection to the work queue's Redis. BullMQ's queue, worker and event reader each take
- * their own client from {@link QueueConnection.client}; every client is watched, and when one
- * stays disconnected longer than `reconnectMs`, `signal` aborts with a {@link QueueError} that
- * names the URL and the fix.
+ * their own client from {@link QueueConnection.client}; a probe client pings Redis, and when no
+ * ping is answered for `reconnectMs`, `signal` aborts with a {@link QueueError} that names the
+ * URL and the fix.
  *
  * @example
  * ```ts
@@ -67,7 +67,7 @@ export class QueueConnection {
   readonly #logger: Logger;
   readonly #clients = new Set<Redis>();
   readonly #lost = new AbortController();
-  readonly #timers = new Map<Redis, ReturnType<typeof setTimeout>>();
+  #watchdog: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
   private constructor(location: QueueLocation, options: QueueConnectionOptions) {
@@ -117,6 +117,7 @@ export class QueueConnection {
         }s; start Redis there (redis-server --port ${port} --bind ${host}) or pass the right --queue redis://HOST:PORT`,
       );
     }
+    connection.#watch(probe);
     connection.#logger.debug("Connected to the work queue at {url}", {
       url: connection.location.shown,
     });
@@ -129,7 +130,7 @@ export class QueueConnection {
   }
 
   /**
-   * A new watched client for one BullMQ object (each needs its own: workers and event readers
+   * A new client for one BullMQ object (each needs its own: workers and event readers
    * block on theirs).
    *
    * @returns an ioredis client that connects on first use and reconnects until the window ends
@@ -152,10 +153,7 @@ export class QueueConnection {
       retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 5), 1_000),
     });
     this.#clients.add(client);
-    client.on("error", () => {}); // reported through "close" and the window below
-    client.on("close", () => this.#down(client));
-    client.on("end", () => this.#down(client));
-    client.on("ready", () => this.#up(client));
+    client.on("error", () => {}); // reported by the watch of the probe client
     return client;
   }
 
@@ -169,8 +167,7 @@ export class QueueConnection {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const timer of this.#timers.values()) clearTimeout(timer);
-    this.#timers.clear();
+    clearInterval(this.#watchdog);
     for (const client of this.#clients) {
       if (client.status === "ready") await client.quit().catch(() => client.disconnect());
       else client.disconnect();
@@ -178,39 +175,44 @@ export class QueueConnection {
     this.#clients.clear();
   }
 
-  #down(client: Redis): void {
-    if (this.#closed || this.#timers.has(client) || this.#lost.signal.aborted) return;
-    if (client.status === "wait") return; // never connected (lazy): nothing was lost
-    this.#logger.warn(
-      "Lost the connection to the work queue at {url}; reconnecting for {seconds}s",
-      {
-        url: this.location.shown,
-        seconds: this.#options.reconnectMs / 1000,
-      },
-    );
-    this.#timers.set(
-      client,
-      setTimeout(() => {
-        this.#timers.delete(client);
-        if (this.#closed || client.status === "ready") return;
-        const { shown } = this.location;
+  /**
+   * Watches the connection through the probe client: a PING every quarter of the window, and
+   * the connection is lost when none was answered for the whole window (also when the socket
+   * stays open but Redis no longer answers).
+   */
+  #watch(probe: Redis): void {
+    const { reconnectMs } = this.#options;
+    let answered = Date.now();
+    let down = false;
+    probe.on("close", () => {
+      if (this.#closed || down) return;
+      down = true;
+      this.#logger.warn(
+        "Lost the connection to the work queue at {url}; reconnecting for {seconds}s",
+        { url: this.location.shown, seconds: reconnectMs / 1000 },
+      );
+    });
+    probe.on("ready", () => {
+      answered = Date.now();
+      if (!down) return;
+      down = false;
+      this.#logger.info("Reconnected to the work queue at {url}", { url: this.location.shown });
+    });
+    this.#watchdog = setInterval(() => {
+      if (this.#closed || this.#lost.signal.aborted) return;
+      if (Date.now() - answered > reconnectMs) {
+        clearInterval(this.#watchdog);
         this.#lost.abort(
           new QueueError(
-            `Lost the work queue at "${shown}": Redis did not answer for ${
-              (this.#options.reconnectMs / 1000).toFixed(1)
+            `Lost the work queue at "${this.location.shown}": Redis did not answer for ${
+              (reconnectMs / 1000).toFixed(1)
             }s; check that redis-server is running and reachable there`,
           ),
         );
-      }, this.#options.reconnectMs),
-    );
-  }
-
-  #up(client: Redis): void {
-    const timer = this.#timers.get(client);
-    if (timer === undefined) return;
-    clearTimeout(timer);
-    this.#timers.delete(client);
-    this.#logger.info("Reconnected to the work queue at {url}", { url: this.location.shown });
+        return;
+      }
+      probe.ping().then(() => answered = Date.now(), () => {});
+    }, Math.max(50, Math.floor(reconnectMs / 4)));
   }
 }
 

@@ -89,6 +89,11 @@ await runTask("tune", async () => {
   const seed = integerOption(args.options, "seed", 0);
   const gridPoints = integerOption(args.options, "grid-points", 2);
   const resume = args.options["resume"] ?? null;
+  if (args.options["queue"] !== undefined && workers !== undefined) {
+    throw new UsageError(
+      "Cannot parse arguments: --workers sets the Web Workers of a local study; with --queue the trials run on `deno task worker` processes, so start more of those instead",
+    );
+  }
   const started = performance.now();
   let announced = false;
   const study = await runStudy(loaded, {

@@ -98,8 +98,13 @@ export async function runJobs<D, R>(
   events.on("error", () => {});
   const pending = new Map(jobs.map((job) => [job.id, job]));
   let chain: Promise<void> = Promise.resolve();
-  let settle: (outcome: "done" | "aborted" | Error) => void = () => {};
-  const finished = new Promise<"done" | "aborted" | Error>((resolve) => settle = resolve);
+  let settled = false;
+  let resolveFinished: (outcome: "done" | "aborted" | Error) => void = () => {};
+  const finished = new Promise<"done" | "aborted" | Error>((resolve) => resolveFinished = resolve);
+  const settle = (outcome: "done" | "aborted" | Error) => {
+    settled = true;
+    resolveFinished(outcome);
+  };
 
   const deliver = (job: Job) => {
     const id = job.id!;
@@ -153,8 +158,8 @@ export async function runJobs<D, R>(
     events.on("failed", ({ jobId, failedReason }) => refuse(jobId, failedReason));
     await Promise.race([Promise.all([events.waitUntilReady(), queue.waitUntilReady()]), finished]);
     // Jobs of an earlier session with the same ids: collect, retry or leave running.
-    for (const job of jobs) {
-      if (!pending.has(job.id)) continue;
+    // Raced with the outcome: commands wait while Redis is away, the outcome does not.
+    const enqueue = async (job: QueuedJob<D>) => {
       const existing = await queue.getJob(job.id);
       const state = existing === undefined ? null : await existing.getState();
       if (existing !== undefined && state === "completed") deliver(existing);
@@ -162,21 +167,30 @@ export async function runJobs<D, R>(
         await existing.remove();
         await add(job);
       } else if (existing === undefined) await add(job);
+    };
+    for (const job of jobs) {
+      if (settled) break;
+      if (pending.has(job.id)) await Promise.race([enqueue(job), finished]);
     }
     logger.debug("Queued {count} job(s) on {queue}", { count: jobs.length, queue: name });
     const sweepMs = options.sweepMs ?? 1_000;
     const sweep = async () => {
       for (const id of [...pending.keys()]) await check(id, true);
     };
-    sweeper = setInterval(() => sweep().catch(() => {}), sweepMs);
+    let sweeping = false; // one sweep at a time: while Redis is away, a sweep waits
+    sweeper = setInterval(() => {
+      if (sweeping) return;
+      sweeping = true;
+      sweep().catch(() => {}).finally(() => sweeping = false);
+    }, sweepMs);
     const outcome = await finished;
     if (outcome instanceof Error) throw outcome;
     if (outcome === "aborted") {
-      await withdraw(queue, [...pending.keys()]).catch(() => {});
+      await closeWithin([withdraw(queue, [...pending.keys()])], CLOSE_WAIT_MS);
       return "aborted";
     }
     await chain;
-    await Promise.all([...ids].map((id) => queue.remove(id).catch(() => 0)));
+    await closeWithin([...ids].map((id) => queue.remove(id)), CLOSE_WAIT_MS);
     return "done";
   } finally {
     clearInterval(sweeper);

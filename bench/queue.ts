@@ -6,10 +6,12 @@
  *
  * It starts its own redis-server on a loopback port. This process is the coordinator
  * (`runStudy` with `queue`, no refit); the workers are started before the clock starts, as
- * long-running workers are. Two overhead figures: the round trip of no-op jobs through Redis and
- * BullMQ (one in-process worker), and per trial on the 1-worker study, its wall time less the
- * trials' own times, divided by the trials. Studies go to a temporary registry. The machine is
- * shared: the load average before each study is recorded next to its time.
+ * long-running workers are. Overhead figures: the round trip of no-op jobs through Redis and
+ * BullMQ (one in-process worker); per trial on the 1-worker study, the time between consecutive
+ * results less the trials' own times (what the queue adds to each trial once the study runs);
+ * and the study's start (wall time before the first result, less that trial's time). Studies go
+ * to a temporary registry. The machine is shared: the load average before each study is
+ * recorded next to its time.
  *
  * @module
  */
@@ -51,6 +53,8 @@ interface Measurement {
   trialSeconds: number;
   loadBefore: string;
   study: StudyResult;
+  /** Seconds since the start at which each result was recorded, with the trial's own seconds. */
+  results: { at: number; seconds: number }[];
 }
 
 function leaderboardKey(study: StudyResult): string {
@@ -115,6 +119,7 @@ try {
     try {
       await Promise.all(workers.map((w) => w.waitFor(/takes jobs from/, 60_000)));
       const loadBefore = await loadAverage();
+      const results: Measurement["results"] = [];
       const t0 = performance.now();
       const study = await runStudy(loaded, {
         strategy: "random",
@@ -122,6 +127,9 @@ try {
         folds,
         refit: false,
         queue: { url: redis.url },
+        onTrial: (trial) => {
+          results.push({ at: (performance.now() - t0) / 1000, seconds: trial.seconds });
+        },
       });
       const seconds = (performance.now() - t0) / 1000;
       const record = await readStudy(loaded.config.registry.experiments_dir, study.id);
@@ -131,7 +139,7 @@ try {
           trialSeconds.toFixed(1)
         } s in total, load before ${loadBefore}`,
       );
-      measurements.push({ workers: count, seconds, trialSeconds, loadBefore, study });
+      measurements.push({ workers: count, seconds, trialSeconds, loadBefore, study, results });
     } finally {
       await Promise.all(workers.map((w) => w.stop("SIGTERM")));
     }
@@ -143,12 +151,20 @@ try {
 
 const [one, two] = measurements as [Measurement, Measurement];
 const speedup = one.seconds / two.seconds;
-const perTrialMs = (one.seconds - one.trialSeconds) / trials * 1000;
+// One worker runs the trials back to back: between two results lie the later trial and what the
+// queue adds to it (pick-up, checks, result, event, study.json).
+const steady = one.results.slice(1);
+const perTrialMs = (one.results.at(-1)!.at - one.results[0]!.at -
+  steady.reduce((sum, r) => sum + r.seconds, 0)) / steady.length * 1000;
+const startSeconds = one.results[0]!.at - one.results[0]!.seconds;
+const wholeMs = (one.seconds - one.trialSeconds) / trials * 1000;
 const identical = leaderboardKey(one.study) === leaderboardKey(two.study);
 console.log(
   `speed-up of 2 workers over 1: ${speedup.toFixed(2)}×; overhead per trial ${
     perTrialMs.toFixed(0)
-  } ms; leaderboards identical: ${identical}`,
+  } ms (start ${startSeconds.toFixed(2)} s, whole study ${
+    wholeMs.toFixed(0)
+  } ms per trial); leaderboards identical: ${identical}`,
 );
 const rows = measurements.map((m) =>
   `| ${m.workers} | ${m.seconds.toFixed(1)} | ${m.trialSeconds.toFixed(1)} | ${m.loadBefore} |`
@@ -175,10 +191,16 @@ ${rows.join("\n")}
       : ""
   } Leaderboards identical: **${identical ? "yes" : "NO"}**.
 
-Queue overhead: **${perTrialMs.toFixed(0)} ms per trial** on the 1-worker study (wall time less the
-trials' own times, per trial: job data with the trial's config, code version and data check,
-Redis round trips, writing \`study.json\`; target at most 50 ms). No-op jobs through Redis and
-BullMQ: ${noopMs.toFixed(2)} ms each over ${noopJobs} queued at once, ${
+Queue overhead: **${perTrialMs.toFixed(0)} ms per trial** on the 1-worker study (target at most
+50 ms): the time between consecutive results less the later trial's own time, averaged over
+${steady.length} trials (pick-up, code version and data check, Redis round trips, the completion
+event, writing \`study.json\`). Once per study, before the first result: ${
+    startSeconds.toFixed(2)
+  } s (loading the data to check the folds, hashing the sources for the code version, connecting);
+spread over the ${trials} trials the whole study's wall time less the trials' own times is ${
+    wholeMs.toFixed(0)
+  } ms per trial. No-op jobs through Redis and BullMQ: ${noopMs.toFixed(2)} ms each over ${noopJobs}
+queued at once, ${
     singleMs.toFixed(1)
   } ms for one job at a time (median of 20, opening the queue and its event reader each time).`,
 );

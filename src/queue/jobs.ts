@@ -203,7 +203,17 @@ export async function runJobs<D, R>(
 /** How long closing waits for BullMQ objects whose connection is gone. */
 const CLOSE_WAIT_MS = 2_000;
 
-/** Waits for closing promises, at most `ms` (a dead connection can keep them pending). */
+/**
+ * Waits for closing promises, at most `ms` (a dead connection can keep them pending).
+ *
+ * @param closing the promises
+ * @param ms the longest wait
+ * @returns when all settled or the time is up
+ * @example
+ * ```ts
+ * await closeWithin([queue.close(), events.close()], 2000);
+ * ```
+ */
 export async function closeWithin(closing: Promise<unknown>[], ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([

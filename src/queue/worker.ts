@@ -89,7 +89,15 @@ export function refuseJob(reason: string): never {
   throw new QueueError(`Refused by worker ${workerName()}: ${reason}`);
 }
 
-/** `host#pid` of this process, as jobs and logs name the worker. */
+/**
+ * `host#pid` of this process, as refusals and logs name the worker.
+ *
+ * @returns e.g. `worker-3#4127`
+ * @example
+ * ```ts
+ * logger.info("Worker {name}", { name: workerName() });
+ * ```
+ */
 export function workerName(): string {
   return `${hostname()}#${Deno.pid}`;
 }

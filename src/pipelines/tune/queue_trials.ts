@@ -14,12 +14,37 @@ import type { TrialSpec } from "./search_space.ts";
 import type { TrialResult } from "./study_store.ts";
 import type { TrialJob, TrialOutcome } from "./trial_pool.ts";
 
-/** The job id of a study's trial: the same on every resume, so a trial runs and counts once. */
+/**
+ * The job id of a study's trial: the same on every resume, so a trial runs and counts once.
+ *
+ * @param studyId the study id
+ * @param trial the trial id
+ * @returns e.g. `trial-study-20261207-081500-penguins-1a2b3c4d-3`
+ * @example
+ * ```ts
+ * trialJobId("mine", 3); // "trial-mine-3"
+ * ```
+ */
 export function trialJobId(studyId: string, trial: number): string {
   return `trial-${studyId}-${trial}`;
 }
 
-/** Scores the queued trials on the work queue; returns `"aborted"` when `signal` stopped it. */
+/**
+ * Scores trials on the work queue: one job per trial with its config, the folds, the code
+ * version and the data fingerprint; each result goes to `onResult` once.
+ *
+ * @param queue the trials to run
+ * @param configs each trial's config, by trial id
+ * @param job folds and fold seed
+ * @param options connection, study id, signal, logger and the result callback
+ * @returns `"done"`, or `"aborted"` when `signal` stopped it
+ * @throws {QueueError} when a worker refuses a trial or Redis is lost
+ * @throws {ArtifactError} when the data cannot be fingerprinted
+ * @example
+ * ```ts
+ * await runOnQueue(specs, configs, { folds: 5, foldSeed: 1 }, { connection, studyId, logger, onResult });
+ * ```
+ */
 export async function runOnQueue(
   queue: TrialSpec[],
   configs: Map<number, Config>,

@@ -42,6 +42,17 @@ if (missing !== null) {
   Deno.exit(1);
 }
 
+/** User + system CPU seconds a process has used so far (/proc/<pid>/stat), 0 when gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 async function loadAverage(): Promise<string> {
   const text = await Deno.readTextFile("/proc/loadavg").catch(() => "");
   return text.split(" ").slice(0, 3).join(" ") || "unknown";
@@ -55,6 +66,8 @@ interface Measurement {
   study: StudyResult;
   /** Seconds since the start at which each result was recorded, with the trial's own seconds. */
   results: { at: number; seconds: number }[];
+  /** CPU seconds the worker processes used during the study. */
+  workerCpu: number;
 }
 
 function leaderboardKey(study: StudyResult): string {
@@ -120,6 +133,7 @@ try {
       await Promise.all(workers.map((w) => w.waitFor(/takes jobs from/, 60_000)));
       const loadBefore = await loadAverage();
       const results: Measurement["results"] = [];
+      const cpuBefore = workers.reduce((sum, w) => sum + cpuSeconds(w.child.pid), 0);
       const t0 = performance.now();
       const study = await runStudy(loaded, {
         strategy: "random",
@@ -132,14 +146,25 @@ try {
         },
       });
       const seconds = (performance.now() - t0) / 1000;
+      const workerCpu = workers.reduce((sum, w) => sum + cpuSeconds(w.child.pid), 0) - cpuBefore;
       const record = await readStudy(loaded.config.registry.experiments_dir, study.id);
       const trialSeconds = record.trials.reduce((sum, t) => sum + t.seconds, 0);
       console.log(
         `${count} worker(s): ${seconds.toFixed(1)} s wall, trials ${
           trialSeconds.toFixed(1)
-        } s in total, load before ${loadBefore}`,
+        } s in total, workers ${
+          (workerCpu / seconds).toFixed(2)
+        } cores busy, load before ${loadBefore}`,
       );
-      measurements.push({ workers: count, seconds, trialSeconds, loadBefore, study, results });
+      measurements.push({
+        workers: count,
+        seconds,
+        trialSeconds,
+        loadBefore,
+        study,
+        results,
+        workerCpu,
+      });
     } finally {
       await Promise.all(workers.map((w) => w.stop("SIGTERM")));
     }
@@ -167,7 +192,9 @@ console.log(
   } ms per trial); leaderboards identical: ${identical}`,
 );
 const rows = measurements.map((m) =>
-  `| ${m.workers} | ${m.seconds.toFixed(1)} | ${m.trialSeconds.toFixed(1)} | ${m.loadBefore} |`
+  `| ${m.workers} | ${m.seconds.toFixed(1)} | ${m.trialSeconds.toFixed(1)} | ${
+    m.workerCpu.toFixed(1)
+  } | ${(m.workerCpu / m.seconds).toFixed(2)} | ${m.loadBefore} |`
 );
 await writeResultsSection(
   "queue",
@@ -179,15 +206,18 @@ the bench.
 Study: \`runStudy\` with \`queue\` (as \`deno task tune --queue redis://…\`), random search,
 ${trials} trials, ${folds}-fold cross-validation on penguins, the configured training, no refit;
 the coordinator is the bench process and the workers are \`deno task worker\` processes started
-before the clock. "trial s" is the sum of the trials' own wall times.
+before the clock. "trial s" is the sum of the trials' own wall times; "worker CPU s" is the user +
+system time of the worker processes during the study, and "cores busy" is that over the wall time.
 
-| workers | wall s | trial s | load before |
-| --- | --- | --- | --- |
+| workers | wall s | trial s | worker CPU s | cores busy | load before |
+| --- | --- | --- | --- | --- | --- |
 ${rows.join("\n")}
 
 2 workers against 1: **${speedup.toFixed(2)}×** faster (target at least 1.7×).${
     speedup < 1.7
-      ? " Both workers share the machine's 2 cores with the coordinator and other work; rerun when `uptime` shows a load below 1."
+      ? ` The 2 workers kept ${
+        (two.workerCpu / two.seconds).toFixed(2)
+      } cores busy: they share the machine's 2 cores with other work, so this run cannot show the speed-up of 2 free cores; rerun when \`uptime\` shows a load below 1.`
       : ""
   } Leaderboards identical: **${identical ? "yes" : "NO"}**.
 

@@ -119,19 +119,24 @@ export async function runJobs<D, R>(
     if (!pending.has(id)) return;
     settle(new QueueError(`Cannot run job "${id}" on the work queue: ${reason}`));
   };
+  // The state first, then the job: a job read before its state may predate its result.
+  const lookUp = async (id: string) => {
+    const state = await queue.getJobState(id);
+    const job = state === "completed" || state === "failed" ? await queue.getJob(id) : undefined;
+    return { state, job };
+  };
   const check = async (id: string, requeueMissing: boolean) => {
-    const job = await queue.getJob(id);
+    const { state, job } = await lookUp(id);
     if (!pending.has(id)) return;
-    if (job === undefined) {
+    if (state === "unknown") {
       if (requeueMissing) {
         logger.warn("Job {id} vanished from the queue (Redis restarted?); putting it back", { id });
         await add(pending.get(id)!);
       }
       return;
     }
-    const state = await job.getState();
-    if (state === "completed") deliver(job);
-    else if (state === "failed") refuse(id, job.failedReason || "it failed on a worker");
+    if (state === "completed" && job !== undefined) deliver(job);
+    else if (state === "failed") refuse(id, job?.failedReason || "it failed on a worker");
   };
   const add = async (job: QueuedJob<D>) => {
     await queue.add(job.name, job.data, {
@@ -160,13 +165,12 @@ export async function runJobs<D, R>(
     // Jobs of an earlier session with the same ids: collect, retry or leave running.
     // Raced with the outcome: commands wait while Redis is away, the outcome does not.
     const enqueue = async (job: QueuedJob<D>) => {
-      const existing = await queue.getJob(job.id);
-      const state = existing === undefined ? null : await existing.getState();
-      if (existing !== undefined && state === "completed") deliver(existing);
-      else if (existing !== undefined && state === "failed") {
-        await existing.remove();
+      const { state, job: existing } = await lookUp(job.id);
+      if (state === "completed" && existing !== undefined) deliver(existing);
+      else if (state === "failed") {
+        await queue.remove(job.id);
         await add(job);
-      } else if (existing === undefined) await add(job);
+      } else if (state === "unknown") await add(job);
     };
     for (const job of jobs) {
       if (settled) break;
@@ -226,9 +230,9 @@ export async function closeWithin(closing: Promise<unknown>[], ms: number): Prom
 /** Takes jobs that no worker has started off the queue; running ones are left to finish. */
 async function withdraw(queue: Queue, ids: readonly string[]): Promise<void> {
   for (const id of ids) {
-    const job = await queue.getJob(id);
-    if (job === undefined) continue;
-    const state = await job.getState();
-    if (state === "waiting" || state === "delayed" || state === "prioritized") await job.remove();
+    const state = await queue.getJobState(id);
+    if (state !== "waiting" && state !== "delayed" && state !== "prioritized") continue;
+    // A worker may take it meanwhile: a locked job is not removed, and its result stays.
+    await queue.remove(id).catch(() => 0);
   }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Config } from "../../config/mod.ts";
+import { QueueError } from "../../errors.ts";
 import { runJobs } from "../../queue/mod.ts";
 import type { QueueConnection, QueuedJob } from "../../queue/mod.ts";
 import type { Logger } from "../../utils/mod.ts";
@@ -90,6 +91,17 @@ export async function runOnQueue(
     ...(options.signal ? { signal: options.signal } : {}),
     onResult: async (id, outcome) => {
       const spec = specs.get(id)!;
+      if (
+        outcome === null || typeof outcome !== "object" ||
+        (outcome.status !== "ok" && outcome.status !== "failed") ||
+        typeof outcome.seconds !== "number"
+      ) {
+        throw new QueueError(
+          `Cannot read the result of trial ${spec.id} from the work queue: expected a trial outcome, got ${
+            JSON.stringify(outcome)?.slice(0, 80)
+          }; run the same version of deno-mlops on the coordinator and every worker`,
+        );
+      }
       await options.onResult({ id: spec.id, params: spec.params, seed: spec.seed, ...outcome });
     },
   });

@@ -409,6 +409,26 @@ export class ServiceReloadError extends MlopsError {
   }
 }
 
+/**
+ * The work queue failed: Redis cannot be reached or dropped for longer than the reconnect
+ * window, a worker refused a job (another code version, other data), or a job failed on a worker.
+ *
+ * @example
+ * ```ts
+ * throw new QueueError(`Cannot reach the work queue at "redis://10.0.0.5:6379": ...; start redis-server there or pass another --queue`);
+ * ```
+ */
+export class QueueError extends MlopsError {
+  /**
+   * @param message what failed, where (the queue URL, the job, the worker) and how to fix it
+   * @param options the wrapped cause
+   */
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, options);
+    this.name = "QueueError";
+  }
+}
+
 /** Thrown by task bodies for command-line usage mistakes; exits with status 2. */
 export class UsageError extends MlopsError {
   /** @param message what is wrong with the command line and how to call it */

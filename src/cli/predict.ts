@@ -1,13 +1,14 @@
 /**
- * `deno task predict --input F [--output F] [--run ID|production] [--on-error fail|skip]`:
- * scores a file with a recorded run or the production model of the config's project
- * (`project.name`; `--config cars` scores with the cars production model).
+ * `deno task predict --input F [--output F] [--run ID|production] [--on-error fail|skip]
+ * [--queue redis://HOST:PORT [--partition-rows N]]`: scores a file with a recorded run or the
+ * production model of the config's project (`project.name`; `--config cars` scores with the cars
+ * production model); with `--queue`, `deno task worker` processes score its partitions.
  *
  * @module
  */
 import { loadConfig } from "../config/mod.ts";
 import { formatDriftSummary } from "../data/mod.ts";
-import { openRun, predictFile, PRODUCTION } from "../pipelines/mod.ts";
+import { openRun, predictFile, predictOnQueue, PRODUCTION } from "../pipelines/mod.ts";
 import { setupLogging } from "../utils/mod.ts";
 import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
 import { UsageError } from "../errors.ts";
@@ -25,6 +26,8 @@ const SPEC = {
     "keep",
     "drift-report",
     "batch-rows",
+    "queue",
+    "partition-rows",
   ],
   flags: ["json"],
   descriptions: {
@@ -39,6 +42,9 @@ const SPEC = {
     keep: "comma-separated input columns copied into the output (default data.id_columns)",
     "drift-report": "write the drift detail as JSON to this file",
     "batch-rows": "rows per batch, the memory bound (default 100000)",
+    queue:
+      "score on the work queue at redis://HOST:PORT[/DB]: workers score partitions, this process writes the output (--on-error fail only, no drift check)",
+    "partition-rows": "with --queue: rows per partition, one job each (default 50000)",
     json: "print the summary as JSON",
   },
 };
@@ -69,12 +75,26 @@ await runTask("predict", async () => {
       }"`,
     );
   }
+  const queue = args.options["queue"];
+  const partitionRows = Number(args.options["partition-rows"] ?? 50_000);
+  if (!Number.isInteger(partitionRows) || partitionRows < 1) {
+    throw new UsageError(
+      `Cannot predict: --partition-rows must be a positive integer, got "${
+        args.options["partition-rows"]
+      }"`,
+    );
+  }
+  if (queue !== undefined && onError !== "fail") {
+    throw new UsageError(
+      `Cannot predict: --on-error ${onError} is not supported with --queue; leave --queue out to skip rows`,
+    );
+  }
   const loaded = await loadConfig({ ...configOptionsFromArgs(args), env: Deno.env.toObject() });
   setupLogging(loaded.config.logging);
   const run = await openRun(args.options["run"] ?? PRODUCTION, loaded);
   const output = args.options["output"] ?? defaultOutput(loaded.root, input);
   try {
-    const summary = await predictFile(run, {
+    const options = {
       input,
       output,
       onError,
@@ -84,7 +104,10 @@ await runTask("predict", async () => {
       // The input is written as the run's training data: its separator, quote, encoding and
       // null markers.
       data: run.loaded.config.data,
-    });
+    } as const;
+    const summary = queue === undefined
+      ? await predictFile(run, options)
+      : await predictOnQueue(run, { ...options, queue: { url: queue }, partitionRows });
     const driftPath = args.options["drift-report"];
     if (driftPath && summary.drift) {
       await Deno.writeTextFile(driftPath, JSON.stringify(summary.drift, null, 2) + "\n");

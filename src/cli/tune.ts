@@ -1,9 +1,10 @@
 /**
  * `deno task tune [--config F] [--set k=v ...] [--trials N] [--strategy grid|random] [--folds K]
- * [--workers W] [--seed S] [--resume STUDY]`: searches the hyperparameters listed under `search:`
- * in config/model_config.yaml, scoring each trial by stratified k-fold cross-validation on the
- * training split, in parallel on Web Workers; then refits the best trial as a recorded run and
- * prints the leaderboard. Ctrl-C stops cleanly; `--resume <study-id>` continues.
+ * [--workers W] [--seed S] [--resume STUDY] [--queue redis://HOST:PORT]`: searches the
+ * hyperparameters listed under `search:` in config/model_config.yaml, scoring each trial by
+ * stratified k-fold cross-validation on the training split, in parallel on Web Workers or, with
+ * `--queue`, on `deno task worker` processes on any machines; then refits the best trial as a
+ * recorded run and prints the leaderboard. Ctrl-C stops cleanly; `--resume <study-id>` continues.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { didYouMean } from "../errors.ts";
 import { createProgressReporter } from "../models/mod.ts";
 import { formatTrialParams, runStudy, SEARCH_STRATEGIES } from "../pipelines/mod.ts";
 import type { SearchStrategy, StudyResult, TrialResult } from "../pipelines/mod.ts";
+import { redactQueueUrl } from "../queue/mod.ts";
 import { setupLogging } from "../utils/mod.ts";
 import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
 import { formatMetric, formatTable } from "./_tables.ts";
@@ -32,6 +34,7 @@ const SPEC = {
     "seed",
     "grid-points",
     "resume",
+    "queue",
   ],
   descriptions: {
     ...CONFIG_ARG_SPEC.descriptions,
@@ -43,6 +46,8 @@ const SPEC = {
     seed: "study seed for the draws and the folds (default project.seed)",
     "grid-points": "values a grid search takes from each range (default 5)",
     resume: "continue an interrupted study by its id, with the same --config and --set",
+    queue:
+      "run the trials on the work queue at redis://HOST:PORT[/DB], on `deno task worker` processes, instead of Web Workers",
   },
 };
 
@@ -84,6 +89,11 @@ await runTask("tune", async () => {
   const seed = integerOption(args.options, "seed", 0);
   const gridPoints = integerOption(args.options, "grid-points", 2);
   const resume = args.options["resume"] ?? null;
+  if (args.options["queue"] !== undefined && workers !== undefined) {
+    throw new UsageError(
+      "Cannot parse arguments: --workers sets the Web Workers of a local study; with --queue the trials run on `deno task worker` processes, so start more of those instead",
+    );
+  }
   const started = performance.now();
   let announced = false;
   const study = await runStudy(loaded, {
@@ -94,6 +104,7 @@ await runTask("tune", async () => {
     ...(seed !== undefined ? { seed } : {}),
     ...(gridPoints !== undefined ? { gridPoints } : {}),
     resume,
+    queue: args.options["queue"] === undefined ? null : { url: args.options["queue"] },
     signal: controller.signal,
     profile: args.options["config"] ?? null,
     callbacks: createProgressReporter(),
@@ -115,6 +126,7 @@ await runTask("tune", async () => {
       "deno task tune",
       ...(args.options["config"] ? [`--config ${args.options["config"]}`] : []),
       ...(args.multi["set"] ?? []).map((s) => `--set ${JSON.stringify(s)}`),
+      ...(args.options["queue"] ? [`--queue ${redactQueueUrl(args.options["queue"])}`] : []),
       `--resume ${study.id}`,
     ].join(" ");
     console.error(

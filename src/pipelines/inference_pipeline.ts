@@ -705,13 +705,34 @@ function countInto(total: Record<string, number>, add: Record<string, number>): 
   for (const [key, value] of Object.entries(add)) total[key] = (total[key] ?? 0) + value;
 }
 
-function formatProblems(problems: RowProblem[], limit = 20): string {
+/**
+ * Formats row problems one per line (`  row 3, Sex: missing value`), at most `limit` of them.
+ *
+ * @param problems the problems, by row
+ * @param limit how many lines at most
+ * @returns the lines joined by newlines
+ * @example
+ * ```ts
+ * formatProblems([{ row: 3, column: "Sex", problem: "missing value" }]); // "  row 3, Sex: missing value"
+ * ```
+ */
+export function formatProblems(problems: RowProblem[], limit = 20): string {
   const lines = problems.slice(0, limit).map((p) => `  row ${p.row}, ${p.column}: ${p.problem}`);
   if (problems.length > limit) lines.push(`  … and ${problems.length - limit} more`);
   return lines.join("\n");
 }
 
-function problemIssues(problems: RowProblem[]): ValidationIssue[] {
+/**
+ * Groups row problems into validation issues (one per column and kind of problem).
+ *
+ * @param problems the problems, by row
+ * @returns the issues, with counts, examples and rows
+ * @example
+ * ```ts
+ * new DataValidationError("Cannot score ...", problemIssues(problems));
+ * ```
+ */
+export function problemIssues(problems: RowProblem[]): ValidationIssue[] {
   const byKey = new Map<string, RowProblem[]>();
   for (const p of problems) {
     const key = `${p.column}\u0000${p.problem.replace(/:.*/, "")}`;

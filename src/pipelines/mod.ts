@@ -1,6 +1,7 @@
 /**
  * The pipelines: the training job (data stages, features, model, run record), opening recorded
- * runs, re-evaluating and reproducing them. Tasks and notebooks call these.
+ * runs, re-evaluating and reproducing them, and the jobs of the work queue (study trials and
+ * prediction partitions run by `deno task worker`). Tasks and notebooks call these.
  *
  * @module
  */
@@ -95,6 +96,11 @@ export type {
   WrittenRunReport,
 } from "./report.ts";
 export { checkDrift, predictFile, scoreRows } from "./inference_pipeline.ts";
+export { predictOnQueue } from "./queue_predict.ts";
+export type { PredictOnQueueOptions } from "./queue_predict.ts";
+export { runQueueWorker } from "./queue_worker.ts";
+export type { QueueWorkerOptions } from "./queue_worker.ts";
+export { QUEUE_CODE_FOLDERS, QUEUE_PROTOCOL_VERSION, queueCodeVersion } from "./queue_jobs.ts";
 export { driftOfColumns } from "./drift_of_columns.ts";
 export type {
   PredictFileOptions,

@@ -234,7 +234,7 @@ async function loadFailure(load: () => Promise<{ model: { dispose(): void } }>):
     loaded = await load();
   } catch (error) {
     assert.ok(error instanceof Error);
-    assert.equal(error.name, "ArtifactError", error.stack);
+    assert.equal(error.name, "ArtifactError", error.stack ?? error.message);
     return error;
   }
   loaded.model.dispose();

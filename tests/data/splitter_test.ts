@@ -136,7 +136,7 @@ Deno.test("splitIndices() with method stratified keeps many small classes within
   for (const name of ["train", "val", "test"] as const) {
     const counts = countBy(labels, indices[name]);
     for (const [label, total] of totals) {
-      const exact = (total * indices[name].length) / n;
+      const exact: number = (total * indices[name].length) / n;
       assert.ok(Math.abs((counts.get(label) ?? 0) - exact) < 1, `${name} ${label}`);
     }
   }

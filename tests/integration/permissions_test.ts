@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { listDir, makeTempProject } from "../_helpers/project.ts";
 import { runTask, TASKS } from "../_helpers/tasks.ts";
 
+/** Tasks that reach endpoints the user names (the work queue's Redis): any host. */
+const USER_ENDPOINTS = new Set(["tune", "predict", "worker"]);
+
 /** Tasks that are tooling for developers, not the project's runtime. */
 const TOOLING = new Set([
   "test",
@@ -12,6 +15,7 @@ const TOOLING = new Set([
   "bench",
   "bench:predict",
   "bench:tune",
+  "bench:queue",
   "bench:reliability",
   "bench:soak",
   "bench:storage",
@@ -42,8 +46,9 @@ Deno.test("every runtime task declares explicit permissions and never prompts", 
       );
     }
     // A `:remote` task reaches the user's object store, whose host only the environment
-    // (AWS_ENDPOINT_URL_S3) names; every other task names its hosts.
-    if (!name.endsWith(":remote")) {
+    // (AWS_ENDPOINT_URL_S3) names; the queue tasks reach the Redis the user names; every other
+    // task names its hosts.
+    if (!name.endsWith(":remote") && !USER_ENDPOINTS.has(name)) {
       assert.doesNotMatch(
         command,
         /--allow-net(?!=)/,
@@ -51,6 +56,9 @@ Deno.test("every runtime task declares explicit permissions and never prompts", 
       );
     }
   }
+  // The work queue lies where the user says (--queue redis://HOST:PORT).
+  for (const name of USER_ENDPOINTS) assert.match(TASKS[name]!.command, /--allow-net /, name);
+  assert.doesNotMatch(TASKS["worker"]!.command, /--allow-write/);
   // Runs under models/, the stage cache under data/processed/.
   assert.match(TASKS["train"]!.command, /--allow-write=models,data\/processed /);
   assert.match(TASKS["predict"]!.command, /--allow-write=data\/processed /);
@@ -148,7 +156,6 @@ Deno.test("notebooks refuses an --out folder outside notebooks/executed/ before 
 Deno.test("each :remote task is its base task plus network, the OS release and the data/processed cache", () => {
   const remote = Object.keys(TASKS).filter((name) => name.endsWith(":remote"));
   assert.deepEqual(remote.sort(), [
-    "predict:remote",
     "promote:remote",
     "rollback:remote",
     "runs:remote",
@@ -163,6 +170,12 @@ Deno.test("each :remote task is its base task plus network, the OS release and t
     assert.equal(flags(command), flags(base), name);
     assert.match(command, / --allow-net /, name);
     // The AWS SDK reads the OS release for its user agent.
+    assert.match(command, /--allow-sys=cpus,networkInterfaces,hostname,osRelease /, name);
+    assert.match(command, /--allow-write=(\S+,)?data\/processed /, name);
+  }
+  // The queue tasks reach the network anyway, so they reach the object store as they are.
+  for (const name of USER_ENDPOINTS) {
+    const command = TASKS[name]!.command;
     assert.match(command, /--allow-sys=cpus,networkInterfaces,hostname,osRelease /, name);
     assert.match(command, /--allow-write=(\S+,)?data\/processed /, name);
   }

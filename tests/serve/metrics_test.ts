@@ -101,7 +101,7 @@ Deno.test("ServeMetrics.render() declares every family once with HELP and TYPE",
   const types = text.split("\n").filter((l) => l.startsWith("# TYPE "));
   const names = types.map((l) => l.split(" ")[2]);
   assert.equal(new Set(names).size, names.length);
-  for (const name of names) assert.ok(text.includes(`# HELP ${name} `), name);
+  for (const name of names) assert.ok(text.includes(`# HELP ${name} `), String(name));
   for (const line of text.trimEnd().split("\n")) {
     if (line.startsWith("#")) continue;
     assert.match(line, /^[a-z_]+(\{[^}]*\})? -?[0-9.e+-]+$/, line);

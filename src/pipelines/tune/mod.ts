@@ -19,6 +19,10 @@
  * would (train split, early stopping on validation), evaluated once on the test split, and
  * recorded as a normal run that `study.json` links to.
  *
+ * With `queue` ({@link RunStudyOptions.queue}) the trials run as jobs on the Redis work queue,
+ * scored by `deno task worker` processes on any machines with the same `scoreTrial`; results
+ * land in the same `study.json`, so the leaderboard is the local study's.
+ *
  * @module
  */
 export {

@@ -5,10 +5,13 @@
  * @module
  */
 import { isAbsolute, relative } from "node:path";
-import { ArtifactError, ConfigError } from "../../errors.ts";
+import { ArtifactError, ConfigError, QueueError } from "../../errors.ts";
 import { configToYaml, loadConfig } from "../../config/mod.ts";
+import { ensureLocalData } from "../../data/mod.ts";
 import type { LoadedConfig } from "../../config/mod.ts";
 import type { TrainingCallbacks } from "../../models/mod.ts";
+import { QueueConnection } from "../../queue/mod.ts";
+import type { QueueSettings } from "../../queue/mod.ts";
 import { canonicalJson, getProjectLogger, METRIC_DIRECTIONS, Random } from "../../utils/mod.ts";
 import type { Logger, MetricName } from "../../utils/mod.ts";
 import { runTraining } from "../training_pipeline.ts";
@@ -38,6 +41,7 @@ import {
   type TrialResult,
   writeStudyFile,
 } from "./study_store.ts";
+import { runOnQueue } from "./queue_trials.ts";
 import {
   PreparedDataCache,
   runOnWorkers,
@@ -90,6 +94,14 @@ export interface RunStudyOptions {
    */
   workers?: number;
   /**
+   * Runs the trials on the work queue (`deno task worker` processes on any machines) instead
+   * of Web Workers; `workers` is then ignored. Redis must answer within
+   * `queue.connectTimeoutMs`; when it stays away longer than `queue.reconnectMs` mid-study, the
+   * study is saved as `interrupted` and a {@link QueueError} says how to resume it.
+   * @default null
+   */
+  queue?: QueueSettings | null;
+  /**
    * The id (folder name) of a new study.
    * @default "study-<UTC time>-<project>-<config hash>"
    */
@@ -139,6 +151,7 @@ export interface RunStudyOptions {
 export const DEFAULT_RUN_STUDY_OPTIONS: Readonly<
   Required<Omit<RunStudyOptions, "signal" | "onTrial" | "logger" | "workers">>
 > = {
+  queue: null,
   trials: null,
   strategy: "random",
   folds: null,
@@ -189,6 +202,9 @@ export interface StudyResult {
  *   validate, or a resume whose config or settings differ from the study's
  * @throws {DataValidationError} when a class has fewer training rows than folds
  * @throws {ArtifactError} when the study folder cannot be written or the resumed one read
+ * @throws {QueueError} with `queue`: when Redis cannot be reached at start (no study folder is
+ *   written), or mid-study is lost for longer than the reconnect window or a worker refuses a
+ *   trial (the study is saved as `interrupted`; the message gives the `--resume` to run)
  * @example
  * ```ts
  * const study = await runStudy(await loadConfig(), { strategy: "random", trials: 20, folds: 5 });
@@ -198,6 +214,27 @@ export interface StudyResult {
 export async function runStudy(
   loaded: LoadedConfig,
   options: RunStudyOptions = {},
+): Promise<StudyResult> {
+  // An s3:// input is read from its local copy, by the study and by the refit of the best trial.
+  await ensureLocalData(loaded.config.data.path);
+  const queue = options.queue ?? null;
+  if (queue === null) return await studyOn(null, loaded, options);
+  const { url, queueName: _name, ...windows } = queue;
+  const connection = await QueueConnection.open(url, {
+    ...windows,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  try {
+    return await studyOn(connection, loaded, options);
+  } finally {
+    await connection.close();
+  }
+}
+
+async function studyOn(
+  connection: QueueConnection | null,
+  loaded: LoadedConfig,
+  options: RunStudyOptions,
 ): Promise<StudyResult> {
   const { config, root } = loaded;
   const logger = options.logger ?? getProjectLogger("tune");
@@ -307,14 +344,19 @@ export async function runStudy(
   const writer = new StudyWriter(dir);
   record.status = "running";
   await writer.write(record);
-  logger.info("Study {id}: {todo} of {total} trials to run on {workers} worker(s)", {
+  logger.info("Study {id}: {todo} of {total} trials to run on {where}", {
     id: record.id,
     todo: specs.length - record.trials.length,
     total: specs.length,
-    workers,
+    where: connection === null
+      ? `${workers} worker(s)`
+      : `the work queue at ${connection.location.shown}`,
   });
   const threads = config.training.threads;
-  if (threads > 1 && Math.max(workers, 1) * threads > navigator.hardwareConcurrency) {
+  if (
+    connection === null && threads > 1 &&
+    Math.max(workers, 1) * threads > navigator.hardwareConcurrency
+  ) {
     logger.warn(
       "Each trial trains on {threads} threads (training.threads) and {workers} trial(s) run at once: " +
         "{total} threads on {cores} cores, which slows every trial; set training.threads to 1 for the search",
@@ -343,12 +385,25 @@ export async function runStudy(
   };
   const job: TrialJob = { folds: record.folds, foldSeed: record.fold_seed };
   const workerUrl = workerModuleUrl();
-  if (workers > 0 && workerUrl === null && queue.length > 0) {
-    logger.warn(
-      "The tune worker module is gone (src/ was reloaded from a temporary copy); running trials in this thread",
-    );
-  }
-  if (workers > 0 && workerUrl !== null) {
+  if (connection !== null) {
+    try {
+      await runOnQueue(queue, trialConfigs, job, {
+        connection,
+        studyId: record.id,
+        logger,
+        onResult,
+        ...(options.queue?.queueName ? { queueName: options.queue.queueName } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof QueueError)) throw error;
+      await finishInterrupted(record, dir, writer, logger);
+      throw new QueueError(
+        `${error.message}; study "${record.id}" is saved as interrupted after ${record.trials.length} of ${record.trials_planned} trials, continue it with --resume ${record.id}`,
+        { cause: error },
+      );
+    }
+  } else if (workers > 0 && workerUrl !== null) {
     await runOnWorkers(queue, trialConfigs, job, {
       workers: Math.min(workers, queue.length),
       url: workerUrl,
@@ -356,6 +411,11 @@ export async function runStudy(
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } else {
+    if (workers > 0 && queue.length > 0) {
+      logger.warn(
+        "The tune worker module is gone (src/ was reloaded from a temporary copy); running trials in this thread",
+      );
+    }
     for (const spec of queue) {
       if (options.signal?.aborted) break;
       const outcome = await runTrialInline(spec, trialConfigs.get(spec.id)!, job, cache, {

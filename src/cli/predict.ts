@@ -8,7 +8,13 @@
  */
 import { loadConfig } from "../config/mod.ts";
 import { formatDriftSummary } from "../data/mod.ts";
-import { openRun, predictFile, predictOnQueue, PRODUCTION } from "../pipelines/mod.ts";
+import {
+  openRun,
+  parsePartition,
+  predictFile,
+  predictOnQueue,
+  PRODUCTION,
+} from "../pipelines/mod.ts";
 import { setupLogging } from "../utils/mod.ts";
 import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
 import { UsageError } from "../errors.ts";
@@ -28,6 +34,7 @@ const SPEC = {
     "batch-rows",
     "queue",
     "partition-rows",
+    "partition",
   ],
   flags: ["json"],
   descriptions: {
@@ -45,6 +52,8 @@ const SPEC = {
     queue:
       "score on the work queue at redis://HOST:PORT[/DB]: workers score partitions, this process writes the output (--on-error fail only, no drift check)",
     "partition-rows": "with --queue: rows per partition, one job each (default 50000)",
+    partition:
+      "K/N: score only part K (from 0) of N, batches K, K+N, … of --batch-rows rows, e.g. one part per pod of an Indexed Job",
     json: "print the summary as JSON",
   },
 };
@@ -84,6 +93,14 @@ await runTask("predict", async () => {
       }"`,
     );
   }
+  const partition = args.options["partition"] === undefined
+    ? null
+    : parsePartition(args.options["partition"]);
+  if (queue !== undefined && partition !== null) {
+    throw new UsageError(
+      "Cannot predict: --partition and --queue do not go together; --queue splits the input itself",
+    );
+  }
   if (queue !== undefined && onError !== "fail") {
     throw new UsageError(
       `Cannot predict: --on-error ${onError} is not supported with --queue; leave --queue out to skip rows`,
@@ -104,6 +121,7 @@ await runTask("predict", async () => {
       // The input is written as the run's training data: its separator, quote, encoding and
       // null markers.
       data: run.loaded.config.data,
+      partition,
     } as const;
     const summary = queue === undefined
       ? await predictFile(run, options)

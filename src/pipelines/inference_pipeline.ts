@@ -20,7 +20,7 @@ import {
 import type { BatchTextOptions, ColumnSignature, DriftOptions, DriftReport } from "../data/mod.ts";
 import type { CleaningConfig } from "../config/mod.ts";
 import { addDerivedFeatures, transformerFromJson } from "../features/mod.ts";
-import { DataValidationError, SchemaMismatchError } from "../errors.ts";
+import { ConfigError, DataValidationError, SchemaMismatchError } from "../errors.ts";
 import type { ValidationIssue } from "../errors.ts";
 import { dtypeKind, getProjectLogger, isIntegerDtype, Random } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
@@ -70,8 +70,46 @@ export interface PredictFileOptions {
   driftSampleRows?: number;
   /** Drift thresholds. @default Evidently's defaults */
   drift?: DriftOptions;
+  /**
+   * Score one part of the input, for N processes that each write their own output (a
+   * Kubernetes Indexed Job): part `index` of `count` holds batches `index`, `index + count`, …
+   * of `batchRows` rows, so the parts together hold every row exactly once. `null` scores all.
+   * @default null
+   */
+  partition?: InputPartition | null;
   /** Where logs go. @default the "inference" project logger */
   logger?: Logger;
+}
+
+/** One part of an input split across processes: part `index` (from 0) of `count`. */
+export interface InputPartition {
+  /** This part, `0 <= index < count`. */
+  index: number;
+  /** How many parts there are. */
+  count: number;
+}
+
+/**
+ * Reads `K/N` (part K of N, from 0) as an {@link InputPartition}.
+ *
+ * @param text e.g. `"2/4"`
+ * @returns the partition
+ * @throws {ConfigError} when it is not two integers with `0 <= K < N`
+ * @example
+ * ```ts
+ * parsePartition("2/4"); // { index: 2, count: 4 }
+ * ```
+ */
+export function parsePartition(text: string): InputPartition {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index >= count) {
+    throw new ConfigError(
+      `Cannot read the partition "${text}": write K/N with 0 <= K < N, e.g. 0/4 for the first of four parts`,
+    );
+  }
+  return { index, count };
 }
 
 /** What a prediction job did. */
@@ -172,6 +210,8 @@ export async function predictFile(
   const reservoir = new Reservoir(sampleRows, run.record.seeds.split);
   let keep: string[] | null = null;
   let failed = false;
+  const partition = options.partition ?? null;
+  let batchNumber = -1;
 
   try {
     const data = options.data ?? config.data;
@@ -188,6 +228,8 @@ export async function predictFile(
           });
         }
       }
+      batchNumber++;
+      if (partition !== null && batchNumber % partition.count !== partition.index) continue;
       summary.rows_read += batch.frame.height;
       const checked = checkBatch(batch.frame, run, batch.firstRow, tolerant);
       countInto(summary.unseen_categories, checked.unseen);

@@ -95,7 +95,7 @@ export type {
   WriteRunsPageOptions,
   WrittenRunReport,
 } from "./report.ts";
-export { checkDrift, predictFile, scoreRows } from "./inference_pipeline.ts";
+export { checkDrift, parsePartition, predictFile, scoreRows } from "./inference_pipeline.ts";
 export { predictOnQueue } from "./queue_predict.ts";
 export type { PredictOnQueueOptions } from "./queue_predict.ts";
 export { runQueueWorker } from "./queue_worker.ts";
@@ -103,6 +103,7 @@ export type { QueueWorkerOptions } from "./queue_worker.ts";
 export { QUEUE_CODE_FOLDERS, QUEUE_PROTOCOL_VERSION, queueCodeVersion } from "./queue_jobs.ts";
 export { driftOfColumns } from "./drift_of_columns.ts";
 export type {
+  InputPartition,
   PredictFileOptions,
   PredictionSummary,
   RowProblem,

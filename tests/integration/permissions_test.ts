@@ -58,7 +58,8 @@ Deno.test("every runtime task declares explicit permissions and never prompts", 
   }
   // The work queue lies where the user says (--queue redis://HOST:PORT).
   for (const name of USER_ENDPOINTS) assert.match(TASKS[name]!.command, /--allow-net /, name);
-  assert.doesNotMatch(TASKS["worker"]!.command, /--allow-write/);
+  // A worker writes only the local copies of s3:// data it scores.
+  assert.match(TASKS["worker"]!.command, /--allow-write=data\/processed /);
   // Runs under models/, the stage cache under data/processed/.
   assert.match(TASKS["train"]!.command, /--allow-write=models,data\/processed /);
   assert.match(TASKS["predict"]!.command, /--allow-write=data\/processed /);

@@ -88,6 +88,53 @@ Deno.test("deno task predict writes every format, keeps id columns and reports e
   assert.equal(json[0].id, "a");
 });
 
+Deno.test("predict --partition K/N: the N parts hold every row of the whole output exactly once", async () => {
+  using _logs = captureLogs({ level: "error" });
+  const { root, id, experiments } = project;
+  const loaded = await loadConfig({ root, snapshot: `${experiments}/${id}/config.yaml` });
+  const run = await openRun(id, loaded);
+  const input = `${root}/data/raw/penguins.csv`;
+  const options = { input, onError: "skip" as const, batchRows: 40, keep: ["id"] };
+  try {
+    const whole = await predictFile(run, { ...options, output: `${root}/whole.csv` });
+    const parts: pl.DataFrame[] = [];
+    for (let index = 0; index < 3; index++) {
+      const summary = await predictFile(run, {
+        ...options,
+        output: `${root}/part-${index}.csv`,
+        partition: { index, count: 3 },
+      });
+      parts.push(pl.readCSV(`${root}/part-${index}.csv`));
+      // Part K holds batches K, K+3, …: part 0 starts with row 1, part 1 with row 41.
+      const first: unknown = parts[index]!.getColumn("id").toArray()[0];
+      assert.equal(first, index === 0 ? "p1" : index === 1 ? "p41" : "p81");
+      assert.ok(summary.rows_read < whole.rows_read);
+    }
+    const joined = pl.concat(parts).sort("id");
+    const expected = pl.readCSV(`${root}/whole.csv`).sort("id");
+    assert.equal(joined.height, whole.rows_scored);
+    assert.deepEqual(joined.rows(), expected.rows());
+  } finally {
+    run.model.dispose();
+  }
+  for (const [partition, message] of [["3/3", /0 <= K < N/], ["1-3", /write K\/N/]] as const) {
+    const refused = await runCli(
+      "predict.ts",
+      ["--run", id, "--input", "data/raw/penguins.csv", "--partition", partition],
+      root,
+    );
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, message);
+  }
+  const both = await runCli(
+    "predict.ts",
+    ["--input", "x.csv", "--partition", "0/2", "--queue", "redis://127.0.0.1:1"],
+    root,
+  );
+  assert.notEqual(both.code, 0);
+  assert.match(both.stderr, /--partition and --queue do not go together/);
+});
+
 Deno.test("predict fails with a per-row report and writes nothing when rows cannot be scored", async () => {
   const { root, id } = project;
   await Deno.writeTextFile(

@@ -244,3 +244,32 @@ export function formatUsage(taskName: string, spec: ArgSpec, description: string
   ];
   return `${lines.join("\n")}\n`;
 }
+
+/**
+ * Reads an integer option of at least `min`.
+ *
+ * @param options the parsed options, e.g. `args.options`
+ * @param name the option's name without `--`
+ * @param min the smallest value accepted
+ * @returns the value, or `undefined` when the option was not given
+ * @throws {UsageError} when it is not an integer of at least `min`
+ * @example
+ * ```ts
+ * integerOption({ trials: "20" }, "trials", 1); // 20
+ * ```
+ */
+export function integerOption(
+  options: Record<string, string>,
+  name: string,
+  min: number,
+): number | undefined {
+  const text = options[name];
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {
+    throw new UsageError(
+      `Cannot parse arguments: --${name} is "${text}", expected an integer of at least ${min}`,
+    );
+  }
+  return value;
+}

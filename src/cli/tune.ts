@@ -15,7 +15,13 @@ import { formatTrialParams, runStudy, SEARCH_STRATEGIES } from "../pipelines/mod
 import type { SearchStrategy, StudyResult, TrialResult } from "../pipelines/mod.ts";
 import { redactQueueUrl } from "../queue/mod.ts";
 import { setupLogging } from "../utils/mod.ts";
-import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
+import {
+  CONFIG_ARG_SPEC,
+  configOptionsFromArgs,
+  formatUsage,
+  integerOption,
+  parseTaskArgs,
+} from "./_args.ts";
 import { formatMetric, formatTable } from "./_tables.ts";
 import { UsageError } from "../errors.ts";
 import { runTask } from "./_task.ts";
@@ -161,22 +167,6 @@ await runTask("tune", async () => {
   }
   study.final?.model.dispose();
 });
-
-function integerOption(
-  options: Record<string, string>,
-  name: string,
-  min: number,
-): number | undefined {
-  const text = options[name];
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {
-    throw new UsageError(
-      `Cannot parse arguments: --${name} is "${text}", expected an integer of at least ${min}`,
-    );
-  }
-  return value;
-}
 
 function progressLine(trial: TrialResult, done: number, total: number, metric: string): string {
   const width = String(total).length;

@@ -10,7 +10,13 @@ import { loadConfig } from "../config/mod.ts";
 import { UsageError } from "../errors.ts";
 import { runQueueWorker } from "../pipelines/mod.ts";
 import { setupLogging } from "../utils/mod.ts";
-import { CONFIG_ARG_SPEC, configOptionsFromArgs, formatUsage, parseTaskArgs } from "./_args.ts";
+import {
+  CONFIG_ARG_SPEC,
+  configOptionsFromArgs,
+  formatUsage,
+  integerOption,
+  parseTaskArgs,
+} from "./_args.ts";
 import { runTask } from "./_task.ts";
 
 const SPEC = {
@@ -74,19 +80,3 @@ await runTask("worker", async () => {
   }
   console.error("worker: stopped");
 });
-
-function integerOption(
-  options: Record<string, string>,
-  name: string,
-  min: number,
-): number | undefined {
-  const text = options[name];
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {
-    throw new UsageError(
-      `Cannot parse arguments: --${name} is "${text}", expected an integer of at least ${min}`,
-    );
-  }
-  return value;
-}

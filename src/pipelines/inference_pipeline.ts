@@ -182,21 +182,7 @@ export async function predictFile(
   const tolerant = nullTolerantColumns(run);
   const classes = [...run.model.classes];
 
-  const summary: PredictionSummary = {
-    run_id: run.id,
-    input: options.input,
-    output: null,
-    rows_read: 0,
-    rows_scored: 0,
-    rows_rejected: 0,
-    rejected_file: null,
-    problems: [],
-    unseen_categories: {},
-    out_of_range: {},
-    extra_columns: [],
-    drift: null,
-    seconds: 0,
-  };
+  const summary = emptySummary(run.id, options.input);
   const allProblems: RowProblem[] = [];
   // A remote input is read from its local copy; a remote output is written locally and
   // uploaded whole once complete.
@@ -290,6 +276,36 @@ export async function predictFile(
   }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
+}
+
+/**
+ * The summary of a prediction job before it has read a row: what `predictFile` and
+ * `predictOnQueue` fill in.
+ *
+ * @param runId the run that scores
+ * @param input the input location
+ * @returns a summary with every count at zero
+ * @example
+ * ```ts
+ * const summary = emptySummary(run.id, "data/raw/new.csv"); // summary.rows_read === 0
+ * ```
+ */
+export function emptySummary(runId: string, input: string): PredictionSummary {
+  return {
+    run_id: runId,
+    input,
+    output: null,
+    rows_read: 0,
+    rows_scored: 0,
+    rows_rejected: 0,
+    rejected_file: null,
+    problems: [],
+    unseen_categories: {},
+    out_of_range: {},
+    extra_columns: [],
+    drift: null,
+    seconds: 0,
+  };
 }
 
 /** The outcome of {@link scoreRows}. */

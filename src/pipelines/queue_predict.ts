@@ -14,7 +14,7 @@ import { ConfigError, DataValidationError } from "../errors.ts";
 import { QueueConnection, runJobs } from "../queue/mod.ts";
 import type { QueuedJob, QueueSettings } from "../queue/mod.ts";
 import { getProjectLogger } from "../utils/mod.ts";
-import { formatProblems, problemIssues, scoreRows } from "./inference_pipeline.ts";
+import { emptySummary, formatProblems, problemIssues, scoreRows } from "./inference_pipeline.ts";
 import type { PredictFileOptions, PredictionSummary, RowProblem } from "./inference_pipeline.ts";
 import { QUEUE_PROTOCOL_VERSION, queueCodeVersion } from "./queue_jobs.ts";
 import type { PartitionJobData, PartitionResult } from "./queue_jobs.ts";
@@ -87,21 +87,7 @@ export async function predictOnQueue(
   }
   const { url, queueName, ...windows } = options.queue;
   const connection = await QueueConnection.open(url, { ...windows, logger });
-  const summary: PredictionSummary = {
-    run_id: run.id,
-    input: options.input,
-    output: null,
-    rows_read: 0,
-    rows_scored: 0,
-    rows_rejected: 0,
-    rejected_file: null,
-    problems: [],
-    unseen_categories: {},
-    out_of_range: {},
-    extra_columns: [],
-    drift: null,
-    seconds: 0,
-  };
+  const summary = emptySummary(run.id, options.input);
   const writer = await openBatchWriter(options.output);
   const problems: RowProblem[] = [];
   try {

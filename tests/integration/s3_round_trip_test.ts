@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { loadConfig } from "../../src/config/mod.ts";
 import { fingerprintFile } from "../../src/utils/mod.ts";
 import { listRunIds, promoteRun, readRunFolder, registryMirrorDir } from "../../src/models/mod.ts";
-import { openRun, predictFile, PRODUCTION, runTraining } from "../../src/pipelines/mod.ts";
+import {
+  openRun,
+  predictFile,
+  PRODUCTION,
+  runStudy,
+  runTraining,
+} from "../../src/pipelines/mod.ts";
 import { ModelHolder } from "../../src/serve/mod.ts";
 import { openObjectStore, readObjectText } from "../../src/storage/mod.ts";
 import { captureLogs } from "../../src/utils/mod.ts";
@@ -115,6 +121,58 @@ Deno.test({
         }
       } finally {
         await holder.close();
+        await Deno.remove(root, { recursive: true });
+      }
+    }),
+});
+
+Deno.test({
+  name:
+    "a study and an out-of-core run on s3:// data and registry: study folder in the mirror, runs published",
+  ...S3_TEST,
+  fn: () =>
+    withS3(async () => {
+      using _logs = captureLogs({ level: "fatal" });
+      const root = await makeTempProject();
+      const store = openObjectStore();
+      await store.upload("s3://data/raw/penguins.csv", `${root}/data/raw/penguins.csv`);
+      try {
+        const loaded = await loadConfig({
+          root,
+          overrides: [...S3_CONFIG, "training.epochs=2"],
+        });
+        const study = await runStudy(loaded, { trials: 2, folds: 2, workers: 0 });
+        study.final?.model.dispose();
+        const experiments = loaded.config.registry.experiments_dir;
+        // The study folder is the coordinator's, in the local mirror of the experiments prefix;
+        // the refitted best trial is a published run.
+        const folder = `${registryMirrorDir(experiments)}/${study.record.id}`;
+        assert.equal(
+          JSON.parse(await Deno.readTextFile(`${folder}/study.json`)).status,
+          "finished",
+        );
+        const finalId = study.record.final_run?.id;
+        assert.ok(finalId);
+        assert.deepEqual(await listRunIds(experiments), [finalId]);
+
+        // Out of core reads the s3:// input from its local copy, batch by batch.
+        const outOfCore = await loadConfig({
+          root,
+          overrides: [
+            ...S3_CONFIG,
+            "training.epochs=2",
+            "data.out_of_core=true",
+            "data.batch_rows=100",
+            "cleaning.drop_duplicates=false",
+            "split.method=random",
+          ],
+        });
+        const result = await runTraining(outOfCore);
+        result.model.dispose();
+        assert.deepEqual((await listRunIds(experiments)).sort(), [finalId, result.id].sort());
+        const { record } = await readRunFolder(experiments, result.id);
+        assert.equal(record.data[0]?.path, "s3://data/raw/penguins.csv");
+      } finally {
         await Deno.remove(root, { recursive: true });
       }
     }),

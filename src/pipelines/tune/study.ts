@@ -9,7 +9,9 @@ import { ArtifactError, ConfigError, QueueError } from "../../errors.ts";
 import { configToYaml, loadConfig } from "../../config/mod.ts";
 import { ensureLocalData } from "../../data/mod.ts";
 import type { LoadedConfig } from "../../config/mod.ts";
+import { registryMirrorDir } from "../../models/mod.ts";
 import type { TrainingCallbacks } from "../../models/mod.ts";
+import { isS3Url } from "../../storage/mod.ts";
 import { QueueConnection } from "../../queue/mod.ts";
 import type { QueueSettings } from "../../queue/mod.ts";
 import { canonicalJson, getProjectLogger, METRIC_DIRECTIONS, Random } from "../../utils/mod.ts";
@@ -254,7 +256,11 @@ async function studyOn(
       }, expected 0 (this thread) or a positive integer`,
     );
   }
-  const experimentsDir = config.registry.experiments_dir;
+  // A study folder is the coordinator's: with the registry under s3:// it lives in the local
+  // mirror of the experiments prefix, and the refitted best run is published there as any run.
+  const experimentsDir = isS3Url(config.registry.experiments_dir)
+    ? registryMirrorDir(config.registry.experiments_dir)
+    : config.registry.experiments_dir;
   const metric = primaryMetricOf(config);
   const direction = METRIC_DIRECTIONS[metric as MetricName];
 

@@ -23,11 +23,21 @@ export interface RedisServer {
 }
 
 /**
- * Why queue tests cannot run here, or `null` when `redis-server` is installed.
+ * Why queue tests cannot run here, or `null` when `redis-server` is installed. Under CI
+ * (`CI=true`), where `.ci/run` installs it, a missing server is an error, not a skip.
  *
  * @returns the reason to print when skipping
+ * @throws {Error} under `CI=true` when `redis-server` is missing
  */
 export function redisMissing(): string | null {
+  const reason = whyRedisMissing();
+  if (reason !== null && Deno.env.get("CI") === "true") {
+    throw new Error(`The queue tests need redis-server under CI: ${reason}`);
+  }
+  return reason;
+}
+
+function whyRedisMissing(): string | null {
   try {
     const out = new Deno.Command(REDIS_SERVER, {
       args: ["--version"],

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { loadDataset } from "../data/mod.ts";
+import { ensureLocalData, loadDataset } from "../data/mod.ts";
 import { evaluateModel } from "../models/mod.ts";
 import type { SplitMetrics } from "../models/mod.ts";
 import { ArtifactError } from "../errors.ts";
@@ -12,6 +12,7 @@ import { fingerprintFrame, getProjectLogger } from "../utils/mod.ts";
 import type { Logger } from "../utils/mod.ts";
 import { featureMatrixForRun, openRun, targetsForRun, transformForRun } from "./run_artifacts.ts";
 import type { RunLocations } from "./run_artifacts.ts";
+import { SHARDS_FINGERPRINT } from "./nodes/mod.ts";
 import { prepareData } from "./training_pipeline.ts";
 
 /** Options of {@link evaluateRun}. */
@@ -58,6 +59,7 @@ export async function evaluateRun(
   const id = run.id;
   try {
     if (options.input) {
+      await ensureLocalData(options.input); // an s3:// file is read from its local copy
       const { config } = run.loaded;
       const raw = loadDataset(options.input, { ...config.data, columns: null });
       const { frame, x } = transformForRun(run, raw);
@@ -69,6 +71,11 @@ export async function evaluateRun(
       }
       const metrics = evaluateModel(run.model, x, targetsForRun(run, frame));
       return { id: run.id, source: options.input, rows: frame.height, metrics };
+    }
+    if (run.record.test_fingerprint.startsWith(SHARDS_FINGERPRINT)) {
+      throw new ArtifactError(
+        `Cannot evaluate run "${id}" on its test split: it was trained out of core, and its test rows are not rebuilt in memory; pass --input with a labelled file`,
+      );
     }
     const data = await prepareData(run.loaded.config, logger);
     const fingerprint = await fingerprintFrame(data.test);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { dirname, join } from "node:path";
 import { loadConfig } from "../config/mod.ts";
 import { PARTIAL_PREFIX, readRunFolder, RUN_ARTIFACTS, runArtifactPath } from "../models/mod.ts";
 import { fingerprintData } from "../data/mod.ts";
@@ -78,10 +79,12 @@ export async function reproduceRun(
     profile: record.profile,
     cache: false, // reproduce recomputes every stage from scratch
   });
-  // Inside the experiments folder (hidden, never listed), so the task needs no other write access.
-  const temporary = `${experimentsDir}/${PARTIAL_PREFIX}reproduce-${
-    crypto.randomUUID().slice(0, 8)
-  }`;
+  // Beside the run's local folder (hidden, never listed): the experiments folder, or its local
+  // mirror for an s3:// registry, so the task needs no other write access.
+  const temporary = join(
+    dirname(dir),
+    `${PARTIAL_PREFIX}reproduce-${crypto.randomUUID().slice(0, 8)}`,
+  );
   await Deno.mkdir(temporary, { recursive: true });
   try {
     const saved = await RUN_ARTIFACTS.metrics.read(dir);

@@ -157,7 +157,9 @@ Deno.test("notebooks refuses an --out folder outside notebooks/executed/ before 
 Deno.test("each :remote task is its base task plus network, the OS release and the data/processed cache", () => {
   const remote = Object.keys(TASKS).filter((name) => name.endsWith(":remote"));
   assert.deepEqual(remote.sort(), [
+    "evaluate:remote",
     "promote:remote",
+    "reproduce:remote",
     "rollback:remote",
     "runs:remote",
     "serve:remote",

@@ -3,9 +3,11 @@ import { loadConfig } from "../../src/config/mod.ts";
 import { fingerprintFile } from "../../src/utils/mod.ts";
 import { listRunIds, promoteRun, readRunFolder, registryMirrorDir } from "../../src/models/mod.ts";
 import {
+  evaluateRun,
   openRun,
   predictFile,
   PRODUCTION,
+  reproduceRun,
   runStudy,
   runTraining,
 } from "../../src/pipelines/mod.ts";
@@ -172,6 +174,19 @@ Deno.test({
         assert.deepEqual((await listRunIds(experiments)).sort(), [finalId, result.id].sort());
         const { record } = await readRunFolder(experiments, result.id);
         assert.equal(record.data[0]?.path, "s3://data/raw/penguins.csv");
+
+        // Reproduced from the store, to the same bytes; evaluated on an s3:// labelled file (its
+        // test split is not rebuilt in memory, which the error says).
+        const again = await reproduceRun(experiments, result.id, root);
+        assert.deepEqual(again.differences, []);
+        assert.equal(again.identical, true);
+        const where = { root, config: outOfCore.config };
+        await assert.rejects(() => evaluateRun(result.id, where), /trained out of core/);
+        const evaluated = await evaluateRun(result.id, where, {
+          input: "s3://data/raw/penguins.csv",
+        });
+        assert.equal(evaluated.source, "s3://data/raw/penguins.csv");
+        assert.ok(evaluated.rows > 300);
       } finally {
         await Deno.remove(root, { recursive: true });
       }

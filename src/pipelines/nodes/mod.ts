@@ -11,6 +11,7 @@ export {
   buildRowFiles,
   checkOutOfCoreConfig,
   OUT_OF_CORE_DIR,
+  SHARDS_FINGERPRINT,
   splitShards,
   usesOutOfCore,
   writeCleanShards,

@@ -80,6 +80,12 @@ const REPORT_TEST_ROWS = 20_000;
 const PROFILE_ROWS_PER_SHARD = 2_000;
 
 /**
+ * How an out-of-core run's test fingerprint begins: it hashes the test shards, not one test
+ * frame, so it never equals an in-memory run's.
+ */
+export const SHARDS_FINGERPRINT = "shards:";
+
+/**
  * Whether a run trains out of core: `data.out_of_core`, or with `auto`, whether the input holds
  * more than `data.out_of_core_rows` rows (Parquet and Arrow count them from the footer; a text
  * file counts bytes, at 100 bytes a row).
@@ -525,7 +531,9 @@ export async function buildRowFiles(
     description: {
       signature: signature!,
       profile,
-      testFingerprint: `shards:${await sha256Hex(new TextEncoder().encode(testHashes.join("\n")))}`,
+      testFingerprint: `${SHARDS_FINGERPRINT}${await sha256Hex(
+        new TextEncoder().encode(testHashes.join("\n")),
+      )}`,
       rows: { train: train.rows, val: val.rows, test: test.rows },
     },
     splitRows: {

@@ -104,10 +104,34 @@ Deno.test("out-of-core training refuses settings that need every row, naming the
     { name: "ConfigError", message: /method "stratified" out of core/ },
   );
   await assert.rejects(
-    () => train(["data.out_of_core=true", "model.family=gbdt"]),
-    { name: "ConfigError", message: /"model.family"/ },
+    () => train(["data.out_of_core=true", "features.selection=[{kind: variance_threshold}]"]),
+    { name: "ConfigError", message: /"features.selection" scores features/ },
   );
 });
+
+for (const [family, size] of [["gbdt", "rounds=20"], ["random_forest", "n_estimators=20"]]) {
+  Deno.test(`out-of-core ${family} grows the in-memory run's trees from the row files`, async () => {
+    const settings = [`model.family=${family}`, `model.params.${size}`];
+    const inMemory = await train([...settings, "data.out_of_core=false"]);
+    const outOfCore = await train([...settings, "data.out_of_core=true", "data.batch_rows=60"]);
+    try {
+      assert.deepEqual(outOfCore.record.rows, inMemory.record.rows);
+      assert.deepEqual(outOfCore.features.names, inMemory.features.names);
+      for (const split of ["val", "test"] as const) {
+        const a = outOfCore.metrics[split]! as unknown as Record<string, number>;
+        const b = inMemory.metrics[split]! as unknown as Record<string, number>;
+        for (const metric of ["accuracy", "f1_macro", "log_loss"]) {
+          assertClose(a[metric], b[metric], 1e-6, `${split}.${metric}`);
+        }
+      }
+      const test = outOfCore.metrics.test as unknown as Record<string, number>;
+      assert.ok(test["accuracy"]! > 0.9, `test accuracy ${test["accuracy"]}`);
+    } finally {
+      inMemory.model.dispose();
+      outOfCore.model.dispose();
+    }
+  });
+}
 
 Deno.test("data.out_of_core auto trains in memory below data.out_of_core_rows", async () => {
   const small = (await loadConfig({ overrides: ["data.out_of_core=auto"] })).config;

@@ -123,7 +123,7 @@ export function usesOutOfCore(config: Config): boolean {
  *
  * @param config the resolved config
  * @throws {ConfigError} for `cleaning.drop_duplicates`, learned fills or clips, `unique`
- *   validation rules, feature selection, or a model family other than mlp and linear
+ *   validation rules or feature selection
  * @example
  * ```ts
  * checkOutOfCoreConfig(config); // throws for cleaning.drop_duplicates: true
@@ -149,12 +149,6 @@ export function checkOutOfCoreConfig(config: Config): void {
   }
   if (config.features.selection.length > 0) {
     refuse("features.selection", "scores features on the whole training matrix");
-  }
-  if (!["mlp", "linear"].includes(config.model.family)) {
-    refuse(
-      "model.family",
-      `is "${config.model.family}"; out of core trains the tfjs families "mlp" and "linear", window by window`,
-    );
   }
 }
 

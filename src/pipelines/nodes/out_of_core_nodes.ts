@@ -18,8 +18,8 @@ import {
   rowFileSource,
 } from "../../models/mod.ts";
 import type { BaseModel, Targets } from "../../models/mod.ts";
-import { ConfigError } from "../../errors.ts";
-import type { RunMetrics } from "./datasets.ts";
+import type { Matrix } from "../../utils/mod.ts";
+import type { FittedFeatures, RunMetrics } from "./datasets.ts";
 import { buildRowFiles, splitShards, writeCleanShards } from "./out_of_core.ts";
 import type { RowFiles } from "./datasets.ts";
 import { RECORD_NODE } from "./record_node.ts";
@@ -127,8 +127,27 @@ export const STREAM_TRAIN_NODE = defineNode({
     });
     await initBackend(config.training.backend, { logger });
     const window = config.data.batch_rows * WINDOW_BATCHES;
-    const model = createStreamedModel(row_files, features.names.length, config);
+    const model = createStreamedModel(row_files, features, config);
     try {
+      if (!(model instanceof DenseNetworkModel)) {
+        // The tree families grow on the whole training matrix: 4 bytes a row and input (the
+        // binned copy the trees split on, 1 byte), never the cleaned frames or the other splits.
+        const y = await readTargets(row_files.train);
+        const history = await model.fit(await readMatrix(row_files.train), y, {
+          ...fitOptionsFromConfig(config.training, y),
+          ...(row_files.val.rows > 0
+            ? {
+              validation: {
+                x: await readMatrix(row_files.val),
+                y: await readTargets(row_files.val),
+              },
+            }
+            : {}),
+          ...(callbacks ? { callbacks } : {}),
+          ...(signal ? { signal } : {}),
+        });
+        return { model, history };
+      }
       const train = rowFileSource(
         row_files.train,
         window,
@@ -197,21 +216,25 @@ export const OUT_OF_CORE_NODES: readonly PipelineNode[] = [
   RECORD_NODE,
 ];
 
-function createStreamedModel(rowFiles: RowFiles, inputDim: number, config: Config) {
-  const model = createModel(config.model, {
+function createStreamedModel(rowFiles: RowFiles, features: FittedFeatures, config: Config) {
+  const codes = new Set(features.pipeline.categoryCodeFeatures());
+  return createModel(config.model, {
     task: config.data.task,
-    inputDim,
+    inputDim: features.names.length,
     classes: rowFiles.train.classes ?? [],
     seed: config.training.seed,
-    categorical: [],
+    categorical: features.names.flatMap((name, i) => codes.has(name) ? [i] : []),
   });
-  if (!(model instanceof DenseNetworkModel)) {
-    model.dispose();
-    throw new ConfigError(
-      `Cannot train "${config.model.family}" out of core: it trains on a matrix in memory; use model.family "mlp" or "linear", or set data.out_of_core to false`,
-    );
-  }
-  return model;
+}
+
+/** A split's model inputs, read whole (`rows × cols` float32). */
+async function readMatrix(file: RowFiles["train"]): Promise<Matrix> {
+  const bytes = await Deno.readFile(file.xPath);
+  return {
+    data: new Float32Array(bytes.buffer, 0, file.rows * file.cols),
+    rows: file.rows,
+    cols: file.cols,
+  };
 }
 
 /** The training targets' kind and classes, without their values. */

@@ -115,6 +115,22 @@ export abstract class DenseNetworkModel extends BaseModel {
     return this.#spec.seed;
   }
 
+  /**
+   * The fitted tfjs model behind this one, for code that reads its layers and weights (the
+   * WebAssembly prediction kernels). It stays owned by this model: do not dispose or train it.
+   *
+   * @returns the tfjs model
+   * @throws {NotFittedError} before `fit` or `load`
+   * @example
+   * ```ts
+   * const kernel = model.layersModel().layers[0]!.getWeights()[0]!; // inputDim × units
+   * ```
+   */
+  layersModel(): tf.LayersModel {
+    requireFitted(this, "read the layers");
+    return this.#model!;
+  }
+
   /** The network's shape and seed, for subclasses. */
   protected get spec(): Readonly<DenseNetworkSpec> {
     return this.#spec;

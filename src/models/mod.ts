@@ -26,6 +26,24 @@ export {
   MlpModel,
 } from "./mlp.ts";
 export type { Activation, DenseNetworkSpec, MlpOptions, MlpParams } from "./mlp.ts";
+export {
+  DEFAULT_DENSE_FORWARD_KERNEL_OPTIONS,
+  DEFAULT_DENSE_NETWORK_PREDICTOR_OPTIONS,
+  DENSE_KERNEL_API_VERSION,
+  DenseForwardKernel,
+  DenseNetworkPredictor,
+  KERNEL_ACTIVATIONS,
+  planDenseNetwork,
+} from "./kernels/mod.ts";
+export type {
+  DenseForwardKernelOptions,
+  DenseKernelLayer,
+  DenseKernelPlan,
+  DenseNetworkPredictorOptions,
+  DensePlanResult,
+  DensePredictorEngine,
+  KernelActivation,
+} from "./kernels/mod.ts";
 export { DEFAULT_LINEAR_OPTIONS, LINEAR_PARAMS, LinearModel } from "./linear.ts";
 export type { LinearOptions, LinearParams } from "./linear.ts";
 export { BASELINE_PARAMS, BaselineModel, DEFAULT_BASELINE_OPTIONS } from "./baseline.ts";

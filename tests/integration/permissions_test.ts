@@ -23,6 +23,8 @@ const TOOLING = new Set([
   "bench:datasets",
   "bench:trees",
   "readme:figures",
+  "kernels:build",
+  "bench:kernels",
 ]);
 
 Deno.test("every runtime task declares explicit permissions and never prompts", () => {

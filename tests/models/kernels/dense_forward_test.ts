@@ -125,6 +125,53 @@ for (const activation of KERNEL_ACTIVATIONS) {
   });
 }
 
+Deno.test("DenseForwardKernel's tanh and sigmoid equal tfjs's from tiny to infinite inputs", async () => {
+  const values = [
+    0,
+    1e-6,
+    1e-4,
+    0.01,
+    0.29,
+    0.3,
+    0.31,
+    0.5,
+    1,
+    2.5,
+    5,
+    9,
+    20,
+    44,
+    50,
+    88,
+    100,
+    1e30,
+    Infinity,
+  ];
+  const data = new Float32Array([...values, ...values.map((v) => -v)]);
+  const x = { data, rows: data.length, cols: 1 };
+  for (const activation of ["tanh", "sigmoid"] as const) {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 1, inputShape: [1], activation, kernelInitializer: "ones" }),
+      ],
+    });
+    const expected = tfjsPredict(model, x);
+    const actual = (await kernelFor(model)).predict(x.data, x.rows);
+    assertNear(actual, expected);
+    // Relative accuracy where the values are tiny, too: tanh(1e-6) is 1e-6, not 0.
+    for (let i = 0; i < data.length; i++) {
+      const e = expected[i]!;
+      if (Math.abs(e) < 1e-3) {
+        assert.ok(
+          Math.abs(actual[i]! - e) <= 1e-5 * Math.abs(e) + 1e-30,
+          `${activation}(${data[i]})`,
+        );
+      }
+    }
+    model.dispose();
+  }
+});
+
 Deno.test("DenseForwardKernel equals tfjs for a sigmoid output, a softmax layer and a linear regression head", async () => {
   const heads = [
     { head: "sigmoid", units: 1 },

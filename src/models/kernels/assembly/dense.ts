@@ -33,31 +33,52 @@ function activate(v: v128, act: i32): v128 {
     return f32x4.pmax(f32x4.splat(0), v);
   }
   if (act == LINEAR) return v;
-  let a = f32x4.extract_lane(v, 0);
-  let b = f32x4.extract_lane(v, 1);
-  let c = f32x4.extract_lane(v, 2);
-  let d = f32x4.extract_lane(v, 3);
-  if (act == TANH) {
-    a = Mathf.tanh(a);
-    b = Mathf.tanh(b);
-    c = Mathf.tanh(c);
-    d = Mathf.tanh(d);
-  } else {
-    a = sigmoid(a);
-    b = sigmoid(b);
-    c = sigmoid(c);
-    d = sigmoid(d);
-  }
-  let r = f32x4.splat(a);
-  r = f32x4.replace_lane(r, 1, b);
-  r = f32x4.replace_lane(r, 2, c);
-  r = f32x4.replace_lane(r, 3, d);
-  return r;
+  if (act == TANH) return tanh4(v);
+  const one = f32x4.splat(1);
+  return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(v))));
 }
 
+/**
+ * e^x on four lanes: x = n·ln2 + r with |r| ≤ ln2/2, e^r by the Cephes expf polynomial
+ * (about 1 ulp), 2^n written into the exponent bits. x is clamped to [-87.3, 88.3] so 2^n stays
+ * a normal float: the ends give about 1e-38 and 2e38 instead of 0 and Infinity, which sigmoid
+ * and tanh turn into the same 0 and 1. NaN stays NaN (f32x4.max and min propagate it).
+ */
 @inline
-function sigmoid(x: f32): f32 {
-  return <f32>1 / (<f32>1 + Mathf.exp(-x));
+function exp4(x: v128): v128 {
+  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504089)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(y, scale);
+}
+
+/**
+ * tanh on four lanes: the Taylor series to x⁹ below |x| = 0.3 (error under 1e-7 relative),
+ * else sign(x) · (1 − 2 / (e^{2|x|} + 1)).
+ */
+@inline
+function tanh4(x: v128): v128 {
+  const a = f32x4.abs(x);
+  const one = f32x4.splat(1);
+  const e = exp4(f32x4.add(a, a));
+  const large = f32x4.sub(one, f32x4.div(f32x4.splat(2), f32x4.add(e, one)));
+  const signed = v128.or(large, v128.and(x, i32x4.splat(0x80000000)));
+  const x2 = f32x4.mul(x, x);
+  let p = f32x4.splat(<f32>(62.0 / 2835.0));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(<f32>(-17.0 / 315.0)));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(<f32>(2.0 / 15.0)));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(<f32>(-1.0 / 3.0)));
+  const small = f32x4.add(x, f32x4.mul(f32x4.mul(x, x2), p));
+  return v128.bitselect(small, signed, f32x4.lt(a, f32x4.splat(0.3)));
 }
 
 /**

@@ -357,3 +357,28 @@ Deno.test("DenseForwardKernel.load refuses a bad block size and a missing .wasm 
   );
   model.dispose();
 });
+
+Deno.test("DenseNetworkPredictor falls back to tfjs with a warning when the kernels cannot load", async () => {
+  const model = randomNetwork({
+    inputDim: 4,
+    hidden: [5],
+    activation: "relu",
+    units: 2,
+    head: "softmax",
+  });
+  const logs = captureLogs({ level: "info" });
+  try {
+    const predictor = await DenseNetworkPredictor.fromLayersModel(model, {
+      wasmFile: "src/models/kernels/missing.wasm",
+    });
+    assert.equal(predictor.engine, "tfjs");
+    assert.match(predictor.fallbackReason ?? "", /missing\.wasm/);
+    const x = randomMatrix(3, 4, 8);
+    assert.deepEqual(predictor.predict(x), tfjsPredict(model, x));
+    const lines = logs.messages().filter((m) => m.includes("Dense kernels unavailable"));
+    assert.equal(lines.length, 1);
+  } finally {
+    logs.stop();
+    model.dispose();
+  }
+});

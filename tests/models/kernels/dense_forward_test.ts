@@ -1,108 +1,15 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend, LinearModel, MlpModel } from "../../../src/models/mod.ts";
+import { initBackend } from "../../../src/models/mod.ts";
 import {
   DenseForwardKernel,
-  DenseNetworkPredictor,
   KERNEL_ACTIVATIONS,
   type KernelActivation,
   planDenseNetwork,
 } from "../../../src/models/kernels/mod.ts";
-import { compileDenseKernel, DENSE_KERNEL_WASM } from "../../../src/cli/kernels_build.ts";
-import { captureLogs, type Matrix, Random } from "../../../src/utils/mod.ts";
-import { blobs, linearTarget } from "../_synthetic.ts";
+import { assertNear, kernelFor, randomMatrix, randomNetwork, tfjsPredict } from "./_networks.ts";
 
 await initBackend("wasm");
-
-/** Seeded inputs in about [-3, 3]. */
-function randomMatrix(rows: number, cols: number, seed: number): Matrix {
-  const rng = new Random(seed);
-  const data = new Float32Array(rows * cols);
-  for (let i = 0; i < data.length; i++) data[i] = 3 * rng.normal();
-  return { data, rows, cols };
-}
-
-/**
- * A sequential network with seeded random weights and biases: hidden Dense layers with
- * `activation`, then `units` outputs with `head` (a Dense activation or a separate layer).
- */
-function randomNetwork(options: {
-  inputDim: number;
-  hidden: number[];
-  activation: string;
-  units: number;
-  head: "softmax" | "sigmoid" | "linear" | "softmax-layer";
-  seed?: number;
-}): tf.LayersModel {
-  const { inputDim, hidden, activation, units, head, seed = 1 } = options;
-  const layers: tf.layers.Layer[] = [];
-  const init = (i: number) => ({
-    kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }),
-    biasInitializer: tf.initializers.randomUniform({
-      minval: -0.5,
-      maxval: 0.5,
-      seed: seed + 100 + i,
-    }),
-  });
-  hidden.forEach((n, i) =>
-    layers.push(tf.layers.dense({
-      units: n,
-      activation: activation as "relu",
-      ...(i === 0 ? { inputShape: [inputDim] } : {}),
-      ...init(i),
-    }))
-  );
-  layers.push(tf.layers.dense({
-    units,
-    activation: head === "softmax-layer" ? "linear" : head,
-    ...(hidden.length === 0 ? { inputShape: [inputDim] } : {}),
-    ...init(hidden.length),
-  }));
-  if (head === "softmax-layer") layers.push(tf.layers.activation({ activation: "softmax" }));
-  return tf.sequential({ layers });
-}
-
-function tfjsPredict(model: tf.LayersModel, x: Matrix): Float32Array {
-  return tf.tidy(() =>
-    (model.predict(tf.tensor2d(x.data, [x.rows, x.cols])) as tf.Tensor).dataSync() as Float32Array
-  );
-}
-
-/** Equal within float rounding: |a − e| ≤ 1e-5·|e| + 1e-6, NaN only where expected is NaN. */
-function assertNear(actual: Float32Array, expected: Float32Array): void {
-  assert.equal(actual.length, expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    if (Number.isNaN(e)) {
-      assert.ok(Number.isNaN(a), `value ${i}: expected NaN, got ${a}`);
-      continue;
-    }
-    assert.ok(Math.abs(a - e) <= 1e-5 * Math.abs(e) + 1e-6, `value ${i}: expected ${e}, got ${a}`);
-  }
-}
-
-async function kernelFor(model: tf.LayersModel, blockRows = 16): Promise<DenseForwardKernel> {
-  const { plan, unsupported } = planDenseNetwork(model);
-  assert.equal(unsupported, null);
-  return await DenseForwardKernel.load(plan!, { blockRows });
-}
-
-Deno.test("the committed dense.wasm is what kernels:build compiles from the source", async () => {
-  const built = await compileDenseKernel(".");
-  const committed = await Deno.readFile(DENSE_KERNEL_WASM);
-  assert.deepEqual(committed, built, "run deno task kernels:build and commit dense.wasm");
-  const exports = WebAssembly.Module.exports(new WebAssembly.Module(committed))
-    .map(({ name }) => name).sort();
-  assert.deepEqual(exports, [
-    "apiVersion",
-    "compactRows",
-    "denseLayer",
-    "heapBase",
-    "memory",
-    "softmaxRows",
-  ]);
-});
 
 for (const activation of KERNEL_ACTIVATIONS) {
   Deno.test(`DenseForwardKernel equals tfjs predict for ${activation} hidden layers and a softmax head`, async () => {
@@ -268,73 +175,6 @@ Deno.test("DenseForwardKernel treats a NaN input as tfjs does: NaN in its row, o
   }
 });
 
-Deno.test("DenseNetworkPredictor.fromModel runs a fitted MlpModel and LinearModel on the kernels with model.predict's numbers", async () => {
-  const { x, y } = blobs({ rows: 90, cols: 5 });
-  const mlp = new MlpModel({
-    task: "classification",
-    inputDim: 5,
-    classes: y.classes,
-    hiddenUnits: [12, 7],
-  });
-  await mlp.fit(x, y, { epochs: 2, batchSize: 16 });
-  const regression = linearTarget({ rows: 40 });
-  const linear = new LinearModel({ task: "regression", inputDim: regression.x.cols });
-  await linear.fit(regression.x, regression.y, { epochs: 2, batchSize: 8 });
-  for (const [model, data] of [[mlp, x], [linear, regression.x]] as const) {
-    const predictor = await DenseNetworkPredictor.fromModel(model);
-    assert.equal(predictor.engine, "wasm-kernels");
-    assert.equal(predictor.fallbackReason, null);
-    const before = tf.memory().numTensors;
-    const p = predictor.predict(data);
-    assert.equal(tf.memory().numTensors, before);
-    assertNear(p, model.predict(data));
-    const bad = { ...data, data: data.data.slice() };
-    bad.data[1] = NaN;
-    assert.throws(() => predictor.predict(bad), { name: "DataValidationError" });
-    model.dispose();
-  }
-});
-
-Deno.test("DenseNetworkPredictor falls back to tfjs with one log line for layers the kernels do not cover", async () => {
-  const { x, y } = blobs({ rows: 60, cols: 4 });
-  const elu = new MlpModel({
-    task: "classification",
-    inputDim: 4,
-    classes: y.classes,
-    hiddenUnits: [8],
-    activation: "elu",
-  });
-  await elu.fit(x, y, { epochs: 1, batchSize: 16 });
-  const normalised = tf.sequential({
-    layers: [
-      tf.layers.dense({
-        units: 4,
-        inputShape: [4],
-        kernelInitializer: tf.initializers.glorotUniform({ seed: 9 }),
-      }),
-      tf.layers.batchNormalization({}),
-      tf.layers.dense({ units: 2, activation: "softmax" }),
-    ],
-  });
-  const logs = captureLogs({ level: "info" });
-  try {
-    const fromModel = await DenseNetworkPredictor.fromModel(elu);
-    const fromLayers = await DenseNetworkPredictor.fromLayersModel(normalised);
-    assert.equal(fromModel.engine, "tfjs");
-    assert.equal(fromLayers.engine, "tfjs");
-    assert.deepEqual(fromModel.predict(x), elu.predict(x));
-    assert.deepEqual(fromLayers.predict(x), tfjsPredict(normalised, x));
-    const lines = logs.messages().filter((m) => m.includes("Dense kernels do not cover"));
-    assert.equal(lines.length, 2);
-    assert.match(lines[0]!, /layer "hidden_1" \(Dense\) has activation "elu"/);
-    assert.match(lines[1]!, /\(BatchNormalization\) is not a Dense or Activation layer/);
-  } finally {
-    logs.stop();
-    elu.dispose();
-    normalised.dispose();
-  }
-});
-
 Deno.test("DenseForwardKernel.load refuses a bad block size and a missing .wasm with the remedy", async () => {
   const model = randomNetwork({
     inputDim: 3,
@@ -356,29 +196,4 @@ Deno.test("DenseForwardKernel.load refuses a bad block size and a missing .wasm 
     },
   );
   model.dispose();
-});
-
-Deno.test("DenseNetworkPredictor falls back to tfjs with a warning when the kernels cannot load", async () => {
-  const model = randomNetwork({
-    inputDim: 4,
-    hidden: [5],
-    activation: "relu",
-    units: 2,
-    head: "softmax",
-  });
-  const logs = captureLogs({ level: "info" });
-  try {
-    const predictor = await DenseNetworkPredictor.fromLayersModel(model, {
-      wasmFile: "src/models/kernels/missing.wasm",
-    });
-    assert.equal(predictor.engine, "tfjs");
-    assert.match(predictor.fallbackReason ?? "", /missing\.wasm/);
-    const x = randomMatrix(3, 4, 8);
-    assert.deepEqual(predictor.predict(x), tfjsPredict(model, x));
-    const lines = logs.messages().filter((m) => m.includes("Dense kernels unavailable"));
-    assert.equal(lines.length, 1);
-  } finally {
-    logs.stop();
-    model.dispose();
-  }
 });

@@ -7,6 +7,7 @@
  * @module
  */
 import asc from "assemblyscript/asc";
+import { formatUsage, parseTaskArgs } from "./_args.ts";
 import { runTask } from "./_task.ts";
 
 /** The kernel source, relative to the project root. */
@@ -50,10 +51,24 @@ export async function compileDenseKernel(root: string): Promise<Uint8Array> {
   return wasm;
 }
 
+const SPEC = { options: [], flags: [], descriptions: {} };
+
 if (import.meta.main) {
   await runTask("kernels:build", async () => {
+    const args = parseTaskArgs(Deno.args, SPEC);
+    if (args.flags["help"]) {
+      console.log(
+        formatUsage(
+          "kernels:build",
+          SPEC,
+          `Rebuild ${DENSE_KERNEL_WASM} from its AssemblyScript source (${DENSE_KERNEL_SOURCE}).`,
+        ),
+      );
+      return 0;
+    }
     const bytes = await compileDenseKernel(".");
     await Deno.writeFile(DENSE_KERNEL_WASM, bytes);
     console.log(`wrote ${DENSE_KERNEL_WASM} (${bytes.length} bytes)`);
+    return 0;
   });
 }

@@ -423,12 +423,13 @@ class NotebookRun {
   }
 }
 const EXCERPT_LINES = 12;
-// The Deno kernel may publish a cell's last stream output just after its idle status.
-const SETTLE_QUIET_MS = 150;
-const SETTLE_MAX_MS = 2000;
-// Between cells: a shorter quiet, so a notebook of 40 cells pays about a second.
-const CELL_QUIET_MS = 25;
-const CELL_SETTLE_MAX_MS = 300;
+// The Deno kernel may publish a cell's last output just after its idle status, later still on a
+// loaded machine (a chart once went missing under the full test suite with 25 ms and 150 ms).
+const SETTLE_QUIET_MS = 300;
+const SETTLE_MAX_MS = 3000;
+// Between cells: a shorter quiet, so a notebook of 40 cells pays about two seconds.
+const CELL_QUIET_MS = 50;
+const CELL_SETTLE_MAX_MS = 500;
 
 /** The notebook metadata the runner writes under `deno_mlops`. */
 interface RunMetadata {

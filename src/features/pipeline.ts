@@ -358,15 +358,7 @@ export class FeaturePipeline {
       );
       featureNames.push(sample.columns);
     }
-    const repeated = findRepeated(featureNames.flat());
-    if (repeated !== undefined) {
-      const owners = options.steps.filter((_, i) => featureNames[i]!.includes(repeated));
-      throw new ConfigError(
-        `${action}: output column "${repeated}" is produced by steps ${
-          owners.map((step) => `"${step.name}"`).join(" and ")
-        }; rename a column so every feature name is unique`,
-      );
-    }
+    requireUniqueFeatureNames(featureNames, options.steps, action);
     this.#featureNames = featureNames;
     this.#selected = selected;
     return this;
@@ -524,15 +516,7 @@ export class FeaturePipeline {
       requireNumericOutput(runStep(step, df, true), step.name, action)
     );
     const featureNames = frames.map((frame) => frame.columns);
-    const repeated = findRepeated(featureNames.flat());
-    if (repeated !== undefined) {
-      const owners = options.steps.filter((_, i) => featureNames[i]!.includes(repeated));
-      throw new ConfigError(
-        `${action}: output column "${repeated}" is produced by steps ${
-          owners.map((step) => `"${step.name}"`).join(" and ")
-        }; rename a column so every feature name is unique`,
-      );
-    }
+    requireUniqueFeatureNames(featureNames, options.steps, action);
     this.#featureNames = featureNames;
     this.#selected = selected;
     return frames;
@@ -836,4 +820,20 @@ function findRepeated(names: readonly string[]): string | undefined {
     seen.add(name);
   }
   return undefined;
+}
+
+/** Refuses two steps that produce the same output column, naming both steps. */
+function requireUniqueFeatureNames(
+  featureNames: readonly string[][],
+  steps: readonly { name: string }[],
+  action: string,
+): void {
+  const repeated = findRepeated(featureNames.flat());
+  if (repeated === undefined) return;
+  const owners = steps.filter((_, i) => featureNames[i]!.includes(repeated));
+  throw new ConfigError(
+    `${action}: output column "${repeated}" is produced by steps ${
+      owners.map((step) => `"${step.name}"`).join(" and ")
+    }; rename a column so every feature name is unique`,
+  );
 }

@@ -290,6 +290,13 @@ export const TrainingConfigSchema = z.strictObject({
    * thread count.
    */
   threads: positiveInt.max(64).default(1),
+  /**
+   * What a network's training steps run on: `kernels`, the project's WebAssembly kernels
+   * (forward, backward and optimiser in SIMD; relu, tanh and sigmoid hidden layers, other
+   * activations fall back to tfjs ops with one log line), or `tfjs`, tfjs ops. The engines agree
+   * up to float rounding; it is part of the run's config, and runs on one engine are identical.
+   */
+  engine: z.enum(["kernels", "tfjs"]).default("kernels"),
 });
 
 // ---------------------------------------------------------------- registry and serve

@@ -6,15 +6,17 @@
  * so a step costs no message and no copy beyond the gradients themselves.
  *
  * Protocol, per step: the loop gathers the batch and the masks, writes the rows and bumps
- * `STEP`; each worker copies the weights into its variables, computes its share and stores the
- * step in its `DONE` slot; the loop waits for every slot, adds the gradients in worker order and
- * takes the optimiser step on the shared weights, which the workers read at the next step.
+ * `STEP`; each worker loads the shared weights into its engine (its tfjs variables or its
+ * WebAssembly kernels), computes its share and stores the step in its `DONE` slot; the loop waits
+ * for every slot, adds the gradients in worker order (so the sum is the same on every run), takes
+ * the optimiser step and writes the weights to the shared buffer for the next step.
  *
  * @module
  */
 import { TrainingThreadError } from "../errors.ts";
 import type { BatchBuffers } from "./_train_shard.ts";
 import type { DenseNetworkSpec } from "./_network_types.ts";
+import type { TrainingEngineName } from "./_train_engine.ts";
 
 /** Indexes into the shared control array. */
 export const CONTROL = {
@@ -48,6 +50,10 @@ export interface WorkerInit {
   spec: DenseNetworkSpec;
   /** tfjs backend to start: the loop's. */
   backend: "wasm" | "cpu";
+  /** What the share's gradient runs on: the loop's engine. */
+  engine: TrainingEngineName;
+  /** Rows of a batch at most. */
+  batchSize: number;
   /** Features per row. */
   d: number;
   /** Targets per row. */
@@ -111,7 +117,8 @@ export class TrainingThreads {
    * Starts `threads − 1` workers, each with its copy of the network, and waits until all are
    * ready.
    *
-   * @param options the shares, the network, the backend, the batch's shape and the weight count
+   * @param options the shares, the network, the backend and engine, the batch's shape and the
+   *   weight count (in the engine's layout)
    * @returns the running threads
    * @throws {TrainingThreadError} when a worker cannot start
    */
@@ -119,18 +126,21 @@ export class TrainingThreads {
     threads: number;
     spec: DenseNetworkSpec;
     backend: "wasm" | "cpu";
+    engine: TrainingEngineName;
     batchSize: number;
     d: number;
     k: number;
     dropoutUnits: readonly number[];
     size: number;
   }): Promise<TrainingThreads> {
-    const { threads, spec, backend, batchSize, d, k, size } = options;
+    const { threads, spec, backend, engine, batchSize, d, k, size } = options;
     const shared = (bytes: number) => new SharedArrayBuffer(Math.max(bytes, 8));
     const init: Omit<WorkerInit, "type" | "index"> = {
       threads,
       spec,
       backend,
+      engine,
+      batchSize,
       d,
       k,
       buffers: {

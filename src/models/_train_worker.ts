@@ -1,14 +1,16 @@
 /**
- * A data-parallel training thread (see `_train_threads.ts`): it builds its copy of the network,
- * answers `{ type: "ready" }`, then for every step copies the shared weights into its variables,
- * computes the gradient of its share of the shared batch and stores the step in its `DONE`
- * slot. It blocks on `Atomics.wait` between steps and ends when `STEP` becomes `STOP`.
+ * A data-parallel training thread (see `_train_threads.ts`): it builds its share engine (a copy
+ * of the network on tfjs ops, or its own instance of the WebAssembly kernels), answers
+ * `{ type: "ready" }`, then for every step loads the shared weights, computes the gradient of its
+ * share of the shared batch into its slot and stores the step in its `DONE` slot. It blocks on
+ * `Atomics.wait` between steps and ends when `STEP` becomes `STOP`.
  *
  * @module
  */
 import { initBackend } from "./backend.ts";
 import { buildDenseLayers, denseTrainableNetwork } from "./mlp.ts";
-import { shardGradients, shareBounds, writeVariables } from "./_train_shard.ts";
+import { shareBounds } from "./_train_shard.ts";
+import { createShareEngine } from "./_train_engine.ts";
 import { CONTROL, STOP, type WorkerInit } from "./_train_threads.ts";
 
 const scope = self as unknown as {
@@ -31,10 +33,12 @@ scope.onmessage = async (event) => {
 };
 
 async function prepare(init: WorkerInit): Promise<() => void> {
-  const { index, threads, spec, d, k, buffers } = init;
+  const { index, threads, spec, buffers } = init;
   await initBackend(init.backend);
-  const { dense } = buildDenseLayers("replica", spec);
-  const network = denseTrainableNetwork(spec, dense);
+  const engine = await createShareEngine(init.engine, spec, () => {
+    const { dense } = buildDenseLayers("replica", spec);
+    return denseTrainableNetwork(spec, dense);
+  }, init.batchSize);
   const control = new Int32Array(buffers.control);
   const batch = {
     x: new Float32Array(buffers.x),
@@ -57,19 +61,18 @@ async function prepare(init: WorkerInit): Promise<() => void> {
       try {
         const rows = control[CONTROL.rows]!;
         const [start, end] = shareBounds(index, threads, rows);
-        writeVariables(network.variables, weights);
-        const result = shardGradients(network, batch, {
+        engine.loadWeights(weights);
+        const result = engine.shareGradients(batch, {
           start,
           end,
           batchRows: rows,
-          d,
-          k,
           masks: masks.length === 0
             ? null
             : (layer, count, units) =>
               masks[layer]!.subarray(start * units, (start + count) * units),
           penalty: false,
-        }, gradients);
+        });
+        gradients.set(engine.gradients);
         stats[2 * index] = result.cost;
         stats[2 * index + 1] = result.metric;
       } catch (error) {

@@ -23,6 +23,9 @@ import {
   type Targets,
 } from "./base_model.ts";
 import { ensureBackend } from "./backend.ts";
+import { getLogger } from "@logtape/logtape";
+import { DenseForwardKernel } from "./kernels/dense_forward.ts";
+import { planDenseNetwork } from "./kernels/dense_plan.ts";
 import {
   type Activation,
   ACTIVATIONS,
@@ -75,6 +78,8 @@ export abstract class DenseNetworkModel extends BaseModel {
   #model: tf.LayersModel | null = null;
   #dense: tf.layers.Layer[] = [];
   #fitted = false;
+  /** The fitted weights packed into the WebAssembly forward kernels, or `null` on tfjs. */
+  #forward: DenseForwardKernel | null = null;
 
   /**
    * @param family the subclass's family, for messages
@@ -178,6 +183,7 @@ export abstract class DenseNetworkModel extends BaseModel {
     try {
       const history = await trainNetwork(this.#network(), { x, y }, options);
       this.#fitted = true;
+      await this.#loadForwardKernels();
       return history;
     } catch (error) {
       this.#release();
@@ -224,6 +230,7 @@ export abstract class DenseNetworkModel extends BaseModel {
     try {
       const history = await trainNetwork(this.#network(), train, options);
       this.#fitted = true;
+      await this.#loadForwardKernels();
       return history;
     } catch (error) {
       this.#release();
@@ -232,7 +239,8 @@ export abstract class DenseNetworkModel extends BaseModel {
   }
 
   /**
-   * Predicts probabilities (`rows × classes`, row-major) or values (`rows`), chunk by chunk.
+   * Predicts probabilities (`rows × classes`, row-major) or values (`rows`): on the WebAssembly
+   * forward kernels in blocks of rows (see `predictionEngine`), else on tfjs ops chunk by chunk.
    *
    * @param x features, `inputDim` finite columns
    * @param options rows per tensor
@@ -253,6 +261,9 @@ export abstract class DenseNetworkModel extends BaseModel {
       throw new RangeError(
         `Cannot predict with "${this.family}": chunkRows is ${chunkRows}, expected a positive integer`,
       );
+    }
+    if (this.#forward !== null) {
+      return this.#forward.predict(x.data.subarray(0, x.rows * x.cols), x.rows);
     }
     const network = this.#network();
     const classification = this.task === "classification";
@@ -412,6 +423,34 @@ export abstract class DenseNetworkModel extends BaseModel {
     this.#model = model;
     this.#dense = dense;
     this.#fitted = true;
+    await this.#loadForwardKernels();
+  }
+
+  /**
+   * What `predict` runs on: `"kernels"` (the WebAssembly forward kernels, weights packed once
+   * after `fit` or `load`) or `"tfjs"` (tfjs ops, for activations the kernels do not cover:
+   * elu, selu, softplus, swish).
+   */
+  get predictionEngine(): "kernels" | "tfjs" {
+    return this.#forward === null ? "tfjs" : "kernels";
+  }
+
+  async #loadForwardKernels(): Promise<void> {
+    const log = getLogger(["deno-mlops", "models"]);
+    const { plan, unsupported } = planDenseNetwork(this.#model!);
+    if (plan === null) {
+      log.info("The prediction kernels do not cover {reason}; predicting with tfjs ops", {
+        reason: unsupported,
+      });
+      return;
+    }
+    try {
+      this.#forward = await DenseForwardKernel.load(plan);
+    } catch (error) {
+      log.warn("The prediction kernels cannot start ({reason}); predicting with tfjs ops", {
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
 
   #outputUnits(): number {
@@ -469,6 +508,7 @@ export abstract class DenseNetworkModel extends BaseModel {
     this.#model = null;
     this.#dense = [];
     this.#fitted = false;
+    this.#forward = null;
   }
 }
 

@@ -28,21 +28,23 @@ export {
 export type { Activation, DenseNetworkSpec, MlpOptions, MlpParams } from "./mlp.ts";
 export {
   DEFAULT_DENSE_FORWARD_KERNEL_OPTIONS,
-  DEFAULT_DENSE_NETWORK_PREDICTOR_OPTIONS,
   DENSE_KERNEL_API_VERSION,
   DenseForwardKernel,
-  DenseNetworkPredictor,
+  DenseTrainKernel,
   KERNEL_ACTIVATIONS,
+  KERNEL_BLOCK_ROWS,
   planDenseNetwork,
+  TRAIN_KERNEL_ACTIVATIONS,
 } from "./kernels/mod.ts";
 export type {
   DenseForwardKernelOptions,
   DenseKernelLayer,
   DenseKernelPlan,
-  DenseNetworkPredictorOptions,
   DensePlanResult,
-  DensePredictorEngine,
+  DenseTrainShape,
   KernelActivation,
+  KernelOptimizerName,
+  TrainKernelActivation,
 } from "./kernels/mod.ts";
 export { DEFAULT_LINEAR_OPTIONS, LINEAR_PARAMS, LinearModel } from "./linear.ts";
 export type { LinearOptions, LinearParams } from "./linear.ts";
@@ -71,7 +73,9 @@ export {
   evaluateNetwork,
   evaluateNetworkRows,
   fitOptionsFromConfig,
+  kernelsCannotTrain,
   OPTIMIZER_NAMES,
+  TRAINING_ENGINES,
   trainNetwork,
 } from "./train.ts";
 export type {
@@ -86,6 +90,7 @@ export type {
   TrainableNetwork,
   TrainBeginInfo,
   TrainingCallbacks,
+  TrainingEngineName,
   TrainingHistory,
   TrainingMetricName,
 } from "./train.ts";

@@ -17,22 +17,22 @@ import { ConfigError, didYouMean, TrainingDivergedError } from "../errors.ts";
 import type { TrainingConfig } from "../config/schema.ts";
 import type { Targets } from "./_model_types.ts";
 import type { DenseNetworkSpec, DropoutMasks, TrainableNetwork } from "./_network_types.ts";
-import { createFlatOptimizer } from "./_optimizers.ts";
+import { getLogger } from "@logtape/logtape";
+import { type BatchBuffers, shareBounds } from "./_train_shard.ts";
 import {
-  type BatchBuffers,
-  batchLoss,
-  networkForward,
-  networkPenalty,
-  readVariables,
-  shardGradients,
-  shareBounds,
-  writeVariables,
-} from "./_train_shard.ts";
+  createLoopEngine,
+  evaluateNetwork,
+  type LoopEngine,
+  TRAINING_ENGINES,
+  type TrainingEngineName,
+} from "./_train_engine.ts";
 import { TrainingThreads } from "./_train_threads.ts";
 import { isRowSource, matrixRowSource } from "./row_source.ts";
 import type { RowSource } from "./row_source.ts";
 
 export type { DenseLayerVariables, DropoutMasks, TrainableNetwork } from "./_network_types.ts";
+export { evaluateNetwork, kernelsCannotTrain, TRAINING_ENGINES } from "./_train_engine.ts";
+export type { TrainingEngineName } from "./_train_engine.ts";
 
 /** The optimisers the loop can use (tfjs defaults apart from the learning rate). */
 export type OptimizerName = "adam" | "sgd" | "rmsprop";
@@ -168,6 +168,15 @@ export interface FitOptions {
    * @default 1
    */
   threads?: number;
+  /**
+   * What each step runs on: `"kernels"`, the WebAssembly kernels (forward, backward and the
+   * optimiser in SIMD, weights resident in WebAssembly memory), or `"tfjs"`, tfjs ops. A network
+   * the kernels do not cover (hidden activations other than relu, tanh and sigmoid) trains on
+   * tfjs ops, with one log line. The engines agree up to float rounding; runs on the same engine
+   * are identical.
+   * @default "kernels"
+   */
+  engine?: TrainingEngineName;
 }
 
 /**
@@ -189,6 +198,7 @@ export const DEFAULT_FIT_OPTIONS = {
   classWeights: null as Float32Array | null,
   callbacks: {} as TrainingCallbacks,
   threads: 1,
+  engine: "kernels" as TrainingEngineName,
 };
 
 /** The record of one training run. */
@@ -334,11 +344,9 @@ export function fitOptionsFromConfig(training: TrainingConfig, y: Targets): FitO
     },
     classWeights: classWeightsFromConfig(training.class_weights, y),
     threads: training.threads,
+    engine: training.engine,
   };
 }
-
-/** Rows per tensor when evaluating the validation set. */
-const EVAL_CHUNK_ROWS = 8192;
 
 /**
  * Trains `network` on `x` and `y`: the loop behind `fit` of the tfjs model families.
@@ -414,8 +422,6 @@ export async function trainNetwork(
   const shuffleRng = new Random(seeds.derive("shuffle"));
   const dropoutRng = new Random(seeds.derive("dropout"));
   const classWeights = opts.classWeights;
-  const variables = [...network.variables];
-  const size = variables.reduce((sum, variable) => sum + variable.size, 0);
   const { rate } = network.dropout;
   const threads = opts.threads;
 
@@ -428,30 +434,36 @@ export async function trainNetwork(
     metric,
     seconds: 0,
   };
-  // The weights live flat in `weights` (shared with the threads, if any) and are copied into the
-  // variables after every step; the optimiser updates them in place.
+  // The engine holds the weights and the optimiser; with threads, the loop publishes the weights
+  // to the shared buffer after every step and the threads' gradients are summed into its own.
+  const { engine, fallback } = await createLoopEngine(network, {
+    engine: opts.engine,
+    optimizer: opts.optimizer,
+    learningRate,
+    maxRows: batchSize,
+  });
+  if (fallback !== null) {
+    getLogger(["deno-mlops", "models"]).info(
+      "training.engine kernels does not cover {reason}; this network trains on tfjs ops",
+      { reason: fallback },
+    );
+  }
   const pool = threads > 1
     ? await TrainingThreads.start({
       threads,
       spec: requireReplica(network),
       backend: tf.getBackend() === "cpu" ? "cpu" : "wasm",
+      engine: engine.name,
       batchSize,
       d,
       k,
       dropoutUnits: rate > 0 ? network.dropout.units : [],
-      size,
+      size: engine.size,
     })
     : null;
   // One buffer of each kind, reused by every batch: no per-row or per-batch allocations.
-  const batchBuffers: BatchBuffers = pool?.batch ?? {
-    x: new Float32Array(batchSize * d),
-    targets: new Float32Array(batchSize * k),
-    labels: new Int32Array(classification ? batchSize : 0),
-  };
-  const weights = pool?.weights ?? new Float32Array(size);
-  const gradients = new Float32Array(size);
-  readVariables(variables, weights);
-  const optimizer = createFlatOptimizer(opts.optimizer, learningRate, size);
+  const batchBuffers = pool?.batch ?? engine.batch;
+  pool?.weights.set(engine.weights);
   // Masks in the order one thread draws them: layer after layer, each for the whole batch.
   const drawMasks = (m: number): DropoutMasks | null => {
     if (rate === 0) return null;
@@ -465,7 +477,7 @@ export async function trainNetwork(
   };
   let lastYield = -Infinity;
   let best = Infinity;
-  let bestWeights: Float32Array[] | null = null;
+  let bestWeights: Float32Array | null = null;
   let wait = 0;
   try {
     await callbacks.onTrainBegin?.({
@@ -512,20 +524,18 @@ export async function trainNetwork(
           const masks = drawMasks(m);
           pool?.begin(m);
           const [, end] = shareBounds(0, threads, m);
-          const own = shardGradients(network, batchBuffers, {
+          const own = engine.shareGradients(batchBuffers, {
             start: 0,
             end,
             batchRows: m,
-            d,
-            k,
             masks,
             penalty: true,
-          }, gradients);
+          });
           const { cost: lossValue, metric: metricValue } = pool === null
             ? own
-            : pool.finish({ gradients, ...own });
-          optimizer.step(gradients, weights);
-          writeVariables(variables, weights);
+            : pool.finish({ gradients: engine.gradients, ...own });
+          engine.optimizerStep();
+          pool?.weights.set(engine.weights);
           if (!Number.isFinite(lossValue)) {
             throw new TrainingDivergedError(
               `Cannot train the model: the loss became ${lossValue} at epoch ${epoch} ` +
@@ -540,10 +550,11 @@ export async function trainNetwork(
         }
       }
       const logs: EpochLogs = { epoch, loss: lossSum / n, metric: metricSum / n, seconds: 0 };
+      engine.commit();
       if (validation !== undefined) {
         const scores = isRowSource(validation)
-          ? await evaluateNetworkRows(network, validation)
-          : evaluateNetwork(network, validation);
+          ? await evaluateRows(engine, validation)
+          : engine.evaluate(validation);
         if (!Number.isFinite(scores.loss)) {
           throw new TrainingDivergedError(
             `Cannot train the model: the validation loss became ${scores.loss} at epoch ${epoch} ` +
@@ -564,7 +575,7 @@ export async function trainNetwork(
         history.bestEpoch = epoch;
         wait = 0;
         if (earlyStopping?.enabled && earlyStopping.restoreBest) {
-          bestWeights = variables.map((v) => v.dataSync().slice() as Float32Array);
+          bestWeights = engine.weights.slice();
         }
       } else {
         wait++;
@@ -578,7 +589,8 @@ export async function trainNetwork(
     }
     const lastEpoch = history.epochs.length - 1;
     if (bestWeights !== null && history.bestEpoch !== lastEpoch) {
-      assignWeights(variables, bestWeights);
+      engine.loadWeights(bestWeights);
+      engine.commit();
       history.restoredBest = true;
     }
     history.seconds = (performance.now() - started) / 1000;
@@ -587,51 +599,6 @@ export async function trainNetwork(
   } finally {
     pool?.close();
   }
-}
-
-/**
- * Computes the loss (unweighted, plus the penalty) and the metric of `network` on `x`, `y`.
- *
- * @param network the network, in inference mode (no dropout)
- * @param data the features `x` and targets `y`
- * @returns the mean loss and the accuracy or mean absolute error
- * @example
- * ```ts
- * const { loss, metric } = evaluateNetwork(network, { x: xVal, y: yVal });
- * ```
- */
-export function evaluateNetwork(
-  network: TrainableNetwork,
-  data: { x: Matrix; y: Targets },
-): { loss: number; metric: number } {
-  const { x, y } = data;
-  const n = x.rows;
-  const d = x.cols;
-  const classification = y.kind === "classification";
-  const k = classification ? y.classes.length : 1;
-  let lossSum = 0;
-  let metricSum = 0;
-  for (let start = 0; start < n; start += EVAL_CHUNK_ROWS) {
-    const m = Math.min(n, start + EVAL_CHUNK_ROWS) - start;
-    const targetValues = new Float32Array(m * k);
-    let labelValues: Int32Array | null = null;
-    if (y.kind === "classification") {
-      labelValues = y.labels.subarray(start, start + m);
-      for (let i = 0; i < m; i++) targetValues[i * k + labelValues[i]!] = 1;
-    } else {
-      targetValues.set(y.values.subarray(start, start + m));
-    }
-    tf.tidy(() => {
-      const xs = tf.tensor2d(x.data.subarray(start * d, (start + m) * d), [m, d]);
-      const targets = tf.tensor2d(targetValues, [m, k]);
-      const labels = labelValues === null ? null : tf.tensor1d(labelValues, "int32");
-      const terms = batchLoss(networkForward(network, xs), targets, labels);
-      lossSum += terms.lossSum.dataSync()[0]!;
-      metricSum += terms.metricSum.dataSync()[0]!;
-    });
-  }
-  const penalty = tf.tidy(() => networkPenalty(network)?.dataSync()[0] ?? 0);
-  return { loss: n === 0 ? NaN : lossSum / n + penalty, metric: n === 0 ? NaN : metricSum / n };
 }
 
 /**
@@ -646,8 +613,15 @@ export function evaluateNetwork(
  * const { loss } = await evaluateNetworkRows(network, rowFileSource(valFile));
  * ```
  */
-export async function evaluateNetworkRows(
+export function evaluateNetworkRows(
   network: TrainableNetwork,
+  source: RowSource,
+): Promise<{ loss: number; metric: number }> {
+  return evaluateRows({ evaluate: (data) => evaluateNetwork(network, data) }, source);
+}
+
+async function evaluateRows(
+  engine: Pick<LoopEngine, "evaluate">,
   source: RowSource,
 ): Promise<{ loss: number; metric: number }> {
   let loss = 0;
@@ -655,7 +629,7 @@ export async function evaluateNetworkRows(
   const step = Math.max(1, source.windowRows);
   for (let start = 0; start < source.rows; start += step) {
     const window = await source.read(start, step);
-    const scores = evaluateNetwork(network, window);
+    const scores = engine.evaluate(window);
     loss += scores.loss * window.x.rows;
     metric += scores.metric * window.x.rows;
   }
@@ -757,6 +731,13 @@ function checkFitOptions(
       `Cannot train: unknown optimizer "${opts.optimizer}"${
         didYouMean(opts.optimizer, OPTIMIZER_NAMES)
       }; expected one of ${JSON.stringify(OPTIMIZER_NAMES)} (training.optimizer)`,
+    );
+  }
+  if (!TRAINING_ENGINES.includes(opts.engine)) {
+    throw new RangeError(
+      `Cannot train: unknown engine "${opts.engine}"${
+        didYouMean(opts.engine, TRAINING_ENGINES)
+      }; expected one of ${JSON.stringify(TRAINING_ENGINES)} (training.engine)`,
     );
   }
   if (!Number.isSafeInteger(opts.seed)) {

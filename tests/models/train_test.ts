@@ -65,6 +65,7 @@ Deno.test("fitOptionsFromConfig() maps the training config to camelCase fit opti
     seed: 3,
     early_stopping: { patience: 4, min_delta: 0.01, restore_best: false },
     class_weights: "balanced",
+    engine: "tfjs",
   });
   const y: Targets = {
     kind: "classification",
@@ -80,6 +81,7 @@ Deno.test("fitOptionsFromConfig() maps the training config to camelCase fit opti
     earlyStopping: { enabled: true, patience: 4, minDelta: 0.01, restoreBest: false },
     classWeights: new Float32Array([2, 4 / 6]),
     threads: 1,
+    engine: "tfjs",
   });
 });
 

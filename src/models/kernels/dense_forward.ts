@@ -10,7 +10,7 @@ import { ArtifactError } from "../../errors.ts";
 import type { DenseKernelPlan, KernelActivation } from "./dense_plan.ts";
 
 /** The exported API version of `dense.wasm` this wrapper speaks. */
-export const DENSE_KERNEL_API_VERSION = 1;
+export const DENSE_KERNEL_API_VERSION = 2;
 
 /** The exports of `dense.wasm`. */
 interface DenseKernelExports {
@@ -174,16 +174,7 @@ export class DenseForwardKernel {
         `Cannot load the dense kernels: blockRows is ${blockRows}, expected a positive integer`,
       );
     }
-    const module = await compileKernels(wasmFile);
-    const instance = await WebAssembly.instantiate(module, {});
-    const exports = instance.exports as unknown as DenseKernelExports;
-    const version = exports.apiVersion();
-    if (version !== DENSE_KERNEL_API_VERSION) {
-      throw new ArtifactError(
-        `Cannot load the dense kernels from "${String(wasmFile)}": API version ${version}, ` +
-          `expected ${DENSE_KERNEL_API_VERSION}; rebuild it with deno task kernels:build`,
-      );
-    }
+    const exports = await instantiateDenseKernels(wasmFile) as unknown as DenseKernelExports;
     return new DenseForwardKernel(exports, plan, blockRows);
   }
 
@@ -252,6 +243,35 @@ export class DenseForwardKernel {
     }
     return out;
   }
+}
+
+/**
+ * Instantiates `dense.wasm` (compiled once per file) and checks its API version: each caller gets
+ * its own instance, so its own memory.
+ *
+ * @param wasmFile the compiled kernels, as a path or `file:` URL
+ * @returns the instance's exports
+ * @throws {ArtifactError} when the file cannot be read, is not valid WebAssembly, or speaks
+ *   another API version; run `deno task kernels:build`
+ * @example
+ * ```ts
+ * const wasm = await instantiateDenseKernels(DEFAULT_DENSE_FORWARD_KERNEL_OPTIONS.wasmFile);
+ * ```
+ */
+export async function instantiateDenseKernels(
+  wasmFile: string | URL,
+): Promise<WebAssembly.Exports> {
+  const module = await compileKernels(wasmFile);
+  const instance = await WebAssembly.instantiate(module, {});
+  const exports = instance.exports as unknown as { apiVersion(): number };
+  const version = exports.apiVersion();
+  if (version !== DENSE_KERNEL_API_VERSION) {
+    throw new ArtifactError(
+      `Cannot load the dense kernels from "${String(wasmFile)}": API version ${version}, ` +
+        `expected ${DENSE_KERNEL_API_VERSION}; rebuild it with deno task kernels:build`,
+    );
+  }
+  return instance.exports;
 }
 
 function compileKernels(file: string | URL): Promise<WebAssembly.Module> {

@@ -1,7 +1,8 @@
 /**
- * WebAssembly kernels for dense networks: the forward pass (matmul + bias + activation per
- * layer, softmax head) in SIMD128 over blocks of rows, with weights packed once into the
- * module's memory, and a predictor that falls back to tfjs for layers the kernels do not cover.
+ * WebAssembly kernels for dense networks, in SIMD128 with weights packed once into the module's
+ * memory: the forward pass (matmul + bias + activation per layer, softmax head) over blocks of
+ * rows, which `DenseNetworkModel.predict` runs, and the training step (forward, loss, backward,
+ * optimiser), which `trainNetwork` runs with `training.engine: kernels`.
  * The AssemblyScript source is `assembly/dense.ts`; `deno task kernels:build` rebuilds
  * `dense.wasm`.
  *
@@ -20,8 +21,5 @@ export type {
   DensePlanResult,
   KernelActivation,
 } from "./dense_plan.ts";
-export {
-  DEFAULT_DENSE_NETWORK_PREDICTOR_OPTIONS,
-  DenseNetworkPredictor,
-} from "./dense_predictor.ts";
-export type { DenseNetworkPredictorOptions, DensePredictorEngine } from "./dense_predictor.ts";
+export { DenseTrainKernel, KERNEL_BLOCK_ROWS, TRAIN_KERNEL_ACTIVATIONS } from "./dense_train.ts";
+export type { DenseTrainShape, KernelOptimizerName, TrainKernelActivation } from "./dense_train.ts";

@@ -1,4 +1,5 @@
-// Fused forward pass of a dense network, in AssemblyScript with SIMD128.
+// Fused forward pass of a dense network, in AssemblyScript with SIMD128; the training step's
+// kernels are in `dense_train.ts` and exported from here.
 //
 // The host owns the memory layout: it writes packed weights once, then per block of rows
 // writes the inputs and calls `denseLayer` once per layer and `softmaxRows` or `compactRows`
@@ -14,10 +15,28 @@ const LINEAR: i32 = 0;
 const RELU: i32 = 1;
 const TANH: i32 = 2;
 const SIGMOID: i32 = 3;
+/** relu that keeps NaN (`max(x, 0)`, as tf.relu does): the training forward pass. */
+const RELU_KEEP_NAN: i32 = 4;
+
+export {
+  activationBackward,
+  adamStep,
+  applyMask,
+  lastLoss,
+  lastMetric,
+  lossGradient,
+  lossValue,
+  penaltyGradient,
+  rmspropStep,
+  sgdStep,
+  squaredSum,
+  transposeKernel,
+  weightGradients,
+} from "./dense_train";
 
 /** Version of the exported API; `dense_forward.ts` refuses a module with another one. */
 export function apiVersion(): i32 {
-  return 1;
+  return 2;
 }
 
 /** First byte the host may use. */
@@ -33,6 +52,7 @@ function activate(v: v128, act: i32): v128 {
     return f32x4.pmax(f32x4.splat(0), v);
   }
   if (act == LINEAR) return v;
+  if (act == RELU_KEEP_NAN) return f32x4.max(v, f32x4.splat(0));
   if (act == TANH) return tanh4(v);
   const one = f32x4.splat(1);
   return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(v))));

@@ -270,7 +270,7 @@ Deno.test("MlpModel.dispose() frees every tensor and unfits the model", async ()
   assert.equal(tf.memory().numTensors, before);
 });
 
-Deno.test("predict() gives LayersModel.predict()'s outputs bit for bit, for classifiers and regressors", async () => {
+Deno.test("predict() runs on the forward kernels and gives LayersModel.predict()'s outputs up to float rounding, for classifiers and regressors", async () => {
   const cases: Array<{ model: MlpModel | LinearModel; x: Matrix; spec: DenseNetworkSpec }> = [];
   const { x, y } = blobs({ rows: 150 });
   const mlp = new MlpModel({
@@ -331,7 +331,11 @@ Deno.test("predict() gives LayersModel.predict()'s outputs bit for bit, for clas
       (layers.predict(tf.tensor2d(input.data, [input.rows, input.cols])) as tf.Tensor).dataSync()
     );
     const actual = model.predict(input);
-    assert.deepEqual(new Uint8Array(actual.buffer), new Uint8Array(expected.buffer), model.family);
+    assert.equal(model.predictionEngine, "kernels");
+    assert.equal(actual.length, expected.length);
+    let maxDiff = 0;
+    actual.forEach((value, i) => (maxDiff = Math.max(maxDiff, Math.abs(value - expected[i]!))));
+    assert.ok(maxDiff < 2e-6, `${model.family}: ${maxDiff}`);
     layers.dispose();
     model.dispose();
   }

@@ -1,108 +1,977 @@
 /**
- * Prediction throughput of the WebAssembly dense-network kernels against tfjs: the
- * flights-shaped MLP (45 → 64 → 64 → 2, relu, softmax), fitted for one epoch on 2,048 seeded
- * rows so it holds non-trivial weights, then scoring `--rows` seeded rows (default 1M).
+ * `deno task bench:kernels`: where the time of the WebAssembly dense kernels goes, on the flights
+ * network (45 → 64 → 64 → 2, relu hidden layers, softmax cross-entropy), one thread:
  *
- * Both sides run the same checks on the input (`MlpModel.predict` and
- * `DenseNetworkPredictor.predict` check shape and finiteness); "kernel only" is the forward pass
- * without that check. Prints rows/s, GFLOP/s (2 · Σ inputs · units per row) and the largest
- * difference between the two predictions; it writes nothing.
+ * 1. the SIMD peak per core: `denseLayer` of a raw `dense.wasm` instance on an L1-resident
+ *    problem (64 rows × 64 inputs × 64 units), called many times per timing: the "tight matmul
+ *    loop" every other figure is compared with, sampled once in every repetition of the
+ *    measurements below, each compared with the peak sampled during its own timings;
+ * 2. one training step on a 1,024-row batch, stage by stage: the raw exports called in blocks of
+ *    `KERNEL_BLOCK_ROWS` rows in the order `DenseTrainKernel` calls them (its `#blockGradients`),
+ *    each call timed; then the whole step (`DenseTrainKernel.shareGradients` + `optimizerStep`)
+ *    against the tfjs-ops engine (`shardGradients` + the flat Adam + writing the variables back)
+ *    on the same batch and weights, the two engines' timings alternating;
+ * 3. prediction of 1,000,000 rows: `MlpModel.predict` (the forward kernels) against tfjs ops
+ *    (`networkForward` + softmax per 65,536-row chunk, in `tf.tidy`), and the largest difference
+ *    between their probabilities.
  *
- *   deno task bench:kernels [--rows 1000000] [--repeat 3] [--block-rows 512]
+ * Every figure is the median of `--repeats` timings (default 7, at least 5). FLOPs count the
+ * multiply-adds of the unpadded layers (2 · rows · inputs · units per matmul); the kernels pad
+ * each layer's width to a multiple of 8, so the 64 → 2 output layer computes 4× what it counts.
+ * Importing what `src/models/mod.ts` does not export (`_train_shard.ts`, `_optimizers.ts`,
+ * `_network_types.ts`, `instantiateDenseKernels`, `buildDenseLayers`, `denseTrainableNetwork`)
+ * is deliberate: this bench measures those internals. Writes the `kernels`
+ * section of bench/RESULTS.md (`--no-write` prints it instead).
+ *
+ *   deno task bench:kernels [--repeats 7] [--rows 1000000] [--no-write]
  *
  * @module
  */
+import * as tf from "@tensorflow/tfjs";
 import {
-  DenseForwardKernel,
-  DenseNetworkPredictor,
+  type DenseNetworkSpec,
+  DenseTrainKernel,
+  type DenseTrainShape,
   initBackend,
+  KERNEL_BLOCK_ROWS,
   MlpModel,
-  planDenseNetwork,
 } from "../src/models/mod.ts";
+import type { TrainableNetwork } from "../src/models/_network_types.ts";
+import { createFlatOptimizer } from "../src/models/_optimizers.ts";
+import {
+  type BatchBuffers,
+  networkForward,
+  readVariables,
+  shardGradients,
+  writeVariables,
+} from "../src/models/_train_shard.ts";
+import {
+  DEFAULT_DENSE_FORWARD_KERNEL_OPTIONS,
+  instantiateDenseKernels,
+} from "../src/models/kernels/dense_forward.ts";
+import { buildDenseLayers, denseTrainableNetwork } from "../src/models/mlp.ts";
 import { Random } from "../src/utils/mod.ts";
-import { describeMachine, median } from "./_results.ts";
+import { describeMachine, median, writeResultsSection } from "./_results.ts";
 
-const args = Deno.args;
-const flag = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
+const SPEC: DenseNetworkSpec = {
+  task: "classification",
+  inputDim: 45,
+  classes: ["on_time", "delayed"],
+  seed: 20,
+  hiddenUnits: [64, 64],
+  activation: "relu",
+  dropout: 0,
+  l2: 0,
 };
-const rows = Number(flag("rows") ?? 1_000_000);
-const repeat = Number(flag("repeat") ?? 3);
-const blockRows = Number(flag("block-rows") ?? 512);
+const TRAIN_SHAPE: DenseTrainShape = {
+  inputDim: SPEC.inputDim,
+  hiddenUnits: SPEC.hiddenUnits,
+  activation: "relu",
+  outputUnits: SPEC.classes.length,
+  classification: true,
+  dropout: false,
+  l2: 0,
+};
+const BATCH_ROWS = 1_024;
+const LEARNING_RATE = 0.001;
+const PREDICT_CHUNK_ROWS = 65_536;
+/** Steps per timing of the training step; the first timing of each side is a warm-up. */
+const STEPS_PER_TIMING = 40;
+/** 64 × 64 × 64 `denseLayer` calls per timing of the peak: about 1 GFLOP. */
+const PEAK_SIZE = 64;
+const PEAK_CALLS = 2_000;
+/** Activation codes of `assembly/dense.ts` (relu as the training kernels run it). */
+const LINEAR = 0;
+const RELU_TRAINING = 4;
+const FLOAT_BYTES = 4;
+const PAGE_BYTES = 65_536;
 
-const INPUT = 45;
-const HIDDEN = [64, 64];
-const CLASSES = ["on_time", "delayed"];
-const FLOPS_PER_ROW = 2 * (INPUT * 64 + 64 * 64 + 64 * CLASSES.length);
+/** The raw exports of `dense.wasm` this bench calls (see `TrainExports` in dense_train.ts). */
+interface RawKernels {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  denseLayer(
+    x: number,
+    rows: number,
+    xStride: number,
+    inputs: number,
+    w: number,
+    bias: number,
+    units8: number,
+    activation: number,
+    out: number,
+  ): void;
+  lossGradient(
+    z: number,
+    rows: number,
+    stride: number,
+    classes: number,
+    targets: number,
+    labels: number,
+    batchRows: number,
+    delta: number,
+  ): void;
+  activationBackward(
+    d: number,
+    rows: number,
+    units8: number,
+    y: number,
+    activation: number,
+    mask: number,
+    units: number,
+  ): void;
+  weightGradients(
+    h: number,
+    rows: number,
+    hStride: number,
+    inputs: number,
+    d: number,
+    units8: number,
+    gw: number,
+    gb: number,
+    accumulate: boolean,
+  ): void;
+  transposeKernel(
+    w: number,
+    inputs: number,
+    units8: number,
+    units: number,
+    wt: number,
+    inputs8: number,
+  ): void;
+  adamStep(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    negativeRate: number,
+    correction1: number,
+    correction2: number,
+  ): void;
+}
 
-await initBackend("wasm");
-const rng = new Random(20);
-function features(n: number): Float32Array {
-  const data = new Float32Array(n * INPUT);
-  for (let i = 0; i < data.length; i++) data[i] = rng.normal();
+interface BenchOptions {
+  repeats: number;
+  predictRows: number;
+  write: boolean;
+}
+
+/** One timed quantity: a median of seconds and the FLOPs it did (0 when it has none). */
+interface Timing {
+  label: string;
+  seconds: number;
+  flops: number;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(Deno.args);
+  const started = performance.now();
+  await initBackend("wasm");
+  const machine = await describeMachine();
+  const rng = new Random(SPEC.seed);
+  const { model, network } = await fittedModel(rng);
+  const weights = new Float32Array(network.variables.reduce((sum, v) => sum + v.size, 0));
+  readVariables(network.variables, weights);
+  const batch = seededBatch(rng, BATCH_ROWS);
+
+  const probe = await PeakProbe.create();
+  console.log("bench:kernels: training step by stage");
+  const stages = await measureStages(weights, batch, options.repeats, probe);
+  console.log("bench:kernels: training step, kernels against tfjs");
+  const steps = await measureSteps(weights, batch, options.repeats, probe);
+  console.log("bench:kernels: prediction");
+  const prediction = measurePrediction(model, rng, options, probe);
+  model.dispose();
+  const markdown = renderSection({
+    machine,
+    options,
+    probe,
+    stages,
+    steps,
+    prediction,
+    seconds: (performance.now() - started) / 1000,
+  });
+  if (options.write) {
+    await writeResultsSection("kernels", markdown);
+    console.log("bench:kernels: wrote the kernels section of bench/RESULTS.md");
+  } else {
+    console.log(markdown);
+  }
+}
+
+function parseOptions(args: string[]): BenchOptions {
+  const value = (name: string) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const repeats = Number(value("repeats") ?? 7);
+  const predictRows = Number(value("rows") ?? 1_000_000);
+  if (!Number.isInteger(repeats) || repeats < 5) {
+    throw new RangeError(`Cannot run bench:kernels: --repeats is ${repeats}, expected >= 5`);
+  }
+  if (!Number.isInteger(predictRows) || predictRows < PREDICT_CHUNK_ROWS) {
+    throw new RangeError(
+      `Cannot run bench:kernels: --rows is ${predictRows}, expected >= ${PREDICT_CHUNK_ROWS}`,
+    );
+  }
+  return { repeats, predictRows, write: !args.includes("--no-write") };
+}
+
+// ---------------------------------------------------------------- data and weights
+
+function normals(rng: Random, n: number): Float32Array {
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = rng.normal();
   return data;
 }
 
-const model = new MlpModel({
-  task: "classification",
-  inputDim: INPUT,
-  classes: CLASSES,
-  hiddenUnits: HIDDEN,
-  activation: "relu",
-  seed: 20,
-});
-const trainRows = 2_048;
-const labels = new Int32Array(trainRows).map((_, i) => i % 2);
-await model.fit({ data: features(trainRows), rows: trainRows, cols: INPUT }, {
-  kind: "classification",
-  labels,
-  classes: CLASSES,
-}, { epochs: 1, batchSize: 256 });
-
-const x = { data: features(rows), rows, cols: INPUT };
-const predictor = await DenseNetworkPredictor.fromModel(model, { blockRows });
-const kernel = await DenseForwardKernel.load(planDenseNetwork(model.layersModel()).plan!, {
-  blockRows,
-});
-
-function time(run: () => Float32Array): { seconds: number; out: Float32Array } {
-  const started = performance.now();
-  const out = run();
-  return { seconds: (performance.now() - started) / 1000, out };
+/** A flights-shaped model fitted for one epoch on 2,048 seeded rows: non-trivial weights. */
+async function fittedModel(rng: Random): Promise<{ model: MlpModel; network: TrainableNetwork }> {
+  const model = new MlpModel({ ...SPEC, hiddenUnits: [...SPEC.hiddenUnits] });
+  const rows = 2_048;
+  const labels = new Int32Array(rows).map((_, i) => i % 2);
+  await model.fit({ data: normals(rng, rows * SPEC.inputDim), rows, cols: SPEC.inputDim }, {
+    kind: "classification",
+    labels,
+    classes: [...SPEC.classes],
+  }, { epochs: 1, batchSize: 256 });
+  const dense = model.layersModel().layers.filter((layer) => layer.getClassName() === "Dense");
+  return { model, network: denseTrainableNetwork(SPEC, dense) };
 }
 
-const cases = [
-  { name: "tfjs MlpModel.predict", run: () => model.predict(x) },
-  { name: "kernels DenseNetworkPredictor.predict", run: () => predictor.predict(x) },
-  { name: "kernels only (no input check)", run: () => kernel.predict(x.data, rows) },
-];
-// One warm-up pass each, then `repeat` timed passes, interleaved.
-const outputs = cases.map((c) => c.run());
-const seconds: number[][] = cases.map(() => []);
-for (let r = 0; r < repeat; r++) {
-  cases.forEach((c, i) => seconds[i]!.push(time(c.run).seconds));
+/** A gathered batch as the training loop builds it: one-hot targets of weight 1. */
+function seededBatch(rng: Random, rows: number): BatchBuffers {
+  const classes = SPEC.classes.length;
+  const labels = new Int32Array(rows).map(() => rng.normal() > 0 ? 1 : 0);
+  const targets = new Float32Array(rows * classes);
+  labels.forEach((label, row) => targets[row * classes + label] = 1);
+  return { x: normals(rng, rows * SPEC.inputDim), targets, labels };
 }
 
-let maxDifference = 0;
-for (let i = 0; i < outputs[0]!.length; i++) {
-  maxDifference = Math.max(maxDifference, Math.abs(outputs[0]![i]! - outputs[1]![i]!));
+// ---------------------------------------------------------------- raw instance memory
+
+/** Hands out 64-byte-aligned regions of a raw instance's memory, growing it as needed. */
+class Arena {
+  readonly wasm: RawKernels;
+  #at: number;
+
+  constructor(wasm: RawKernels) {
+    this.wasm = wasm;
+    this.#at = align(wasm.heapBase());
+  }
+
+  /** Reserves `floats` float32 values (plus 16 spare bytes, as DenseTrainKernel does). */
+  floats(floats: number): number {
+    const start = this.#at;
+    this.#at = align(this.#at + floats * FLOAT_BYTES + 16);
+    const memory = this.wasm.memory;
+    if (this.#at > memory.buffer.byteLength) {
+      memory.grow(Math.ceil((this.#at - memory.buffer.byteLength) / PAGE_BYTES));
+    }
+    return start;
+  }
+
+  /** A view of `length` float32 values at byte offset `at` (taken fresh: growing detaches). */
+  view(at: number, length: number): Float32Array {
+    return new Float32Array(this.wasm.memory.buffer, at, length);
+  }
 }
 
-console.log(await describeMachine());
-console.log(
-  `flights-shaped MLP ${INPUT}→${HIDDEN.join("→")}→${CLASSES.length}, ${rows} rows, ` +
-    `block ${blockRows} rows, median of ${repeat}:`,
-);
-cases.forEach((c, i) => {
-  const s = median(seconds[i]!);
-  console.log(
-    `  ${c.name.padEnd(40)} ${(rows / s / 1e6).toFixed(2).padStart(6)}M rows/s  ` +
-      `${(rows * FLOPS_PER_ROW / s / 1e9).toFixed(1).padStart(5)} GFLOP/s  ` +
-      `(${seconds[i]!.map((t) => t.toFixed(3)).join(", ")} s)`,
+async function rawKernels(): Promise<RawKernels> {
+  const wasm = await instantiateDenseKernels(DEFAULT_DENSE_FORWARD_KERNEL_OPTIONS.wasmFile);
+  return wasm as unknown as RawKernels;
+}
+
+function align(bytes: number): number {
+  return Math.ceil(bytes / 64) * 64;
+}
+
+function pad8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}
+
+// ---------------------------------------------------------------- 1. peak
+
+/** The measurements the peak is sampled within. */
+type Phase = "stages" | "steps" | "prediction";
+
+/**
+ * `denseLayer` on 64 × 64 × 64, everything in L1: the best a matmul call reaches. It is sampled
+ * once in every repetition of every other measurement: the machine is shared and its speed
+ * drifts (here by up to a third within a minute), so each table's "% of peak" is against the
+ * peak sampled during that table's own timings.
+ */
+class PeakProbe {
+  readonly #call: () => void;
+  readonly #seconds = new Map<Phase, number[]>();
+
+  /** Use `PeakProbe.create()`. */
+  constructor(call: () => void) {
+    this.#call = call;
+  }
+
+  static async create(): Promise<PeakProbe> {
+    const wasm = await rawKernels();
+    const arena = new Arena(wasm);
+    const n = PEAK_SIZE;
+    const x = arena.floats(n * n);
+    const w = arena.floats(n * n);
+    const bias = arena.floats(n);
+    const out = arena.floats(n * n);
+    const rng = new Random(1);
+    arena.view(x, n * n).set(normals(rng, n * n));
+    arena.view(w, n * n).set(normals(rng, n * n));
+    const probe = new PeakProbe(() => wasm.denseLayer(x, n, n, n, w, bias, n, LINEAR, out));
+    probe.#time(); // warm-up
+    return probe;
+  }
+
+  /** Takes one timing of `PEAK_CALLS` calls during `phase`. */
+  sample(phase: Phase): void {
+    const samples = this.#seconds.get(phase) ?? [];
+    samples.push(this.#time());
+    this.#seconds.set(phase, samples);
+  }
+
+  /** The median of the samples of `phase`, or of all samples. */
+  result(phase?: Phase): Timing & { samples: number } {
+    const seconds = phase === undefined
+      ? [...this.#seconds.values()].flat()
+      : this.#seconds.get(phase) ?? [];
+    return {
+      label: phase ?? "all",
+      seconds: median(seconds),
+      flops: 2 * PEAK_SIZE ** 3 * PEAK_CALLS,
+      samples: seconds.length,
+    };
+  }
+
+  #time(): number {
+    const started = performance.now();
+    for (let i = 0; i < PEAK_CALLS; i++) this.#call();
+    return (performance.now() - started) / 1000;
+  }
+}
+
+// ---------------------------------------------------------------- 2a. the step by stage
+
+/** One layer of the raw training layout: byte offsets, as DenseTrainKernel lays them out. */
+interface RawLayer {
+  inputs: number;
+  units: number;
+  units8: number;
+  inputs8: number;
+  kernel: number;
+  bias: number;
+  gradKernel: number;
+  gradBias: number;
+  transposed: number;
+  output: number;
+  activation: number;
+}
+
+/** The raw instance laid out for a training step of the flights network on one batch. */
+interface RawStep {
+  wasm: RawKernels;
+  layers: RawLayer[];
+  size: number;
+  weights: number;
+  gradients: number;
+  moments: [number, number];
+  x: number;
+  targets: number;
+  labels: number;
+  deltas: [number, number];
+  zeros: number;
+  arena: Arena;
+}
+
+/** Lays out weights, gradient, Adam state, the batch and a block's buffers; packs `flat`. */
+async function rawStep(flat: Float32Array, batch: BatchBuffers): Promise<RawStep> {
+  const wasm = await rawKernels();
+  const arena = new Arena(wasm);
+  const widths = [...SPEC.hiddenUnits, SPEC.classes.length];
+  const shapes = widths.map((units, i) => ({
+    inputs: i === 0 ? SPEC.inputDim : widths[i - 1]!,
+    units,
+    units8: pad8(units),
+  }));
+  const size = shapes.reduce((sum, s) => sum + (s.inputs + 1) * s.units8, 0);
+  const weights = arena.floats(size);
+  const gradients = arena.floats(size);
+  const moments: [number, number] = [arena.floats(size), arena.floats(size)];
+  let offset = 0;
+  const layers = shapes.map((s, i): RawLayer => {
+    const kernel = offset * FLOAT_BYTES;
+    offset += (s.inputs + 1) * s.units8;
+    return {
+      ...s,
+      inputs8: pad8(s.inputs),
+      kernel: weights + kernel,
+      bias: weights + kernel + s.inputs * s.units8 * FLOAT_BYTES,
+      gradKernel: gradients + kernel,
+      gradBias: gradients + kernel + s.inputs * s.units8 * FLOAT_BYTES,
+      transposed: i === 0 ? 0 : arena.floats(s.units * pad8(s.inputs)),
+      output: arena.floats(KERNEL_BLOCK_ROWS * s.units8),
+      activation: i < shapes.length - 1 ? RELU_TRAINING : LINEAR,
+    };
+  });
+  const widest = Math.max(...layers.map((layer) => layer.units8));
+  const step: RawStep = {
+    wasm,
+    layers,
+    size,
+    weights,
+    gradients,
+    moments,
+    x: arena.floats(batch.x.length),
+    targets: arena.floats(batch.targets.length),
+    labels: arena.floats(batch.labels.length),
+    deltas: [
+      arena.floats(KERNEL_BLOCK_ROWS * widest),
+      arena.floats(KERNEL_BLOCK_ROWS * widest),
+    ],
+    zeros: arena.floats(Math.max(...layers.map((layer) => layer.inputs8))),
+    arena,
+  };
+  arena.view(step.x, batch.x.length).set(batch.x);
+  arena.view(step.targets, batch.targets.length).set(batch.targets);
+  new Int32Array(wasm.memory.buffer, step.labels, batch.labels.length).set(batch.labels);
+  packWeights(step, flat);
+  return step;
+}
+
+/** Copies tfjs's flat layout (kernel row-major, then bias, per layer) into the padded one. */
+function packWeights(step: RawStep, flat: Float32Array): void {
+  let offset = 0;
+  for (const layer of step.layers) {
+    const kernel = step.arena.view(layer.kernel, layer.inputs * layer.units8);
+    for (let row = 0; row < layer.inputs; row++) {
+      kernel.set(flat.subarray(offset, offset + layer.units), row * layer.units8);
+      offset += layer.units;
+    }
+    step.arena.view(layer.bias, layer.units).set(flat.subarray(offset, offset + layer.units));
+    offset += layer.units;
+  }
+}
+
+/** The stages of a step, in the order they run, with their FLOPs per row. */
+function stageNames(layers: readonly RawLayer[]): { name: string; flopsPerRow: number }[] {
+  const shape = (l: RawLayer) => `${l.inputs}→${l.units}`;
+  const matmul = (l: RawLayer) => 2 * l.inputs * l.units;
+  return [
+    ...layers.map((l, i) => ({
+      name: `forward ${shape(l)} (${i < layers.length - 1 ? "relu" : "linear"})`,
+      flopsPerRow: matmul(l),
+    })),
+    { name: "loss head (softmax cross-entropy gradient)", flopsPerRow: 0 },
+    ...layers.toReversed().map((l) => ({
+      name: `weight gradients ${shape(l)}`,
+      flopsPerRow: matmul(l),
+    })),
+    { name: "transpose kernels (first block of a share)", flopsPerRow: 0 },
+    ...layers.slice(1).toReversed().map((l) => ({
+      name: `input gradient ${shape(l)}`,
+      flopsPerRow: matmul(l),
+    })),
+    { name: "activation backward (relu, both hidden layers)", flopsPerRow: 0 },
+    { name: "optimiser (adam)", flopsPerRow: 0 },
+  ];
+}
+
+/** Accumulates seconds per stage: `lap(stage)` charges the time since the previous lap. */
+class StageClock {
+  readonly seconds = new Map<string, number>();
+  #last = 0;
+
+  start(): void {
+    this.#last = performance.now();
+  }
+
+  lap(stage: string): void {
+    const now = performance.now();
+    this.seconds.set(stage, (this.seconds.get(stage) ?? 0) + (now - this.#last) / 1000);
+    this.#last = now;
+  }
+}
+
+/**
+ * One training step (gradient of the whole batch, then Adam) with the raw exports, in blocks of
+ * `KERNEL_BLOCK_ROWS` rows, each call charged to its stage: `DenseTrainKernel.#blockGradients`
+ * and `optimizerStep` call for call.
+ */
+function timedStep(step: RawStep, clock: StageClock, adamSteps: number): void {
+  const { wasm, layers } = step;
+  const names = stageNames(layers).map((s) => s.name);
+  const last = layers.length - 1;
+  const d = SPEC.inputDim;
+  const k = SPEC.classes.length;
+  for (let first = 0; first < BATCH_ROWS; first += KERNEL_BLOCK_ROWS) {
+    const rows = Math.min(BATCH_ROWS - first, KERNEL_BLOCK_ROWS);
+    const accumulate = first > 0;
+    const x = step.x + first * d * FLOAT_BYTES;
+    clock.start();
+    let input = x;
+    let stride = d;
+    layers.forEach((layer, i) => {
+      wasm.denseLayer(
+        input,
+        rows,
+        stride,
+        layer.inputs,
+        layer.kernel,
+        layer.bias,
+        layer.units8,
+        layer.activation,
+        layer.output,
+      );
+      clock.lap(names[i]!);
+      input = layer.output;
+      stride = layer.units8;
+    });
+    let delta = step.deltas[0];
+    wasm.lossGradient(
+      layers[last]!.output,
+      rows,
+      layers[last]!.units8,
+      k,
+      step.targets + first * k * FLOAT_BYTES,
+      step.labels + first * FLOAT_BYTES,
+      BATCH_ROWS,
+      delta,
+    );
+    clock.lap(names[layers.length]!);
+    for (let i = last; i >= 0; i--) {
+      const layer = layers[i]!;
+      wasm.weightGradients(
+        i === 0 ? x : layers[i - 1]!.output,
+        rows,
+        i === 0 ? d : layers[i - 1]!.units8,
+        layer.inputs,
+        delta,
+        layer.units8,
+        layer.gradKernel,
+        layer.gradBias,
+        accumulate,
+      );
+      clock.lap(`weight gradients ${layer.inputs}→${layer.units}`);
+      if (i === 0) break;
+      const below = layers[i - 1]!;
+      const next = delta === step.deltas[0] ? step.deltas[1] : step.deltas[0];
+      if (!accumulate) {
+        wasm.transposeKernel(
+          layer.kernel,
+          layer.inputs,
+          layer.units8,
+          layer.units,
+          layer.transposed,
+          layer.inputs8,
+        );
+        clock.lap("transpose kernels (first block of a share)");
+      }
+      wasm.denseLayer(
+        delta,
+        rows,
+        layer.units8,
+        layer.units,
+        layer.transposed,
+        step.zeros,
+        layer.inputs8,
+        LINEAR,
+        next,
+      );
+      clock.lap(`input gradient ${layer.inputs}→${layer.units}`);
+      wasm.activationBackward(
+        next,
+        rows,
+        below.units8,
+        below.output,
+        below.activation,
+        0,
+        below.units,
+      );
+      clock.lap("activation backward (relu, both hidden layers)");
+      delta = next;
+    }
+  }
+  clock.start();
+  const f = Math.fround;
+  wasm.adamStep(
+    step.weights,
+    step.gradients,
+    step.moments[0],
+    step.moments[1],
+    step.size,
+    f(-LEARNING_RATE),
+    f(1 - f(0.9) ** (adamSteps + 1)),
+    f(1 - f(0.999) ** (adamSteps + 1)),
   );
-});
-console.log(
-  `  largest |tfjs − kernels| over ${outputs[0]!.length} probabilities: ${maxDifference}`,
-);
-model.dispose();
+  clock.lap("optimiser (adam)");
+}
+
+/** What `measureStages` reports: per-stage medians and the instrumented step's median. */
+interface StageResult {
+  stages: Timing[];
+  stepSeconds: number;
+  /** Largest |raw gradient − DenseTrainKernel gradient| on the first step: 0 when faithful. */
+  gradientDifference: number;
+}
+
+async function measureStages(
+  flat: Float32Array,
+  batch: BatchBuffers,
+  repeats: number,
+  probe: PeakProbe,
+): Promise<StageResult> {
+  const step = await rawStep(flat, batch);
+  const gradientDifference = await compareWithDenseTrainKernel(step, flat, batch);
+  const names = stageNames(step.layers);
+  const perStage = new Map<string, number[]>(names.map((s) => [s.name, []]));
+  const whole: number[] = [];
+  let adamSteps = 0;
+  for (let r = -1; r < repeats; r++) {
+    const clock = new StageClock();
+    const started = performance.now();
+    for (let s = 0; s < STEPS_PER_TIMING; s++) timedStep(step, clock, adamSteps++);
+    const seconds = (performance.now() - started) / 1000 / STEPS_PER_TIMING;
+    if (r < 0) continue; // warm-up
+    probe.sample("stages");
+    whole.push(seconds);
+    for (const [name, total] of clock.seconds) perStage.get(name)!.push(total / STEPS_PER_TIMING);
+  }
+  return {
+    stages: names.map(({ name, flopsPerRow }) => ({
+      label: name,
+      seconds: median(perStage.get(name)!),
+      flops: flopsPerRow * BATCH_ROWS,
+    })),
+    stepSeconds: median(whole),
+    gradientDifference,
+  };
+}
+
+/** Checks the replicated calls against the real wrapper: the same gradient on the same batch. */
+async function compareWithDenseTrainKernel(
+  step: RawStep,
+  flat: Float32Array,
+  batch: BatchBuffers,
+): Promise<number> {
+  const kernel = await DenseTrainKernel.create(TRAIN_SHAPE, BATCH_ROWS);
+  kernel.setWeights(flat);
+  kernel.shareGradients(batch, {
+    start: 0,
+    end: BATCH_ROWS,
+    batchRows: BATCH_ROWS,
+    masks: null,
+    penalty: false,
+  });
+  // One raw step computes the gradient (and moves the weights, which are packed afresh after).
+  timedStep(step, new StageClock(), 0);
+  const raw = step.arena.view(step.gradients, step.size);
+  let largest = 0;
+  for (let i = 0; i < step.size; i++) {
+    largest = Math.max(largest, Math.abs(raw[i]! - kernel.gradients[i]!));
+  }
+  packWeights(step, flat);
+  step.arena.view(step.moments[0], step.size).fill(0);
+  step.arena.view(step.moments[1], step.size).fill(0);
+  return largest;
+}
+
+// ---------------------------------------------------------------- 2b. the whole step
+
+/** The whole step on each engine, same batch and starting weights. */
+interface StepResult {
+  kernels: Timing;
+  tfjs: Timing;
+}
+
+/** The two engines' timings alternate, so both see the same load; the first pair warms up. */
+async function measureSteps(
+  flat: Float32Array,
+  batch: BatchBuffers,
+  repeats: number,
+  probe: PeakProbe,
+): Promise<StepResult> {
+  const kernelStep = await kernelsEngineStep(flat, batch);
+  const tfjsStep = tfjsEngineStep(flat, batch);
+  const perStep = (step: () => void) => {
+    const started = performance.now();
+    for (let s = 0; s < STEPS_PER_TIMING; s++) step();
+    return (performance.now() - started) / 1000 / STEPS_PER_TIMING;
+  };
+  const kernelSeconds: number[] = [];
+  const tfjsSeconds: number[] = [];
+  for (let r = -1; r < repeats; r++) {
+    const kernels = perStep(kernelStep);
+    const tfjs = perStep(tfjsStep);
+    if (r < 0) continue;
+    kernelSeconds.push(kernels);
+    tfjsSeconds.push(tfjs);
+    probe.sample("steps");
+  }
+  const flops = stepFlopsPerRow() * BATCH_ROWS;
+  return {
+    kernels: {
+      label: "kernels: DenseTrainKernel.shareGradients + optimizerStep",
+      seconds: median(kernelSeconds),
+      flops,
+    },
+    tfjs: {
+      label: "tfjs ops: shardGradients + flat Adam + writeVariables",
+      seconds: median(tfjsSeconds),
+      flops,
+    },
+  };
+}
+
+/** FLOPs per row of a step: forward, weight gradients, and input gradients above layer 1. */
+function stepFlopsPerRow(): number {
+  const widths = [SPEC.inputDim, ...SPEC.hiddenUnits, SPEC.classes.length];
+  const matmuls = widths.slice(1).map((units, i) => 2 * widths[i]! * units);
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  return 2 * sum(matmuls) + sum(matmuls.slice(1));
+}
+
+async function kernelsEngineStep(flat: Float32Array, batch: BatchBuffers): Promise<() => void> {
+  const kernel = await DenseTrainKernel.create(TRAIN_SHAPE, BATCH_ROWS);
+  kernel.setWeights(flat);
+  kernel.startOptimizer("adam", LEARNING_RATE);
+  kernel.batch.x.set(batch.x);
+  kernel.batch.targets.set(batch.targets);
+  kernel.batch.labels.set(batch.labels);
+  const share = { start: 0, end: BATCH_ROWS, batchRows: BATCH_ROWS, masks: null, penalty: false };
+  return () => {
+    kernel.shareGradients(kernel.batch, share);
+    kernel.optimizerStep();
+  };
+}
+
+function tfjsEngineStep(flat: Float32Array, batch: BatchBuffers): () => void {
+  const network = denseTrainableNetwork(SPEC, buildDenseLayers("mlp", SPEC).dense);
+  const weights = flat.slice();
+  writeVariables(network.variables, weights);
+  const gradients = new Float32Array(weights.length);
+  const optimizer = createFlatOptimizer("adam", LEARNING_RATE, weights.length);
+  const share = {
+    start: 0,
+    end: BATCH_ROWS,
+    batchRows: BATCH_ROWS,
+    d: SPEC.inputDim,
+    k: SPEC.classes.length,
+    masks: null,
+    penalty: false,
+  };
+  return () => {
+    shardGradients(network, batch, share, gradients);
+    optimizer.step(gradients, weights);
+    writeVariables(network.variables, weights);
+  };
+}
+
+// ---------------------------------------------------------------- 3. prediction
+
+interface PredictionResult {
+  rows: number;
+  kernels: Timing;
+  tfjs: Timing;
+  maxDifference: number;
+}
+
+function measurePrediction(
+  model: MlpModel,
+  rng: Random,
+  options: BenchOptions,
+  probe: PeakProbe,
+): PredictionResult {
+  const rows = options.predictRows;
+  const x = { data: normals(rng, rows * SPEC.inputDim), rows, cols: SPEC.inputDim };
+  const dense = model.layersModel().layers.filter((layer) => layer.getClassName() === "Dense");
+  const network = denseTrainableNetwork(SPEC, dense);
+  const flops = rows * 2 * forwardMultiplyAddsPerRow();
+  const kernelsOut = model.predict(x);
+  const tfjsOut = tfjsPredict(network, x.data, rows);
+  let maxDifference = 0;
+  for (let i = 0; i < kernelsOut.length; i++) {
+    maxDifference = Math.max(maxDifference, Math.abs(kernelsOut[i]! - tfjsOut[i]!));
+  }
+  const kernelSeconds: number[] = [];
+  const tfjsSeconds: number[] = [];
+  for (let r = 0; r < options.repeats; r++) {
+    kernelSeconds.push(secondsOf(() => model.predict(x)));
+    tfjsSeconds.push(secondsOf(() => tfjsPredict(network, x.data, rows)));
+    probe.sample("prediction");
+  }
+  return {
+    rows,
+    kernels: { label: "kernels: MlpModel.predict", seconds: median(kernelSeconds), flops },
+    tfjs: {
+      label: `tfjs ops: networkForward + softmax per ${
+        PREDICT_CHUNK_ROWS.toLocaleString("en-US")
+      }-row chunk`,
+      seconds: median(tfjsSeconds),
+      flops,
+    },
+    maxDifference,
+  };
+}
+
+function forwardMultiplyAddsPerRow(): number {
+  const widths = [SPEC.inputDim, ...SPEC.hiddenUnits, SPEC.classes.length];
+  return widths.slice(1).reduce((sum, units, i) => sum + widths[i]! * units, 0);
+}
+
+/** The tfjs-ops prediction path of `DenseNetworkModel.predict`, chunk by chunk. */
+function tfjsPredict(network: TrainableNetwork, data: Float32Array, rows: number): Float32Array {
+  const d = SPEC.inputDim;
+  const k = SPEC.classes.length;
+  const out = new Float32Array(rows * k);
+  for (let start = 0; start < rows; start += PREDICT_CHUNK_ROWS) {
+    const m = Math.min(rows, start + PREDICT_CHUNK_ROWS) - start;
+    tf.tidy(() => {
+      const input = tf.tensor2d(data.subarray(start * d, (start + m) * d), [m, d]);
+      out.set(tf.softmax(networkForward(network, input)).dataSync(), start * k);
+    });
+  }
+  return out;
+}
+
+function secondsOf(work: () => unknown): number {
+  const started = performance.now();
+  work();
+  return (performance.now() - started) / 1000;
+}
+
+// ---------------------------------------------------------------- markdown
+
+interface SectionInput {
+  machine: string;
+  options: BenchOptions;
+  probe: PeakProbe;
+  stages: StageResult;
+  steps: StepResult;
+  prediction: PredictionResult;
+  seconds: number;
+}
+
+function gflops(t: Timing): number {
+  return t.flops / t.seconds / 1e9;
+}
+
+function percent(part: number, whole: number): string {
+  return `${(100 * part / whole).toFixed(1)}%`;
+}
+
+function renderSection(input: SectionInput): string {
+  const { options, probe, stages, steps, prediction } = input;
+  const peak = probe.result();
+  const phasePeaks = (["stages", "steps", "prediction"] as const).map((phase) =>
+    probe.result(phase)
+  );
+  const peakOf = (phase: Phase) => gflops(phasePeaks.find((p) => p.label === phase)!);
+  const n = options.repeats;
+  const out: string[] = [
+    "## WebAssembly dense kernels: peak, training step by stage, prediction (`bench/kernels.ts`)",
+    "",
+    `Machine: ${input.machine}. ${new Date().toISOString().slice(0, 16)} UTC, ` +
+    `\`deno task bench:kernels\` (${input.seconds.toFixed(0)} s). The flights network ` +
+    `${SPEC.inputDim} → ${SPEC.hiddenUnits.join(" → ")} → ${SPEC.classes.length} (relu, ` +
+    `softmax cross-entropy), one thread. Every figure is the median of n = ${n} timings after ` +
+    "a warm-up. FLOPs count 2 · rows · inputs · units per matmul of the unpadded layers (the " +
+    "kernels pad widths to multiples of 8, so the 64 → 2 layer computes 4× what it counts).",
+    "",
+    "### Peak: the tight matmul loop",
+    "",
+    `\`denseLayer\` of a raw \`dense.wasm\` instance on ${PEAK_SIZE} rows × ${PEAK_SIZE} inputs × ` +
+    `${PEAK_SIZE} units (48 KiB of operands, an L1-sized problem), ${
+      PEAK_CALLS.toLocaleString("en-US")
+    } calls per timing: ` +
+    `**${gflops(peak).toFixed(1)} GFLOP/s** per core, the median of all ${peak.samples} ` +
+    "timings. One timing is taken in every repetition of each measurement below, because this " +
+    "shared virtual machine's speed drifts; each table's \"% of peak\" is against the peak " +
+    `sampled during its own timings: ${
+      phasePeaks.map((p) => `${p.label} ${gflops(p).toFixed(1)} GFLOP/s`).join(", ")
+    } (n = ${n} each). A stage can come out above its peak: the same loop on 256-row blocks ` +
+    "spreads its per-call set-up over more rows, and the drift is not fully averaged out.",
+    "",
+    `### One training step on ${BATCH_ROWS.toLocaleString("en-US")} rows, stage by stage`,
+    "",
+    `The raw exports called exactly as \`DenseTrainKernel\` calls them (blocks of ` +
+    `${KERNEL_BLOCK_ROWS} rows: forward, loss head, then per layer downwards weight gradients, ` +
+    "input gradient and activation backward; the transposed kernels once per share; Adam once " +
+    `per step), each call timed, ${STEPS_PER_TIMING} steps per timing. Their gradient equals ` +
+    `\`DenseTrainKernel.shareGradients\`'s (largest difference ${stages.gradientDifference}).`,
+    "",
+    "| stage | µs per step | GFLOP/s | % of step | % of peak |",
+    "| --- | --- | --- | --- | --- |",
+  ];
+  const stepSeconds = stages.stepSeconds;
+  let staged = 0;
+  for (const stage of stages.stages) {
+    staged += stage.seconds;
+    const rate = stage.flops > 0 ? gflops(stage) : NaN;
+    out.push(
+      `| ${stage.label} | ${(stage.seconds * 1e6).toFixed(0)} | ${
+        stage.flops > 0 ? rate.toFixed(1) : "–"
+      } | ${percent(stage.seconds, stepSeconds)} | ${
+        stage.flops > 0 ? percent(rate, peakOf("stages")) : "–"
+      } |`,
+    );
+  }
+  out.push(
+    `| other (calls from JavaScript, timer reads) | ${
+      ((stepSeconds - staged) * 1e6).toFixed(0)
+    } | – | ${percent(stepSeconds - staged, stepSeconds)} | – |`,
+    `| **step (timed call by call)** | ${(stepSeconds * 1e6).toFixed(0)} | ${
+      (stepFlopsPerRow() * BATCH_ROWS / stepSeconds / 1e9).toFixed(1)
+    } | 100% | ${percent(stepFlopsPerRow() * BATCH_ROWS / stepSeconds / 1e9, peakOf("stages"))} |`,
+    "",
+    "### The whole step: kernels engine against tfjs ops",
+    "",
+    `Same batch and starting weights, ${STEPS_PER_TIMING} steps per timing, the two engines ` +
+      "alternating; a step does " +
+      `${stepFlopsPerRow().toLocaleString("en-US")} FLOPs per row (forward, weight gradients, ` +
+      "input gradients above the first layer; 3 × forward would be " +
+      `${(6 * forwardMultiplyAddsPerRow()).toLocaleString("en-US")}).`,
+    "",
+    "| engine | µs per step | samples/s | GFLOP/s | % of peak |",
+    "| --- | --- | --- | --- | --- |",
+  );
+  for (const t of [steps.kernels, steps.tfjs]) {
+    out.push(
+      `| ${t.label} | ${(t.seconds * 1e6).toFixed(0)} | ${
+        Math.round(BATCH_ROWS / t.seconds).toLocaleString("en-US")
+      } | ${gflops(t).toFixed(1)} | ${percent(gflops(t), peakOf("steps"))} |`,
+    );
+  }
+  out.push(
+    "",
+    `Kernels / tfjs: **${(steps.tfjs.seconds / steps.kernels.seconds).toFixed(2)}×** the ` +
+      "samples/s.",
+    "",
+    `### Prediction of ${prediction.rows.toLocaleString("en-US")} rows`,
+    "",
+    "| engine | s | rows/s | GFLOP/s | % of peak |",
+    "| --- | --- | --- | --- | --- |",
+  );
+  for (const t of [prediction.kernels, prediction.tfjs]) {
+    out.push(
+      `| ${t.label} | ${t.seconds.toFixed(3)} | ${
+        Math.round(prediction.rows / t.seconds).toLocaleString("en-US")
+      } | ${gflops(t).toFixed(1)} | ${percent(gflops(t), peakOf("prediction"))} |`,
+    );
+  }
+  out.push(
+    "",
+    `Kernels / tfjs: **${
+      (prediction.tfjs.seconds / prediction.kernels.seconds).toFixed(2)
+    }×** the rows/s; largest |kernels − tfjs| over ${
+      (prediction.rows * SPEC.classes.length).toLocaleString("en-US")
+    } probabilities: ${prediction.maxDifference.toExponential(2)}.`,
+  );
+  return out.join("\n");
+}
+
+// Last: the classes above are initialised only once the module body reaches them.
+if (import.meta.main) await main();

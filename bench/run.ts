@@ -1,6 +1,8 @@
 /**
- * `deno task bench`: the same workloads through (a) deno-mlops's own pipeline, (b) raw
- * nodejs-polars + tfjs-wasm with no project code (bench/raw/, the floor of framework overhead),
+ * `deno task bench`: the same workloads through (a) deno-mlops's own pipeline, twice: on its
+ * default training engine (the WebAssembly kernels) and with `training.engine: tfjs` (tfjs ops,
+ * the previous engine), (b) raw nodejs-polars + tfjs-wasm with no project code (bench/raw/, the
+ * floor of framework overhead),
  * (c) pandas + scikit-learn and (d) PyTorch CPU (bench/peers/, Debian's /usr/bin/python3), run
  * by run and interleaved, each system a fresh child process whose peak RSS is sampled. Then the
  * flights profile through the real `deno task train` at 300k, 1M and 3M rows. Writes the
@@ -337,25 +339,29 @@ function buildSystems(peers: Peers, coretype: string): System[] {
   const cores = navigator.hardwareConcurrency;
   const split = (w: Workload, i: Inputs) => w === "penguins" ? ["--split", i.penguinSplit] : [];
   const peerData = (w: Workload, i: Inputs) => w === "flights" ? i.csv : PENGUINS;
+  // The same child twice: the configured training engine (kernels by default) and tfjs ops.
+  const project = (name: string, kind: string, engine: string[]): System => ({
+    name,
+    kind,
+    variant: "",
+    command: (w, i) => ({
+      cmd: deno,
+      args: [
+        "run",
+        "-A",
+        `${ROOT}/bench/run.ts`,
+        "--child",
+        w,
+        w === "flights" ? i.parquet : PENGUINS,
+        ...engine,
+      ],
+    }),
+    env: {},
+    unset: [],
+  });
   const systems: System[] = [
-    {
-      name: "deno-mlops",
-      kind: "project",
-      variant: "",
-      command: (w, i) => ({
-        cmd: deno,
-        args: [
-          "run",
-          "-A",
-          `${ROOT}/bench/run.ts`,
-          "--child",
-          w,
-          w === "flights" ? i.parquet : PENGUINS,
-        ],
-      }),
-      env: {},
-      unset: [],
-    },
+    project("deno-mlops", "project", []),
+    project("deno-mlops (tfjs engine)", "project-tfjs", ["--engine", "tfjs"]),
     {
       name: "raw polars + tfjs",
       kind: "raw",
@@ -717,6 +723,7 @@ function summarise(records: Record_[], scale: ScaleRow[]) {
     const p = (run: number) => find(run, w, "project");
     const raw = (run: number) => find(run, w, "raw");
     const sk = (run: number) => find(run, w, "sklearn:tuned");
+    const tfjsEngine = (run: number) => find(run, w, "project-tfjs");
     const div = (a: number | undefined, b: number | undefined) =>
       a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0
         ? undefined
@@ -774,6 +781,22 @@ function summarise(records: Record_[], scale: ScaleRow[]) {
         w,
         (run) =>
           div(raw(run)?.predictRowsPerSecond, fastestTorchPredict(run, w)?.predictRowsPerSecond),
+      ),
+      train_vs_sklearn_tuned: paired(
+        w,
+        (run) => div(p(run)?.trainSamplesPerSecond, sk(run)?.trainSamplesPerSecond),
+      ),
+      predict_vs_sklearn_tuned: paired(
+        w,
+        (run) => div(p(run)?.predictRowsPerSecond, sk(run)?.predictRowsPerSecond),
+      ),
+      train_vs_tfjs_engine: paired(
+        w,
+        (run) => div(p(run)?.trainSamplesPerSecond, tfjsEngine(run)?.trainSamplesPerSecond),
+      ),
+      memory_vs_tfjs_engine: paired(
+        w,
+        (run) => div(p(run)?.peakRssMiB, tfjsEngine(run)?.peakRssMiB),
       ),
       memory_vs_torch_tuned: paired(
         w,
@@ -1043,6 +1066,7 @@ function renderMarkdown(results: Results): string {
     );
   }
   out.push("");
+  out.push(...renderKernelTargets(summary.ratios));
   if (results.scale.length > 0) {
     out.push(
       "### Scale: `deno task train --config config/profiles/flights.yaml` on the first N rows",
@@ -1109,6 +1133,9 @@ function renderMarkdown(results: Results): string {
   out.push(
     `- deno-mlops: \`prepareData\` → \`fitFeatures\` → \`runTraining\` (record off) in a child process (\`bench/run.ts --child\`), then \`model.predict\` on the test matrix. ` +
       "flights trains on 2 threads (the profile's `training.threads: 2`: each batch split between the process and one Web Worker); penguins on 1. " +
+      "The deno-mlops row trains on the configured engine, the WebAssembly SIMD kernels (`training.engine: kernels`, the default); " +
+      "the deno-mlops (tfjs engine) row is the same child with `training.engine=tfjs` (tfjs ops on the wasm backend, the previous engine), " +
+      "so each run compares the two engines side by side. Both predict with `model.predict`, which runs the forward kernels whatever the training engine. " +
       "Raw floor: `bench/raw/*_raw.ts`, npm packages only, same wasm backend and BatchMatMul transpose patch, one thread, a minimal loop without per-batch loss reads or metrics.",
   );
   out.push(
@@ -1128,6 +1155,77 @@ function renderMarkdown(results: Results): string {
       "Ratios against PyTorch use, per run, the faster of its two rows.",
   );
   return out.join("\n");
+}
+
+/**
+ * The targets of issue #20 (the WebAssembly training kernels), each measured within a run and
+ * summarised over runs; met = the median meets it.
+ */
+function renderKernelTargets(ratios: Record<string, Record<string, Stat>>): string[] {
+  const fr = ratios["flights"];
+  const pr = ratios["penguins"];
+  // A measured miss is a miss even when another part of the target was not measured.
+  const met = (stats: Array<Stat | undefined>, ok: (v: number) => boolean) => {
+    const measured = stats.filter((s): s is Stat => s !== undefined && s.n > 0);
+    if (measured.length === 0) return "not measured";
+    if (!measured.every((s) => ok(s.median))) return "**miss**";
+    return measured.length < stats.length ? "yes where measured" : "yes";
+  };
+  const atLeastOne = (v: number) => v >= 1;
+  const auc = (s: Stat | undefined) => fmtStat(s, (v) => (v >= 0 ? "+" : "") + v.toFixed(4));
+  const out = [
+    "### Targets (issue #20: WebAssembly kernels)",
+    "",
+    "deno-mlops on its default engine (the kernels) against the peers and against the same child with `training.engine: tfjs`; each ratio is computed within a run, then summarised as median (min–max); met = the median meets the target.",
+    "",
+    "| target | measured (median, range over runs) | met |",
+    "| --- | --- | --- |",
+  ];
+  const row = (label: string, measured: string, verdict: string) =>
+    out.push(`| ${label} | ${measured} | ${verdict} |`);
+  row(
+    "flights training samples/s ≥ 1× PyTorch CPU (tuned)",
+    fmtStat(fr?.["train_vs_torch_tuned"], ratio),
+    met([fr?.["train_vs_torch_tuned"]], atLeastOne),
+  );
+  row(
+    "flights training samples/s ≥ 1× scikit-learn MLP (tuned)",
+    fmtStat(fr?.["train_vs_sklearn_tuned"], ratio),
+    met([fr?.["train_vs_sklearn_tuned"]], atLeastOne),
+  );
+  row(
+    "flights prediction rows/s ≥ 1× scikit-learn (tuned)",
+    fmtStat(fr?.["predict_vs_sklearn_tuned"], ratio),
+    met([fr?.["predict_vs_sklearn_tuned"]], atLeastOne),
+  );
+  row(
+    "penguins training samples/s ≥ 1× PyTorch CPU (tuned)",
+    fmtStat(pr?.["train_vs_torch_tuned"], ratio),
+    met([pr?.["train_vs_torch_tuned"]], atLeastOne),
+  );
+  row(
+    "flights test ROC AUC within ±0.005 of PyTorch and of scikit-learn",
+    `deno-mlops − PyTorch ${auc(fr?.["auc_minus_torch"])}; − scikit-learn ${
+      auc(fr?.["auc_minus_sklearn"])
+    }`,
+    met([fr?.["auc_minus_torch"], fr?.["auc_minus_sklearn"]], (v) => Math.abs(v) <= 0.005),
+  );
+  row(
+    "peak RSS of the flights deno-mlops child ≤ the tfjs-engine child's (same run)",
+    fr?.["memory_vs_tfjs_engine"]?.n
+      ? `${fmtStat(fr["memory_vs_tfjs_engine"], ratio)} of the tfjs engine's`
+      : "–",
+    met([fr?.["memory_vs_tfjs_engine"]], (v) => v <= 1),
+  );
+  row(
+    "(information) training samples/s, kernels engine ÷ tfjs engine",
+    `flights ${fmtStat(fr?.["train_vs_tfjs_engine"], ratio)}; penguins ${
+      fmtStat(pr?.["train_vs_tfjs_engine"], ratio)
+    }`,
+    "–",
+  );
+  out.push("");
+  return out;
 }
 
 // ---------------------------------------------------------------- machine facts
@@ -1168,19 +1266,21 @@ async function gitCommit(): Promise<string> {
 // ---------------------------------------------------------------- the project child
 
 /**
- * `bench/run.ts --child <workload> <data>`: the project's own pipeline, as `deno task train`
- * runs it but without recording the run, then batch prediction of the test matrix. Prints one
- * JSON line.
+ * `bench/run.ts --child <workload> <data> [--engine kernels|tfjs]`: the project's own pipeline,
+ * as `deno task train` runs it but without recording the run (`--engine` sets
+ * `training.engine`), then batch prediction of the test matrix. Prints one JSON line.
  */
 async function projectChild(args: string[]): Promise<void> {
   const workload = args[1] as Workload;
   const path = args[2]!;
+  const engineAt = args.indexOf("--engine");
+  const engine = engineAt >= 0 ? args[engineAt + 1] : undefined;
   const { loadConfig } = await import("../src/config/mod.ts");
   const { runTraining } = await import("../src/pipelines/mod.ts");
   const loaded = await loadConfig({
     root: ROOT,
     ...(workload === "flights" ? { profile: "config/profiles/flights.yaml" } : {}),
-    overrides: [`data.path=${path}`],
+    overrides: [`data.path=${path}`, ...(engine ? [`training.engine=${engine}`] : [])],
   });
   // Cold stages, as the peers run them: the stage cache is measured on its own (measureScale).
   const result = await runTraining(loaded, { record: false, cache: false });
@@ -1191,6 +1291,7 @@ async function projectChild(args: string[]): Promise<void> {
   const predictSeconds = fastestOf(() => model.predict(x)).seconds;
   console.log(JSON.stringify({
     system: "project",
+    engine: loaded.config.training.engine,
     rows: { train: features.x.train.rows, val: features.x.val.rows, test: x.rows },
     features: features.names.length,
     stages: { ...result.record.stages, predict: predictSeconds },

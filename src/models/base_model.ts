@@ -21,10 +21,20 @@ export interface PredictOptions {
    * @default 65536
    */
   chunkRows?: number;
+  /**
+   * Threads a network's prediction may use, the calling one included: inputs of 131,072 rows or
+   * more are cut into one share per thread, each predicted by the WebAssembly kernels on its own
+   * core (workers started for the call and ended with it). The numbers do not depend on it.
+   * @default the machine's cores, at most 4
+   */
+  threads?: number;
 }
 
 /** Defaults of `PredictOptions`. */
-export const DEFAULT_PREDICT_OPTIONS: Required<PredictOptions> = { chunkRows: 65536 };
+export const DEFAULT_PREDICT_OPTIONS: Required<PredictOptions> = {
+  chunkRows: 65536,
+  threads: Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1)),
+};
 
 /**
  * The base of every model family: fit on a `Matrix`, predict, save and describe.

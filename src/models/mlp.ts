@@ -26,6 +26,7 @@ import { ensureBackend } from "./backend.ts";
 import { getLogger } from "@logtape/logtape";
 import { DenseForwardKernel } from "./kernels/dense_forward.ts";
 import { planDenseNetwork } from "./kernels/dense_plan.ts";
+import { predictOnThreads } from "./kernels/forward_threads.ts";
 import {
   type Activation,
   ACTIVATIONS,
@@ -243,7 +244,7 @@ export abstract class DenseNetworkModel extends BaseModel {
    * forward kernels in blocks of rows (see `predictionEngine`), else on tfjs ops chunk by chunk.
    *
    * @param x features, `inputDim` finite columns
-   * @param options rows per tensor
+   * @param options rows per tensor (tfjs ops), threads (kernels)
    * @returns the predictions
    * @throws {NotFittedError} before `fit` or `load`
    * @throws {SchemaMismatchError} when the column count differs from `inputDim`
@@ -254,7 +255,7 @@ export abstract class DenseNetworkModel extends BaseModel {
    * ```
    */
   predict(x: Matrix, options: PredictOptions = {}): Float32Array {
-    const { chunkRows } = { ...DEFAULT_PREDICT_OPTIONS, ...options };
+    const { chunkRows, threads } = { ...DEFAULT_PREDICT_OPTIONS, ...options };
     requireFitted(this, "predict");
     checkMatrix(x, { inputDim: this.inputDim, action: `predict with "${this.family}"` });
     if (!Number.isSafeInteger(chunkRows) || chunkRows < 1) {
@@ -262,8 +263,13 @@ export abstract class DenseNetworkModel extends BaseModel {
         `Cannot predict with "${this.family}": chunkRows is ${chunkRows}, expected a positive integer`,
       );
     }
+    if (!Number.isSafeInteger(threads) || threads < 1) {
+      throw new RangeError(
+        `Cannot predict with "${this.family}": threads is ${threads}, expected a positive integer`,
+      );
+    }
     if (this.#forward !== null) {
-      return this.#forward.predict(x.data.subarray(0, x.rows * x.cols), x.rows);
+      return predictOnThreads(this.#forward, x.data.subarray(0, x.rows * x.cols), x.rows, threads);
     }
     const network = this.#network();
     const classification = this.task === "classification";

@@ -41,6 +41,7 @@ export type {
   DenseKernelLayer,
   DenseKernelPlan,
   DensePlanResult,
+  DenseTrainKernelOptions,
   DenseTrainShape,
   KernelActivation,
   KernelOptimizerName,

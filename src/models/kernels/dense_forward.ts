@@ -178,6 +178,11 @@ export class DenseForwardKernel {
     return new DenseForwardKernel(exports, plan, blockRows);
   }
 
+  /** The network the kernels run, weights included (unpacked). */
+  get plan(): DenseKernelPlan {
+    return this.#plan;
+  }
+
   /** Width of the network's input. */
   get inputDim(): number {
     return this.#plan.inputDim;

@@ -41,6 +41,21 @@ export interface DenseTrainShape {
   l2: number;
 }
 
+/** Options of `DenseTrainKernel.create`. */
+export interface DenseTrainKernelOptions {
+  /**
+   * The compiled kernels, as a path or `file:` URL.
+   * @default `dense.wasm` beside this module
+   */
+  wasmFile?: string | URL;
+  /**
+   * Called after every call into the module with the export's name, its arguments and the
+   * milliseconds it took: how `bench:kernels` splits a step into its stages.
+   * @default undefined (no timing)
+   */
+  onCall?: (name: string, args: readonly number[], ms: number) => void;
+}
+
 /** The exports of `dense.wasm` the training kernels call. */
 interface TrainExports {
   readonly memory: WebAssembly.Memory;
@@ -281,7 +296,7 @@ export class DenseTrainKernel {
    *
    * @param shape the network
    * @param maxRows rows per share (the batch size, or a thread's share of it)
-   * @param options where the `.wasm` file is
+   * @param options where the `.wasm` file is, and a hook timing every call (benchmarks)
    * @returns the kernels, weights and optimiser state zeroed
    * @throws {RangeError} when `maxRows` is not a positive integer
    * @throws {ArtifactError} when `dense.wasm` cannot be loaded; run `deno task kernels:build`
@@ -289,7 +304,7 @@ export class DenseTrainKernel {
   static async create(
     shape: DenseTrainShape,
     maxRows: number,
-    options: { wasmFile?: string | URL } = {},
+    options: DenseTrainKernelOptions = {},
   ): Promise<DenseTrainKernel> {
     if (!Number.isSafeInteger(maxRows) || maxRows < 1) {
       throw new RangeError(
@@ -298,7 +313,12 @@ export class DenseTrainKernel {
     }
     const wasmFile = options.wasmFile ?? DEFAULT_DENSE_FORWARD_KERNEL_OPTIONS.wasmFile;
     const wasm = await instantiateDenseKernels(wasmFile) as unknown as TrainExports;
-    return new DenseTrainKernel(wasm, shape, maxRows);
+    const onCall = options.onCall;
+    return new DenseTrainKernel(
+      onCall === undefined ? wasm : timedExports(wasm, onCall),
+      shape,
+      maxRows,
+    );
   }
 
   /** Values in tfjs's flat layout: every layer's kernel and bias, unpadded. */
@@ -643,6 +663,23 @@ export class DenseTrainKernel {
       offset += units;
     }
   }
+}
+
+/** The exports with every function wrapped to time its calls. */
+function timedExports(
+  wasm: TrainExports,
+  onCall: NonNullable<DenseTrainKernelOptions["onCall"]>,
+): TrainExports {
+  const timed: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(wasm)) {
+    timed[name] = typeof value !== "function" ? value : (...args: number[]) => {
+      const started = performance.now();
+      const result = value(...args);
+      onCall(name, args, performance.now() - started);
+      return result;
+    };
+  }
+  return timed as unknown as TrainExports;
 }
 
 function pad8(n: number): number {

@@ -22,4 +22,9 @@ export type {
   KernelActivation,
 } from "./dense_plan.ts";
 export { DenseTrainKernel, KERNEL_BLOCK_ROWS, TRAIN_KERNEL_ACTIVATIONS } from "./dense_train.ts";
-export type { DenseTrainShape, KernelOptimizerName, TrainKernelActivation } from "./dense_train.ts";
+export type {
+  DenseTrainKernelOptions,
+  DenseTrainShape,
+  KernelOptimizerName,
+  TrainKernelActivation,
+} from "./dense_train.ts";

@@ -1135,7 +1135,7 @@ function renderMarkdown(results: Results): string {
       "flights trains on 2 threads (the profile's `training.threads: 2`: each batch split between the process and one Web Worker); penguins on 1. " +
       "The deno-mlops row trains on the configured engine, the WebAssembly SIMD kernels (`training.engine: kernels`, the default); " +
       "the deno-mlops (tfjs engine) row is the same child with `training.engine=tfjs` (tfjs ops on the wasm backend, the previous engine), " +
-      "so each run compares the two engines side by side. Both predict with `model.predict`, which runs the forward kernels whatever the training engine. " +
+      "so each run compares the two engines side by side. Both predict with `model.predict`, which runs the forward kernels whatever the training engine, on both cores for the flights test split (inputs of 131,072 rows or more are cut into one share per core). " +
       "Raw floor: `bench/raw/*_raw.ts`, npm packages only, same wasm backend and BatchMatMul transpose patch, one thread, a minimal loop without per-batch loss reads or metrics.",
   );
   out.push(

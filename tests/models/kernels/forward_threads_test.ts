@@ -54,5 +54,8 @@ Deno.test("a prediction thread that fails leaves its share to the calling thread
   assert.deepEqual(p, kernel.predict(x, rows));
   const lines = logs.messages().filter((m) => m.includes("Prediction thread"));
   assert.equal(lines.length, 1);
-  assert.match(lines[0]!, /Prediction thread 1 failed; this thread predicts its 65536 rows instead/);
+  assert.match(
+    lines[0]!,
+    /Prediction thread 1 failed; this thread predicts its 65536 rows instead/,
+  );
 });

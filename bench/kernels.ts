@@ -46,6 +46,7 @@ import {
 } from "../src/models/_train_shard.ts";
 import {
   DEFAULT_DENSE_FORWARD_KERNEL_OPTIONS,
+  type DenseKernelExports,
   instantiateDenseKernels,
 } from "../src/models/kernels/dense_forward.ts";
 import { buildDenseLayers, denseTrainableNetwork } from "../src/models/mlp.ts";
@@ -83,23 +84,6 @@ const PEAK_CALLS = 2_000;
 const LINEAR = 0;
 const FLOAT_BYTES = 4;
 const PAGE_BYTES = 65_536;
-
-/** The raw export of `dense.wasm` the peak probe calls (see `TrainExports` in dense_train.ts). */
-interface RawKernels {
-  readonly memory: WebAssembly.Memory;
-  heapBase(): number;
-  denseLayer(
-    x: number,
-    rows: number,
-    xStride: number,
-    inputs: number,
-    w: number,
-    bias: number,
-    units8: number,
-    activation: number,
-    out: number,
-  ): void;
-}
 
 interface BenchOptions {
   repeats: number;
@@ -203,10 +187,10 @@ function seededBatch(rng: Random, rows: number): BatchBuffers {
 
 /** Hands out 64-byte-aligned regions of a raw instance's memory, growing it as needed. */
 class Arena {
-  readonly wasm: RawKernels;
+  readonly wasm: DenseKernelExports;
   #at: number;
 
-  constructor(wasm: RawKernels) {
+  constructor(wasm: DenseKernelExports) {
     this.wasm = wasm;
     this.#at = align(wasm.heapBase());
   }
@@ -228,9 +212,8 @@ class Arena {
   }
 }
 
-async function rawKernels(): Promise<RawKernels> {
-  const wasm = await instantiateDenseKernels(DEFAULT_DENSE_FORWARD_KERNEL_OPTIONS.wasmFile);
-  return wasm as unknown as RawKernels;
+function rawKernels(): Promise<DenseKernelExports> {
+  return instantiateDenseKernels(DEFAULT_DENSE_FORWARD_KERNEL_OPTIONS.wasmFile);
 }
 
 function align(bytes: number): number {

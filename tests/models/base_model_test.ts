@@ -4,8 +4,12 @@ import { checkMatrix } from "../../src/models/base_model.ts";
 import { DataValidationError } from "../../src/errors.ts";
 import { blobs } from "./_synthetic.ts";
 
-Deno.test("DEFAULT_PREDICT_OPTIONS predicts 65,536 rows per tensor", () => {
-  assert.deepEqual(DEFAULT_PREDICT_OPTIONS, { chunkRows: 65536 });
+Deno.test("DEFAULT_PREDICT_OPTIONS predicts 65,536 rows per tensor, on the machine's cores up to 4", () => {
+  assert.deepEqual(DEFAULT_PREDICT_OPTIONS, {
+    chunkRows: 65536,
+    threads: Math.max(1, Math.min(4, navigator.hardwareConcurrency)),
+  });
+  assert.ok(DEFAULT_PREDICT_OPTIONS.threads >= 1 && DEFAULT_PREDICT_OPTIONS.threads <= 4);
 });
 
 Deno.test("predict() with the default chunks is byte-identical to the former 8,192-row chunks", async () => {

@@ -12,8 +12,11 @@ import type { DenseKernelPlan, KernelActivation } from "./dense_plan.ts";
 /** The exported API version of `dense.wasm` this wrapper speaks. */
 export const DENSE_KERNEL_API_VERSION = 2;
 
-/** The exports of `dense.wasm`. */
-interface DenseKernelExports {
+/**
+ * The exports of `dense.wasm` (`assembly/dense.ts` and `assembly/dense_train.ts`): offsets are
+ * byte addresses in the instance's memory, laid out by the caller.
+ */
+export interface DenseKernelExports {
   readonly memory: WebAssembly.Memory;
   apiVersion(): number;
   heapBase(): number;
@@ -30,6 +33,69 @@ interface DenseKernelExports {
   ): void;
   softmaxRows(p: number, rows: number, stride: number, units: number, out: number): void;
   compactRows(p: number, rows: number, stride: number, units: number, out: number): void;
+  applyMask(y: number, rows: number, units8: number, mask: number, units: number, h: number): void;
+  lossGradient(
+    z: number,
+    rows: number,
+    stride: number,
+    classes: number,
+    targets: number,
+    labels: number,
+    batchRows: number,
+    delta: number,
+  ): void;
+  lossValue(
+    z: number,
+    rows: number,
+    stride: number,
+    classes: number,
+    targets: number,
+    labels: number,
+  ): void;
+  lastLoss(): number;
+  lastMetric(): number;
+  activationBackward(
+    d: number,
+    rows: number,
+    units8: number,
+    y: number,
+    activation: number,
+    mask: number,
+    units: number,
+  ): void;
+  weightGradients(
+    h: number,
+    rows: number,
+    hStride: number,
+    inputs: number,
+    d: number,
+    units8: number,
+    gw: number,
+    gb: number,
+    accumulate: boolean,
+  ): void;
+  transposeKernel(
+    w: number,
+    inputs: number,
+    units8: number,
+    units: number,
+    wt: number,
+    inputs8: number,
+  ): void;
+  penaltyGradient(w: number, g: number, n: number, l2: number): number;
+  squaredSum(w: number, n: number): number;
+  sgdStep(w: number, g: number, n: number, negativeRate: number): void;
+  adamStep(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    negativeRate: number,
+    correction1: number,
+    correction2: number,
+  ): void;
+  rmspropStep(w: number, g: number, ms: number, mom: number, n: number, rate: number): void;
 }
 
 /** Activation codes of `assembly/dense.ts`. */
@@ -174,7 +240,7 @@ export class DenseForwardKernel {
         `Cannot load the dense kernels: blockRows is ${blockRows}, expected a positive integer`,
       );
     }
-    const exports = await instantiateDenseKernels(wasmFile) as unknown as DenseKernelExports;
+    const exports = await instantiateDenseKernels(wasmFile);
     return new DenseForwardKernel(exports, plan, blockRows);
   }
 
@@ -265,10 +331,10 @@ export class DenseForwardKernel {
  */
 export async function instantiateDenseKernels(
   wasmFile: string | URL,
-): Promise<WebAssembly.Exports> {
+): Promise<DenseKernelExports> {
   const module = await compileKernels(wasmFile);
   const instance = await WebAssembly.instantiate(module, {});
-  const exports = instance.exports as unknown as { apiVersion(): number };
+  const exports = instance.exports as unknown as DenseKernelExports;
   const version = exports.apiVersion();
   if (version !== DENSE_KERNEL_API_VERSION) {
     throw new ArtifactError(
@@ -276,7 +342,7 @@ export async function instantiateDenseKernels(
         `expected ${DENSE_KERNEL_API_VERSION}; rebuild it with deno task kernels:build`,
     );
   }
-  return instance.exports;
+  return exports;
 }
 
 function compileKernels(file: string | URL): Promise<WebAssembly.Module> {

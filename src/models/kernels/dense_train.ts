@@ -12,7 +12,11 @@
  */
 import type { BatchBuffers, ShardResult } from "../_train_shard.ts";
 import type { DropoutMasks } from "../_network_types.ts";
-import { DEFAULT_DENSE_FORWARD_KERNEL_OPTIONS, instantiateDenseKernels } from "./dense_forward.ts";
+import {
+  DEFAULT_DENSE_FORWARD_KERNEL_OPTIONS,
+  type DenseKernelExports,
+  instantiateDenseKernels,
+} from "./dense_forward.ts";
 
 /** Hidden activations the training kernels cover. */
 export const TRAIN_KERNEL_ACTIVATIONS = ["relu", "tanh", "sigmoid"] as const;
@@ -54,86 +58,6 @@ export interface DenseTrainKernelOptions {
    * @default undefined (no timing)
    */
   onCall?: (name: string, args: readonly number[], ms: number) => void;
-}
-
-/** The exports of `dense.wasm` the training kernels call. */
-interface TrainExports {
-  readonly memory: WebAssembly.Memory;
-  heapBase(): number;
-  denseLayer(
-    x: number,
-    rows: number,
-    xStride: number,
-    inputs: number,
-    w: number,
-    bias: number,
-    units8: number,
-    activation: number,
-    out: number,
-  ): void;
-  applyMask(y: number, rows: number, units8: number, mask: number, units: number, h: number): void;
-  lossGradient(
-    z: number,
-    rows: number,
-    stride: number,
-    classes: number,
-    targets: number,
-    labels: number,
-    batchRows: number,
-    delta: number,
-  ): void;
-  lossValue(
-    z: number,
-    rows: number,
-    stride: number,
-    classes: number,
-    targets: number,
-    labels: number,
-  ): void;
-  lastLoss(): number;
-  lastMetric(): number;
-  activationBackward(
-    d: number,
-    rows: number,
-    units8: number,
-    y: number,
-    activation: number,
-    mask: number,
-    units: number,
-  ): void;
-  weightGradients(
-    h: number,
-    rows: number,
-    hStride: number,
-    inputs: number,
-    d: number,
-    units8: number,
-    gw: number,
-    gb: number,
-    accumulate: boolean,
-  ): void;
-  transposeKernel(
-    w: number,
-    inputs: number,
-    units8: number,
-    units: number,
-    wt: number,
-    inputs8: number,
-  ): void;
-  penaltyGradient(w: number, g: number, n: number, l2: number): number;
-  squaredSum(w: number, n: number): number;
-  sgdStep(w: number, g: number, n: number, negativeRate: number): void;
-  adamStep(
-    w: number,
-    g: number,
-    m: number,
-    v: number,
-    n: number,
-    negativeRate: number,
-    correction1: number,
-    correction2: number,
-  ): void;
-  rmspropStep(w: number, g: number, ms: number, mom: number, n: number, rate: number): void;
 }
 
 /** Activation codes of `assembly/dense.ts`; the training forward pass keeps NaN through relu. */
@@ -204,7 +128,7 @@ export class DenseTrainKernel {
   readonly maxRows: number;
   /** Rows per kernel call. */
   readonly blockRows: number;
-  readonly #wasm: TrainExports;
+  readonly #wasm: DenseKernelExports;
   readonly #shape: DenseTrainShape;
   readonly #layers: readonly TrainLayer[];
   readonly #base: number;
@@ -220,7 +144,7 @@ export class DenseTrainKernel {
   #accBeta1 = Math.fround(0.9);
   #accBeta2 = Math.fround(0.999);
 
-  private constructor(wasm: TrainExports, shape: DenseTrainShape, maxRows: number) {
+  private constructor(wasm: DenseKernelExports, shape: DenseTrainShape, maxRows: number) {
     this.#wasm = wasm;
     this.#shape = shape;
     this.maxRows = maxRows;
@@ -312,7 +236,7 @@ export class DenseTrainKernel {
       );
     }
     const wasmFile = options.wasmFile ?? DEFAULT_DENSE_FORWARD_KERNEL_OPTIONS.wasmFile;
-    const wasm = await instantiateDenseKernels(wasmFile) as unknown as TrainExports;
+    const wasm = await instantiateDenseKernels(wasmFile);
     const onCall = options.onCall;
     return new DenseTrainKernel(
       onCall === undefined ? wasm : timedExports(wasm, onCall),
@@ -667,9 +591,9 @@ export class DenseTrainKernel {
 
 /** The exports with every function wrapped to time its calls. */
 function timedExports(
-  wasm: TrainExports,
+  wasm: DenseKernelExports,
   onCall: NonNullable<DenseTrainKernelOptions["onCall"]>,
-): TrainExports {
+): DenseKernelExports {
   const timed: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(wasm)) {
     timed[name] = typeof value !== "function" ? value : (...args: number[]) => {
@@ -679,7 +603,7 @@ function timedExports(
       return result;
     };
   }
-  return timed as unknown as TrainExports;
+  return timed as unknown as DenseKernelExports;
 }
 
 function pad8(n: number): number {

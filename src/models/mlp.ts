@@ -445,9 +445,12 @@ export abstract class DenseNetworkModel extends BaseModel {
     const log = getLogger(["deno-mlops", "models"]);
     const { plan, unsupported } = planDenseNetwork(this.#model!);
     if (plan === null) {
-      log.info("The prediction kernels do not cover {reason}; predicting with tfjs ops", {
-        reason: unsupported,
-      });
+      log.info(
+        "The prediction kernels cannot run this model ({reason}); predicting with tfjs ops",
+        {
+          reason: unsupported,
+        },
+      );
       return;
     }
     try {

@@ -265,6 +265,12 @@ Deno.test("a network the kernels do not cover trains on tfjs ops, with one log l
   const lines = logs.messages().filter((m) => m.includes("training.engine kernels does not cover"));
   assert.equal(lines.length, 1);
   assert.match(lines[0]!, /hidden activation "elu" \(they cover relu, tanh, sigmoid\)/);
+  const predicting = logs.messages().filter((m) => m.includes("prediction kernels cannot run"));
+  assert.equal(predicting.length, 1);
+  assert.match(
+    predicting[0]!,
+    /\(layer "hidden_1" \(Dense\) has activation "elu"\); predicting with tfjs ops/,
+  );
   assert.deepEqual(kernels, await fit("tfjs"));
 });
 

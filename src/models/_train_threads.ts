@@ -5,11 +5,14 @@
  * masks, the weights, one gradient slot per worker), and steps are handed over with `Atomics`,
  * so a step costs no message and no copy beyond the gradients themselves.
  *
- * Protocol, per step: the loop gathers the batch and the masks, writes the rows and bumps
- * `STEP`; each worker loads the shared weights into its engine (its tfjs variables or its
+ * Protocol, per step: the loop draws the masks of the batch it gathered, writes its rows and
+ * buffer slot and bumps `STEP`; each worker loads the shared weights into its engine (its tfjs variables or its
  * WebAssembly kernels), computes its share and stores the step in its `DONE` slot; the loop waits
  * for every slot, adds the gradients in worker order (so the sum is the same on every run), takes
- * the optimiser step and writes the weights to the shared buffer for the next step.
+ * the optimiser step and writes the weights to the shared buffer for the next step. There are two
+ * batch buffers: while the threads compute a batch, the loop gathers the next into the other one
+ * once its own share is done, so the gather (random reads, bound by memory latency) overlaps the
+ * threads' work.
  *
  * @module
  */
@@ -26,8 +29,10 @@ export const CONTROL = {
   rows: 1,
   /** Set to 1 by a worker that failed. */
   failed: 2,
+  /** Which of the two batch buffers holds the current batch. */
+  slot: 3,
   /** Worker `i` (from 1) writes the step it finished at `done + i`. */
-  done: 3,
+  done: 4,
 } as const;
 
 /** `CONTROL.step` value that stops the workers. */
@@ -61,9 +66,8 @@ export interface WorkerInit {
   /** The shared memory. */
   buffers: {
     control: SharedArrayBuffer;
-    x: SharedArrayBuffer;
-    targets: SharedArrayBuffer;
-    labels: SharedArrayBuffer;
+    /** Two batches: the loop gathers the next while the threads compute the current one. */
+    batches: { x: SharedArrayBuffer; targets: SharedArrayBuffer; labels: SharedArrayBuffer }[];
     masks: SharedArrayBuffer[];
     weights: SharedArrayBuffer;
     gradients: SharedArrayBuffer;
@@ -75,8 +79,8 @@ export interface WorkerInit {
  * The workers of one `trainNetwork` call, and the shared memory they use.
  */
 export class TrainingThreads {
-  /** The batch the loop gathers into. */
-  readonly batch: BatchBuffers;
+  /** The two batch buffers the loop gathers into, in turn. */
+  readonly batches: readonly [BatchBuffers, BatchBuffers];
   /** Dropout masks of the whole batch, one per hidden layer (empty without dropout). */
   readonly masks: Float32Array[];
   /** The weights, flat; the loop updates them, the workers read them. */
@@ -97,11 +101,8 @@ export class TrainingThreads {
     size: number,
   ) {
     const { buffers } = init;
-    this.batch = {
-      x: new Float32Array(buffers.x),
-      targets: new Float32Array(buffers.targets),
-      labels: new Int32Array(buffers.labels),
-    };
+    const [first, second] = buffers.batches.map(batchViews);
+    this.batches = [first!, second!];
     this.masks = buffers.masks.map((buffer) => new Float32Array(buffer));
     this.weights = new Float32Array(buffers.weights);
     this.#control = new Int32Array(buffers.control);
@@ -145,9 +146,11 @@ export class TrainingThreads {
       k,
       buffers: {
         control: shared(4 * (CONTROL.done + threads)),
-        x: shared(4 * batchSize * d),
-        targets: shared(4 * batchSize * k),
-        labels: shared(4 * batchSize),
+        batches: [0, 1].map(() => ({
+          x: shared(4 * batchSize * d),
+          targets: shared(4 * batchSize * k),
+          labels: shared(4 * batchSize),
+        })),
         masks: options.dropoutUnits.map((units) => shared(4 * batchSize * units)),
         weights: shared(4 * size),
         gradients: shared(4 * size * (threads - 1)),
@@ -174,13 +177,15 @@ export class TrainingThreads {
   }
 
   /**
-   * Hands the gathered batch of `rows` rows to the workers.
+   * Hands the batch of `rows` rows gathered into `batches[slot]` to the workers.
    *
    * @param rows the batch's rows
+   * @param slot which batch buffer holds it
    */
-  begin(rows: number): void {
+  begin(rows: number, slot: 0 | 1): void {
     this.#step++;
     this.#control[CONTROL.rows] = rows;
+    this.#control[CONTROL.slot] = slot;
     Atomics.store(this.#control, CONTROL.step, this.#step);
     Atomics.notify(this.#control, CONTROL.step);
   }
@@ -233,6 +238,22 @@ export class TrainingThreads {
     for (const worker of this.#workers) worker.terminate();
     this.#workers = [];
   }
+}
+
+/**
+ * Typed views of one shared batch.
+ *
+ * @param batch the shared buffers
+ * @returns the features, targets and labels
+ */
+export function batchViews(
+  batch: { x: SharedArrayBuffer; targets: SharedArrayBuffer; labels: SharedArrayBuffer },
+): BatchBuffers {
+  return {
+    x: new Float32Array(batch.x),
+    targets: new Float32Array(batch.targets),
+    labels: new Int32Array(batch.labels),
+  };
 }
 
 function ready(worker: Worker, init: WorkerInit, errors: string[]): Promise<void> {

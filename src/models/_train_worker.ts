@@ -11,7 +11,7 @@ import { initBackend } from "./backend.ts";
 import { buildDenseLayers, denseTrainableNetwork } from "./mlp.ts";
 import { shareBounds } from "./_train_shard.ts";
 import { createShareEngine } from "./_train_engine.ts";
-import { CONTROL, STOP, type WorkerInit } from "./_train_threads.ts";
+import { batchViews, CONTROL, STOP, type WorkerInit } from "./_train_threads.ts";
 
 const scope = self as unknown as {
   onmessage: ((event: MessageEvent<WorkerInit>) => void) | null;
@@ -40,11 +40,7 @@ async function prepare(init: WorkerInit): Promise<() => void> {
     return denseTrainableNetwork(spec, dense);
   }, init.batchSize);
   const control = new Int32Array(buffers.control);
-  const batch = {
-    x: new Float32Array(buffers.x),
-    targets: new Float32Array(buffers.targets),
-    labels: new Int32Array(buffers.labels),
-  };
+  const batches = buffers.batches.map(batchViews);
   const masks = buffers.masks.map((buffer) => new Float32Array(buffer));
   const weights = new Float32Array(buffers.weights);
   const size = weights.length;
@@ -62,7 +58,7 @@ async function prepare(init: WorkerInit): Promise<() => void> {
         const rows = control[CONTROL.rows]!;
         const [start, end] = shareBounds(index, threads, rows);
         engine.loadWeights(weights);
-        const result = engine.shareGradients(batch, {
+        const result = engine.shareGradients(batches[control[CONTROL.slot]!]!, {
           start,
           end,
           batchRows: rows,

@@ -461,8 +461,9 @@ export async function trainNetwork(
       size: engine.size,
     })
     : null;
-  // One buffer of each kind, reused by every batch: no per-row or per-batch allocations.
-  const batchBuffers = pool?.batch ?? engine.batch;
+  // The buffers every batch is gathered into, reused: no per-row or per-batch allocations. With
+  // threads there are two, used in turn, so the next batch is gathered during this one's step.
+  const batchBuffers = pool?.batches ?? [engine.batch, engine.batch] as const;
   pool?.weights.set(engine.weights);
   // Masks in the order one thread draws them: layer after layer, each for the whole batch.
   const drawMasks = (m: number): DropoutMasks | null => {
@@ -517,20 +518,37 @@ export async function trainNetwork(
         if (w + 1 < windows) next = source.readChunks(windowChunks(w + 1));
         const rows = x.rows;
         const order = shuffleRng.permutation(rows);
+        const rowsAt = (start: number) => Math.min(rows, start + batchSize) - start;
+        let slot: 0 | 1 = 0;
+        gatherBatch(x, y, order, 0, rowsAt(0), classWeights, batchBuffers[slot]);
         for (let start = 0; start < rows; start += batchSize, batch++) {
           signal?.throwIfAborted();
-          const m = Math.min(rows, start + batchSize) - start;
-          gatherBatch(x, y, order, start, m, classWeights, batchBuffers);
+          const m = rowsAt(start);
           const masks = drawMasks(m);
-          pool?.begin(m);
+          pool?.begin(m, slot);
           const [, end] = shareBounds(0, threads, m);
-          const own = engine.shareGradients(batchBuffers, {
+          const own = engine.shareGradients(batchBuffers[slot], {
             start: 0,
             end,
             batchRows: m,
             masks,
             penalty: true,
           });
+          // The threads read this batch until finish(); the next one goes to the other buffer
+          // (without threads both are the same buffer, filled after the step).
+          const nextStart = start + batchSize;
+          if (pool !== null && nextStart < rows) {
+            slot = slot === 0 ? 1 : 0;
+            gatherBatch(
+              x,
+              y,
+              order,
+              nextStart,
+              rowsAt(nextStart),
+              classWeights,
+              batchBuffers[slot],
+            );
+          }
           const { cost: lossValue, metric: metricValue } = pool === null
             ? own
             : pool.finish({ gradients: engine.gradients, ...own });
@@ -546,6 +564,9 @@ export async function trainNetwork(
           }
           lossSum += lossValue * m;
           metricSum += metricValue;
+          if (pool === null && nextStart < rows) {
+            gatherBatch(x, y, order, nextStart, rowsAt(nextStart), classWeights, batchBuffers[0]);
+          }
           await callbacks.onBatchEnd?.(batch, { loss: lossValue, size: m });
         }
       }

@@ -60,11 +60,14 @@ export interface DenseTrainKernelOptions {
   onCall?: (name: string, args: readonly number[], ms: number) => void;
 }
 
-/** Activation codes of `assembly/dense.ts`; the training forward pass keeps NaN through relu. */
+/**
+ * Activation codes of `assembly/dense.ts` for the training forward pass: relu keeps NaN (4), and
+ * 8 is added so that outputs below 1e-15 become 0 (no subnormal floats in the backward pass).
+ */
 const TRAIN_ACTIVATION_CODES: Record<TrainKernelActivation, number> = {
-  relu: 4,
-  tanh: 2,
-  sigmoid: 3,
+  relu: 4 + 8,
+  tanh: 2 + 8,
+  sigmoid: 3 + 8,
 };
 const LINEAR = 0;
 

@@ -372,3 +372,53 @@ Deno.test("a fitted or loaded MLP predicts on the forward kernels, within roundi
   }
   model.dispose();
 });
+
+/** Counts the subnormal floats in `values` (nonzero, below the smallest normal float32). */
+function subnormals(values: Float32Array): number {
+  let count = 0;
+  for (const value of values) {
+    if (value !== 0 && Math.abs(value) < 1.1754943508222875e-38) count++;
+  }
+  return count;
+}
+
+Deno.test("the kernels make no subnormal floats where confident predictions would: tiny gradients become 0", async () => {
+  // One linear layer, two classes, logits 95 apart: P(class 1) = e^-95, about 5e-42, a subnormal
+  // float, and so would be its gradient. x86 computes subnormals about 100 times slower, which
+  // slowed the epochs of a separable dataset 4-fold as training converged.
+  for (const activation of ["relu", "tanh", "sigmoid"] as const) {
+    const kernel = await DenseTrainKernel.create({
+      inputDim: 1,
+      hiddenUnits: activation === "relu" ? [] : [2],
+      activation,
+      outputUnits: 2,
+      classification: true,
+      dropout: false,
+      l2: 0,
+    }, 4);
+    // Hidden layer (when present): a pre-activation of -95, so sigmoid's output is ~5e-42 too,
+    // and tanh's -1 makes the logits 95 apart again.
+    const flat = activation === "relu"
+      ? new Float32Array([95, 0, 0, 0])
+      : new Float32Array([-95, 1, 0, 0, -95, 0, 0, 0, 0, 0]);
+    kernel.setWeights(flat);
+    kernel.startOptimizer("adam", 0.01);
+    const batch = {
+      x: new Float32Array([1, 1, 1, 1]),
+      targets: new Float32Array([1, 0, 1, 0, 1, 0, 1, 0]),
+      labels: new Int32Array([0, 0, 0, 0]),
+    };
+    const result = kernel.shareGradients(batch, {
+      start: 0,
+      end: 4,
+      batchRows: 4,
+      masks: null,
+      penalty: false,
+    });
+    assert.equal(result.metric, 4, activation);
+    assert.equal(subnormals(kernel.gradients), 0, `${activation}: gradients`);
+    kernel.optimizerStep();
+    assert.equal(subnormals(kernel.weights), 0, `${activation}: weights`);
+    assert.ok(kernel.weights.every(Number.isFinite));
+  }
+});

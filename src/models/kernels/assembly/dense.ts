@@ -10,6 +10,8 @@
 // Rebuild with `deno task kernels:build`; `tests/models/kernels/dense_forward_test.ts` checks
 // that the committed `dense.wasm` is what this file builds to.
 
+import { flushTiny } from "./flush";
+
 /** Activation codes shared with `dense_forward.ts`. */
 const LINEAR: i32 = 0;
 const RELU: i32 = 1;
@@ -44,18 +46,26 @@ export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
 }
 
+/** Added to an activation code: flush the outputs below `TINY` to 0 (the training pass). */
+const FLUSH: i32 = 8;
+
 @inline
-function activate(v: v128, act: i32): v128 {
+function activate(v: v128, code: i32): v128 {
+  const act = code & 7;
+  let y = v;
   if (act == RELU) {
     // `0 < x ? x : 0`, so NaN becomes 0: what tfjs's fused Dense relu gives on its wasm
     // backend (XNNPACK's clamp), which `LayersModel.predict` and `DenseNetworkModel.predict` run.
-    return f32x4.pmax(f32x4.splat(0), v);
+    y = f32x4.pmax(f32x4.splat(0), v);
+  } else if (act == RELU_KEEP_NAN) {
+    y = f32x4.max(v, f32x4.splat(0));
+  } else if (act == TANH) {
+    y = tanh4(v);
+  } else if (act == SIGMOID) {
+    const one = f32x4.splat(1);
+    y = f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(v))));
   }
-  if (act == LINEAR) return v;
-  if (act == RELU_KEEP_NAN) return f32x4.max(v, f32x4.splat(0));
-  if (act == TANH) return tanh4(v);
-  const one = f32x4.splat(1);
-  return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(v))));
+  return code & FLUSH ? flushTiny(y) : y;
 }
 
 /**

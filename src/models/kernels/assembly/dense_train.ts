@@ -13,6 +13,8 @@ const TANH: i32 = 2;
 const SIGMOID: i32 = 3;
 const RELU_KEEP_NAN: i32 = 4;
 
+import { flushTiny, TINY } from "./flush";
+
 /** The loss sum and metric sum of the last `lossGradient` or `lossValue` call. */
 let lossSum: f64 = 0;
 let metricSum: f64 = 0;
@@ -105,7 +107,8 @@ function lossRows(
         for (let c = 0; c < classes; c++) {
           const logP = (load<f32>(zr + (<usize>c << 2)) - max) - logSum;
           const upstream = load<f32>(tr + (<usize>c << 2)) * scale;
-          store<f32>(dr + (<usize>c << 2), upstream - upstreamSum * Mathf.exp(logP));
+          const d = upstream - upstreamSum * Mathf.exp(logP);
+          store<f32>(dr + (<usize>c << 2), Mathf.abs(d) < TINY ? 0 : d);
         }
       }
     }
@@ -115,7 +118,8 @@ function lossRows(
       const diff = load<f32>(z + (<usize>r * <usize>stride << 2)) - load<f32>(targets + (<usize>r << 2));
       loss += <f64>(diff * diff);
       metric += <f64>Mathf.abs(diff);
-      if (delta != 0) store<f32>(delta + (<usize>r * <usize>stride << 2), overRows * (diff * 2));
+      const d = overRows * (diff * 2);
+      if (delta != 0) store<f32>(delta + (<usize>r * <usize>stride << 2), Mathf.abs(d) < TINY ? 0 : d);
     }
   }
   lossSum = loss;
@@ -132,6 +136,7 @@ export function activationBackward(
 ): void {
   const one = f32x4.splat(1);
   const zero = f32x4.splat(0);
+  act &= 7; // without the training pass's flush flag
   for (let r = 0; r < rows; r++) {
     const dr = d + (<usize>r * <usize>units8 << 2);
     const yr = y + (<usize>r * <usize>units8 << 2);
@@ -148,7 +153,7 @@ export function activationBackward(
       } else if (act == SIGMOID) {
         g = f32x4.mul(g, f32x4.mul(a, f32x4.sub(one, a)));
       }
-      v128.store(dr + o, g);
+      v128.store(dr + o, flushTiny(g));
     }
   }
 }
@@ -322,9 +327,13 @@ export function adamStep(
   const epsilon = f32x4.splat(<f32>1e-7);
   for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
-    const gi = v128.load(g + o);
-    const mi = f32x4.add(f32x4.mul(v128.load(m + o), beta1), f32x4.mul(gi, oneMinusBeta1));
-    const vi = f32x4.add(f32x4.mul(v128.load(v + o), beta2), f32x4.mul(f32x4.mul(gi, gi), oneMinusBeta2));
+    const gi = flushTiny(v128.load(g + o));
+    const mi = flushTiny(
+      f32x4.add(f32x4.mul(v128.load(m + o), beta1), f32x4.mul(gi, oneMinusBeta1)),
+    );
+    const vi = flushTiny(
+      f32x4.add(f32x4.mul(v128.load(v + o), beta2), f32x4.mul(f32x4.mul(gi, gi), oneMinusBeta2)),
+    );
     v128.store(m + o, mi);
     v128.store(v + o, vi);
     const mHat = f32x4.div(mi, c1);
@@ -343,8 +352,10 @@ export function rmspropStep(w: usize, g: usize, ms: usize, mom: usize, n: i32, r
   const epsilon = f32x4.splat(<f32>1e-7);
   for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
-    const gi = v128.load(g + o);
-    const s = f32x4.add(f32x4.mul(v128.load(ms + o), decay), f32x4.mul(f32x4.mul(gi, gi), oneMinusDecay));
+    const gi = flushTiny(v128.load(g + o));
+    const s = flushTiny(
+      f32x4.add(f32x4.mul(v128.load(ms + o), decay), f32x4.mul(f32x4.mul(gi, gi), oneMinusDecay)),
+    );
     const step = f32x4.add(
       f32x4.mul(v128.load(mom + o), momentum),
       f32x4.div(f32x4.mul(gi, lr), f32x4.sqrt(f32x4.add(s, epsilon))),

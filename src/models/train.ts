@@ -2,12 +2,13 @@
  * The project's own training loop for tfjs networks: seeded shuffling and dropout, early
  * stopping with best-weight restore, class weights, callbacks, and divergence detection.
  *
- * It is about twice as fast as `LayersModel.fit` on the wasm backend: each batch is gathered
- * straight from the row-major `Matrix` into one tensor, its gradient is computed by the
- * hand-derived backward pass of `_train_shard.ts` (equal to `tf.variableGrads`'s bit for bit,
- * without the gradient tape) and read into one flat array, and the optimiser (`_optimizers.ts`,
- * equal to tfjs's bit for bit) updates flat weights, with no per-row JavaScript objects. With
- * `threads` > 1 the batch's rows are shared with training threads (`_train_threads.ts`).
+ * Each batch is gathered straight from the row-major `Matrix` into reused buffers, and each step
+ * runs on an engine (`_train_engine.ts`): the WebAssembly kernels by default (forward, backward
+ * and optimiser in SIMD, weights resident in WebAssembly memory; about 2× tfjs ops), or tfjs ops
+ * (the hand-derived backward pass of `_train_shard.ts`, equal to `tf.variableGrads`'s bit for bit,
+ * with the flat optimisers of `_optimizers.ts`). With `threads` > 1 the batch's rows are shared
+ * with training threads (`_train_threads.ts`). tfjs stays the model: its variables receive the
+ * weights after every epoch and at the end.
  *
  * @module
  */
@@ -657,39 +658,6 @@ async function evaluateRows(
   return source.rows === 0
     ? { loss: NaN, metric: NaN }
     : { loss: loss / source.rows, metric: metric / source.rows };
-}
-
-/**
- * Copies `values` into `variables`, in order.
- *
- * @param variables the variables to overwrite
- * @param values one array per variable, of its size
- * @throws {RangeError} when the counts or sizes differ
- * @example
- * ```ts
- * assignWeights(network.variables, snapshot);
- * ```
- */
-export function assignWeights(
-  variables: readonly tf.Variable[],
-  values: readonly Float32Array[],
-): void {
-  if (variables.length !== values.length) {
-    throw new RangeError(
-      `Cannot assign weights: ${values.length} arrays for ${variables.length} variables`,
-    );
-  }
-  variables.forEach((variable, i) => {
-    const value = values[i]!;
-    if (value.length !== variable.size) {
-      throw new RangeError(
-        `Cannot assign weights to "${variable.name}": ${value.length} values for shape [${variable.shape}]`,
-      );
-    }
-    const tensor = tf.tensor(value, variable.shape, "float32");
-    variable.assign(tensor);
-    tensor.dispose();
-  });
 }
 
 // ---------------------------------------------------------------- internals

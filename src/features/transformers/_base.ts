@@ -140,6 +140,7 @@ export type { CategoryCount } from "./_categories.ts";
 export {
   firstBatch,
   frameSource,
+  learnCategoryBatches,
   observedNumbers,
   streamCategoryCounts,
   streamMoments,

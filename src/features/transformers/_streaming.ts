@@ -12,8 +12,13 @@ import type { DataFrame } from "nodejs-polars";
 import { EMPTY_MOMENTS, linearQuantiles, mergeMoments } from "../../data/mod.ts";
 import type { Moments, NumberSource } from "../../data/mod.ts";
 import { DataValidationError } from "../../errors.ts";
-import { observedValues, requireObserved } from "./_columns.ts";
-import { categoryValues, compareCategories } from "./_categories.ts";
+import { observedValues, requireObserved, resolveColumns } from "./_columns.ts";
+import {
+  categoryValues,
+  compareCategories,
+  requireCategorical,
+  requireNoNulls,
+} from "./_categories.ts";
 import type { CategoryCount } from "./_categories.ts";
 
 /**
@@ -199,4 +204,39 @@ export async function streamCategoryCounts(
       compareCategories(a.value, b.value)
     )
   );
+}
+
+/**
+ * What the category encoders learn from batches before building their state: the first batch
+ * (the schema), the resolved columns and their categories counted over every batch, checked as
+ * `learn` checks a whole frame: the columns are categorical and observed, and a null among the
+ * counts is refused (unless `nulls.allowed`) by a second pass that names the rows.
+ *
+ * @param source the training batches
+ * @param requested the `columns` param
+ * @param action the message's start, e.g. `Cannot fit "OneHotEncoder"`
+ * @param nulls whether nulls are categories, and the fix the refusal names
+ * @returns the first batch, the columns and their counts
+ * @throws {SchemaMismatchError | DataValidationError} as the encoders' `learn`
+ * @example
+ * ```ts
+ * const { first, columns, counts } = await learnCategoryBatches(source, params.columns, action, { allowed: false, fix });
+ * ```
+ */
+export async function learnCategoryBatches(
+  source: FrameSource,
+  requested: readonly string[] | undefined,
+  action: string,
+  nulls: { allowed: boolean; fix: string },
+): Promise<{ first: DataFrame; columns: string[]; counts: CategoryCount[][] }> {
+  const first = await firstBatch(source, action);
+  const columns = resolveColumns(first, requested, action);
+  requireCategorical(first, columns, action);
+  const counts = await streamCategoryCounts(source, columns);
+  const empty = columns.filter((_, i) => counts[i]!.every((entry) => entry.value === null));
+  if (empty.length > 0) requireObserved(first.head(0), empty, action);
+  if (!nulls.allowed && counts.some((column) => column.some((entry) => entry.value === null))) {
+    for await (const frame of source()) requireNoNulls(frame, columns, action, nulls.fix);
+  }
+  return { first, columns, counts };
 }

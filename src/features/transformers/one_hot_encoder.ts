@@ -17,9 +17,9 @@ import {
   COLUMNS_PARAM,
   compareCategories,
   countCategories,
-  firstBatch,
   INPUT_COLUMNS_STATE,
   isOneOf,
+  learnCategoryBatches,
   listNames,
   namesOut,
   offendingRows,
@@ -34,7 +34,6 @@ import {
   requireObserved,
   requireRowTypes,
   resolveColumns,
-  streamCategoryCounts,
 } from "./_base.ts";
 import type {
   CategoryCount,
@@ -223,26 +222,15 @@ export class OneHotEncoder
     source: FrameSource,
     params: z.output<typeof ONE_HOT_ENCODER_PARAMS>,
   ): Promise<OneHotEncoderState> {
-    const action = `Cannot fit "${KIND}"`;
-    const first = await firstBatch(source, action);
-    const columns = resolveColumns(first, params.columns, action);
-    requireCategorical(first, columns, action);
-    const counts = await streamCategoryCounts(source, columns);
-    requireCountsObserved(first, columns, counts, action);
-    // A null among the counts: a pass that names the rows, as `fit` does.
-    if (
-      params.handle_null !== "category" &&
-      counts.some((column) => column.some((entry) => entry.value === null))
-    ) {
-      for await (const frame of source()) {
-        requireNoNulls(
-          frame,
-          columns,
-          action,
-          `impute them in cleaning, or set handle_null: "category"`,
-        );
-      }
-    }
+    const { first, columns, counts } = await learnCategoryBatches(
+      source,
+      params.columns,
+      `Cannot fit "${KIND}"`,
+      {
+        allowed: params.handle_null === "category",
+        fix: `impute them in cleaning, or set handle_null: "category"`,
+      },
+    );
     return oneHotState(first.columns, columns, counts, params);
   }
 
@@ -600,15 +588,4 @@ function oneHotState(
   }
   requireDistinctNames(inputColumns, state);
   return state;
-}
-
-/** Throws as `requireObserved` when a column's only category is missing (all rows null). */
-function requireCountsObserved(
-  schema: DataFrame,
-  columns: readonly string[],
-  counts: readonly CategoryCount[][],
-  action: string,
-): void {
-  const empty = columns.filter((_, i) => counts[i]!.every((entry) => entry.value === null));
-  if (empty.length > 0) requireObserved(schema.head(0), empty, action);
 }

@@ -15,9 +15,9 @@ import {
   COLUMNS_PARAM,
   compareText,
   countCategories,
-  firstBatch,
   INPUT_COLUMNS_STATE,
   isOneOf,
+  learnCategoryBatches,
   listNames,
   numericColumnsOut,
   offendingRows,
@@ -32,7 +32,6 @@ import {
   requireObserved,
   requireRowTypes,
   resolveColumns,
-  streamCategoryCounts,
 } from "./_base.ts";
 import type {
   CategoryCount,
@@ -176,26 +175,10 @@ export class OrdinalEncoder
     params: z.output<typeof ORDINAL_ENCODER_PARAMS>,
   ): Promise<OrdinalEncoderState> {
     const action = `Cannot fit "${KIND}"`;
-    const first = await firstBatch(source, action);
-    const columns = resolveColumns(first, params.columns, action);
-    requireCategorical(first, columns, action);
-    const counts = await streamCategoryCounts(source, columns);
-    const empty = columns.filter((_, i) => counts[i]!.every((entry) => entry.value === null));
-    if (empty.length > 0) requireObserved(first.head(0), empty, action);
-    // A null among the counts: a pass that names the rows, as `fit` does.
-    if (
-      params.handle_null !== "keep" &&
-      counts.some((column) => column.some((entry) => entry.value === null))
-    ) {
-      for await (const frame of source()) {
-        requireNoNulls(
-          frame,
-          columns,
-          action,
-          `impute them in cleaning, or set handle_null: "keep"`,
-        );
-      }
-    }
+    const { first, columns, counts } = await learnCategoryBatches(source, params.columns, action, {
+      allowed: params.handle_null === "keep",
+      fix: `impute them in cleaning, or set handle_null: "keep"`,
+    });
     return ordinalState(first.columns, columns, counts, params, action);
   }
 
